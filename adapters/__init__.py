@@ -1,0 +1,1 @@
+"""Channel adapters: each turns platform events into core calls and core replies into platform calls."""

@@ -1,0 +1,88 @@
+"""The local channel: `ask` and `chat` in the terminal, with the same core as LINE and Slack."""
+from __future__ import annotations
+
+import json
+from typing import Callable, TextIO
+
+from bot.conversation import Core
+from bot.messages import IncomingMessage, Recipient, Reply
+from bot.patterns import PATTERNS
+
+CHAT_HELP = ("コマンド: /good と /bad で直前の回答を評価、/pattern N で Pattern を切り替え、"
+             "/patterns で一覧、/quit で終了")
+
+
+def to_message(text: str, *, user: str, pattern: int | None, cohort: str | None, conversation: str = "") -> IncomingMessage:
+    """A terminal line as the core's incoming message."""
+    return IncomingMessage(channel="local", user_id=user, text=text, conversation_id=conversation,
+                           display_name=user, pattern=pattern, cohort=cohort)
+
+
+def reply_json(reply: Reply) -> str:
+    """The `ask --json` object (contract in DESIGN.md)."""
+    return json.dumps({
+        "question_id": reply.question_id, "pattern": reply.pattern, "answer": reply.text,
+        "confidence": reply.confidence if reply.confidence is not None else 0.0,
+        "escalated": reply.escalated, "escalation_id": reply.escalation_id,
+        "knowledge_ids": list(reply.knowledge_ids), "source": reply.source,
+    }, ensure_ascii=False)
+
+
+def render(reply: Reply) -> str:
+    """A reply as terminal text: the answer, then what happened to it."""
+    lines = [reply.text]
+    if reply.confidence is not None:
+        lines.append(f"（確信度 {reply.confidence:.2f}・{reply.source}"
+                     + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
+    if reply.escalated:
+        lines.append(f"→ スタッフにエスカレーションしました（#{reply.escalation_id}）")
+    if reply.answer_id and reply.kind == "answer":
+        lines.append("この回答は役に立ちましたか？ /good または /bad でお知らせください。")
+    return "\n".join(lines)
+
+
+class TerminalDelivery:
+    """Staff answers to a local user are printed (the local channel has no push)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        print(f"\n[スタッフからの回答 → {recipient.user_id}]\n{render(reply)}", file=self.out)
+        return "post"
+
+
+def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
+         read: Callable[[str], str] = input, out: TextIO | None = None) -> None:
+    """A terminal conversation: questions, Pattern switching, Good/Bad, escalations shown."""
+    import sys
+    out = out or sys.stdout
+    core.escalations.deliverers["local"] = TerminalDelivery(out)
+    print(f"牧野生保塾 AI アシスタント（ローカル）へようこそ。{CHAT_HELP}", file=out)
+    if pattern is not None:  # --pattern becomes the user's chosen Pattern (if it is open to them)
+        print(f"AI> {render(core.switch_pattern(channel='local', user_id=user, pattern=pattern))}", file=out)
+    last_answer: int | None = None
+    conversation = f"chat-{user}"
+    while True:
+        try:
+            line = read("あなた> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print("", file=out)
+            return
+        if line in ("/quit", "/exit"):
+            return
+        if line == "/patterns":
+            print("\n".join(f"  {p.number}: {p.name} — {p.description}" for p in PATTERNS.values()), file=out)
+            continue
+        if line.startswith("/pattern"):
+            number = line.removeprefix("/pattern").strip()
+            reply = core.switch_pattern(channel="local", user_id=user, pattern=number)
+        elif line in ("/good", "/bad"):
+            if last_answer is None:
+                print("評価できる回答がまだありません。", file=out)
+                continue
+            reply = core.feedback(channel="local", user_id=user, answer_id=last_answer, good=line == "/good")
+        else:
+            reply = core.handle(to_message(line, user=user, pattern=None, cohort=cohort, conversation=conversation))
+            last_answer = reply.answer_id if reply.kind == "answer" else last_answer
+        print(f"AI> {render(reply)}", file=out)

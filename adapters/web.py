@@ -1,0 +1,67 @@
+"""The web app: platform webhooks, health check and dashboard, plus the background workers."""
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from bot.config import Settings
+from bot.models import Job
+from bot.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
+    """Mount what the settings enable. `background` runs the job worker (and scheduler) with the app."""
+    settings = runtime.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if background:
+            start_background(runtime)
+        yield
+        if background:
+            runtime.queue.stop()
+
+    app = FastAPI(title="bansou", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.runtime = runtime
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with runtime.database.connection_context():
+                pending = Job.select().where(Job.status == "pending").count()
+        except Exception as exc:  # the check exists to say exactly this
+            return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "pending_jobs": pending,
+                             "line": settings.line_enabled, "slack": settings.slack_enabled,
+                             "answerer": "claude" if settings.anthropic_api_key else "offline"})
+
+    if settings.line_enabled:
+        from adapters.line import LineAdapter
+        LineAdapter(runtime).mount(app)
+    if settings.slack_enabled:
+        from adapters.slack import SlackAdapter
+        SlackAdapter(runtime).mount(app)
+    with contextlib.suppress(ImportError):
+        from reports.dashboard import mount_dashboard
+        mount_dashboard(app, runtime)
+    return app
+
+
+def start_background(runtime: Runtime) -> None:
+    """The durable queue's worker, and the report scheduler when it is installed."""
+    runtime.queue.start()
+    with contextlib.suppress(ImportError):
+        from reports.scheduler import start_scheduler
+        start_scheduler(runtime)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Run the app with uvicorn until stopped."""
+    import uvicorn
+    runtime = build_runtime(settings)
+    uvicorn.run(create_app(runtime, background=True), host=host, port=port, log_level="info")

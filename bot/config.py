@@ -1,0 +1,148 @@
+"""Settings: read once from the environment (and `.env`), validated, passed in."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from dotenv import dotenv_values
+
+COHORTS = ("academy_member", "doctor_trainee", "corporate_trainee", "staff")
+DEFAULT_MODEL = "claude-haiku-5-5"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the bot, typed. Build it with `load_settings`."""
+
+    database_url: str = "sqlite:///var/bansou.db"
+    knowledge_dir: Path = Path("knowledge")
+    rollout_file: Path = Path("rollout.toml")
+    anthropic_api_key: str | None = None
+    claude_model: str = DEFAULT_MODEL
+    claude_models: Mapping[int, str] = field(default_factory=dict)
+    claude_timeout_seconds: float = 30.0
+    claude_max_retries: int = 2
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base_url: str = "https://api.line.me"
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+    slack_operator_channel: str | None = None
+    slack_staff_user_ids: tuple[str, ...] = ()
+    slack_makino_user_id: str | None = None
+    slack_oncall_user_ids: tuple[str, ...] = ()
+    slack_default_cohort: str = "doctor_trainee"
+    escalation_reminder_minutes: int = 120
+    rate_limit_per_minute: int = 5
+    rate_limit_per_day: int = 100
+    monthly_budget_jpy: float = 30000.0
+    usd_jpy_rate: float = 150.0
+    dashboard_token: str | None = None
+    job_max_attempts: int = 4
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    def model_for(self, pattern: int) -> str:
+        """The Claude model a Pattern uses (CLAUDE_MODEL_P<n> overrides CLAUDE_MODEL)."""
+        return self.claude_models.get(pattern, self.claude_model)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+    """Read settings from `environ` (default: the process) over the `.env` file."""
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    env = _Env(values)
+    settings = Settings(
+        database_url=env.text("DATABASE_URL", Settings.database_url),
+        knowledge_dir=Path(env.text("KNOWLEDGE_DIR", "knowledge")),
+        rollout_file=Path(env.text("ROLLOUT_FILE", "rollout.toml")),
+        anthropic_api_key=env.optional("ANTHROPIC_API_KEY"),
+        claude_model=env.text("CLAUDE_MODEL", DEFAULT_MODEL),
+        claude_models={n: m for n in range(1, 5) if (m := env.optional(f"CLAUDE_MODEL_P{n}"))},
+        claude_timeout_seconds=env.number("CLAUDE_TIMEOUT_SECONDS", 30.0),
+        claude_max_retries=int(env.number("CLAUDE_MAX_RETRIES", 2)),
+        line_channel_secret=env.optional("LINE_CHANNEL_SECRET"),
+        line_channel_access_token=env.optional("LINE_CHANNEL_ACCESS_TOKEN"),
+        line_api_base_url=env.text("LINE_API_BASE_URL", Settings.line_api_base_url),
+        slack_bot_token=env.optional("SLACK_BOT_TOKEN"),
+        slack_signing_secret=env.optional("SLACK_SIGNING_SECRET"),
+        slack_app_token=env.optional("SLACK_APP_TOKEN"),
+        slack_api_base_url=env.text("SLACK_API_BASE_URL", Settings.slack_api_base_url),
+        slack_operator_channel=env.optional("SLACK_OPERATOR_CHANNEL"),
+        slack_staff_user_ids=env.ids("SLACK_STAFF_USER_IDS"),
+        slack_makino_user_id=env.optional("SLACK_MAKINO_USER_ID"),
+        slack_oncall_user_ids=env.ids("SLACK_ONCALL_USER_IDS"),
+        slack_default_cohort=env.choice("SLACK_DEFAULT_COHORT", "doctor_trainee", COHORTS),
+        escalation_reminder_minutes=int(env.number("ESCALATION_REMINDER_MINUTES", 120)),
+        rate_limit_per_minute=int(env.number("RATE_LIMIT_PER_MINUTE", 5)),
+        rate_limit_per_day=int(env.number("RATE_LIMIT_PER_DAY", 100)),
+        monthly_budget_jpy=env.number("MONTHLY_BUDGET_JPY", 30000.0),
+        usd_jpy_rate=env.number("USD_JPY_RATE", 150.0),
+        dashboard_token=env.optional("DASHBOARD_TOKEN"),
+        job_max_attempts=int(env.number("JOB_MAX_ATTEMPTS", 4)),
+    )
+    _check_pairs(settings)
+    return settings
+
+
+def _check_pairs(s: Settings) -> None:
+    # Half a platform configured is a mistake worth stopping for, not a silent "adapter off".
+    if bool(s.line_channel_secret) != bool(s.line_channel_access_token):
+        missing = "LINE_CHANNEL_ACCESS_TOKEN" if s.line_channel_secret else "LINE_CHANNEL_SECRET"
+        raise ConfigError(f"{missing} is not set (LINE needs both the secret and the access token)")
+    if bool(s.slack_bot_token) != bool(s.slack_signing_secret):
+        missing = "SLACK_SIGNING_SECRET" if s.slack_bot_token else "SLACK_BOT_TOKEN"
+        raise ConfigError(f"{missing} is not set (Slack needs both the bot token and the signing secret)")
+    if s.database_url.split(":", 1)[0] not in ("sqlite", "postgres", "postgresql", "postgresql+pool"):
+        raise ConfigError("DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+class _Env:
+    """Typed reads of raw string values; every error names its variable."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+
+    def optional(self, name: str) -> str | None:
+        value = self._values.get(name, "").strip()
+        return value or None
+
+    def text(self, name: str, default: str) -> str:
+        return self.optional(name) or default
+
+    def number(self, name: str, default: float) -> float:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if value < 0:
+            raise ConfigError(f"{name} must not be negative, got {raw!r}")
+        return value
+
+    def ids(self, name: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in (self.optional(name) or "").split(",") if part.strip())
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default)
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value

@@ -1,0 +1,274 @@
+"""The core: one way in (`handle`), one error path, and the answer-or-escalate decision."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from bot import users
+from bot.answering import Answerer, AnswererUnavailable, AnswerRequest, ModelAnswer, OfflineAnswerer, Turn
+from bot.escalation import Escalations, feedback_buttons
+from bot.knowledge import normalize
+from bot.knowledge_store import KnowledgeBase
+from bot.limits import BudgetGuard, rate_limit_message
+from bot.messages import Button, IncomingMessage, Reply
+from bot.models import Answer, Delivery, Feedback, Question, User
+from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
+from bot.rollout import RolloutPlan
+from bot.safety import Screening, crisis_message, screen
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+HISTORY_TURNS = 3
+
+HOLDING_MESSAGES = {
+    "compliance": "このご質問は、法令やお客様保護に関わる大切な内容を含むため、担当スタッフが確認してからお答えします。"
+                  "回答まで少しお時間をください。",
+    "human_request": "承知しました。担当スタッフにおつなぎします。回答まで少しお時間をください。",
+    "api_error": "申し訳ありません。ただいま AI の回答でエラーが発生しました。"
+                 "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。",
+}
+DEFAULT_HOLDING = "このご質問は、より正確にお答えするため担当スタッフが確認します。回答まで少しお時間をください。"
+APOLOGY = ("申し訳ありません。システムでエラーが発生し、すぐにお答えできませんでした。"
+           "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。")
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason: str | None  # why it goes to staff; None = the AI answer is sent
+    urgency: str
+
+
+class Core:
+    """The channel-agnostic bot. Adapters call it; it never calls a platform directly."""
+
+    def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
+                 escalations: Escalations, budget: BudgetGuard, rate_per_minute: int = 5,
+                 rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
+                 now: Callable | None = None) -> None:
+        self.knowledge = knowledge
+        self.answerer = answerer
+        self.offline = OfflineAnswerer()
+        self.plan = plan
+        self.escalations = escalations
+        self.budget = budget
+        self.rate_per_minute = rate_per_minute
+        self.rate_per_day = rate_per_day
+        self.default_cohorts = default_cohorts or {}
+        self._now = now
+
+    # ---- the way in -------------------------------------------------------------------------
+
+    def handle(self, message: IncomingMessage) -> Reply:
+        """Answer one user turn. Every failure ends here as an apology plus an escalation."""
+        question: Question | None = None
+        try:
+            user = self.user_for(message)
+            early = self._refusal(user, message)
+            if early is not None:
+                return early
+            pattern = get_pattern(message.pattern or user.pattern or self._default_pattern(user))
+            gate = self._gate(user, pattern)
+            if gate is not None:
+                return gate
+            question = self._record_question(user, message, pattern)
+            return self._answer(question, pattern)
+        except Exception as exc:
+            log.exception("turn failed: %s", exc)
+            return self._fail(question, message, exc)
+
+    def user_for(self, message: IncomingMessage) -> User:
+        cohort = message.cohort or self.default_cohorts.get(message.channel, "academy_member")
+        return users.get_or_create(message.channel, message.user_id, display_name=message.display_name, cohort=cohort)
+
+    # ---- other user actions -----------------------------------------------------------------
+
+    def feedback(self, *, channel: str, user_id: str, answer_id: int | str, good: bool, reason: str = "") -> Reply:
+        """Record Good/Bad (last click wins). Bad goes to staff. A forged button changes nothing."""
+        answer = _answer_of(channel, user_id, answer_id)
+        if answer is None:
+            return Reply("このボタンは使えなくなっています。お手数ですが、もう一度ご質問ください。", kind="notice")
+        Feedback.insert(answer=answer, rating="good" if good else "bad", reason=reason[:1000]).on_conflict(
+            conflict_target=[Feedback.answer], update={Feedback.rating: "good" if good else "bad",
+                                                      Feedback.reason: reason[:1000]}).execute()
+        if good:
+            return Reply("ご評価ありがとうございます！お役に立てて嬉しいです。", kind="notice")
+        question = answer.question
+        already = [e for e in question.escalations if e.status != "answered"]
+        if not already:
+            self.escalations.open(question, "bad_feedback", "normal", draft=answer)
+        return Reply("ご評価ありがとうございます。十分な回答ができず申し訳ありません。"
+                     "担当スタッフが確認して、改めてご回答します。", kind="escalated")
+
+    def switch_pattern(self, *, channel: str, user_id: str, pattern: int | str) -> Reply:
+        """Make `pattern` the user's Pattern, if it is open to them."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
+        try:
+            chosen = get_pattern(pattern)
+        except UnknownPattern as exc:
+            return Reply(str(exc), kind="notice", buttons=self.pattern_buttons(user))
+        gate = self._gate(user, chosen)
+        if gate is not None:
+            return gate
+        User.update(pattern=chosen.number).where(User.id == user.id).execute()
+        return Reply(f"{chosen.label}に切り替えました。{chosen.description}について、どうぞご質問ください。",
+                     kind="notice", pattern=chosen.number)
+
+    def follow(self, *, channel: str, user_id: str, display_name: str = "") -> Reply:
+        """A user added the bot: register them and offer the Patterns open to them."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name))
+        name = f"{display_name}さん、" if display_name else ""
+        return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
+                     "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
+                     "下のボタンから相談したい内容を選べます。", kind="notice", buttons=self.pattern_buttons(user))
+
+    def unfollow(self, *, channel: str, user_id: str) -> None:
+        users.deactivate(channel, user_id)
+
+    def open_patterns(self, user: User) -> list[Pattern]:
+        return [PATTERNS[n] for n in self.plan.open_patterns(user.cohort, self.plan.today(self._clock()))]
+
+    def pattern_buttons(self, user: User) -> tuple[Button, ...]:
+        return tuple(Button(p.name, "switch_pattern", str(p.number)) for p in self.open_patterns(user))
+
+    def record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
+                        error: str = "") -> None:
+        """Adapters report each send (reply vs push, failures) here; reports count them."""
+        Delivery.create(channel=channel, method=method, answer=answer_id, ok=ok, error=error[:500])
+        if not ok and answer_id:
+            Answer.update(delivered=False).where(Answer.id == answer_id).execute()
+            self.escalations.desk.alert(f"回答 #{answer_id} を {channel} でお届けできませんでした: {error[:200]}")
+
+    # ---- steps ------------------------------------------------------------------------------
+
+    def _refusal(self, user: User, message: IncomingMessage) -> Reply | None:
+        text = message.text.strip()
+        if not text:
+            return Reply("ご質問の内容を文章でお送りください。", kind="invalid")
+        if len(text) > MAX_QUESTION_CHARS:
+            return Reply(f"ご質問が長すぎるため、お受けできませんでした（{len(text):,}文字）。"
+                         f"恐れ入りますが、{MAX_QUESTION_CHARS:,}文字以内にまとめて、もう一度お送りください。",
+                         kind="invalid")
+        if not normalize(text):
+            return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind="invalid")
+        limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day)
+        return Reply(limited, kind="notice") if limited else None
+
+    def _gate(self, user: User, pattern: Pattern) -> Reply | None:
+        today = self.plan.today(self._clock())
+        gate = self.plan.gate(user.cohort, pattern.number, today)
+        if gate.open:
+            return None
+        if gate.opens_on:
+            when = f"{gate.opens_on.month}月{gate.opens_on.day}日から"
+            text = f"{pattern.label}は{when}ご利用いただけます。もうしばらくお待ちください。"
+        else:
+            text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
+        opened = self.open_patterns(user)
+        if opened:
+            text += "\n今ご利用いただけるのは " + "、".join(p.label for p in opened) + " です。"
+        return Reply(text, kind="notice", buttons=self.pattern_buttons(user), pattern=pattern.number)
+
+    def _default_pattern(self, user: User) -> int:
+        opened = self.open_patterns(user)
+        return opened[0].number if opened else 1
+
+    def _record_question(self, user: User, message: IncomingMessage, pattern: Pattern) -> Question:
+        return Question.create(user=user, channel=message.channel, conversation=message.conversation_id,
+                               pattern=pattern.number, text=message.text.strip())
+
+    def _answer(self, question: Question, pattern: Pattern) -> Reply:
+        screening = screen(question.text)
+        hits = self.knowledge.search(question.text, pattern.number, top=5)
+        covered = bool(hits) and hits[0].covers
+        Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
+            Question.id == question.id).execute()
+        if screening.crisis:
+            escalation = self.escalations.open(question, "crisis", "high")
+            return Reply(crisis_message(), kind="escalated", pattern=pattern.number, question_id=question.id,
+                         escalation_id=escalation.id)
+        answerer = self.offline if self.budget.over_budget() else self.answerer
+        request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
+                                scope=self.knowledge.scope(pattern.number), history=self._history(question))
+        try:
+            result = answerer.answer(request)
+        except AnswererUnavailable:
+            escalation = self.escalations.open(question, "api_error", "normal")
+            return Reply(HOLDING_MESSAGES["api_error"], kind="escalated", pattern=pattern.number,
+                         question_id=question.id, escalation_id=escalation.id, source="system")
+        answer = _store_answer(question, result)
+        decision = decide(result, screening, covered, pattern)
+        if decision.reason is None:
+            return Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
+                         question_id=question.id, answer_id=answer.id, confidence=result.confidence,
+                         knowledge_ids=result.knowledge_ids, source=result.source)
+        escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
+        text = crisis_message() if decision.reason == "crisis" else HOLDING_MESSAGES.get(decision.reason, DEFAULT_HOLDING)
+        return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
+                     escalation_id=escalation.id, confidence=result.confidence,
+                     knowledge_ids=result.knowledge_ids, source=result.source)
+
+    def _history(self, question: Question) -> list[Turn]:
+        if not question.conversation:
+            return []
+        earlier = (Question.select().where(Question.user == question.user, Question.id < question.id,
+                                           Question.conversation == question.conversation)
+                   .order_by(Question.id.desc()).limit(HISTORY_TURNS))
+        turns = []
+        for q in reversed(list(earlier)):
+            last = q.answers.order_by(Answer.id.desc()).first()
+            if last is not None:
+                turns.append(Turn(q.text, last.text))
+        return turns
+
+    def _fail(self, question: Question | None, message: IncomingMessage, exc: Exception) -> Reply:
+        try:
+            if question is None:
+                user = self.user_for(message)
+                question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
+                                           conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
+            escalation = self.escalations.open(question, "error", "normal")
+            self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {type(exc).__name__}: {exc}")
+            return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id)
+        except Exception:  # the database itself is down: the adapter's job retry keeps the message
+            log.exception("could not record the failed turn")
+            raise
+
+    def _clock(self):
+        return self._now() if self._now else None
+
+
+def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pattern) -> Decision:
+    """Whether an answer goes to the user or to staff, and why (the first reason that applies)."""
+    if screening.crisis or (result.urgency == "high" and pattern.number == 4):
+        return Decision("crisis", "high")
+    if screening.compliance:
+        return Decision("compliance", "normal")
+    if screening.wants_human:
+        return Decision("human_request", "normal")
+    if result.needs_human:
+        return Decision("needs_human" if covered else "no_knowledge", result.urgency)
+    if not covered:
+        return Decision("no_knowledge", "normal")
+    if result.confidence < pattern.threshold:
+        return Decision("low_confidence", "normal")
+    return Decision(None, result.urgency)
+
+
+def _store_answer(question: Question, result: ModelAnswer) -> Answer:
+    u = result.usage
+    return Answer.create(question=question, text=result.text, confidence=result.confidence, source=result.source,
+                         knowledge_ids=list(result.knowledge_ids), model=result.model,
+                         prompt_version=result.prompt_version, input_tokens=u.input_tokens,
+                         output_tokens=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
+                         cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd, latency_ms=result.latency_ms)
+
+
+def _answer_of(channel: str, user_id: str, answer_id: int | str) -> Answer | None:
+    try:
+        number = int(answer_id)
+    except (TypeError, ValueError):
+        return None
+    return (Answer.select().join(Question).join(User)
+            .where(Answer.id == number, User.channel == channel, User.external_id == user_id).first())

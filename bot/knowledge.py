@@ -1,0 +1,274 @@
+"""The knowledge base: Markdown entries with front matter, their validation, and search."""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}
+# A hit covers a question when this share of the question's informative bigrams is in it;
+# tuned with `main.py eval` on ../shared/eval (recall@3 0.92, coverage accuracy 0.93).
+COVERAGE_THRESHOLD = 0.25
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed; `str()` names the file and the line."""
+
+    def __init__(self, path: Path | str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line = str(path), line
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One knowledge entry: a question and its answer, for one Pattern or all (None)."""
+
+    id: str
+    question: str
+    body: str
+    pattern: int | None = None
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    approved_by: str | None = None
+    path: str | None = None
+
+    @property
+    def checksum(self) -> str:
+        text = "\x1f".join([self.id, str(self.pattern), self.question, self.body, ",".join(self.tags),
+                            self.source, self.approved_by or ""])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def parse_entry(text: str, path: Path | str = "<text>") -> Entry:
+    """Parse one knowledge file; raise KnowledgeError naming the line at fault."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise KnowledgeError(path, 1, "the file must start with a front-matter line '---'")
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise KnowledgeError(path, 1, "the front matter is not closed with a line '---'")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        raise KnowledgeError(path, line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(meta, dict):
+        raise KnowledgeError(path, 2, "front matter must be 'key: value' lines")
+    body = "\n".join(lines[end + 1:]).strip()
+    return _entry_from_meta(meta, body, path, lines[:end])
+
+
+def load_dir(directory: Path) -> tuple[list[Entry], list[KnowledgeError]]:
+    """Read every entry under `directory`; return the good entries and the errors."""
+    entries: list[Entry] = []
+    errors: list[KnowledgeError] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.rglob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        try:
+            entry = parse_entry(path.read_text(encoding="utf-8"), path)
+        except UnicodeDecodeError:
+            errors.append(KnowledgeError(path, 1, "the file is not UTF-8 text"))
+            continue
+        except KnowledgeError as exc:
+            errors.append(exc)
+            continue
+        if entry.id in seen:
+            errors.append(KnowledgeError(path, _line_of(path, "id:"), f"id {entry.id} is also used by {seen[entry.id]}"))
+            continue
+        seen[entry.id] = str(path)
+        entries.append(entry)
+    return entries, errors
+
+
+def render_entry(entry: Entry) -> str:
+    """The Markdown file text of an entry (inverse of parse_entry)."""
+    meta: dict[str, object] = {"id": entry.id}
+    if entry.pattern is not None:
+        meta["pattern"] = entry.pattern
+    meta["question"] = entry.question
+    meta["tags"] = list(entry.tags)
+    meta["source"] = entry.source
+    if entry.approved_by:
+        meta["approved_by"] = entry.approved_by
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None).strip()
+    return f"---\n{front}\n---\n{entry.body}\n"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result. `coverage` (0..1) is how much of the question the entry explains."""
+
+    entry: Entry
+    score: float
+    coverage: float
+
+    @property
+    def covers(self) -> bool:
+        return self.coverage >= COVERAGE_THRESHOLD
+
+
+@dataclass
+class SearchIndex:
+    """BM25 over character bigrams (Japanese has no spaces), fields weighted, inverted index.
+
+    Bigrams find paraphrases that share key terms (保険金, 非課税) without a dictionary; the
+    inverted index only touches entries that share a bigram with the question, so a query
+    stays fast with tens of thousands of entries.
+    """
+
+    k1: float = 1.2
+    b: float = 0.75
+    entries: list[Entry] = field(default_factory=list)
+    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    _idf: dict[str, float] = field(default_factory=dict)
+    _bigram_sets: list[frozenset[str]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, entries: Iterable[Entry]) -> "SearchIndex":
+        index = cls(entries=list(entries))
+        term_counts = [_weighted_terms(e) for e in index.entries]
+        lengths = [sum(c.values()) for c in term_counts]
+        avg_len = (sum(lengths) / len(lengths)) if lengths else 1.0
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc, counts in enumerate(term_counts):
+            norm = index.k1 * (1 - index.b + index.b * lengths[doc] / avg_len)
+            for term, tf in counts.items():
+                postings[term].append((doc, tf * (index.k1 + 1) / (tf + norm)))
+        n = len(index.entries)
+        index._postings = dict(postings)
+        index._idf = {t: _term_weight(t) * math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))
+                      for t, p in postings.items()}
+        index._bigram_sets = [frozenset(c) for c in term_counts]
+        return index
+
+    def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
+        """Entries for `pattern` (and those for every Pattern) best first."""
+        terms = set(bigrams(text))
+        scores: dict[int, float] = defaultdict(float)
+        for term in terms:
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            for doc, weight in self._postings[term]:
+                scores[doc] += idf * weight
+        allowed = (doc for doc in scores if pattern is None or self.entries[doc].pattern in (None, pattern))
+        best = sorted(allowed, key=lambda d: (-scores[d], self.entries[d].id))[:top]
+        return [Hit(self.entries[d], round(scores[d], 4), self._coverage(terms, d)) for d in best]
+
+    def _coverage(self, terms: set[str], doc: int) -> float:
+        # Share of the question's informative bigrams (idf-weighted) that the entry contains.
+        known = [t for t in terms if t in self._idf]
+        total = sum(self._idf[t] for t in known) + 0.5 * (len(terms) - len(known))
+        if total <= 0:
+            return 0.0
+        return round(sum(self._idf[t] for t in known if t in self._bigram_sets[doc]) / total, 4)
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, synonyms folded, only letters and digits: what search compares."""
+    text = _THESAURUS.fold(unicodedata.normalize("NFKC", text).lower())
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+class Thesaurus:
+    """Folds domain synonyms (お医者さん → 医師) into one term before bigrams are taken."""
+
+    def __init__(self, groups: dict[str, list[str]] | None = None) -> None:
+        self._canonical: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+        self.add(groups or {})
+
+    def add(self, groups: dict[str, list[str]]) -> None:
+        for canonical, variants in groups.items():
+            for variant in variants or []:
+                key = unicodedata.normalize("NFKC", str(variant)).lower()
+                self._canonical[key] = unicodedata.normalize("NFKC", str(canonical)).lower()
+        if self._canonical:
+            alternatives = sorted(self._canonical, key=len, reverse=True)
+            self._pattern = re.compile("|".join(map(re.escape, alternatives)))
+
+    def fold(self, text: str) -> str:
+        return self._pattern.sub(lambda m: self._canonical[m.group(0)], text) if self._pattern else text
+
+    @classmethod
+    def load(cls, *paths: Path) -> "Thesaurus":
+        thesaurus = cls()
+        for path in paths:
+            if path.is_file():
+                thesaurus.add(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return thesaurus
+
+
+def use_thesaurus(knowledge_dir: Path | None = None) -> None:
+    """Load the shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml (if any) for search."""
+    global _THESAURUS
+    extra = (knowledge_dir / "thesaurus.yaml",) if knowledge_dir else ()
+    _THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"), *extra)
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of the normalized text (a single character stays a unigram)."""
+    norm = normalize(text)
+    if len(norm) < 2:
+        return [norm] if norm else []
+    return [norm[i:i + 2] for i in range(len(norm) - 1)]
+
+
+_THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"))
+_KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
+
+
+def _term_weight(term: str) -> float:
+    # Bigrams of hiragana alone are mostly grammar (ですか, なり); they count for little.
+    return 0.2 if _KANA_ONLY.match(term) else 1.0
+
+
+def _weighted_terms(entry: Entry) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for name, weight in FIELD_WEIGHTS.items():
+        value = " ".join(entry.tags) if name == "tags" else getattr(entry, name)
+        for term in bigrams(value):
+            counts[term] += weight
+    return counts
+
+
+def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -> Entry:
+    def line(key: str) -> int:
+        return next((i + 1 for i, text in enumerate(head) if text.lstrip().startswith(f"{key}:")), 1)
+
+    entry_id = str(meta.get("id", "")).strip()
+    if not ID_PATTERN.match(entry_id):
+        raise KnowledgeError(path, line("id"), "id is missing or not of the form p2-0007 (a-z, 0-9, - and _)")
+    pattern = meta.get("pattern")
+    if pattern is not None and (isinstance(pattern, bool) or pattern not in (1, 2, 3, 4)):
+        raise KnowledgeError(path, line("pattern"), f"pattern must be 1, 2, 3 or 4 (or omitted), got {pattern!r}")
+    question = str(meta.get("question") or "").strip()
+    if not question:
+        raise KnowledgeError(path, line("question"), "question is missing")
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list):
+        raise KnowledgeError(path, line("tags"), "tags must be a list such as [事業承継, 医療法人]")
+    if not body:
+        raise KnowledgeError(path, len(head) + 2, "the answer text after the front matter is empty")
+    approved = meta.get("approved_by")
+    return Entry(id=entry_id, question=question, body=body, pattern=pattern, tags=tuple(str(t) for t in tags),
+                 source=str(meta.get("source") or ""), approved_by=str(approved) if approved else None,
+                 path=str(path))
+
+
+def _line_of(path: Path, prefix: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((i + 1 for i, text in enumerate(lines) if text.startswith(prefix)), 1)

@@ -1,0 +1,57 @@
+"""The core's own channel-neutral messages; adapters convert to and from them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One user turn as the core sees it, whatever channel it came from."""
+
+    channel: str  # line | slack | local
+    user_id: str  # the platform's id of the user
+    text: str
+    conversation_id: str = ""  # thread or chat: earlier turns here are context
+    display_name: str = ""
+    pattern: int | None = None  # a Pattern the channel asks for (bound channel, --pattern)
+    cohort: str | None = None  # a cohort for a user the core has not seen yet
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a reply. `action` is what the core is asked to do, `value` its argument."""
+
+    label: str
+    action: str  # feedback_good | feedback_bad | switch_pattern
+    value: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers; adapters render text and buttons for their platform."""
+
+    text: str
+    kind: str = "answer"  # answer | escalated | notice | invalid (bad input) | error
+    buttons: tuple[Button, ...] = ()
+    pattern: int | None = None
+    question_id: int | None = None
+    answer_id: int | None = None
+    escalation_id: int | None = None
+    confidence: float | None = None
+    knowledge_ids: tuple[str, ...] = ()
+    source: str = "system"
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalation_id is not None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a later message (an escalation's answer) goes: a user on their own channel."""
+
+    channel: str
+    user_id: str
+    conversation_id: str = ""

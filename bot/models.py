@@ -1,0 +1,184 @@
+"""Database models (peewee) and start-up: connect, WAL, create and migrate the schema."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+from playhouse.db_url import connect
+from playhouse.migrate import SchemaMigrator, migrate
+
+log = logging.getLogger(__name__)
+db = pw.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now: every timestamp in the database is UTC."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class JSONField(pw.TextField):
+    """A JSON value stored as text, portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+
+
+class User(BaseModel):
+    channel = pw.CharField()  # line | slack | local
+    external_id = pw.CharField()
+    display_name = pw.CharField(default="")
+    cohort = pw.CharField(default="academy_member")
+    pattern = pw.IntegerField(null=True)  # the Pattern the user chose last
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("channel", "external_id"), True),)
+
+
+class KnowledgeEntry(BaseModel):
+    id = pw.CharField(primary_key=True)
+    pattern = pw.IntegerField(null=True)
+    question = pw.TextField()
+    body = pw.TextField()
+    tags = JSONField(default=list)
+    source = pw.CharField(default="")
+    approved_by = pw.CharField(null=True)
+    origin = pw.CharField(default="file")  # file | escalation
+    path = pw.CharField(null=True)
+    checksum = pw.CharField(default="")
+    active = pw.BooleanField(default=True)
+    updated_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Question(BaseModel):
+    user = pw.ForeignKeyField(User, backref="questions")
+    channel = pw.CharField()
+    conversation = pw.CharField(default="", index=True)  # thread / chat the turn belongs to
+    pattern = pw.IntegerField()
+    text = pw.TextField()
+    covered = pw.BooleanField(default=False)  # did existing knowledge cover it (new-question rate)
+    top_score = pw.FloatField(default=0.0)
+    status = pw.CharField(default="answered")  # answered | escalated | failed
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Answer(BaseModel):
+    question = pw.ForeignKeyField(Question, backref="answers")
+    text = pw.TextField()
+    confidence = pw.FloatField(null=True)
+    source = pw.CharField()  # ai | offline | staff | makino | system
+    knowledge_ids = JSONField(default=list)
+    model = pw.CharField(default="")
+    prompt_version = pw.CharField(default="")
+    input_tokens = pw.IntegerField(default=0)
+    output_tokens = pw.IntegerField(default=0)
+    cache_write_tokens = pw.IntegerField(default=0)
+    cache_read_tokens = pw.IntegerField(default=0)
+    cost_usd = pw.FloatField(default=0.0)
+    latency_ms = pw.IntegerField(default=0)
+    answered_by = pw.CharField(null=True)
+    delivered = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Feedback(BaseModel):
+    answer = pw.ForeignKeyField(Answer, backref="feedback", unique=True)  # last click wins
+    rating = pw.CharField()  # good | bad
+    reason = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Escalation(BaseModel):
+    question = pw.ForeignKeyField(Question, backref="escalations")
+    draft = pw.ForeignKeyField(Answer, null=True)  # the AI draft, if any
+    reason = pw.CharField()
+    urgency = pw.CharField(default="normal")  # low | normal | high
+    status = pw.CharField(default="open", index=True)  # open | waiting_makino | answered
+    operator_thread = pw.CharField(null=True)  # where the operators discuss it (Slack ts)
+    answered_by = pw.CharField(null=True)
+    answered_at = pw.DateTimeField(null=True)
+    knowledge_id = pw.CharField(null=True)  # the entry its answer became
+    reminded_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Delivery(BaseModel):
+    """Each message sent to a platform: reply vs push counts, and what failed."""
+
+    channel = pw.CharField()
+    method = pw.CharField()  # reply | push | post
+    answer = pw.ForeignKeyField(Answer, null=True)
+    ok = pw.BooleanField(default=True)
+    error = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Job(BaseModel):
+    """The durable inbound queue: webhooks are stored here, then worked off."""
+
+    kind = pw.CharField()
+    dedupe_key = pw.CharField(unique=True)
+    payload = JSONField()
+    status = pw.CharField(default="pending", index=True)  # pending | running | done | failed
+    attempts = pw.IntegerField(default=0)
+    run_after = pw.DateTimeField(default=utcnow, index=True)
+    last_error = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class ScheduledRun(BaseModel):
+    """A periodic task's run for one period, so it runs at most once across restarts."""
+
+    name = pw.CharField()
+    period = pw.CharField()
+    ok = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("name", "period"), True),)
+
+
+MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, Delivery, Job, ScheduledRun)
+
+
+def init_db(url: str) -> pw.Database:
+    """Connect to `url`, create missing tables and add missing columns; keep all data."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    params: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        # WAL lets the web workers and the job worker read while one writes.
+        params = {"pragmas": {"journal_mode": "wal", "busy_timeout": 10000, "foreign_keys": 1,
+                              "synchronous": "normal"}, "check_same_thread": False}
+    database = connect(url, **params)
+    db.initialize(database)
+    with database.connection_context():
+        database.create_tables(MODELS, safe=True)
+        _add_missing_columns(database)
+    return database
+
+
+def _add_missing_columns(database: pw.Database) -> None:
+    # Additive migration: a column added to a model later is added to an existing table.
+    migrator = SchemaMigrator.from_database(database)
+    for model in MODELS:
+        table = model._meta.table_name
+        existing = {c.name for c in database.get_columns(table)}
+        for f in model._meta.sorted_fields:
+            if f.column_name not in existing:
+                log.info("adding column %s.%s", table, f.column_name)
+                migrate(migrator.add_column(table, f.column_name, f))

@@ -1,0 +1,98 @@
+"""The staged-rollout plan (TOML): which cohorts may use which Patterns from which day."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config import COHORTS
+
+
+STAGE_HEADER = re.compile(r"^\s*\[\[stage\]\]")
+
+
+class RolloutError(ValueError):
+    """The plan file is malformed; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    start: dt.date
+    cohorts: frozenset[str]
+    patterns: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Whether a Pattern is open to a cohort today, and if not, when (or whether) it opens."""
+
+    open: bool
+    opens_on: dt.date | None = None  # None and not open: never for this cohort
+
+
+@dataclass(frozen=True)
+class RolloutPlan:
+    timezone: ZoneInfo
+    stages: tuple[Stage, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> "RolloutPlan":
+        """Read and check a plan file; RolloutError names the line at fault."""
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RolloutError(f"{path}: {exc}") from None
+        try:
+            zone = ZoneInfo(str(data.get("timezone", "Asia/Tokyo")))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RolloutError(f"{path}:{_line(text, 'timezone')}: unknown timezone {data.get('timezone')!r}") from None
+        stages = data.get("stage")
+        if not isinstance(stages, list) or not stages:
+            raise RolloutError(f"{path}:1: the plan needs at least one [[stage]]")
+        return cls(zone, tuple(_stage(raw, n, path, text) for n, raw in enumerate(stages)))
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """Today in the plan's time zone (JST): a stage opens at local midnight."""
+        return (now or dt.datetime.now(dt.timezone.utc)).astimezone(self.timezone).date()
+
+    def gate(self, cohort: str, pattern: int, today: dt.date) -> Gate:
+        """Staff see everything; others need a started stage that lists their cohort and the Pattern."""
+        if cohort == "staff":
+            return Gate(True)
+        starts = [s.start for s in self.stages
+                  if pattern in s.patterns and (cohort in s.cohorts or "*" in s.cohorts)]
+        if any(start <= today for start in starts):
+            return Gate(True)
+        return Gate(False, min(starts) if starts else None)
+
+    def open_patterns(self, cohort: str, today: dt.date) -> list[int]:
+        return [n for n in (1, 2, 3, 4) if self.gate(cohort, n, today).open]
+
+
+def _stage(raw: dict, number: int, path: Path, text: str) -> Stage:
+    where = f"{path}:{_nth_line(text, STAGE_HEADER, number)}"
+    start = raw.get("start")
+    if isinstance(start, dt.datetime):
+        start = start.date()
+    if not isinstance(start, dt.date):
+        raise RolloutError(f"{where}: stage needs start = YYYY-MM-DD (no quotes)")
+    cohorts = raw.get("cohorts")
+    if not isinstance(cohorts, list) or not cohorts or any(c not in (*COHORTS, "*") for c in cohorts):
+        raise RolloutError(f"{where}: cohorts must list some of {', '.join(COHORTS)} or \"*\"")
+    patterns = raw.get("patterns")
+    if not isinstance(patterns, list) or not patterns or any(p not in (1, 2, 3, 4) or isinstance(p, bool) for p in patterns):
+        raise RolloutError(f"{where}: patterns must list numbers from 1 to 4")
+    return Stage(start, frozenset(cohorts), frozenset(patterns))
+
+
+def _line(text: str, key: str) -> int:
+    return next((i + 1 for i, line in enumerate(text.splitlines()) if line.strip().startswith(key)), 1)
+
+
+def _nth_line(text: str, pattern: re.Pattern[str], n: int) -> int:
+    found = [i + 1 for i, line in enumerate(text.splitlines()) if pattern.match(line)]
+    return found[n] if n < len(found) else 1

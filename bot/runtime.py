@@ -1,0 +1,69 @@
+"""The composition root: settings in, a wired core (database, knowledge, answerer, queue) out."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import peewee as pw
+
+from bot.answering import Answerer, OfflineAnswerer
+from bot.claude import ClaudeAnswerer
+from bot.config import ConfigError, Settings
+from bot.conversation import Core
+from bot.escalation import Escalations, LogDesk, OperatorDesk
+from bot.jobs import JobQueue
+from bot.knowledge_store import KnowledgeBase
+from bot.limits import BudgetGuard
+from bot.models import init_db
+from bot.rollout import RolloutError, RolloutPlan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot holds; adapters get `core` and `queue`."""
+
+    settings: Settings
+    database: pw.Database
+    core: Core
+    queue: JobQueue
+    knowledge: KnowledgeBase
+
+
+def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
+                  sync_knowledge: bool = True) -> Runtime:
+    """Connect, migrate, load the plan and the knowledge, and wire the core."""
+    plan = load_plan(settings)
+    database = init_db(settings.database_url)
+    knowledge = KnowledgeBase(settings.knowledge_dir)
+    if sync_knowledge:
+        result = knowledge.sync()
+        for error in result.errors:
+            log.error("knowledge file skipped: %s", error)
+    escalations = Escalations(knowledge=knowledge, desk=desk or LogDesk())
+    budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate,
+                         alert=lambda text: escalations.desk.alert(text))
+    core = Core(knowledge=knowledge, answerer=answerer or make_answerer(settings), plan=plan,
+                escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
+                rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort})
+    queue = JobQueue(max_attempts=settings.job_max_attempts)
+    return Runtime(settings, database, core, queue, knowledge)
+
+
+def make_answerer(settings: Settings) -> Answerer:
+    """Claude when a key is set; otherwise the offline answerer, so everything runs without one."""
+    if not settings.anthropic_api_key:
+        log.info("ANTHROPIC_API_KEY is not set: answering from the knowledge base only")
+        return OfflineAnswerer()
+    return ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
+                          timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries)
+
+
+def load_plan(settings: Settings) -> RolloutPlan:
+    if not settings.rollout_file.is_file():
+        raise ConfigError(f"ROLLOUT_FILE: {settings.rollout_file} does not exist")
+    try:
+        return RolloutPlan.load(settings.rollout_file)
+    except RolloutError as exc:
+        raise ConfigError(f"ROLLOUT_FILE: {exc}") from None

@@ -1,0 +1,106 @@
+"""The core through the chat harness: answers, escalation decisions, feedback, bad input."""
+from __future__ import annotations
+
+from bot.models import Answer, Escalation, Feedback, Question
+
+
+def test_covered_question_is_answered_offline_with_feedback_buttons(chat):
+    reply = chat.say("死亡保険金の非課税枠は？", pattern=1)
+    assert reply.kind == "answer"
+    assert "500万円" in reply.text
+    assert reply.knowledge_ids == ("t1-0001",)
+    assert reply.source == "offline" and reply.confidence >= 0.6
+    assert [b.action for b in reply.buttons] == ["feedback_good", "feedback_bad"]
+    question = Question.get_by_id(reply.question_id)
+    assert question.covered and question.status == "answered"
+
+
+def test_uncovered_question_is_escalated_and_counted_as_new(chat, desk):
+    reply = chat.say("来週の東京の天気はどうなりますか？", pattern=1)
+    assert reply.kind == "escalated" and reply.escalated
+    assert "担当スタッフ" in reply.text
+    escalation = Escalation.get_by_id(reply.escalation_id)
+    assert escalation.reason == "no_knowledge"
+    assert not Question.get_by_id(reply.question_id).covered
+    assert desk.posted[-1].id == escalation.id and desk.posted[-1].question.startswith("来週")
+
+
+def test_request_for_a_person_escalates(chat):
+    reply = chat.say("スタッフと話したいです。クーリング・オフについて", pattern=1)
+    assert reply.escalated
+    assert Escalation.get_by_id(reply.escalation_id).reason == "human_request"
+
+
+def test_compliance_risk_escalates_even_when_knowledge_matches(chat):
+    reply = chat.say("持病を隠して契約してもバレないですか？", pattern=1)
+    assert reply.escalated
+    assert Escalation.get_by_id(reply.escalation_id).reason == "compliance"
+    assert "法令" in reply.text
+
+
+def test_crisis_gets_helplines_and_urgent_escalation(chat, desk):
+    reply = chat.say("もう限界です。消えたいと思ってしまう", pattern=4)
+    assert "いのちの電話" in reply.text and "0570-783-556" in reply.text
+    escalation = Escalation.get_by_id(reply.escalation_id)
+    assert (escalation.reason, escalation.urgency) == ("crisis", "high")
+    assert desk.posted[-1].urgency == "high"
+    assert not Answer.select().where(Answer.question == reply.question_id).exists()  # no role-play answer
+
+
+def test_bad_feedback_escalates_once_and_last_click_wins(chat):
+    chat.say("クーリング・オフはいつまで？", pattern=1)
+    assert chat.rate(good=True).kind == "notice"
+    bad = chat.rate(good=False, reason="期間の例外が知りたい")
+    assert bad.kind == "escalated"
+    chat.rate(good=False)
+    answer_id = chat.replies[0].answer_id
+    feedback = Feedback.get(Feedback.answer == answer_id)
+    assert feedback.rating == "bad"
+    assert Feedback.select().count() == 1
+    assert Escalation.select().where(Escalation.reason == "bad_feedback").count() == 1
+
+
+def test_feedback_on_someone_elses_answer_changes_nothing(runtime, chat):
+    reply = chat.say("クーリング・オフはいつまで？", pattern=1)
+    forged = runtime.core.feedback(channel="local", user_id="intruder", answer_id=reply.answer_id, good=False)
+    assert "使えなく" in forged.text
+    forged_id = runtime.core.feedback(channel="local", user_id="u1", answer_id="abc", good=False)
+    assert forged_id.kind == "notice"
+    assert Feedback.select().count() == 0 and Escalation.select().count() == 0
+
+
+def test_bad_input_is_refused_clearly_and_stores_nothing(chat):
+    for text in ("", "   \n ", "😀🎉👍", "あ" * 20_000):
+        reply = chat.say(text, pattern=1)
+        assert reply.kind == "invalid", text[:10]
+        assert reply.text
+    assert "2,000文字" in chat.replies[-1].text
+    assert Question.select().count() == 0
+
+
+def test_follow_up_in_a_thread_carries_the_earlier_turns(runtime, chat):
+    chat.say("クーリング・オフはいつまで？", pattern=1, conversation="thread-9")
+    second = chat.say("例外はありますか？", pattern=1, conversation="thread-9")
+    question = Question.get_by_id(second.question_id)
+    history = runtime.core._history(question)
+    assert [t.question for t in history] == ["クーリング・オフはいつまで？"]
+
+
+def test_an_unexpected_error_apologises_escalates_and_alerts(runtime, chat, desk, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index exploded")
+    monkeypatch.setattr(runtime.knowledge, "search", broken)
+    reply = chat.say("死亡保険金の非課税枠は？", pattern=1)
+    assert reply.kind == "error" and "申し訳" in reply.text
+    assert Escalation.get_by_id(reply.escalation_id).reason == "error"
+    assert any("index exploded" in a for a in desk.alerts)
+    assert Question.get_by_id(reply.question_id).text == "死亡保険金の非課税枠は？"
+
+
+def test_pattern_switch_is_remembered(runtime, chat):
+    switched = runtime.core.switch_pattern(channel="local", user_id="u1", pattern=2)
+    assert "ドクター" in switched.text
+    reply = chat.say("開業医の事業承継で最初に確認すべきことは？")
+    assert reply.pattern == 2 and reply.knowledge_ids == ("t2-0001",)
+    unknown = runtime.core.switch_pattern(channel="local", user_id="u1", pattern=9)
+    assert "ありません" in unknown.text

@@ -1,0 +1,83 @@
+"""Knowledge files: parsing, validation with line numbers, sync, search, the shipped base."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeError, SearchIndex, bigrams, load_dir, parse_entry, render_entry
+from bot.knowledge_store import KnowledgeBase
+from bot.models import KnowledgeEntry
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = "---\nid: p1-0100\npattern: 1\nquestion: 質問ですか？\ntags: [税]\nsource: test\n---\n回答です。\n"
+
+
+def test_parse_and_render_round_trip():
+    entry = parse_entry(GOOD, "x.md")
+    assert (entry.id, entry.pattern, entry.tags, entry.body) == ("p1-0100", 1, ("税",), "回答です。")
+    assert parse_entry(render_entry(entry), "x.md").checksum == entry.checksum
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("id: x\n", 1, "front-matter"),
+    ("---\nid: p1-1\nquestion: [unclosed\n---\nbody\n", 3, "YAML"),
+    ("---\nid: p1-1\npattern: 7\nquestion: q\n---\nbody\n", 3, "pattern"),
+    ("---\nid: p1-1\nquestion: q\n---\n\n", 5, "empty"),
+    ("---\nid: Bad Id\nquestion: q\n---\nbody\n", 2, "id"),
+])
+def test_malformed_files_name_the_line(text, line, words):
+    with pytest.raises(KnowledgeError) as info:
+        parse_entry(text, "bad.md")
+    assert info.value.line == line and words in str(info.value) and "bad.md" in str(info.value)
+
+
+def test_duplicate_ids_are_reported(tmp_path):
+    (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.md").write_text(GOOD, encoding="utf-8")
+    entries, errors = load_dir(tmp_path)
+    assert len(entries) == 1 and "also used" in str(errors[0])
+
+
+def test_sync_adds_updates_and_retires(runtime, tmp_path):
+    kb = KnowledgeBase(tmp_path)
+    (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
+    assert kb.sync().added == ["p1-0100"]
+    (tmp_path / "a.md").write_text(GOOD.replace("回答です。", "新しい回答です。"), encoding="utf-8")
+    assert kb.sync().updated == ["p1-0100"]
+    assert KnowledgeEntry.get_by_id("p1-0100").body == "新しい回答です。"
+    (tmp_path / "a.md").unlink()
+    result = kb.sync()
+    assert "p1-0100" in result.deleted
+    assert not KnowledgeEntry.get_by_id("p1-0100").active
+
+
+def test_a_broken_file_is_not_taken_for_a_deletion(runtime, tmp_path):
+    kb = KnowledgeBase(tmp_path)
+    (tmp_path / "p1-0100.md").write_text(GOOD, encoding="utf-8")
+    kb.sync()
+    (tmp_path / "p1-0100.md").write_text("---\nid: p1-0100\nquestion: [broken\n---\nx\n", encoding="utf-8")
+    result = kb.sync()
+    assert result.errors and not result.deleted
+    assert KnowledgeEntry.get_by_id("p1-0100").active
+
+
+def test_search_finds_paraphrases_and_respects_pattern():
+    entries, _ = load_dir(ROOT / "tests" / "data" / "knowledge")
+    index = SearchIndex.build(entries)
+    hits = index.search("亡くなった時の保険金に相続税はかかる？", pattern=1)
+    assert hits[0].entry.id == "t1-0001" and hits[0].covers
+    assert all(h.entry.pattern in (None, 2) for h in index.search("事業承継", pattern=2))
+    assert not index.search("ピボットテーブルの作り方", pattern=1) or not index.search("ピボットテーブルの作り方", pattern=1)[0].covers
+
+
+def test_bigrams_fold_synonyms_and_ignore_punctuation():
+    assert bigrams("お医者さん！") == bigrams("医師")
+    assert bigrams("Ａ") == ["a"]
+
+
+def test_the_shipped_knowledge_base_is_valid_and_full():
+    entries, errors = load_dir(ROOT / "knowledge")
+    assert errors == []
+    for pattern in (1, 2, 3, 4):
+        assert sum(1 for e in entries if e.pattern == pattern) >= 15, pattern
