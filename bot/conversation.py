@@ -76,7 +76,7 @@ class Core:
             return self._answer(question, pattern)
         except Exception as exc:
             log.exception("turn failed: %s", exc)
-            return self._fail(question, message, exc)
+            return self.give_up(message, f"{type(exc).__name__}: {exc}", question)
 
     def user_for(self, message: IncomingMessage) -> User:
         cohort = message.cohort or self.default_cohorts.get(message.channel, "academy_member")
@@ -222,14 +222,15 @@ class Core:
                 turns.append(Turn(q.text, last.text))
         return turns
 
-    def _fail(self, question: Question | None, message: IncomingMessage, exc: Exception) -> Reply:
+    def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
+        """The one error path: keep the question, hand it to staff, alert, and apologise."""
         try:
             if question is None:
                 user = self.user_for(message)
                 question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
                                            conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
             escalation = self.escalations.open(question, "error", "normal")
-            self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {type(exc).__name__}: {exc}")
+            self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
             return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id)
         except Exception:  # the database itself is down: the adapter's job retry keeps the message
             log.exception("could not record the failed turn")

@@ -59,6 +59,9 @@ class OperatorDesk(Protocol):
     def alert(self, text: str) -> None:
         """Tell the operators something went wrong."""
 
+    def remind(self, view: EscalationView) -> None:
+        """Remind the operators, in its thread, of an escalation still open."""
+
 
 class Deliverer(Protocol):
     """Sends a later message to a user on their own channel; raises when it cannot."""
@@ -82,6 +85,10 @@ class LogDesk:
     def alert(self, text: str) -> None:
         self.alerts.append(text)
         log.error("operator alert: %s", text)
+
+    def remind(self, view: EscalationView) -> None:
+        self.alerts.append(f"reminder #{view.id}")
+        log.warning("escalation #%d is still open", view.id)
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,16 @@ class Escalations:
         if views:
             Escalation.update(reminded_at=utcnow()).where(Escalation.id.in_([v.id for v in views])).execute()
         return views
+
+    def remind_due(self, older_than: dt.timedelta) -> int:
+        """Remind the operators of old open escalations; re-post those that never reached them."""
+        views = self.due_reminders(older_than)
+        for view in views:
+            try:
+                self.desk.remind(view) if view.thread else self.post(view.id)
+            except Exception as exc:
+                log.error("reminder for escalation #%d failed: %s", view.id, exc)
+        return len(views)
 
     def recipient(self, question: Question) -> Recipient:
         user: User = question.user
