@@ -79,7 +79,7 @@ class LogDesk:
 
     def post_escalation(self, view: EscalationView) -> str | None:
         self.posted.append(view)
-        log.warning("escalation #%d (%s, %s): %s", view.id, view.reason, view.urgency, view.question[:80])
+        log.info("escalation #%d (%s, %s): %s", view.id, view.reason, view.urgency, view.question[:80])
         return None
 
     def alert(self, text: str) -> None:

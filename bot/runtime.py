@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import peewee as pw
 
 from bot.answering import Answerer, OfflineAnswerer
-from bot.claude import ClaudeAnswerer
 from bot.config import ConfigError, Settings
 from bot.conversation import Core
 from bot.escalation import Escalations, LogDesk, OperatorDesk
@@ -56,6 +55,7 @@ def make_answerer(settings: Settings) -> Answerer:
     if not settings.anthropic_api_key:
         log.info("ANTHROPIC_API_KEY is not set: answering from the knowledge base only")
         return OfflineAnswerer()
+    from bot.claude import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
     return ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
                           timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries)
 

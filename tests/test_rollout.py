@@ -1,0 +1,99 @@
+"""Staged rollout: stage boundaries in JST, cohorts, the shipped plan, bad plan files."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from bot.config import ConfigError
+from bot.models import Escalation, Question
+from bot.rollout import RolloutError, RolloutPlan
+from bot.runtime import build_runtime
+from conftest import Chat
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = RolloutPlan.load(ROOT / "rollout.toml")
+WEEK1 = min(s.start for s in SHIPPED.stages)
+
+
+def jst_midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=SHIPPED.timezone).astimezone(dt.timezone.utc)
+
+
+@pytest.fixture
+def shipped(settings, desk):
+    rt = build_runtime(replace(settings, rollout_file=ROOT / "rollout.toml"), desk=desk)
+    yield rt
+    rt.database.close()
+
+
+def test_the_shipped_plan_follows_the_operating_plan():
+    week3, week4 = WEEK1 + dt.timedelta(days=14), WEEK1 + dt.timedelta(days=21)
+    assert SHIPPED.open_patterns("academy_member", WEEK1) == [1]
+    assert SHIPPED.open_patterns("doctor_trainee", week3 - dt.timedelta(days=1)) == []
+    assert SHIPPED.open_patterns("doctor_trainee", week3) == [2]
+    assert SHIPPED.open_patterns("corporate_trainee", week3) == [3]
+    assert SHIPPED.open_patterns("academy_member", week4) == [1, 4]
+    assert SHIPPED.open_patterns("staff", WEEK1 - dt.timedelta(days=30)) == [1, 2, 3, 4]
+
+
+def test_a_stage_opens_at_midnight_jst_not_utc():
+    week3 = WEEK1 + dt.timedelta(days=14)
+    just_before = jst_midnight_utc(week3) - dt.timedelta(seconds=1)
+    assert not SHIPPED.gate("doctor_trainee", 2, SHIPPED.today(just_before)).open
+    assert SHIPPED.gate("doctor_trainee", 2, SHIPPED.today(jst_midnight_utc(week3))).open
+
+
+def test_member_asking_pattern_2_in_week_1_is_told_when_it_opens_and_nothing_escalates(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1) + dt.timedelta(hours=3)):
+        reply = Chat(shipped, cohort="academy_member").say("開業医の事業承継で最初に確認すべきことは？", pattern=2)
+    assert reply.kind == "notice"
+    assert "現在のご所属ではご利用いただけません" in reply.text
+    assert "Pattern 1" in reply.text and [b.value for b in reply.buttons] == ["1"]
+    assert Question.select().count() == 0 and Escalation.select().count() == 0
+
+
+def test_pattern_4_not_yet_open_says_the_day(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1) + dt.timedelta(hours=3)):
+        reply = Chat(shipped, cohort="academy_member").say("やる気が出ません", pattern=4)
+    week4 = WEEK1 + dt.timedelta(days=21)
+    assert f"{week4.month}月{week4.day}日から" in reply.text
+
+
+def test_doctor_trainee_in_week_3_gets_an_answer(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1 + dt.timedelta(days=15))):
+        reply = Chat(shipped, cohort="doctor_trainee").say("開業医の事業承継で最初に確認すべきことは？", pattern=2)
+    assert reply.kind == "answer" and reply.knowledge_ids == ("t2-0001",)
+
+
+def test_without_a_chosen_pattern_the_first_open_one_is_used(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1 + dt.timedelta(days=15))):
+        reply = Chat(shipped, cohort="corporate_trainee").say("役員退職金の適正額はどう計算しますか？")
+    assert reply.pattern == 3 and reply.kind == "answer"
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ('timezone = "Asia/Tokyo"\n[[stage]]\nstart = "soon"\ncohorts = ["staff"]\npatterns = [1]\n', 2, "start"),
+    ('[[stage]]\nstart = 2026-12-01\ncohorts = ["x"]\npatterns = [1]\n', 1, "cohorts"),
+    ('[[stage]]\nstart = 2026-12-01\ncohorts = ["*"]\npatterns = [1]\n\n[[stage]]\nstart = 2026-12-08\n'
+     'cohorts = ["*"]\npatterns = [5]\n', 6, "patterns"),
+    ('timezone = "Mars/Base"\n[[stage]]\nstart = 2026-12-01\ncohorts = ["*"]\npatterns = [1]\n', 1, "timezone"),
+    ('[[stage]\n', 1, ""),
+])
+def test_a_bad_plan_names_the_line(tmp_path, text, line, words):
+    path = tmp_path / "plan.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RolloutError) as info:
+        RolloutPlan.load(path)
+    assert f"plan.toml:{line}" in str(info.value) or f"line {line}" in str(info.value)
+    assert words in str(info.value)
+
+
+def test_a_bad_plan_stops_start_up(settings, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[[stage]]\nstart = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="ROLLOUT_FILE"):
+        build_runtime(replace(settings, rollout_file=path))
