@@ -6,10 +6,11 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -118,53 +119,60 @@ class Hit:
         return self.coverage >= COVERAGE_THRESHOLD
 
 
-@dataclass
 class SearchIndex:
     """BM25 over character bigrams (Japanese has no spaces), fields weighted, inverted index.
 
-    Bigrams find paraphrases that share key terms (保険金, 非課税) without a dictionary; the
-    inverted index only touches entries that share a bigram with the question, so a query
-    stays fast with tens of thousands of entries.
+    Bigrams find paraphrases that share key terms (保険金, 非課税) without a dictionary. Each
+    term's postings are numpy arrays, so scoring adds whole arrays at once and a query stays
+    in the low milliseconds with tens of thousands of entries.
     """
 
-    k1: float = 1.2
-    b: float = 0.75
-    entries: list[Entry] = field(default_factory=list)
-    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    _idf: dict[str, float] = field(default_factory=dict)
-    _bigram_sets: list[frozenset[str]] = field(default_factory=list)
+    k1 = 1.2
+    b = 0.75
+
+    def __init__(self, entries: list[Entry], postings: dict[str, tuple[np.ndarray, np.ndarray]],
+                 idf: dict[str, float], term_sets: list[frozenset[str]]) -> None:
+        self.entries = entries
+        self._postings = postings
+        self._idf = idf
+        self._term_sets = term_sets
+        self._patterns = np.array([0 if e.pattern is None else e.pattern for e in entries], dtype=np.int8)
 
     @classmethod
     def build(cls, entries: Iterable[Entry]) -> "SearchIndex":
-        index = cls(entries=list(entries))
-        term_counts = [_weighted_terms(e) for e in index.entries]
-        lengths = [sum(c.values()) for c in term_counts]
-        avg_len = (sum(lengths) / len(lengths)) if lengths else 1.0
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        entries = list(entries)
+        term_counts = [_weighted_terms(e) for e in entries]
+        lengths = np.array([sum(c.values()) for c in term_counts], dtype=np.float64)
+        norms = cls.k1 * (1 - cls.b + cls.b * lengths / (lengths.mean() if len(lengths) else 1.0))
+        docs: dict[str, list[int]] = defaultdict(list)
+        freqs: dict[str, list[float]] = defaultdict(list)
         for doc, counts in enumerate(term_counts):
-            norm = index.k1 * (1 - index.b + index.b * lengths[doc] / avg_len)
             for term, tf in counts.items():
-                postings[term].append((doc, tf * (index.k1 + 1) / (tf + norm)))
-        n = len(index.entries)
-        index._postings = dict(postings)
-        index._idf = {t: _term_weight(t) * math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))
-                      for t, p in postings.items()}
-        index._bigram_sets = [frozenset(c) for c in term_counts]
-        return index
+                docs[term].append(doc)
+                freqs[term].append(tf)
+        n = len(entries)
+        postings, idf = {}, {}
+        for term, doc_ids in docs.items():
+            ids = np.array(doc_ids, dtype=np.int32)
+            tf = np.array(freqs[term], dtype=np.float64)
+            postings[term] = (ids, tf * (cls.k1 + 1) / (tf + norms[ids]))
+            idf[term] = _term_weight(term) * math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
+        return cls(entries, postings, idf, [frozenset(c) for c in term_counts])
 
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
         """Entries for `pattern` (and those for every Pattern) best first."""
         terms = set(bigrams(text))
-        scores: dict[int, float] = defaultdict(float)
-        for term in terms:
-            idf = self._idf.get(term)
-            if idf is None:
-                continue
-            for doc, weight in self._postings[term]:
-                scores[doc] += idf * weight
-        allowed = (doc for doc in scores if pattern is None or self.entries[doc].pattern in (None, pattern))
-        best = sorted(allowed, key=lambda d: (-scores[d], self.entries[d].id))[:top]
-        return [Hit(self.entries[d], round(scores[d], 4), self._coverage(terms, d)) for d in best]
+        scores = np.zeros(len(self.entries))
+        for term in terms & self._idf.keys():
+            ids, weights = self._postings[term]
+            scores[ids] += self._idf[term] * weights
+        if pattern is not None:
+            scores[(self._patterns != 0) & (self._patterns != pattern)] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > top:
+            candidates = candidates[np.argpartition(-scores[candidates], top - 1)[:top]]
+        best = sorted(candidates.tolist(), key=lambda d: (-scores[d], self.entries[d].id))
+        return [Hit(self.entries[d], round(float(scores[d]), 4), self._coverage(terms, d)) for d in best]
 
     def _coverage(self, terms: set[str], doc: int) -> float:
         # Share of the question's informative bigrams (idf-weighted) that the entry contains.
@@ -172,13 +180,12 @@ class SearchIndex:
         total = sum(self._idf[t] for t in known) + 0.5 * (len(terms) - len(known))
         if total <= 0:
             return 0.0
-        return round(sum(self._idf[t] for t in known if t in self._bigram_sets[doc]) / total, 4)
+        return round(sum(self._idf[t] for t in known if t in self._term_sets[doc]) / total, 4)
 
 
 def normalize(text: str) -> str:
     """NFKC, lower case, synonyms folded, only letters and digits: what search compares."""
-    text = _THESAURUS.fold(unicodedata.normalize("NFKC", text).lower())
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_WORD.sub("", _THESAURUS.fold(unicodedata.normalize("NFKC", text).lower()))
 
 
 class Thesaurus:
@@ -226,6 +233,7 @@ def bigrams(text: str) -> list[str]:
 
 
 _THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"))
+_NOT_WORD = re.compile(r"[\W_]+")
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 
 
@@ -238,8 +246,7 @@ def _weighted_terms(entry: Entry) -> Counter[str]:
     counts: Counter[str] = Counter()
     for name, weight in FIELD_WEIGHTS.items():
         value = " ".join(entry.tags) if name == "tags" else getattr(entry, name)
-        for term in bigrams(value):
-            counts[term] += weight
+        counts.update({term: tf * weight for term, tf in Counter(bigrams(value)).items()})
     return counts
 
 
