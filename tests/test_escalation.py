@@ -1,0 +1,101 @@
+"""Escalations in the core: resolve, deliver, learn, similar entries, undo, reminders."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from freezegun import freeze_time
+
+from adapters.local import chat as terminal_chat
+from bot.messages import Recipient, Reply
+from bot.models import Answer, Delivery, Escalation, KnowledgeEntry
+
+
+class RecordingDelivery:
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[tuple[Recipient, Reply]] = []
+        self.fail = fail
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        if self.fail:
+            raise ConnectionError("platform down")
+        self.sent.append((recipient, reply))
+        return "push"
+
+
+def test_a_staff_answer_is_delivered_learned_and_answers_next_time(runtime, chat):
+    delivery = RecordingDelivery()
+    runtime.core.escalations.deliverers["local"] = delivery
+    escalated = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
+    assert escalated.escalated
+    result = runtime.core.escalations.resolve(escalated.escalation_id, "保険会社のコールセンターで再発行を依頼できます。",
+                                              answered_by="staff1", source="staff")
+    recipient, reply = delivery.sent[0]
+    assert recipient == Recipient("local", "u1", "c1")
+    assert "保険証券を紛失" in reply.text and "コールセンター" in reply.text
+    assert [b.action for b in reply.buttons] == ["feedback_good", "feedback_bad"]
+    escalation = Escalation.get_by_id(escalated.escalation_id)
+    assert (escalation.status, escalation.answered_by, escalation.knowledge_id) == ("answered", "staff1", result.knowledge_id)
+    entry = KnowledgeEntry.get_by_id(result.knowledge_id)
+    assert entry.origin == "escalation" and entry.source == f"escalation #{escalation.id}" and entry.pattern == 1
+    assert Delivery.get(Delivery.answer == result.answer_id).method == "push"
+    again = chat.say("保険証券をなくした場合の再発行の手続きを教えて", pattern=1)
+    assert again.kind == "answer" and again.knowledge_ids == (result.knowledge_id,)
+    assert "コールセンター" in again.text
+
+
+def test_an_existing_similar_entry_is_named_instead_of_a_duplicate(runtime, chat):
+    runtime.core.escalations.deliverers["local"] = RecordingDelivery()
+    reply = chat.say("スタッフと話したい。死亡保険金の相続税の非課税枠はいくらですか？", pattern=1)
+    result = runtime.core.escalations.resolve(reply.escalation_id, "500万円×法定相続人の数です。",
+                                              answered_by="staff1", source="staff")
+    assert result.knowledge_id is None and result.similar_id == "t1-0001"
+    assert not KnowledgeEntry.select().where(KnowledgeEntry.origin == "escalation").exists()
+
+
+def test_undo_takes_the_learned_entry_out_of_search(runtime, chat):
+    runtime.core.escalations.deliverers["local"] = RecordingDelivery()
+    reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
+    result = runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
+    assert runtime.core.escalations.undo_knowledge(reply.escalation_id) == result.knowledge_id
+    assert all(h.entry.id != result.knowledge_id for h in runtime.knowledge.search("保険証券を紛失", 1))
+    assert runtime.core.escalations.undo_knowledge(reply.escalation_id) is None
+
+
+def test_an_undeliverable_answer_is_recorded_and_alerted(runtime, chat, desk):
+    runtime.core.escalations.deliverers["local"] = RecordingDelivery(fail=True)
+    reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
+    result = runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
+    assert not result.delivered and not Answer.get_by_id(result.answer_id).delivered
+    assert Delivery.get(Delivery.answer == result.answer_id).ok is False
+    assert any("お届けできません" in a for a in desk.alerts)
+
+
+def test_open_escalations_are_reminded_once_per_interval(runtime, chat, desk):
+    with freeze_time("2026-12-01 00:00:00") as clock:
+        chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
+        assert runtime.core.escalations.remind_due(dt.timedelta(minutes=120)) == 0
+        clock.tick(dt.timedelta(minutes=121))
+        assert runtime.core.escalations.remind_due(dt.timedelta(minutes=120)) == 1
+        assert runtime.core.escalations.remind_due(dt.timedelta(minutes=120)) == 0
+        clock.tick(dt.timedelta(minutes=121))
+        assert runtime.core.escalations.remind_due(dt.timedelta(minutes=120)) == 1
+
+
+def test_export_writes_learned_entries_that_validate(runtime, chat, tmp_path):
+    from bot.knowledge import load_dir
+    runtime.core.escalations.deliverers["local"] = RecordingDelivery()
+    reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
+    runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
+    written = runtime.knowledge.export(tmp_path)
+    entries, errors = load_dir(tmp_path)
+    assert len(written) == 1 and errors == [] and entries[0].body == "再発行できます。"
+
+
+def test_terminal_chat_switches_patterns_rates_and_shows_escalations(runtime):
+    lines = iter(["/pattern 2", "開業医の事業承継で最初に確認すべきことは？", "/good", "来週の天気は？", "/quit"])
+    out = io.StringIO()
+    terminal_chat(runtime.core, user="taro", pattern=None, cohort="staff", read=lambda _prompt: next(lines), out=out)
+    text = out.getvalue()
+    assert "ドクター" in text and "出資持分" in text
+    assert "ご評価ありがとうございます" in text and "エスカレーションしました" in text
