@@ -79,8 +79,13 @@ class Core:
             return self.give_up(message, f"{type(exc).__name__}: {exc}", question)
 
     def user_for(self, message: IncomingMessage) -> User:
+        """The sender, registered on first contact; a cohort the channel asserts (local) is applied."""
         cohort = message.cohort or self.default_cohorts.get(message.channel, "academy_member")
-        return users.get_or_create(message.channel, message.user_id, display_name=message.display_name, cohort=cohort)
+        user = users.get_or_create(message.channel, message.user_id, display_name=message.display_name, cohort=cohort)
+        if message.cohort and user.cohort != message.cohort:
+            user.cohort = message.cohort
+            user.save()
+        return user
 
     # ---- other user actions -----------------------------------------------------------------
 

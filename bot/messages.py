@@ -15,7 +15,7 @@ class IncomingMessage:
     conversation_id: str = ""  # thread or chat: earlier turns here are context
     display_name: str = ""
     pattern: int | None = None  # a Pattern the channel asks for (bound channel, --pattern)
-    cohort: str | None = None  # a cohort for a user the core has not seen yet
+    cohort: str | None = None  # the cohort the channel asserts (local --cohort); else the channel default
     raw: Any = field(default=None, compare=False, repr=False)
 
 

@@ -99,3 +99,13 @@ def test_eval_meets_the_targets_on_the_shared_set(run):
     data = json.loads(result.stdout)
     assert data["summary"]["recall_at_3"] >= 0.9 and data["summary"]["coverage_accuracy"] >= 0.85
     assert set(data["results"][0]) == {"question", "expected", "retrieved", "covered"}
+
+
+def test_ask_applies_the_cohort_given_each_time(run, tmp_path):
+    plan = tmp_path / "staged.toml"
+    plan.write_text('[[stage]]\nstart = 2020-01-01\ncohorts = ["doctor_trainee"]\npatterns = [2]\n', encoding="utf-8")
+    member = json.loads(run("ask", "--json", "開業医の事業承継は？", "--pattern", "2", ROLLOUT_FILE=str(plan)).stdout)
+    assert member["question_id"] is None and "ご利用いただけません" in member["answer"]
+    doctor = run("ask", "--json", "開業医の事業承継で最初に確認すべきことは？", "--pattern", "2", "--cohort", "doctor_trainee",
+                 ROLLOUT_FILE=str(plan))
+    assert json.loads(doctor.stdout)["knowledge_ids"] == ["t2-0001"]
