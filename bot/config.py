@@ -40,6 +40,7 @@ class Settings:
     slack_makino_user_id: str | None = None
     slack_oncall_user_ids: tuple[str, ...] = ()
     slack_default_cohort: str = "doctor_trainee"
+    slack_channel_patterns: Mapping[str, int] = field(default_factory=dict)  # channel id -> bound Pattern
     escalation_reminder_minutes: int = 120
     rate_limit_per_minute: int = 5
     rate_limit_per_day: int = 100
@@ -89,6 +90,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         slack_makino_user_id=env.optional("SLACK_MAKINO_USER_ID"),
         slack_oncall_user_ids=env.ids("SLACK_ONCALL_USER_IDS"),
         slack_default_cohort=env.choice("SLACK_DEFAULT_COHORT", "doctor_trainee", COHORTS),
+        slack_channel_patterns=env.channel_patterns("SLACK_CHANNEL_PATTERNS"),
         escalation_reminder_minutes=int(env.number("ESCALATION_REMINDER_MINUTES", 120)),
         rate_limit_per_minute=int(env.number("RATE_LIMIT_PER_MINUTE", 5)),
         rate_limit_per_day=int(env.number("RATE_LIMIT_PER_DAY", 100)),
@@ -140,6 +142,16 @@ class _Env:
 
     def ids(self, name: str) -> tuple[str, ...]:
         return tuple(part.strip() for part in (self.optional(name) or "").split(",") if part.strip())
+
+    def channel_patterns(self, name: str) -> dict[str, int]:
+        """`C123:2,C456:3`: Slack channels bound to a Pattern."""
+        bound: dict[str, int] = {}
+        for part in self.ids(name):
+            channel, _, number = part.partition(":")
+            if not channel.strip() or number.strip() not in ("1", "2", "3", "4"):
+                raise ConfigError(f"{name} must look like C123:2,C456:3 (Pattern 1-4), got {part!r}")
+            bound[channel.strip()] = int(number)
+        return bound
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.text(name, default)

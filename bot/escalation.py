@@ -9,7 +9,7 @@ from typing import Protocol
 from bot.knowledge import Entry
 from bot.knowledge_store import KnowledgeBase
 from bot.messages import Button, Recipient, Reply
-from bot.models import Answer, Delivery, Escalation, Question, User, utcnow
+from bot.models import Answer, Delivery, Escalation, EscalationDraft, Feedback, Question, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,11 @@ REASON_LABELS = {
     "undeliverable": "回答をお届けできなかった",
 }
 SIMILAR_COVERAGE = 0.6  # an existing entry this close to the question is "the same question"
+OPEN_STATUSES = ("open", "waiting_makino")
+
+
+class AlreadyAnswered(RuntimeError):
+    """The escalation was answered before; a second answer is not sent."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,28 @@ class EscalationView:
     confidence: float | None
     knowledge_ids: tuple[str, ...]
     thread: str | None
+    status: str = "open"  # open | waiting_makino | answering (being delivered) | answered
+    user_id: str = ""  # the user's id on their channel
+    comment: str = ""  # what the user wrote with a Bad rating
 
     @property
     def reason_label(self) -> str:
         return REASON_LABELS.get(self.reason, self.reason)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A reply proposed in the operator thread, not sent until someone authorised confirms it."""
+
+    id: int
+    escalation_id: int
+    author: str
+    text: str
+    withdrawn: bool
 
 
 class OperatorDesk(Protocol):
@@ -136,7 +159,8 @@ class Escalations:
             id=e.id, question=q.text, user_name=user.display_name or user.external_id, user_channel=user.channel,
             cohort=user.cohort, pattern=q.pattern, reason=e.reason, urgency=e.urgency,
             draft=draft.text if draft else None, confidence=draft.confidence if draft else None,
-            knowledge_ids=tuple(draft.knowledge_ids or ()) if draft else (), thread=e.operator_thread)
+            knowledge_ids=tuple(draft.knowledge_ids or ()) if draft else (), thread=e.operator_thread,
+            status=e.status, user_id=user.external_id, comment=_bad_reason(draft) if draft else "")
 
     def by_thread(self, thread: str) -> Escalation | None:
         return Escalation.get_or_none(Escalation.operator_thread == thread)
@@ -144,9 +168,48 @@ class Escalations:
     def ask_makino(self, escalation_id: int) -> None:
         Escalation.update(status="waiting_makino").where(Escalation.id == escalation_id).execute()
 
-    def resolve(self, escalation_id: int, text: str, *, answered_by: str, source: str) -> Resolution:
-        """Deliver a confirmed answer to the user, close the escalation, learn it as knowledge."""
+    def add_draft(self, escalation_id: int, *, author: str, text: str, ref: str) -> DraftView:
+        """Keep a reply from the operator thread as a candidate answer (nothing is sent)."""
+        draft = EscalationDraft.create(escalation=escalation_id, author=author, text=text.strip(), ref=ref)
+        return _draft_view(draft)
+
+    def draft(self, draft_id: int | str) -> DraftView | None:
+        try:
+            row = EscalationDraft.get_or_none(EscalationDraft.id == int(draft_id))
+        except (TypeError, ValueError):
+            return None
+        return _draft_view(row) if row else None
+
+    def edit_draft(self, ref: str, text: str) -> bool:
+        """The author edited their reply: the edited text is what a confirmation sends."""
+        return EscalationDraft.update(text=text.strip(), updated_at=utcnow()).where(
+            EscalationDraft.ref == ref, EscalationDraft.withdrawn == False).execute() > 0  # noqa: E712
+
+    def withdraw_draft(self, ref: str) -> bool:
+        """The author deleted their reply: it can no longer be confirmed."""
+        return EscalationDraft.update(withdrawn=True, updated_at=utcnow()).where(
+            EscalationDraft.ref == ref).execute() > 0
+
+    def resolve(self, escalation_id: int, text: str, *, answered_by: str, source: str,
+                confirmed_by: str | None = None) -> Resolution:
+        """Deliver a confirmed answer to the user, close the escalation, learn it as knowledge.
+
+        Raises AlreadyAnswered when the escalation was answered before (a second tap sends nothing).
+        """
         e = Escalation.get_by_id(escalation_id)
+        # The conditional update is the lock: of two confirmations only one delivers.
+        claimed = Escalation.update(status="answering").where(
+            Escalation.id == e.id, Escalation.status.in_(OPEN_STATUSES)).execute()
+        if not claimed:
+            raise AlreadyAnswered(f"escalation #{e.id} is {e.status}")
+        try:
+            return self._answer(e, text, answered_by=answered_by, source=source,
+                                confirmed_by=confirmed_by or answered_by)
+        except Exception:
+            Escalation.update(status=e.status).where(Escalation.id == e.id).execute()
+            raise
+
+    def _answer(self, e: Escalation, text: str, *, answered_by: str, source: str, confirmed_by: str) -> Resolution:
         question = e.question
         answer = Answer.create(question=question, text=text.strip(), confidence=1.0, source=source,
                                answered_by=answered_by)
@@ -156,9 +219,9 @@ class Escalations:
         if similar is None:
             entry = Entry(id=f"p{question.pattern}-esc{e.id:04d}", pattern=question.pattern,
                           question=question.text[:300], body=answer.text, tags=(),
-                          source=f"escalation #{e.id}", approved_by=answered_by)
+                          source=f"escalation #{e.id}", approved_by=confirmed_by)
             knowledge_id = self.knowledge.learn(entry).id
-        Escalation.update(status="answered", answered_by=answered_by, answered_at=utcnow(),
+        Escalation.update(status="answered", answered_by=answered_by, answered_at=utcnow(), confirmed_by=confirmed_by,
                           knowledge_id=knowledge_id).where(Escalation.id == e.id).execute()
         return Resolution(e.id, answer.id, delivered, knowledge_id, similar)
 
@@ -222,6 +285,16 @@ class Escalations:
 def feedback_buttons(answer_id: int) -> tuple[Button, ...]:
     """Good / Bad under an answer."""
     return (Button("👍 Good", "feedback_good", str(answer_id)), Button("👎 Bad", "feedback_bad", str(answer_id)))
+
+
+def _draft_view(row: EscalationDraft) -> DraftView:
+    return DraftView(id=row.id, escalation_id=row.escalation_id, author=row.author, text=row.text,
+                     withdrawn=row.withdrawn)
+
+
+def _bad_reason(draft: Answer) -> str:
+    feedback = Feedback.get_or_none(Feedback.answer == draft.id, Feedback.rating == "bad")
+    return feedback.reason if feedback else ""
 
 
 def _quote(text: str, limit: int = 40) -> str:

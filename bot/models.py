@@ -110,9 +110,22 @@ class Escalation(BaseModel):
     operator_thread = pw.CharField(null=True)  # where the operators discuss it (Slack ts)
     answered_by = pw.CharField(null=True)
     answered_at = pw.DateTimeField(null=True)
+    confirmed_by = pw.CharField(null=True)  # who approved sending the answer (may differ from its author)
     knowledge_id = pw.CharField(null=True)  # the entry its answer became
     reminded_at = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class EscalationDraft(BaseModel):
+    """A staff or Makino reply in the operator thread: internal until an authorised person confirms it."""
+
+    escalation = pw.ForeignKeyField(Escalation, backref="drafts")
+    author = pw.CharField()
+    text = pw.TextField()
+    ref = pw.CharField(index=True)  # the platform's id of the reply message (Slack ts)
+    withdrawn = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
 
 
 class Delivery(BaseModel):
@@ -152,7 +165,8 @@ class ScheduledRun(BaseModel):
         indexes = ((("name", "period"), True),)
 
 
-MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, Delivery, Job, ScheduledRun)
+MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job,
+          ScheduledRun)
 
 
 def init_db(url: str) -> pw.Database:
