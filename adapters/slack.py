@@ -1,0 +1,204 @@
+"""The Slack adapter: bolt receives (HTTP or Socket Mode), acks at once, and the durable queue works."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import logging
+import re
+import threading
+import uuid
+from typing import Any, Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from starlette.concurrency import run_in_threadpool
+
+from adapters.slack_blocks import (ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN,
+                                   bad_reason_of)
+from adapters.slack_convert import HOME, IGNORE, QUESTION, Action, route_event, to_action
+from adapters.slack_desk import SlackDesk, make_client, make_desk, retry_handlers
+from adapters.slack_operator import OperatorLoop, is_operator_action
+from adapters.slack_trainee import SEND_JOB, TraineeSide
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/bansou"  # also in manifest.yml
+EVENTS_PATH = "/slack/events"
+REMINDER_CHECK_SECONDS = 60.0
+BUSY = "ただいま混み合っています。少し時間をおいて、もう一度お試しください。"
+
+
+class SlackAdapter:
+    """Holds the core (does not extend it); converts Slack traffic into queued core work."""
+
+    def __init__(self, runtime: Runtime, *, client: WebClient | None = None) -> None:
+        self.runtime = runtime
+        self.settings = settings = runtime.settings
+        self.client = client or make_client(settings)
+        self.trainee = TraineeSide(core=runtime.core, queue=runtime.queue, client=self.client,
+                                   channel_patterns=settings.slack_channel_patterns)
+        self.desk: SlackDesk | None = make_desk(settings, self.client) if settings.slack_operator_channel else None
+        self.operator = OperatorLoop(escalations=runtime.core.escalations, desk=self.desk,
+                                     staff_ids=settings.slack_staff_user_ids,
+                                     makino_id=settings.slack_makino_user_id) if self.desk else None
+        if self.desk:
+            runtime.core.escalations.desk = self.desk
+        else:
+            log.warning("SLACK_OPERATOR_CHANNEL is not set: escalations are only logged")
+        runtime.core.escalations.deliverers["slack"] = self.trainee
+        self._register_jobs()
+        self.bolt = self._bolt_app()
+        self._socket: Any = None
+        self._stop = threading.Event()
+        # SQLite has one writer; its busy handler backs off 1-100 ms per retry, so a burst of acks
+        # racing for it starves some for hundreds of ms. Queued on a Python lock they take turns.
+        self._enqueue_lock = threading.Lock()
+
+    # ---- wiring -------------------------------------------------------------------------------
+
+    def mount(self, app: FastAPI) -> None:
+        """POST /slack/events; Socket Mode (SLACK_APP_TOKEN) and reminders start with the app."""
+        router = APIRouter(lifespan=self._lifespan)
+        router.add_api_route(EVENTS_PATH, self._endpoint, methods=["POST"], include_in_schema=False)
+        app.include_router(router)
+        app.state.slack = self
+
+    def start_socket_mode(self) -> None:
+        """Receive over Socket Mode instead of HTTP (non-blocking; the same listeners run)."""
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        web = WebClient(base_url=self.settings.slack_api_base_url, retry_handlers=retry_handlers())
+        self._socket = SocketModeHandler(self.bolt, self.settings.slack_app_token, web_client=web)
+        self._socket.connect()
+        log.info("Slack Socket Mode connected")
+
+    def start_reminders(self, every_seconds: float | None = None) -> None:
+        """Remind open escalations in their threads after ESCALATION_REMINDER_MINUTES."""
+        if self.desk is None:
+            return
+        threading.Thread(target=self._remind_loop, args=(every_seconds or REMINDER_CHECK_SECONDS,),
+                         name="slack-reminders", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._socket is not None:
+            self._socket.close()
+
+    def remind_now(self) -> int:
+        older = dt.timedelta(minutes=self.settings.escalation_reminder_minutes)
+        return self.runtime.core.escalations.remind_due(older)
+
+    # ---- bolt listeners: checks and an enqueue, then the ack ----------------------------------
+
+    def _on_event(self, ack: Callable, body: dict, event: dict) -> None:
+        route = route_event(event, operator_channel=self.settings.slack_operator_channel)
+        if route != IGNORE and (route in (QUESTION, HOME) or self.operator):
+            key = body.get("event_id") or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
+            # The event id makes a redelivery (X-Slack-Retry-Num) a duplicate the queue refuses.
+            self._enqueue(f"slack.{route}", {"event": event}, dedupe_key=f"slack:event:{key}")
+        ack()
+
+    def _on_action(self, ack: Callable, body: dict) -> None:
+        action = to_action(body)
+        payload = {"action": dataclasses.asdict(action)}
+        if action.action_id in (FEEDBACK_GOOD, FEEDBACK_BAD):
+            bad = action.action_id == FEEDBACK_BAD
+            if not (bad and self.trainee.open_bad_reason(action)):
+                self._enqueue_feedback(action.user_id, action.value, good=not bad, channel=action.channel,
+                                       thread=action.thread_ts, key=_action_key(action))
+        elif action.action_id.startswith(SWITCH_PATTERN):
+            self._enqueue("slack.switch", payload, dedupe_key=_action_key(action))
+        elif is_operator_action(action.action_id) and self.operator:
+            self._enqueue("slack.operator_action", payload, dedupe_key=_action_key(action))
+        ack()
+
+    def _on_bad_reason(self, ack: Callable, body: dict, view: dict) -> None:
+        """The Bad modal was sent (with or without a reason) or closed: either way Bad is recorded."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        reason = bad_reason_of(view) if body.get("type") == "view_submission" else ""
+        self._enqueue_feedback(body["user"]["id"], meta.get("answer_id", ""), good=False, reason=reason,
+                               channel=meta.get("channel"), thread=meta.get("thread_ts"),
+                               key=f"slack:view:{view.get('id')}")
+        ack()
+
+    def _on_command(self, ack: Callable, command: dict) -> None:
+        try:
+            ack(**self.trainee.command(command["user_id"], command.get("text", "")))
+        except Exception:
+            log.exception("slash command failed")
+            ack(text=BUSY)
+
+    def _enqueue_feedback(self, user: str, answer_id: str, *, good: bool, channel: str | None,
+                          thread: str | None, key: str, reason: str = "") -> None:
+        self._enqueue("slack.feedback", {"user": user, "answer_id": answer_id, "good": good, "reason": reason,
+                                         "channel": channel, "thread_ts": thread}, dedupe_key=key)
+
+    def _enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str) -> None:
+        with self._enqueue_lock:
+            self.runtime.queue.enqueue(kind, payload, dedupe_key=dedupe_key)
+
+    # ---- private --------------------------------------------------------------------------------
+
+    def _bolt_app(self) -> App:
+        # process_before_response: a listener only enqueues, so the ack waits for the stored job.
+        app = App(client=self.client, signing_secret=self.settings.slack_signing_secret,
+                  process_before_response=True, token_verification_enabled=False, name="bansou")
+        app.event("message")(self._on_event)
+        app.event("app_mention")(self._on_event)
+        app.event("app_home_opened")(self._on_event)
+        app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_action)
+        app.view_submission(BAD_REASON_VIEW)(self._on_bad_reason)
+        app.view_closed(BAD_REASON_VIEW)(self._on_bad_reason)
+        app.command(COMMAND)(self._on_command)
+        return app
+
+    def _register_jobs(self) -> None:
+        queue, trainee = self.runtime.queue, self.trainee
+        queue.register("slack.question", trainee.on_question, trainee.question_failed)
+        queue.register(SEND_JOB, trainee.on_send, trainee.send_failed)
+        queue.register("slack.feedback", trainee.on_feedback, self._job_failed)
+        queue.register("slack.switch", trainee.on_switch, self._job_failed)
+        queue.register("slack.home", trainee.on_home)
+        if self.operator:
+            queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed)
+            queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed)
+            queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed)
+            queue.register("slack.operator_action", self.operator.on_action, self._job_failed)
+
+    def _job_failed(self, payload: dict[str, Any], error: str) -> None:
+        self.runtime.core.escalations.desk.alert(f"Slack の処理に失敗しました（再試行済み）: {error[:300]}")
+
+    async def _endpoint(self, request: Request) -> Response:
+        body = await request.body()
+        bolt_request = to_bolt_request(request, body)
+        if request.headers.get("content-type", "").startswith("application/json"):
+            # Events only verify and enqueue (about a millisecond): inline is faster than a thread hop,
+            # and under a burst it spares the loop from fighting twenty threads for the GIL.
+            return to_starlette_response(self.bolt.dispatch(bolt_request))
+        # Buttons, modals and the slash command may call Slack (views.open): keep them off the loop.
+        return to_starlette_response(await run_in_threadpool(self.bolt.dispatch, bolt_request))
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: FastAPI):
+        if self.settings.slack_app_token:
+            self.start_socket_mode()
+        self.start_reminders()
+        yield
+        self.stop()
+
+    def _remind_loop(self, every_seconds: float) -> None:
+        while not self._stop.wait(every_seconds):
+            try:
+                with self.runtime.database.connection_context():
+                    self.remind_now()
+            except Exception:  # the loop must outlive a bad minute
+                log.exception("escalation reminders failed")
+
+
+def _action_key(action: Action) -> str:
+    stamp = action.action_ts or uuid.uuid4().hex
+    return f"slack:action:{action.user_id}:{action.action_id}:{stamp}"

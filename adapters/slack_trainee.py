@@ -1,0 +1,184 @@
+"""The trainee side of Slack: questions answered in place, Good/Bad, Patterns, App Home, deliveries."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from adapters.slack_blocks import (PLACEHOLDER, Message, bad_reason_modal, home_view, pattern_message,
+                                   reply_message)
+from adapters.slack_convert import Action, parse_conversation, reply_target, to_incoming
+from adapters.slack_desk import retry_handlers
+from bot.conversation import Core
+from bot.jobs import JobQueue
+from bot.messages import IncomingMessage, Recipient, Reply
+
+log = logging.getLogger(__name__)
+
+SEND_JOB = "slack.send"
+HELP = ("使い方: `/bansou` でご利用いただける Pattern の一覧、`/bansou 2` のように番号を付けると切り替えます。"
+        "ご質問は、このアプリとの DM か、チャンネルでのメンションでどうぞ。")
+HELP_WORDS = ("help", "ヘルプ", "使い方")
+_GONE = ("message_not_found", "cant_update_message")
+_NAME_CACHE_SIZE = 5000
+
+
+class TraineeSide:
+    """Turns trainee events into core calls and core replies into Slack messages."""
+
+    def __init__(self, *, core: Core, queue: JobQueue, client: WebClient,
+                 channel_patterns: Mapping[str, int] | None = None) -> None:
+        self.core = core
+        self.queue = queue
+        self.client = client
+        self.channel_patterns = dict(channel_patterns or {})
+        self._names: dict[str, str] = {}
+
+    # ---- jobs -------------------------------------------------------------------------------
+
+    def on_question(self, payload: dict[str, Any]) -> None:
+        """Show at once that it is working, run the core once, then put the answer in place."""
+        event = payload["event"]
+        channel, thread = reply_target(event)
+        placeholder = self._placeholder(channel, thread)
+        message = to_incoming(event, display_name=self._name(event["user"]), channel_patterns=self.channel_patterns)
+        self._answer(channel, thread, placeholder, self.core.handle(message), user_id=event["user"])
+
+    def question_failed(self, payload: dict[str, Any], error: str) -> None:
+        """The one error path: the user gets an apology, the operators an alert and an escalation."""
+        event = payload["event"]
+        channel, thread = reply_target(event)
+        reply = self.core.give_up(to_incoming(event, channel_patterns=self.channel_patterns), error)
+        self._answer(channel, thread, None, reply, user_id=event["user"])
+
+    def on_send(self, payload: dict[str, Any]) -> None:
+        """A retried send (the core is not asked again); raises to be retried with back-off."""
+        self._send(payload)
+        self.core.record_delivery(channel="slack", method="reply", answer_id=payload.get("answer_id"))
+
+    def send_failed(self, payload: dict[str, Any], error: str) -> None:
+        """Undeliverable after every retry: recorded and alerted, never silently lost."""
+        self.core.record_delivery(channel="slack", method="reply", answer_id=payload.get("answer_id"),
+                                  ok=False, error=error)
+        if not payload.get("answer_id"):
+            self.core.escalations.desk.alert(
+                f"Slack のユーザー {payload.get('user_id')} にメッセージをお届けできませんでした: {error[:200]}")
+
+    def on_feedback(self, payload: dict[str, Any]) -> None:
+        reply = self.core.feedback(channel="slack", user_id=payload["user"], answer_id=payload["answer_id"],
+                                   good=payload["good"], reason=payload.get("reason", ""))
+        self._ephemeral(payload["user"], payload.get("channel"), payload.get("thread_ts"), reply.text)
+
+    def on_switch(self, payload: dict[str, Any]) -> None:
+        action = Action(**payload["action"])
+        reply = self.core.switch_pattern(channel="slack", user_id=action.user_id, pattern=action.value)
+        if action.in_home:
+            self.publish_home(action.user_id, reply.text)
+        elif action.response_url:
+            WebhookClient(action.response_url, retry_handlers=retry_handlers()).send(
+                response_type="ephemeral", replace_original=False, **self.patterns(action.user_id, reply.text))
+        else:
+            self._ephemeral(action.user_id, action.channel, action.thread_ts, reply.text)
+
+    def on_home(self, payload: dict[str, Any]) -> None:
+        self.publish_home(payload["event"]["user"])
+
+    # ---- inside the request (fast, no AI) ------------------------------------------------------
+
+    def command(self, user_id: str, text: str) -> Message:
+        """`/bansou`: the Patterns open to the user; `/bansou N` switches first."""
+        arg = text.strip().lower().removeprefix("pattern").strip()
+        if arg in HELP_WORDS:
+            return {"text": HELP}
+        notice = self.core.switch_pattern(channel="slack", user_id=user_id, pattern=arg).text if arg else ""
+        return self.patterns(user_id, notice)
+
+    def open_bad_reason(self, action: Action) -> bool:
+        """Bad opens a modal for an optional reason (the trigger expires in 3 s, so it is opened now)."""
+        if not action.trigger_id:
+            return False
+        metadata = {"answer_id": action.value, "channel": action.channel, "thread_ts": action.thread_ts}
+        try:
+            self.client.views_open(trigger_id=action.trigger_id, view=bad_reason_modal(metadata))
+        except Exception as exc:  # the Bad still counts: the caller records it without a reason
+            log.warning("could not open the Bad modal: %s", exc)
+            return False
+        return True
+
+    # ---- delivery of later answers (escalations) ----------------------------------------------
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        """Deliverer: an escalation's answer in the user's thread or DM; raises if Slack refuses."""
+        channel, thread = (parse_conversation(recipient.conversation_id) if recipient.conversation_id
+                           else (recipient.user_id, None))
+        self.client.chat_postMessage(channel=channel, thread_ts=thread, **reply_message(reply))
+        return "push"
+
+    def patterns(self, user_id: str, notice: str = "") -> Message:
+        opened, current = self._patterns_of(user_id)
+        return pattern_message(opened, current, notice)
+
+    def publish_home(self, user_id: str, notice: str = "") -> None:
+        opened, current = self._patterns_of(user_id)
+        self.client.views_publish(user_id=user_id, view=home_view(opened, current, notice))
+
+    # ---- steps ----------------------------------------------------------------------------------
+
+    def _answer(self, channel: str, thread: str | None, placeholder: str | None, reply: Reply, *,
+                user_id: str) -> None:
+        out = {"channel": channel, "thread_ts": thread, "update_ts": placeholder, "answer_id": reply.answer_id,
+               "user_id": user_id, **reply_message(reply)}
+        try:
+            self._send(out)
+        except Exception as exc:  # never re-run the core for a send failure: retry the send alone
+            log.warning("answer to %s not sent yet (%s); queued for retry", channel, exc)
+            self.queue.enqueue(SEND_JOB, out)
+            return
+        self.core.record_delivery(channel="slack", method="reply", answer_id=reply.answer_id)
+
+    def _send(self, out: dict[str, Any]) -> None:
+        message = {"text": out["text"], "blocks": out["blocks"]}
+        if out.get("update_ts"):
+            try:
+                self.client.chat_update(channel=out["channel"], ts=out["update_ts"], **message)
+                return
+            except SlackApiError as exc:
+                if exc.response.get("error") not in _GONE:
+                    raise
+        self.client.chat_postMessage(channel=out["channel"], thread_ts=out.get("thread_ts"), **message)
+
+    def _placeholder(self, channel: str, thread: str | None) -> str | None:
+        try:
+            return self.client.chat_postMessage(channel=channel, thread_ts=thread, text=PLACEHOLDER)["ts"]
+        except Exception as exc:  # the answer is still posted, as a new message
+            log.warning("placeholder in %s failed: %s", channel, exc)
+            return None
+
+    def _name(self, user_id: str) -> str:
+        if user_id not in self._names:
+            try:
+                profile = self.client.users_info(user=user_id)["user"]
+                name = profile.get("profile", {}).get("display_name") or profile.get("real_name") or ""
+            except Exception as exc:  # a name is nice to have; the id is enough
+                log.info("users.info %s failed: %s", user_id, exc)
+                return ""
+            if len(self._names) >= _NAME_CACHE_SIZE:
+                self._names.clear()
+            self._names[user_id] = name
+        return self._names[user_id]
+
+    def _patterns_of(self, user_id: str) -> tuple[list, int | None]:
+        user = self.core.user_for(IncomingMessage(channel="slack", user_id=user_id, text=""))
+        opened = self.core.open_patterns(user)
+        numbers = [p.number for p in opened]
+        current = user.pattern if user.pattern in numbers else (numbers[0] if numbers else None)
+        return opened, current
+
+    def _ephemeral(self, user_id: str, channel: str | None, thread: str | None, text: str) -> None:
+        try:
+            self.client.chat_postEphemeral(channel=channel or user_id, user=user_id, text=text, thread_ts=thread)
+        except Exception as exc:  # a courtesy note; what it confirms is already stored
+            log.warning("ephemeral to %s failed: %s", user_id, exc)
