@@ -1,0 +1,127 @@
+"""The Messaging API calls of the adapter: reply while the token lives, else push; bounded retries."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import urllib3
+from linebot.v3.messaging import (ApiException, MessagingApi, PushMessageRequest, ReplyMessageRequest,
+                                  ShowLoadingAnimationRequest, TextMessage)
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt
+TIMEOUT = (3.05, 10.0)  # connect, read: the SDK has no timeout of its own
+LOADING_SECONDS = 30  # a multiple of 5; the animation stops when our message arrives
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """How a send went: the method finally used (reply | push), and the error if it failed."""
+
+    method: str
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    error: str | None  # None: sent
+    retryable: bool = False
+    token_dead: bool = False  # the reply token expired or was used: push instead
+
+
+class LineClient:
+    """The Messaging API calls the adapter makes, each bounded in time and attempts."""
+
+    def __init__(self, api: MessagingApi, *, retry_delays: Sequence[float] = RETRY_DELAYS,
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.api = api
+        self.retry_delays = tuple(retry_delays)
+        self._clock = clock
+        self._sleep = sleep
+
+    def send(self, to: str, messages: list[TextMessage], *, reply_token: str | None = None,
+             reply_deadline: float = 0.0) -> SendResult:
+        """Reply (free) while the token is valid; push when it is not, or when LINE rejects it."""
+        if reply_token and self._clock() < reply_deadline:
+            outcome = self._attempts(lambda: self._reply(reply_token, messages), until=reply_deadline)
+            if outcome.error is None:
+                return SendResult("reply", True)
+            if not (outcome.token_dead or outcome.retryable):
+                return SendResult("reply", False, outcome.error)
+            # A reply that kept failing with 5xx may still have arrived: a rare duplicate beats a lost answer.
+            log.info("reply to %s failed (%s); pushing instead", to, outcome.error)
+        return self.push(to, messages)
+
+    def push(self, to: str, messages: list[TextMessage]) -> SendResult:
+        """Push with one retry key, so a retried push is never shown twice."""
+        retry_key = str(uuid.uuid4())
+        outcome = self._attempts(lambda: self._push(to, messages, retry_key))
+        return SendResult("push", outcome.error is None, outcome.error or "")
+
+    def show_loading(self, user_id: str) -> None:
+        """The typing indicator; a nicety, so a failure is only logged."""
+        try:
+            self.api.show_loading_animation(
+                ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=LOADING_SECONDS), _request_timeout=TIMEOUT)
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            log.warning("loading animation for %s failed: %s", user_id, _describe(exc))
+
+    def display_name(self, user_id: str) -> str:
+        """The user's LINE display name, or "" when the profile cannot be read."""
+        try:
+            return self.api.get_profile(user_id, _request_timeout=TIMEOUT).display_name or ""
+        except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            log.info("profile of %s unavailable: %s", user_id, _describe(exc))
+            return ""
+
+    def _attempts(self, call: Callable[[], _Outcome], until: float | None = None) -> _Outcome:
+        outcome = call()
+        for delay in self.retry_delays:
+            if outcome.error is None or not outcome.retryable:
+                break
+            if until is not None and self._clock() + delay >= until:
+                break
+            self._sleep(delay)
+            outcome = call()
+        return outcome
+
+    def _reply(self, token: str, messages: list[TextMessage]) -> _Outcome:
+        try:
+            self.api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages), _request_timeout=TIMEOUT)
+        except ApiException as exc:
+            dead = exc.status == 400 and "reply token" in _body(exc).lower()
+            return _Outcome(_describe(exc), retryable=_retryable(exc.status), token_dead=dead)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return _Outcome(_describe(exc), retryable=True)
+        return _Outcome(None)
+
+    def _push(self, to: str, messages: list[TextMessage], retry_key: str) -> _Outcome:
+        try:
+            self.api.push_message(PushMessageRequest(to=to, messages=messages), x_line_retry_key=retry_key,
+                                  _request_timeout=TIMEOUT)
+        except ApiException as exc:
+            if exc.status == 409:  # an earlier attempt with this retry key was accepted
+                return _Outcome(None)
+            return _Outcome(_describe(exc), retryable=_retryable(exc.status))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return _Outcome(_describe(exc), retryable=True)
+        return _Outcome(None)
+
+
+def _retryable(status: int | None) -> bool:
+    return status is None or status == 0 or status == 429 or status >= 500
+
+
+def _body(exc: ApiException) -> str:
+    return exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body or "")
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApiException):
+        return f"LINE API {exc.status}: {_body(exc)[:200]}"
+    return f"{type(exc).__name__}: {exc}"[:300]
