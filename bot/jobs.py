@@ -34,7 +34,7 @@ class JobQueue:
         self._kinds: dict[str, _Kind] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def register(self, kind: str, run: Handler, on_failure: FailureHandler | None = None) -> None:
         """`run` does the work (raise to retry); `on_failure` hears of a job that failed for good."""
@@ -64,17 +64,19 @@ class JobQueue:
         """Jobs left 'running' by a crashed process go back to the queue."""
         return Job.update(status="pending").where(Job.status == "running").execute()
 
-    def start(self, poll_seconds: float = 1.0) -> None:
-        """Work the queue in a background thread until `stop`."""
+    def start(self, workers: int = 4, poll_seconds: float = 1.0) -> None:
+        """Work the queue in background threads until `stop`; several, so one slow answer holds up no other."""
         self.recover()
-        self._thread = threading.Thread(target=self._loop, args=(poll_seconds,), name="job-worker", daemon=True)
-        self._thread.start()
+        for n in range(max(1, workers)):
+            thread = threading.Thread(target=self._loop, args=(poll_seconds,), name=f"job-worker-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread:
-            self._thread.join(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def _loop(self, poll_seconds: float) -> None:
         db = Job._meta.database
@@ -88,8 +90,9 @@ class JobQueue:
             self._wake.clear()
 
     def _claim(self) -> Job | None:
-        due = (Job.select().where(Job.status == "pending", Job.run_after <= utcnow())
-               .order_by(Job.run_after, Job.id).limit(5))
+        # Read the candidates fully before updating: an open SELECT cursor holds SQLite's read lock.
+        due = list(Job.select().where(Job.status == "pending", Job.run_after <= utcnow())
+                   .order_by(Job.run_after, Job.id).limit(5))
         for job in due:
             # The conditional update is the lock: only one worker wins a job.
             won = Job.update(status="running", attempts=Job.attempts + 1, updated_at=utcnow()).where(
