@@ -75,6 +75,10 @@ def build_parser() -> Parser:
     setc.add_argument("user_id")
     setc.add_argument("cohort", choices=COHORTS)
 
+    line = commands.add_parser("line", help="LINE official account set-up")
+    lcmd = line.add_subparsers(dest="action", required=True, parser_class=Parser)
+    lcmd.add_parser("richmenu", help="create the rich menu (Pattern buttons) and make it the default")
+
     ev = commands.add_parser("eval", help="golden-set evaluation of the knowledge search")
     ev.add_argument("file", type=Path)
     ev.add_argument("--json", action="store_true")
@@ -188,6 +192,17 @@ def cmd_users(args, settings) -> int:
     return 0
 
 
+def cmd_line(args, settings) -> int:
+    from adapters.line import LineSetupError, setup_rich_menu
+    try:
+        menu_id = setup_rich_menu(settings)
+    except LineSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"rich menu {menu_id} is now the default menu")
+    return 0
+
+
 def cmd_eval(args, settings) -> int:
     from bot.evaluation import EvalError, as_json, run_eval
     if not args.file.is_file():
@@ -219,7 +234,7 @@ def _check_pattern(number: int | None) -> None:
 
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
-            "report": cmd_report, "users": cmd_users, "eval": cmd_eval}
+            "report": cmd_report, "users": cmd_users, "line": cmd_line, "eval": cmd_eval}
 
 if __name__ == "__main__":
     sys.exit(main())
