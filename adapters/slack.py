@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
+import gc
 import json
 import logging
 import re
@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
@@ -29,8 +30,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/bansou"  # also in manifest.yml
 EVENTS_PATH = "/slack/events"
-REMINDER_CHECK_SECONDS = 60.0
-BUSY = "ただいま混み合っています。少し時間をおいて、もう一度お試しください。"
+COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生しました。少し時間をおいて、もう一度お試しください。"
 
 
 class SlackAdapter:
@@ -54,15 +54,15 @@ class SlackAdapter:
         self._register_jobs()
         self.bolt = self._bolt_app()
         self._socket: Any = None
-        self._stop = threading.Event()
-        # SQLite has one writer; its busy handler backs off 1-100 ms per retry, so a burst of acks
-        # racing for it starves some for hundreds of ms. Queued on a Python lock they take turns.
+        self._identity: dict[str, str | None] = {}
+        # SQLite has one writer and its busy handler backs off 1-100 ms per retry: acks racing for it
+        # from several threads (buttons, Socket Mode) starve each other. On a Python lock they take turns.
         self._enqueue_lock = threading.Lock()
 
     # ---- wiring -------------------------------------------------------------------------------
 
     def mount(self, app: FastAPI) -> None:
-        """POST /slack/events; Socket Mode (SLACK_APP_TOKEN) and reminders start with the app."""
+        """POST /slack/events; Socket Mode (SLACK_APP_TOKEN) starts with the app."""
         router = APIRouter(lifespan=self._lifespan)
         router.add_api_route(EVENTS_PATH, self._endpoint, methods=["POST"], include_in_schema=False)
         app.include_router(router)
@@ -76,21 +76,18 @@ class SlackAdapter:
         self._socket.connect()
         log.info("Slack Socket Mode connected")
 
-    def start_reminders(self, every_seconds: float | None = None) -> None:
-        """Remind open escalations in their threads after ESCALATION_REMINDER_MINUTES."""
-        if self.desk is None:
-            return
-        threading.Thread(target=self._remind_loop, args=(every_seconds or REMINDER_CHECK_SECONDS,),
-                         name="slack-reminders", daemon=True).start()
-
     def stop(self) -> None:
-        self._stop.set()
         if self._socket is not None:
             self._socket.close()
 
-    def remind_now(self) -> int:
-        older = dt.timedelta(minutes=self.settings.escalation_reminder_minutes)
-        return self.runtime.core.escalations.remind_due(older)
+    def learn_identity(self) -> None:
+        """Best effort: the bot's own ids let bolt drop its own events too (the routing does anyway)."""
+        try:
+            result = self.client.auth_test()
+        except Exception as exc:
+            log.warning("auth.test failed, relying on the bot_id check alone: %s", exc)
+            return
+        self._identity = {"bot_id": result.get("bot_id"), "user_id": result.get("user_id")}
 
     # ---- bolt listeners: checks and an enqueue, then the ack ----------------------------------
 
@@ -130,7 +127,7 @@ class SlackAdapter:
             ack(**self.trainee.command(command["user_id"], command.get("text", "")))
         except Exception:
             log.exception("slash command failed")
-            ack(text=BUSY)
+            ack(text=COMMAND_FAILED)
 
     def _enqueue_feedback(self, user: str, answer_id: str, *, good: bool, channel: str | None,
                           thread: str | None, key: str, reason: str = "") -> None:
@@ -145,8 +142,12 @@ class SlackAdapter:
 
     def _bolt_app(self) -> App:
         # process_before_response: a listener only enqueues, so the ack waits for the stored job.
-        app = App(client=self.client, signing_secret=self.settings.slack_signing_secret,
-                  process_before_response=True, token_verification_enabled=False, name="bansou")
+        # Our own authorize: bolt's default calls auth.test on the first request and, if Slack fails
+        # then, acks the event with 200 and drops it.
+        bolt_client = WebClient(base_url=self.settings.slack_api_base_url, retry_handlers=retry_handlers())
+        app = App(client=bolt_client, signing_secret=self.settings.slack_signing_secret,
+                  authorize=lambda enterprise_id, team_id: self._authorize(enterprise_id, team_id),
+                  process_before_response=True, name="bansou")
         app.event("message")(self._on_event)
         app.event("app_mention")(self._on_event)
         app.event("app_home_opened")(self._on_event)
@@ -169,6 +170,11 @@ class SlackAdapter:
             queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed)
             queue.register("slack.operator_action", self.operator.on_action, self._job_failed)
 
+    def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        """One workspace, one bot token: no network call on the ack path."""
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.settings.slack_bot_token,
+                               bot_id=self._identity.get("bot_id"), bot_user_id=self._identity.get("user_id"))
+
     def _job_failed(self, payload: dict[str, Any], error: str) -> None:
         self.runtime.core.escalations.desk.alert(f"Slack の処理に失敗しました（再試行済み）: {error[:300]}")
 
@@ -184,19 +190,14 @@ class SlackAdapter:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: FastAPI):
+        self.learn_identity()
         if self.settings.slack_app_token:
             self.start_socket_mode()
-        self.start_reminders()
+        # The start-up heap (SDKs, models, the knowledge index) lives as long as the process. Frozen,
+        # it is not rescanned by every full collection, which otherwise paused acks for 100-200 ms.
+        gc.freeze()
         yield
         self.stop()
-
-    def _remind_loop(self, every_seconds: float) -> None:
-        while not self._stop.wait(every_seconds):
-            try:
-                with self.runtime.database.connection_context():
-                    self.remind_now()
-            except Exception:  # the loop must outlive a bad minute
-                log.exception("escalation reminders failed")
 
 
 def _action_key(action: Action) -> str:

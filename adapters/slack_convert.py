@@ -15,6 +15,7 @@ OPERATOR_REPLY = "operator_reply"
 OPERATOR_EDIT = "operator_edit"
 OPERATOR_DELETE = "operator_delete"
 IGNORE = "ignore"
+USER_SUBTYPES = (None, "file_share", "thread_broadcast")  # a person writing (with a file, or to the channel too)
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
@@ -52,7 +53,7 @@ def route_event(event: Mapping[str, Any], *, operator_channel: str | None) -> st
         return IGNORE
     if operator_channel and channel == operator_channel:
         return _operator_route(event)
-    if event.get("subtype") or _from_bot(event) or not event.get("user"):
+    if event.get("subtype") not in USER_SUBTYPES or _from_bot(event) or not event.get("user"):
         return IGNORE  # edits, deletions, joins, bot posts: never a question
     # Channel messages without a mention are people talking to each other; app_mention covers the rest.
     return QUESTION if event.get("channel_type") == "im" else IGNORE
@@ -127,7 +128,7 @@ def _operator_route(event: Mapping[str, Any]) -> str:
     if subtype == "message_deleted":
         return OPERATOR_DELETE
     is_reply = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
-    if subtype not in (None, "thread_broadcast") or _from_bot(event) or not event.get("user") or not is_reply:
+    if subtype not in USER_SUBTYPES or _from_bot(event) or not event.get("user") or not is_reply:
         return IGNORE
     return OPERATOR_REPLY
 

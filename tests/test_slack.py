@@ -341,6 +341,14 @@ def test_forged_or_stale_requests_get_401_and_change_nothing(slack, case):
     assert Job.select().count() == 0 and Question.select().count() == 0 and not slack.fake.calls
 
 
+def test_url_verification_and_wrong_method(slack):
+    body = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
+    response = slack.post(body)
+    assert response.status_code == 200 and response.json() == {"challenge": "c-123"}
+    assert slack.http.get("/slack/events").status_code == 405
+    assert slack.http.post("/slack/event", content=body.encode(), headers=signed_headers(body)).status_code == 404
+
+
 def test_slack_500_is_retried_then_succeeds(slack):
     slack.fake.sequence("POST", "/api/chat.postMessage", (500, {"ok": False}),
                         (200, {"ok": True, "ts": "1800000500.000100", "channel": DM}))
@@ -451,19 +459,13 @@ def test_post_report_sends_summary_and_files(slack_settings, fake_slack, tmp_pat
     assert fake_slack.calls_to("/upload/F1")[-1].body == report.read_bytes()
 
 
-def test_reminders_run_with_the_app(slack_settings, fake_slack, monkeypatch):
-    import adapters.slack as slack_module
-    monkeypatch.setattr(slack_module, "REMINDER_CHECK_SECONDS", 0.05)
-    runtime = build_runtime(replace(slack_settings, escalation_reminder_minutes=0))
+def test_with_the_app_running_bolt_knows_the_bot_and_drops_its_events(slack_settings, fake_slack):
+    runtime = build_runtime(slack_settings)
     try:
-        with TestClient(create_app(runtime)):  # the app's lifespan starts the reminder loop
-            runtime.core.handle(IncomingMessage(channel="line", user_id="Uline1", text="来週の東京の天気は？"))
-            thread = Escalation.get().operator_thread
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and not any(
-                    m.get("thread_ts") == thread for m in fake_slack.sent("chat.postMessage", OPS)):
-                time.sleep(0.05)
-        reminders = [m for m in fake_slack.sent("chat.postMessage", OPS) if m.get("thread_ts") == thread]
-        assert reminders and "⏰" in reminders[0]["text"]
+        with TestClient(create_app(runtime)) as http:  # the lifespan asks auth.test who the bot is
+            body = event_body({"type": "message", "channel": DM, "channel_type": "im", "user": "U0BOT",
+                               "text": "自分の投稿", "ts": "1.5"}, "EvSELF")
+            assert http.post("/slack/events", content=body.encode(), headers=signed_headers(body)).status_code == 200
+        assert fake_slack.calls_to("/api/auth.test") and Job.select().count() == 0
     finally:
         runtime.database.close()
