@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.config import Settings
-from bot.models import Job
 from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -32,13 +31,10 @@ def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         try:
-            with runtime.database.connection_context():
-                pending = Job.select().where(Job.status == "pending").count()
+            health = runtime.health()
         except Exception as exc:  # the check exists to say exactly this
             return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "pending_jobs": pending,
-                             "line": settings.line_enabled, "slack": settings.slack_enabled,
-                             "answerer": "claude" if settings.anthropic_api_key else "offline"})
+        return JSONResponse({"status": "ok", **health})
 
     if settings.line_enabled:
         from adapters.line import LineAdapter
