@@ -129,7 +129,9 @@ class TraineeSide:
 
     def _answer(self, channel: str, thread: str | None, placeholder: str | None, reply: Reply, *,
                 user_id: str) -> None:
-        out = {"channel": channel, "thread_ts": thread, "update_ts": placeholder, "answer_id": reply.answer_id,
+        # An escalated reply carries the AI draft's id, but the user gets the holding note, not the draft.
+        answer_id = reply.answer_id if reply.kind == "answer" else None
+        out = {"channel": channel, "thread_ts": thread, "update_ts": placeholder, "answer_id": answer_id,
                "user_id": user_id, **reply_message(reply)}
         try:
             self._send(out)
@@ -137,7 +139,7 @@ class TraineeSide:
             log.warning("answer to %s not sent yet (%s); queued for retry", channel, exc)
             self.queue.enqueue(SEND_JOB, out)
             return
-        self.core.record_delivery(channel="slack", method="reply", answer_id=reply.answer_id)
+        self.core.record_delivery(channel="slack", method="reply", answer_id=answer_id)
 
     def _send(self, out: dict[str, Any]) -> None:
         message = {"text": out["text"], "blocks": out["blocks"]}
