@@ -26,6 +26,7 @@ from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import SEND_JOB, TraineeSide
 from bot.runtime import Runtime
 
+__all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
 
 COMMAND = "/bansou"  # also in manifest.yml

@@ -452,7 +452,8 @@ def test_post_report_sends_summary_and_files(slack_settings, fake_slack, tmp_pat
     fake_slack.route("POST", "/api/files.info", (200, {"ok": True, "file": {"id": "F1"}}))
     report = tmp_path / "daily.md"
     report.write_text("# 日次レポート\n", encoding="utf-8")
-    slack_desk.make_desk(slack_settings).post_report("日次レポート: 質問 12 件", [report])
+    from adapters.slack import make_desk  # what `report --post` calls
+    make_desk(slack_settings).post_report("日次レポート: 質問 12 件", [report])
     complete = fake_slack.calls_to("/api/files.completeUploadExternal")[-1]
     fields = complete.form or complete.json
     assert fields["channel_id"] == OPS and "質問 12 件" in fields["initial_comment"]
