@@ -1,0 +1,1 @@
+"""Monitoring: metrics, daily/weekly/monthly reports, charts, the scheduler and the dashboard."""

@@ -1,0 +1,345 @@
+"""Every figure the reports and the dashboard show: one SQL aggregate per table, one definition each.
+
+A period's questions and answers are summed in SQL by (JST day, Pattern, channel / prompt version)
+into a few hundred cells; `Figures.tally(...)` adds cells up along any of those dimensions and
+`Tally` defines each rate once. Nothing here loads individual rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+import peewee as pw
+from peewee import JOIN, SQL, Case, fn
+
+from bot.models import Answer, Delivery, Escalation, Feedback, Question, db
+from reports.periods import Period
+
+AI_SOURCES = ("ai", "offline")  # answers the bot wrote itself (confidence is theirs)
+STAFF_SOURCES = ("staff", "makino")
+OPEN_STATUSES = ("open", "waiting_makino")
+
+
+@dataclass
+class Tally:
+    """Additive counts for some slice of a period; the rates are defined here and only here."""
+
+    questions: int = 0
+    succeeded: int = 0  # answered by the bot, never escalated
+    uncovered: int = 0  # no knowledge entry covered the question
+    ai_answers: int = 0  # bot answers with a confidence
+    confidence_sum: float = 0.0
+    shown: int = 0  # answers the user saw with Good/Bad buttons
+    good: int = 0
+    bad: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def escalated(self) -> int:
+        return self.questions - self.succeeded
+
+    @property
+    def success_rate(self) -> float | None:
+        """(questions − escalated questions) / questions."""
+        return _ratio(self.succeeded, self.questions)
+
+    @property
+    def satisfaction(self) -> float | None:
+        """Good / (Good + Bad)."""
+        return _ratio(self.good, self.good + self.bad)
+
+    @property
+    def response_rate(self) -> float | None:
+        """Share of the answers users saw that they rated (silence is not satisfaction)."""
+        return _ratio(self.good + self.bad, self.shown)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        return self.confidence_sum / self.ai_answers if self.ai_answers else None
+
+    @property
+    def new_question_rate(self) -> float | None:
+        """Share of questions no knowledge entry covered."""
+        return _ratio(self.uncovered, self.questions)
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+    @property
+    def cache_read_share(self) -> float | None:
+        """Share of the prompt tokens read from the cache (cheap) rather than sent anew."""
+        return _ratio(self.cache_read_tokens, self.input_tokens + self.cache_write_tokens + self.cache_read_tokens)
+
+    def cost_jpy(self, usd_jpy: float) -> float:
+        return self.cost_usd * usd_jpy
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI of the operating plan and its target."""
+
+    key: str  # a Tally property
+    label: str
+    target: float
+    higher_is_better: bool = True
+    percent: bool = True
+
+    def value(self, tally: Tally) -> float | None:
+        return getattr(tally, self.key)
+
+    def met(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        return value >= self.target if self.higher_is_better else value <= self.target
+
+
+SUCCESS_RATE = Kpi("success_rate", "回答成功率", 0.80)
+SATISFACTION = Kpi("satisfaction", "ユーザー満足度", 0.85)
+MEAN_CONFIDENCE = Kpi("mean_confidence", "平均確信度", 0.70, percent=False)
+NEW_QUESTION_RATE = Kpi("new_question_rate", "新規質問率", 0.20, higher_is_better=False)
+KPIS = (SUCCESS_RATE, SATISFACTION, MEAN_CONFIDENCE, NEW_QUESTION_RATE)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One row of the grouped aggregate: a slice of the period and its counts."""
+
+    day: dt.date
+    pattern: int
+    channel: str  # questions only ("" on answer cells)
+    prompt_version: str  # answers only ("" on question cells)
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A period's cells; `tally` sums any slice of them."""
+
+    period: Period
+    cells: tuple[Cell, ...]
+
+    def tally(self, *, day: dt.date | None = None, pattern: int | None = None, channel: str | None = None,
+              prompt_version: str | None = None) -> Tally:
+        total = Tally()
+        for c in self.cells:
+            if ((day is None or c.day == day) and (pattern is None or c.pattern == pattern)
+                    and (channel is None or c.channel == channel)
+                    and (prompt_version is None or c.prompt_version == prompt_version)):
+                total += c.tally
+        return total
+
+    def within(self, period: Period) -> "Figures":
+        """The cells of the days of `period` (a part of this one)."""
+        return Figures(period, tuple(c for c in self.cells if period.start <= c.day < period.end))
+
+    def patterns(self) -> list[int]:
+        return sorted({c.pattern for c in self.cells})
+
+    def channels(self) -> list[str]:
+        return sorted({c.channel for c in self.cells if c.channel})
+
+    def prompt_versions(self) -> list[str]:
+        return sorted({c.prompt_version for c in self.cells if c.prompt_version})
+
+
+def figures(period: Period) -> Figures:
+    """Questions and answers of the period, summed in SQL by JST day and Pattern."""
+    return Figures(period, tuple(_question_cells(period) + _answer_cells(period)))
+
+
+@dataclass(frozen=True)
+class EscalationFigures:
+    """Escalations raised in the period, and those answered in it."""
+
+    by_reason: dict[str, int]
+    by_urgency: dict[str, int]
+    answered: int
+    mean_hours_to_answer: float | None
+    max_hours_to_answer: float | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_reason.values())
+
+
+def escalation_figures(period: Period) -> EscalationFigures:
+    start, end = period.utc_bounds()
+    rows = (Escalation.select(Escalation.reason, Escalation.urgency, fn.COUNT(Escalation.id))
+            .where(Escalation.created_at >= start, Escalation.created_at < end)
+            .group_by(Escalation.reason, Escalation.urgency).tuples())
+    by_reason: dict[str, int] = {}
+    by_urgency: dict[str, int] = {}
+    for reason, urgency, count in rows:
+        by_reason[reason] = by_reason.get(reason, 0) + count
+        by_urgency[urgency] = by_urgency.get(urgency, 0) + count
+    hours = _hours_between(Escalation.created_at, Escalation.answered_at)
+    answered, mean, longest = (Escalation.select(fn.COUNT(Escalation.id), fn.AVG(hours), fn.MAX(hours))
+                               .where(Escalation.answered_at >= start, Escalation.answered_at < end).tuples()
+                               .get())
+    return EscalationFigures(dict(sorted(by_reason.items(), key=lambda kv: -kv[1])), by_urgency,
+                             answered or 0, _float(mean), _float(longest))
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    id: int
+    pattern: int
+    reason: str
+    urgency: str
+    status: str
+    question: str
+    age_hours: float
+
+
+@dataclass(frozen=True)
+class OpenFigures:
+    """Escalations still waiting for staff now; `oldest` lists the urgent ones first, then by age."""
+
+    total: int
+    by_urgency: dict[str, int]
+    over_24h: int
+    oldest: tuple[OpenEscalation, ...]
+
+
+def open_escalations(now: dt.datetime, limit: int = 10) -> OpenFigures:
+    """`now` is naive UTC."""
+    waiting = Escalation.status.in_(OPEN_STATUSES)
+    by_urgency = dict(Escalation.select(Escalation.urgency, fn.COUNT(Escalation.id)).where(waiting)
+                      .group_by(Escalation.urgency).tuples())
+    over = Escalation.select().where(waiting, Escalation.created_at <= now - dt.timedelta(hours=24)).count()
+    urgency_rank = Case(Escalation.urgency, [("high", 0), ("normal", 1)], 2)
+    rows = (Escalation.select(Escalation.id, Question.pattern, Escalation.reason, Escalation.urgency,
+                              Escalation.status, Question.text, Escalation.created_at)
+            .join(Question).where(waiting).order_by(urgency_rank, Escalation.created_at).limit(limit).tuples())
+    oldest = tuple(OpenEscalation(i, p, r, u, s, text, (now - created).total_seconds() / 3600)
+                   for i, p, r, u, s, text, created in rows)
+    return OpenFigures(sum(by_urgency.values()), by_urgency, over, oldest)
+
+
+@dataclass(frozen=True)
+class Pushes:
+    ok: int
+    failed: int
+
+
+def line_pushes(period: Period) -> Pushes:
+    """LINE push messages (they are billed, unlike replies) sent in the period."""
+    start, end = period.utc_bounds()
+    ok_sum = fn.SUM(Case(None, [(Delivery.ok, 1)], 0))
+    total, ok = (Delivery.select(fn.COUNT(Delivery.id), ok_sum)
+                 .where(Delivery.channel == "line", Delivery.method == "push",
+                        Delivery.created_at >= start, Delivery.created_at < end).tuples().get())
+    return Pushes(int(ok or 0), int(total or 0) - int(ok or 0))
+
+
+def learned_entries(period: Period) -> int:
+    """Knowledge entries created from escalations answered in the period."""
+    start, end = period.utc_bounds()
+    return Escalation.select().where(Escalation.answered_at >= start, Escalation.answered_at < end,
+                                     Escalation.knowledge_id.is_null(False)).count()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The month's Claude spend against MONTHLY_BUDGET_JPY, and where the month is heading."""
+
+    spent_jpy: float
+    budget_jpy: float
+    days_elapsed: int
+    days_in_month: int
+
+    @property
+    def share(self) -> float | None:
+        return _ratio(self.spent_jpy, self.budget_jpy)
+
+    @property
+    def projected_jpy(self) -> float:
+        return self.spent_jpy / max(1, self.days_elapsed) * self.days_in_month
+
+
+def budget(month: Period, until: dt.date, *, budget_jpy: float, usd_jpy: float) -> Budget:
+    """Spend from the month's first day through `until` (JST), as Tally.cost_usd sums it."""
+    end = min(until + dt.timedelta(days=1), month.end)
+    start_utc, end_utc = Period("range", month.start, end).utc_bounds()
+    spent = (Answer.select(fn.SUM(Answer.cost_usd))
+             .where(Answer.created_at >= start_utc, Answer.created_at < end_utc).scalar()) or 0.0
+    return Budget(float(spent) * usd_jpy, budget_jpy, max(0, (end - month.start).days), len(month.days))
+
+
+def _question_cells(period: Period) -> list[Cell]:
+    start, end = period.utc_bounds()
+    day = _jst_day(Question.created_at)
+    has_escalation = fn.EXISTS(Escalation.select(SQL("1")).where(Escalation.question == Question.id))
+    succeeded = Case(None, [((Question.status == "answered") & ~has_escalation, 1)], 0)
+    uncovered = Case(None, [(Question.covered == False, 1)], 0)  # noqa: E712 (SQL, not Python)
+    rows = (Question.select(day.alias("day"), Question.pattern, Question.channel, fn.COUNT(Question.id),
+                            fn.SUM(succeeded), fn.SUM(uncovered))
+            .where(Question.created_at >= start, Question.created_at < end)
+            .group_by(day, Question.pattern, Question.channel).tuples())
+    return [Cell(_as_date(d), p, ch, "", Tally(questions=n, succeeded=int(s or 0), uncovered=int(u or 0)))
+            for d, p, ch, n, s, u in rows]
+
+
+def _answer_cells(period: Period) -> list[Cell]:
+    start, end = period.utc_bounds()
+    day = _jst_day(Answer.created_at)
+    rated = Feedback.id.is_null(False)
+    is_ai = Answer.source.in_(AI_SOURCES) & Answer.confidence.is_null(False)
+    shown = rated | Answer.source.in_(STAFF_SOURCES) | (Answer.source.in_(AI_SOURCES) & (Question.status == "answered"))
+    rows = (Answer.select(day.alias("day"), Question.pattern, Answer.prompt_version,
+                          _count_if(is_ai), fn.SUM(Case(None, [(is_ai, Answer.confidence)], 0)), _count_if(shown),
+                          _count_if(Feedback.rating == "good"), _count_if(Feedback.rating == "bad"),
+                          fn.SUM(Answer.input_tokens), fn.SUM(Answer.output_tokens),
+                          fn.SUM(Answer.cache_write_tokens), fn.SUM(Answer.cache_read_tokens),
+                          fn.SUM(Answer.cost_usd))
+            .join(Question).switch(Answer).join(Feedback, JOIN.LEFT_OUTER)
+            .where(Answer.created_at >= start, Answer.created_at < end)
+            .group_by(day, Question.pattern, Answer.prompt_version).tuples())
+    return [Cell(_as_date(d), p, "", v or "", Tally(ai_answers=int(n), confidence_sum=float(c or 0),
+                                                    shown=int(s), good=int(g), bad=int(b), input_tokens=int(i or 0),
+                                                    output_tokens=int(o or 0), cache_write_tokens=int(w or 0),
+                                                    cache_read_tokens=int(r or 0), cost_usd=float(cost or 0)))
+            for d, p, v, n, c, s, g, b, i, o, w, r, cost in rows]
+
+
+def _count_if(condition: pw.Expression) -> pw.Function:
+    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+
+def _jst_day(column: pw.Field) -> pw.Node:
+    """The JST calendar day of a naive UTC timestamp, computed by the database."""
+    if _postgres():
+        return fn.DATE(column + SQL("INTERVAL '9 hours'"))
+    return fn.DATE(column, "+9 hours")
+
+
+def _hours_between(start: pw.Field, end: pw.Field) -> pw.Node:
+    if _postgres():
+        return fn.date_part("epoch", end - start) / 3600.0
+    return (fn.julianday(end) - fn.julianday(start)) * 24.0
+
+
+def _postgres() -> bool:
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None

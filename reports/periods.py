@@ -1,0 +1,129 @@
+"""Report periods in Asia/Tokyo days, and their bounds in naive UTC (how the database stores time)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.limits import JST
+
+KINDS = ("daily", "weekly", "monthly")
+WEEKDAYS = "月火水木金土日"
+
+
+@dataclass(frozen=True)
+class Period:
+    """JST days from `start` up to, not including, `end`."""
+
+    kind: str  # daily | weekly | monthly | range
+    start: dt.date
+    end: dt.date
+
+    @property
+    def last(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    @property
+    def key(self) -> str:
+        """A stable name: the report's folder and the scheduler's once-per-period record."""
+        if self.kind == "monthly":
+            return f"monthly-{self.start:%Y-%m}"
+        return f"{self.kind}-{self.start.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        """How the operators read it: 2026年12月1日（火）, 2026年11月23日（月）〜29日（日）, 2026年11月."""
+        if self.kind == "monthly":
+            return f"{self.start.year}年{self.start.month}月"
+        if self.start == self.last:
+            return day_label(self.start)
+        last = day_label(self.last)
+        if self.last.year == self.start.year:
+            last = last.split("年", 1)[1]
+            if self.last.month == self.start.month:
+                last = last.split("月", 1)[1]
+        return f"{day_label(self.start)}〜{last}"
+
+    def utc_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as naive UTC: JST midnight is 15:00 UTC the day before."""
+        return utc_midnight(self.start), utc_midnight(self.end)
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before this one."""
+        if self.kind == "monthly":
+            return monthly(self.start - dt.timedelta(days=1))
+        return Period(self.kind, self.start - (self.end - self.start), self.start)
+
+    def is_over(self, now: dt.datetime | None = None) -> bool:
+        return jst_today(now) >= self.end
+
+
+def daily(day: dt.date) -> Period:
+    return Period("daily", day, day + dt.timedelta(days=1))
+
+
+def weekly(day: dt.date) -> Period:
+    """The Monday-to-Sunday week that contains `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return Period("weekly", monday, monday + dt.timedelta(days=7))
+
+
+def monthly(day: dt.date) -> Period:
+    """The calendar month that contains `day`."""
+    start = day.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    return Period("monthly", start, end)
+
+
+def last_days(count: int, now: dt.datetime | None = None) -> Period:
+    """The `count` JST days up to and including today."""
+    today = jst_today(now)
+    return Period("range", today - dt.timedelta(days=count - 1), today + dt.timedelta(days=1))
+
+
+def period_for(kind: str, day: dt.date | None = None, now: dt.datetime | None = None) -> Period:
+    """The period of `kind` containing `day`; without a day, the last complete one before today."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown report {kind!r} (use {', '.join(KINDS)})")
+    make = {"daily": daily, "weekly": weekly, "monthly": monthly}[kind]
+    if day is not None:
+        return make(day)
+    return make(jst_today(now)).previous()
+
+
+def parse_date(text: str) -> dt.date:
+    """YYYY-MM-DD, or ValueError with a message an operator understands."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"--date must be a date like 2026-12-01, got {text!r}") from None
+
+
+def jst_now(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST)
+
+
+def jst_today(now: dt.datetime | None = None) -> dt.date:
+    return jst_now(now).date()
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """An aware moment as the database stores time (naive UTC)."""
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def utc_midnight(day: dt.date) -> dt.datetime:
+    """The JST midnight that starts `day`, as naive UTC."""
+    return naive_utc(dt.datetime.combine(day, dt.time(), tzinfo=JST))
+
+
+def to_jst(naive_utc: dt.datetime) -> dt.datetime:
+    """A stored (naive UTC) timestamp in Japan time."""
+    return naive_utc.replace(tzinfo=dt.timezone.utc).astimezone(JST)
+
+
+def day_label(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
