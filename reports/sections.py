@@ -1,0 +1,145 @@
+"""Report parts the daily, weekly and monthly reports share."""
+from __future__ import annotations
+
+from reports import charts
+from reports import markdown as md
+from reports.document import Report
+from reports.metrics import KPIS, SUCCESS_RATE, Budget, EscalationFigures, Figures, OpenFigures, Pushes, Tally
+from reports.samples import Samples
+from reports.themes import Themes
+
+
+def kpi_line(tally: Tally) -> str:
+    """「KPI 3/4 達成（未達: ユーザー満足度）」"""
+    results = [(k, k.met(k.value(tally))) for k in KPIS]
+    judged = [(k, met) for k, met in results if met is not None]
+    missed = [k.label for k, met in judged if not met]
+    line = f"KPI {len(judged) - len(missed)}/{len(judged)} 達成"
+    return line + (f"（未達: {'、'.join(missed)}）" if missed else "")
+
+
+def pattern_table(figs: Figures, previous: Figures | None = None, previous_label: str = "前期") -> str:
+    """Per Pattern: questions, share, success rate, satisfaction, mean confidence."""
+    total = figs.tally().questions
+    rows = []
+    for number in figs.patterns():
+        t = figs.tally(pattern=number)
+        row = [md.pattern_label(number), md.count(t.questions), md.share(t.questions, total),
+               md.pct(t.success_rate), md.pct(t.satisfaction), f"{t.good:,}/{t.bad:,}", md.num(t.mean_confidence)]
+        if previous is not None:
+            row.insert(2, md.count(previous.tally(pattern=number).questions))
+        rows.append(row)
+    headers = ["エージェント", "質問数", "割合", "回答成功率", "満足度", "Good/Bad", "平均確信度"]
+    if previous is not None:
+        headers.insert(2, previous_label)
+    return md.table(headers, rows) if rows else "この期間の質問はありません。"
+
+
+def channel_table(figs: Figures) -> str:
+    total = figs.tally().questions
+    rows = [[md.CHANNEL_LABELS.get(c, c), md.count(t.questions), md.share(t.questions, total),
+             md.pct(t.success_rate)]
+            for c in figs.channels() for t in [figs.tally(channel=c)]]
+    return md.table(["チャネル", "質問数", "割合", "回答成功率"], rows) if rows else ""
+
+
+def escalation_tables(esc: EscalationFigures, previous: EscalationFigures | None = None,
+                      previous_label: str = "前期") -> str:
+    """By urgency and by reason, and how long answering took."""
+    if not esc.total and not esc.answered:
+        return "この期間のエスカレーションはありません。"
+    urgency = md.table(["緊急度", "件数"], [[label, md.count(esc.by_urgency[u])]
+                                          for u, label in md.URGENCY_LABELS.items() if esc.by_urgency.get(u)])
+    reasons = list(esc.by_reason) + [r for r in (previous.by_reason if previous else {}) if r not in esc.by_reason]
+    rows = []
+    for reason in reasons:
+        row = [md.reason_label(reason), md.count(esc.by_reason.get(reason, 0))]
+        if previous is not None:
+            before = previous.by_reason.get(reason, 0)
+            row += [md.count(before), f"{esc.by_reason.get(reason, 0) - before:+,}"]
+        rows.append(row)
+    headers = ["理由", "件数"] + ([previous_label, "増減"] if previous is not None else [])
+    answered = (f"この期間に回答したエスカレーション: {md.count(esc.answered)}"
+                f"（回答までの平均 {md.hours(esc.mean_hours_to_answer)}、最長 {md.hours(esc.max_hours_to_answer)}）")
+    return "\n\n".join([urgency, md.table(headers, rows), answered])
+
+
+def open_table(opened: OpenFigures) -> str:
+    """Escalations still waiting now: urgent first, then the oldest."""
+    if not opened.total:
+        return "未対応のエスカレーションはありません。"
+    counts = "、".join(f"{label} {opened.by_urgency[u]:,}件" for u, label in md.URGENCY_LABELS.items()
+                      if opened.by_urgency.get(u))
+    head = f"作成時点で {md.count(opened.total)}（{counts}）。うち 24時間以上経過: {md.count(opened.over_24h)}"
+    rows = [[f"#{e.id}", md.URGENCY_LABELS.get(e.urgency, e.urgency), md.reason_label(e.reason),
+             md.STATUS_LABELS.get(e.status, e.status), md.hours(e.age_hours), md.pattern_label(e.pattern),
+             md.excerpt(e.question, 40)] for e in opened.oldest]
+    return head + "\n\n" + md.table(["番号", "緊急度", "理由", "状態", "経過", "エージェント", "質問"], rows)
+
+
+def usage_table(tally: Tally, pushes: Pushes, usd_jpy: float) -> str:
+    """Tokens, cache, cost in yen and LINE pushes."""
+    per_question = tally.cost_jpy(usd_jpy) / tally.questions if tally.questions else None
+    rows = [["AI 利用額", f"{md.yen(tally.cost_jpy(usd_jpy))}（${tally.cost_usd:,.2f}、1ドル={usd_jpy:g}円）"],
+            ["1質問あたり", md.NONE if per_question is None else f"{per_question:,.2f}円"],
+            ["トークン数（合計）", f"{tally.tokens:,}"],
+            ["　入力 / 出力", f"{tally.input_tokens:,} / {tally.output_tokens:,}"],
+            ["　キャッシュ書込 / 読込", f"{tally.cache_write_tokens:,} / {tally.cache_read_tokens:,}"],
+            ["キャッシュ読込の割合", md.pct(tally.cache_read_share)],
+            ["LINE プッシュ送信", f"{pushes.ok:,}通" + (f"（失敗 {pushes.failed:,}通）" if pushes.failed else "")]]
+    return md.table(["項目", "値"], rows)
+
+
+def budget_line(budget: Budget) -> str:
+    if budget.budget_jpy <= 0:
+        return f"今月の AI 利用額 {md.yen(budget.spent_jpy)}（予算は設定されていません）"
+    return (f"今月の AI 利用額 {md.yen(budget.spent_jpy)} / 予算 {md.yen(budget.budget_jpy)}"
+            f"（{md.pct(budget.share)}、月末見込み {md.yen(budget.projected_jpy)}）")
+
+
+def samples_table(samples: Samples, with_reason: bool = False) -> str:
+    rows = []
+    for s in samples.items:
+        row = [f"#{s.question_id}", md.pattern_label(s.pattern), md.num(s.confidence), md.excerpt(s.question, 40),
+               md.excerpt(s.answer, 50), ", ".join(s.knowledge_ids) or "なし"]
+        if with_reason:
+            row.insert(4, md.excerpt(s.reason, 30) or md.NONE)
+        rows.append(row)
+    headers = ["質問", "エージェント", "確信度", "質問内容", "回答（抜粋）", "使ったナレッジ"]
+    if with_reason:
+        headers.insert(4, "Bad の理由")
+    return md.table(headers, rows)
+
+
+def pattern_chart(report: Report, figs: Figures) -> str:
+    """Questions per Pattern as bars; nothing when there were no questions."""
+    if not figs.tally().questions:
+        return ""
+    path = charts.bars(report.folder / "patterns.png", f"エージェント別の質問数（{report.period.label}）",
+                       [md.pattern_label(n) for n in figs.patterns()],
+                       [figs.tally(pattern=n).questions for n in figs.patterns()])
+    return report.chart(path)
+
+
+def trend_chart(report: Report, figs: Figures, title: str) -> str:
+    """Questions per day with the success rate and satisfaction, against the success target."""
+    days = report.period.days
+    path = charts.trend(report.folder / "trend.png", f"{title}（{report.period.label}）", days,
+                        [figs.tally(day=d).questions for d in days],
+                        {"回答成功率": [figs.tally(day=d).success_rate for d in days],
+                         "満足度": [figs.tally(day=d).satisfaction for d in days]},
+                        (f"回答成功率の目標 {md.kpi_target(SUCCESS_RATE)}", SUCCESS_RATE.target))
+    return report.chart(path)
+
+
+def themes_text(themes: Themes) -> str:
+    """Themes of the questions no knowledge covered, with counts and examples."""
+    if not themes.total:
+        return "ナレッジでカバーできなかった質問はありませんでした。"
+    intro = (f"ナレッジでカバーできなかった質問 {md.count(themes.total)}を、共通するキーワードでまとめました"
+             f"（{len(themes.themes)}テーマ、どのテーマにも入らなかった質問 {md.count(themes.other)}）。")
+    if themes.truncated:
+        intro += "件数が多いため、新しいものから順に読み込んだ分で集計しています。"
+    rows = [[t.word, md.count(t.count), md.count(t.escalated), " / ".join(md.excerpt(e, 40) for e in t.examples)]
+            for t in themes.themes]
+    return intro + ("\n\n" + md.table(["テーマ", "質問数", "うちエスカレーション", "質問の例"], rows) if rows else "")
