@@ -1,0 +1,121 @@
+"""The dashboard page: plain server-rendered HTML with inline CSS and an inline SVG trend chart."""
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import TYPE_CHECKING, Sequence
+
+from reports import markdown as md
+from reports.metrics import KPIS, SUCCESS_RATE, Figures
+from reports.periods import jst_now
+
+if TYPE_CHECKING:
+    from reports.dashboard import DashboardData
+
+GOOD, BAD, MUTED = "#1a7f37", "#cf222e", "#6e7781"
+CSS = """
+body{font-family:"Hiragino Sans","Noto Sans JP","Yu Gothic",Meiryo,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
+header{background:#24292f;color:#fff;padding:14px 24px}header h1{font-size:20px;margin:0}
+header p{margin:4px 0 0;color:#c9d1d9;font-size:13px}main{max-width:1040px;margin:0 auto;padding:16px 24px}
+section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px;margin:0 0 16px}
+h2{font-size:16px;margin:0 0 12px}.kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
+.kpi{border-radius:8px;padding:12px;border:2px solid}.kpi .v{font-size:28px;font-weight:700}
+.kpi .l,.kpi .t{font-size:13px}table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eaeef2}th{color:#57606a;font-weight:600}
+.bar{background:#eaeef2;border-radius:6px;height:14px;overflow:hidden}.bar div{height:100%}
+.muted{color:#6e7781;font-size:13px}.legend span{margin-right:14px;font-size:12px}
+@media (max-width:720px){.kpis{grid-template-columns:repeat(2,1fr)}}
+"""
+
+
+def render(data: "DashboardData") -> str:
+    """The whole page."""
+    updated = jst_now(data.now).strftime("%Y-%m-%d %H:%M")
+    period = data.figures.period
+    body = "".join([_kpis(data.figures), _trend(data.figures), _open(data), _cost(data)])
+    return (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>bansou ダッシュボード</title>'
+            f"<style>{CSS}</style></head><body><header><h1>bansou 運用ダッシュボード</h1>"
+            f"<p>直近{len(period.days)}日（{period.label}、日本時間）　更新 {updated}</p></header>"
+            f"<main>{body}</main></body></html>")
+
+
+def _kpis(figs: Figures) -> str:
+    tally = figs.tally()
+    tiles = []
+    for kpi in KPIS:
+        value = kpi.value(tally)
+        met = kpi.met(value)
+        color = MUTED if met is None else GOOD if met else BAD
+        tiles.append(f'<div class="kpi" style="border-color:{color}"><div class="l">{kpi.label}</div>'
+                     f'<div class="v" style="color:{color}">{md.kpi_value(kpi, value)}</div>'
+                     f'<div class="t">目標 {md.kpi_target(kpi)}　{md.verdict(met)}</div></div>')
+    note = (f'<p class="muted">質問 {tally.questions:,}件　評価 Good {tally.good:,} / Bad {tally.bad:,}'
+            f"（評価の回答率 {md.pct(tally.response_rate)}）</p>")
+    return f'<section><h2>KPI（目標との比較）</h2><div class="kpis">{"".join(tiles)}</div>{note}</section>'
+
+
+def _trend(figs: Figures) -> str:
+    days = figs.period.days
+    counts = [figs.tally(day=d).questions for d in days]
+    lines = {"回答成功率": ([figs.tally(day=d).success_rate for d in days], BAD),
+             "満足度": ([figs.tally(day=d).satisfaction for d in days], GOOD)}
+    legend = (f'<p class="legend"><span style="color:#8fb3d9">■ 1日の質問数（最大 {max(counts, default=0):,}件）</span>'
+              + "".join(f'<span style="color:{c}">● {escape(n)}</span>' for n, (_, c) in lines.items())
+              + f'<span style="color:{MUTED}">--- 回答成功率の目標 {md.kpi_target(SUCCESS_RATE)}</span></p>')
+    return f"<section><h2>直近{len(days)}日の推移</h2>{svg_trend(days, counts, lines)}{legend}</section>"
+
+
+def svg_trend(days: Sequence[dt.date], counts: Sequence[int],
+              lines: dict[str, tuple[Sequence[float | None], str]], width: int = 960, height: int = 220) -> str:
+    """Bars for the daily questions, lines for rates (0..1) on a 0-100% scale."""
+    left, bottom, top = 36, 24, 10
+    plot_h = height - bottom - top
+    step = (width - left) / max(1, len(days))
+    peak = max(counts, default=0) or 1
+    parts = [f'<line x1="{left}" x2="{width}" y1="{top + plot_h * (1 - SUCCESS_RATE.target):.1f}" '
+             f'y2="{top + plot_h * (1 - SUCCESS_RATE.target):.1f}" stroke="{MUTED}" stroke-dasharray="4 3"/>']
+    for i, (day, n) in enumerate(zip(days, counts)):
+        x, h = left + i * step, plot_h * n / peak
+        parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
+                     f'height="{h:.1f}" fill="#c6d9ee"><title>{day:%m/%d} 質問 {n:,}件</title></rect>')
+        if i % max(1, len(days) // 10) == 0:
+            parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
+                         f'fill="{MUTED}">{day.month}/{day.day}</text>')
+    for values, color in lines.values():
+        points = " ".join(f"{left + (i + 0.5) * step:.1f},{top + plot_h * (1 - v):.1f}"
+                          for i, v in enumerate(values) if v is not None)
+        if points:
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
+    for pct_mark in (0, 50, 100):
+        y = top + plot_h * (1 - pct_mark / 100)
+        parts.append(f'<text x="0" y="{y + 4:.1f}" font-size="11" fill="{MUTED}">{pct_mark}%</text>')
+    return (f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="直近の推移">'
+            + "".join(parts) + "</svg>")
+
+
+def _open(data: "DashboardData") -> str:
+    opened = data.open
+    if not opened.total:
+        return "<section><h2>未対応のエスカレーション</h2><p>ありません。</p></section>"
+    rows = "".join(
+        f"<tr><td>#{e.id}</td><td style=\"color:{BAD if e.urgency == 'high' else 'inherit'}\">"
+        f"{md.URGENCY_LABELS.get(e.urgency, escape(e.urgency))}</td><td>{escape(md.reason_label(e.reason))}</td>"
+        f"<td>{md.STATUS_LABELS.get(e.status, escape(e.status))}</td><td>{md.hours(e.age_hours)}</td>"
+        f"<td>{escape(md.pattern_label(e.pattern))}</td><td>{escape(md.excerpt(e.question, 50))}</td></tr>"
+        for e in opened.oldest)
+    return (f"<section><h2>未対応のエスカレーション {opened.total:,}件</h2>"
+            f'<p class="muted">24時間以上経過: {opened.over_24h:,}件（緊急のもの、古いものから表示）</p>'
+            "<table><tr><th>番号</th><th>緊急度</th><th>理由</th><th>状態</th><th>経過</th><th>エージェント</th>"
+            f"<th>質問</th></tr>{rows}</table></section>")
+
+
+def _cost(data: "DashboardData") -> str:
+    b = data.budget
+    if b.budget_jpy <= 0:
+        return f"<section><h2>今月の AI 利用額</h2><p>{md.yen(b.spent_jpy)}（予算は設定されていません）</p></section>"
+    share = b.share or 0.0
+    color = BAD if share >= 1 else "#bf8700" if share >= 0.8 else GOOD
+    return (f"<section><h2>今月の AI 利用額と予算</h2><p><b>{md.yen(b.spent_jpy)}</b> / 予算 {md.yen(b.budget_jpy)}"
+            f"（{md.pct(b.share)}）　月末見込み {md.yen(b.projected_jpy)}</p>"
+            f'<div class="bar"><div style="width:{min(share, 1) * 100:.1f}%;background:{color}"></div></div></section>')
