@@ -18,8 +18,8 @@ def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.dat
     today, before = figs.tally(day=period.start), figs.tally(day=period.previous().start)
     esc = metrics.escalation_figures(period)
     opened = metrics.open_escalations(naive_utc(now))
-    budget = metrics.budget(monthly(period.start), period.last, budget_jpy=settings.monthly_budget_jpy,
-                            usd_jpy=settings.usd_jpy_rate)
+    month = monthly(period.start)
+    budget = metrics.budget(month, period.last, budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate)
     urgent = esc.by_urgency.get("high", 0)
     report.summary_lines = [
         f"質問数 {md.count(today.questions)}（前日 {md.count(before.questions)}）",
@@ -28,7 +28,7 @@ def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.dat
         f"エスカレーション {md.count(esc.total)}" + (f"（うち緊急 {urgent}件）" if urgent else ""),
         f"未対応のエスカレーション {md.count(opened.total)}（24時間以上 {md.count(opened.over_24h)}）",
         sections.kpi_line(today),
-        sections.budget_line(budget),
+        sections.budget_line(budget, month.label),
     ]
     day_figs = figs.within(period)
     report.add("質問数とエージェント別の利用", sections.pattern_table(day_figs), sections.channel_table(day_figs),
@@ -37,5 +37,5 @@ def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.dat
     report.add("エスカレーション（この日に発生）", sections.escalation_tables(esc))
     report.add("未対応のエスカレーション", sections.open_table(opened))
     report.add("AI 利用量とコスト", sections.usage_table(today, metrics.line_pushes(period), settings.usd_jpy_rate),
-               sections.budget_line(budget))
+               sections.budget_line(budget, month.label))
     return report

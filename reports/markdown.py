@@ -14,11 +14,11 @@ NONE = "—"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A Markdown table; cells may not contain `|` or line breaks, so those are replaced."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    return "\n".join(lines)
+    """A Markdown table (cells may not contain `|` or line breaks, so those are replaced); 「該当なし」 when empty."""
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    if not body:
+        return "（該当なし）"
+    return "\n".join(["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|", *body])
 
 
 def pct(value: float | None, digits: int = 1) -> str:

@@ -37,7 +37,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
         f"回答成功率 {md.pct(month.success_rate)} / 満足度 {md.pct(month.satisfaction)} / "
         f"平均確信度 {md.num(month.mean_confidence)} / 新規質問率 {md.pct(month.new_question_rate)}",
         f"エスカレーション {md.count(esc.total)}（前月 {md.count(esc_before.total)}）、低評価 {md.count(month.bad)}",
-        sections.budget_line(budget),
+        sections.budget_line(budget, period.label),
     ]
     report.add("KPI（目標との比較）", md.kpi_table(month, last_month, "前月"))
     report.add("1. 総質問数とエージェント別内訳",
@@ -53,7 +53,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
                "次のテーマは既存のナレッジで答えられなかった質問です。件数の多いものからナレッジ化を検討してください。",
                sections.themes_text(new_question_themes(period)))
     report.add("ナレッジ更新・プロンプト調整の必要性", *_tuning_needs(figs))
-    report.add("コストと予算", sections.budget_line(budget),
+    report.add("コストと予算", sections.budget_line(budget, period.label),
                sections.usage_table(month, metrics.line_pushes(period), settings.usd_jpy_rate))
     return report
 

@@ -14,6 +14,8 @@ def kpi_line(tally: Tally) -> str:
     results = [(k, k.met(k.value(tally))) for k in KPIS]
     judged = [(k, met) for k, met in results if met is not None]
     missed = [k.label for k, met in judged if not met]
+    if not judged:
+        return "KPI: この期間のデータはありません"
     line = f"KPI {len(judged) - len(missed)}/{len(judged)} 達成"
     return line + (f"（未達: {'、'.join(missed)}）" if missed else "")
 
@@ -90,11 +92,15 @@ def usage_table(tally: Tally, pushes: Pushes, usd_jpy: float) -> str:
     return md.table(["項目", "値"], rows)
 
 
-def budget_line(budget: Budget) -> str:
+def budget_line(budget: Budget, month_label: str) -> str:
+    """「2026年12月の AI 利用額 …円 / 予算 …円（…%、月末見込み …円）」"""
+    spent = f"{month_label}の AI 利用額 {md.yen(budget.spent_jpy)}"
+    if budget.days_elapsed < budget.days_in_month:
+        spent += f"（{budget.days_elapsed}日目まで）"
     if budget.budget_jpy <= 0:
-        return f"今月の AI 利用額 {md.yen(budget.spent_jpy)}（予算は設定されていません）"
-    return (f"今月の AI 利用額 {md.yen(budget.spent_jpy)} / 予算 {md.yen(budget.budget_jpy)}"
-            f"（{md.pct(budget.share)}、月末見込み {md.yen(budget.projected_jpy)}）")
+        return spent + "（予算は設定されていません）"
+    outlook = f"、月末見込み {md.yen(budget.projected_jpy)}" if budget.days_elapsed < budget.days_in_month else ""
+    return f"{spent} / 予算 {md.yen(budget.budget_jpy)}（{md.pct(budget.share)}{outlook}）"
 
 
 def samples_table(samples: Samples, with_reason: bool = False) -> str:

@@ -54,6 +54,7 @@ def test_daily_report_has_its_figures(runtime, data, tmp_path, capsys):
     assert f"| #{data.escalations['e0'].id} | 緊急 | 心の危機の兆候 | 対応待ち | 33.0時間 |" in text
     assert "| AI 利用額 | 6円（$0.04、1ドル=150円） |" in text
     assert "| キャッシュ読込の割合 | 40.9% |" in text and "| LINE プッシュ送信 | 1通（失敗 1通） |" in text
+    assert "2026年12月の AI 利用額 6円（1日目まで） / 予算 30,000円（0.0%、月末見込み 186円）" in text
     assert "![patterns](patterns.png)" in text
     assert "daily-2026-12-01.md" in capsys.readouterr().out
 
@@ -85,7 +86,7 @@ def test_monthly_report_has_the_five_sections_kpis_tuning_and_budget(runtime, da
     assert "ナレッジ（t1-0001）を使って回答したのに低評価です" in text
     assert "| P2 ドクター | — | 0/0 | 0.40 | 100.0% | ナレッジ追加、ナレッジの内容更新 |" in text
     assert "| p1-v1 | 1件 | 1/0 | 100.0% | 0.90 | 12/01〜12/01 |" in text
-    assert "今月の AI 利用額 6円 / 予算 30,000円（0.0%" in text
+    assert "2026年12月の AI 利用額 6円（2日目まで） / 予算 30,000円（0.0%、月末見込み 93円）" in text
     for chart in ("patterns.png", "trend.png", "escalation_reasons.png"):
         assert (tmp_path / "out" / "monthly-2026-12" / chart).read_bytes().startswith(PNG)
 
@@ -127,9 +128,10 @@ def test_the_command_line_writes_a_report(settings, tmp_path, monkeypatch, capsy
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
     monkeypatch.setenv("ROLLOUT_FILE", str(settings.rollout_file))
-    assert main.main(["report", "monthly", "--date", "2026-11-15", "--out", str(tmp_path / "r")]) == 0
-    text = (tmp_path / "r" / "monthly-2026-11" / "monthly-2026-11.md").read_text(encoding="utf-8")
+    assert main.main(["report", "monthly", "--date", "2026-10-15", "--out", str(tmp_path / "r")]) == 0
+    text = (tmp_path / "r" / "monthly-2026-10" / "monthly-2026-10.md").read_text(encoding="utf-8")
     assert "この月に低評価（Bad）を付けられた回答はありません。" in text
+    assert "KPI: この期間のデータはありません" in text and "2026年10月の AI 利用額 0円 / 予算 30,000円（0.0%）" in text
     assert main.main(["report", "daily", "--date", "yesterday"]) == 2
     assert capsys.readouterr().err.startswith("error: --date must be a date")
 
