@@ -225,7 +225,11 @@ def cmd_eval(args, settings) -> int:
 
 def _runtime(settings, sync: bool = True):
     from bot.runtime import build_runtime
-    return build_runtime(settings, sync_knowledge=sync)
+    desk = None
+    if settings.slack_enabled and settings.slack_operator_channel:
+        from adapters.slack import make_desk  # escalations from the terminal reach the operators too
+        desk = make_desk(settings)
+    return build_runtime(settings, desk=desk, sync_knowledge=sync)
 
 
 def _check_pattern(number: int | None) -> None:
