@@ -27,7 +27,7 @@ def build_parser() -> Parser:
 
     serve = commands.add_parser("serve", help="run the web app (default)")
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    serve.add_argument("--port", type=int, help="default: $PORT or 8000")
 
     chat = commands.add_parser("chat", help="talk to the bot in the terminal")
     chat.add_argument("--pattern", type=int)
@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_serve(args, settings) -> int:
     from adapters.web import serve
-    serve(settings, host=getattr(args, "host", "0.0.0.0"), port=getattr(args, "port", int(os.environ.get("PORT") or 8000)))
+    port = getattr(args, "port", None) or os.environ.get("PORT") or "8000"
+    if not str(port).isdigit():
+        raise UsageError(f"PORT must be a port number, got {port!r}")
+    serve(settings, host=getattr(args, "host", "0.0.0.0"), port=int(port))
     return 0
 
 
