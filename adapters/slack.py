@@ -56,8 +56,8 @@ class SlackAdapter:
         self.bolt = self._bolt_app()
         self._socket: Any = None
         self._identity: dict[str, str | None] = {}
-        # SQLite has one writer and its busy handler backs off 1-100 ms per retry: acks racing for it
-        # from several threads (buttons, Socket Mode) starve each other. On a Python lock they take turns.
+        # SQLite has one writer and its busy handler backs off 1-100 ms per retry: a burst of acks racing
+        # for it from the threadpool starved some for hundreds of ms. On a Python lock they take turns.
         self._enqueue_lock = threading.Lock()
 
     # ---- wiring -------------------------------------------------------------------------------
@@ -181,13 +181,9 @@ class SlackAdapter:
 
     async def _endpoint(self, request: Request) -> Response:
         body = await request.body()
-        bolt_request = to_bolt_request(request, body)
-        if request.headers.get("content-type", "").startswith("application/json"):
-            # Events only verify and enqueue (about a millisecond): inline is faster than a thread hop,
-            # and under a burst it spares the loop from fighting twenty threads for the GIL.
-            return to_starlette_response(self.bolt.dispatch(bolt_request))
-        # Buttons, modals and the slash command may call Slack (views.open): keep them off the loop.
-        return to_starlette_response(await run_in_threadpool(self.bolt.dispatch, bolt_request))
+        # bolt's dispatch is synchronous (and a button may call Slack): run it off the event loop.
+        response = await run_in_threadpool(self.bolt.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(response)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: FastAPI):
