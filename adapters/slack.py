@@ -70,7 +70,9 @@ class SlackAdapter:
         app.state.slack = self
 
     def start_socket_mode(self) -> None:
-        """Receive over Socket Mode instead of HTTP (non-blocking; the same listeners run)."""
+        """Receive over Socket Mode instead of HTTP (non-blocking; the same listeners run). Idempotent."""
+        if self._socket is not None:
+            return
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         web = WebClient(base_url=self.settings.slack_api_base_url, retry_handlers=retry_handlers())
         self._socket = SocketModeHandler(self.bolt, self.settings.slack_app_token, web_client=web)
