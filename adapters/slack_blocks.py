@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from bot.escalation import DraftView, EscalationView, Resolution
 from bot.messages import Button, Reply
-from bot.patterns import Pattern
+from bot.patterns import PATTERNS, Pattern
 
 Block = dict[str, Any]
 Message = dict[str, Any]  # chat.postMessage keyword arguments: text (+ blocks)
@@ -56,7 +56,7 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
     mentions = " ".join(f"<@{u}>" for u in mention_ids)
     title = f"エスカレーション #{view.id}（{view.reason_label}）"
     fields = [("ユーザー", _user(view)), ("チャネル", CHANNEL_LABELS.get(view.user_channel, view.user_channel)),
-              ("コホート", view.cohort), ("Pattern", str(view.pattern)), ("理由", view.reason_label),
+              ("コホート", view.cohort), ("Pattern", _pattern_name(view.pattern)), ("理由", view.reason_label),
               ("緊急度", URGENCY_LABELS.get(view.urgency, view.urgency))]
     blocks: list[Block] = []
     if mentions:
@@ -87,8 +87,8 @@ def draft_offer(draft: DraftView) -> Message:
 def sent_message(view: EscalationView, text: str, *, confirmed_by: str, delivered: bool) -> Message:
     """The thread is told exactly what was sent, and by whose confirmation."""
     where = f"{_user(view)}（{CHANNEL_LABELS.get(view.user_channel, view.user_channel)}）"
-    head = (f"✅ <@{confirmed_by}> さんの確認で、{where} に次の回答を送りました。" if delivered else
-            f"⚠️ <@{confirmed_by}> さんが確認した回答を保存しましたが、{where} へのお届けに失敗しました。"
+    head = (f"✅ <@{confirmed_by}> さんの確認で、{where}に次の回答を送りました。" if delivered else
+            f"⚠️ <@{confirmed_by}> さんが確認した回答を保存しましたが、{where}へのお届けに失敗しました。"
             "アラートをご確認ください。")
     return {"text": head, "blocks": [_section(f"{head}\n{quote(text)}")]}
 
@@ -118,8 +118,8 @@ def makino_request(view: EscalationView, *, makino_id: str, requested_by: str) -
 
 def reminder_message(view: EscalationView, *, mention_ids: Iterable[str] = ()) -> Message:
     mentions = " ".join(f"<@{u}>" for u in mention_ids)
-    waiting = "牧野氏の確認待ちのまま" if view.status == "waiting_makino" else "まだ回答されていません"
-    return {"text": f"{mentions} ⏰ エスカレーション #{view.id} は{waiting}です。ご対応をお願いします。".strip()}
+    state = "牧野氏の確認待ちのままです" if view.status == "waiting_makino" else "まだ回答されていません"
+    return {"text": f"{mentions} ⏰ エスカレーション #{view.id} は{state}。ご対応をお願いします。".strip()}
 
 
 def pattern_message(patterns: list[Pattern], current: int | None, notice: str = "") -> Message:
@@ -181,6 +181,11 @@ def _pattern_blocks(patterns: list[Pattern], current: int | None) -> list[Block]
         blocks.append({"type": "section", "text": _mrkdwn(f"*{escape(p.label)}*{' ✅' if chosen else ''}\n"
                                                          f"{escape(p.description)}"), "accessory": button})
     return blocks
+
+
+def _pattern_name(number: int) -> str:
+    pattern = PATTERNS.get(number)
+    return f"{number}（{pattern.name}）" if pattern else str(number)
 
 
 def _draft_text(view: EscalationView) -> str:

@@ -440,7 +440,8 @@ def test_high_urgency_mentions_on_call_and_reminders_go_to_the_thread(slack):
     assert f"<@{ONCALL}>" in post["text"] and "心の危機" in text_of(post)
     thread = Escalation.get().operator_thread
     assert slack.runtime.core.escalations.remind_due(dt.timedelta(0)) == 1
-    assert "⏰" in slack.thread(thread)[-1]["text"] and f"<@{ONCALL}>" in slack.thread(thread)[-1]["text"]
+    reminder = slack.thread(thread)[-1]["text"]
+    assert "⏰" in reminder and "まだ回答されていません" in reminder and f"<@{ONCALL}>" in reminder
 
 
 def test_post_report_sends_summary_and_files(slack_settings, fake_slack, tmp_path):
