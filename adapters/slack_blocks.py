@@ -70,7 +70,7 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
     blocks.append(_context(_status_line(view)))
     if view.is_open:
         buttons = [_button("牧野氏に確認", ASK_MAKINO, str(view.id))]
-        if view.draft:
+        if view.draft and view.knowledge_ids:  # a draft from no knowledge is a "cannot answer" note, not an answer
             buttons.insert(0, _button("AI の下書きをそのまま送る", SEND_AI_DRAFT, str(view.id), style="primary"))
         blocks.append(_actions(buttons))
     return {"text": f"{mentions} {title}: {view.question[:200]}".strip(), "blocks": blocks}

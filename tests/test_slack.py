@@ -189,6 +189,8 @@ def test_makino_path_staff_cannot_decide_makino_replies_and_confirms(slack):
     assert "担当スタッフ" in text_of(slack.last_answer())
     escalation = Escalation.get()
     thread = escalation.operator_thread
+    post = slack.escalation_post()
+    assert button(post, blocks.ASK_MAKINO) and not button(post, blocks.SEND_AI_DRAFT)  # no grounded draft to send
     slack.press(STAFF, blocks.ASK_MAKINO, str(escalation.id), thread_ts=thread)
     assert f"<@{MAKINO}>" in slack.thread(thread)[-1]["text"]
     assert Escalation.get_by_id(escalation.id).status == "waiting_makino"
