@@ -18,6 +18,7 @@ from bot.messages import IncomingMessage, Recipient, Reply
 
 log = logging.getLogger(__name__)
 
+QUESTION_JOB = "slack.question"
 SEND_JOB = "slack.send"
 HELP = ("使い方: `/bansou` でご利用いただける Pattern の一覧、`/bansou 2` のように番号を付けると切り替えます。"
         "ご質問は、このアプリとの DM か、チャンネルでのメンションでどうぞ。")
