@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import json
 import logging
 import re
@@ -23,7 +22,7 @@ from adapters.slack_blocks import (ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD,
 from adapters.slack_convert import HOME, IGNORE, QUESTION, Action, route_event, to_action
 from adapters.slack_desk import SlackDesk, make_client, make_desk, retry_handlers
 from adapters.slack_operator import OperatorLoop, is_operator_action
-from adapters.slack_trainee import SEND_JOB, TraineeSide
+from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
 from bot.runtime import Runtime
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
@@ -162,7 +161,7 @@ class SlackAdapter:
 
     def _register_jobs(self) -> None:
         queue, trainee = self.runtime.queue, self.trainee
-        queue.register("slack.question", trainee.on_question, trainee.question_failed)
+        queue.register(QUESTION_JOB, trainee.on_question, trainee.question_failed)
         queue.register(SEND_JOB, trainee.on_send, trainee.send_failed)
         queue.register("slack.feedback", trainee.on_feedback, self._job_failed)
         queue.register("slack.switch", trainee.on_switch, self._job_failed)
@@ -192,9 +191,6 @@ class SlackAdapter:
         self.learn_identity()
         if self.settings.slack_app_token:
             self.start_socket_mode()
-        # The start-up heap (SDKs, models, the knowledge index) lives as long as the process. Frozen,
-        # it is not rescanned by every full collection, which otherwise paused acks for 100-200 ms.
-        gc.freeze()
         yield
         self.stop()
 

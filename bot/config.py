@@ -48,6 +48,7 @@ class Settings:
     usd_jpy_rate: float = 150.0
     dashboard_token: str | None = None
     job_max_attempts: int = 4
+    job_workers: int = 2
 
     @property
     def line_enabled(self) -> bool:
@@ -98,6 +99,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         usd_jpy_rate=env.number("USD_JPY_RATE", 150.0),
         dashboard_token=env.optional("DASHBOARD_TOKEN"),
         job_max_attempts=int(env.number("JOB_MAX_ATTEMPTS", 4)),
+        job_workers=max(1, int(env.number("JOB_WORKERS", 2))),
     )
     _check_pairs(settings)
     return settings
