@@ -236,7 +236,7 @@ class Escalations:
         """Open escalations past `older_than` not reminded since; marks them reminded."""
         cutoff = utcnow() - older_than
         due = Escalation.select().where(
-            Escalation.status.in_(("open", "waiting_makino")), Escalation.created_at <= cutoff,
+            Escalation.status.in_(OPEN_STATUSES), Escalation.created_at <= cutoff,
             (Escalation.reminded_at.is_null()) | (Escalation.reminded_at <= cutoff))
         views = [self.view(e.id) for e in due]
         if views:

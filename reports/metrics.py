@@ -17,7 +17,6 @@ from reports.periods import Period
 
 AI_SOURCES = ("ai", "offline")  # answers the bot wrote itself (confidence is theirs)
 STAFF_SOURCES = ("staff", "makino")
-OPEN_STATUSES = ("open", "waiting_makino")
 
 
 @dataclass
@@ -211,7 +210,7 @@ class OpenFigures:
 
 def open_escalations(now: dt.datetime, limit: int = 10) -> OpenFigures:
     """`now` is naive UTC."""
-    waiting = Escalation.status.in_(OPEN_STATUSES)
+    waiting = Escalation.status != "answered"  # open, waiting for Makino, or mid-confirmation
     by_urgency = dict(Escalation.select(Escalation.urgency, fn.COUNT(Escalation.id)).where(waiting)
                       .group_by(Escalation.urgency).tuples())
     over = Escalation.select().where(waiting, Escalation.created_at <= now - dt.timedelta(hours=24)).count()
