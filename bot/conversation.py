@@ -68,7 +68,10 @@ class Core:
             early = self._refusal(user, message)
             if early is not None:
                 return early
-            pattern = get_pattern(message.pattern or user.pattern or self._default_pattern(user))
+            try:
+                pattern = get_pattern(message.pattern or user.pattern or self._default_pattern(user))
+            except UnknownPattern as exc:
+                return Reply(str(exc), kind="invalid", buttons=self.pattern_buttons(user))
             gate = self._gate(user, pattern)
             if gate is not None:
                 return gate

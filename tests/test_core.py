@@ -104,3 +104,10 @@ def test_pattern_switch_is_remembered(runtime, chat):
     assert reply.pattern == 2 and reply.knowledge_ids == ("t2-0001",)
     unknown = runtime.core.switch_pattern(channel="local", user_id="u1", pattern=9)
     assert "ありません" in unknown.text
+
+
+def test_an_unknown_pattern_is_bad_input_not_an_error(chat):
+    reply = chat.say("死亡保険金の非課税枠は？", pattern=7)
+    assert reply.kind == "invalid" and "Pattern 7" in reply.text
+    assert [b.value for b in reply.buttons] == ["1", "2", "3", "4"]
+    assert Question.select().count() == 0 and Escalation.select().count() == 0
