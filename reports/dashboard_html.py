@@ -83,10 +83,12 @@ def svg_trend(days: Sequence[dt.date], counts: Sequence[int],
             parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
                          f'fill="{MUTED}">{day.month}/{day.day}</text>')
     for values, color in lines.values():
-        points = " ".join(f"{left + (i + 0.5) * step:.1f},{top + plot_h * (1 - v):.1f}"
-                          for i, v in enumerate(values) if v is not None)
-        if points:
+        xy = [(left + (i + 0.5) * step, top + plot_h * (1 - v)) for i, v in enumerate(values) if v is not None]
+        if xy:
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
             parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
+            # Dots too: a day with no neighbour (the first day, a gap) would draw no line at all.
+            parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in xy)
     for pct_mark in (0, 50, 100):
         y = top + plot_h * (1 - pct_mark / 100)
         parts.append(f'<text x="0" y="{y + 4:.1f}" font-size="11" fill="{MUTED}">{pct_mark}%</text>')
