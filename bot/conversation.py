@@ -14,7 +14,7 @@ from bot.limits import BudgetGuard, rate_limit_message
 from bot.messages import Button, IncomingMessage, Reply
 from bot.models import Answer, Delivery, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
-from bot.rollout import RolloutPlan
+from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, screen
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,10 @@ class Core:
         if gate.opens_on:
             when = f"{gate.opens_on.month}月{gate.opens_on.day}日から"
             text = f"{pattern.label}は{when}ご利用いただけます。もうしばらくお待ちください。"
+        elif gate.others_on:
+            whom = "・".join(COHORT_LABELS.get(c, c) for c in gate.others)
+            text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
+                    "公開されるもので、現在のご所属ではご利用いただけません。")
         else:
             text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
         opened = self.open_patterns(user)

@@ -25,12 +25,18 @@ class Stage:
     patterns: frozenset[int]
 
 
+COHORT_LABELS = {"academy_member": "塾生", "doctor_trainee": "ドクター研修生",
+                 "corporate_trainee": "法人研修生", "staff": "スタッフ", "*": "全員"}
+
+
 @dataclass(frozen=True)
 class Gate:
     """Whether a Pattern is open to a cohort today, and if not, when (or whether) it opens."""
 
     open: bool
     opens_on: dt.date | None = None  # None and not open: never for this cohort
+    others_on: dt.date | None = None  # ...but it opens (or opened) for these other cohorts on this day
+    others: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,14 @@ class RolloutPlan:
                   if pattern in s.patterns and (cohort in s.cohorts or "*" in s.cohorts)]
         if any(start <= today for start in starts):
             return Gate(True)
-        return Gate(False, min(starts) if starts else None)
+        if starts:
+            return Gate(False, min(starts))
+        elsewhere = [s for s in self.stages if pattern in s.patterns]
+        if not elsewhere:
+            return Gate(False)
+        first = min(s.start for s in elsewhere)
+        cohorts = sorted({c for s in elsewhere if s.start == first for c in s.cohorts})
+        return Gate(False, None, first, tuple(cohorts))
 
     def open_patterns(self, cohort: str, today: dt.date) -> list[int]:
         return [n for n in (1, 2, 3, 4) if self.gate(cohort, n, today).open]

@@ -50,7 +50,9 @@ def test_a_stage_opens_at_midnight_jst_not_utc():
 def test_member_asking_pattern_2_in_week_1_is_told_when_it_opens_and_nothing_escalates(shipped):
     with freeze_time(jst_midnight_utc(WEEK1) + dt.timedelta(hours=3)):
         reply = Chat(shipped, cohort="academy_member").say("開業医の事業承継で最初に確認すべきことは？", pattern=2)
+    week3 = WEEK1 + dt.timedelta(days=14)
     assert reply.kind == "notice"
+    assert f"{week3.month}月{week3.day}日からドクター研修生の皆さま向け" in reply.text
     assert "現在のご所属ではご利用いただけません" in reply.text
     assert "Pattern 1" in reply.text and [b.value for b in reply.buttons] == ["1"]
     assert Question.select().count() == 0 and Escalation.select().count() == 0
