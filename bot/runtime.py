@@ -42,7 +42,10 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                   sync_knowledge: bool = True) -> Runtime:
     """Connect, migrate, load the plan and the knowledge, and wire the core."""
     plan = load_plan(settings)
-    database = init_db(settings.database_url)
+    try:
+        database = init_db(settings.database_url)
+    except (pw.OperationalError, pw.ImproperlyConfigured, OSError) as exc:
+        raise ConfigError(f"DATABASE_URL: cannot open the database ({str(exc).strip().splitlines()[0]})") from None
     knowledge = KnowledgeBase(settings.knowledge_dir)
     if sync_knowledge:
         result = knowledge.sync()

@@ -109,3 +109,11 @@ def test_ask_applies_the_cohort_given_each_time(run, tmp_path):
     doctor = run("ask", "--json", "開業医の事業承継で最初に確認すべきことは？", "--pattern", "2", "--cohort", "doctor_trainee",
                  ROLLOUT_FILE=str(plan))
     assert json.loads(doctor.stdout)["knowledge_ids"] == ["t2-0001"]
+
+
+def test_an_unreachable_database_is_one_line(run, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("", encoding="utf-8")
+    result = run("ask", "質問", DATABASE_URL=f"sqlite:///{blocker}/x.db")
+    assert result.returncode == 2 and result.stderr.startswith("error: DATABASE_URL")
+    assert "Traceback" not in result.stderr
