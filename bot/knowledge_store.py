@@ -55,6 +55,7 @@ class KnowledgeBase:
                     row.active, row.updated_at = False, utcnow()
                     row.save()
                     result.deleted.append(row.id)
+        self._current_index()  # rebuild now, so the next user's question does not wait for it
         return result
 
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
@@ -79,12 +80,14 @@ class KnowledgeBase:
             _create_row(entry, origin="escalation")
         else:
             _update_row(row, entry, origin="escalation")
+        self._current_index()  # the operator's confirmation pays for the rebuild, not the next user
         return entry
 
     def retire(self, entry_id: str) -> bool:
         """Take an entry out of search (undo); it stays in the database."""
         count = (KnowledgeEntry.update(active=False, updated_at=utcnow())
                  .where(KnowledgeEntry.id == entry_id, KnowledgeEntry.active == True).execute())  # noqa: E712
+        self._current_index()
         return count > 0
 
     def export(self, directory: Path) -> list[Path]:
