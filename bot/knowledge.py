@@ -142,21 +142,31 @@ class SearchIndex:
     def build(cls, entries: Iterable[Entry]) -> "SearchIndex":
         entries = list(entries)
         term_counts = [_weighted_terms(e) for e in entries]
-        lengths = np.array([sum(c.values()) for c in term_counts], dtype=np.float64)
-        norms = cls.k1 * (1 - cls.b + cls.b * lengths / (lengths.mean() if len(lengths) else 1.0))
-        docs: dict[str, list[int]] = defaultdict(list)
-        freqs: dict[str, list[float]] = defaultdict(list)
+        # Flatten (term, doc, tf) with C-level extends, then group by term in numpy: a Python loop
+        # per posting took seconds at 10,000 entries.
+        terms: list[str] = []
+        tfs: list[int] = []
+        docs: list[int] = []
         for doc, counts in enumerate(term_counts):
-            for term, tf in counts.items():
-                docs[term].append(doc)
-                freqs[term].append(tf)
+            terms.extend(counts.keys())
+            tfs.extend(counts.values())
+            docs.extend([doc] * len(counts))
+        vocab: dict[str, int] = {}
+        term_ids = np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int64)
+        doc_ids = np.array(docs, dtype=np.int32)
+        tf = np.array(tfs, dtype=np.float64)
+        lengths = np.bincount(doc_ids, weights=tf, minlength=len(entries))
+        norms = cls.k1 * (1 - cls.b + cls.b * lengths / (lengths.mean() if len(entries) else 1.0))
+        weights = tf * (cls.k1 + 1) / (tf + norms[doc_ids]) if len(tf) else tf
+        order = np.argsort(term_ids, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=len(vocab)))))
+        sorted_docs, sorted_weights = doc_ids[order], weights[order]
         n = len(entries)
         postings, idf = {}, {}
-        for term, doc_ids in docs.items():
-            ids = np.array(doc_ids, dtype=np.int32)
-            tf = np.array(freqs[term], dtype=np.float64)
-            postings[term] = (ids, tf * (cls.k1 + 1) / (tf + norms[ids]))
-            idf[term] = _term_weight(term) * math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
+        for term, index in vocab.items():
+            start, end = bounds[index], bounds[index + 1]
+            postings[term] = (sorted_docs[start:end], sorted_weights[start:end])
+            idf[term] = _term_weight(term) * math.log(1 + (n - (end - start) + 0.5) / (end - start + 0.5))
         return cls(entries, postings, idf, [frozenset(c) for c in term_counts])
 
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
@@ -243,11 +253,11 @@ def _term_weight(term: str) -> float:
 
 
 def _weighted_terms(entry: Entry) -> Counter[str]:
-    counts: Counter[str] = Counter()
+    terms: list[str] = []
     for name, weight in FIELD_WEIGHTS.items():
         value = " ".join(entry.tags) if name == "tags" else getattr(entry, name)
-        counts.update({term: tf * weight for term, tf in Counter(bigrams(value)).items()})
-    return counts
+        terms += bigrams(value) * weight  # repeating a field's terms weights them; Counter counts in C
+    return Counter(terms)
 
 
 def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -> Entry:

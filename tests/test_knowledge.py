@@ -81,3 +81,10 @@ def test_the_shipped_knowledge_base_is_valid_and_full():
     assert errors == []
     for pattern in (1, 2, 3, 4):
         assert sum(1 for e in entries if e.pattern == pattern) >= 15, pattern
+
+
+def test_an_empty_index_finds_nothing_and_scores_sort_best_first():
+    assert SearchIndex.build([]).search("死亡保険金") == []
+    entries, _ = load_dir(ROOT / "tests" / "data" / "knowledge")
+    hits = SearchIndex.build(entries).search("死亡保険金の相続税", top=3)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True) and len(hits) <= 3
