@@ -160,6 +160,8 @@ class Core:
                          kind="invalid")
         if not normalize(text):
             return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind="invalid")
+        if message.channel == "local":  # the operator's own terminal: limits guard the public channels
+            return None
         limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day)
         return Reply(limited, kind="notice") if limited else None
 

@@ -13,7 +13,7 @@ from conftest import Chat
 
 def test_per_minute_limit_answers_politely_then_frees_up(settings, desk):
     rt = build_runtime(replace(settings, rate_limit_per_minute=2, rate_limit_per_day=100), desk=desk)
-    chat = Chat(rt)
+    chat = Chat(rt, channel="line")
     with freeze_time("2026-12-01 01:00:00") as clock:
         assert chat.say("クーリング・オフはいつまで？", pattern=1).kind == "answer"
         assert chat.say("死亡保険金の非課税枠は？", pattern=1).kind == "answer"
@@ -26,13 +26,19 @@ def test_per_minute_limit_answers_politely_then_frees_up(settings, desk):
 
 def test_per_day_limit_resets_at_jst_midnight(settings, desk):
     rt = build_runtime(replace(settings, rate_limit_per_minute=100, rate_limit_per_day=2), desk=desk)
-    chat = Chat(rt)
+    chat = Chat(rt, channel="line")
     with freeze_time("2026-12-01 14:00:00") as clock:  # 23:00 JST
         chat.say("クーリング・オフはいつまで？", pattern=1)
         chat.say("死亡保険金の非課税枠は？", pattern=1)
         assert "本日のご質問の上限" in chat.say("もう一つ質問です", pattern=1).text
         clock.tick(dt.timedelta(hours=1, seconds=1))  # 00:00 JST the next day
         assert chat.say("クーリング・オフはいつまで？", pattern=1).kind == "answer"
+
+
+def test_the_local_terminal_is_not_rate_limited(settings, desk):
+    rt = build_runtime(replace(settings, rate_limit_per_minute=1, rate_limit_per_day=1), desk=desk)
+    chat = Chat(rt, channel="local")
+    assert [chat.say("クーリング・オフはいつまで？", pattern=1).kind for _ in range(3)] == ["answer"] * 3
 
 
 def test_over_budget_answers_offline_and_alerts_once(settings, desk, fake_anthropic):
