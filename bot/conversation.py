@@ -69,7 +69,7 @@ class Core:
             if early is not None:
                 return early
             try:
-                pattern = get_pattern(message.pattern or user.pattern or self._default_pattern(user))
+                pattern = get_pattern(message.pattern or self._chosen_pattern(user))
             except UnknownPattern as exc:
                 return Reply(str(exc), kind="invalid", buttons=self.pattern_buttons(user))
             gate = self._gate(user, pattern)
@@ -184,9 +184,12 @@ class Core:
             text += "\n今ご利用いただけるのは " + "、".join(p.label for p in opened) + " です。"
         return Reply(text, kind="notice", buttons=self.pattern_buttons(user), pattern=pattern.number)
 
-    def _default_pattern(self, user: User) -> int:
-        opened = self.open_patterns(user)
-        return opened[0].number if opened else 1
+    def _chosen_pattern(self, user: User) -> int:
+        # The user's last choice while it is open to them (a cohort may change), else the first open one.
+        opened = [p.number for p in self.open_patterns(user)]
+        if user.pattern in opened or (user.pattern and not opened):
+            return user.pattern
+        return opened[0] if opened else 1
 
     def _record_question(self, user: User, message: IncomingMessage, pattern: Pattern) -> Question:
         return Question.create(user=user, channel=message.channel, conversation=message.conversation_id,

@@ -99,3 +99,13 @@ def test_a_bad_plan_stops_start_up(settings, tmp_path):
     path.write_text("[[stage]]\nstart = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="ROLLOUT_FILE"):
         build_runtime(replace(settings, rollout_file=path))
+
+
+def test_a_choice_that_is_no_longer_open_falls_back_to_an_open_pattern(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1 + dt.timedelta(days=15))):
+        chat = Chat(shipped, user="changer", cohort="doctor_trainee")
+        assert chat.say("開業医の事業承継で最初に確認すべきことは？").pattern == 2
+        assert "切り替えました" in shipped.core.switch_pattern(channel="local", user_id="changer", pattern=2).text
+        chat.cohort = "corporate_trainee"  # moved to the corporate course
+        reply = chat.say("役員退職金の適正額はどう計算しますか？")
+    assert reply.pattern == 3 and reply.kind == "answer"
