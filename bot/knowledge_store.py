@@ -33,6 +33,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._index = SearchIndex.build([])
         self._stamp: tuple | None = None
+        self._scopes: dict[int, list[Entry]] = {}
 
     def sync(self) -> SyncResult:
         """Make the file-born entries match the files: add new, update changed, retire deleted."""
@@ -64,7 +65,11 @@ class KnowledgeBase:
 
     def scope(self, pattern: int) -> list[Entry]:
         """Every active entry a Pattern may use, in a stable order (the prompt-cache prefix)."""
-        return [e for e in self._current_index().entries if e.pattern in (None, pattern)]
+        index = self._current_index()
+        with self._lock:  # computed once per index, not once per question
+            if pattern not in self._scopes:
+                self._scopes[pattern] = [e for e in index.entries if e.pattern in (None, pattern)]
+            return self._scopes[pattern]
 
     def all_entries(self) -> list[Entry]:
         return list(self._current_index().entries)
@@ -108,6 +113,7 @@ class KnowledgeBase:
             if stamp != self._stamp:
                 rows = KnowledgeEntry.select().where(KnowledgeEntry.active == True).order_by(KnowledgeEntry.id)  # noqa: E712
                 self._index = SearchIndex.build(_entry(r) for r in rows)
+                self._scopes = {}
                 self._stamp = stamp
                 log.debug("knowledge index rebuilt: %d entries", len(self._index.entries))
             return self._index
