@@ -65,10 +65,10 @@ class KnowledgeBase:
 
     def scope(self, pattern: int) -> list[Entry]:
         """Every active entry a Pattern may use, in a stable order (the prompt-cache prefix)."""
-        index = self._current_index()
-        with self._lock:  # computed once per index, not once per question
+        self._current_index()
+        with self._lock:  # computed once per index (the one _scopes belongs to), not once per question
             if pattern not in self._scopes:
-                self._scopes[pattern] = [e for e in index.entries if e.pattern in (None, pattern)]
+                self._scopes[pattern] = [e for e in self._index.entries if e.pattern in (None, pattern)]
             return self._scopes[pattern]
 
     def all_entries(self) -> list[Entry]:
