@@ -248,7 +248,10 @@ class Escalations:
         views = self.due_reminders(older_than)
         for view in views:
             try:
-                self.desk.remind(view) if view.thread else self.post(view.id)
+                if view.thread:
+                    self.desk.remind(view)
+                else:
+                    self.post(view.id)
             except Exception as exc:
                 log.error("reminder for escalation #%d failed: %s", view.id, exc)
         return len(views)

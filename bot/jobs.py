@@ -64,7 +64,7 @@ class JobQueue:
         """Jobs left 'running' by a crashed process go back to the queue."""
         return Job.update(status="pending").where(Job.status == "running").execute()
 
-    def start(self, workers: int = 4, poll_seconds: float = 1.0) -> None:
+    def start(self, *, workers: int, poll_seconds: float = 1.0) -> None:
         """Work the queue in background threads until `stop`; several, so one slow answer holds up no other."""
         self.recover()
         for n in range(max(1, workers)):
