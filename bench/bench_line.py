@@ -16,17 +16,13 @@ import hmac
 import json
 import logging
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
-from webhooks import (TARGET_P99_MS, UNCOVERED, bench_settings, parse_args, report_acks, send_all, sender,
-                      serving, wait_for_jobs)
+from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_bench, send_all, wait_for_jobs
 
 from adapters.line import EVENT_JOB
 from bot.models import Delivery
-from bot.runtime import build_runtime
 from fakes import FakeServer
 
 SECRET, TOKEN = "bench-line-secret", "bench-line-token"
@@ -40,15 +36,8 @@ def main() -> int:
     fake.route("POST", "/v2/bot/message/reply", SENT)
     fake.route("POST", "/v2/bot/message/push", SENT)
     fake.route("POST", "/v2/bot/chat/loading/start", (202, {}))
-    with tempfile.TemporaryDirectory(prefix="bench-line-") as tmp, sender() as pool:
-        runtime = build_runtime(bench_settings(Path(tmp), line_channel_secret=SECRET, line_channel_access_token=TOKEN,
-                                               line_api_base_url=fake.url))
-        try:
-            with serving(runtime) as port:
-                return _run(args, runtime, fake, port, pool)
-        finally:
-            runtime.database.close()
-            fake.stop()
+    return run_bench("line", fake, lambda runtime, port, pool: _run(args, runtime, fake, port, pool),
+                     line_channel_secret=SECRET, line_channel_access_token=TOKEN, line_api_base_url=fake.url)
 
 
 def _run(args, runtime, fake: FakeServer, port: int, pool) -> int:

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import logging
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
-from webhooks import (TARGET_P99_MS, UNCOVERED, bench_settings, parse_args, report_acks, send_all, sender,
-                      serving, wait_for_jobs)
+from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_bench, send_all, wait_for_jobs
 
 from adapters.slack_trainee import QUESTION_JOB
-from bot.runtime import build_runtime
 from slack_harness import SIGNING_SECRET, FakeSlack, event_body, signed_headers
 
 OPERATORS = "C0BENCHOPS"
@@ -34,16 +30,10 @@ def main() -> int:
     args = parse_args(__doc__, warmup=20)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     fake = FakeSlack().start()
-    with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp, sender() as pool:
-        runtime = build_runtime(bench_settings(
-            Path(tmp), slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
-            slack_api_base_url=fake.api_url, slack_operator_channel=OPERATORS, slack_staff_user_ids=("U0STAFF",)))
-        try:
-            with serving(runtime) as port:
-                return _run(args, runtime, fake, port, pool)
-        finally:
-            runtime.database.close()
-            fake.stop()
+    return run_bench("slack", fake, lambda runtime, port, pool: _run(args, runtime, fake, port, pool),
+                     slack_bot_token="xoxb-bench", slack_signing_secret=SIGNING_SECRET,
+                     slack_api_base_url=fake.api_url, slack_operator_channel=OPERATORS,
+                     slack_staff_user_ids=("U0STAFF",))
 
 
 def _run(args, runtime, fake: FakeSlack, port: int, pool) -> int:

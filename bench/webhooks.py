@@ -8,13 +8,14 @@ import multiprocessing
 import socket
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,7 +26,8 @@ import uvicorn  # noqa: E402
 from adapters.web import create_app  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.models import Job  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.runtime import Runtime, build_runtime  # noqa: E402
+from fakes import FakeServer  # noqa: E402
 
 TARGET_P99_MS = 100.0
 OPEN_PLAN = 'timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2020-01-01\ncohorts = ["*"]\npatterns = [1, 2, 3, 4]\n'
@@ -50,6 +52,19 @@ def bench_settings(tmp: Path, **overrides) -> Settings:
     return replace(load_settings({}, env_file=None), database_url=f"sqlite:///{tmp}/bench.db",
                    knowledge_dir=ROOT / "knowledge", rollout_file=plan, rate_limit_per_minute=0,
                    rate_limit_per_day=0, **overrides)
+
+
+def run_bench(name: str, fake: FakeServer, run: Callable[[Runtime, int, ProcessPoolExecutor], int],
+              **overrides) -> int:
+    """Serve the app on a temporary database with `overrides`, call `run(runtime, port, sender)`, clean up."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp, sender() as pool:
+        runtime = build_runtime(bench_settings(Path(tmp), **overrides))
+        try:
+            with serving(runtime) as port:
+                return run(runtime, port, pool)
+        finally:
+            runtime.database.close()
+            fake.stop()
 
 
 @contextlib.contextmanager
