@@ -1,0 +1,68 @@
+"""Japanese text, read once for every check: folding and morphological analysis (SudachiPy).
+
+Safety screening and knowledge search both read Japanese through this module, so that
+conjugation (死にたい / 死のうかな), width, katakana spellings and spacing are handled the same
+way everywhere. One Sudachi dictionary is loaded per process; each thread gets its own
+tokenizer, because a Sudachi tokenizer must not be shared between threads.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sudachipy import Dictionary, SplitMode
+
+_SPACES = re.compile(r"\s+")
+_KATAKANA = re.compile(r"[\u30a1-\u30f6]")
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class Morpheme:
+    """One word as Sudachi reads it."""
+
+    surface: str
+    normalized: str   # normalised form: 死の -> 死ぬ, ドクタ -> ドクター, 仕舞う for しまう
+    lemma: str        # dictionary form as written: しまう
+    pos: tuple[str, ...]  # part of speech, e.g. ("動詞", "一般", "*", "*", "五段-ナ行", "意志推量形")
+    reading: str
+
+    @property
+    def is_content(self) -> bool:
+        """Nouns, verbs, adjectives and the like: the words that carry what a question is about."""
+        return self.pos[0] in CONTENT_POS and self.pos[1] not in ("非自立可能", "数詞")
+
+
+CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞"})
+
+
+def fold(text: str) -> str:
+    """NFKC (full/half width), lower case, one space for any run of whitespace."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def to_hiragana(text: str) -> str:
+    """Katakana to hiragana (シニタイ -> しにたい), for spellings written in katakana for effect."""
+    return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), text)
+
+
+def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:
+    """The words of `text` (folded first). Mode C keeps compounds whole; A splits them."""
+    return [Morpheme(m.surface(), m.normalized_form(), m.dictionary_form(), tuple(m.part_of_speech()),
+                     m.reading_form())
+            for m in _tokenizer().tokenize(fold(text), mode)]
+
+
+def _tokenizer():
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None:
+        tok = _local.tokenizer = _dictionary().tokenizer()
+    return tok
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> Dictionary:
+    return Dictionary(dict="core")
