@@ -8,7 +8,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -63,5 +63,14 @@ def start_background(runtime: Runtime) -> None:
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run the app with uvicorn until stopped."""
     import uvicorn
-    runtime = build_runtime(settings)
-    uvicorn.run(create_app(runtime, background=True), host=host, port=port, log_level="info")
+
+    from bot.dbops import ServerLock
+    lock = ServerLock(settings.database_url)  # `db restore` refuses while any server holds it
+    if not lock.acquire(shared=True):
+        raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
+    try:
+        runtime = build_runtime(settings)
+        uvicorn.run(create_app(runtime, background=True), host=host, port=port, log_level="info",
+                    log_config=None)  # our logging set-up (file + stdout) stays in charge
+    finally:
+        lock.release()
