@@ -76,7 +76,7 @@ def backup(url: str, target: Path | None = None) -> BackupResult:
         source = sqlite_path(url)
         if not source.is_file():
             raise DbOpsError(f"データベース {source} が見つかりません（DATABASE_URL を確認してください）。")
-        _sqlite_copy(source, target)
+        _sqlite_copy(source, target, single_file=True)
         return BackupResult(target, sqlite_counts(target))
     _pg_dump(url, target)
     return BackupResult(target, dump_counts(target))
@@ -85,7 +85,7 @@ def backup(url: str, target: Path | None = None) -> BackupResult:
 def sqlite_counts(path: Path) -> dict[str, int]:
     """Rows per table of a SQLite file, after an integrity check; DbOpsError if it is not a usable one."""
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(path)) as conn:
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise DbOpsError(f"{path} は壊れています（整合性チェックに失敗しました）。")
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -155,7 +155,7 @@ def _restore(url: str, source: Path, keep_dir: Path) -> tuple[Path, dict[str, in
         live = sqlite_path(url)
         kept = keep_dir / f"before-restore-{stamp}.db"
         if live.is_file():
-            _sqlite_copy(live, kept)
+            _sqlite_copy(live, kept, single_file=True)
         _sqlite_copy(source, live)
         return kept, counts
     counts = dump_counts(source)
@@ -256,12 +256,16 @@ class ServerLock:
 
 # ---- helpers --------------------------------------------------------------------------------------
 
-def _sqlite_copy(source: Path, target: Path) -> None:
+def _sqlite_copy(source: Path, target: Path, *, single_file: bool = False) -> None:
     # One step (pages=-1) holds a read snapshot for the whole copy: a consistent database even while
-    # other connections write, and what is still in the -wal file is included.
+    # other connections write, and what is still in the -wal file is included. A backup is made one
+    # self-contained file (rollback journal); a restored live database checkpoints its -wal, and the
+    # last connection to close removes the -wal and -shm files.
     with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
         src.backup(dst, pages=-1)
-        if dst.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        if single_file:
+            dst.execute("PRAGMA journal_mode=DELETE")
+        elif dst.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
             dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
