@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
+import unicodedata
 
 from bot.config import Settings
 from cli.parser import UsageError
@@ -193,12 +193,20 @@ def _print_users(rows: list) -> None:
     if not rows:
         print("登録されている利用者はいません。")
         return
-    print(f"{'チャネル':<6}{'ユーザーID':<22}{'表示名':<12}{'コホート':<16}{'利用できるPattern':<14}{'今月の質問':>6}")
+    widths = (8, 34, 16, 18, 10)
+    print(_columns(("チャネル", "ユーザーID", "表示名", "コホート", "Pattern"), widths) + "今月の質問")
     for row in rows:
         opened = ",".join(map(str, row.open_patterns)) or "-"
         state = "（友だち解除）" if not row.active else ""
-        print(f"{row.channel:<8} {row.external_id:<24} {row.display_name or '-':<12} {row.cohort:<18} "
-              f"{opened:<18} {row.questions_this_month:>6}{state}")
+        print(_columns((row.channel, row.external_id, row.display_name or "-", row.cohort, opened), widths)
+              + f"{row.questions_this_month:>6}{state}")
+
+
+def _columns(values: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """Left-aligned columns in a terminal, where a Japanese character is two columns wide."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return "".join(v + " " * max(1, w - width(v)) for v, w in zip(values, widths))
 
 
 def _counts(counts: dict[str, int]) -> str:
