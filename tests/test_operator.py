@@ -253,3 +253,16 @@ def test_terminal_questions_are_left_out_of_reports_unless_included(run, tmp_pat
     assert plain.returncode == included.returncode == 0, plain.stderr
     assert "質問数 0件" in plain.stdout, plain.stdout
     assert "質問数 1件" in included.stdout and "試した質問も含めています" in included.stdout, included.stdout
+
+
+# ---- set-up order --------------------------------------------------------------------------------
+
+def test_slack_url_check_is_answered_before_the_slack_settings_are_in(runtime):
+    from fastapi.testclient import TestClient
+
+    from adapters.web import create_app
+    with TestClient(create_app(runtime)) as http:
+        check = http.post("/slack/events", json={"type": "url_verification", "challenge": "c-42", "token": "t"})
+        event = http.post("/slack/events", json={"type": "event_callback", "event": {"type": "message"}})
+    assert check.status_code == 200 and check.json() == {"challenge": "c-42"}
+    assert event.status_code == 503 and "SLACK_BOT_TOKEN" in event.json()["error"]
