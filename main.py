@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         setup_logging(settings.log_level, settings.log_dir, stdout=command == "serve")
         from cli.commands import COMMANDS
-        return COMMANDS[command](args, settings)
+        code = COMMANDS[command](args, settings)
+        sys.stdout.flush()  # here, so a reader that has gone (`| head`) is caught below, not at exit
+        return code
     except (UsageError, ConfigError) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2

@@ -118,7 +118,7 @@ def dump_counts(path: Path) -> dict[str, int]:
 
 def prune(directory: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` dated backups in `directory`; return what was deleted."""
-    backups = sorted(directory.glob("bansou-*.*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    backups = sorted(directory.glob("bansou-*.*"), key=lambda p: p.name, reverse=True)  # the name holds the time
     removed = backups[keep:] if keep > 0 else []
     for path in removed:
         path.unlink(missing_ok=True)

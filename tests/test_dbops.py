@@ -83,13 +83,15 @@ def test_restore_refuses_a_file_that_is_not_a_bansou_database(runtime, settings,
 
 
 def test_old_backups_beyond_the_retention_count_are_deleted(tmp_path):
-    for n in range(5):
+    for n in (3, 0, 4, 1, 2):
         path = tmp_path / f"bansou-2026-11-2{n}-040000.db"
         path.write_bytes(b"x")
         os.utime(path, (1_700_000_000 + n, 1_700_000_000 + n))
+    (tmp_path / "my-own-copy.db").write_bytes(b"x")  # not one of ours: never deleted
     removed = dbops.prune(tmp_path, keep=2)
     assert sorted(p.name for p in removed) == [f"bansou-2026-11-2{n}-040000.db" for n in range(3)]
     assert dbops.last_backup(tmp_path).name == "bansou-2026-11-24-040000.db"
+    assert (tmp_path / "my-own-copy.db").exists()
 
 
 def filled(runtime) -> Chat:
