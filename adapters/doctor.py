@@ -6,7 +6,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.doctor import Finding, error, ok, warn
+from bot.doctor import Finding, error, guarded, ok, warn
 
 TIMEOUT = (5, 10)
 SLACK_CAUSES = {
@@ -18,7 +18,7 @@ SLACK_CAUSES = {
 
 
 def platform_findings(settings: Settings) -> list[Finding]:
-    return [check_slack(settings), check_line(settings)]
+    return [guarded("Slack", lambda: check_slack(settings)), guarded("LINE", lambda: check_line(settings))]
 
 
 def check_slack(settings: Settings) -> Finding:

@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Callable
 
 import peewee as pw
 
@@ -57,17 +58,27 @@ def error(topic: str, text: str, fix: str = "") -> Finding:
 
 def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Finding]:
     """Database, backup, knowledge, rollout, Claude, jobs, scheduler, disk and the log's last errors."""
-    found = [check_database(settings)]
+    found = [guarded("データベース", lambda: check_database(settings))]
     database_ok = found[0].status != Status.ERROR
     if database_ok:
-        found += [check_server(settings), check_backup(settings, now)]
-    found.append(check_knowledge(settings, database_ok))
-    found.append(check_rollout(settings, now))
-    found.append(check_claude(settings))
+        found += [guarded("サーバー", lambda: check_server(settings)),
+                  guarded("バックアップ", lambda: check_backup(settings, now))]
+    found.append(guarded("ナレッジ", lambda: check_knowledge(settings, database_ok)))
+    found.append(guarded("段階リリース", lambda: check_rollout(settings, now)))
+    found.append(guarded("Claude", lambda: check_claude(settings)))
     if database_ok:
-        found += [check_jobs(), check_scheduler()]
-    found += [check_disk(settings), check_log(settings)]
+        found += [guarded("処理待ち・失敗", check_jobs), guarded("定期処理", check_scheduler)]
+    found += [guarded("ディスク", lambda: check_disk(settings)), guarded("ログ", lambda: check_log(settings))]
     return found
+
+
+def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
+    """A check that fails unexpectedly is a red line with its cause, never a traceback."""
+    try:
+        return check()
+    except Exception as exc:  # the diagnosis must finish and say what it could not check
+        return error(topic, f"点検できませんでした（{type(exc).__name__}: {dbops.first_line(exc)}）",
+                     "この行をエンジニアに伝えてください。")
 
 
 def check_database(settings: Settings) -> Finding:
@@ -140,11 +151,15 @@ def check_rollout(settings: Settings, now: dt.datetime | None = None) -> Finding
         return error("段階リリース", f"ROLLOUT_FILE を読めません（{dbops.first_line(exc)}）",
                      "rollout.toml の書き方を docs/manual.md の「公開の予定を変える」で確認してください。")
     today = plan.today(now)
-    opened = "、".join(f"{COHORT_LABELS.get(c, c)} P{','.join(map(str, plan.open_patterns(c, today))) or 'なし'}"
+    opened = "、".join(f"{COHORT_LABELS.get(c, c)} " + (",".join(f"P{n}" for n in plan.open_patterns(c, today)) or "なし")
                       for c in COHORTS if c != "staff")
-    upcoming = sorted(s for s in plan.stages if s.start > today)
-    following = (f"。次は {upcoming[0].start:%m/%d} に {', '.join(upcoming[0].cohorts)} へ Pattern "
-                 f"{','.join(map(str, upcoming[0].patterns))}") if upcoming else "。この先の予定はありません"
+    upcoming = [s for s in plan.stages if s.start > today]
+    following = "。この先の予定はありません"
+    if upcoming:
+        first = min(s.start for s in upcoming)
+        following = f"。次は {first:%m/%d} に " + "、".join(
+            f"{'・'.join(COHORT_LABELS.get(c, c) for c in s.cohorts)}へ P{','.join(map(str, s.patterns))}"
+            for s in upcoming if s.start == first)
     return ok("段階リリース", f"今日（{today:%m/%d}）使えるもの: {opened}{following}")
 
 

@@ -26,7 +26,7 @@ class UsageError(Exception):
 
 class _Formatter(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 (argparse's signature)
-        return super().add_usage(usage, actions, groups, prefix or "使い方: ")
+        return super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
 
 
 class Parser(argparse.ArgumentParser):

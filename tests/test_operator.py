@@ -73,7 +73,9 @@ def test_a_closed_pipe_ends_quietly(tmp_path, run):
 def test_help_is_japanese(run):
     result = run("db", "--help")
     assert result.returncode == 0
-    assert "使い方:" in result.stdout and "バックアップ" in result.stdout and "このヘルプを表示" in result.stdout
+    assert result.stdout.startswith("使い方: main.py db ") and "使い方: 使い方" not in result.stdout
+    assert "バックアップ" in result.stdout and "このヘルプを表示" in result.stdout
+    one_japanese_line(run("users"), "main.py users: 次の引数が必要です: 操作")
 
 
 # ---- logs ----------------------------------------------------------------------------------------
@@ -138,10 +140,15 @@ def test_migrate_refuses_a_target_that_is_not_postgresql(run):
 
 # ---- doctor --------------------------------------------------------------------------------------
 
-def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run):
-    fine = run("doctor")
+def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(STAGED + '[[stage]]\nstart = 2099-12-07\ncohorts = ["doctor_trainee"]\npatterns = [2]\n'
+                    '[[stage]]\nstart = 2099-12-07\ncohorts = ["corporate_trainee"]\npatterns = [3]\n', encoding="utf-8")
+    fine = run("doctor", ROLLOUT_FILE=str(plan))
     assert fine.returncode == 0, fine.stdout
     assert "✅ データベース" in fine.stdout and "✅ ナレッジ" in fine.stdout and "⚠️ Claude" in fine.stdout
+    assert "塾生 P1、ドクター研修生 なし" in fine.stdout
+    assert "次は 12/07 に ドクター研修生へ P2、法人研修生へ P3" in fine.stdout
     assert "❌" not in fine.stdout
     broken = run("doctor", KNOWLEDGE_DIR="/nonexistent")
     assert broken.returncode == 1 and "❌ ナレッジ: KNOWLEDGE_DIR のフォルダ /nonexistent がありません" in broken.stdout
