@@ -44,7 +44,7 @@ class LineAdapter:
     def __init__(self, runtime: Runtime, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         settings = runtime.settings
         if not settings.line_enabled:
-            raise ConfigError("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN must be set for LINE")
+            raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
         self.core = runtime.core
         self.queue = runtime.queue
         self.database = runtime.database  # only to drop a broken connection; data goes through the queue
