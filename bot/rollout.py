@@ -55,7 +55,8 @@ class RolloutPlan:
         try:
             zone = ZoneInfo(str(data.get("timezone", "Asia/Tokyo")))
         except (ZoneInfoNotFoundError, ValueError):
-            raise RolloutError(f"{path}:{_line(text, 'timezone')}: timezone {data.get('timezone')!r} というタイムゾーンはありません（通常は "Asia/Tokyo"）") from None
+            raise RolloutError(f"{path}:{_line(text, 'timezone')}: timezone {data.get('timezone')!r} という"
+                               "タイムゾーンはありません（通常は \"Asia/Tokyo\"）") from None
         stages = data.get("stage")
         if not isinstance(stages, list) or not stages:
             raise RolloutError(f"{path}:1: [[stage]] が 1 つもありません（公開の予定を 1 つ以上書いてください）")
