@@ -18,18 +18,18 @@ turn_log = logging.getLogger("bansou.turn")
 
 
 def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False) -> Path | None:
-    """Send records to stderr (stdout for a server, as a PaaS collects) at `level`, and to a rotating
-    file at INFO or finer, so the per-question lines are always on disk. Returns the file, if any."""
+    """A terminal command logs to stderr at `level`; a server logs to stdout (what a PaaS collects) and
+    the rotating file at INFO or finer, so the per-question lines are always kept. Returns the file."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "bansou", False)]:  # set up again: replace ours only
         root.removeHandler(handler)
         handler.close()
+    file_level = min(logging.INFO, logging.getLevelName(level))
     stream = logging.StreamHandler(sys.stdout if stdout else sys.stderr)
-    stream.setLevel(level)
+    stream.setLevel(file_level if stdout else level)
     stream.setFormatter(logging.Formatter(FORMAT))
     stream.bansou = True
     root.addHandler(stream)
-    file_level = min(logging.INFO, logging.getLevelName(level))
     root.setLevel(file_level)
     for name in QUIET:  # their per-request INFO lines would drown the ones that matter
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
