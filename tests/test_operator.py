@@ -290,3 +290,23 @@ def test_the_server_backs_up_once_a_day_from_4am_and_keeps_the_newest(runtime, s
     assert scheduler.daily_backup(dt.datetime(2026, 12, 3, 9, 0, tzinfo=jst)) is None  # once a day
     assert [p.name for p in made] == [f"bansou-2026-12-0{d}-040500.db" for d in (1, 2, 3)]
     assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == [made[1].name, made[2].name]
+
+
+def test_a_server_logs_info_to_stdout_and_the_file_a_command_only_warnings(tmp_path, capsys):
+    import logging
+
+    from bot.logs import setup_logging
+    root = logging.getLogger()
+    level = root.level
+    try:
+        path = setup_logging("WARNING", tmp_path / "log", stdout=True)
+        logging.getLogger("bansou.turn").info("question=7 outcome=answer")
+        assert "question=7" in capsys.readouterr().out and "question=7" in path.read_text(encoding="utf-8")
+        setup_logging("WARNING", tmp_path / "log", stdout=False)
+        logging.getLogger("bansou.turn").info("question=8 outcome=answer")
+        assert "question=8" not in capsys.readouterr().err and "question=8" in path.read_text(encoding="utf-8")
+    finally:
+        for handler in [h for h in root.handlers if getattr(h, "bansou", False)]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
