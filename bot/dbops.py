@@ -132,8 +132,9 @@ def last_backup(directory: Path = BACKUP_DIR) -> Path | None:
 
 # ---- restore --------------------------------------------------------------------------------------
 
-def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR) -> tuple[Path, dict[str, int]]:
-    """Replace the database with the backup `source`; return the copy of what it replaced and the counts."""
+def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR) -> tuple[Path | None, dict[str, int]]:
+    """Replace the database with the backup `source`; return the copy of what it replaced (None when there
+    was no database yet) and the counts."""
     source = Path(source)
     if not source.is_file():
         raise DbOpsError(f"バックアップファイル {source} が見つかりません。")
@@ -147,14 +148,14 @@ def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR) -> tuple[Path, 
         lock.release()
 
 
-def _restore(url: str, source: Path, keep_dir: Path) -> tuple[Path, dict[str, int]]:
+def _restore(url: str, source: Path, keep_dir: Path) -> tuple[Path | None, dict[str, int]]:
     keep_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(JST).strftime("%Y-%m-%d-%H%M%S")
     if is_sqlite(url):
         counts = sqlite_counts(source)
         live = sqlite_path(url)
-        kept = keep_dir / f"before-restore-{stamp}.db"
-        if live.is_file():
+        kept = keep_dir / f"before-restore-{stamp}.db" if live.is_file() else None
+        if kept:
             _sqlite_copy(live, kept, single_file=True)
         _sqlite_copy(source, live)
         return kept, counts
@@ -186,12 +187,15 @@ def migrate_to(source_url: str, target_url: str) -> MigrateResult:
         if filled:
             raise DbOpsError(f"移行先のデータベースには既にデータがあります（{', '.join(filled)}）。"
                              "空のデータベースを指定してください。")
-        with target.bind_ctx(MODELS):
-            target.create_tables(MODELS, safe=True)
-        for model in pw.sort_models(MODELS):
-            _copy_table(model, target)
-        _fix_sequences(target)
+        with target.atomic():  # all or nothing: a failed move leaves the target empty, ready for another try
+            with target.bind_ctx(MODELS):
+                target.create_tables(MODELS, safe=True)
+            for model in pw.sort_models(MODELS):
+                _copy_table(model, target)
+            _fix_sequences(target)
         return MigrateResult(_counts(source), _counts(target))
+    except pw.PeeweeException as exc:
+        raise DbOpsError(f"移行に失敗しました。移行先は元のままです（{first_line(exc)}）。") from None
     finally:
         target.close()
 
@@ -261,12 +265,16 @@ def _sqlite_copy(source: Path, target: Path, *, single_file: bool = False) -> No
     # other connections write, and what is still in the -wal file is included. A backup is made one
     # self-contained file (rollback journal); a restored live database checkpoints its -wal, and the
     # last connection to close removes the -wal and -shm files.
-    with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
-        src.backup(dst, pages=-1)
-        if single_file:
-            dst.execute("PRAGMA journal_mode=DELETE")
-        elif dst.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(target, timeout=30)) as dst:
+            src.backup(dst, pages=-1)
+            if single_file:
+                dst.execute("PRAGMA journal_mode=DELETE")
+            elif dst.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        raise DbOpsError(f"{source} から {target} へコピーできません（{exc}）。") from None
 
 
 def _copy_table(model: type[pw.Model], target: pw.Database) -> None:
@@ -280,7 +288,7 @@ def _copy_table(model: type[pw.Model], target: pw.Database) -> None:
         rows = list(query.tuples())
         if not rows:
             return
-        with target.bind_ctx(MODELS), target.atomic():
+        with target.bind_ctx(MODELS):
             model.insert_many(rows, fields=fields).execute()
         last = rows[-1][fields.index(pk)]
 

@@ -129,7 +129,8 @@ def cmd_db(args, settings: Settings) -> int:
             print("バックアップを開き直して確認した件数: " + _counts(result.counts))
         elif args.action == "restore":
             kept, counts = dbops.restore(url, args.file, settings.backup_dir)
-            print(f"{args.file} から復元しました。復元前のデータは {kept} に残してあります。")
+            print(f"{args.file} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
+                                                  "（復元先にデータベースはまだありませんでした）"))
             print("復元したデータの件数: " + _counts(counts))
         else:
             result = dbops.migrate_to(url, args.to)

@@ -9,6 +9,7 @@ from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
+import peewee as pw
 import pytest
 
 from bot import dbops
@@ -145,3 +146,27 @@ def test_backup_and_restore_on_postgresql(settings, desk, postgres_url, pg_tools
     kept, counts = dbops.restore(postgres_url, result.path, tmp_path / "kept")
     assert dbops.table_counts(postgres_url)["question"] == questions == counts["question"]
     assert dbops.dump_counts(kept)["question"] == questions + 1
+
+
+def test_a_backup_restores_onto_a_fresh_machine(runtime, settings, tmp_path):
+    filled(runtime)
+    backup = dbops.backup(settings.database_url, tmp_path / "b.db")
+    fresh = f"sqlite:///{tmp_path}/new-server/var/bansou.db"  # nothing there yet, not even the folder
+    kept, counts = dbops.restore(fresh, backup.path, tmp_path / "kept")
+    assert counts == backup.counts and dbops.table_counts(fresh)["question"] == backup.counts["question"] == 3
+    assert kept is None  # there was nothing to keep
+
+
+def test_a_failed_migration_leaves_the_target_empty(runtime, settings, postgres_url, monkeypatch):
+    filled(runtime)
+    real = dbops._copy_table
+
+    def fail_at_answers(model, target):
+        if model._meta.table_name == "answer":
+            raise pw.IntegrityError("simulated failure")
+        real(model, target)
+    monkeypatch.setattr(dbops, "_copy_table", fail_at_answers)
+    with pytest.raises(dbops.DbOpsError, match="移行先は元のまま"):
+        dbops.migrate_to(settings.database_url, postgres_url)
+    monkeypatch.setattr(dbops, "_copy_table", real)
+    assert dbops.migrate_to(settings.database_url, postgres_url).target["answer"] > 0  # a second try works
