@@ -5,7 +5,7 @@ import os
 import sys
 
 from bot.config import ConfigError, load_settings
-from bot.logs import setup_logging
+from bot.logs import log_failure_to_file, setup_logging
 from cli.parser import UsageError, build_parser
 
 
@@ -32,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130
+    except OSError as exc:  # a path that is not there, not writable, a full disk: the operator can fix it
+        print(f"エラー: ファイルを読み書きできません（{exc.strerror or exc}: {exc.filename or ''}）", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line here, the traceback in the log for an engineer
+        log_failure_to_file(f"command {argv or sys.argv[1:]} failed")
+        print(f"エラー: 予期しないエラーが発生しました（{type(exc).__name__}: {exc}）。"
+              "詳しい内容はログ（var/log/bansou.log）にあります", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

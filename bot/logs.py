@@ -50,6 +50,14 @@ def timed_turn(handle: Callable) -> Callable:
     return wrapper
 
 
+def log_failure_to_file(message: str) -> None:
+    """The current exception's traceback, to the log file only: the terminal shows one line."""
+    record = logging.getLogger("bansou").makeRecord("bansou", logging.ERROR, __file__, 0, message, (), sys.exc_info())
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and getattr(handler, "bansou", False):
+            handler.handle(record)
+
+
 def recent_errors(log_dir: Path | None, limit: int = 3, scan_bytes: int = 256_000) -> list[str]:
     """The last ERROR lines of the log file (for `doctor`)."""
     path = log_dir / LOG_FILE if log_dir else None

@@ -46,7 +46,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
         raise ConfigError(f"KNOWLEDGE_DIR: フォルダ {settings.knowledge_dir} がありません（ナレッジの Markdown を置くフォルダを指定してください）")
     try:
         database = init_db(settings.database_url)
-    except (pw.OperationalError, pw.ImproperlyConfigured, OSError) as exc:
+    except (pw.DatabaseError, pw.ImproperlyConfigured, OSError) as exc:
         raise ConfigError(f"DATABASE_URL: データベースを開けません（{str(exc).strip().splitlines()[0]}）") from None
     knowledge = KnowledgeBase(settings.knowledge_dir)
     if sync_knowledge:

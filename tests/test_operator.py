@@ -310,3 +310,34 @@ def test_a_server_logs_info_to_stdout_and_the_file_a_command_only_warnings(tmp_p
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
+
+
+def test_a_corrupt_database_is_one_line_naming_the_variable(run, tmp_path):
+    (tmp_path / "var").mkdir(exist_ok=True)
+    (tmp_path / "var" / "bansou.db").write_bytes(b"this is not a database" * 100)
+    one_japanese_line(run("users", "list"), "DATABASE_URL", "データベースを開けません")
+
+
+def test_an_unexpected_failure_is_one_line_and_the_traceback_goes_to_the_log(settings, monkeypatch, capsys):
+    import logging
+
+    import main
+    from cli import commands
+
+    def broken(args, settings):
+        raise RuntimeError("a bug")
+    monkeypatch.setitem(commands.COMMANDS, "users", broken)
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    monkeypatch.setenv("ROLLOUT_FILE", str(settings.rollout_file))
+    level = logging.getLogger().level
+    try:
+        assert main.main(["users", "list"]) == 1
+    finally:
+        for handler in [h for h in logging.getLogger().handlers if getattr(h, "bansou", False)]:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+        logging.getLogger().setLevel(level)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "RuntimeError: a bug" in err and "Traceback" not in err
+    log = Path("var/log/bansou.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "RuntimeError: a bug" in log
