@@ -296,20 +296,12 @@ def test_a_server_logs_info_to_stdout_and_the_file_a_command_only_warnings(tmp_p
     import logging
 
     from bot.logs import setup_logging
-    root = logging.getLogger()
-    level = root.level
-    try:
-        path = setup_logging("WARNING", tmp_path / "log", stdout=True)
-        logging.getLogger("bansou.turn").info("question=7 outcome=answer")
-        assert "question=7" in capsys.readouterr().out and "question=7" in path.read_text(encoding="utf-8")
-        setup_logging("WARNING", tmp_path / "log", stdout=False)
-        logging.getLogger("bansou.turn").info("question=8 outcome=answer")
-        assert "question=8" not in capsys.readouterr().err and "question=8" in path.read_text(encoding="utf-8")
-    finally:
-        for handler in [h for h in root.handlers if getattr(h, "bansou", False)]:
-            root.removeHandler(handler)
-            handler.close()
-        root.setLevel(level)
+    path = setup_logging("WARNING", tmp_path / "log", stdout=True)
+    logging.getLogger("bansou.turn").info("question=7 outcome=answer")
+    assert "question=7" in capsys.readouterr().out and "question=7" in path.read_text(encoding="utf-8")
+    setup_logging("WARNING", tmp_path / "log", stdout=False)
+    logging.getLogger("bansou.turn").info("question=8 outcome=answer")
+    assert "question=8" not in capsys.readouterr().err and "question=8" in path.read_text(encoding="utf-8")
 
 
 def test_a_corrupt_database_is_one_line_naming_the_variable(run, tmp_path):
@@ -329,14 +321,7 @@ def test_an_unexpected_failure_is_one_line_and_the_traceback_goes_to_the_log(set
     monkeypatch.setitem(commands.COMMANDS, "users", broken)
     monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
     monkeypatch.setenv("ROLLOUT_FILE", str(settings.rollout_file))
-    level = logging.getLogger().level
-    try:
-        assert main.main(["users", "list"]) == 1
-    finally:
-        for handler in [h for h in logging.getLogger().handlers if getattr(h, "bansou", False)]:
-            logging.getLogger().removeHandler(handler)
-            handler.close()
-        logging.getLogger().setLevel(level)
+    assert main.main(["users", "list"]) == 1  # conftest's restore_logging removes the handlers it adds
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "RuntimeError: a bug" in err and "Traceback" not in err
     log = Path("var/log/bansou.log").read_text(encoding="utf-8")
