@@ -83,9 +83,13 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run the app with uvicorn until stopped."""
     import uvicorn
 
-    from bot.dbops import ServerLock
+    from bot.dbops import DbOpsError, ServerLock
     lock = ServerLock(settings.database_url)  # `db restore` refuses while any server holds it
-    if not lock.acquire(shared=True):
+    try:
+        held = lock.acquire(shared=True)
+    except DbOpsError as exc:
+        raise ConfigError(f"DATABASE_URL: {exc}") from None
+    if not held:
         raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
     try:
         runtime = build_runtime(settings)

@@ -234,7 +234,11 @@ class ServerLock:
             return True
         conn = connect(self.url)
         function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
-        if conn.execute_sql(f"SELECT {function}(%s)", (ADVISORY_LOCK_KEY,)).fetchone()[0]:
+        try:
+            won = conn.execute_sql(f"SELECT {function}(%s)", (ADVISORY_LOCK_KEY,)).fetchone()[0]
+        except pw.PeeweeException as exc:
+            raise DbOpsError(f"データベースに接続できません（{first_line(exc)}）。") from None
+        if won:
             self._handle = conn  # the session keeps the lock
             return True
         conn.close()
