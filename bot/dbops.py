@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import fcntl
 import logging
 import os
 import shutil
@@ -24,6 +23,11 @@ import peewee as pw
 from playhouse.db_url import connect
 
 from bot.models import MODELS, init_db
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so there the SQLite server lock is not enforced (see README)
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +229,9 @@ class ServerLock:
             path = self._lock_path()
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = path.open("a")
+            if fcntl is None:
+                self._handle = handle
+                return True
             try:
                 fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             except OSError:
