@@ -63,7 +63,7 @@ def sqlite_path(url: str) -> Path:
 
 
 def default_backup_path(url: str, directory: Path = BACKUP_DIR, now: dt.datetime | None = None) -> Path:
-    """`var/backups/bansou-2026-11-25-0930.db` (Japan time; `.dump` for PostgreSQL)."""
+    """`var/backups/bansou-2026-11-25-093000.db` (Japan time; `.sql` for PostgreSQL)."""
     stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST).strftime("%Y-%m-%d-%H%M%S")
     return directory / f"bansou-{stamp}.{'db' if is_sqlite(url) else 'sql'}"
 
@@ -105,16 +105,19 @@ def dump_counts(path: Path) -> dict[str, int]:
     """Rows per table of a plain pg_dump file: the lines of each COPY block."""
     counts: dict[str, int] = {}
     table = None
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if table is not None:
-                if line.rstrip("\n") == "\\.":
-                    table = None
-                else:
-                    counts[table] += 1
-            elif match := COPY_LINE.match(line):
-                table = match.group(1)
-                counts[table] = 0
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if table is not None:
+                    if line.rstrip("\n") == "\\.":
+                        table = None
+                    else:
+                        counts[table] += 1
+                elif match := COPY_LINE.match(line):
+                    table = match.group(1)
+                    counts[table] = 0
+    except UnicodeDecodeError:
+        counts = {}  # a SQLite file or something else: not a dump
     if "question" not in counts:
         raise DbOpsError(f"{path} は bansou の PostgreSQL バックアップではありません。")
     return counts
