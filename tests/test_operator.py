@@ -326,3 +326,25 @@ def test_an_unexpected_failure_is_one_line_and_the_traceback_goes_to_the_log(set
     assert err.count("\n") == 1 and "RuntimeError: a bug" in err and "Traceback" not in err
     log = Path("var/log/bansou.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "RuntimeError: a bug" in log
+
+
+def test_chat_as_staff_sends_the_first_question_to_the_chosen_pattern(run, tmp_path):
+    plan = tmp_path / "staged.toml"
+    plan.write_text(STAGED, encoding="utf-8")
+    result = run("chat", "--pattern", "2", "--cohort", "staff", stdin="開業医の事業承継で最初に確認すべきことは？\n/quit\n",
+                 ROLLOUT_FILE=str(plan))
+    assert "ナレッジ t2-0001" in result.stdout, result.stdout
+
+
+def test_figures_leave_test_questions_out_unless_included(runtime):
+    from bot.messages import IncomingMessage
+    from reports import metrics
+    from reports.periods import daily, jst_today
+    runtime.core.handle(IncomingMessage(channel="local", user_id="op", text="死亡保険金の非課税枠は？", pattern=1,
+                                        test=True))
+    runtime.core.handle(IncomingMessage(channel="line", user_id="U1", text="死亡保険金の非課税枠は？", pattern=1))
+    today = daily(jst_today())
+    assert metrics.figures(today).tally().questions == 1
+    with metrics.including_tests():
+        assert metrics.figures(today).tally().questions == 2
+    assert metrics.figures(today).tally().questions == 1
