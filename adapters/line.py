@@ -44,7 +44,7 @@ class LineAdapter:
     def __init__(self, runtime: Runtime, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         settings = runtime.settings
         if not settings.line_enabled:
-            raise ConfigError("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN must be set for LINE")
+            raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
         self.core = runtime.core
         self.queue = runtime.queue
         self.database = runtime.database  # only to drop a broken connection; data goes through the queue
@@ -199,17 +199,17 @@ class LineAdapter:
 def setup_rich_menu(settings: Settings) -> str:
     """Create the Pattern rich menu, upload its image, make it the default; return the new menu id."""
     if not settings.line_enabled:
-        raise ConfigError("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN must be set to set up the rich menu")
+        raise ConfigError("リッチメニューを作るには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
     request = rich_menu_request(PostbackCodec(settings.line_channel_secret))
     image = rich_menu_image()
     with ApiClient(configuration(settings)) as client, ApiClient(configuration(settings, data=True)) as data:
         api, blob = MessagingApi(client), MessagingApiBlob(data)
-        created = _call("create the rich menu", lambda: api.create_rich_menu(request, _request_timeout=TIMEOUT))
+        created = _call("リッチメニューの作成", lambda: api.create_rich_menu(request, _request_timeout=TIMEOUT))
         menu_id = created.rich_menu_id
         try:
-            _call("upload the rich menu image", lambda: blob.set_rich_menu_image(
+            _call("リッチメニュー画像のアップロード", lambda: blob.set_rich_menu_image(
                 menu_id, body=image, _headers={"Content-Type": "image/png"}, _request_timeout=TIMEOUT))
-            _call("set the default rich menu", lambda: api.set_default_rich_menu(menu_id, _request_timeout=TIMEOUT))
+            _call("既定のリッチメニューの設定", lambda: api.set_default_rich_menu(menu_id, _request_timeout=TIMEOUT))
         except LineSetupError:
             with contextlib.suppress(ApiException):  # no half-made menu left behind
                 api.delete_rich_menu(menu_id, _request_timeout=TIMEOUT)
@@ -242,9 +242,9 @@ def _call(what: str, call: Callable[[], Any]) -> Any:
         return call()
     except ApiException as exc:
         body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body or "")
-        raise LineSetupError(f"could not {what}: LINE API {exc.status} {body[:200]}") from None
+        raise LineSetupError(f"{what}に失敗しました: LINE API {exc.status} {body[:200]}") from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise LineSetupError(f"could not {what}: {type(exc).__name__}: {exc}") from None
+        raise LineSetupError(f"{what}に失敗しました（LINE に接続できません）: {type(exc).__name__}: {exc}") from None
 
 
 def _events(text: str) -> list[dict[str, Any]] | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 from typing import Sequence
 
 from linebot.v3.messaging import PostbackAction, RichMenuArea, RichMenuBounds, RichMenuRequest, RichMenuSize
@@ -31,9 +30,7 @@ def rich_menu_request(codec: PostbackCodec, patterns: Sequence[Pattern] = tuple(
 
 def rich_menu_image(patterns: Sequence[Pattern] = tuple(PATTERNS.values())) -> bytes:
     """The menu picture as PNG bytes, drawn in memory (LINE requires an image per menu)."""
-    with warnings.catch_warnings():  # japanize_matplotlib still uses distutils' LooseVersion
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import japanize_matplotlib  # noqa: F401  (registers a Japanese font with matplotlib)
+    import matplotlib_fontja  # noqa: F401  (registers a Japanese font with matplotlib)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle

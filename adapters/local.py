@@ -9,13 +9,13 @@ from bot.messages import IncomingMessage, Recipient, Reply
 from bot.patterns import PATTERNS
 
 CHAT_HELP = ("コマンド: /good と /bad で直前の回答を評価、/pattern N で Pattern を切り替え、"
-             "/patterns で一覧、/quit で終了")
+             "/patterns で一覧、/help でこの説明、/quit で終了")
 
 
 def to_message(text: str, *, user: str, pattern: int | None, cohort: str | None, conversation: str = "") -> IncomingMessage:
     """A terminal line as the core's incoming message."""
     return IncomingMessage(channel="local", user_id=user, text=text, conversation_id=conversation,
-                           display_name=user, pattern=pattern, cohort=cohort)
+                           display_name=user, pattern=pattern, cohort=cohort, test=True)
 
 
 def reply_json(reply: Reply) -> str:
@@ -59,6 +59,8 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
     out = out or sys.stdout
     core.escalations.deliverers["local"] = TerminalDelivery(out)
     print(f"牧野生保塾 AI アシスタント（ローカル）へようこそ。{CHAT_HELP}", file=out)
+    print("（ここでの質問は「テスト」として記録され、KPI やレポートには含まれません）", file=out)
+    core.user_for(to_message("", user=user, pattern=None, cohort=cohort))  # --cohort applies from the first line
     if pattern is not None:  # --pattern becomes the user's chosen Pattern (if it is open to them)
         print(f"AI> {render(core.switch_pattern(channel='local', user_id=user, pattern=pattern))}", file=out)
     last_answer: int | None = None
@@ -74,7 +76,7 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
         if line == "/patterns":
             print("\n".join(f"  {p.number}: {p.name} — {p.description}" for p in PATTERNS.values()), file=out)
             continue
-        if line.startswith("/pattern"):
+        if line.startswith("/pattern ") or line == "/pattern":
             number = line.removeprefix("/pattern").strip()
             reply = core.switch_pattern(channel="local", user_id=user, pattern=number)
         elif line in ("/good", "/bad"):
@@ -82,6 +84,9 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
                 print("評価できる回答がまだありません。", file=out)
                 continue
             reply = core.feedback(channel="local", user_id=user, answer_id=last_answer, good=line == "/good")
+        elif line.startswith("/"):  # /help, or a command mistyped: never a question to the staff
+            print(("" if line == "/help" else f"{line} というコマンドはありません。") + CHAT_HELP, file=out)
+            continue
         else:
             reply = core.handle(to_message(line, user=user, pattern=None, cohort=cohort, conversation=conversation))
             last_answer = reply.answer_id if reply.kind == "answer" else last_answer

@@ -41,7 +41,7 @@ def retry_handlers() -> list[RetryHandler]:
 def make_client(settings: Settings) -> WebClient:
     """The Web API client every Slack call goes through (SLACK_API_BASE_URL lets tests fake it)."""
     if not settings.slack_bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN is not set")
+        raise ConfigError("SLACK_BOT_TOKEN が設定されていません")
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url, timeout=10,
                      retry_handlers=retry_handlers())
 
@@ -49,7 +49,7 @@ def make_client(settings: Settings) -> WebClient:
 def make_desk(settings: Settings, client: WebClient | None = None) -> "SlackDesk":
     """The Slack desk from settings alone (the server and the CLI's `report --post` use it)."""
     if not settings.slack_operator_channel:
-        raise ConfigError("SLACK_OPERATOR_CHANNEL is not set (the channel id where escalations go)")
+        raise ConfigError("SLACK_OPERATOR_CHANNEL が設定されていません（エスカレーションを投稿するチャンネルの ID、例: C0123456789）")
     return SlackDesk(client=client or make_client(settings), channel=settings.slack_operator_channel,
                      oncall_ids=settings.slack_oncall_user_ids or settings.slack_staff_user_ids,
                      makino_id=settings.slack_makino_user_id)

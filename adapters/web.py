@@ -5,10 +5,10 @@ import contextlib
 import gc
 import logging
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,29 @@ def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter
         SlackAdapter(runtime).mount(app)
+    else:
+        _mount_slack_not_configured(app)
     with contextlib.suppress(ImportError):
         from reports.dashboard import mount_dashboard
         mount_dashboard(app, runtime)
     return app
+
+
+def _mount_slack_not_configured(app: FastAPI) -> None:
+    """Before the Slack settings are in: Slack's URL check (sent when the app is created from the
+    manifest, before its tokens exist) is answered; anything else says what is missing."""
+
+    @app.post("/slack/events")
+    async def slack_events(request: Request) -> JSONResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("type") == "url_verification" and isinstance(body.get("challenge"), str):
+            return JSONResponse({"challenge": body["challenge"]})
+        log.warning("a Slack request arrived but SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET are not set")
+        return JSONResponse({"error": "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"},
+                            status_code=503)
 
 
 def start_background(runtime: Runtime) -> None:
@@ -63,5 +82,18 @@ def start_background(runtime: Runtime) -> None:
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run the app with uvicorn until stopped."""
     import uvicorn
-    runtime = build_runtime(settings)
-    uvicorn.run(create_app(runtime, background=True), host=host, port=port, log_level="info")
+
+    from bot.dbops import DbOpsError, ServerLock
+    lock = ServerLock(settings.database_url)  # `db restore` refuses while any server holds it
+    try:
+        held = lock.acquire(shared=True)
+    except DbOpsError as exc:
+        raise ConfigError(f"DATABASE_URL: {exc}") from None
+    if not held:
+        raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
+    try:
+        runtime = build_runtime(settings)
+        uvicorn.run(create_app(runtime, background=True), host=host, port=port, log_level="info",
+                    log_config=None)  # our logging set-up (file + stdout) stays in charge
+    finally:
+        lock.release()

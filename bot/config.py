@@ -9,6 +9,7 @@ from typing import Mapping
 from dotenv import dotenv_values
 
 COHORTS = ("academy_member", "doctor_trainee", "corporate_trainee", "staff")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MODEL = "claude-haiku-5-5"
 
 
@@ -49,6 +50,11 @@ class Settings:
     dashboard_token: str | None = None
     job_max_attempts: int = 4
     job_workers: int = 2
+    log_level: str = "WARNING"
+    log_dir: Path | None = Path("var/log")  # None: no log files (stdout / stderr only)
+    backup_dir: Path = Path("var/backups")
+    backup_daily: bool = True
+    backup_keep: int = 14
 
     @property
     def line_enabled(self) -> bool:
@@ -100,21 +106,30 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         dashboard_token=env.optional("DASHBOARD_TOKEN"),
         job_max_attempts=int(env.number("JOB_MAX_ATTEMPTS", 4)),
         job_workers=max(1, int(env.number("JOB_WORKERS", 2))),
+        log_level=env.choice("LOG_LEVEL", "WARNING", LOG_LEVELS, fold=str.upper),
+        log_dir=_log_dir(env.text("LOG_DIR", "var/log")),
+        backup_dir=Path(env.text("BACKUP_DIR", "var/backups")),
+        backup_daily=env.flag("BACKUP_DAILY", env.text("DATABASE_URL", "sqlite").startswith("sqlite")),
+        backup_keep=int(env.number("BACKUP_KEEP", 14)),
     )
     _check_pairs(settings)
     return settings
+
+
+def _log_dir(value: str) -> Path | None:
+    return None if value.lower() in ("-", "none", "off") else Path(value)
 
 
 def _check_pairs(s: Settings) -> None:
     # Half a platform configured is a mistake worth stopping for, not a silent "adapter off".
     if bool(s.line_channel_secret) != bool(s.line_channel_access_token):
         missing = "LINE_CHANNEL_ACCESS_TOKEN" if s.line_channel_secret else "LINE_CHANNEL_SECRET"
-        raise ConfigError(f"{missing} is not set (LINE needs both the secret and the access token)")
+        raise ConfigError(f"{missing} が設定されていません（LINE にはチャネルシークレットとアクセストークンの両方が必要です）")
     if bool(s.slack_bot_token) != bool(s.slack_signing_secret):
         missing = "SLACK_SIGNING_SECRET" if s.slack_bot_token else "SLACK_BOT_TOKEN"
-        raise ConfigError(f"{missing} is not set (Slack needs both the bot token and the signing secret)")
+        raise ConfigError(f"{missing} が設定されていません（Slack には Bot トークンと Signing Secret の両方が必要です）")
     if s.database_url.split(":", 1)[0] not in ("sqlite", "postgres", "postgresql", "postgresql+pool"):
-        raise ConfigError("DATABASE_URL must start with sqlite:/// or postgresql://")
+        raise ConfigError("DATABASE_URL は sqlite:/// か postgresql:// で始めてください")
 
 
 class _Env:
@@ -137,9 +152,9 @@ class _Env:
         try:
             value = float(raw)
         except ValueError:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+            raise ConfigError(f"{name} には数字を指定してください（今の値: {raw!r}）") from None
         if value < 0:
-            raise ConfigError(f"{name} must not be negative, got {raw!r}")
+            raise ConfigError(f"{name} にマイナスの値は使えません（今の値: {raw!r}）")
         return value
 
     def ids(self, name: str) -> tuple[str, ...]:
@@ -151,12 +166,22 @@ class _Env:
         for part in self.ids(name):
             channel, _, number = part.partition(":")
             if not channel.strip() or number.strip() not in ("1", "2", "3", "4"):
-                raise ConfigError(f"{name} must look like C123:2,C456:3 (Pattern 1-4), got {part!r}")
+                raise ConfigError(f"{name} は C123:2,C456:3 の形（Pattern は 1〜4）で指定してください（今の値: {part!r}）")
             bound[channel.strip()] = int(number)
         return bound
 
-    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(name, default)
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} は on か off にしてください（今の値: {raw!r}）")
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], fold=lambda v: v) -> str:  # noqa: ANN001
+        value = fold(self.text(name, default))
         if value not in allowed:
-            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+            raise ConfigError(f"{name} は {' / '.join(allowed)} のどれかにしてください（今の値: {value!r}）")
         return value

@@ -11,6 +11,7 @@ from bot.escalation import Escalations, feedback_buttons
 from bot.knowledge import normalize
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
+from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
 from bot.models import Answer, Delivery, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
@@ -60,6 +61,7 @@ class Core:
 
     # ---- the way in -------------------------------------------------------------------------
 
+    @timed_turn  # the log line per question (id, Pattern, outcome, latency)
     def handle(self, message: IncomingMessage) -> Reply:
         """Answer one user turn. Every failure ends here as an apology plus an escalation."""
         question: Question | None = None
@@ -193,7 +195,7 @@ class Core:
 
     def _record_question(self, user: User, message: IncomingMessage, pattern: Pattern) -> Question:
         return Question.create(user=user, channel=message.channel, conversation=message.conversation_id,
-                               pattern=pattern.number, text=message.text.strip())
+                               pattern=pattern.number, text=message.text.strip(), test=message.test)
 
     def _answer(self, question: Question, pattern: Pattern) -> Reply:
         screening = screen(question.text)
@@ -245,6 +247,7 @@ class Core:
             if question is None:
                 user = self.user_for(message)
                 question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
+                                           test=message.test,
                                            conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
             escalation = self.escalations.open(question, "error", "normal")
             self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")

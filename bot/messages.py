@@ -16,6 +16,7 @@ class IncomingMessage:
     display_name: str = ""
     pattern: int | None = None  # a Pattern the channel asks for (bound channel, --pattern)
     cohort: str | None = None  # the cohort the channel asserts (local --cohort); else the channel default
+    test: bool = False  # an operator trying the bot (the terminal): recorded, but not counted in the KPIs
     raw: Any = field(default=None, compare=False, repr=False)
 
 

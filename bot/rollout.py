@@ -55,10 +55,11 @@ class RolloutPlan:
         try:
             zone = ZoneInfo(str(data.get("timezone", "Asia/Tokyo")))
         except (ZoneInfoNotFoundError, ValueError):
-            raise RolloutError(f"{path}:{_line(text, 'timezone')}: unknown timezone {data.get('timezone')!r}") from None
+            raise RolloutError(f"{path}:{_line(text, 'timezone')}: timezone {data.get('timezone')!r} という"
+                               "タイムゾーンはありません（通常は \"Asia/Tokyo\"）") from None
         stages = data.get("stage")
         if not isinstance(stages, list) or not stages:
-            raise RolloutError(f"{path}:1: the plan needs at least one [[stage]]")
+            raise RolloutError(f"{path}:1: [[stage]] が 1 つもありません（公開の予定を 1 つ以上書いてください）")
         return cls(zone, tuple(_stage(raw, n, path, text) for n, raw in enumerate(stages)))
 
     def today(self, now: dt.datetime | None = None) -> dt.date:
@@ -92,13 +93,13 @@ def _stage(raw: dict, number: int, path: Path, text: str) -> Stage:
     if isinstance(start, dt.datetime):
         start = start.date()
     if not isinstance(start, dt.date):
-        raise RolloutError(f"{where}: stage needs start = YYYY-MM-DD (no quotes)")
+        raise RolloutError(f"{where}: start = 2026-12-07 の形で日付を書いてください（引用符は付けません）")
     cohorts = raw.get("cohorts")
     if not isinstance(cohorts, list) or not cohorts or any(c not in (*COHORTS, "*") for c in cohorts):
-        raise RolloutError(f"{where}: cohorts must list some of {', '.join(COHORTS)} or \"*\"")
+        raise RolloutError(f"{where}: cohorts には {', '.join(COHORTS)} か \"*\" を書いてください")
     patterns = raw.get("patterns")
     if not isinstance(patterns, list) or not patterns or any(p not in (1, 2, 3, 4) or isinstance(p, bool) for p in patterns):
-        raise RolloutError(f"{where}: patterns must list numbers from 1 to 4")
+        raise RolloutError(f"{where}: patterns には 1〜4 の数字を書いてください")
     return Stage(start, frozenset(cohorts), frozenset(patterns))
 
 

@@ -42,10 +42,12 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                   sync_knowledge: bool = True) -> Runtime:
     """Connect, migrate, load the plan and the knowledge, and wire the core."""
     plan = load_plan(settings)
+    if not settings.knowledge_dir.is_dir():
+        raise ConfigError(f"KNOWLEDGE_DIR: フォルダ {settings.knowledge_dir} がありません（ナレッジの Markdown を置くフォルダを指定してください）")
     try:
         database = init_db(settings.database_url)
-    except (pw.OperationalError, pw.ImproperlyConfigured, OSError) as exc:
-        raise ConfigError(f"DATABASE_URL: cannot open the database ({str(exc).strip().splitlines()[0]})") from None
+    except (pw.DatabaseError, pw.ImproperlyConfigured, OSError) as exc:
+        raise ConfigError(f"DATABASE_URL: データベースを開けません（{str(exc).strip().splitlines()[0]}）") from None
     knowledge = KnowledgeBase(settings.knowledge_dir)
     if sync_knowledge:
         result = knowledge.sync()
@@ -73,7 +75,7 @@ def make_answerer(settings: Settings) -> Answerer:
 
 def load_plan(settings: Settings) -> RolloutPlan:
     if not settings.rollout_file.is_file():
-        raise ConfigError(f"ROLLOUT_FILE: {settings.rollout_file} does not exist")
+        raise ConfigError(f"ROLLOUT_FILE: ファイル {settings.rollout_file} がありません")
     try:
         return RolloutPlan.load(settings.rollout_file)
     except RolloutError as exc:

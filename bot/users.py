@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    encoding: str = ""  # how the file was read, in words (UTF-8, Shift_JIS …)
 
 def get_or_create(channel: str, external_id: str, *, display_name: str = "", cohort: str = "academy_member") -> User:
     """The user, created on first contact with the given default cohort."""
@@ -41,7 +43,7 @@ def set_cohort(channel: str, external_id: str, cohort: str) -> User:
     _check(channel, cohort)
     user = find(channel, external_id)
     if user is None:
-        raise UserError(f"user {channel}:{external_id} is not registered")
+        raise UserError(f"利用者 {channel}:{external_id} は登録されていません（先に users add で登録してください）")
     user.cohort = cohort
     user.save()
     return user
@@ -50,7 +52,7 @@ def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> 
     """Create or update a user; return it and what happened (added | updated | unchanged)."""
     _check(channel, cohort)
     if not external_id.strip():
-        raise UserError("the user id is empty")
+        raise UserError("ユーザー ID が空です")
     user = find(channel, external_id)
     if user is None:
         return User.create(channel=channel, external_id=external_id, cohort=cohort, display_name=display_name), "added"
@@ -62,13 +64,19 @@ def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> 
     return user, "updated"
 
 def import_csv(path: Path) -> ImportResult:
-    """Import `channel,user_id,cohort[,display_name]` rows; bad rows are reported, the rest imported."""
-    result = ImportResult()
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    """Import `channel,user_id,cohort[,display_name]` rows; bad rows are reported, the rest imported.
+
+    The file may be UTF-8 (with or without the BOM Excel writes) or Shift_JIS / CP932 (Excel's
+    「CSV (コンマ区切り)」 on Japanese Windows); which one is detected and reported."""
+    text, encoding = decode_csv(path.read_bytes())
+    result = ImportResult(encoding=encoding)
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = {"channel", "user_id", "cohort"} - set(reader.fieldnames or [])
+        missing = {"channel", "user_id", "cohort"} - {(f or "").strip() for f in reader.fieldnames or []}
         if missing:
-            raise UserError(f"{path}: the header needs the columns {', '.join(sorted(missing))}")
+            raise UserError(f"{path}: 1行目（見出し）に {', '.join(sorted(missing))} の列が必要です"
+                            "（例: channel,user_id,cohort,display_name）")
+        reader.fieldnames = [(f or "").strip() for f in reader.fieldnames or []]
         with db.atomic():
             for row in reader:
                 line = reader.line_num
@@ -105,8 +113,22 @@ def list_rows(plan: RolloutPlan, now: dt.datetime | None = None) -> list[UserRow
 def deactivate(channel: str, external_id: str) -> None:
     User.update(active=False).where(User.channel == channel, User.external_id == external_id).execute()
 
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and its encoding in words; UserError when it is neither UTF-8 nor Shift_JIS."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8-sig"), "UTF-8（BOM 付き）" if bom else "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932"), "Shift_JIS（CP932、Excel の標準）"
+    except UnicodeDecodeError:
+        raise UserError("CSV の文字コードが UTF-8 でも Shift_JIS でもありません。"
+                        "Excel で「CSV UTF-8（コンマ区切り）」を選んで保存し直してください") from None
+
+
 def _check(channel: str, cohort: str) -> None:
     if channel not in CHANNELS:
-        raise UserError(f"unknown channel {channel!r} (use {', '.join(CHANNELS)})")
+        raise UserError(f"チャネル {channel!r} は使えません（{' / '.join(CHANNELS)} のどれか）")
     if cohort not in COHORTS:
-        raise UserError(f"unknown cohort {cohort!r} (use {', '.join(COHORTS)})")
+        raise UserError(f"コホート {cohort!r} はありません（{' / '.join(COHORTS)} のどれか）")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -10,10 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on a server
 import matplotlib.pyplot as plt  # noqa: E402
-
-with warnings.catch_warnings():  # it still imports distutils' version classes
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import japanize_matplotlib  # noqa: E402,F401  (registers IPAexGothic so Japanese renders, not tofu)
+import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic so Japanese renders, not tofu)
 
 BAR = "#4C78A8"
 LINE = "#E45756"

@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.config import ConfigError, Settings
 from bot.runtime import Runtime
 from reports.daily import build_daily
+from reports.metrics import including_tests
 from reports.document import Report
 from reports.monthly import build_monthly
 from reports.periods import Period, parse_date, period_for
@@ -41,32 +42,39 @@ def report_desk(settings: Settings) -> ReportDesk:
 
 
 def run_report(runtime: Runtime, period: str, *, date: str | None = None, out: Path | None = None,
-               post: bool = False, desk: ReportDesk | None = None, now: dt.datetime | None = None) -> int:
+               post: bool = False, desk: ReportDesk | None = None, now: dt.datetime | None = None,
+               include_tests: bool = False) -> int:
     """The command: write the report, print where, post it when asked; the exit code."""
     settings = runtime.settings
     try:
         chosen = period_for(period, parse_date(date) if date else None, now)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"エラー: {exc}", file=sys.stderr)
         return 2
-    with runtime.database.connection_context():
-        report, files = produce(settings, period, chosen, out or DEFAULT_OUT, now)
+    try:
+        with runtime.database.connection_context(), including_tests(include_tests):
+            report, files = produce(settings, period, chosen, out or DEFAULT_OUT, now)
+    except OSError as exc:  # e.g. --out is a file, or not writable
+        print(f"エラー: レポートを書き込めません（{exc.strerror or exc}: {exc.filename or out}）", file=sys.stderr)
+        return 2
     print(f"{report.title}: {report.path}")
+    if include_tests:
+        print("（ask / chat で試した質問も含めています）")
     print(report.summary)
     if not post:
         return 0
     if desk is None and not settings.slack_enabled:
-        print("error: --post needs Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (the report was written)",
-              file=sys.stderr)
+        print("エラー: --post には Slack の設定（SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET）が必要です"
+              "（レポートのファイルは作成済みです）", file=sys.stderr)
         return 2
     try:
         (desk or report_desk(settings)).post_report(report.summary, files)
     except ConfigError as exc:  # e.g. SLACK_OPERATOR_CHANNEL missing: a setting to fix, not a failure
-        print(f"error: {exc} (the report was written)", file=sys.stderr)
+        print(f"エラー: {exc}（レポートのファイルは作成済みです）", file=sys.stderr)
         return 2
     except Exception as exc:  # the files are written; say why posting failed in one line
         log.exception("posting the report failed")
-        print(f"error: the report was written but could not be posted: {exc}", file=sys.stderr)
+        print(f"エラー: レポートは作成しましたが、Slack に投稿できませんでした: {exc}", file=sys.stderr)
         return 1
-    print("posted to the operator channel")
+    print("オペレーター用チャンネルに投稿しました")
     return 0

@@ -6,8 +6,11 @@ into a few hundred cells; `Figures.tally(...)` adds cells up along any of those 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
+from typing import Iterator
 
 import peewee as pw
 from peewee import JOIN, SQL, Case, fn
@@ -17,6 +20,22 @@ from reports.periods import Period
 
 AI_SOURCES = ("ai", "offline")  # answers the bot wrote itself (confidence is theirs)
 STAFF_SOURCES = ("staff", "makino")
+_include_tests: ContextVar[bool] = ContextVar("include_tests", default=False)
+
+
+@contextlib.contextmanager
+def including_tests(include: bool = True) -> Iterator[None]:
+    """Within this block the figures also count test questions (`report --include-tests`)."""
+    token = _include_tests.set(include)
+    try:
+        yield
+    finally:
+        _include_tests.reset(token)
+
+
+def counted() -> pw.Expression:
+    """The questions the figures count: real ones; tests (asked from the terminal) only when included."""
+    return Question.id.is_null(False) if _include_tests.get() else (Question.test == False)  # noqa: E712
 
 
 @dataclass
@@ -171,8 +190,8 @@ class EscalationFigures:
 
 def escalation_figures(period: Period) -> EscalationFigures:
     start, end = period.utc_bounds()
-    rows = (Escalation.select(Escalation.reason, Escalation.urgency, fn.COUNT(Escalation.id))
-            .where(Escalation.created_at >= start, Escalation.created_at < end)
+    rows = (Escalation.select(Escalation.reason, Escalation.urgency, fn.COUNT(Escalation.id)).join(Question)
+            .where(Escalation.created_at >= start, Escalation.created_at < end, counted())
             .group_by(Escalation.reason, Escalation.urgency).tuples())
     by_reason: dict[str, int] = {}
     by_urgency: dict[str, int] = {}
@@ -181,7 +200,9 @@ def escalation_figures(period: Period) -> EscalationFigures:
         by_urgency[urgency] = by_urgency.get(urgency, 0) + count
     hours = _hours_between(Escalation.created_at, Escalation.answered_at)
     answered, mean, longest = (Escalation.select(fn.COUNT(Escalation.id), fn.AVG(hours), fn.MAX(hours))
-                               .where(Escalation.answered_at >= start, Escalation.answered_at < end).tuples()
+                               .join(Question)
+                               .where(Escalation.answered_at >= start, Escalation.answered_at < end, counted())
+                               .tuples()
                                .get())
     return EscalationFigures(dict(sorted(by_reason.items(), key=lambda kv: -kv[1])), by_urgency,
                              answered or 0, _float(mean), _float(longest))
@@ -210,10 +231,11 @@ class OpenFigures:
 
 def open_escalations(now: dt.datetime, limit: int = 10) -> OpenFigures:
     """`now` is naive UTC."""
-    waiting = Escalation.status != "answered"  # open, waiting for Makino, or mid-confirmation
-    by_urgency = dict(Escalation.select(Escalation.urgency, fn.COUNT(Escalation.id)).where(waiting)
+    waiting = (Escalation.status != "answered") & counted()  # open, waiting for Makino, or mid-confirmation
+    by_urgency = dict(Escalation.select(Escalation.urgency, fn.COUNT(Escalation.id)).join(Question).where(waiting)
                       .group_by(Escalation.urgency).tuples())
-    over = Escalation.select().where(waiting, Escalation.created_at <= now - dt.timedelta(hours=24)).count()
+    over = (Escalation.select().join(Question)
+            .where(waiting, Escalation.created_at <= now - dt.timedelta(hours=24)).count())
     urgency_rank = Case(Escalation.urgency, [("high", 0), ("normal", 1)], 2)
     rows = (Escalation.select(Escalation.id, Question.pattern, Escalation.reason, Escalation.urgency,
                               Escalation.status, Question.text, Escalation.created_at)
@@ -281,7 +303,7 @@ def _question_cells(period: Period) -> list[Cell]:
     uncovered = Case(None, [(Question.covered == False, 1)], 0)  # noqa: E712 (SQL, not Python)
     rows = (Question.select(day.alias("day"), Question.pattern, Question.channel, fn.COUNT(Question.id),
                             fn.SUM(succeeded), fn.SUM(uncovered))
-            .where(Question.created_at >= start, Question.created_at < end)
+            .where(Question.created_at >= start, Question.created_at < end, counted())
             .group_by(day, Question.pattern, Question.channel).tuples())
     return [Cell(_as_date(d), p, ch, "", Tally(questions=n, succeeded=int(s or 0), uncovered=int(u or 0)))
             for d, p, ch, n, s, u in rows]
@@ -300,7 +322,7 @@ def _answer_cells(period: Period) -> list[Cell]:
                           fn.SUM(Answer.cache_write_tokens), fn.SUM(Answer.cache_read_tokens),
                           fn.SUM(Answer.cost_usd))
             .join(Question).switch(Answer).join(Feedback, JOIN.LEFT_OUTER)
-            .where(Answer.created_at >= start, Answer.created_at < end)
+            .where(Answer.created_at >= start, Answer.created_at < end, counted())
             .group_by(day, Question.pattern, Answer.prompt_version).tuples())
     return [Cell(_as_date(d), p, "", v or "", Tally(ai_answers=int(n), confidence_sum=float(c or 0),
                                                     shown=int(s), good=int(g), bad=int(b), input_tokens=int(i or 0),

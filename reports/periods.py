@@ -87,7 +87,7 @@ def last_days(count: int, now: dt.datetime | None = None) -> Period:
 def period_for(kind: str, day: dt.date | None = None, now: dt.datetime | None = None) -> Period:
     """The period of `kind` containing `day`; without a day, the last complete one before today."""
     if kind not in KINDS:
-        raise ValueError(f"unknown report {kind!r} (use {', '.join(KINDS)})")
+        raise ValueError(f"レポートの種類 {kind!r} はありません（{' / '.join(KINDS)} のどれか）")
     make = {"daily": daily, "weekly": weekly, "monthly": monthly}[kind]
     if day is not None:
         return make(day)
@@ -99,7 +99,7 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"--date must be a date like 2026-12-01, got {text!r}") from None
+        raise ValueError(f"--date は 2026-12-01 の形の日付で指定してください（指定された値: {text!r}）") from None
 
 
 def jst_now(now: dt.datetime | None = None) -> dt.datetime:

@@ -9,7 +9,7 @@ from peewee import Case
 
 from bot.models import Answer, Feedback, Question
 from bot.patterns import PATTERNS
-from reports.metrics import AI_SOURCES
+from reports.metrics import AI_SOURCES, counted
 from reports.periods import Period
 
 
@@ -51,7 +51,7 @@ def rated_bad(period: Period, limit: int = 15) -> Samples:
 
 def _in(period: Period) -> pw.Expression:
     start, end = period.utc_bounds()
-    return (Answer.created_at >= start) & (Answer.created_at < end)
+    return (Answer.created_at >= start) & (Answer.created_at < end) & counted()
 
 
 def _samples(where: pw.Expression, order: pw.Node, limit: int, feedback_join: str, *, count: bool) -> Samples:

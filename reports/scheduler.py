@@ -1,4 +1,5 @@
-"""The server's periodic work: reports at 09:00 Japan time, escalation reminders, the budget check.
+"""The server's periodic work: reports at 09:00 Japan time, the daily backup from 04:00, escalation
+reminders, the budget check.
 
 `schedule` ticks the jobs; the 09:00 Asia/Tokyo rule is computed here from UTC, not from the
 machine's time zone. Each report runs at most once per period, across restarts and processes:
@@ -16,6 +17,7 @@ from typing import Callable
 import peewee as pw
 import schedule
 
+from bot import dbops
 from bot.models import ScheduledRun
 from bot.runtime import Runtime
 from reports.cli import DEFAULT_OUT, ReportDesk, produce, report_desk
@@ -23,8 +25,10 @@ from reports.periods import Period, daily, jst_now, monthly, weekly
 
 log = logging.getLogger(__name__)
 REPORT_HOUR = 9  # 09:00 Asia/Tokyo
+BACKUP_HOUR = 4  # the quietest hour
 REMINDER_MINUTES = 10
-JOB_LABELS = {"reports": "定期レポート", "reminders": "エスカレーションのリマインド", "budget": "予算チェック"}
+JOB_LABELS = {"reports": "定期レポート", "reminders": "エスカレーションのリマインド", "budget": "予算チェック",
+              "backup": "毎日のバックアップ"}
 
 
 def due_reports(now: dt.datetime) -> list[tuple[str, Period]]:
@@ -56,6 +60,8 @@ class ReportScheduler:
         self.jobs.every(1).minutes.do(self._safely, "reports", self.run_due_reports)
         self.jobs.every(REMINDER_MINUTES).minutes.do(self._safely, "reminders", self.remind)
         self.jobs.every(1).hours.do(self._safely, "budget", self.runtime.core.budget.check)
+        if settings.backup_daily:
+            self.jobs.every(5).minutes.do(self._safely, "backup", self.daily_backup)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -76,6 +82,23 @@ class ReportScheduler:
                 self._alert(f"定期レポート（{period.key}）の作成に失敗しました: {exc}\n"
                             f"手動で作成するには: python main.py report {kind} --date {period.start}")
         return made
+
+    def daily_backup(self, now: dt.datetime | None = None) -> Path | None:
+        """From 04:00 JST, once a day: back the database up and keep the newest BACKUP_KEEP copies."""
+        local = jst_now(now or dt.datetime.now(dt.timezone.utc))
+        if local.hour < BACKUP_HOUR or not _claim("backup", local.date().isoformat()):
+            return None
+        settings = self.runtime.settings
+        try:
+            result = dbops.backup(settings.database_url,
+                                  dbops.default_backup_path(settings.database_url, settings.backup_dir, now))
+        except Exception:
+            ScheduledRun.update(ok=False).where(ScheduledRun.name == "backup",
+                                                ScheduledRun.period == local.date().isoformat()).execute()
+            raise
+        removed = dbops.prune(settings.backup_dir, settings.backup_keep)
+        log.info("daily backup %s written, %d old ones removed", result.path, len(removed))
+        return result.path
 
     def remind(self) -> int:
         minutes = self.runtime.settings.escalation_reminder_minutes

@@ -1,6 +1,7 @@
 """Shared fixtures: a closed network, a clean environment, a core on a temporary database."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sys
@@ -47,6 +48,18 @@ def clean_env(monkeypatch, tmp_path):
         if name.startswith(SETTING_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # so a stray .env in the repo is not read
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """`main.main` sets up logging (file and stream handlers); each test leaves it as it found it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
 
 
 @pytest.fixture

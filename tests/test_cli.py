@@ -44,11 +44,11 @@ def test_ask_json_for_an_escalated_question(run):
 @pytest.mark.parametrize("args, words", [
     (("ask", "   "), "文章"),
     (("ask", "あ" * 20_000), "長すぎる"),
-    (("ask", "質問", "--pattern", "7"), "Pattern 7"),
-    (("ask", "質問", "--pattern", "x"), "invalid int"),
+    (("ask", "質問", "--pattern", "7"), "Pattern 7 はありません"),
+    (("ask", "質問", "--pattern", "x"), "数字を指定してください"),
     (("knowledge", "search", "税", "--pattern", "0"), "Pattern 0"),
-    (("eval", "missing.jsonl"), "does not exist"),
-    (("report", "yearly"), "invalid choice"),
+    (("eval", "missing.jsonl"), "見つかりません"),
+    (("report", "yearly"), "'yearly' は選べません"),
 ])
 def test_user_mistakes_exit_2_with_one_line(run, args, words):
     result = run(*args)
@@ -76,7 +76,7 @@ def test_knowledge_validate_names_the_bad_file_and_line(run, tmp_path):
     (kb / "bad.md").write_text("---\nid: a-2\npattern: 9\nquestion: q\n---\nbody\n", encoding="utf-8")
     result = run("knowledge", "validate", KNOWLEDGE_DIR=str(kb))
     assert result.returncode == 2 and "bad.md:3" in result.stderr
-    assert "1 entries OK, 1 with errors" in result.stdout
+    assert "問題のないナレッジ 1 件、誤りのあるファイル 1 件" in result.stdout
 
 
 def test_users_import_reports_bad_rows_and_is_idempotent(run, tmp_path):
@@ -84,10 +84,10 @@ def test_users_import_reports_bad_rows_and_is_idempotent(run, tmp_path):
     csv.write_text("channel,user_id,cohort,display_name\nline,U1,academy_member,山田\n"
                    "slack,W2,doctor_trainee,佐藤\nline,U3,astronaut,鈴木\nfax,U4,staff,\n", encoding="utf-8")
     first = run("users", "import", str(csv))
-    assert first.returncode == 0 and "added 2" in first.stdout and "rejected 2" in first.stdout
-    assert "line 4" in first.stderr and "astronaut" in first.stderr and "line 5" in first.stderr
+    assert first.returncode == 0 and "登録 2 人" in first.stdout and "取り込めなかった行 2 行" in first.stdout
+    assert "4 行目" in first.stderr and "astronaut" in first.stderr and "5 行目" in first.stderr
     second = run("users", "import", str(csv))
-    assert "added 0, updated 0, unchanged 2" in second.stdout
+    assert "登録 0 人、更新 0 人、変更なし 2 人" in second.stdout
     run("users", "set-cohort", "line", "U1", "staff")
     listing = run("users", "list").stdout
     assert "U1" in listing and "staff" in listing and "1,2,3,4" in listing
@@ -115,5 +115,5 @@ def test_an_unreachable_database_is_one_line(run, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("", encoding="utf-8")
     result = run("ask", "質問", DATABASE_URL=f"sqlite:///{blocker}/x.db")
-    assert result.returncode == 2 and result.stderr.startswith("error: DATABASE_URL")
+    assert result.returncode == 2 and result.stderr.startswith("エラー: DATABASE_URL")
     assert "Traceback" not in result.stderr

@@ -410,7 +410,7 @@ def test_rich_menu_setup_failure_is_one_clear_error_and_leaves_nothing(line_sett
     line_api.route("POST", "/v2/bot/richmenu", (200, {"richMenuId": "richmenu-bad"}))
     line_api.route("POST", "/v2/bot/richmenu/richmenu-bad/content", (400, {"message": "Image size is too large"}))
     line_api.route("DELETE", "/v2/bot/richmenu/richmenu-bad", (200, {}))
-    with pytest.raises(LineSetupError, match="upload the rich menu image: LINE API 400"):
+    with pytest.raises(LineSetupError, match="リッチメニュー画像のアップロードに失敗しました: LINE API 400"):
         setup_rich_menu(line_settings)
     assert [c.method for c in line_api.calls_to("/v2/bot/richmenu/richmenu-bad")] == ["DELETE"]
     assert line_api.calls_to("/v2/bot/user/all/richmenu/richmenu-bad") == []

@@ -121,7 +121,7 @@ def test_post_without_slack_says_so_and_still_writes(runtime, data, tmp_path, ca
 def test_bad_date_is_a_one_line_usage_error(runtime, tmp_path, capsys):
     assert run_report(runtime, "weekly", date="2026-13-01", out=tmp_path) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --date") and err.count("\n") == 1
+    assert err.startswith("エラー: --date") and err.count("\n") == 1
 
 
 def test_the_command_line_writes_a_report(settings, tmp_path, monkeypatch, capsys):
@@ -133,7 +133,7 @@ def test_the_command_line_writes_a_report(settings, tmp_path, monkeypatch, capsy
     assert "この月に低評価（Bad）を付けられた回答はありません。" in text
     assert "KPI: この期間のデータはありません" in text and "2026年10月の AI 利用額 0円 / 予算 30,000円（0.0%）" in text
     assert main.main(["report", "daily", "--date", "yesterday"]) == 2
-    assert capsys.readouterr().err.startswith("error: --date must be a date")
+    assert capsys.readouterr().err.startswith("エラー: --date は 2026-12-01 の形の日付で")
 
 
 def test_themes_group_by_the_most_shared_word_then_the_rest():

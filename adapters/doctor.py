@@ -1,0 +1,96 @@
+"""Self-diagnosis of the platforms (`doctor`): Slack and LINE answer with their real APIs, or say why not."""
+from __future__ import annotations
+
+from linebot.v3.messaging import ApiClient, ApiException, MessagingApi
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.doctor import Finding, error, guarded, ok, warn
+
+TIMEOUT = (5, 10)
+SLACK_CAUSES = {
+    "invalid_auth": "トークンが無効です", "token_revoked": "トークンが取り消されています（アプリの再インストールなど）",
+    "account_inactive": "アプリまたはワークスペースが無効になっています", "not_authed": "トークンが空です",
+    "channel_not_found": "チャンネルが見つかりません（ID の誤りか、非公開チャンネルにアプリが入っていません）",
+    "user_not_found": "ユーザーが見つかりません", "missing_scope": "アプリに必要な権限（スコープ）がありません",
+}
+
+
+def platform_findings(settings: Settings) -> list[Finding]:
+    return [guarded("Slack", lambda: check_slack(settings)), guarded("LINE", lambda: check_line(settings))]
+
+
+def check_slack(settings: Settings) -> Finding:
+    if not settings.slack_enabled:
+        return warn("Slack", "SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET が未設定のため、Slack 連携はオフです",
+                    "使う場合は docs/slack-setup.md の手順で設定してください。")
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url, timeout=10)
+    try:
+        me = client.auth_test()
+    except SlackApiError as exc:
+        return error("Slack", f"Bot トークンが使えません（{_cause(exc)}）",
+                     "Slack アプリの「OAuth & Permissions」で Bot User OAuth Token をコピーし直して .env の "
+                     "SLACK_BOT_TOKEN に入れ、サーバーを再起動してください。")
+    except OSError as exc:
+        return error("Slack", f"Slack に接続できません（{exc}）", "インターネット接続を確認してください。")
+    problems = []
+    if not settings.slack_operator_channel:
+        problems.append("SLACK_OPERATOR_CHANNEL が未設定（エスカレーションが届きません）")
+    else:
+        problems += _probe(lambda: client.conversations_info(channel=settings.slack_operator_channel),
+                           f"オペレーター用チャンネル {settings.slack_operator_channel}")
+    people = [("スタッフ", u) for u in settings.slack_staff_user_ids]
+    if settings.slack_makino_user_id:
+        people.append(("牧野氏", settings.slack_makino_user_id))
+    for role, user in people:
+        problems += _probe(lambda user=user: client.users_info(user=user), f"{role} {user}")
+    if not settings.slack_staff_user_ids:
+        problems.append("SLACK_STAFF_USER_IDS が未設定（エスカレーションに回答できる人がいません）")
+    team = f"ワークスペース {me.get('team')} の {me.get('user')}"
+    if problems:
+        return error("Slack", f"{team} として接続できますが、" + "、".join(problems),
+                     "docs/slack-setup.md の「ID を調べる」で正しい ID を確認し、.env を直して再起動してください。")
+    return ok("Slack", f"{team} として接続でき、オペレーター用チャンネルとスタッフ {len(settings.slack_staff_user_ids)} 人"
+                       f"{'・牧野氏' if settings.slack_makino_user_id else ''}を確認しました")
+
+
+def check_line(settings: Settings) -> Finding:
+    if not settings.line_enabled:
+        return warn("LINE", "LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN が未設定のため、LINE 連携はオフです",
+                    "使う場合は docs/line-setup.md の手順で設定してください。")
+    from adapters.line import configuration
+    with ApiClient(configuration(settings)) as client:
+        api = MessagingApi(client)
+        try:
+            bot = api.get_bot_info(_request_timeout=TIMEOUT)
+            hook = api.get_webhook_endpoint(_request_timeout=TIMEOUT)
+        except ApiException as exc:
+            if exc.status in (401, 403):
+                return error("LINE", f"チャネルアクセストークンが拒否されました（{exc.status}: 無効・期限切れ・再発行済み）",
+                             "LINE Developers の「Messaging API設定」でチャネルアクセストークン（長期）を発行し直し、"
+                             ".env の LINE_CHANNEL_ACCESS_TOKEN を書き換えて再起動してください。")
+            return error("LINE", f"LINE API がエラー {exc.status} を返しました", "しばらくして再度 doctor を実行してください。")
+        except OSError as exc:
+            return error("LINE", f"LINE に接続できません（{exc}）", "インターネット接続を確認してください。")
+    name = f"公式アカウント「{bot.display_name}」"
+    if not hook.endpoint or not hook.endpoint.endswith("/line/webhook"):
+        return error("LINE", f"{name} の Webhook URL が {hook.endpoint or '未設定'} です",
+                     "LINE Developers で Webhook URL を https://（公開アドレス）/line/webhook にしてください。")
+    if not hook.active:
+        return error("LINE", f"{name} の「Webhookの利用」がオフです", "LINE Developers の「Messaging API設定」で"
+                                                                  "「Webhookの利用」をオンにしてください。")
+    return ok("LINE", f"{name} に接続でき、Webhook は {hook.endpoint} でオンです")
+
+
+def _probe(call, what: str) -> list[str]:  # noqa: ANN001
+    try:
+        call()
+    except SlackApiError as exc:
+        return [f"{what}: {_cause(exc)}"]
+    return []
+
+
+def _cause(exc: SlackApiError) -> str:
+    code = exc.response.get("error", "") if exc.response is not None else ""
+    return f"{SLACK_CAUSES.get(code, 'エラー')}: {code}" if code else str(exc)

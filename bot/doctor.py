@@ -1,0 +1,245 @@
+"""Self-diagnosis of the core's side (`python main.py doctor`): each check says what it found, in Japanese."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Callable
+
+import peewee as pw
+
+from bot import dbops
+from bot.config import COHORTS, Settings
+from bot.logs import LOG_FILE, recent_errors
+from bot.models import Job, KnowledgeEntry, ScheduledRun, init_db, utcnow
+from bot.rollout import COHORT_LABELS, RolloutError, RolloutPlan
+
+BACKUP_MAX_AGE = dt.timedelta(hours=36)
+DISK_WARN_BYTES = 1024 ** 3
+DISK_ERROR_BYTES = 200 * 1024 ** 2
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    ERROR = "error"
+
+
+MARKS = {Status.OK: "✅", Status.WARN: "⚠️", Status.ERROR: "❌"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the diagnosis: what was checked, what was found, and what to do about it."""
+
+    status: Status
+    topic: str
+    text: str
+    fix: str = ""
+
+    def render(self) -> str:
+        line = f"{MARKS[self.status]} {self.topic}: {self.text}"
+        return line + (f"\n    → {self.fix}" if self.fix else "")
+
+
+def ok(topic: str, text: str) -> Finding:
+    return Finding(Status.OK, topic, text)
+
+
+def warn(topic: str, text: str, fix: str = "") -> Finding:
+    return Finding(Status.WARN, topic, text, fix)
+
+
+def error(topic: str, text: str, fix: str = "") -> Finding:
+    return Finding(Status.ERROR, topic, text, fix)
+
+
+def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Finding]:
+    """Database, backup, knowledge, rollout, Claude, jobs, scheduler, disk and the log's last errors."""
+    found = [guarded("データベース", lambda: check_database(settings))]
+    database_ok = found[0].status != Status.ERROR
+    if database_ok:
+        found += [guarded("サーバー", lambda: check_server(settings)),
+                  guarded("バックアップ", lambda: check_backup(settings, now))]
+    found.append(guarded("ナレッジ", lambda: check_knowledge(settings, database_ok)))
+    found.append(guarded("段階リリース", lambda: check_rollout(settings, now)))
+    found.append(guarded("Claude", lambda: check_claude(settings)))
+    if database_ok:
+        found += [guarded("処理待ち・失敗", check_jobs), guarded("定期処理", check_scheduler)]
+    found += [guarded("ディスク", lambda: check_disk(settings)), guarded("ログ", lambda: check_log(settings))]
+    return found
+
+
+def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
+    """A check that fails unexpectedly is a red line with its cause, never a traceback."""
+    try:
+        return check()
+    except Exception as exc:  # the diagnosis must finish and say what it could not check
+        return error(topic, f"点検できませんでした（{type(exc).__name__}: {dbops.first_line(exc)}）",
+                     "この行をエンジニアに伝えてください。")
+
+
+def check_database(settings: Settings) -> Finding:
+    url = settings.database_url
+    where = dbops.sqlite_path(url) if dbops.is_sqlite(url) else url.split("@")[-1]
+    try:
+        database = init_db(url)
+        with database.connection_context(), database.atomic() as txn:
+            ScheduledRun.create(name="doctor", period=utcnow().isoformat())  # a real write, undone
+            txn.rollback()
+    except (pw.PeeweeException, OSError) as exc:
+        return error("データベース", f"{where} に接続・書き込みできません（{dbops.first_line(exc)}）",
+                     "DATABASE_URL を確認してください。PostgreSQL ならサーバーが動いているか、ユーザー名と"
+                     "パスワードが正しいかを確認します。")
+    size = ""
+    if dbops.is_sqlite(url):
+        size = f"、{_megabytes(sum(p.stat().st_size for p in Path(where).parent.glob(Path(where).name + '*')))}"
+    return ok("データベース", f"{'SQLite' if dbops.is_sqlite(url) else 'PostgreSQL'} {where} に接続・書き込みできます"
+                          f"{size}")
+
+
+def check_server(settings: Settings) -> Finding:
+    if dbops.ServerLock(settings.database_url).held_elsewhere():
+        return ok("サーバー", "python main.py serve が動いています")
+    return warn("サーバー", "このデータベースを使うサーバー（python main.py serve）が見つかりません",
+                "LINE・Slack に答えるにはサーバーを起動してください（別のマシンや PaaS で動かしている場合は"
+                "そちらで確認します）。")
+
+
+def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
+    latest = dbops.last_backup(settings.backup_dir)
+    auto = "毎日の自動バックアップ: " + (f"オン（{settings.backup_keep} 世代保存）" if settings.backup_daily else "オフ")
+    if latest is None:
+        return warn("バックアップ", f"{settings.backup_dir} にバックアップがまだありません（{auto}）",
+                    "python main.py db backup で今すぐ取れます。")
+    age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
+                                                                               dt.timezone.utc)
+    text = f"最新は {latest}（{_age(age)}前、{_megabytes(latest.stat().st_size)}）。{auto}"
+    if age > BACKUP_MAX_AGE:
+        return warn("バックアップ", text, "1日以上新しいバックアップがありません。サーバーが動いているか、"
+                                    "BACKUP_DAILY=on かを確認し、python main.py db backup で取ってください。")
+    return ok("バックアップ", text)
+
+
+def check_knowledge(settings: Settings, database_ok: bool) -> Finding:
+    from bot.knowledge import load_dir
+    directory = settings.knowledge_dir
+    if not directory.is_dir():
+        return error("ナレッジ", f"KNOWLEDGE_DIR のフォルダ {directory} がありません",
+                     ".env の KNOWLEDGE_DIR を正しいフォルダ（通常は knowledge）にしてください。")
+    entries, errors = load_dir(directory)
+    learned = ""
+    if database_ok:
+        count = KnowledgeEntry.select().where(KnowledgeEntry.origin == "escalation",
+                                              KnowledgeEntry.active == True).count()  # noqa: E712
+        learned = f"、スタッフの回答から学んだもの {count} 件"
+    text = f"{directory} のファイル {len(entries)} 件{learned}"
+    if not entries:
+        return error("ナレッジ", text + "（1件もありません）", "KNOWLEDGE_DIR に Markdown のナレッジを置いてください。")
+    if errors:
+        return warn("ナレッジ", f"{text}。誤りのあるファイル {len(errors)} 件（最初: {errors[0]}）",
+                    "python main.py knowledge validate で全部の誤りを表示し、直してください。")
+    return ok("ナレッジ", text)
+
+
+def check_rollout(settings: Settings, now: dt.datetime | None = None) -> Finding:
+    try:
+        plan = RolloutPlan.load(settings.rollout_file)
+    except (OSError, RolloutError) as exc:
+        return error("段階リリース", f"ROLLOUT_FILE を読めません（{dbops.first_line(exc)}）",
+                     "rollout.toml の書き方を docs/manual.md の「公開の予定を変える」で確認してください。")
+    today = plan.today(now)
+    opened = "、".join(f"{COHORT_LABELS.get(c, c)} " + (",".join(f"P{n}" for n in plan.open_patterns(c, today)) or "なし")
+                      for c in COHORTS if c != "staff")
+    upcoming = [s for s in plan.stages if s.start > today]
+    following = "。この先の予定はありません"
+    if upcoming:
+        first = min(s.start for s in upcoming)
+        following = f"。次は {first:%m/%d} に " + "、".join(
+            f"{'・'.join(COHORT_LABELS.get(c, c) for c in s.cohorts)}へ P{','.join(map(str, s.patterns))}"
+            for s in upcoming if s.start == first)
+    return ok("段階リリース", f"今日（{today:%m/%d}）使えるもの: {opened}{following}")
+
+
+def check_claude(settings: Settings) -> Finding:
+    if not settings.anthropic_api_key:
+        return warn("Claude", "ANTHROPIC_API_KEY が未設定のため、ナレッジだけで答えるオフライン回答で動いています",
+                    "AI で答えるには .env に ANTHROPIC_API_KEY を設定して、サーバーを再起動してください。")
+    import anthropic
+    client = anthropic.Anthropic(api_key=settings.anthropic_api_key, max_retries=0, timeout=15)
+    try:
+        client.models.list(limit=1)
+    except anthropic.AuthenticationError:
+        return error("Claude", "API キーが拒否されました（401: キーが無効・削除済み・入力ミス）",
+                     "Anthropic Console で新しいキーを作り、.env の ANTHROPIC_API_KEY を書き換えてサーバーを"
+                     "再起動してください（docs/manual.md「API キーの更新」）。")
+    except anthropic.PermissionDeniedError:
+        return error("Claude", "API キーに権限がありません（403）", "Anthropic Console でキーと組織の状態を確認してください。")
+    except anthropic.APIConnectionError as exc:
+        return error("Claude", f"Anthropic に接続できません（{dbops.first_line(exc)}）",
+                     "インターネット接続・プロキシ・ファイアウォールを確認してください。")
+    except anthropic.APIStatusError as exc:
+        return warn("Claude", f"Anthropic が {exc.status_code} を返しました（先方の障害や利用上限の可能性）",
+                    "しばらくして再度 doctor を実行し、続くときは status.anthropic.com と請求設定を確認します。")
+    return ok("Claude", f"API キーは有効です（モデル {settings.claude_model}）")
+
+
+def check_jobs() -> Finding:
+    failed = Job.select().where(Job.status == "failed").count()
+    pending = Job.select().where(Job.status == "pending").count()
+    if failed:
+        return warn("処理待ち・失敗", f"最後まで失敗した処理が {failed} 件あります（待ち {pending} 件）",
+                    "python main.py jobs list で内容を確認し、原因を直してから python main.py jobs retry で"
+                    "やり直せます。")
+    return ok("処理待ち・失敗", f"失敗した処理はありません（待ち {pending} 件）")
+
+
+def check_scheduler() -> Finding:
+    last = {}
+    for name in ("report_daily", "report_weekly", "report_monthly", "backup"):
+        row = (ScheduledRun.select().where(ScheduledRun.name == name)
+               .order_by(ScheduledRun.created_at.desc()).first())
+        if row is not None:
+            last[name] = row
+    labels = {"report_daily": "日次", "report_weekly": "週次", "report_monthly": "月次", "backup": "バックアップ"}
+    if not last:
+        return warn("定期処理", "定期レポートがまだ一度も作られていません",
+                    "サーバーが動いていれば、毎朝 9 時（日本時間）に前日のレポートが作られます。")
+    text = "、".join(f"{labels[n]} {r.period}" + ("（失敗）" if not r.ok else "") for n, r in last.items())
+    if any(not r.ok for r in last.values()):
+        return warn("定期処理", f"最後の実行: {text}", "オペレーター用チャンネルの通知とログ（var/log/bansou.log）で"
+                                                  "原因を確認してください。")
+    return ok("定期処理", f"最後の実行: {text}")
+
+
+def check_disk(settings: Settings) -> Finding:
+    folder = Path(".")
+    free = shutil.disk_usage(folder).free
+    text = f"空き {_megabytes(free)}"
+    if free < DISK_ERROR_BYTES:
+        return error("ディスク", text, "古いバックアップ（var/backups）やレポート（var/reports）を消して空きを作ってください。")
+    if free < DISK_WARN_BYTES:
+        return warn("ディスク", text, "空きが 1 GB を切りました。BACKUP_KEEP を減らすか、古いファイルを消してください。")
+    return ok("ディスク", text)
+
+
+def check_log(settings: Settings) -> Finding:
+    if settings.log_dir is None:
+        return ok("ログ", "ファイルには書かず、標準出力だけに出しています（LOG_DIR=off）")
+    errors = recent_errors(settings.log_dir)
+    where = settings.log_dir / LOG_FILE
+    if errors:
+        return warn("ログ", f"{where} の最近のエラー: " + " / ".join(e[:160] for e in errors),
+                    "docs/manual.md の「困ったとき」で、このエラーの意味と対処を確認してください。")
+    return ok("ログ", f"{where} に最近のエラーはありません")
+
+
+def _age(delta: dt.timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours // 24}日{hours % 24}時間" if hours >= 24 else f"{hours}時間{int(delta.total_seconds() % 3600 // 60)}分"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 ** 3:.1f} GB" if size >= 1024 ** 3 else f"{size / 1024 ** 2:.1f} MB"

@@ -1,0 +1,84 @@
+"""Logging: a rotating file under LOG_DIR (var/log/bansou.log) and a stream; one line per question."""
+from __future__ import annotations
+
+import functools
+import logging
+import logging.handlers
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+LOG_FILE = "bansou.log"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+ROTATE_BYTES = 5 * 1024 * 1024
+ROTATE_KEEP = 10
+QUIET = ("httpx", "httpcore", "urllib3", "slack_bolt", "slack_sdk", "anthropic", "uvicorn.access")
+turn_log = logging.getLogger("bansou.turn")
+
+
+def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False) -> Path | None:
+    """A terminal command logs to stderr at `level`; a server logs to stdout (what a PaaS collects) and
+    the rotating file at INFO or finer, so the per-question lines are always kept. Returns the file."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "bansou", False)]:  # set up again: replace ours only
+        root.removeHandler(handler)
+        handler.close()
+    file_level = min(logging.INFO, logging.getLevelName(level))
+    stream = logging.StreamHandler(sys.stdout if stdout else sys.stderr)
+    stream.setLevel(file_level if stdout else level)
+    stream.setFormatter(logging.Formatter(FORMAT))
+    stream.bansou = True
+    root.addHandler(stream)
+    root.setLevel(file_level)
+    for name in QUIET:  # their per-request INFO lines would drown the ones that matter
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    path = _file_handler(root, log_dir, file_level) if log_dir else None
+    return path
+
+
+def timed_turn(handle: Callable) -> Callable:
+    """Wraps Core.handle: one INFO line per turn with the question id, Pattern, outcome and latency."""
+    @functools.wraps(handle)
+    def wrapper(self, message):  # noqa: ANN001, ANN202
+        started = time.monotonic()
+        reply = handle(self, message)
+        turn_log.info("question=%s channel=%s user=%s pattern=%s outcome=%s escalation=%s latency_ms=%d",
+                      reply.question_id, message.channel, message.user_id, reply.pattern, reply.kind,
+                      reply.escalation_id, (time.monotonic() - started) * 1000)
+        return reply
+    return wrapper
+
+
+def log_failure_to_file(message: str) -> None:
+    """The current exception's traceback, to the log file only: the terminal shows one line."""
+    record = logging.getLogger("bansou").makeRecord("bansou", logging.ERROR, __file__, 0, message, (), sys.exc_info())
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and getattr(handler, "bansou", False):
+            handler.handle(record)
+
+
+def recent_errors(log_dir: Path | None, limit: int = 3, scan_bytes: int = 256_000) -> list[str]:
+    """The last ERROR lines of the log file (for `doctor`)."""
+    path = log_dir / LOG_FILE if log_dir else None
+    if path is None or not path.is_file():
+        return []
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - scan_bytes))
+        lines = handle.read().decode("utf-8", errors="replace").splitlines()
+    return [line for line in lines if " ERROR " in line or " CRITICAL " in line][-limit:]
+
+
+def _file_handler(root: logging.Logger, log_dir: Path, level: int) -> Path | None:
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(log_dir / LOG_FILE, maxBytes=ROTATE_BYTES,
+                                                       backupCount=ROTATE_KEEP, encoding="utf-8")
+    except OSError as exc:  # a read-only disk must not stop the bot: the stream still has everything
+        root.warning("cannot write log files under %s: %s", log_dir, exc)
+        return None
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.bansou = True
+    root.addHandler(handler)
+    return log_dir / LOG_FILE

@@ -1,0 +1,214 @@
+"""The commands: each takes the parsed arguments and the settings, prints Japanese, returns the exit code."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import unicodedata
+
+from bot.config import Settings
+from cli.parser import UsageError
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from adapters.web import serve
+    port = getattr(args, "port", None) or os.environ.get("PORT") or "8000"
+    if not str(port).isdigit() or not 1 <= int(port) <= 65535:
+        raise UsageError(f"ポート番号は 1〜65535 の数字で指定してください（指定された値: {port}）")
+    serve(settings, host=getattr(args, "host", "0.0.0.0"), port=int(port))
+    return 0
+
+
+def cmd_chat(args, settings: Settings) -> int:
+    from adapters.local import chat
+    _check_pattern(args.pattern)
+    chat(_runtime(settings).core, user=args.user, pattern=args.pattern, cohort=args.cohort)
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from adapters.local import render, reply_json, to_message
+    _check_pattern(args.pattern)
+    runtime = _runtime(settings)
+    reply = runtime.core.handle(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
+    if reply.kind == "invalid":
+        raise UsageError(reply.text)
+    print(reply_json(reply) if args.json else render(reply))
+    return 0
+
+
+def cmd_knowledge(args, settings: Settings) -> int:
+    from bot.knowledge import load_dir
+    if args.action == "validate":
+        entries, errors = load_dir(settings.knowledge_dir)
+        for error in errors:
+            print(error, file=sys.stderr)
+        print(f"問題のないナレッジ {len(entries)} 件、誤りのあるファイル {len(errors)} 件")
+        return 2 if errors else 0
+    runtime = _runtime(settings, sync=args.action != "sync")
+    kb = runtime.knowledge
+    if args.action == "sync":
+        result = kb.sync()
+        for error in result.errors:
+            print(error, file=sys.stderr)
+        print(f"追加 {len(result.added)} 件、更新 {len(result.updated)} 件、削除 {len(result.deleted)} 件、"
+              f"誤り {len(result.errors)} 件")
+        return 2 if result.errors else 0
+    if args.action == "search":
+        _check_pattern(args.pattern)
+        hits = kb.search(args.text, args.pattern, top=max(1, args.top))
+        if args.json:
+            print(json.dumps([{"id": h.entry.id, "pattern": h.entry.pattern, "score": h.score,
+                               "question": h.entry.question} for h in hits], ensure_ascii=False))
+        elif not hits:
+            print("該当するナレッジはありません。")
+        for h in hits if not args.json else ():
+            print(f"{h.score:7.2f}  一致度 {h.coverage:.2f}  {h.entry.id:<12} {h.entry.question}")
+        return 0
+    if args.action == "list":
+        for e in kb.all_entries():
+            print(f"{e.id:<14} P{e.pattern or '*'}  {e.question}")
+        return 0
+    written = kb.export(args.out or settings.knowledge_dir)
+    print(f"学習したナレッジ {len(written)} 件を書き出しました" + "".join(f"\n  {p}" for p in written))
+    return 0
+
+
+def cmd_report(args, settings: Settings) -> int:
+    from reports.cli import run_report
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out にはフォルダを指定してください（{args.out} はファイルです）")
+    return run_report(_runtime(settings), args.period, date=args.date, out=args.out, post=args.post,
+                      include_tests=args.include_tests)
+
+
+def cmd_users(args, settings: Settings) -> int:
+    from bot import users
+    runtime = _runtime(settings)
+    outcomes = {"added": "登録しました", "updated": "更新しました", "unchanged": "変更はありません"}
+    try:
+        if args.action == "add":
+            user, outcome = users.add(args.channel, args.user_id, args.cohort, args.name)
+            print(f"{outcomes[outcome]}: {user.channel}:{user.external_id} {user.display_name}（{user.cohort}）")
+        elif args.action == "set-cohort":
+            user = users.set_cohort(args.channel, args.user_id, args.cohort)
+            print(f"コホートを変更しました: {user.channel}:{user.external_id} {user.display_name}（{user.cohort}）")
+        elif args.action == "import":
+            if not args.csv.is_file():
+                raise UsageError(f"{args.csv} が見つかりません")
+            result = users.import_csv(args.csv)
+            print(f"文字コード: {result.encoding} として読み込みました")
+            print(f"登録 {result.added} 人、更新 {result.updated} 人、変更なし {result.unchanged} 人、"
+                  f"取り込めなかった行 {len(result.rejected)} 行")
+            for line, why in result.rejected:
+                print(f"  {line} 行目: {why}", file=sys.stderr)
+        else:
+            _print_users(users.list_rows(runtime.core.plan))
+    except users.UserError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def cmd_line(args, settings: Settings) -> int:
+    from adapters.line import LineSetupError, setup_rich_menu
+    try:
+        menu_id = setup_rich_menu(settings)
+    except LineSetupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"リッチメニュー {menu_id} を作成し、既定のメニューにしました")
+    return 0
+
+
+def cmd_db(args, settings: Settings) -> int:
+    from bot import dbops
+    url = settings.database_url
+    try:
+        if args.action == "backup":
+            result = dbops.backup(url, args.file or dbops.default_backup_path(url, settings.backup_dir))
+            print(f"バックアップを作成しました: {result.path}")
+            print("バックアップを開き直して確認した件数: " + _counts(result.counts))
+        elif args.action == "restore":
+            kept, counts = dbops.restore(url, args.file, settings.backup_dir)
+            print(f"{args.file} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
+                                                  "（復元先にデータベースはまだありませんでした）"))
+            print("復元したデータの件数: " + _counts(counts))
+        else:
+            result = dbops.migrate_to(url, args.to)
+            print("PostgreSQL への移行が終わりました。件数（移行元 → 移行先）:")
+            for table, count in result.source.items():
+                mark = "" if result.target.get(table) == count else "  ← 一致しません"
+                print(f"  {table:<16} {count:>8} → {result.target.get(table, 0):<8}{mark}")
+            if result.source != result.target:
+                return 1
+            print("次に .env の DATABASE_URL を移行先に書き換えて、サーバーを再起動してください。")
+    except dbops.DbOpsError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def cmd_doctor(args, settings: Settings) -> int:
+    from cli.doctor import run_doctor
+    return run_doctor(settings)
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from bot.evaluation import EvalError, as_json, run_eval
+    if not args.file.is_file():
+        raise UsageError(f"{args.file} が見つかりません")
+    try:
+        results, summary = run_eval(args.file, settings.knowledge_dir)
+    except EvalError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(as_json(results, summary))
+        return 0
+    for r in results:
+        hit = "ok " if set(r.retrieved[:3]) & set(r.expected) or (not r.expected and not r.covered) else "NG "
+        print(f"{hit} covered={'yes' if r.covered else 'no ':<3} expected={','.join(r.expected) or '-':<10} "
+              f"retrieved={','.join(r.retrieved)}  {r.question}")
+    print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
+          f"coverage accuracy {summary['coverage_accuracy']:.3f}  ({summary['questions']} questions)")
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
+            "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
+            "eval": cmd_eval}
+
+
+def _runtime(settings: Settings, sync: bool = True):
+    from bot.runtime import build_runtime
+    desk = None
+    if settings.slack_enabled and settings.slack_operator_channel:
+        from adapters.slack import make_desk  # escalations from the terminal reach the operators too
+        desk = make_desk(settings)
+    return build_runtime(settings, desk=desk, sync_knowledge=sync)
+
+
+def _check_pattern(number: int | None) -> None:
+    if number is not None and number not in (1, 2, 3, 4):
+        raise UsageError(f"Pattern {number} はありません（1・2・3・4 のどれかを指定してください）")
+
+
+def _print_users(rows: list) -> None:
+    if not rows:
+        print("登録されている利用者はいません。")
+        return
+    widths = (8, 34, 16, 18, 10)
+    print(_columns(("チャネル", "ユーザーID", "表示名", "コホート", "Pattern"), widths) + "今月の質問")
+    for row in rows:
+        opened = ",".join(map(str, row.open_patterns)) or "-"
+        state = "（友だち解除）" if not row.active else ""
+        print(_columns((row.channel, row.external_id, row.display_name or "-", row.cohort, opened), widths)
+              + f"{row.questions_this_month:>6}{state}")
+
+
+def _columns(values: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """Left-aligned columns in a terminal, where a Japanese character is two columns wide."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return "".join(v + " " * max(1, w - width(v)) for v, w in zip(values, widths))
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "、".join(f"{table} {count}" for table, count in counts.items())
