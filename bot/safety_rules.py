@@ -1,0 +1,430 @@
+"""The screening rules, one function per judgement, over one sentence read as Sudachi morphemes.
+
+Rules name words by Sudachi's normalised form (死の -> 死ぬ, ください -> 下さる, いい -> 良い) and
+look at the grammar around them: a desire (たい), a volitional (死のう), "better off" (方がまし),
+"no way but" (しかない), a request (ください, お願い, もらえますか), a negation, and whose words
+they are (a third-person subject, a quote). Fit new rules to how Japanese is written, not to
+particular sentences.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from bot.japanese import Morpheme
+
+Words = Sequence[Morpheme]
+
+# 死 written around filters: タヒ (looks like 死), 氏 (same reading) before a verb ending of 死ぬ.
+NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|ねば|のう|んだ|ぬし|ぬか|ねる)")
+
+# ---- vocabulary (normalised forms) ------------------------------------------------------------------
+
+JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
+DEATH_VERBS = frozenset({"死ぬ", "消える", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
+SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ"})
+HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す"})
+STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
+WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
+WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
+FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
+THIRD_PERSON = frozenset({
+    "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
+    "友人", "友達", "同僚", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
+    "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
+    "社員", "役員", "相手"})
+OWN_POLICY = frozenset({"生命保険", "死亡保険金", "保険金", "死亡保険", "団信", "団体信用生命保険"})
+SUBJECT_PARTICLES = frozenset({"が", "は", "も"})
+HONORIFICS = frozenset({"さん", "様", "ちゃん", "君", "氏", "殿", "の", "方", "御"})
+
+HEALTH = frozenset({"告知", "既往症", "持病", "通院", "病歴", "入院", "手術", "健診", "健康診断", "検査", "再検査",
+                    "精密検査", "病気", "服薬", "診断", "治療", "通院歴", "既往歴", "病名", "症状", "障害"})
+TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "記入", "申し出る", "話す", "記載", "報告"})
+CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す"})
+GIFTS = frozenset({"商品券", "ギフト券", "現金", "御金", "金", "キャッシュバック", "謝礼", "金品", "プレゼント",
+                   "ギフトカード", "クオカード", "図書カード", "ポイント", "商品", "品物", "保険料", "お礼", "御礼",
+                   "謝金", "手数料", "食事券", "旅行券", "金券", "ギフト"})
+GIVE_VERBS = frozenset({"上げる", "渡す", "贈る", "配る", "負担", "払う", "出す", "立て替える", "肩代わり", "還元",
+                        "キャッシュバック", "差し上げる", "送る", "プレゼント", "支払う", "持つ", "バック"})
+CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる"})
+PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "100"})
+RETURNS = frozenset({"元本", "利回り", "儲かる", "増える", "節税", "得", "利益", "戻る", "返る", "%", "倍", "税金",
+                     "非課税", "損", "損する", "得する", "返戻金", "配当", "運用", "リターン", "利息", "上がる", "儲け", "値上がり"})
+CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
+FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
+NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
+BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用"})
+VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90"})
+PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
+# A sentence asking what is allowed or how to do it right: the same words, honestly meant.
+HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "正直", "正しい", "きちんと", "特別利益",
+                    "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
+
+STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
+                   "牧野", "有人", "専門家", "窓口", "本人", "生身", "係", "係員", "運営", "コーチ", "メンター",
+                   "事務", "職員", "プロ", "サポート"})
+CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
+                     "答える", "会う", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
+                     "教える", "見る", "診る", "説明", "アドバイス", "指導"})
+REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う"})
+NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "様", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
+                           "講義", "研修", "方針", "ブログ", "著書", "影響"})
+CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御"})
+NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
+
+
+# ---- crisis -------------------------------------------------------------------------------------------
+
+def crisis(words: Words) -> bool:
+    """The writer's own wish or intent to die or to harm themselves, or acute hopelessness."""
+    if _someone_else(words):
+        return False
+    n = _norms(words)
+    for i, w in enumerate(words):
+        if w.normalized in SELF_HARM or w.normalized in STRONG_MEANS:
+            return True
+        if (w.normalized in DEATH_VERBS and _death_wish(words, n, i)) or \
+                (_is_inaku(n, i) and _death_wish(words, n, i + 2)):
+            return True
+        if w.normalized in JUMP_VERBS and _relief_in_dying(n, i):
+            return True
+        if w.normalized == "吊る" and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i):
+            return True
+        if w.normalized == "生きる" and (_desire(words, i) == "denied" or _no_point(n, i)):
+            return True
+        if w.normalized in HARM_VERBS and _self_object(n, i):
+            return True
+        if w.normalized == "命" and "絶つ" in n[i + 1:i + 4]:
+            return True
+        if w.normalized == "終わり" and _end_it(n, i) and any(x in WHOLE for x in n[:i]):
+            return True
+    return False
+
+
+def distress(words: Words) -> bool:
+    """Weaker but worrying: worn out, hopeless, a death wish denied. A person should look."""
+    if _someone_else(words):
+        return False
+    n = _norms(words)
+    for i, w in enumerate(words):
+        after = n[i + 1:i + 5]
+        if w.normalized in DEATH_VERBS and _desire(words, i) is not None:
+            return True  # 死にたいとは思わない: denied, still worth a look
+        if w.normalized == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
+            return True
+        if w.normalized == "終わり" and _end_it(n, i) and _desire(words, i + 2) == "wish":
+            return True
+        if w.normalized == "人生" and any(x in ("詰む", "終わる", "オワタ", "積む") for x in after):
+            return True
+        if w.normalized in ("無理", "限界", "嫌", "や", "いや") and "もう" in n[max(0, i - 2):i] and _ends_at(n, i):
+            return True
+        if w.normalized == "疲れる" and "もう" in n[max(0, i - 2):i]:
+            return True
+        if w.normalized in ("疲れ果てる", "疲れ切る", "燃え尽きる", "消耗"):
+            return True
+        if w.normalized == "生きる" and (["て", "行く"] == after[:2] and _negated(n, i + 2)):
+            return True
+        if w.normalized in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
+            return True
+        if w.normalized == "必要" and n[:i].count("誰") and _negated(n, i, span=6):
+            return True  # 誰にも必要とされていない
+        if w.normalized == "自分" and after[:1] and after[0] in ("なんか", "なんて", "など"):
+            return True
+        if w.normalized in ("眠る", "眠れる", "食べる") and _negated(n, i) and "続く" in n[i:]:
+            return True
+        if w.normalized in ("絶望", "死にたい"):
+            return True
+    return False
+
+
+def means(parts: Iterable[Words]) -> bool:
+    """A way to do it (ロープ, 屋上) named by the writer: with distress it makes a crisis."""
+    return any(not _someone_else(w) and any(m.normalized in WEAK_MEANS for m in w) for w in parts)
+
+
+def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
+    """The writer's own life insurance as the answer (返すしかない, もうすぐ必要になる)."""
+    own = any("自分" in _norms(w) and any(x in OWN_POLICY for x in _norms(w)) for w in parts)
+    if not own:
+        return False
+    n = [x for w in parts for x in _norms(w)]
+    for i, x in enumerate(n):
+        if x == "しか" and any(y in NEGATIONS for y in n[i + 1:i + 3]):
+            return True
+        if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in n[i + 1:i + 5]):
+            return True
+    return False
+
+
+# ---- compliance -----------------------------------------------------------------------------------------
+
+def compliance(words: Words, message: Words = ()) -> bool:
+    """An intent to mislead a customer or to break the insurance-business law, not a question about it.
+
+    The intent is judged in the sentence; its topic (health, a contract) may sit in another
+    sentence of the same message (`message`): 通院歴を書くと落ちそう。書かない方向に誘導したい.
+    """
+    n = _norms(words)
+    if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n):
+        return False
+    topic = set(_norms(message)) | set(n)
+    return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
+                                           _borrowed_name, _forced_switch, _pressure_vulnerable,
+                                           _misleading_comparison, _fabricate))
+
+
+def _conceal_health(n: list[str], topic: set[str]) -> bool:
+    if not topic & HEALTH:
+        return False
+    for i, x in enumerate(n):
+        if x in CONCEAL_VERBS or (x == "ばれる" and _negated(n, i)) or x == "内緒":
+            return True
+        if x in TELL_VERBS and (_negated(n, i) or _negated(n, i + 1)):
+            return True
+        if x == "前" and "結果" in n[:i] and any(y in CONTRACT or y == "申し込み" for y in n[i + 1:]):
+            return True  # sign before the test result is in
+    return False
+
+
+def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
+    gift = any(x in GIFTS for x in n)
+    give = any(x in GIVE_VERBS and not _negated(n, i) for i, x in enumerate(n))
+    return gift and give and bool(topic & CONTRACT)
+
+
+def _promise_returns(n: list[str], topic: set[str]) -> bool:
+    if any(x in PROMISE for x in n) and any(x in RETURNS for x in n):
+        return True
+    for i, x in enumerate(n):
+        if x == "保証" and any(y in RETURNS for y in n[max(0, i - 3):i]):
+            rest = n[i + 1:i + 5]
+            if rest[:1] == ["為る"] and not _negated(n, i + 1, span=5):
+                return True  # 利回りを保証します
+            if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in rest):
+                return True  # 元本保証と言って売る
+        if x in ("言い切る", "断言") and any(y in RETURNS for y in n[:i]):
+            return True
+    return False
+
+
+def _borrowed_name(n: list[str], topic: set[str]) -> bool:
+    return any(x in NAME_NOUNS and any(y in BORROW_VERBS for y in n[i + 1:i + 4]) for i, x in enumerate(n)) \
+        or "架空" in n or "替え玉" in n
+
+
+def _forced_switch(n: list[str], topic: set[str]) -> bool:
+    for i, x in enumerate(n):
+        if x in ("解約", "乗り換え", "入れ替え") and n[i + 1:i + 3] == ["為る", "せる"]:
+            return True  # 解約させる: the customer's policy ended for our commission
+        if x in ("解約", "入れ替える", "乗り換える") and "手数料" in n:
+            return True
+        if x == "解約" and "自分" in n[:i] and any(y in ("直ぐ", "すぐ") for y in n[max(0, i - 3):i]):
+            return True  # sign up oneself and cancel at once to make the numbers
+    return "自爆" in n and "契約" in n
+
+
+def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
+    if not any(x in VULNERABLE or x in PRESSURE for x in n):
+        return False
+    if "内緒" in n or "秘密" in n:
+        return bool(topic & CONTRACT)
+    for i, x in enumerate(n):
+        if x in ("時間", "考える") and "与える" in n[i:i + 4] and _negated(n, n.index("与える", i)):
+            return True  # 考える時間を与えず
+        if x == "場" and "決める" in n[i:i + 5] and any(y in ("トーク", "方法", "言い方", "為る", "貰う") for y in n[i:]):
+            return True
+        if x in ("判子", "印鑑", "サイン", "署名") and any(y in VULNERABLE for y in n) and "さえ" in n:
+            return True
+    return False
+
+
+def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
+    return ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or \
+        ("都合" in n and "良い" in n and "だけ" in n)
+
+
+def _fabricate(n: list[str], topic: set[str]) -> bool:
+    if any(x in FABRICATE for x in n) and not any(x in ("れる", "られる") for x in n):
+        return True
+    return any(x == "理由" and "作る" in n[i + 1:i + 4] for i, x in enumerate(n))
+
+
+# ---- a request for a person -------------------------------------------------------------------------------
+
+def wants_human(words: Words) -> bool:
+    """Asking for staff, the office, a human or Makino: a request, not a mention."""
+    n = _norms(words)
+    for i, x in enumerate(n):
+        if x not in STAFF or _not_addressee(n, i):
+            continue
+        j = _skip_honorifics(n, i + 1)
+        if j < len(n) and n[j] in ("を", "で") and _request_follows(words, n, j + 1, bare=True):
+            return True  # 担当者をお願いします, 有人対応でお願いします
+        if x in ("有人",) and _request_follows(words, n, j, bare=True):
+            return True
+        if j < len(n) and n[j] in ("と", "に", "から", "へ") and _contact_request(words, n, j + 1):
+            return True
+    return False
+
+
+def _contact_request(words: Words, n: list[str], start: int) -> bool:
+    for k in range(start, min(len(n), start + 8)):
+        if n[k] in CONTACT:
+            return _request_follows(words, n, k + 1)
+        if n[k] in ("。", "、", "?"):
+            return False
+    return False
+
+
+def _request_follows(words: Words, n: list[str], start: int, bare: bool = False) -> bool:
+    """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか."""
+    rest = n[start:start + 7]
+    for k, x in enumerate(rest):
+        if x in REQUEST_ENDS or (bare and x == "下さる"):
+            return not _negated(n, start + k)
+        if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and "か" in rest[k:]:
+            return True
+        if x == "せる" and k + 1 < len(rest) and rest[k + 1] == "て" and start + k + 2 >= len(n):
+            return True  # 話させて
+        if x in ("。", "、", "ので", "けど", "が") and k > 0:
+            break
+    if start < len(words) and words[start - 1].pos[5] == "命令形":
+        return True
+    return False
+
+
+def _not_addressee(n: list[str], i: int) -> bool:
+    rest = n[i + 1:i + 4]
+    if any(x in NOT_ADDRESSEE for x in rest[:3] if x not in ("様",)) and not ("本人" in rest):
+        return n[i + 1:i + 2] != ["と"] and n[i + 1:i + 2] != ["に"]
+    return False
+
+
+def _skip_honorifics(n: list[str], j: int) -> int:
+    while j < len(n) and (n[j] in HONORIFICS or n[j] in ("先生", "本人", "方", "直接", "御")):
+        j += 1
+    return j
+
+
+# ---- grammar helpers ---------------------------------------------------------------------------------------
+
+def _norms(words: Words) -> list[str]:
+    return [w.normalized for w in words]
+
+
+def _desire(words: Words, i: int) -> str | None:
+    """After the verb at i: "wish" (死にたい), "denied" (死にたいとは思わない), or None (no たい)."""
+    k = i + 1
+    while k < len(words) and words[k].normalized in CHAIN:
+        k += 1
+    if k < len(words) and words[k].normalized == "たい":
+        n = _norms(words)
+        if _negated(n, k):
+            return "denied"
+        tail = n[k + 1:k + 7]
+        if tail[:1] in (["と"], ["って"]) and "思う" in tail and any(x in NEGATIONS for x in tail):
+            return "denied"  # 死にたいとは思わない
+        if "訳" in tail[:3] and any(x in NEGATIONS for x in tail):
+            return "denied"  # 死にたいわけじゃない
+        return "wish"
+    return None
+
+
+def _death_wish(words: Words, n: list[str], i: int) -> bool:
+    w = words[i]
+    if w.normalized in ("自殺", "自死"):
+        if n[i + 1:i + 3] == ["を", "考える"] or n[i + 1:i + 2] == ["未遂"]:
+            return True
+        if n[i + 1:i + 2] != ["為る"]:
+            return False
+        i += 1  # 自殺 + する: judge the verb する
+        w = words[i]
+    if _desire(words, i) == "wish":
+        return True  # 死にたい, 消えてしまいたい
+    if w.pos[5] == "意志推量形" or any(m.pos[5] == "意志推量形" for m in words[i + 1:i + 3]
+                                    if m.normalized in CHAIN):
+        return True  # 死のう, 消えよう
+    after = n[i + 1:i + 6]
+    if after[:1] == ["た"] and after[1:3] == ["方", "が"] and after[3:4] and after[3] in ("増し", "良い", "楽"):
+        return True  # 死んだほうがまし, いなくなった方がいい
+    if after[:1] == ["しか"] and any(x in NEGATIONS for x in after[1:3]):
+        return True  # 死ぬしかない
+    if _relief_in_dying(n, i):
+        return True  # 死んだら楽になれますか
+    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気"):
+        return True
+    return False
+
+
+def _relief_in_dying(n: list[str], i: int) -> bool:
+    """死んだら楽になれる / 飛んだら楽に: dying (or jumping) as the way to relief."""
+    after = n[i + 1:i + 6]
+    return bool(after) and after[0] in ("た", "ば", "と") and "楽" in after
+
+
+def _is_inaku(n: list[str], i: int) -> bool:
+    """居る + ない + 成る: いなくなる, which with a desire or "better off" is a wish to disappear."""
+    return n[i:i + 3] == ["居る", "ない", "成る"]
+
+
+def _no_point(n: list[str], i: int) -> bool:
+    after = n[i + 1:i + 5]
+    if after[:1] and after[0] in ("意味", "価値", "理由") and any(x in NEGATIONS for x in after):
+        return True
+    return after[:2] in (["の", "が"], ["こと", "に"], ["こと", "が"]) and \
+        any(x in ("辛い", "疲れる", "嫌", "しんどい", "苦しい") for x in after[2:4])
+
+
+def _self_object(n: list[str], i: int) -> bool:
+    before = n[max(0, i - 4):i]
+    return ("自分" in before and ("を" in before or "の" in before)) or "手首" in before or "腕" in before
+
+
+def _end_it(n: list[str], i: int) -> bool:
+    return n[i + 1:i + 3] == ["に", "為る"]
+
+
+def _ends_at(n: list[str], i: int) -> bool:
+    rest = [x for x in n[i + 1:i + 4] if x not in ("だ", "です", "。", "!", "…", ".", "ぽい", "ぽ", "よ", "な", "わ")]
+    return not rest or rest[0] in ("、", "。")
+
+
+def _absent(n: list[str], i: int) -> bool:
+    return any(x in NEGATIONS for x in n[i + 1:i + 4])
+
+
+def _is_first_person(n: list[str]) -> bool:
+    return any(x in FIRST_PERSON for x in n)
+
+
+def _negated(n: list[str], i: int, span: int = 3) -> bool:
+    """A negation within `span` words after position i (書かない, 保証されていない)."""
+    return any(x in NEGATIONS for x in n[i + 1:i + 1 + span])
+
+
+def _consequence_question(n: list[str]) -> bool:
+    """どうなりますか: asking what happens, not planning it."""
+    return any(n[i:i + 2] == ["どう", "成る"] for i in range(len(n)))
+
+
+def _told_by_someone(n: list[str]) -> bool:
+    """〜と言われた / 頼まれた: someone else's proposal the writer asks about."""
+    return any(x in ("言う", "頼む", "誘う", "持ち掛ける") and "れる" in n[i + 1:i + 3] for i, x in enumerate(n))
+
+
+def _someone_else(words: Words) -> bool:
+    """The sentence is about someone else: a third-person subject and no word for the writer."""
+    n = _norms(words)
+    if _is_first_person(n):
+        return False
+    for i, x in enumerate(n):
+        if x in THIRD_PERSON:
+            j = i + 1
+            while j < len(n) and n[j] in HONORIFICS - {"の"}:
+                j += 1
+            if j < len(n) and n[j] in SUBJECT_PARTICLES:
+                return True
+        if x in ("言う", "話す", "聞く") and i > 0 and n[i - 1] in ("と", "って") and any(
+                y in THIRD_PERSON for y in n):
+            return True  # reported words: お客様から「死にたい」と言われた
+    return False
