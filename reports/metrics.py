@@ -281,7 +281,8 @@ def _question_cells(period: Period) -> list[Cell]:
     uncovered = Case(None, [(Question.covered == False, 1)], 0)  # noqa: E712 (SQL, not Python)
     rows = (Question.select(day.alias("day"), Question.pattern, Question.channel, fn.COUNT(Question.id),
                             fn.SUM(succeeded), fn.SUM(uncovered))
-            .where(Question.created_at >= start, Question.created_at < end)
+            .where(Question.created_at >= start, Question.created_at < end,
+                   Question.status != "refused")  # recorded for safety, not a question the bot could take
             .group_by(day, Question.pattern, Question.channel).tuples())
     return [Cell(_as_date(d), p, ch, "", Tally(questions=n, succeeded=int(s or 0), uncovered=int(u or 0)))
             for d, p, ch, n, s, u in rows]
