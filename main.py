@@ -79,7 +79,7 @@ def build_parser() -> Parser:
     lcmd = line.add_subparsers(dest="action", required=True, parser_class=Parser)
     lcmd.add_parser("richmenu", help="create the rich menu (Pattern buttons) and make it the default")
 
-    ev = commands.add_parser("eval", help="golden-set evaluation of the knowledge search")
+    ev = commands.add_parser("eval", help="golden-set evaluation: knowledge search, or safety (lines with \"expect\")")
     ev.add_argument("file", type=Path)
     ev.add_argument("--json", action="store_true")
     return parser
@@ -208,8 +208,11 @@ def cmd_line(args, settings) -> int:
 
 def cmd_eval(args, settings) -> int:
     from bot.evaluation import EvalError, as_json, run_eval
+    from bot.safety_eval import is_safety_file
     if not args.file.is_file():
         raise UsageError(f"{args.file} does not exist")
+    if is_safety_file(args.file):
+        return _eval_safety(args, settings)
     try:
         results, summary = run_eval(args.file, settings.knowledge_dir)
     except EvalError as exc:
@@ -223,6 +226,16 @@ def cmd_eval(args, settings) -> int:
               f"retrieved={','.join(r.retrieved)}  {r.question}")
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
           f"coverage accuracy {summary['coverage_accuracy']:.3f}  ({summary['questions']} questions)")
+    return 0
+
+
+def _eval_safety(args, settings) -> int:
+    from bot import safety_eval
+    try:
+        results, summary = safety_eval.run_safety_eval(args.file, settings)
+    except safety_eval.SafetyEvalError as exc:
+        raise UsageError(str(exc)) from None
+    print(safety_eval.as_json(results, summary) if args.json else safety_eval.as_text(results, summary))
     return 0
 
 

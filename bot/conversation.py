@@ -172,7 +172,7 @@ class Core:
         escalation = self.escalations.open(question, reason, "high" if crisis else "normal")
         text = crisis_message() if crisis else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
         return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id,
-                     escalation_id=escalation.id)
+                     escalation_id=escalation.id, escalation_reason=reason)
 
     def _gate(self, user: User, pattern: Pattern) -> Reply | None:
         today = self.plan.today(self._clock())
@@ -215,7 +215,8 @@ class Core:
         if result is None:
             escalation = self.escalations.open(question, "api_error", "normal")
             return Reply(HOLDING_MESSAGES["api_error"], kind="escalated", pattern=pattern.number,
-                         question_id=question.id, escalation_id=escalation.id, source="system")
+                         question_id=question.id, escalation_id=escalation.id, escalation_reason="api_error",
+                         source="system")
         answer = _store_answer(question, result)
         screening = screening | result.safety  # either the code or the model is enough
         decision = decide(result, screening, covered, pattern)
@@ -227,13 +228,14 @@ class Core:
                 return reply
             # Worn out, not in danger: answer what was asked, add a gentle word, and a person looks.
             escalation = self.escalations.open(question, "crisis", "normal", draft=answer)
-            return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id)
+            return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id,
+                           escalation_reason="crisis")
         escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
         text = crisis_message() if decision.reason == "crisis" else HOLDING_MESSAGES.get(decision.reason, DEFAULT_HOLDING)
         if screening.distress and decision.reason != "crisis":
             text += gentle_line()
         return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
-                     escalation_id=escalation.id, confidence=result.confidence,
+                     escalation_id=escalation.id, escalation_reason=decision.reason, confidence=result.confidence,
                      knowledge_ids=result.knowledge_ids, source=result.source)
 
     def _model_answer(self, request: AnswerRequest) -> ModelAnswer | None:
@@ -272,7 +274,8 @@ class Core:
                                            conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
             escalation = self.escalations.open(question, "error", "normal")
             self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
-            return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id)
+            return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
+                         escalation_reason="error")
         except Exception:  # the database itself is down: the adapter's job retry keeps the message
             log.exception("could not record the failed turn")
             raise

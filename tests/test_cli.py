@@ -30,7 +30,7 @@ def test_ask_json_follows_the_contract(run):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"question_id", "pattern", "answer", "confidence", "escalated", "escalation_id",
-                         "knowledge_ids", "source"}
+                         "escalation_reason", "knowledge_ids", "source"}
     assert isinstance(data["question_id"], int) and data["pattern"] == 1
     assert data["knowledge_ids"] == ["t1-0001"] and data["escalated"] is False
     assert 0 <= data["confidence"] <= 1 and data["source"] == "offline"
@@ -39,6 +39,7 @@ def test_ask_json_follows_the_contract(run):
 def test_ask_json_for_an_escalated_question(run):
     data = json.loads(run("ask", "--json", "おすすめのラーメン屋を教えてください", "--pattern", "1").stdout)
     assert data["escalated"] is True and isinstance(data["escalation_id"], int)
+    assert data["escalation_reason"] == "no_knowledge"
 
 
 @pytest.mark.parametrize("args, words", [
