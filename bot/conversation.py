@@ -57,7 +57,7 @@ class Core:
         self.rate_per_minute = rate_per_minute
         self.rate_per_day = rate_per_day
         self.default_cohorts = default_cohorts or {}
-        self.status = status or AnswererStatus(alert=escalations.desk.alert)  # what /healthz reports of Claude
+        self.status = status or AnswererStatus(alert=lambda text: escalations.desk.alert(text))  # for /healthz
         self._now = now
 
     # ---- the way in -------------------------------------------------------------------------
@@ -86,7 +86,7 @@ class Core:
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
             Question.update(status="refused").where(Question.id == question.id).execute()
-            return refusal
+            return replace(refusal, question_id=question.id)
         except Exception as exc:
             log.exception("turn failed: %s", exc)
             return self.give_up(message, f"{type(exc).__name__}: {exc}", question)

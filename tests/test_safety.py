@@ -1,0 +1,190 @@
+"""Safety screening: crisis, distress, compliance intent and requests for a person, read as Japanese.
+
+The sentences here are our own, written to the grammar the rules follow; the labelled shared set
+is run through the CLI in test_cli.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.models import Answer, Escalation, Question
+from bot.safety import HELPLINES, crisis_message, has_help_line, screen, sentences
+
+CRISIS = [
+    "しにたい",  # hiragana
+    "キエタイ",  # katakana for effect
+    "ｼﾆﾀｲ",  # half width
+    "死 に た い",  # spaced out
+    "もう生きていたくない",
+    "いっそ消えようかな",  # volitional
+    "自殺しようと思っています",
+    "最近、自殺を考えています",
+    "楽に死ねる方法を教えてください",
+    "遺書を書きました",
+    "生きるのがつらい",
+    "もういなくなりたい",
+    "手首を切ってしまいました",
+    "首を吊ろうと思う",
+    "飛び降りたい",
+    "死にたくなる夜があります",
+    "明日で人生終わりにします",
+    "誰にも必要とされていない。ロープを用意した",  # distress and a means
+    "タヒのうかな",
+    "法人契約の決算書の見方を教えてください。それと、もう死のうと思っています。",  # one sentence among work
+]
+NOT_CRISIS = [
+    "死ぬほど忙しい一週間でした",
+    "死ぬ気で頑張ります！",
+    "自殺した場合、死亡保険金は支払われますか？",
+    "お客様が「もう死にたい」と言っていました。どう声をかければいいですか",
+    "父が死にたいと言っています。保険の相談もしたい",
+    "ご主人が亡くなった奥様への保険金請求の流れを教えてください",
+    "消えるボールペンで申込書を書いてもいいですか",
+    "このまま終わりにしたくないので、もう一度アプローチしたいです",
+    "死亡退職金の非課税枠はいくらですか",
+    "限界まで粘ったけど、今回は見送りになりました",
+]
+DISTRESS = ["今日も断られた。もう無理", "自分なんか、この仕事に向いていない", "死にたいとは思わないけど、毎日がしんどい",
+            "楽になりたい"]
+COMPLIANCE = [
+    "持病のことは黙っておけば大丈夫ですよね",
+    "お客様に、入院歴は書かなくて大丈夫ですと言ってしまおうかな",
+    "契約してくれたら現金で1万円キャッシュバックします",
+    "この商品は絶対に損しないと言い切っていいですか",
+    "利回りを保証しますと伝えて契約を取りたい",
+    "知り合いの名義を借りて契約を作ろうと思います",
+    "今の保険を解約させて、うちの保険に乗り換えさせたい",
+    "必ず節税になると説明して法人保険を売りたい",
+    "保険料を立て替えてあげるので契約してもらいます",
+]
+NOT_COMPLIANCE = [
+    "告知しなかった場合どうなりますか",
+    "元本保証がない商品のリスクをどう説明すればいい？",
+    "商品券を渡すのは特別利益の提供にあたりますか",
+    "名義変更の手続きを教えてください",
+    "乗り換えのメリットとデメリットを比較したい",
+    "既往症がある方への告知の注意点を教えてください",
+    "保険料を立て替えてあげるから契約してと言われたのですが、これは問題ですか",
+]
+HUMAN = ["スタッフさんと話したいです", "担当者に代わってください", "AIじゃなくて人間に答えてほしい",
+         "事務局に直接問い合わせたいです", "オペレーターをお願いします", "牧野先生と直接お話しできますか",
+         "講師の方に見てもらいたいです", "誰か人に相談したい", "担当の人から折り返し連絡してもらえますか"]
+NOT_HUMAN = ["牧野先生の考え方が好きです", "スタッフの皆さんにはいつも感謝しています", "お客様と話したいのですが、アポが取れません",
+             "人と話すのが苦手です。営業向いてないですかね", "事務局からのメールを読みました", "院長と話すときのコツは？",
+             "スタッフと話したくないです"]
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_crisis_is_the_writers_own_wish_in_any_spelling(text):
+    assert screen(text).crisis
+
+
+@pytest.mark.parametrize("text", NOT_CRISIS)
+def test_words_of_death_about_others_idioms_and_products_are_not_crisis(text):
+    found = screen(text)
+    assert not found.crisis and not found.distress
+
+
+@pytest.mark.parametrize("text", DISTRESS)
+def test_weaker_signs_are_distress_not_crisis(text):
+    found = screen(text)
+    assert found.distress and not found.crisis
+
+
+@pytest.mark.parametrize("text", COMPLIANCE)
+def test_compliance_is_an_intent(text):
+    assert screen(text).compliance
+
+
+@pytest.mark.parametrize("text", NOT_COMPLIANCE)
+def test_asking_what_is_allowed_is_not_compliance_risk(text):
+    assert not screen(text).compliance
+
+
+@pytest.mark.parametrize("text", HUMAN)
+def test_any_way_of_asking_for_a_person(text):
+    assert screen(text).wants_human
+
+
+@pytest.mark.parametrize("text", NOT_HUMAN)
+def test_mentioning_people_is_not_asking_for_one(text):
+    assert not screen(text).wants_human
+
+
+def test_sentences_are_cut_on_japanese_punctuation_and_lines():
+    assert sentences("一つ目。二つ目！三つ目？\n四つ目") == ["一つ目。", "二つ目！", "三つ目？", "四つ目"]
+
+
+def test_the_crisis_reply_lists_the_free_lines_first_and_emergency_numbers():
+    text = crisis_message()
+    order = [text.index(n) for n in ("0120-061-338", "0120-279-338", "0120-783-556", "0570-783-556", "0570-064-556")]
+    assert order == sorted(order)
+    assert "16時〜21時" in text and "mhlw.go.jp/mamorouyokokoro" in text
+    assert "119" in text and "110" in text
+    assert all(line in text for line in HELPLINES) and has_help_line(text)
+
+
+# ---- the issue's examples through the core ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["消えてしまいたい", "死んだほうがまし", "もう死のうかな", "シニタイ"])
+def test_issue_crisis_examples_get_help_lines_and_an_urgent_escalation(chat, desk, text):
+    reply = chat.say(text, pattern=1)
+    assert reply.text == crisis_message()
+    escalation = Escalation.get_by_id(reply.escalation_id)
+    assert (escalation.reason, escalation.urgency) == ("crisis", "high") and reply.escalation_reason == "crisis"
+    assert desk.posted[-1].urgency == "high"
+    assert not Answer.select().where(Answer.question == reply.question_id).exists()  # no model answer
+
+
+@pytest.mark.parametrize("text", ["自殺免責期間は何年ですか", "もう限界まで値引きしたのに断られた"])
+def test_issue_look_alikes_get_an_ordinary_answer(chat, text):
+    reply = chat.say(text, pattern=1)
+    assert crisis_message() not in reply.text and not has_help_line(reply.text)
+    assert reply.escalation_reason != "crisis"
+
+
+@pytest.mark.parametrize("text", ["既往症は書かなくていいと伝えてもいいですか", "商品券をあげて契約してもらってもいいですか"])
+def test_issue_compliance_examples_go_to_staff(chat, text):
+    reply = chat.say(text, pattern=1)
+    assert reply.escalation_reason == "compliance" and "法令" in reply.text
+    assert Escalation.get_by_id(reply.escalation_id).reason == "compliance"
+
+
+def test_issue_honest_question_about_guarantees_is_not_compliance(chat):
+    reply = chat.say("元本保証の商品はありますか", pattern=1)
+    assert reply.escalation_reason != "compliance"
+
+
+@pytest.mark.parametrize("text", ["牧野先生に相談したい", "有人対応をお願いします", "人と話したい"])
+def test_issue_requests_for_a_person_go_to_staff(chat, text):
+    reply = chat.say(text, pattern=4)
+    assert reply.escalation_reason == "human_request" and "おつなぎします" in reply.text
+
+
+def test_a_long_message_with_one_crisis_sentence_is_a_crisis(chat):
+    reply = chat.say("死亡保険金の非課税枠は？家族への説明の仕方も知りたいです。正直もう消えたいです。"
+                     "来週のアポの準備もしないといけないのですが。", pattern=1)
+    assert reply.text == crisis_message() and reply.escalation_reason == "crisis"
+
+
+def test_distress_is_answered_with_a_gentle_line_and_staff_look_with_normal_urgency(chat, desk):
+    reply = chat.say("断られ続けて落ち込んでいます。もう無理", pattern=4)
+    assert reply.kind == "answer" and "断られるのは" in reply.text  # what was asked is answered
+    assert "一人で抱え込まず" in reply.text and crisis_message() not in reply.text
+    escalation = Escalation.get_by_id(reply.escalation_id)
+    assert (escalation.reason, escalation.urgency) == ("crisis", "normal")
+    assert desk.posted[-1].draft and "断られるのは" in desk.posted[-1].draft
+
+
+def test_a_crisis_on_a_closed_pattern_is_recorded_and_answered_with_help_lines(runtime, chat, tmp_path):
+    from bot.rollout import RolloutPlan
+    plan = tmp_path / "closed.toml"
+    plan.write_text('timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2099-01-01\ncohorts = ["*"]\npatterns = [4]\n',
+                    encoding="utf-8")
+    runtime.core.plan = RolloutPlan.load(plan)
+    closed = chat.say("もう疲れました。助けてほしいです", pattern=4)
+    assert closed.kind == "notice" and Question.get_by_id(closed.question_id).status == "refused"
+    reply = chat.say("もう死のうかな", pattern=4)
+    assert reply.text == crisis_message() and Question.get_by_id(reply.question_id).text == "もう死のうかな"
+    person = chat.say("人と話したい", pattern=4)  # a person answers: no Pattern needs to be open
+    assert person.escalation_reason == "human_request"
