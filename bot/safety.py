@@ -18,6 +18,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?…\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
+_REPEATED = re.compile(r"(\S{3,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 
 
@@ -48,6 +49,8 @@ def screen(text: str) -> Screening:
         found |= Screening(crisis=rules.crisis(words), distress=rules.distress(words))
     if not found.crisis and found.distress and rules.means(crisis_parts):
         found |= Screening(crisis=True)  # a way to do it (ロープ, 屋上), named by someone who is struggling
+    if not found.crisis and sum(rules.distress(words) for words in crisis_parts) >= 2:
+        found |= Screening(crisis=True)  # worrying again and again in one message: treat it as a crisis
     if not found.crisis and rules.own_policy_as_a_way_out(crisis_parts):
         found |= Screening(crisis=True)
     parts = [_read(s) for s in sentences(_clean(text))]
@@ -116,7 +119,8 @@ def has_help_line(text: str) -> bool:
 # ---- reading --------------------------------------------------------------------------------------
 
 def _clean(text: str) -> str:
-    return _JP_SPACE.sub("", fold(text))
+    """Folded, spaces between Japanese words dropped, a repeated phrase cut into sentences."""
+    return _REPEATED.sub(r"\1。", _JP_SPACE.sub("", fold(text)))
 
 
 def _for_crisis(text: str) -> str:

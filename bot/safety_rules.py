@@ -23,7 +23,12 @@ NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|
 JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
 DEATH_VERBS = frozenset({"死ぬ", "消える", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ"})
-HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す"})
+HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
+BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
+PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
+PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤"})
+MANY = frozenset({"沢山", "大量", "全部", "まとめる", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
+UNBORN = frozenset({"生まれる", "覚める", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
@@ -52,6 +57,8 @@ RETURNS = frozenset({"元本", "利回り", "儲かる", "増える", "節税", 
                      "非課税", "損", "損する", "得する", "返戻金", "配当", "運用", "リターン", "利息", "上がる", "儲け", "値上がり"})
 CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
+DOCUMENTS = frozenset({"日付け", "日付", "申込書", "告知書", "署名", "サイン", "筆跡", "契約日", "申込日"})
+ALTER_VERBS = frozenset({"遡る", "書き直す", "書き換える", "改竄", "偽る", "変える", "ずらす", "代わり", "代筆", "真似る"})
 NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
 BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用"})
 VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90"})
@@ -62,10 +69,10 @@ HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反"
 
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
                    "牧野", "有人", "専門家", "窓口", "本人", "生身", "係", "係員", "運営", "コーチ", "メンター",
-                   "事務", "職員", "プロ", "サポート"})
+                   "事務", "職員", "プロ", "サポート", "誰", "何方"})
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "会う", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
-                     "教える", "見る", "診る", "説明", "アドバイス", "指導"})
+                     "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き"})
 REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う"})
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "様", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
                            "講義", "研修", "方針", "ブログ", "著書", "影響"})
@@ -94,10 +101,22 @@ def crisis(words: Words) -> bool:
             return True
         if w.normalized in HARM_VERBS and _self_object(n, i):
             return True
+        if w.normalized in JUMP_VERBS and any(x in PLACES_TO_JUMP for x in n[:i]) and _death_wish(words, n, i):
+            return True  # 線路に飛び込もう
+        if w.normalized == "飲む" and any(x in PILLS for x in n[:i]) and any(x in MANY for x in n[:i]):
+            return True  # 薬をたくさん飲んだ: an overdose
+        if w.normalized in UNBORN and _better_not(n, i):
+            return True  # 生まれてこなければよかった, 目が覚めなければいいのに
+        if w.normalized in ("此の世", "世の中") and any(x in ("別れる", "去る", "おさらば", "さよなら", "さようなら")
+                                                    for x in n[i + 1:i + 5]):
+            return True  # この世とお別れします
+        if _nobody_would_miss_me(n, i):
+            return True
         if w.normalized == "命" and "絶つ" in n[i + 1:i + 4]:
             return True
-        if w.normalized == "終わり" and _end_it(n, i) and any(x in WHOLE for x in n[:i]):
-            return True
+        if w.normalized == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and \
+                (any(x in WHOLE for x in n[:i]) or n[i - 1:i] == ["もう"]):
+            return True  # 全部終わりにしたい, もう終わりにしたい (not 〜たいくらい長引いている)
     return False
 
 
@@ -208,14 +227,19 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
 
 
 def _borrowed_name(n: list[str], topic: set[str]) -> bool:
+    if "名義" in n and any(x in ("実際", "実は", "本当", "実質") for x in n):
+        return True  # 妻の名義で契約して、実際は私が払う
     return any(x in NAME_NOUNS and any(y in BORROW_VERBS for y in n[i + 1:i + 4]) for i, x in enumerate(n)) \
-        or "架空" in n or "替え玉" in n
+        or "架空" in n or "替え玉" in n or "代筆" in n
 
 
 def _forced_switch(n: list[str], topic: set[str]) -> bool:
     for i, x in enumerate(n):
         if x in ("解約", "乗り換え", "入れ替え") and n[i + 1:i + 3] == ["為る", "せる"]:
             return True  # 解約させる: the customer's policy ended for our commission
+        if x in ("止める", "やめる", "辞める", "乗り換える", "切り替える", "替える") and \
+                n[i + 1:i + 2] in (["させる"], ["せる"]) and topic & {"保険", "契約", "他社", "商品"}:
+            return True  # 他社の保険をやめさせて
         if x in ("解約", "入れ替える", "乗り換える") and "手数料" in n:
             return True
         if x == "解約" and "自分" in n[:i] and any(y in ("直ぐ", "すぐ") for y in n[max(0, i - 3):i]):
@@ -246,6 +270,8 @@ def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
 def _fabricate(n: list[str], topic: set[str]) -> bool:
     if any(x in FABRICATE for x in n) and not any(x in ("れる", "られる") for x in n):
         return True
+    if any(x in DOCUMENTS for x in n) and any(x in ALTER_VERBS for x in n):
+        return True  # 申込書の日付をさかのぼって書き直す
     return any(x == "理由" and "作る" in n[i + 1:i + 4] for i, x in enumerate(n))
 
 
@@ -254,6 +280,8 @@ def _fabricate(n: list[str], topic: set[str]) -> bool:
 def wants_human(words: Words) -> bool:
     """Asking for staff, the office, a human or Makino: a request, not a mention."""
     n = _norms(words)
+    if _told_by_someone(n):
+        return False  # お客様から「人に相談したい」と言われた: someone else's wish
     for i, x in enumerate(n):
         if x not in STAFF or _not_addressee(n, i):
             continue
@@ -262,16 +290,18 @@ def wants_human(words: Words) -> bool:
             return True  # 担当者をお願いします, 有人対応でお願いします
         if x in ("有人",) and _request_follows(words, n, j, bare=True):
             return True
-        if j < len(n) and n[j] in ("と", "に", "から", "へ") and _contact_request(words, n, j + 1):
+        if j < len(n) and n[j] == "か":  # 誰か, どなたか
+            j += 1
+        if j < len(n) and n[j] in ("と", "に", "から", "へ", "、") and _contact_request(words, n, j + 1):
             return True
     return False
 
 
 def _contact_request(words: Words, n: list[str], start: int) -> bool:
     for k in range(start, min(len(n), start + 8)):
-        if n[k] in CONTACT:
-            return _request_follows(words, n, k + 1)
-        if n[k] in ("。", "、", "?"):
+        if n[k] in CONTACT and _request_follows(words, n, k + 1):
+            return True  # 電話で話せませんか: the first contact word may be how, the next what
+        if n[k] in ("。", "?"):
             return False
     return False
 
@@ -282,8 +312,10 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
     for k, x in enumerate(rest):
         if x in REQUEST_ENDS or (bare and x == "下さる"):
             return not _negated(n, start + k)
-        if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and "か" in rest[k:]:
+        if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and _question(rest[k:]):
             return True
+        if k == 0 and x == "ます" and _question(rest[:4]):
+            return True  # 話せますか, 話せませんか (Sudachi reads 話せる as 話す)
         if x == "せる" and k + 1 < len(rest) and rest[k + 1] == "て" and start + k + 2 >= len(n):
             return True  # 話させて
         if x in ("。", "、", "ので", "けど", "が") and k > 0:
@@ -291,6 +323,10 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
     if start < len(words) and words[start - 1].pos[5] == "命令形":
         return True
     return False
+
+
+def _question(rest: list[str]) -> bool:
+    return "か" in rest or "?" in rest
 
 
 def _not_addressee(n: list[str], i: int) -> bool:
@@ -368,7 +404,7 @@ def _is_inaku(n: list[str], i: int) -> bool:
 
 
 def _no_point(n: list[str], i: int) -> bool:
-    after = n[i + 1:i + 5]
+    after = [x for x in n[i + 1:i + 7] if x not in CHAIN]
     if after[:1] and after[0] in ("意味", "価値", "理由") and any(x in NEGATIONS for x in after):
         return True
     return after[:2] in (["の", "が"], ["こと", "に"], ["こと", "が"]) and \
@@ -376,8 +412,28 @@ def _no_point(n: list[str], i: int) -> bool:
 
 
 def _self_object(n: list[str], i: int) -> bool:
-    before = n[max(0, i - 4):i]
-    return ("自分" in before and ("を" in before or "の" in before)) or "手首" in before or "腕" in before
+    """自分を傷つける, 手首を切る: the writer's own body is what the verb acts on."""
+    return i >= 2 and n[i - 1] == "を" and n[i - 2] in BODY
+
+
+def _better_not(n: list[str], i: int) -> bool:
+    """〜なければよかった / 〜なければいいのに: wishing one had not been born or woken."""
+    after = n[i + 1:i + 7]
+    return any(x in NEGATIONS for x in after[:4]) and "ば" in after and "良い" in after
+
+
+def _nobody_would_miss_me(n: list[str], i: int) -> bool:
+    """いなくなっても誰も困らない / 死んでも誰も悲しまない."""
+    if not (n[i] in ("死ぬ", "消える") or _is_inaku(n, i)):
+        return False
+    after = n[i + 1:i + 9]
+    return "も" in after and "誰" in after and any(x in ("困る", "悲しむ", "気付く", "気にする") for x in after) \
+        and any(x in NEGATIONS for x in after)
+
+
+def _degree(n: list[str], i: int) -> bool:
+    """死ぬほど, 終わりにしたいくらい: a measure of how much, not the wish itself."""
+    return any(x in ("くらい", "ぐらい", "程", "ほど") for x in n[i:i + 3])
 
 
 def _end_it(n: list[str], i: int) -> bool:
