@@ -131,7 +131,7 @@ def distress(words: Words) -> bool:
             return True  # 死にたいとは思わない: denied, still worth a look
         if w.normalized == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
             return True
-        if w.normalized == "終わり" and _end_it(n, i) and _desire(words, i + 2) == "wish":
+        if w.normalized == "終わり" and _end_it(n, i) and _desire(words, i + 2) == "wish" and not _degree(n, i + 3):
             return True
         if w.normalized == "人生" and any(x in ("詰む", "終わる", "オワタ", "積む") for x in after):
             return True

@@ -39,7 +39,7 @@ CRISIS = [
     "生まれてこなければよかった",
     "いなくなっても誰も困らないと思う",
     "自分を消したい",
-    "今日も断られた。もう無理。疲れた",  # worrying again and again
+    "今日も断られた。もう無理。もう疲れた",  # worrying again and again
 ]
 NOT_CRISIS = [
     "死ぬほど忙しい一週間でした",
