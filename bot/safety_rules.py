@@ -20,6 +20,10 @@ NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|
 
 # ---- vocabulary (normalised forms) ------------------------------------------------------------------
 
+PLAIN_DEATH = frozenset({"死ぬ", "為る"})  # 為る: after 自殺/自死 (自殺する)
+IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
+                               "よう", "みたい", "思い", "位", "って"})
+RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決"})
 JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
 DEATH_VERBS = frozenset({"死ぬ", "消える", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ"})
@@ -37,7 +41,7 @@ THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
     "友人", "友達", "同僚", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
     "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
-    "社員", "役員", "相手"})
+    "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット"})
 OWN_POLICY = frozenset({"生命保険", "死亡保険金", "保険金", "死亡保険", "団信", "団体信用生命保険"})
 SUBJECT_PARTICLES = frozenset({"が", "は", "も"})
 HONORIFICS = frozenset({"さん", "様", "ちゃん", "君", "氏", "殿", "の", "方", "御"})
@@ -48,12 +52,13 @@ TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "�
 CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す"})
 GIFTS = frozenset({"商品券", "ギフト券", "現金", "御金", "金", "キャッシュバック", "謝礼", "金品", "プレゼント",
                    "ギフトカード", "クオカード", "図書カード", "ポイント", "商品", "品物", "保険料", "お礼", "御礼",
-                   "謝金", "手数料", "食事券", "旅行券", "金券", "ギフト"})
+                   "謝金", "手数料", "食事券", "旅行券", "金券", "ギフト", "カード", "券", "quo", "amazon"})
 GIVE_VERBS = frozenset({"上げる", "渡す", "贈る", "配る", "負担", "払う", "出す", "立て替える", "肩代わり", "還元",
                         "キャッシュバック", "差し上げる", "送る", "プレゼント", "支払う", "持つ", "バック"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる"})
 PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "100"})
 RETURNS = frozenset({"元本", "利回り", "儲かる", "増える", "節税", "得", "利益", "戻る", "返る", "%", "倍", "税金",
+                     "相続税", "所得税", "法人税", "贈与税", "税", "ゼロ", "無税", "元本割れ", "損失",
                      "非課税", "損", "損する", "得する", "返戻金", "配当", "運用", "リターン", "利息", "上がる", "儲け", "値上がり"})
 CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
@@ -61,7 +66,8 @@ DOCUMENTS = frozenset({"日付け", "日付", "申込書", "告知書", "署名"
 ALTER_VERBS = frozenset({"遡る", "書き直す", "書き換える", "改竄", "偽る", "変える", "ずらす", "代わり", "代筆", "真似る"})
 NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
 BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用"})
-VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90"})
+VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90",
+                        "年寄り", "御年寄り", "年配"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "正直", "正しい", "きちんと", "特別利益",
@@ -71,7 +77,7 @@ STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事�
                    "牧野", "有人", "専門家", "窓口", "本人", "生身", "係", "係員", "運営", "コーチ", "メンター",
                    "事務", "職員", "プロ", "サポート", "誰", "何方"})
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
-                     "答える", "会う", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
+                     "答える", "伺う", "意見", "見解", "判断", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き"})
 REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う"})
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "様", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
@@ -97,15 +103,17 @@ def crisis(words: Words) -> bool:
             return True
         if w.normalized == "吊る" and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i):
             return True
-        if w.normalized == "生きる" and (_desire(words, i) == "denied" or _no_point(n, i)):
+        if w.normalized == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
             return True
         if w.normalized in HARM_VERBS and _self_object(n, i):
             return True
-        if w.normalized in JUMP_VERBS and any(x in PLACES_TO_JUMP for x in n[:i]) and _death_wish(words, n, i):
-            return True  # 線路に飛び込もう
+        if w.normalized in JUMP_VERBS and any(x in PLACES_TO_JUMP for x in n[:i]) and \
+                (_death_wish(words, n, i) or _relief_in_dying(n, i)):
+            return True  # 線路に飛び込もう, 電車に飛び込めば全部終わる
         if w.normalized == "飲む" and any(x in PILLS for x in n[:i]) and any(x in MANY for x in n[:i]):
             return True  # 薬をたくさん飲んだ: an overdose
-        if w.normalized in UNBORN and _better_not(n, i):
+        if (w.normalized in UNBORN or (w.normalized == "来る" and any(x in ("明日", "朝") for x in n[:i]))) \
+                and _better_not(n, i):
             return True  # 生まれてこなければよかった, 目が覚めなければいいのに
         if w.normalized in ("此の世", "世の中") and any(x in ("別れる", "去る", "おさらば", "さよなら", "さようなら")
                                                     for x in n[i + 1:i + 5]):
@@ -114,8 +122,8 @@ def crisis(words: Words) -> bool:
             return True
         if w.normalized == "命" and "絶つ" in n[i + 1:i + 4]:
             return True
-        if w.normalized == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and \
-                (any(x in WHOLE for x in n[:i]) or n[i - 1:i] == ["もう"]):
+        if w.normalized == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
+                (any(x in WHOLE for x in n) or n[i - 1:i] == ["もう"]):
             return True  # 全部終わりにしたい, もう終わりにしたい (not 〜たいくらい長引いている)
     return False
 
@@ -127,7 +135,7 @@ def distress(words: Words) -> bool:
     n = _norms(words)
     for i, w in enumerate(words):
         after = n[i + 1:i + 5]
-        if w.normalized in DEATH_VERBS and _desire(words, i) is not None:
+        if w.normalized in DEATH_VERBS and _desire(words, i) == "denied":
             return True  # 死にたいとは思わない: denied, still worth a look
         if w.normalized == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
             return True
@@ -206,7 +214,7 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
 
 
 def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
-    gift = any(x in GIFTS for x in n)
+    gift = any(x in GIFTS or x.endswith(("券", "カード")) for x in n)  # 商品券, QUOカード
     give = any(x in GIVE_VERBS and not _negated(n, i) for i, x in enumerate(n))
     return gift and give and bool(topic & CONTRACT)
 
@@ -252,6 +260,9 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
         return False
     if "内緒" in n or "秘密" in n:
         return bool(topic & CONTRACT)
+    if "家族" in n and any(x in ("相談", "知らせる", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4)
+                         for i, x in enumerate(n)):
+        return True  # 家族に相談させずに: keeping the family out
     for i, x in enumerate(n):
         if x in ("時間", "考える") and "与える" in n[i:i + 4] and _negated(n, n.index("与える", i)):
             return True  # 考える時間を与えず
@@ -263,6 +274,10 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
 
 
 def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
+    if any(x in ("思う", "信じる", "勘違い", "誤解", "錯覚") and n[i + 1:i + 2] in (["せる"], ["させる"], ["為る"])
+           and (x != "勘違い" and x != "誤解" or "させる" in n[i + 1:i + 3] or "せる" in n[i + 1:i + 3])
+           for i, x in enumerate(n)):
+        return True  # 損だと思わせて: leading the customer to believe
     return ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or \
         ("都合" in n and "良い" in n and "だけ" in n)
 
@@ -292,6 +307,8 @@ def wants_human(words: Words) -> bool:
             return True
         if j < len(n) and n[j] == "か":  # 誰か, どなたか
             j += 1
+        if j < len(n) and n[j] in CONTACT and _contact_request(words, n, j):
+            return True  # 牧野先生ご本人のご意見を伺いたい
         if j < len(n) and n[j] in ("と", "に", "から", "へ", "、") and _contact_request(words, n, j + 1):
             return True
     return False
@@ -299,6 +316,8 @@ def wants_human(words: Words) -> bool:
 
 def _contact_request(words: Words, n: list[str], start: int) -> bool:
     for k in range(start, min(len(n), start + 8)):
+        if n[k] == "見る" and n[k - 1] == "て":
+            continue  # 会ってみたい: みる is "try", not "look at"
         if n[k] in CONTACT and _request_follows(words, n, k + 1):
             return True  # 電話で話せませんか: the first contact word may be how, the next what
         if n[k] in ("。", "?"):
@@ -307,8 +326,11 @@ def _contact_request(words: Words, n: list[str], start: int) -> bool:
 
 
 def _request_follows(words: Words, n: list[str], start: int, bare: bool = False) -> bool:
-    """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか."""
+    """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか,
+    or a question for the way to do it: 相談する方法はありますか."""
     rest = n[start:start + 7]
+    if any(x in ("方法", "手段", "やり方", "窓口", "連絡先") for x in rest[:4]) and _question(rest):
+        return True
     for k, x in enumerate(rest):
         if x in REQUEST_ENDS or (bare and x == "下さる"):
             return not _negated(n, start + k)
@@ -349,14 +371,15 @@ def _norms(words: Words) -> list[str]:
 
 
 def _desire(words: Words, i: int) -> str | None:
-    """After the verb at i: "wish" (死にたい), "denied" (死にたいとは思わない), or None (no たい)."""
+    """After the verb at i: "wish" (死にたい), "unwanted" (死にたくない), "denied" (死にたいとは思わない),
+    or None when there is no たい."""
     k = i + 1
     while k < len(words) and words[k].normalized in CHAIN:
         k += 1
     if k < len(words) and words[k].normalized == "たい":
         n = _norms(words)
         if _negated(n, k):
-            return "denied"
+            return "unwanted"
         tail = n[k + 1:k + 7]
         if tail[:1] in (["と"], ["って"]) and "思う" in tail and any(x in NEGATIONS for x in tail):
             return "denied"  # 死にたいとは思わない
@@ -389,13 +412,38 @@ def _death_wish(words: Words, n: list[str], i: int) -> bool:
         return True  # 死んだら楽になれますか
     if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気"):
         return True
-    return False
+    return w.normalized in PLAIN_DEATH and _plain_use(words, n, i)
+
+
+def _plain_use(words: Words, n: list[str], i: int) -> bool:
+    """死ぬ said plainly by the writer (死んで詫びたい, 死ぬことばかり考える) is a crisis, except in the
+    ways the word is ordinarily used: an idiom of degree (死ぬほど, 死にそう, 死ぬ気で), a negation,
+    a hypothetical (死んだ場合, 死んだら保険金は), a noun it describes (死ぬまで, 死んだ祖父), or
+    someone else as its subject (犬が死んだ)."""
+    start = i - 1 if n[i - 1:i] in (["自殺"], ["自死"]) else i
+    if start >= 2 and n[start - 1] in SUBJECT_PARTICLES and words[start - 2].pos[0] in ("名詞", "代名詞") \
+            and n[start - 2] not in FIRST_PERSON:
+        return False
+    k = i + 1
+    while k < len(words) and n[k] in ("た", "だ", "て", "で") and not words[k].pos[5].startswith("仮定形"):
+        k += 1
+    if k >= len(words):
+        return True
+    nxt = words[k]
+    if n[k] in IDIOM_AFTER_DEATH or n[k] in NEGATIONS or n[k] in ("たい", "れる", "られる"):
+        return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
+    if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
+        return _relief_in_dying(n, i)  # 死んだら楽になれる, 死ねたらいいのに
+    if nxt.pos[0] == "名詞" and n[k] not in ("こと", "事", "の", "方", "気持ち"):
+        return False
+    return True
 
 
 def _relief_in_dying(n: list[str], i: int) -> bool:
-    """死んだら楽になれる / 飛んだら楽に: dying (or jumping) as the way to relief."""
-    after = n[i + 1:i + 6]
-    return bool(after) and after[0] in ("た", "ば", "と") and "楽" in after
+    """死んだら楽になれる / 飛び込めば全部終わる: dying (or jumping) as the way out."""
+    after = n[i + 1:i + 7]
+    conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2])
+    return conditional and any(x in RELIEF for x in after)
 
 
 def _is_inaku(n: list[str], i: int) -> bool:
@@ -404,8 +452,11 @@ def _is_inaku(n: list[str], i: int) -> bool:
 
 
 def _no_point(n: list[str], i: int) -> bool:
+    """生きる意味がない, 生きてても仕方ない, 生きるのがつらい."""
     after = [x for x in n[i + 1:i + 7] if x not in CHAIN]
-    if after[:1] and after[0] in ("意味", "価値", "理由") and any(x in NEGATIONS for x in after):
+    if any(x in ("意味", "価値", "理由", "仕方", "仕様") for x in after[:3]) and any(x in NEGATIONS for x in after):
+        return True
+    if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
         return True
     return after[:2] in (["の", "が"], ["こと", "に"], ["こと", "が"]) and \
         any(x in ("辛い", "疲れる", "嫌", "しんどい", "苦しい") for x in after[2:4])
