@@ -12,14 +12,14 @@ import re
 from dataclasses import dataclass
 
 from bot import safety_rules as rules
-from bot.japanese import Morpheme, fold, morphemes, to_hiragana
+from bot.japanese import Morpheme, fold, is_unknown_word, morphemes, to_hiragana
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?…\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _REPEATED = re.compile(r"(\S{3,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again
-_KATAKANA = re.compile(r"[\u30a1-\u30f6]")
+_KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,10 @@ def screen(text: str) -> Screening:
     found = Screening()
     about_self = _for_crisis(rules.NET_SPELLINGS.sub("死", _clean(text)))
     crisis_parts = [_read(s) for s in sentences(about_self)]
-    # Katakana for effect (シニタイ) is read once more as hiragana; loanwords are read in the first pass.
-    kana_parts = [_read(to_hiragana(s)) for s in sentences(about_self)] if _KATAKANA.search(about_self) else []
+    # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
+    as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
+                                about_self)
+    kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else []
     for words in crisis_parts + kana_parts:
         found |= Screening(crisis=rules.crisis(words), distress=rules.distress(words))
     if not found.crisis and found.distress and rules.means(crisis_parts):

@@ -30,7 +30,8 @@ SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行�
 HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
 BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
-PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤"})
+PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
+HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む"})
 MANY = frozenset({"沢山", "大量", "全部", "まとめる", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
 UNBORN = frozenset({"生まれる", "覚める", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
@@ -50,12 +51,15 @@ HEALTH = frozenset({"告知", "既往症", "持病", "通院", "病歴", "入院
                     "精密検査", "病気", "服薬", "診断", "治療", "通院歴", "既往歴", "病名", "症状", "障害"})
 TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "記入", "申し出る", "話す", "記載", "報告"})
 CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す"})
-GIFTS = frozenset({"商品券", "ギフト券", "現金", "御金", "金", "キャッシュバック", "謝礼", "金品", "プレゼント",
-                   "ギフトカード", "クオカード", "図書カード", "ポイント", "商品", "品物", "保険料", "お礼", "御礼",
-                   "謝金", "手数料", "食事券", "旅行券", "金券", "ギフト", "カード", "券", "quo", "amazon"})
-GIVE_VERBS = frozenset({"上げる", "渡す", "贈る", "配る", "負担", "払う", "出す", "立て替える", "肩代わり", "還元",
-                        "キャッシュバック", "差し上げる", "送る", "プレゼント", "支払う", "持つ", "バック"})
-CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる"})
+GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "金品", "プレゼント", "ギフトカード", "クオカード",
+                   "図書カード", "品物", "お礼", "御礼", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon",
+                   "万", "円"})  # 5000円渡す: an amount handed over
+MONEY = frozenset({"現金", "御金", "金", "謝礼", "謝金", "紹介料", "手数料", "キャッシュバック"})
+HAND_OVER = frozenset({"上げる", "渡す", "贈る", "配る", "差し上げる", "送る", "プレゼント", "還元", "キャッシュバック",
+                       "バック", "配布"})
+PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
+CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
+                      "紹介料", "変更", "プラン", "解約", "サイン"})
 PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "100"})
 RETURNS = frozenset({"元本", "利回り", "儲かる", "増える", "節税", "得", "利益", "戻る", "返る", "%", "倍", "税金",
                      "相続税", "所得税", "法人税", "贈与税", "税", "ゼロ", "無税", "元本割れ", "損失",
@@ -77,12 +81,14 @@ STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事�
                    "牧野", "有人", "専門家", "窓口", "本人", "生身", "係", "係員", "運営", "コーチ", "メンター",
                    "事務", "職員", "プロ", "サポート", "誰", "何方"})
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
-                     "答える", "伺う", "意見", "見解", "判断", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
+                     "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き"})
-REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う"})
+REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ"})
+GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "様", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
                            "講義", "研修", "方針", "ブログ", "著書", "影響"})
-CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御"})
+CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
+                   "無くなる", "なくなる"})  # 消えてなくなりたい
 NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
 
 
@@ -112,6 +118,10 @@ def crisis(words: Words) -> bool:
             return True  # 線路に飛び込もう, 電車に飛び込めば全部終わる
         if w.normalized == "飲む" and any(x in PILLS for x in n[:i]) and any(x in MANY for x in n[:i]):
             return True  # 薬をたくさん飲んだ: an overdose
+        if w.normalized in HOARD and any(x in PILLS for x in n[:i]):
+            return True  # 眠剤ためてる
+        if w.normalized in ("会う", "遭う", "罹る", "成る") and "事故" in n[:i] and _relief_in_dying(n, i):
+            return True  # 事故にでも遭えば楽なのに
         if (w.normalized in UNBORN or (w.normalized == "来る" and any(x in ("明日", "朝") for x in n[:i]))) \
                 and _better_not(n, i):
             return True  # 生まれてこなければよかった, 目が覚めなければいいのに
@@ -210,13 +220,22 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
             return True
         if x == "前" and "結果" in n[:i] and any(y in CONTRACT or y == "申し込み" for y in n[i + 1:]):
             return True  # sign before the test result is in
+        if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
+            return True  # 病歴欄を「なし」にしておく
     return False
 
 
 def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
+    """Something of value handed over for a contract; a premium paid for the customer."""
+    hand_over = any(x in HAND_OVER and not _negated(n, i) for i, x in enumerate(n))
+    pay = any(x in PAY_VERBS and not _negated(n, i) for i, x in enumerate(n))
+    if "保険料" in n and pay and any(x in ("私", "自分", "こちら", "此方", "代わり", "僕", "当方", "上げる") for x in n):
+        return True  # 保険料の一部をこちらで負担する
+    if not topic & CONTRACT:
+        return False
+    money = any(x in MONEY for x in n)
     gift = any(x in GIFTS or x.endswith(("券", "カード")) for x in n)  # 商品券, QUOカード
-    give = any(x in GIVE_VERBS and not _negated(n, i) for i, x in enumerate(n))
-    return gift and give and bool(topic & CONTRACT)
+    return (gift and hand_over) or (money and (hand_over or pay))
 
 
 def _promise_returns(n: list[str], topic: set[str]) -> bool:
@@ -227,8 +246,9 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
             rest = n[i + 1:i + 5]
             if rest[:1] == ["為る"] and not _negated(n, i + 1, span=5):
                 return True  # 利回りを保証します
-            if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in rest):
-                return True  # 元本保証と言って売る
+            rest = [y for y in rest if y not in ("です", "だ", "為る", "ます")]
+            if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in n[i + 1:i + 7]):
+                return True  # 元本保証と言って売る, 元本保証ですと説明して
         if x in ("言い切る", "断言") and any(y in RETURNS for y in n[:i]):
             return True
     return False
@@ -285,8 +305,12 @@ def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
 def _fabricate(n: list[str], topic: set[str]) -> bool:
     if any(x in FABRICATE for x in n) and not any(x in ("れる", "られる") for x in n):
         return True
-    if any(x in DOCUMENTS for x in n) and any(x in ALTER_VERBS for x in n):
-        return True  # 申込書の日付をさかのぼって書き直す
+    if any(d in "".join(n) for d in DOCUMENTS) and any(x in ALTER_VERBS for x in n):
+        return True  # 申込書の日付をさかのぼって書き直す, 告知書をお客様の代わりに書く
+    if any(x in ("印鑑", "判子", "通帳", "キャッシュカード", "暗証番号") for x in n) and "預かる" in n:
+        return True  # the customer's seal in the agent's hands
+    if "勝手" in n and topic & CONTRACT:
+        return True  # 勝手に変更しておく: without the customer
     return any(x == "理由" and "作る" in n[i + 1:i + 4] for i, x in enumerate(n))
 
 
@@ -300,6 +324,8 @@ def wants_human(words: Words) -> bool:
     for i, x in enumerate(n):
         if x not in STAFF or _not_addressee(n, i):
             continue
+        if i >= 1 and (n[i - 1] in ("出来る", "可能") or n[i - 1] in CONTACT) and _question(n[i:]):
+            return True  # 相談できる窓口はありますか, 話せる人はいますか
         j = _skip_honorifics(n, i + 1)
         if j < len(n) and n[j] in ("を", "で") and _request_follows(words, n, j + 1, bare=True):
             return True  # 担当者をお願いします, 有人対応でお願いします
@@ -338,6 +364,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return True
         if k == 0 and x == "ます" and _question(rest[:4]):
             return True  # 話せますか, 話せませんか (Sudachi reads 話せる as 話す)
+        if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
+            return True  # 見てもらえたら嬉しいです
         if x == "せる" and k + 1 < len(rest) and rest[k + 1] == "て" and start + k + 2 >= len(n):
             return True  # 話させて
         if x in ("。", "、", "ので", "けど", "が") and k > 0:
@@ -458,7 +486,7 @@ def _no_point(n: list[str], i: int) -> bool:
         return True
     if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
         return True
-    return after[:2] in (["の", "が"], ["こと", "に"], ["こと", "が"]) and \
+    return after[:2] in (["の", "が"], ["の", "に"], ["こと", "に"], ["こと", "が"]) and \
         any(x in ("辛い", "疲れる", "嫌", "しんどい", "苦しい") for x in after[2:4])
 
 
