@@ -202,8 +202,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
     sentence of the same message (`message`): 通院歴を書くと落ちそう。書かない方向に誘導したい.
     """
     n = _norms(words)
-    if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n):
-        return False
+    if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n) or _acted_by_someone_else(n):
+        return False  # asking what is allowed, what happens, or about what someone else did
     topic = set(_norms(message)) | set(n)
     return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
                                            _borrowed_name, _forced_switch, _pressure_vulnerable,
@@ -552,6 +552,19 @@ def _someone_else(words: Words) -> bool:
     n = _norms(words)
     if _is_first_person(n):
         return False
+    if _third_person_subject(n):
+        return True
+    return any(x in ("言う", "話す", "聞く") and i > 0 and n[i - 1] in ("と", "って") for i, x in enumerate(n)) \
+        and any(y in THIRD_PERSON for y in n)  # reported words: お客様から「死にたい」と言われた
+
+
+def _acted_by_someone_else(n: list[str]) -> bool:
+    """The last clause (what the sentence does) has a third-person subject: お客様が持病を伏せていた."""
+    last = n[len(n) - n[::-1].index("、"):] if "、" in n else n
+    return not _is_first_person(last) and _third_person_subject(last)
+
+
+def _third_person_subject(n: list[str]) -> bool:
     for i, x in enumerate(n):
         if x in THIRD_PERSON:
             j = i + 1
@@ -559,7 +572,4 @@ def _someone_else(words: Words) -> bool:
                 j += 1
             if j < len(n) and n[j] in SUBJECT_PARTICLES:
                 return True
-        if x in ("言う", "話す", "聞く") and i > 0 and n[i - 1] in ("と", "って") and any(
-                y in THIRD_PERSON for y in n):
-            return True  # reported words: お客様から「死にたい」と言われた
     return False
