@@ -41,7 +41,8 @@ class Screening:
 def screen(text: str) -> Screening:
     """Look for crisis, distress, compliance risk and a request for a person in `text`."""
     found = Screening()
-    about_self = _for_crisis(rules.NET_SPELLINGS.sub("死", _clean(text)))
+    spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.NET_SPELLINGS.sub("死", _clean(text)))
+    about_self = _for_crisis(spelled)
     crisis_parts = [_read(s) for s in sentences(about_self)]
     # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
     as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),

@@ -15,14 +15,18 @@ from bot.japanese import Morpheme
 
 Words = Sequence[Morpheme]
 
-# 死 written around filters: タヒ (looks like 死), 氏 (same reading) before a verb ending of 死ぬ.
+# 死 written around filters: タヒ (looks like 死), 氏 (same reading) before a verb ending of 死ぬ;
+# and the words typed in romaji (shinitai, kietai).
 NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|ねば|のう|んだ|ぬし|ぬか|ねる)")
+ROMAJI = {"shinitai": "死にたい", "sinitai": "死にたい", "kietai": "消えたい", "shinou": "死のう", "sinou": "死のう",
+          "shinitaku": "死にたく", "kiechaitai": "消えちゃいたい"}
+ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
 # ---- vocabulary (normalised forms) ------------------------------------------------------------------
 
 PLAIN_DEATH = frozenset({"死ぬ", "為る"})  # 為る: after 自殺/自死 (自殺する)
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
-                               "よう", "みたい", "思い", "位", "って"})
+                               "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る"})  # 死んでも, 死にきれない
 RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決"})
 JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
 DEATH_VERBS = frozenset({"死ぬ", "消える", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
@@ -113,6 +117,8 @@ def crisis(words: Words) -> bool:
             return True
         if w.normalized in HARM_VERBS and _self_object(n, i):
             return True
+        if w.normalized == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"]:
+            return True  # 自分を終わらせたい
         if w.normalized in JUMP_VERBS and any(x in PLACES_TO_JUMP for x in n[:i]) and \
                 (_death_wish(words, n, i) or _relief_in_dying(n, i)):
             return True  # 線路に飛び込もう, 電車に飛び込めば全部終わる
@@ -130,7 +136,7 @@ def crisis(words: Words) -> bool:
             return True  # この世とお別れします
         if _nobody_would_miss_me(n, i):
             return True
-        if w.normalized == "命" and "絶つ" in n[i + 1:i + 4]:
+        if w.normalized == "命" and any(x in ("絶つ", "断つ") for x in n[i + 1:i + 4]):
             return True
         if w.normalized == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
                 (any(x in WHOLE for x in n) or n[i - 1:i] == ["もう"]):
