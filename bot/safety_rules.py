@@ -64,14 +64,19 @@ HAND_OVER = frozenset({"上げる", "渡す", "贈る", "配る", "差し上げ�
 PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
                       "紹介料", "変更", "プラン", "解約", "サイン"})
-PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "100"})
-RETURNS = frozenset({"元本", "利回り", "儲かる", "増える", "節税", "得", "利益", "戻る", "返る", "%", "倍", "税金",
-                     "相続税", "所得税", "法人税", "贈与税", "税", "ゼロ", "無税", "元本割れ", "損失",
-                     "非課税", "損", "損する", "得する", "返戻金", "配当", "運用", "リターン", "利息", "上がる", "儲け", "値上がり"})
+PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく"})
+RETURNS = frozenset({"元本", "利回り", "儲かる", "節税", "得", "利益", "%", "倍", "税金", "相続税", "所得税", "法人税",
+                     "贈与税", "税", "無税", "元本割れ", "損失", "非課税", "損", "損する", "得する", "返戻金", "配当",
+                     "リターン", "利息", "儲け", "値上がり"})
+RISE_VERBS = frozenset({"増える", "上がる", "戻る", "返る", "殖える"})  # money only: 必ず増えます, not 契約が増える
+MONEY_NOUNS = frozenset({"元本", "資産", "積立金", "返戻金", "解約返戻金", "御金", "金", "円", "万", "運用", "貯蓄",
+                         "積立", "保険料", "%", "ゼロ", "変額保険", "変額", "外貨建て", "投資", "年金", "ドル"})
 CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
-DOCUMENTS = frozenset({"日付け", "日付", "申込書", "告知書", "署名", "サイン", "筆跡", "契約日", "申込日"})
-ALTER_VERBS = frozenset({"遡る", "書き直す", "書き換える", "改竄", "偽る", "変える", "ずらす", "代わり", "代筆", "真似る"})
+DATES = frozenset({"日付け", "日付", "契約日", "申込日", "告知日"})
+BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", "ずらす", "前倒し"})
+DOCUMENTS = ("申込書", "告知書", "署名", "サイン", "筆跡", "意向確認書")  # matched in the joined text: 告知+書
+SIGN_FOR = frozenset({"代わり", "代筆", "真似る", "偽る", "改竄"})
 NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
 BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用"})
 VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90",
@@ -82,7 +87,7 @@ HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反"
                     "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
 
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
-                   "牧野", "有人", "専門家", "窓口", "本人", "生身", "係", "係員", "運営", "コーチ", "メンター",
+                   "牧野", "有人", "専門家", "窓口", "生身", "係", "係員", "運営", "コーチ", "メンター",
                    "事務", "職員", "プロ", "サポート", "誰", "何方"})
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
@@ -245,8 +250,11 @@ def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
 
 
 def _promise_returns(n: list[str], topic: set[str]) -> bool:
-    if any(x in PROMISE for x in n) and any(x in RETURNS for x in n):
-        return True
+    promised = any(x in PROMISE for x in n) or any(n[i:i + 2] == ["100", "%"] for i in range(len(n)))
+    told = any(x in CLAIM_VERBS and any(y in ("と", "って") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
+    money_rises = any(x in RISE_VERBS for x in n) and (told or any(x in MONEY_NOUNS for x in n))
+    if promised and (any(x in RETURNS for x in n) or money_rises):
+        return True  # 必ず元本の120%になります, 絶対に損しない, 必ず増えます
     for i, x in enumerate(n):
         if x == "保証" and any(y in RETURNS for y in n[max(0, i - 3):i]):
             rest = n[i + 1:i + 5]
@@ -255,7 +263,7 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
             rest = [y for y in rest if y not in ("です", "だ", "為る", "ます")]
             if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in n[i + 1:i + 7]):
                 return True  # 元本保証と言って売る, 元本保証ですと説明して
-        if x in ("言い切る", "断言") and any(y in RETURNS for y in n[:i]):
+        if x in ("言い切る", "断言") and any(y in RETURNS or y in MONEY_NOUNS for y in n[:i]):
             return True
     return False
 
@@ -300,19 +308,23 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
 
 
 def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
-    if any(x in ("思う", "信じる", "勘違い", "誤解", "錯覚") and n[i + 1:i + 2] in (["せる"], ["させる"], ["為る"])
-           and (x != "勘違い" and x != "誤解" or "させる" in n[i + 1:i + 3] or "せる" in n[i + 1:i + 3])
-           for i, x in enumerate(n)):
-        return True  # 損だと思わせて: leading the customer to believe
+    for i, x in enumerate(n):
+        if x in ("思う", "信じる") and n[i + 1:i + 2] in (["せる"], ["させる"]):
+            return True  # 損だと思わせて: leading the customer to believe
+        if x in ("勘違い", "誤解", "錯覚") and n[i + 1:i + 3] in (["為る", "せる"], ["為る", "させる"]):
+            return True  # 誤解させる
     return ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or \
         ("都合" in n and "良い" in n and "だけ" in n)
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:
-    if any(x in FABRICATE for x in n) and not any(x in ("れる", "られる") for x in n):
-        return True
-    if any(d in "".join(n) for d in DOCUMENTS) and any(x in ALTER_VERBS for x in n):
-        return True  # 申込書の日付をさかのぼって書き直す, 告知書をお客様の代わりに書く
+    if any(x in FABRICATE and not _negated(n, i, span=4) for i, x in enumerate(n)) and \
+            not any(x in ("れる", "られる") for x in n):
+        return True  # 嘘をつく (not 嘘をつかれた, 嘘はつかない)
+    if any(x in DATES for x in n) and any(x in BACKDATE for x in n):
+        return True  # 申込書の日付をさかのぼって書き直す
+    if any(d in "".join(n) for d in DOCUMENTS) and any(x in SIGN_FOR for x in n):
+        return True  # 告知書をお客様の代わりに書く
     if any(x in ("印鑑", "判子", "通帳", "キャッシュカード", "暗証番号") for x in n) and "預かる" in n:
         return True  # the customer's seal in the agent's hands
     if "勝手" in n and topic & CONTRACT:
