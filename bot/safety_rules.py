@@ -28,6 +28,8 @@ PLAIN_DEATH = frozenset({"死ぬ", "為る"})  # 為る: after 自殺/自死 (�
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
                                "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る"})  # 死んでも, 死にきれない
 RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決"})
+ESCAPE = frozenset({"楽", "解放", "救う"})  # 飛んだら楽に; not 契約が飛んだら全部終わる
+FAREWELL = frozenset({"別れる", "去る", "おさらば", "さよなら", "さようなら"})
 JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
 DEATH_VERBS = frozenset({"死ぬ", "消える", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ"})
@@ -108,45 +110,7 @@ def crisis(words: Words) -> bool:
     if _someone_else(words):
         return False
     n = _norms(words)
-    for i, w in enumerate(words):
-        if w.normalized in SELF_HARM or w.normalized in STRONG_MEANS:
-            return True
-        if (w.normalized in DEATH_VERBS and _death_wish(words, n, i)) or \
-                (_is_inaku(n, i) and _death_wish(words, n, i + 2)):
-            return True
-        if w.normalized in JUMP_VERBS and _relief_in_dying(n, i):
-            return True
-        if w.normalized == "吊る" and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i):
-            return True
-        if w.normalized == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
-            return True
-        if w.normalized in HARM_VERBS and _self_object(n, i):
-            return True
-        if w.normalized == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"]:
-            return True  # 自分を終わらせたい
-        if w.normalized in JUMP_VERBS and any(x in PLACES_TO_JUMP for x in n[:i]) and \
-                (_death_wish(words, n, i) or _relief_in_dying(n, i)):
-            return True  # 線路に飛び込もう, 電車に飛び込めば全部終わる
-        if w.normalized == "飲む" and any(x in PILLS for x in n[:i]) and any(x in MANY for x in n[:i]):
-            return True  # 薬をたくさん飲んだ: an overdose
-        if w.normalized in HOARD and any(x in PILLS for x in n[:i]):
-            return True  # 眠剤ためてる
-        if w.normalized in ("会う", "遭う", "罹る", "成る") and "事故" in n[:i] and _relief_in_dying(n, i):
-            return True  # 事故にでも遭えば楽なのに
-        if (w.normalized in UNBORN or (w.normalized == "来る" and any(x in ("明日", "朝") for x in n[:i]))) \
-                and _better_not(n, i):
-            return True  # 生まれてこなければよかった, 目が覚めなければいいのに
-        if w.normalized in ("此の世", "世の中") and any(x in ("別れる", "去る", "おさらば", "さよなら", "さようなら")
-                                                    for x in n[i + 1:i + 5]):
-            return True  # この世とお別れします
-        if _nobody_would_miss_me(n, i):
-            return True
-        if w.normalized == "命" and any(x in ("絶つ", "断つ") for x in n[i + 1:i + 4]):
-            return True
-        if w.normalized == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
-                (any(x in WHOLE for x in n) or n[i - 1:i] == ["もう"]):
-            return True  # 全部終わりにしたい, もう終わりにしたい (not 〜たいくらい長引いている)
-    return False
+    return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
 
 
 def distress(words: Words) -> bool:
@@ -154,35 +118,91 @@ def distress(words: Words) -> bool:
     if _someone_else(words):
         return False
     n = _norms(words)
-    for i, w in enumerate(words):
-        after = n[i + 1:i + 5]
-        if w.normalized in DEATH_VERBS and _desire(words, i) == "denied":
-            return True  # 死にたいとは思わない: denied, still worth a look
-        if w.normalized == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
-            return True
-        if w.normalized == "終わり" and _end_it(n, i) and _desire(words, i + 2) == "wish" and not _degree(n, i + 3):
-            return True
-        if w.normalized == "人生" and any(x in ("詰む", "終わる", "オワタ", "積む") for x in after):
-            return True
-        if w.normalized in ("無理", "限界", "嫌", "や", "いや") and "もう" in n[max(0, i - 2):i] and _ends_at(n, i):
-            return True
-        if w.normalized == "疲れる" and "もう" in n[max(0, i - 2):i]:
-            return True
-        if w.normalized in ("疲れ果てる", "疲れ切る", "燃え尽きる", "消耗"):
-            return True
-        if w.normalized == "生きる" and (["て", "行く"] == after[:2] and _negated(n, i + 2)):
-            return True
-        if w.normalized in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
-            return True
-        if w.normalized == "必要" and n[:i].count("誰") and _negated(n, i, span=6):
-            return True  # 誰にも必要とされていない
-        if w.normalized == "自分" and after[:1] and after[0] in ("なんか", "なんて", "など"):
-            return True
-        if w.normalized in ("眠る", "眠れる", "食べる") and _negated(n, i) and "続く" in n[i:]:
-            return True
-        if w.normalized in ("絶望", "死にたい"):
-            return True
-    return False
+    return any(rule(words, n, i) for i in range(len(words)) for rule in DISTRESS_RULES)
+
+
+# Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
+
+def _self_harm(words: Words, n: list[str], i: int) -> bool:
+    """リスカ, 遺書; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
+    x = n[i]
+    return x in SELF_HARM or x in STRONG_MEANS or (x in HARM_VERBS and _self_object(n, i)) or \
+        (x == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"])
+
+
+def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
+    """死にたい, 死のう, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう."""
+    x = n[i]
+    return (x in DEATH_VERBS and _death_wish(words, n, i)) or (_is_inaku(n, i) and _death_wish(words, n, i + 2)) \
+        or (x == "吊る" and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
+        or (x == "命" and any(y in ("絶つ", "断つ") for y in n[i + 1:i + 4]))
+
+
+def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
+    """生きていたくない, 生きる意味がない, 生まれてこなければよかった, 明日が来なければいいのに."""
+    x = n[i]
+    if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
+        return True
+    morning = x == "来る" and any(y in ("明日", "朝") for y in n[:i])
+    return (x in UNBORN or morning) and _better_not(n, i)
+
+
+def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
+    """飛んだら楽に, 線路に飛び込もう, 薬をたくさん飲んだ, 眠剤ためてる, 事故にでも遭えば楽なのに."""
+    x, before = n[i], n[:i]
+    if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
+                                                              (_death_wish(words, n, i) or _relief_in_dying(n, i)))):
+        return True
+    if any(y in PILLS for y in before) and (x in HOARD or (x == "飲む" and any(y in MANY for y in before))):
+        return True
+    return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
+
+
+def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
+    """全部終わりにしたい, もう終わりにします, この世とお別れします, いなくなっても誰も困らない."""
+    x = n[i]
+    if x == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
+            (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]):
+        return True
+    if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
+        return True
+    return _nobody_would_miss_me(n, i)
+
+
+def _worn_out(words: Words, n: list[str], i: int) -> bool:
+    """もう無理, もう限界です, もう疲れた, 燃え尽きる, 眠れない日が続く."""
+    x = n[i]
+    if x in ("無理", "限界", "嫌", "や", "いや") and "もう" in n[max(0, i - 2):i] and _ends_at(n, i):
+        return True
+    if x == "疲れる" and "もう" in n[max(0, i - 2):i]:
+        return True
+    if x in ("眠る", "眠れる", "食べる") and _negated(n, i) and "続く" in n[i:]:
+        return True
+    return x in ("疲れ果てる", "疲れ切る", "燃え尽きる", "消耗", "絶望")
+
+
+def _hopeless(words: Words, n: list[str], i: int) -> bool:
+    """楽になりたい, 終わりにしたい, 人生詰んだ, 自分なんか, 誰にも必要とされていない, 死にたいとは思わないけど."""
+    x, after = n[i], n[i + 1:i + 5]
+    if x in DEATH_VERBS and _desire(words, i) == "denied":
+        return True
+    if x == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
+        return True
+    if x == "終わり" and _end_it(n, i) and _desire(words, i + 2) == "wish" and not _degree(n, i + 3):
+        return True
+    if x == "人生" and any(y in ("詰む", "終わる", "オワタ", "積む") for y in after):
+        return True
+    if x == "生きる" and after[:2] == ["て", "行く"] and _negated(n, i + 2):
+        return True
+    if x in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
+        return True
+    if x == "必要" and "誰" in n[:i] and _negated(n, i, span=6):
+        return True
+    return x == "自分" and after[:1] in (["なんか"], ["なんて"], ["など"])
+
+
+CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _ending_it_all)
+DISTRESS_RULES = (_worn_out, _hopeless)
 
 
 def means(parts: Iterable[Words]) -> bool:
@@ -485,11 +505,11 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     return True
 
 
-def _relief_in_dying(n: list[str], i: int) -> bool:
+def _relief_in_dying(n: list[str], i: int, relief: frozenset[str] = frozenset()) -> bool:
     """死んだら楽になれる / 飛び込めば全部終わる: dying (or jumping) as the way out."""
     after = n[i + 1:i + 7]
     conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2])
-    return conditional and any(x in RELIEF for x in after)
+    return conditional and any(x in (relief or RELIEF) for x in after)
 
 
 def _is_inaku(n: list[str], i: int) -> bool:
