@@ -96,7 +96,7 @@ CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連�
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き"})
 REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ"})
 GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
-NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "様", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
+NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
                            "講義", "研修", "方針", "ブログ", "著書", "影響"})
 CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
                    "無くなる", "なくなる"})  # 消えてなくなりたい
@@ -367,8 +367,8 @@ def wants_human(words: Words) -> bool:
         j = _skip_honorifics(n, i + 1)
         if j < len(n) and n[j] in ("を", "で") and _request_follows(words, n, j + 1, bare=True):
             return True  # 担当者をお願いします, 有人対応でお願いします
-        if x in ("有人",) and _request_follows(words, n, j, bare=True):
-            return True
+        if x == "有人" and _request_follows(words, n, j, bare=True):
+            return True  # 有人対応をお願いします
         if j < len(n) and n[j] == "か":  # 誰か, どなたか
             j += 1
         if j < len(n) and n[j] in CONTACT and _contact_request(words, n, j):
@@ -418,10 +418,9 @@ def _question(rest: list[str]) -> bool:
 
 
 def _not_addressee(n: list[str], i: int) -> bool:
+    """牧野先生みたいに, 牧野先生の本: here the person is a model or an author, not someone asked for."""
     rest = n[i + 1:i + 4]
-    if any(x in NOT_ADDRESSEE for x in rest[:3] if x not in ("様",)) and not ("本人" in rest):
-        return n[i + 1:i + 2] != ["と"] and n[i + 1:i + 2] != ["に"]
-    return False
+    return n[i + 1:i + 2] not in (["と"], ["に"]) and "本人" not in rest and any(x in NOT_ADDRESSEE for x in rest)
 
 
 def _skip_honorifics(n: list[str], j: int) -> int:
