@@ -27,7 +27,7 @@ ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, rever
 PLAIN_DEATH = frozenset({"死ぬ", "為る"})  # 為る: after 自殺/自死 (自殺する)
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
                                "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る"})  # 死んでも, 死にきれない
-RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決"})
+RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決", "助かる", "喜ぶ", "幸せ"})
 ESCAPE = frozenset({"楽", "解放", "救う"})  # 飛んだら楽に; not 契約が飛んだら全部終わる
 FAREWELL = frozenset({"別れる", "去る", "おさらば", "さよなら", "さようなら"})
 JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
@@ -39,7 +39,7 @@ PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム",
 PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
 HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む"})
 MANY = frozenset({"沢山", "大量", "全部", "まとめる", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
-UNBORN = frozenset({"生まれる", "覚める", "生きる", "出会う"})  # 生まれてこなければよかった
+UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
@@ -54,15 +54,16 @@ SUBJECT_PARTICLES = frozenset({"が", "は", "も"})
 HONORIFICS = frozenset({"さん", "様", "ちゃん", "君", "氏", "殿", "の", "方", "御"})
 
 HEALTH = frozenset({"告知", "既往症", "持病", "通院", "病歴", "入院", "手術", "健診", "健康診断", "検査", "再検査",
+                    "健康", "健康状態", "体調",
                     "精密検査", "病気", "服薬", "診断", "治療", "通院歴", "既往歴", "病名", "症状", "障害"})
 TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "記入", "申し出る", "話す", "記載", "報告"})
 CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す"})
 GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "金品", "プレゼント", "ギフトカード", "クオカード",
-                   "図書カード", "品物", "お礼", "御礼", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon",
+                   "図書カード", "品物", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon", "食事", "接待",
                    "万", "円"})  # 5000円渡す: an amount handed over
 MONEY = frozenset({"現金", "御金", "金", "謝礼", "謝金", "紹介料", "手数料", "キャッシュバック"})
 HAND_OVER = frozenset({"上げる", "渡す", "贈る", "配る", "差し上げる", "送る", "プレゼント", "還元", "キャッシュバック",
-                       "バック", "配布"})
+                       "バック", "配布", "御馳走", "奢る", "接待"})
 PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
                       "紹介料", "変更", "プラン", "解約", "サイン"})
@@ -74,6 +75,7 @@ RISE_VERBS = frozenset({"増える", "上がる", "戻る", "返る", "殖える
 MONEY_NOUNS = frozenset({"元本", "資産", "積立金", "返戻金", "解約返戻金", "御金", "金", "円", "万", "運用", "貯蓄",
                          "積立", "保険料", "%", "ゼロ", "変額保険", "変額", "外貨建て", "投資", "年金", "ドル"})
 CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
+PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける", "押し切る", "押し売り", "丸め込む", "言いくるめる"})
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
 DATES = frozenset({"日付け", "日付", "契約日", "申込日", "告知日"})
 BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", "ずらす", "前倒し"})
@@ -93,7 +95,8 @@ STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事�
                    "事務", "職員", "プロ", "サポート", "誰", "何方"})
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
-                     "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き"})
+                     "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
+                     "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し"})
 REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ"})
 GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
@@ -131,8 +134,10 @@ def _self_harm(words: Words, n: list[str], i: int) -> bool:
 
 
 def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
-    """死にたい, 死のう, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう."""
+    """死にたい, 死のう, 消えよ, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう."""
     x = n[i]
+    if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
+        return True  # 消えよ: said to oneself at the end of a sentence
     return (x in DEATH_VERBS and _death_wish(words, n, i)) or (_is_inaku(n, i) and _death_wish(words, n, i + 2)) \
         or (x == "吊る" and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
         or (x == "命" and any(y in ("絶つ", "断つ") for y in n[i + 1:i + 4]))
@@ -174,8 +179,13 @@ def _worn_out(words: Words, n: list[str], i: int) -> bool:
     x = n[i]
     if x in ("無理", "限界", "嫌", "や", "いや") and "もう" in n[max(0, i - 2):i] and _ends_at(n, i):
         return True
-    if x == "疲れる" and "もう" in n[max(0, i - 2):i]:
+    if x == "疲れる" and "もう" in n[max(0, i - 3):i]:
         return True
+    if x in ("やめる", "止める", "辞める", "投げ出す", "放り出す") and any(y in WHOLE for y in n[:i]) \
+            and _desire(words, i) == "wish":
+        return True  # 全部やめたい
+    if x == "良い" and n[max(0, i - 4):i][-3:] in (["成る", "て", "も"], ["どう", "で", "も"]):
+        return True  # もうどうなってもいい, どうでもいい
     if x in ("眠る", "眠れる", "食べる") and _negated(n, i) and "続く" in n[i:]:
         return True
     return x in ("疲れ果てる", "疲れ切る", "燃え尽きる", "消耗", "絶望")
@@ -253,6 +263,9 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
             return True  # sign before the test result is in
         if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
             return True  # 病歴欄を「なし」にしておく
+        if x in ("ノー", "いいえ", "なし", "無し", "無い") and n[i + 1:i + 2] in (["と"], ["って"]) and \
+                any(y in ("書く", "答える", "記入", "チェック", "回答") for y in n[i + 2:i + 5]):
+            return True  # 「いいえ」と書いてもらう
     return False
 
 
@@ -278,8 +291,8 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
     for i, x in enumerate(n):
         if x == "保証" and any(y in RETURNS for y in n[max(0, i - 3):i]):
             rest = n[i + 1:i + 5]
-            if rest[:1] == ["為る"] and not _negated(n, i + 1, span=5):
-                return True  # 利回りを保証します
+            if rest[:1] in (["為る"], ["出来る"]) and not _negated(n, i + 1, span=5):
+                return True  # 利回りを保証します, 5%は保証できます
             rest = [y for y in rest if y not in ("です", "だ", "為る", "ます")]
             if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in n[i + 1:i + 7]):
                 return True  # 元本保証と言って売る, 元本保証ですと説明して
@@ -338,6 +351,10 @@ def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:
+    if any(x in PUSH_VERBS and not _negated(n, i) for i, x in enumerate(n)):
+        return True  # 今日決めないと損ですよと急かしたい
+    if any(x == "ばれる" and (_negated(n, i) or "様" in n[i + 1:i + 4]) for i, x in enumerate(n)):
+        return True  # 税務署にバレないように処理する
     if any(x in FABRICATE and not _negated(n, i, span=4) for i, x in enumerate(n)) and \
             not any(x in ("れる", "られる") for x in n):
         return True  # 嘘をつく (not 嘘をつかれた, 嘘はつかない)
@@ -359,13 +376,16 @@ def wants_human(words: Words) -> bool:
     n = _norms(words)
     if _told_by_someone(n):
         return False  # お客様から「人に相談したい」と言われた: someone else's wish
+    if any(x in ("電話", "折り返す", "折り返し") and _asked_of_us(n[i + 1:i + 7]) for i, x in enumerate(n)) \
+            and not any(x in THIRD_PERSON for x in n):
+        return True  # 折り返しお電話いただけますか: only a person can call back
     for i, x in enumerate(n):
         if x not in STAFF or _not_addressee(n, i):
             continue
         if i >= 1 and (n[i - 1] in ("出来る", "可能") or n[i - 1] in CONTACT) and _question(n[i:]):
             return True  # 相談できる窓口はありますか, 話せる人はいますか
         j = _skip_honorifics(n, i + 1)
-        if j < len(n) and n[j] in ("を", "で") and _request_follows(words, n, j + 1, bare=True):
+        if j < len(n) and n[j] in ("を", "で", "、") and _request_follows(words, n, j + 1, bare=True):
             return True  # 担当者をお願いします, 有人対応でお願いします
         if x == "有人" and _request_follows(words, n, j, bare=True):
             return True  # 有人対応をお願いします
@@ -404,13 +424,19 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return True  # 話せますか, 話せませんか (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
             return True  # 見てもらえたら嬉しいです
-        if x == "せる" and k + 1 < len(rest) and rest[k + 1] == "て" and start + k + 2 >= len(n):
-            return True  # 話させて
+        if x == "て" and start + k + 1 >= len(n) - (1 if n[-1] in ("。", "!", "?") else 0):
+            return True  # 代わって, 話させて, つないで: a request in the te-form that ends the sentence
         if x in ("。", "、", "ので", "けど", "が") and k > 0:
             break
     if start < len(words) and words[start - 1].pos[5] == "命令形":
         return True
     return False
+
+
+def _asked_of_us(rest: list[str]) -> bool:
+    """ください, ほしい, お願い, いただけますか: something the writer asks us to do (not 電話したい)."""
+    return any(x in ("下さる", "欲しい", "願う") for x in rest) or \
+        (any(x in ("頂く", "貰う") for x in rest) and (_question(rest) or "たい" in rest))
 
 
 def _question(rest: list[str]) -> bool:
@@ -424,7 +450,7 @@ def _not_addressee(n: list[str], i: int) -> bool:
 
 
 def _skip_honorifics(n: list[str], j: int) -> int:
-    while j < len(n) and (n[j] in HONORIFICS or n[j] in ("先生", "本人", "方", "直接", "御")):
+    while j < len(n) and (n[j] in HONORIFICS or n[j] in ("先生", "本人", "方", "直接", "御", "塾長", "代表", "自身")):
         j += 1
     return j
 
