@@ -68,14 +68,14 @@ PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替え�
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
                       "紹介料", "変更", "プラン", "解約", "サイン"})
 PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく"})
-RETURNS = frozenset({"元本", "利回り", "儲かる", "節税", "得", "利益", "%", "倍", "税金", "相続税", "所得税", "法人税",
-                     "贈与税", "税", "無税", "元本割れ", "損失", "非課税", "損", "損する", "得する", "返戻金", "配当",
-                     "リターン", "利息", "儲け", "値上がり"})
+RETURNS = frozenset({"元本", "利回り", "儲かる", "節税", "得", "利益", "%", "倍", "無税", "元本割れ", "損失", "非課税",
+                     "損", "損する", "得する", "返戻金", "配当", "リターン", "利息", "儲け", "値上がり"})
+TAXES = frozenset({"税金", "相続税", "所得税", "法人税", "贈与税", "税"})  # promised only as none: 絶対にかからない
 RISE_VERBS = frozenset({"増える", "上がる", "戻る", "返る", "殖える"})  # money only: 必ず増えます, not 契約が増える
 MONEY_NOUNS = frozenset({"元本", "資産", "積立金", "返戻金", "解約返戻金", "御金", "金", "円", "万", "運用", "貯蓄",
                          "積立", "保険料", "%", "ゼロ", "変額保険", "変額", "外貨建て", "投資", "年金", "ドル"})
 CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
-PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける", "押し切る", "押し売り", "丸め込む", "言いくるめる"})
+PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける", "押し切る", "丸め込む", "言いくるめる"})
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
 DATES = frozenset({"日付け", "日付", "契約日", "申込日", "告知日"})
 BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", "ずらす", "前倒し"})
@@ -87,7 +87,8 @@ VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "
                         "年寄り", "御年寄り", "年配"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
-HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "正直", "正しい", "きちんと", "特別利益",
+HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
+                    "特別利益",
                     "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
 
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
@@ -257,8 +258,8 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
     for i, x in enumerate(n):
         if x in CONCEAL_VERBS or (x == "ばれる" and _negated(n, i)) or x == "内緒":
             return True
-        if x in TELL_VERBS and (_negated(n, i) or _negated(n, i + 1)):
-            return True
+        if x in TELL_VERBS and _not_told(n, i):
+            return True  # 既往症は書かなくていい, 告知しないで
         if x == "前" and "結果" in n[:i] and any(y in CONTRACT or y == "申し込み" for y in n[i + 1:]):
             return True  # sign before the test result is in
         if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
@@ -267,6 +268,17 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
                 any(y in ("書く", "答える", "記入", "チェック", "回答") for y in n[i + 2:i + 5]):
             return True  # 「いいえ」と書いてもらう
     return False
+
+
+def _not_told(n: list[str], i: int) -> bool:
+    """書かない, 告知しない, 言わなくていい: the telling itself negated, and not a past fact (告知しなかった事実)."""
+    k = i + 1
+    while k < len(n) and n[k] in ("を", "は", "も", "為る", "せる", "させる"):
+        k += 1
+    if k >= len(n) or n[k] not in NEGATIONS:
+        return False
+    after = n[k + 1:k + 3]
+    return not (after[:1] == ["た"] and len(after) > 1 and after[1] not in ("方", "ら", "の"))
 
 
 def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
@@ -283,11 +295,13 @@ def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
 
 
 def _promise_returns(n: list[str], topic: set[str]) -> bool:
-    promised = any(x in PROMISE for x in n) or any(n[i:i + 2] == ["100", "%"] for i in range(len(n)))
+    promised = any(x in PROMISE and n[i - 1:i] != ["不"] for i, x in enumerate(n))  # not 不確実
     told = any(x in CLAIM_VERBS and any(y in ("と", "って") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
     money_rises = any(x in RISE_VERBS for x in n) and (told or any(x in MONEY_NOUNS for x in n))
-    if promised and (any(x in RETURNS for x in n) or money_rises):
-        return True  # 必ず元本の120%になります, 絶対に損しない, 必ず増えます
+    no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い") for x in n) or
+                                             any(x == "掛かる" and _negated(n, i) for i, x in enumerate(n)))
+    if promised and (any(x in RETURNS for x in n) or money_rises or no_tax):
+        return True  # 必ず元本の120%になります, 絶対に損しない, 必ず増えます, 税金は絶対にかからない
     for i, x in enumerate(n):
         if x == "保証" and any(y in RETURNS for y in n[max(0, i - 3):i]):
             rest = n[i + 1:i + 5]
@@ -296,13 +310,13 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
             rest = [y for y in rest if y not in ("です", "だ", "為る", "ます")]
             if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in n[i + 1:i + 7]):
                 return True  # 元本保証と言って売る, 元本保証ですと説明して
-        if x in ("言い切る", "断言") and any(y in RETURNS or y in MONEY_NOUNS for y in n[:i]):
+        if x in ("言い切る", "断言") and any(y in RETURNS or y in MONEY_NOUNS or y in TAXES for y in n[:i]):
             return True
     return False
 
 
 def _borrowed_name(n: list[str], topic: set[str]) -> bool:
-    if "名義" in n and any(x in ("実際", "実は", "本当", "実質") for x in n):
+    if "名義" in n and any(x in ("実際", "実は", "本当", "実質") for x in n) and _is_first_person(n):
         return True  # 妻の名義で契約して、実際は私が払う
     return any(x in NAME_NOUNS and any(y in BORROW_VERBS for y in n[i + 1:i + 4]) for i, x in enumerate(n)) \
         or "架空" in n or "替え玉" in n or "代筆" in n
@@ -382,7 +396,10 @@ def wants_human(words: Words) -> bool:
     for i, x in enumerate(n):
         if x not in STAFF or _not_addressee(n, i):
             continue
-        if i >= 1 and (n[i - 1] in ("出来る", "可能") or n[i - 1] in CONTACT) and _question(n[i:]):
+        if i >= 1 and words[i - 1].pos[1] == "数詞":
+            continue  # 三人に連絡する: a count of people
+        if i >= 1 and (n[i - 1] in ("出来る", "可能") or (n[i - 1] in CONTACT and words[i - 1].pos[0] == "動詞")) \
+                and _question(n[i:]):
             return True  # 相談できる窓口はありますか, 話せる人はいますか
         j = _skip_honorifics(n, i + 1)
         if j < len(n) and n[j] in ("を", "で", "、") and _request_follows(words, n, j + 1, bare=True):
@@ -413,7 +430,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
     """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか,
     or a question for the way to do it: 相談する方法はありますか."""
     rest = n[start:start + 7]
-    if any(x in ("方法", "手段", "やり方", "窓口", "連絡先") for x in rest[:4]) and _question(rest):
+    asked_how = rest[:1] in (["為る"], ["出来る"]) or words[start - 1].pos[0] == "動詞"  # 相談する方法, not 質問窓口
+    if asked_how and any(x in ("方法", "手段", "やり方", "窓口", "連絡先") for x in rest[:4]) and _question(rest):
         return True
     for k, x in enumerate(rest):
         if x in REQUEST_ENDS or (bare and x == "下さる"):
