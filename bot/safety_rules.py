@@ -31,7 +31,9 @@ RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", 
 ESCAPE = frozenset({"楽", "解放", "救う"})  # 飛んだら楽に; not 契約が飛んだら全部終わる
 FAREWELL = frozenset({"別れる", "去る", "おさらば", "さよなら", "さようなら"})
 JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
-DEATH_VERBS = frozenset({"死ぬ", "消える", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
+DEATH_VERBS = frozenset({"死ぬ", "消える", "消え去る", "消え失せる", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
+QUIT = frozenset({"辞める", "止める", "やめる", "終える", "終わらせる", "降りる", "諦める", "捨てる"})
+HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ"})
 HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
 BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
@@ -128,9 +130,10 @@ def distress(words: Words) -> bool:
 # Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
 
 def _self_harm(words: Words, n: list[str], i: int) -> bool:
-    """リスカ, 遺書; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
+    """リスカ, リストカット, 遺書; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
     x = n[i]
-    return x in SELF_HARM or x in STRONG_MEANS or (x in HARM_VERBS and _self_object(n, i)) or \
+    return x in SELF_HARM or x in STRONG_MEANS or x + "".join(n[i + 1:i + 2]) in SELF_HARM or \
+        (x in HARM_VERBS and _self_object(n, i)) or \
         (x == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"])
 
 
@@ -149,6 +152,13 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
     x = n[i]
     if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
         return True
+    if x == "生きる" and n[i + 1:i + 3] == ["て", "行く"] and _negated(n, i + 2) and "もう" in n[:i]:
+        return True  # もう生きていけない
+    if x == "居る" and any(y in ("此の世", "世の中", "自分") for y in n[:i]) and _no_point(n, i, rhetorical=True):
+        return True  # この世にいる意味ある？
+    if x == "人生" and n[i + 1:i + 2] == ["を"] and i + 2 < len(n) and n[i + 2] in QUIT and \
+            (_desire(words, i + 2) == "wish" or words[i + 2].pos[5] == "意志推量形"):
+        return True  # 人生を辞めたい
     morning = x == "来る" and any(y in ("明日", "朝") for y in n[:i])
     return (x in UNBORN or morning) and _better_not(n, i)
 
@@ -172,14 +182,17 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
         return True
     if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
         return True
+    if x in HIGH_PLACES and "今" in n[:i] and n[i + 1:i + 5].count("居る") and not _someone_else(words):
+        return True  # 今、橋の上にいます
     return _nobody_would_miss_me(n, i)
 
 
 def _worn_out(words: Words, n: list[str], i: int) -> bool:
     """もう無理, もう限界です, もう疲れた, 燃え尽きる, 眠れない日が続く."""
     x = n[i]
-    if x in ("無理", "限界", "嫌", "や", "いや") and "もう" in n[max(0, i - 2):i] and _ends_at(n, i):
-        return True
+    if x in ("無理", "限界", "嫌", "や", "いや") and _ends_at(n, i) and \
+            ("もう" in n[max(0, i - 2):i] or all(y in ("。", "、", "!", "…") for y in n[:i])):
+        return True  # もう無理, 限界。
     if x == "疲れる" and "もう" in n[max(0, i - 3):i]:
         return True
     if x in ("やめる", "止める", "辞める", "投げ出す", "放り出す") and any(y in WHOLE for y in n[:i]) \
@@ -560,10 +573,11 @@ def _is_inaku(n: list[str], i: int) -> bool:
     return n[i:i + 3] == ["居る", "ない", "成る"]
 
 
-def _no_point(n: list[str], i: int) -> bool:
-    """生きる意味がない, 生きてても仕方ない, 生きるのがつらい."""
+def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
+    """生きる意味がない, 生きてても仕方ない, 生きるのがつらい; rhetorical: いる意味ある？"""
     after = [x for x in n[i + 1:i + 7] if x not in CHAIN]
-    if any(x in ("意味", "価値", "理由", "仕方", "仕様") for x in after[:3]) and any(x in NEGATIONS for x in after):
+    point = any(x in ("意味", "価値", "理由", "仕方", "仕様") for x in after[:3])
+    if point and (any(x in NEGATIONS for x in after) or (rhetorical and "有る" in after and _question(after))):
         return True
     if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
         return True
@@ -577,9 +591,9 @@ def _self_object(n: list[str], i: int) -> bool:
 
 
 def _better_not(n: list[str], i: int) -> bool:
-    """〜なければよかった / 〜なければいいのに: wishing one had not been born or woken."""
+    """〜なければよかった / 〜ないといいな: wishing one had not been born or would not wake."""
     after = n[i + 1:i + 7]
-    return any(x in NEGATIONS for x in after[:4]) and "ば" in after and "良い" in after
+    return any(x in NEGATIONS for x in after[:4]) and any(x in ("ば", "と", "た") for x in after) and "良い" in after
 
 
 def _nobody_would_miss_me(n: list[str], i: int) -> bool:
