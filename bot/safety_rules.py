@@ -60,7 +60,7 @@ HEALTH = frozenset({"告知", "既往症", "持病", "通院", "病歴", "入院
                     "精密検査", "病気", "服薬", "診断", "治療", "通院歴", "既往歴", "病名", "症状", "障害"})
 TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "記入", "申し出る", "話す", "記載", "報告"})
 CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す"})
-GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "金品", "プレゼント", "ギフトカード", "クオカード",
+GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "キャッシュ", "金品", "プレゼント", "ギフトカード", "クオカード",
                    "図書カード", "品物", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon", "食事", "接待",
                    "万", "円"})  # 5000円渡す: an amount handed over
 MONEY = frozenset({"現金", "御金", "金", "謝礼", "謝金", "紹介料", "手数料", "キャッシュバック"})
@@ -69,7 +69,7 @@ HAND_OVER = frozenset({"上げる", "渡す", "贈る", "配る", "差し上げ�
 PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
                       "紹介料", "変更", "プラン", "解約", "サイン"})
-PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく"})
+PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "確定", "確約"})
 RETURNS = frozenset({"元本", "利回り", "儲かる", "節税", "得", "利益", "%", "倍", "無税", "元本割れ", "損失", "非課税",
                      "損", "損する", "得する", "返戻金", "配当", "リターン", "利息", "儲け", "値上がり"})
 TAXES = frozenset({"税金", "相続税", "所得税", "法人税", "贈与税", "税"})  # promised only as none: 絶対にかからない
@@ -99,7 +99,8 @@ STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事�
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
-                     "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し"})
+                     "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し", "願う", "メール", "line",
+                     "チャット", "dm", "指導", "見解"})
 REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ"})
 GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
@@ -277,6 +278,10 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
             return True  # sign before the test result is in
         if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
             return True  # 病歴欄を「なし」にしておく
+        if x == "こと" and n[i + 1:i + 3] == ["に", "為る"] and n[i - 2:i] in (["ない", "た"], ["無い", "た"]):
+            return True  # 聞かなかったことにする
+        if x in ("適当", "いい加減", "ざっくり") and any(y in TELL_VERBS for y in n[i + 1:i + 4]):
+            return True  # 告知は適当に書いておいて
         if x in ("ノー", "いいえ", "なし", "無し", "無い") and n[i + 1:i + 2] in (["と"], ["って"]) and \
                 any(y in ("書く", "答える", "記入", "チェック", "回答") for y in n[i + 2:i + 5]):
             return True  # 「いいえ」と書いてもらう
@@ -357,6 +362,8 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
     if "家族" in n and any(x in ("相談", "知らせる", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4)
                          for i, x in enumerate(n)):
         return True  # 家族に相談させずに: keeping the family out
+    if any(x in VULNERABLE for x in n) and any(x in ("急ぐ", "急がせる", "急かす") for x in n) and topic & CONTRACT:
+        return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい
     for i, x in enumerate(n):
         if x in ("時間", "考える") and "与える" in n[i:i + 4] and _negated(n, n.index("与える", i)):
             return True  # 考える時間を与えず
@@ -368,6 +375,8 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
 
 
 def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
+    if any(x in ("悪口", "中傷", "貶す", "けなす", "誹謗") for x in n):
+        return True  # 他社商品の悪口を言って切り替えてもらう
     for i, x in enumerate(n):
         if x in ("思う", "信じる") and n[i + 1:i + 2] in (["せる"], ["させる"]):
             return True  # 損だと思わせて: leading the customer to believe
@@ -417,6 +426,8 @@ def wants_human(words: Words) -> bool:
         j = _skip_honorifics(n, i + 1)
         if j < len(n) and n[j] in ("を", "で", "、") and _request_follows(words, n, j + 1, bare=True):
             return True  # 担当者をお願いします, 有人対応でお願いします
+        if j < len(n) and n[j] in ("居る", "いらっしゃる") and _question(n[j:]):
+            return True  # 人間の方いますか
         if x == "有人" and _request_follows(words, n, j, bare=True):
             return True  # 有人対応をお願いします
         if j < len(n) and n[j] == "か":  # 誰か, どなたか
@@ -442,7 +453,7 @@ def _contact_request(words: Words, n: list[str], start: int) -> bool:
 def _request_follows(words: Words, n: list[str], start: int, bare: bool = False) -> bool:
     """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか,
     or a question for the way to do it: 相談する方法はありますか."""
-    rest = n[start:start + 7]
+    rest = n[start:start + 9]
     asked_how = rest[:1] in (["為る"], ["出来る"]) or words[start - 1].pos[0] == "動詞"  # 相談する方法, not 質問窓口
     if asked_how and any(x in ("方法", "手段", "やり方", "窓口", "連絡先") for x in rest[:4]) and _question(rest):
         return True
