@@ -41,7 +41,8 @@ class Screening:
 def screen(text: str) -> Screening:
     """Look for crisis, distress, compliance risk and a request for a person in `text`."""
     found = Screening()
-    spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.NET_SPELLINGS.sub("死", _clean(text)))
+    spelled = rules.NET_SPELLINGS.sub("死", rules.KANA_WORDS.sub("自殺", _clean(text)))
+    spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
     about_self = _for_crisis(spelled)
     crisis_parts = [_read(s) for s in sentences(about_self)]
     # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.

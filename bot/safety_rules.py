@@ -20,13 +20,16 @@ Words = Sequence[Morpheme]
 NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|ねば|のう|んだ|ぬし|ぬか|ねる)")
 ROMAJI = {"shinitai": "死にたい", "sinitai": "死にたい", "kietai": "消えたい", "shinou": "死のう", "sinou": "死のう",
           "shinitaku": "死にたく", "kiechaitai": "消えちゃいたい"}
+KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi reads them as other words
+ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
 # ---- vocabulary (normalised forms) ------------------------------------------------------------------
 
 PLAIN_DEATH = frozenset({"死ぬ", "為る"})  # 為る: after 自殺/自死 (自殺する)
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
-                               "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る"})  # 死んでも, 死にきれない
+                               "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る", "ー"})  # 死んでも, 死ぬー
+LAUGHING = frozenset({"笑い", "笑", "w", "ｗ", "草", "www"})
 RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決", "助かる", "喜ぶ", "幸せ"})
 ESCAPE = frozenset({"楽", "解放", "救う"})  # 飛んだら楽に; not 契約が飛んだら全部終わる
 FAREWELL = frozenset({"別れる", "去る", "おさらば", "さよなら", "さようなら"})
@@ -34,7 +37,8 @@ JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
 DEATH_VERBS = frozenset({"死ぬ", "消える", "消え去る", "消え失せる", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
 QUIT = frozenset({"辞める", "止める", "やめる", "終える", "終わらせる", "降りる", "諦める", "捨てる"})
 HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
-SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ"})
+SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ", "自害"})
+IDEATION = frozenset({"希死念慮", "自殺念慮", "自殺願望", "希死", "念慮"})  # the writer's own, unless someone else's
 HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
 BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
@@ -131,8 +135,10 @@ def distress(words: Words) -> bool:
 # Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
 
 def _self_harm(words: Words, n: list[str], i: int) -> bool:
-    """リスカ, リストカット, 遺書; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
+    """リスカ, リストカット, 遺書, 希死念慮が強い; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
     x = n[i]
+    if x in IDEATION and not any(y in ("方", "人", "御客様", "場合", "患者", "者") for y in n[i + 1:i + 5]):
+        return True  # not 自殺念慮のある方の保険加入
     return x in SELF_HARM or x in STRONG_MEANS or x + "".join(n[i + 1:i + 2]) in SELF_HARM or \
         (x in HARM_VERBS and _self_object(n, i)) or \
         (x == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"])
@@ -143,8 +149,11 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
     x = n[i]
     if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
         return True  # 消えよ: said to oneself at the end of a sentence
+    if x == "居る" and n[i + 1:i + 5] in (["ない", "方", "が", "良い"], ["ない", "方", "が", "増し"]) and \
+            _is_first_person(n[:i]):
+        return True  # 自分なんかいない方がいい
     return (x in DEATH_VERBS and _death_wish(words, n, i)) or (_is_inaku(n, i) and _death_wish(words, n, i + 2)) \
-        or (x == "吊る" and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
+        or (x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
         or (x == "命" and any(y in ("絶つ", "断つ") for y in n[i + 1:i + 4]))
 
 
@@ -155,6 +164,8 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
         return True
     if x == "生きる" and n[i + 1:i + 3] == ["て", "行く"] and _negated(n, i + 2) and "もう" in n[:i]:
         return True  # もう生きていけない
+    if x == "生きる" and any(y in ("御免", "すみません", "申し訳無い", "申し訳") for y in n[i + 1:i + 5]):
+        return True  # 生きててごめんなさい
     if x == "居る" and any(y in ("此の世", "世の中", "自分") for y in n[:i]) and _no_point(n, i, rhetorical=True):
         return True  # この世にいる意味ある？
     if x == "人生" and n[i + 1:i + 2] == ["を"] and i + 2 < len(n) and n[i + 2] in QUIT and \
@@ -191,7 +202,9 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
 def _worn_out(words: Words, n: list[str], i: int) -> bool:
     """もう無理, もう限界です, もう疲れた, 燃え尽きる, 眠れない日が続く."""
     x = n[i]
-    if x in ("無理", "限界", "嫌", "や", "いや") and _ends_at(n, i) and \
+    if x == "助ける" and n[i + 1:i + 2] == ["て"] and i + 2 >= len([y for y in n if y not in ("。", "!", "…")]):
+        return True  # 助けて
+    if x in ("無理", "限界", "嫌", "や", "いや", "終わり") and _ends_at(n, i) and \
             ("もう" in n[max(0, i - 2):i] or all(y in ("。", "、", "!", "…") for y in n[:i])):
         return True  # もう無理, 限界。
     if x == "疲れる" and "もう" in n[max(0, i - 3):i]:
@@ -511,6 +524,8 @@ def _desire(words: Words, i: int) -> str | None:
         k += 1
     if k < len(words) and words[k].normalized == "たい":
         n = _norms(words)
+        if n[k + 1:k + 2] == ["て"]:
+            return "wish"  # 死にたくてたまらない: the negation belongs to たまらない
         if _negated(n, k):
             return "unwanted"
         tail = n[k + 1:k + 7]
@@ -543,8 +558,8 @@ def _death_wish(words: Words, n: list[str], i: int) -> bool:
         return True  # 死ぬしかない
     if _relief_in_dying(n, i):
         return True  # 死んだら楽になれますか
-    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気"):
-        return True
+    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画"):
+        return True  # 死ぬつもり, 首をつる準備
     return w.normalized in PLAIN_DEATH and _plain_use(words, n, i)
 
 
@@ -563,6 +578,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     if k >= len(words):
         return True
     nxt = words[k]
+    if any(x in LAUGHING for x in n):
+        return False  # 疲れたー、死ぬー笑: a joke, not a plan
     if n[k] in IDIOM_AFTER_DEATH or n[k] in NEGATIONS or n[k] in ("たい", "れる", "られる"):
         return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
     if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
