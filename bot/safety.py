@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot import safety_rules as rules
 from bot.japanese import Morpheme, fold, is_unknown_word, morphemes, to_hiragana
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?…\n])|(?<=\.)(?=\s)")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
@@ -65,7 +65,7 @@ def screen(text: str) -> Screening:
 
 
 def sentences(text: str) -> list[str]:
-    """`text` cut after 。！？… and line breaks; empty pieces dropped."""
+    """`text` cut after 。！？ and line breaks; empty pieces dropped (… often pauses inside a sentence)."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 

@@ -222,7 +222,7 @@ def _worn_out(words: Words, n: list[str], i: int) -> bool:
 def _hopeless(words: Words, n: list[str], i: int) -> bool:
     """楽になりたい, 終わりにしたい, 人生詰んだ, 自分なんか, 誰にも必要とされていない, 死にたいとは思わないけど."""
     x, after = n[i], n[i + 1:i + 5]
-    if x in DEATH_VERBS and _desire(words, i) == "denied":
+    if x in DEATH_VERBS and _desire(words, i) in ("denied", "degree"):
         return True
     if x == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
         return True
@@ -518,7 +518,7 @@ def _norms(words: Words) -> list[str]:
 
 def _desire(words: Words, i: int) -> str | None:
     """After the verb at i: "wish" (死にたい), "unwanted" (死にたくない), "denied" (死にたいとは思わない),
-    or None when there is no たい."""
+    "degree" (死にたいくらい), or None when there is no たい."""
     k = i + 1
     while k < len(words) and words[k].normalized in CHAIN:
         k += 1
@@ -526,6 +526,8 @@ def _desire(words: Words, i: int) -> str | None:
         n = _norms(words)
         if n[k + 1:k + 2] == ["て"]:
             return "wish"  # 死にたくてたまらない: the negation belongs to たまらない
+        if _degree(n, k + 1):
+            return "degree"  # 消えたいくらい恥ずかしい: a measure, still worth a look
         if _negated(n, k):
             return "unwanted"
         tail = n[k + 1:k + 7]
@@ -635,7 +637,7 @@ def _nobody_would_miss_me(n: list[str], i: int) -> bool:
 
 def _degree(n: list[str], i: int) -> bool:
     """死ぬほど, 終わりにしたいくらい: a measure of how much, not the wish itself."""
-    return any(x in ("くらい", "ぐらい", "程", "ほど") for x in n[i:i + 3])
+    return any(x in ("くらい", "ぐらい", "程", "ほど") for x in [y for y in n[i:i + 6] if y not in (".", "…")][:3])
 
 
 def _end_it(n: list[str], i: int) -> bool:
