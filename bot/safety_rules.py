@@ -88,7 +88,7 @@ BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", 
 DOCUMENTS = ("申込書", "告知書", "署名", "サイン", "筆跡", "意向確認書")  # matched in the joined text: 告知+書
 SIGN_FOR = frozenset({"代わり", "代筆", "真似る", "偽る", "改竄"})
 NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
-BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用"})
+BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用", "貸し借り", "拝借"})
 VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90",
                         "年寄り", "御年寄り", "年配"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
@@ -104,7 +104,7 @@ CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連�
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
                      "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し", "願う", "メール", "line",
-                     "チャット", "dm", "指導", "見解"})
+                     "チャット", "dm", "指導", "見解", "読む", "チェック", "添削", "目"})  # 人の目で確認
 REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ"})
 GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
@@ -368,13 +368,13 @@ def _forced_switch(n: list[str], topic: set[str]) -> bool:
 
 
 def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
+    if any(x in ("内緒", "秘密", "こっそり") for x in n) or ("家族" in n and any(
+            x in ("相談", "知らせる", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4) for i, x in enumerate(n))):
+        return bool(topic & CONTRACT)  # 家族に相談させずに, ご家族には言わずにこっそり: keeping the family out
+    if any(x in ("分かる", "理解", "納得") and _negated(n, i) and "侭" in n[i + 1:i + 4] for i, x in enumerate(n)):
+        return bool(topic & CONTRACT)  # よくわからないまま契約してもらう
     if not any(x in VULNERABLE or x in PRESSURE for x in n):
         return False
-    if "内緒" in n or "秘密" in n:
-        return bool(topic & CONTRACT)
-    if "家族" in n and any(x in ("相談", "知らせる", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4)
-                         for i, x in enumerate(n)):
-        return True  # 家族に相談させずに: keeping the family out
     if any(x in VULNERABLE for x in n) and any(x in ("急ぐ", "急がせる", "急かす") for x in n) and topic & CONTRACT:
         return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい
     for i, x in enumerate(n):
@@ -429,7 +429,8 @@ def wants_human(words: Words) -> bool:
             and not any(x in THIRD_PERSON for x in n):
         return True  # 折り返しお電話いただけますか: only a person can call back
     for i, x in enumerate(n):
-        if x not in STAFF or _not_addressee(n, i):
+        someone = x == "方" and i > 0 and n[i - 1] in ("詳しい", "専門", "分かる", "担当")  # 詳しい方に
+        if (x not in STAFF and not someone) or _not_addressee(n, i):
             continue
         if i >= 1 and words[i - 1].pos[1] == "数詞":
             continue  # 三人に連絡する: a count of people
@@ -668,8 +669,10 @@ def _consequence_question(n: list[str]) -> bool:
 
 
 def _told_by_someone(n: list[str]) -> bool:
-    """〜と言われた / 頼まれた: someone else's proposal the writer asks about."""
-    return any(x in ("言う", "頼む", "誘う", "持ち掛ける") and "れる" in n[i + 1:i + 3] for i, x in enumerate(n))
+    """〜と言われた / 頼まれた / 〜というお客様: someone else's proposal or wish the writer asks about."""
+    return any(x in ("言う", "頼む", "誘う", "持ち掛ける") and
+               ("れる" in n[i + 1:i + 3] or any(y in THIRD_PERSON for y in n[i + 1:i + 3]))
+               for i, x in enumerate(n))
 
 
 def _someone_else(words: Words) -> bool:
