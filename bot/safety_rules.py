@@ -118,9 +118,11 @@ NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
 
 def crisis(words: Words) -> bool:
     """The writer's own wish or intent to die or to harm themselves, or acute hopelessness."""
-    if _someone_else(words):
-        return False
     n = _norms(words)
+    if _reported(n):
+        return False
+    if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
+        return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n)))
     return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
 
 
@@ -676,14 +678,16 @@ def _told_by_someone(n: list[str]) -> bool:
 
 
 def _someone_else(words: Words) -> bool:
-    """The sentence is about someone else: a third-person subject and no word for the writer."""
+    """The sentence is about someone else: a third-person subject and no word for the writer, or their words."""
     n = _norms(words)
-    if _is_first_person(n):
-        return False
-    if _third_person_subject(n):
-        return True
-    return any(x in ("言う", "話す", "聞く") and i > 0 and n[i - 1] in ("と", "って") for i, x in enumerate(n)) \
-        and any(y in THIRD_PERSON for y in n)  # reported words: お客様から「死にたい」と言われた
+    return _reported(n) or (not _is_first_person(n) and _third_person_subject(n))
+
+
+def _reported(n: list[str]) -> bool:
+    """Someone else's words: お客様から「死にたい」と言われた, 父が死にたいと言っています."""
+    return not _is_first_person(n) and any(y in THIRD_PERSON for y in n) and \
+        any(x in ("言う", "話す", "聞く", "漏らす", "口にする") and i > 0 and n[i - 1] in ("と", "って")
+            for i, x in enumerate(n))
 
 
 def _acted_by_someone_else(n: list[str]) -> bool:
