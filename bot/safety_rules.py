@@ -60,10 +60,11 @@ SUBJECT_PARTICLES = frozenset({"が", "は", "も"})
 HONORIFICS = frozenset({"さん", "様", "ちゃん", "君", "氏", "殿", "の", "方", "御"})
 
 HEALTH = frozenset({"告知", "既往症", "持病", "通院", "病歴", "入院", "手術", "健診", "健康診断", "検査", "再検査",
-                    "健康", "健康状態", "体調",
+                    "健康", "健康状態", "体調", "血圧", "薬", "病院", "糖尿病", "高血圧", "癌", "がん", "鬱病", "疾患",
+                    "疾病", "既往",
                     "精密検査", "病気", "服薬", "診断", "治療", "通院歴", "既往歴", "病名", "症状", "障害"})
 TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "記入", "申し出る", "話す", "記載", "報告"})
-CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す"})
+CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す", "空欄", "白紙"})
 GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "キャッシュ", "金品", "プレゼント", "ギフトカード", "クオカード",
                    "図書カード", "品物", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon", "食事", "接待",
                    "万", "円"})  # 5000円渡す: an amount handed over
@@ -91,6 +92,7 @@ NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
 BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用", "貸し借り", "拝借"})
 VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90",
                         "年寄り", "御年寄り", "年配"})
+HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
@@ -104,8 +106,9 @@ CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連�
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
                      "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し", "願う", "メール", "line",
-                     "チャット", "dm", "指導", "見解", "読む", "チェック", "添削", "目"})  # 人の目で確認
-REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ"})
+                     "チャット", "dm", "指導", "見解", "読む", "チェック", "添削", "目", "メッセージ", "届ける",
+                     "伝える", "伝言"})  # 人の目で確認, 牧野先生にメッセージを届けて
+REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ", "希望"})
 GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
 NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
                            "講義", "研修", "方針", "ブログ", "著書", "影響"})
@@ -340,7 +343,7 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
             rest = n[i + 1:i + 5]
             if rest[:1] in (["為る"], ["出来る"]) and not _negated(n, i + 1, span=5):
                 return True  # 利回りを保証します, 5%は保証できます
-            rest = [y for y in rest if y not in ("です", "だ", "為る", "ます")]
+            rest = [y for y in rest if y not in ("です", "だ", "為る", "ます", "」", "』")]
             if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in n[i + 1:i + 7]):
                 return True  # 元本保証と言って売る, 元本保証ですと説明して
         if x in ("言い切る", "断言") and any(y in RETURNS or y in MONEY_NOUNS or y in TAXES for y in n[:i]):
@@ -377,8 +380,8 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
         return bool(topic & CONTRACT)  # よくわからないまま契約してもらう
     if not any(x in VULNERABLE or x in PRESSURE for x in n):
         return False
-    if any(x in VULNERABLE for x in n) and any(x in ("急ぐ", "急がせる", "急かす") for x in n) and topic & CONTRACT:
-        return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい
+    if any(x in VULNERABLE for x in n) and any(x in HURRY for x in n) and topic & CONTRACT:
+        return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい; 90歳の方に一人で来てもらって
     for i, x in enumerate(n):
         if x in ("時間", "考える") and "与える" in n[i:i + 4] and _negated(n, n.index("与える", i)):
             return True  # 考える時間を与えず
@@ -444,6 +447,9 @@ def wants_human(words: Words) -> bool:
             return True  # 担当者をお願いします, 有人対応でお願いします
         if j < len(n) and n[j] in ("居る", "いらっしゃる") and _question(n[j:]):
             return True  # 人間の方いますか
+        if j < len(n) and n[j] == "が" and any(y in CONTACT for y in n[j + 1:j + 3]) and "所" in n[j:j + 7] \
+                and _question(n[j:]):
+            return True  # 人間が答えてくれるところはありますか
         if x == "有人" and _request_follows(words, n, j, bare=True):
             return True  # 有人対応をお願いします
         if j < len(n) and n[j] == "か":  # 誰か, どなたか
