@@ -40,28 +40,7 @@ class Screening:
 
 def screen(text: str) -> Screening:
     """Look for crisis, distress, compliance risk and a request for a person in `text`."""
-    found = Screening()
-    spelled = rules.NET_SPELLINGS.sub("死", rules.KANA_WORDS.sub("自殺", _clean(text)))
-    spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
-    about_self = _for_crisis(spelled)
-    crisis_parts = [_read(s) for s in sentences(about_self)]
-    # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
-    as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
-                                about_self)
-    kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else []
-    for words in crisis_parts + kana_parts:
-        found |= Screening(crisis=rules.crisis(words), distress=rules.distress(words))
-    if not found.crisis and found.distress and rules.means(crisis_parts):
-        found |= Screening(crisis=True)  # a way to do it (ロープ, 屋上), named by someone who is struggling
-    if not found.crisis and sum(rules.distress(words) for words in crisis_parts) >= 2:
-        found |= Screening(crisis=True)  # worrying again and again in one message: treat it as a crisis
-    if not found.crisis and rules.own_policy_as_a_way_out(crisis_parts):
-        found |= Screening(crisis=True)
-    parts = [_read(s) for s in sentences(_clean(text))]
-    whole = [m for words in parts for m in words]
-    for words in parts:
-        found |= Screening(compliance=rules.compliance(words, whole), wants_human=rules.wants_human(words))
-    return found
+    return _the_writers_state(text) | _what_is_asked(text)
 
 
 def sentences(text: str) -> list[str]:
@@ -121,6 +100,32 @@ def has_help_line(text: str) -> bool:
 
 
 # ---- reading --------------------------------------------------------------------------------------
+
+def _the_writers_state(text: str) -> Screening:
+    """Crisis and distress, read from the writer's own words in every spelling."""
+    spelled = rules.NET_SPELLINGS.sub("死", rules.KANA_WORDS.sub("自殺", _clean(text)))
+    spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
+    about_self = _for_crisis(spelled)
+    parts = [_read(s) for s in sentences(about_self)]
+    # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
+    as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
+                                about_self)
+    kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else parts
+    crisis = any(rules.crisis(a) or rules.crisis(b) for a, b in zip(parts, kana_parts))
+    worrying = sum(rules.distress(a) or rules.distress(b) for a, b in zip(parts, kana_parts))  # per sentence
+    crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
+    crisis = crisis or worrying >= 2  # worrying again and again in one message
+    crisis = crisis or rules.own_policy_as_a_way_out(parts)
+    return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
+
+
+def _what_is_asked(text: str) -> Screening:
+    """Compliance risk and a request for a person, sentence by sentence (the topic from the whole message)."""
+    parts = [_read(s) for s in sentences(_clean(text))]
+    whole = [m for words in parts for m in words]
+    return Screening(compliance=any(rules.compliance(words, whole) for words in parts),
+                     wants_human=any(rules.wants_human(words) for words in parts))
+
 
 def _clean(text: str) -> str:
     """Folded, spaces between Japanese words dropped, a repeated phrase cut into sentences."""
