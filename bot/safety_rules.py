@@ -26,7 +26,8 @@ ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, rever
 
 # ---- vocabulary (normalised forms) ------------------------------------------------------------------
 
-PLAIN_DEATH = frozenset({"死ぬ", "為る"})  # 為る: after 自殺/自死 (自殺する)
+PLAIN_DEATH = frozenset({"死ぬ", "為る", "飛び下りる"})  # 為る: after 自殺/自死 (自殺する)
+ENDING = frozenset({"終わり", "おしまい", "御仕舞い", "仕舞い", "終い"})
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
                                "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る", "ー"})  # 死んでも, 死ぬー
 LAUGHING = frozenset({"笑い", "笑", "w", "ｗ", "草", "www"})
@@ -144,7 +145,9 @@ def _self_harm(words: Words, n: list[str], i: int) -> bool:
     x = n[i]
     if x in IDEATION and not any(y in ("方", "人", "御客様", "場合", "患者", "者") for y in n[i + 1:i + 5]):
         return True  # not 自殺念慮のある方の保険加入
-    return x in SELF_HARM or x in STRONG_MEANS or x + "".join(n[i + 1:i + 2]) in SELF_HARM or \
+    if x in STRONG_MEANS and not (i + 1 < len(words) and words[i + 1].pos[0] == "名詞"):
+        return True  # 練炭って買えますか; not 練炭ストーブ
+    return x in SELF_HARM or x + "".join(n[i + 1:i + 2]) in SELF_HARM or \
         (x in HARM_VERBS and _self_object(n, i)) or \
         (x == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"])
 
@@ -194,7 +197,9 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
 def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
     """全部終わりにしたい, もう終わりにします, この世とお別れします, いなくなっても誰も困らない."""
     x = n[i]
-    if x == "終わり" and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
+    if x in ("思い残す", "未練", "悔い") and _negated(n, i, span=5) and ("もう" in n[:i] or "此の世" in n[:i]):
+        return True  # もう思い残すことはありません, この世に未練はない
+    if x in ENDING and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
             (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]):
         return True
     if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
@@ -231,7 +236,7 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
         return True
     if x == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
         return True
-    if x == "終わり" and _end_it(n, i) and _desire(words, i + 2) == "wish" and not _degree(n, i + 3):
+    if x in ENDING and _end_it(n, i) and _desire(words, i + 2) == "wish" and not _degree(n, i + 3):
         return True
     if x == "人生" and any(y in ("詰む", "終わる", "オワタ", "積む") for y in after):
         return True
@@ -595,8 +600,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
         return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
     if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
         return _relief_in_dying(n, i)  # 死んだら楽になれる, 死ねたらいいのに
-    if nxt.pos[0] == "名詞" and n[k] not in ("こと", "事", "の", "方", "気持ち"):
-        return False
+    if nxt.pos[0] == "名詞" and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
+        return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
 
 
@@ -615,7 +620,7 @@ def _is_inaku(n: list[str], i: int) -> bool:
 def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
     """生きる意味がない, 生きてても仕方ない, 生きるのがつらい; rhetorical: いる意味ある？"""
     after = [x for x in n[i + 1:i + 7] if x not in CHAIN]
-    point = any(x in ("意味", "価値", "理由", "仕方", "仕様") for x in after[:3])
+    point = any(x in ("意味", "価値", "理由", "仕方", "仕様", "気力", "希望", "力", "自信") for x in after[:3])
     if point and (any(x in NEGATIONS for x in after) or (rhetorical and "有る" in after and _question(after))):
         return True
     if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
