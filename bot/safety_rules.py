@@ -153,8 +153,15 @@ def _self_harm(words: Words, n: list[str], i: int) -> bool:
 
 
 def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
-    """死にたい, 死のう, 消えよ, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう."""
+    """死にたい, 死のう, 消えよ, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう,
+    死について考えてしまう, もう消えるね."""
     x = n[i]
+    if x in ("死", "自殺", "自死") and any(y in ("考える", "思う") for y in n[i + 1:i + 5]) and \
+            not any(y in ("貰う", "せる", "させる") for y in n[i + 1:i + 8]) and \
+            not any(y in THIRD_PERSON for y in n[max(0, i - 4):i]):
+        return True  # 死について考えてしまう (not お客様に考えてもらう)
+    if x == "消える" and "もう" in n[max(0, i - 2):i] and not _has_subject(words, n) and _plain_use(words, n, i):
+        return True  # もう消えるね
     if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
         return True  # 消えよ: said to oneself at the end of a sentence
     if x == "居る" and n[i + 1:i + 5] in (["ない", "方", "が", "良い"], ["ない", "方", "が", "増し"]) and \
@@ -194,6 +201,12 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
 
 
+def _has_subject(words: Words, n: list[str]) -> bool:
+    """Some noun in the sentence is marked as the subject (ポイントはもう消える)."""
+    return any(n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and n[k - 1] not in FIRST_PERSON
+               for k in range(1, len(n)))
+
+
 def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
     """全部終わりにしたい, もう終わりにします, この世とお別れします, いなくなっても誰も困らない."""
     x = n[i]
@@ -206,6 +219,9 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
         return True
     if x in HIGH_PLACES and "今" in n[:i] and n[i + 1:i + 5].count("居る") and not _someone_else(words):
         return True  # 今、橋の上にいます
+    if _is_inaku(n, i) and any(y in ("も", "たら", "ば") or y == "た" for y in n[i + 3:i + 5]) and \
+            any(y in OWN_POLICY for y in n):
+        return True  # 私がいなくなっても、保険金が入るから家族は大丈夫
     return _nobody_would_miss_me(n, i)
 
 
