@@ -92,7 +92,7 @@ SIGN_FOR = frozenset({"代わり", "代筆", "真似る", "偽る", "改竄"})
 NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
 BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用", "貸し借り", "拝借"})
 VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90",
-                        "年寄り", "御年寄り", "年配"})
+                        "年寄り", "御年寄り", "年配", "判断力", "物忘れ"})
 HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
@@ -102,7 +102,7 @@ HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反"
 
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
                    "牧野", "有人", "専門家", "窓口", "生身", "係", "係員", "運営", "コーチ", "メンター",
-                   "事務", "職員", "プロ", "サポート", "誰", "何方"})
+                   "事務", "職員", "プロ", "サポート", "誰", "何方", "どなた"})
 CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
@@ -297,12 +297,20 @@ def compliance(words: Words, message: Words = ()) -> bool:
     sentence of the same message (`message`): 通院歴を書くと落ちそう。書かない方向に誘導したい.
     """
     n = _norms(words)
+    if _omits_downside(n):
+        return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
     if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # asking what is allowed, what happens, or about what someone else did
     topic = set(_norms(message)) | set(n)
     return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
                                            _borrowed_name, _forced_switch, _pressure_vulnerable,
                                            _misleading_comparison, _fabricate))
+
+
+def _omits_downside(n: list[str]) -> bool:
+    downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
+    return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
+        and any(x in CONTRACT or x in ("乗り換える", "勧める", "売る") for x in n)
 
 
 def _conceal_health(n: list[str], topic: set[str]) -> bool:
@@ -401,6 +409,10 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
         return bool(topic & CONTRACT)  # よくわからないまま契約してもらう
     if not any(x in VULNERABLE or x in PRESSURE for x in n):
         return False
+    declining = any(x in ("認知症", "判断力", "判断能力", "物忘れ", "惚ける", "ボケ") for x in n)
+    if declining and any(x in ("勧める", "売る", "契約", "加入", "サイン", "申し込む") and
+                         not _negated(n, i) for i, x in enumerate(n)) and "たい" in n:
+        return True  # 判断力が落ちているお客様に、高額な保険を勧めたい
     if any(x in VULNERABLE for x in n) and any(x in HURRY for x in n) and topic & CONTRACT:
         return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい; 90歳の方に一人で来てもらって
     for i, x in enumerate(n):
@@ -435,8 +447,12 @@ def _fabricate(n: list[str], topic: set[str]) -> bool:
         return True  # 嘘をつく (not 嘘をつかれた, 嘘はつかない)
     if any(x in DATES for x in n) and any(x in BACKDATE for x in n):
         return True  # 申込書の日付をさかのぼって書き直す
-    if any(d in "".join(n) for d in DOCUMENTS) and any(x in SIGN_FOR for x in n):
-        return True  # 告知書をお客様の代わりに書く
+    if any(d in "".join(n) for d in DOCUMENTS) and (any(x in SIGN_FOR for x in n) or (
+            any(x in ("こちら", "此方", "私", "僕", "当方") for x in n) and
+            any(x in ("やる", "遣る", "書く", "記入", "済ませる", "埋める") for x in n))):
+        return True  # 告知書をお客様の代わりに書く, 記入はこちらでやっておきます
+    if any(x in ("名前", "名義") for x in n) and any(x in ("計上", "成績", "挙績") for x in n):
+        return True  # 新人の名前で契約を計上する
     if any(x in ("印鑑", "判子", "通帳", "キャッシュカード", "暗証番号") for x in n) and "預かる" in n:
         return True  # the customer's seal in the agent's hands
     if "勝手" in n and topic & CONTRACT:
