@@ -474,6 +474,8 @@ def wants_human(words: Words) -> bool:
         someone = x == "方" and i > 0 and n[i - 1] in ("詳しい", "専門", "分かる", "担当")  # 詳しい方に
         if (x not in STAFF and not someone) or _not_addressee(n, i):
             continue
+        if any(n[k] in THIRD_PERSON and n[k + 1:k + 2] == ["に"] for k in range(i)):
+            continue  # お客様に事務所へ電話してもらう: the customer is the one to call
         if i >= 1 and words[i - 1].pos[1] == "数詞":
             continue  # 三人に連絡する: a count of people
         if i >= 1 and (n[i - 1] in ("出来る", "可能") or (n[i - 1] in CONTACT and words[i - 1].pos[0] == "動詞")) \
