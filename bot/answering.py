@@ -1,11 +1,14 @@
 """What an answerer is given and returns, and the offline answerer (knowledge only)."""
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 from bot.knowledge import Entry, Hit
 from bot.patterns import Pattern, prompt_version
+from bot.safety import Screening
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,48 @@ class ModelAnswer:
     prompt_version: str = ""
     usage: Usage = Usage()
     latency_ms: int = 0
+    safety: Screening = Screening()  # the model's own reading: crisis, compliance, wants a person
 
 
 class AnswererUnavailable(RuntimeError):
     """The answerer failed for good (after its own retries)."""
+
+
+class AnswererRejected(AnswererUnavailable):
+    """The answerer refused our credentials (401/403): nothing works until someone fixes the key."""
+
+
+class AnswererStatus:
+    """Whether Claude is answering; failures alert the operators at most once an hour per kind."""
+
+    ALERT_INTERVAL_SECONDS = 3600.0
+
+    def __init__(self, *, alert: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
+        self._alert = alert
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_alert: dict[str, float] = {}
+        self.degraded_reason: str | None = None
+
+    def failed(self, exc: AnswererUnavailable) -> None:
+        """Claude failed for good: say why on /healthz and tell the operators (once an hour)."""
+        rejected = isinstance(exc, AnswererRejected)
+        kind = "rejected" if rejected else "unavailable"
+        reason = ("Claude API キーが拒否されました（認証エラー）。キーを確認してください。" if rejected else
+                  "Claude API から回答を得られません（過負荷・タイムアウトなど）。")
+        with self._lock:
+            self.degraded_reason = reason
+            last = self._last_alert.get(kind)
+            due = last is None or self._clock() - last >= self.ALERT_INTERVAL_SECONDS
+            if due:
+                self._last_alert[kind] = self._clock()
+        if due:
+            self._alert(f"{reason}ナレッジで答えられる質問はオフライン回答で対応し、それ以外はエスカレーションします。"
+                        f"（{str(exc)[:200]}）")
+
+    def answered(self) -> None:
+        """Claude answered: healthy again."""
+        self.degraded_reason = None
 
 
 class Answerer(Protocol):

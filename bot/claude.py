@@ -8,9 +8,10 @@ from typing import Any
 
 import anthropic
 
-from bot.answering import AnswerRequest, AnswererUnavailable, ModelAnswer, Usage
+from bot.answering import AnswerRequest, AnswererRejected, AnswererUnavailable, ModelAnswer, Usage
 from bot.knowledge import Entry
 from bot.patterns import prompt_version, system_prompt
+from bot.safety import Screening
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,12 @@ ANSWER_SCHEMA: dict[str, Any] = {
         "knowledge_ids": {"type": "array", "items": {"type": "string"}, "description": "使ったナレッジの id"},
         "needs_human": {"type": "boolean", "description": "スタッフの確認が必要か"},
         "urgency": {"type": "string", "enum": ["low", "normal", "high"]},
+        "crisis": {"type": "boolean", "description": "質問者本人に死にたい・自分を傷つけたい等の危機の兆候があるか"},
+        "compliance": {"type": "boolean", "description": "お客様を欺く・保険業法に触れる意図がある依頼か"},
+        "wants_human": {"type": "boolean", "description": "質問者がスタッフ・牧野氏など人との対応を求めているか"},
     },
-    "required": ["answer", "confidence", "knowledge_ids", "needs_human", "urgency"],
+    "required": ["answer", "confidence", "knowledge_ids", "needs_human", "urgency", "crisis", "compliance",
+                 "wants_human"],
     "additionalProperties": False,
 }
 
@@ -69,6 +74,9 @@ class ClaudeAnswerer:
                 messages=build_messages(request),
                 output_config={"format": {"type": "json_schema", "schema": ANSWER_SCHEMA}},
             )
+        except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+            log.error("Claude refused the API key: %s", exc)
+            raise AnswererRejected(str(exc)) from exc
         except anthropic.APIError as exc:
             log.warning("Claude failed for good: %s", exc)
             raise AnswererUnavailable(str(exc)) from exc
@@ -83,7 +91,8 @@ class ClaudeAnswerer:
             needs_human=bool(data["needs_human"]),
             urgency=data["urgency"] if data["urgency"] in ("low", "normal", "high") else "normal",
             source="ai", model=model, prompt_version=prompt_version(number), usage=usage,
-            latency_ms=latency_ms)
+            latency_ms=latency_ms, safety=Screening(crisis=bool(data["crisis"]), compliance=bool(data["compliance"]),
+                                                    wants_human=bool(data["wants_human"])))
 
 
 def build_system(number: int, scope: list[Entry]) -> list[dict[str, Any]]:

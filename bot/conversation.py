@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from bot import users
-from bot.answering import Answerer, AnswererUnavailable, AnswerRequest, ModelAnswer, OfflineAnswerer, Turn
+from bot.answering import (Answerer, AnswererStatus, AnswererUnavailable, AnswerRequest, ModelAnswer,
+                           OfflineAnswerer, Turn)
 from bot.escalation import Escalations, feedback_buttons
 from bot.knowledge import normalize
 from bot.knowledge_store import KnowledgeBase
@@ -16,7 +17,7 @@ from bot.messages import Button, IncomingMessage, Reply
 from bot.models import Answer, Delivery, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
-from bot.safety import Screening, crisis_message, screen
+from bot.safety import Screening, crisis_message, gentle_line, screen
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Core:
     def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
                  escalations: Escalations, budget: BudgetGuard, rate_per_minute: int = 5,
                  rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
-                 now: Callable | None = None) -> None:
+                 status: AnswererStatus | None = None, now: Callable | None = None) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -57,6 +58,7 @@ class Core:
         self.rate_per_minute = rate_per_minute
         self.rate_per_day = rate_per_day
         self.default_cohorts = default_cohorts or {}
+        self.status = status or AnswererStatus(alert=lambda text: escalations.desk.alert(text))  # for /healthz
         self._now = now
 
     # ---- the way in -------------------------------------------------------------------------
@@ -67,18 +69,26 @@ class Core:
         question: Question | None = None
         try:
             user = self.user_for(message)
-            early = self._refusal(user, message)
-            if early is not None:
-                return early
+            invalid = _invalid(message.text)
+            if invalid is not None:
+                return invalid
             try:
                 pattern = get_pattern(message.pattern or self._chosen_pattern(user))
             except UnknownPattern as exc:
                 return Reply(str(exc), kind="invalid", buttons=self.pattern_buttons(user))
-            gate = self._gate(user, pattern)
-            if gate is not None:
-                return gate
+            # Safety first: screened and recorded before the rate limit, the rollout gate and the budget.
+            screening = screen(message.text)
+            limited = self._rate_limited(user, message)
             question = self._record_question(user, message, pattern)
-            return self._answer(question, pattern)
+            if screening.crisis:
+                return self._to_staff(question, pattern, "crisis")
+            refusal = limited or self._gate(user, pattern)
+            if refusal is None:
+                return self._answer(question, pattern, screening)
+            if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
+                return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
+            Question.update(status="refused").where(Question.id == question.id).execute()
+            return replace(refusal, question_id=question.id)
         except Exception as exc:
             log.exception("turn failed: %s", exc)
             return self.give_up(message, f"{type(exc).__name__}: {exc}", question)
@@ -152,20 +162,19 @@ class Core:
 
     # ---- steps ------------------------------------------------------------------------------
 
-    def _refusal(self, user: User, message: IncomingMessage) -> Reply | None:
-        text = message.text.strip()
-        if not text:
-            return Reply("ご質問の内容を文章でお送りください。", kind="invalid")
-        if len(text) > MAX_QUESTION_CHARS:
-            return Reply(f"ご質問が長すぎるため、お受けできませんでした（{len(text):,}文字）。"
-                         f"恐れ入りますが、{MAX_QUESTION_CHARS:,}文字以内にまとめて、もう一度お送りください。",
-                         kind="invalid")
-        if not normalize(text):
-            return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind="invalid")
+    def _rate_limited(self, user: User, message: IncomingMessage) -> Reply | None:
         if message.channel == "local":  # the operator's own terminal: limits guard the public channels
             return None
         limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day)
         return Reply(limited, kind="notice") if limited else None
+
+    def _to_staff(self, question: Question, pattern: Pattern, reason: str) -> Reply:
+        """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
+        crisis = reason == "crisis"
+        escalation = self.escalations.open(question, reason, "high" if crisis else "normal")
+        text = crisis_message() if crisis else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
+        return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id,
+                     escalation_id=escalation.id, escalation_reason=reason)
 
     def _gate(self, user: User, pattern: Pattern) -> Reply | None:
         today = self.plan.today(self._clock())
@@ -197,36 +206,53 @@ class Core:
         return Question.create(user=user, channel=message.channel, conversation=message.conversation_id,
                                pattern=pattern.number, text=message.text.strip(), test=message.test)
 
-    def _answer(self, question: Question, pattern: Pattern) -> Reply:
-        screening = screen(question.text)
+    def _answer(self, question: Question, pattern: Pattern, screening: Screening) -> Reply:
         hits = self.knowledge.search(question.text, pattern.number, top=5)
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
             Question.id == question.id).execute()
-        if screening.crisis:
-            escalation = self.escalations.open(question, "crisis", "high")
-            return Reply(crisis_message(), kind="escalated", pattern=pattern.number, question_id=question.id,
-                         escalation_id=escalation.id)
-        answerer = self.offline if self.budget.over_budget() else self.answerer
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question))
-        try:
-            result = answerer.answer(request)
-        except AnswererUnavailable:
+        result = self._model_answer(request)
+        if result is None:
             escalation = self.escalations.open(question, "api_error", "normal")
             return Reply(HOLDING_MESSAGES["api_error"], kind="escalated", pattern=pattern.number,
-                         question_id=question.id, escalation_id=escalation.id, source="system")
+                         question_id=question.id, escalation_id=escalation.id, escalation_reason="api_error",
+                         source="system")
         answer = _store_answer(question, result)
+        screening = screening | result.safety  # either the code or the model is enough
         decision = decide(result, screening, covered, pattern)
         if decision.reason is None:
-            return Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
-                         question_id=question.id, answer_id=answer.id, confidence=result.confidence,
-                         knowledge_ids=result.knowledge_ids, source=result.source)
+            reply = Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
+                          question_id=question.id, answer_id=answer.id, confidence=result.confidence,
+                          knowledge_ids=result.knowledge_ids, source=result.source)
+            if not screening.distress:
+                return reply
+            # Worn out, not in danger: answer what was asked, add a gentle word, and a person looks.
+            escalation = self.escalations.open(question, "crisis", "normal", draft=answer)
+            return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id,
+                           escalation_reason="crisis")
         escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
         text = crisis_message() if decision.reason == "crisis" else HOLDING_MESSAGES.get(decision.reason, DEFAULT_HOLDING)
+        if screening.distress and decision.reason != "crisis":
+            text += gentle_line()
         return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
-                     escalation_id=escalation.id, confidence=result.confidence,
+                     escalation_id=escalation.id, escalation_reason=decision.reason, confidence=result.confidence,
                      knowledge_ids=result.knowledge_ids, source=result.source)
+
+    def _model_answer(self, request: AnswerRequest) -> ModelAnswer | None:
+        """Claude (offline over budget); when Claude fails, the offline answer if it is confident, else None."""
+        if self.budget.over_budget():
+            return self.offline.answer(request)
+        try:
+            result = self.answerer.answer(request)
+        except AnswererUnavailable as exc:
+            self.status.failed(exc)
+            fallback = self.offline.answer(request)
+            confident = not fallback.needs_human and fallback.confidence >= request.pattern.threshold
+            return fallback if confident else None
+        self.status.answered()
+        return result
 
     def _history(self, question: Question) -> list[Turn]:
         if not question.conversation:
@@ -251,7 +277,8 @@ class Core:
                                            conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
             escalation = self.escalations.open(question, "error", "normal")
             self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
-            return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id)
+            return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
+                         escalation_reason="error")
         except Exception:  # the database itself is down: the adapter's job retry keeps the message
             log.exception("could not record the failed turn")
             raise
@@ -260,8 +287,26 @@ class Core:
         return self._now() if self._now else None
 
 
+def _invalid(text: str) -> Reply | None:
+    """Empty, too long, or no words at all: refused at once, nothing recorded."""
+    text = text.strip()
+    if not text:
+        return Reply("ご質問の内容を文章でお送りください。", kind="invalid")
+    if len(text) > MAX_QUESTION_CHARS:
+        return Reply(f"ご質問が長すぎるため、お受けできませんでした（{len(text):,}文字）。"
+                     f"恐れ入りますが、{MAX_QUESTION_CHARS:,}文字以内にまとめて、もう一度お送りください。",
+                     kind="invalid")
+    if not normalize(text):
+        return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind="invalid")
+    return None
+
+
 def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pattern) -> Decision:
-    """Whether an answer goes to the user or to staff, and why (the first reason that applies)."""
+    """Whether an answer goes to the user or to staff, and why (the first reason that applies).
+
+    `screening` is the code's reading and the model's together. Pattern 4 also takes the model's
+    high urgency as a crisis: the persona must never role-play through one.
+    """
     if screening.crisis or (result.urgency == "high" and pattern.number == 4):
         return Decision("crisis", "high")
     if screening.compliance:

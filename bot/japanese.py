@@ -56,6 +56,12 @@ def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:
             for m in _tokenizer().tokenize(fold(text), mode)]
 
 
+def is_unknown_word(text: str) -> bool:
+    """Whether Sudachi's dictionary lacks `text` as one word (シニタイ yes, リスク no)."""
+    tokens = _tokenizer().tokenize(fold(text), SplitMode.C)
+    return len(tokens) != 1 or tokens[0].is_oov()
+
+
 def _tokenizer():
     tok = getattr(_local, "tokenizer", None)
     if tok is None:

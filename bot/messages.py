@@ -40,6 +40,7 @@ class Reply:
     question_id: int | None = None
     answer_id: int | None = None
     escalation_id: int | None = None
+    escalation_reason: str | None = None  # crisis, compliance, human_request, … (bot.escalation.REASON_LABELS)
     confidence: float | None = None
     knowledge_ids: tuple[str, ...] = ()
     source: str = "system"

@@ -71,7 +71,7 @@ class Question(BaseModel):
     text = pw.TextField()
     covered = pw.BooleanField(default=False)  # did existing knowledge cover it (new-question rate)
     top_score = pw.FloatField(default=0.0)
-    status = pw.CharField(default="answered")  # answered | escalated | failed
+    status = pw.CharField(default="answered")  # answered | escalated | failed | refused (rate limit, gate)
     test = pw.BooleanField(default=False)  # asked from the terminal (ask / chat): left out of the KPIs
     created_at = pw.DateTimeField(default=utcnow, index=True)
 

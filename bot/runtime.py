@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from bot.answering import Answerer, OfflineAnswerer
+from bot.answering import Answerer, AnswererStatus, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.conversation import Core
 from bot.escalation import Escalations, LogDesk, OperatorDesk
@@ -30,12 +30,17 @@ class Runtime:
     knowledge: KnowledgeBase
 
     def health(self) -> dict:
-        """A database round trip and the queue's backlog; raises when the database is unusable."""
+        """Status (degraded while Claude fails), a database round trip and the queue's backlog.
+
+        Raises when the database is unusable.
+        """
         with self.database.connection_context():
             pending = Job.select().where(Job.status == "pending").count()
-        return {"database": "ok", "pending_jobs": pending, "line": self.settings.line_enabled,
-                "slack": self.settings.slack_enabled,
-                "answerer": "claude" if self.settings.anthropic_api_key else "offline"}
+        reason = self.core.status.degraded_reason
+        health = {"status": "degraded" if reason else "ok", "database": "ok", "pending_jobs": pending,
+                  "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
+                  "answerer": "claude" if self.settings.anthropic_api_key else "offline"}
+        return {**health, "reason": reason} if reason else health
 
 
 def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
@@ -58,7 +63,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                          alert=lambda text: escalations.desk.alert(text))
     core = Core(knowledge=knowledge, answerer=answerer or make_answerer(settings), plan=plan,
                 escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
-                rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort})
+                rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort},
+                status=AnswererStatus(alert=lambda text: escalations.desk.alert(text)))
     queue = JobQueue(max_attempts=settings.job_max_attempts)
     return Runtime(settings, database, core, queue, knowledge)
 

@@ -1,63 +1,147 @@
-"""Checks on a question before any model sees it: crisis, compliance risk, a request for a person.
+"""Checks on every message before any gate or model: crisis, compliance risk, a request for a person.
 
-These are deliberately simple word lists: they must work offline and never miss the obvious.
-The model's own judgement (needs_human, urgency) is the second line, not the only one.
+The checks read Japanese through SudachiPy (bot.japanese): normalised forms make 死にたい,
+死のうかな and しにたい one verb, and the rules look at grammar (desire たい, volitional う/よう,
+requests, negation, who the subject is) instead of at substrings. A message is screened sentence
+by sentence, so one crisis sentence among work questions makes the whole message a crisis.
+The words and forms live in bot/safety_rules.py; this module is the reading and the replies.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-CRISIS_WORDS = (
-    "死にたい", "しにたい", "消えたい", "自殺", "自死", "命を絶", "生きていたくない", "生きる意味がない",
-    "もう限界", "いなくなりたい", "楽になりたい", "首を吊", "飛び降り", "眠れない日が続",
-)
-COMPLIANCE_WORDS = (
-    "必ず儲か", "絶対に儲か", "元本保証", "利回りを保証", "利回り保証", "確実に増え", "絶対に得",
-    "必ず節税", "絶対に節税", "税金がかからないと言い切", "告知しなくて", "告知しないで", "持病を隠",
-    "隠して契約", "ばれない", "バレない", "ごまかし", "誤魔化", "嘘をつ", "名義を借り", "架空契約",
-    "保険料を立て替え", "キャッシュバックして契約",
-)
-HUMAN_REQUEST = re.compile(
-    r"(人間|担当者|スタッフ|事務局|オペレーター|牧野(先生|さん|塾長)?ご?本人)(と|に)"
-    r"(話|相談|つな|繋|代わ|かわ|聞き|きき|直接)"
-)
+from bot import safety_rules as rules
+from bot.japanese import Morpheme, fold, is_unknown_word, morphemes, to_hiragana
 
-HELPLINES = (
-    "いのちの電話（ナビダイヤル 0570-783-556）",
-    "よりそいホットライン（0120-279-338、24時間）",
-    "厚生労働省「まもろうよ こころ」（電話・SNS の相談窓口の一覧）",
-)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=\.)(?=\s)")
+_QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
+_OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
+_JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
+_REPEATED = re.compile(r"(\S{3,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again
+_KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
 
 
 @dataclass(frozen=True)
 class Screening:
-    """What the checks found in one question."""
+    """What the checks found in one message."""
 
-    crisis: bool = False
+    crisis: bool = False  # the writer may be in danger: help lines and an urgent escalation
+    distress: bool = False  # weaker but worrying signs: answer, add a gentle line, a person looks
     compliance: bool = False
     wants_human: bool = False
 
+    def __or__(self, other: "Screening") -> "Screening":
+        return Screening(*(a or b for a, b in zip(self._flags(), other._flags())))
+
+    def _flags(self) -> tuple[bool, bool, bool, bool]:
+        return self.crisis, self.distress, self.compliance, self.wants_human
+
 
 def screen(text: str) -> Screening:
-    """Look for crisis, compliance risk and a request for a person in `text`."""
-    norm = unicodedata.normalize("NFKC", text)
-    return Screening(
-        crisis=any(word in norm for word in CRISIS_WORDS),
-        compliance=any(word in norm for word in COMPLIANCE_WORDS),
-        wants_human=bool(HUMAN_REQUEST.search(norm)),
-    )
+    """Look for crisis, distress, compliance risk and a request for a person in `text`."""
+    return _the_writers_state(text) | _what_is_asked(text)
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut after 。！？ and line breaks; empty pieces dropped (… often pauses inside a sentence)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+# ---- replies ------------------------------------------------------------------------------------
+
+# Checked against public sources on 2026-11-25 (search corpus "pages"):
+# - #いのちSOS 0120-061-338, free (mainichi.jp/articles/20220826/osg/00m/040/001000d; 野洲市広報 2024-09)
+# - よりそいホットライン 0120-279-338, free, 24 hours (野洲市広報 2024-09; meikikai-home.com 2021-03)
+# - いのちの電話 0120-783-556 free, daily 16:00-21:00 and the 10th of each month 8:00 to 8:00 next day;
+#   0570-783-556 (navi dial, charged) daily 10:00-22:00 (city.hagi.lg.jp; city.akiruno.tokyo.jp 2023-03)
+# - こころの健康相談統一ダイヤル 0570-064-556 (野洲市広報; meikikai-home.com; 厚生労働省の案内)
+# - 厚生労働省「まもろうよ こころ」https://www.mhlw.go.jp/mamorouyokokoro/ lists the SNS (LINE etc.)
+#   counselling and every line above (meikikai-home.com; komei.or.jp 2021-02)
+HELPLINES = (
+    "#いのちSOS（無料）0120-061-338",
+    "よりそいホットライン（無料・24時間）0120-279-338",
+    "いのちの電話（無料）0120-783-556（毎日16時〜21時、毎月10日は午前8時〜翌日午前8時）",
+    "いのちの電話（ナビダイヤル）0570-783-556（毎日10時〜22時）",
+    "こころの健康相談統一ダイヤル 0570-064-556（お住まいの地域の公的な相談窓口につながります）",
+    "電話が苦手なときは、LINE などの SNS でも相談できます：厚生労働省「まもろうよ こころ」"
+    "https://www.mhlw.go.jp/mamorouyokokoro/",
+)
+HELPLINE_MARKERS = ("0120-061-338", "0120-279-338", "0120-783-556", "0570-783-556", "0570-064-556",
+                    "mamorouyokokoro")
 
 
 def crisis_message() -> str:
-    """A caring reply with help lines, sent at once when a question shows signs of crisis."""
+    """A caring reply with help lines, sent at once when a message shows signs of crisis."""
     lines = "\n".join(f"・{line}" for line in HELPLINES)
     return (
         "お話ししてくださって、ありがとうございます。今とてもつらい状態なのだと受け止めています。"
         "あなたの気持ちはとても大切です。どうか一人で抱え込まないでください。\n\n"
-        "すぐに誰かと話したいときは、こちらに相談できます。\n"
+        "今すぐ誰かと話したいときは、こちらに相談できます（無料の窓口から順に載せています）。\n"
         f"{lines}\n\n"
-        "命の危険を感じるときは、迷わず 119 番（救急）に連絡してください。\n"
-        "このメッセージは塾のスタッフにもすぐに共有し、担当者からご連絡します。"
+        "命の危険が迫っているときは、迷わず 119 番（救急）か 110 番（警察）に連絡してください。\n"
+        "このメッセージは塾のスタッフにもすぐに共有しました。担当者からご連絡します。"
     )
+
+
+def gentle_line() -> str:
+    """Added under an answer when the writer sounds worn out: where to talk, without alarm.
+
+    The place to talk is the academy's own staff, who are asked to look; phone lines are kept
+    for the crisis reply, so that a tired word is not answered as an emergency.
+    """
+    return ("\n\n――\nお疲れがたまっているように感じました。つらいときは一人で抱え込まず、いつでも話してください。"
+            "塾のスタッフにもお伝えしましたので、よろしければ、このまま今のお気持ちも聞かせてください。")
+
+
+def has_help_line(text: str) -> bool:
+    """Whether `text` gives a help line (the evaluation's test for "no help line")."""
+    return any(marker in text for marker in HELPLINE_MARKERS)
+
+
+# ---- reading --------------------------------------------------------------------------------------
+
+def _the_writers_state(text: str) -> Screening:
+    """Crisis and distress, read from the writer's own words in every spelling."""
+    spelled = rules.NET_SPELLINGS.sub("死", rules.KANA_WORDS.sub("自殺", _clean(text)))
+    spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
+    about_self = _for_crisis(spelled)
+    parts = [_read(s) for s in sentences(about_self)]
+    # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
+    as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
+                                about_self)
+    kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else parts
+    crisis = any(rules.crisis(a) or rules.crisis(b) for a, b in zip(parts, kana_parts))
+    worrying = sum(rules.distress(a) or rules.distress(b) for a, b in zip(parts, kana_parts))  # per sentence
+    crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
+    crisis = crisis or worrying >= 2  # worrying again and again in one message
+    crisis = crisis or rules.own_policy_as_a_way_out(parts)
+    return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
+
+
+def _what_is_asked(text: str) -> Screening:
+    """Compliance risk and a request for a person, sentence by sentence (the topic from the whole message)."""
+    parts = [_read(s) for s in sentences(_clean(text))]
+    whole = [m for words in parts for m in words]
+    return Screening(compliance=any(rules.compliance(words, whole) for words in parts),
+                     wants_human=any(rules.wants_human(words) for words in parts))
+
+
+def _clean(text: str) -> str:
+    """Folded, spaces between Japanese words dropped, a repeated phrase cut into sentences."""
+    return _REPEATED.sub(r"\1。", _JP_SPACE.sub("", fold(text)))
+
+
+def _for_crisis(text: str) -> str:
+    """Quoted speech is someone else's words (「俺が死んだら…」と聞かれた), unless it is the writer's thought."""
+    text = _clean(text)
+    kept, last = [], 0
+    for match in _QUOTE.finditer(text):
+        own = _OWN_THOUGHT_AFTER_QUOTE.match(text[match.end():])
+        kept.append(text[last:match.start()] + (match.group()[1:-1] if own else "。"))
+        last = match.end()
+    return "".join(kept) + text[last:]
+
+
+def _read(sentence: str) -> list[Morpheme]:
+    return [m for m in morphemes(sentence) if m.pos[0] != "空白"]

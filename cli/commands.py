@@ -153,8 +153,11 @@ def cmd_doctor(args, settings: Settings) -> int:
 
 def cmd_eval(args, settings: Settings) -> int:
     from bot.evaluation import EvalError, as_json, run_eval
+    from bot.safety_eval import is_safety_file
     if not args.file.is_file():
         raise UsageError(f"{args.file} が見つかりません")
+    if is_safety_file(args.file):
+        return _eval_safety(args, settings)
     try:
         results, summary = run_eval(args.file, settings.knowledge_dir)
     except EvalError as exc:
@@ -168,6 +171,16 @@ def cmd_eval(args, settings: Settings) -> int:
               f"retrieved={','.join(r.retrieved)}  {r.question}")
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
           f"coverage accuracy {summary['coverage_accuracy']:.3f}  ({summary['questions']} questions)")
+    return 0
+
+
+def _eval_safety(args, settings: Settings) -> int:
+    from bot import safety_eval
+    try:
+        results, summary = safety_eval.run_safety_eval(args.file, settings)
+    except safety_eval.SafetyEvalError as exc:
+        raise UsageError(str(exc)) from None
+    print(safety_eval.as_json(results, summary) if args.json else safety_eval.as_text(results, summary))
     return 0
 
 

@@ -115,7 +115,7 @@ def build_parser() -> Parser:
 
     commands.add_parser("doctor", help="設定と接続を点検して、問題と対処を日本語で表示します")
 
-    ev = commands.add_parser("eval", help="ナレッジ検索の評価（正解付きの質問集）")
+    ev = commands.add_parser("eval", help="評価: ナレッジ検索（正解付きの質問集）または安全判定（\"expect\" のある行）")
     ev.add_argument("file", type=Path, help="JSON Lines の評価ファイル")
     ev.add_argument("--json", action="store_true", help="結果を JSON で表示します")
     return parser

@@ -34,8 +34,13 @@ def including_tests(include: bool = True) -> Iterator[None]:
 
 
 def counted() -> pw.Expression:
-    """The questions the figures count: real ones; tests (asked from the terminal) only when included."""
-    return Question.id.is_null(False) if _include_tests.get() else (Question.test == False)  # noqa: E712
+    """The questions the figures count: real ones; tests (asked from the terminal) only when included.
+
+    A turn refused by the rate limit or the rollout gate is recorded for safety, but it is not a
+    question the bot could take, so no figure counts it.
+    """
+    taken = Question.status != "refused"
+    return taken if _include_tests.get() else taken & (Question.test == False)  # noqa: E712
 
 
 @dataclass

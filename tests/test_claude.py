@@ -17,9 +17,10 @@ MESSAGES = "/v1/messages"
 
 
 def message(answer: str = "非課税枠は 500万円×法定相続人の数です。", confidence: float = 0.9,
-            ids=("t1-0001",), needs_human: bool = False, urgency: str = "normal", usage=None) -> dict:
+            ids=("t1-0001",), needs_human: bool = False, urgency: str = "normal", usage=None,
+            crisis: bool = False, compliance: bool = False, wants_human: bool = False) -> dict:
     body = {"answer": answer, "confidence": confidence, "knowledge_ids": list(ids), "needs_human": needs_human,
-            "urgency": urgency}
+            "urgency": urgency, "crisis": crisis, "compliance": compliance, "wants_human": wants_human}
     return {"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-haiku-5-5",
             "content": [{"type": "text", "text": json.dumps(body, ensure_ascii=False)}],
             "stop_reason": "end_turn", "stop_sequence": None,
@@ -27,6 +28,7 @@ def message(answer: str = "非課税枠は 500万円×法定相続人の数で�
                                "cache_read_input_tokens": 0}}
 
 
+UNCOVERED = "来週の東京の天気はどうなりますか？"  # no knowledge entry answers it
 OVERLOADED = (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
 
 
@@ -77,11 +79,11 @@ def test_overloaded_then_success_is_retried(claude_runtime, fake_anthropic):
 
 def test_permanent_failure_apologises_and_escalates_api_error(claude_runtime, fake_anthropic, desk):
     fake_anthropic.route("POST", MESSAGES, OVERLOADED)
-    reply = Chat(claude_runtime).say("死亡保険金の非課税枠は？", pattern=1)
+    reply = Chat(claude_runtime).say(UNCOVERED, pattern=1)  # covered questions fall back to knowledge
     assert reply.kind == "escalated" and "申し訳" in reply.text
     assert Escalation.get_by_id(reply.escalation_id).reason == "api_error"
     assert len(fake_anthropic.calls_to(MESSAGES)) == 3  # first try + 2 retries
-    assert Question.get_by_id(reply.question_id).text == "死亡保険金の非課税枠は？"
+    assert Question.get_by_id(reply.question_id).text == UNCOVERED
 
 
 def test_timeout_is_bounded_and_escalated(settings, desk, fake_anthropic):
@@ -92,7 +94,7 @@ def test_timeout_is_bounded_and_escalated(settings, desk, fake_anthropic):
     rt = build_runtime(replace(settings, anthropic_api_key="k", claude_max_retries=0, claude_timeout_seconds=0.3),
                        desk=desk)
     started = time.monotonic()
-    reply = Chat(rt).say("死亡保険金の非課税枠は？", pattern=1)
+    reply = Chat(rt).say(UNCOVERED, pattern=1)
     assert time.monotonic() - started < 1.4
     assert Escalation.get_by_id(reply.escalation_id).reason == "api_error"
 
@@ -122,5 +124,5 @@ def test_a_reply_that_is_not_the_schema_is_an_api_error(claude_runtime, fake_ant
     broken = message()
     broken["content"][0]["text"] = "すみません、JSON ではありません"
     fake_anthropic.route("POST", MESSAGES, (200, broken))
-    reply = Chat(claude_runtime).say("死亡保険金の非課税枠は？", pattern=1)
+    reply = Chat(claude_runtime).say(UNCOVERED, pattern=1)
     assert Escalation.get_by_id(reply.escalation_id).reason == "api_error"

@@ -1,0 +1,752 @@
+"""The screening rules, one function per judgement, over one sentence read as Sudachi morphemes.
+
+Rules name words by Sudachi's normalised form (死の -> 死ぬ, ください -> 下さる, いい -> 良い) and
+look at the grammar around them: a desire (たい), a volitional (死のう), "better off" (方がまし),
+"no way but" (しかない), a request (ください, お願い, もらえますか), a negation, and whose words
+they are (a third-person subject, a quote). Fit new rules to how Japanese is written, not to
+particular sentences.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from bot.japanese import Morpheme
+
+Words = Sequence[Morpheme]
+
+# 死 written around filters: タヒ (looks like 死), 氏 (same reading) before a verb ending of 死ぬ;
+# and the words typed in romaji (shinitai, kietai).
+NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|ねば|のう|んだ|ぬし|ぬか|ねる)")
+ROMAJI = {"shinitai": "死にたい", "sinitai": "死にたい", "kietai": "消えたい", "shinou": "死のう", "sinou": "死のう",
+          "shinitaku": "死にたく", "kiechaitai": "消えちゃいたい"}
+KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi reads them as other words
+ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
+ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
+
+# ---- vocabulary (normalised forms) ------------------------------------------------------------------
+
+PLAIN_DEATH = frozenset({"死ぬ", "為る", "飛び下りる"})  # 為る: after 自殺/自死 (自殺する)
+ENDING = frozenset({"終わり", "おしまい", "御仕舞い", "仕舞い", "終い"})
+IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
+                               "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る", "ー"})  # 死んでも, 死ぬー
+LAUGHING = frozenset({"笑い", "笑", "w", "ｗ", "草", "www"})
+RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決", "助かる", "喜ぶ", "幸せ"})
+ESCAPE = frozenset({"楽", "解放", "救う"})  # 飛んだら楽に; not 契約が飛んだら全部終わる
+FAREWELL = frozenset({"別れる", "去る", "おさらば", "さよなら", "さようなら"})
+JUMP_VERBS = frozenset({"飛ぶ", "飛び込む", "飛び下りる"})
+DEATH_VERBS = frozenset({"死ぬ", "消える", "消え去る", "消え失せる", "逝く", "飛び下りる", "自殺", "自死", "くたばる"})
+QUIT = frozenset({"辞める", "止める", "やめる", "終える", "終わらせる", "降りる", "諦める", "捨てる"})
+HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
+SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ", "自害"})
+IDEATION = frozenset({"希死念慮", "自殺念慮", "自殺願望", "希死", "念慮"})  # the writer's own, unless someone else's
+HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
+BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
+PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
+PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
+HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む"})
+MANY = frozenset({"沢山", "大量", "全部", "まとめる", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
+UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
+STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
+WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
+WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
+FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
+THIRD_PERSON = frozenset({
+    "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
+    "友人", "友達", "同僚", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
+    "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
+    "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット"})
+OWN_POLICY = frozenset({"生命保険", "死亡保険金", "保険金", "死亡保険", "団信", "団体信用生命保険"})
+SUBJECT_PARTICLES = frozenset({"が", "は", "も"})
+HONORIFICS = frozenset({"さん", "様", "ちゃん", "君", "氏", "殿", "の", "方", "御"})
+
+HEALTH = frozenset({"告知", "既往症", "持病", "通院", "病歴", "入院", "手術", "健診", "健康診断", "検査", "再検査",
+                    "健康", "健康状態", "体調", "血圧", "薬", "病院", "糖尿病", "高血圧", "癌", "がん", "鬱病", "疾患",
+                    "疾病", "既往",
+                    "精密検査", "病気", "服薬", "診断", "治療", "通院歴", "既往歴", "病名", "症状", "障害"})
+TELL_VERBS = frozenset({"書く", "言う", "告知", "申告", "伝える", "記入", "申し出る", "話す", "記載", "報告"})
+CONCEAL_VERBS = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "偽る", "隠蔽", "省く", "消す", "空欄", "白紙"})
+GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "キャッシュ", "金品", "プレゼント", "ギフトカード", "クオカード",
+                   "図書カード", "品物", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon", "食事", "接待",
+                   "万", "円"})  # 5000円渡す: an amount handed over
+MONEY = frozenset({"現金", "御金", "金", "謝礼", "謝金", "紹介料", "手数料", "キャッシュバック"})
+HAND_OVER = frozenset({"上げる", "渡す", "贈る", "配る", "差し上げる", "送る", "プレゼント", "還元", "キャッシュバック",
+                       "バック", "配布", "御馳走", "奢る", "接待"})
+PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
+CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
+                      "紹介料", "変更", "プラン", "解約", "サイン"})
+PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "確定", "確約"})
+RETURNS = frozenset({"元本", "利回り", "儲かる", "節税", "得", "利益", "%", "倍", "無税", "元本割れ", "損失", "非課税",
+                     "損", "損する", "得する", "返戻金", "配当", "リターン", "利息", "儲け", "値上がり"})
+TAXES = frozenset({"税金", "相続税", "所得税", "法人税", "贈与税", "税"})  # promised only as none: 絶対にかからない
+RISE_VERBS = frozenset({"増える", "上がる", "戻る", "返る", "殖える"})  # money only: 必ず増えます, not 契約が増える
+MONEY_NOUNS = frozenset({"元本", "資産", "積立金", "返戻金", "解約返戻金", "御金", "金", "円", "万", "運用", "貯蓄",
+                         "積立", "保険料", "%", "ゼロ", "変額保険", "変額", "外貨建て", "投資", "年金", "ドル"})
+CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
+PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける", "押し切る", "丸め込む", "言いくるめる"})
+FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
+DATES = frozenset({"日付け", "日付", "契約日", "申込日", "告知日"})
+BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", "ずらす", "前倒し"})
+DOCUMENTS = ("申込書", "告知書", "署名", "サイン", "筆跡", "意向確認書")  # matched in the joined text: 告知+書
+SIGN_FOR = frozenset({"代わり", "代筆", "真似る", "偽る", "改竄"})
+NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
+BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用", "貸し借り", "拝借"})
+VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "婆", "爺", "御爺ちゃん", "判断能力", "80", "90",
+                        "年寄り", "御年寄り", "年配", "判断力", "物忘れ"})
+HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
+PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
+# A sentence asking what is allowed or how to do it right: the same words, honestly meant.
+HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
+                    "特別利益",
+                    "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
+
+STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
+                   "牧野", "有人", "専門家", "窓口", "生身", "係", "係員", "運営", "コーチ", "メンター",
+                   "事務", "職員", "プロ", "サポート", "誰", "何方", "どなた"})
+CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
+                     "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
+                     "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
+                     "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し", "願う", "メール", "line",
+                     "チャット", "dm", "指導", "見解", "読む", "チェック", "添削", "目", "メッセージ", "届ける",
+                     "伝える", "伝言"})  # 人の目で確認, 牧野先生にメッセージを届けて
+REQUEST_ENDS = frozenset({"たい", "欲しい", "下さる", "願う", "待つ", "希望"})
+GLAD = frozenset({"嬉しい", "助かる", "有り難い", "幸い"})  # 見てもらえたら嬉しい
+NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "言葉", "話", "教え", "考え", "セミナー",
+                           "講義", "研修", "方針", "ブログ", "著書", "影響"})
+CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
+                   "無くなる", "なくなる"})  # 消えてなくなりたい
+NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
+
+
+# ---- crisis -------------------------------------------------------------------------------------------
+
+def crisis(words: Words) -> bool:
+    """The writer's own wish or intent to die or to harm themselves, or acute hopelessness."""
+    n = _norms(words)
+    if _reported(n):
+        return False
+    if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
+        return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n)))
+    return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
+
+
+def distress(words: Words) -> bool:
+    """Weaker but worrying: worn out, hopeless, a death wish denied. A person should look."""
+    if _someone_else(words):
+        return False
+    n = _norms(words)
+    return any(rule(words, n, i) for i in range(len(words)) for rule in DISTRESS_RULES)
+
+
+# Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
+
+def _self_harm(words: Words, n: list[str], i: int) -> bool:
+    """リスカ, リストカット, 遺書, 希死念慮が強い; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
+    x = n[i]
+    if x in IDEATION and not any(y in ("方", "人", "御客様", "場合", "患者", "者") for y in n[i + 1:i + 5]):
+        return True  # not 自殺念慮のある方の保険加入
+    if x in STRONG_MEANS and not (i + 1 < len(words) and words[i + 1].pos[0] == "名詞"):
+        return True  # 練炭って買えますか; not 練炭ストーブ
+    return x in SELF_HARM or x + "".join(n[i + 1:i + 2]) in SELF_HARM or \
+        (x in HARM_VERBS and _self_object(n, i)) or \
+        (x == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"])
+
+
+def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
+    """死にたい, 死のう, 消えよ, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう,
+    死について考えてしまう, もう消えるね."""
+    x = n[i]
+    if x in ("死", "自殺", "自死") and any(y in ("考える", "思う") for y in n[i + 1:i + 5]) and \
+            not any(y in ("貰う", "せる", "させる") for y in n[i + 1:i + 8]) and \
+            not any(y in THIRD_PERSON for y in n[max(0, i - 4):i]):
+        return True  # 死について考えてしまう (not お客様に考えてもらう)
+    if x == "消える" and "もう" in n[max(0, i - 2):i] and not _has_subject(words, n) and _plain_use(words, n, i):
+        return True  # もう消えるね
+    if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
+        return True  # 消えよ: said to oneself at the end of a sentence
+    if x == "居る" and n[i + 1:i + 5] in (["ない", "方", "が", "良い"], ["ない", "方", "が", "増し"]) and \
+            _is_first_person(n[:i]):
+        return True  # 自分なんかいない方がいい
+    return (x in DEATH_VERBS and _death_wish(words, n, i)) or (_is_inaku(n, i) and _death_wish(words, n, i + 2)) \
+        or (x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
+        or (x == "命" and any(y in ("絶つ", "断つ") for y in n[i + 1:i + 4]))
+
+
+def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
+    """生きていたくない, 生きる意味がない, 生まれてこなければよかった, 明日が来なければいいのに."""
+    x = n[i]
+    if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
+        return True
+    if x == "生きる" and n[i + 1:i + 3] == ["て", "行く"] and _negated(n, i + 2) and "もう" in n[:i]:
+        return True  # もう生きていけない
+    if x == "生きる" and any(y in ("御免", "すみません", "申し訳無い", "申し訳") for y in n[i + 1:i + 5]):
+        return True  # 生きててごめんなさい
+    if x == "居る" and any(y in ("此の世", "世の中", "自分") for y in n[:i]) and _no_point(n, i, rhetorical=True):
+        return True  # この世にいる意味ある？
+    if x == "人生" and n[i + 1:i + 2] == ["を"] and i + 2 < len(n) and n[i + 2] in QUIT and \
+            (_desire(words, i + 2) == "wish" or words[i + 2].pos[5] == "意志推量形"):
+        return True  # 人生を辞めたい
+    morning = x == "来る" and any(y in ("明日", "朝") for y in n[:i])
+    return (x in UNBORN or morning) and _better_not(n, i)
+
+
+def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
+    """飛んだら楽に, 線路に飛び込もう, 薬をたくさん飲んだ, 眠剤ためてる, 事故にでも遭えば楽なのに."""
+    x, before = n[i], n[:i]
+    if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
+                                                              (_death_wish(words, n, i) or _relief_in_dying(n, i)))):
+        return True
+    if any(y in PILLS for y in before) and (x in HOARD or (x == "飲む" and any(y in MANY for y in before))):
+        return True
+    return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
+
+
+def _has_subject(words: Words, n: list[str]) -> bool:
+    """Some noun in the sentence is marked as the subject (ポイントはもう消える)."""
+    return any(n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and n[k - 1] not in FIRST_PERSON
+               for k in range(1, len(n)))
+
+
+def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
+    """全部終わりにしたい, もう終わりにします, この世とお別れします, いなくなっても誰も困らない."""
+    x = n[i]
+    if x in ("思い残す", "未練", "悔い") and _negated(n, i, span=5) and ("もう" in n[:i] or "此の世" in n[:i]):
+        return True  # もう思い残すことはありません, この世に未練はない
+    if x in ENDING and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
+            (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]):
+        return True
+    if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
+        return True
+    if x in HIGH_PLACES and "今" in n[:i] and n[i + 1:i + 5].count("居る") and not _someone_else(words):
+        return True  # 今、橋の上にいます
+    if _is_inaku(n, i) and any(y in ("も", "たら", "ば") or y == "た" for y in n[i + 3:i + 5]) and \
+            any(y in OWN_POLICY for y in n):
+        return True  # 私がいなくなっても、保険金が入るから家族は大丈夫
+    return _nobody_would_miss_me(n, i)
+
+
+def _worn_out(words: Words, n: list[str], i: int) -> bool:
+    """もう無理, もう限界です, もう疲れた, 燃え尽きる, 眠れない日が続く."""
+    x = n[i]
+    if x == "助ける" and n[i + 1:i + 2] == ["て"] and i + 2 >= len([y for y in n if y not in ("。", "!", "…")]):
+        return True  # 助けて
+    if x in ("無理", "限界", "嫌", "や", "いや", "終わり") and _ends_at(n, i) and \
+            ("もう" in n[max(0, i - 2):i] or all(y in ("。", "、", "!", "…") for y in n[:i])):
+        return True  # もう無理, 限界。
+    if x == "疲れる" and "もう" in n[max(0, i - 3):i]:
+        return True
+    if x in ("やめる", "止める", "辞める", "投げ出す", "放り出す") and any(y in WHOLE for y in n[:i]) \
+            and _desire(words, i) == "wish":
+        return True  # 全部やめたい
+    if x == "良い" and n[max(0, i - 4):i][-3:] in (["成る", "て", "も"], ["どう", "で", "も"]):
+        return True  # もうどうなってもいい, どうでもいい
+    if x in ("眠る", "眠れる", "食べる") and _negated(n, i) and "続く" in n[i:]:
+        return True
+    return x in ("疲れ果てる", "疲れ切る", "燃え尽きる", "消耗", "絶望")
+
+
+def _hopeless(words: Words, n: list[str], i: int) -> bool:
+    """楽になりたい, 終わりにしたい, 人生詰んだ, 自分なんか, 誰にも必要とされていない, 死にたいとは思わないけど."""
+    x, after = n[i], n[i + 1:i + 5]
+    if x in DEATH_VERBS and _desire(words, i) in ("denied", "degree"):
+        return True
+    if x == "楽" and after[:3] in (["だ", "成る", "たい"], ["に", "成る", "たい"]):
+        return True
+    if x in ENDING and _end_it(n, i) and _desire(words, i + 2) == "wish" and not _degree(n, i + 3):
+        return True
+    if x == "人生" and any(y in ("詰む", "終わる", "オワタ", "積む") for y in after):
+        return True
+    if x == "生きる" and after[:2] == ["て", "行く"] and _negated(n, i + 2):
+        return True
+    if x in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
+        return True
+    if x == "必要" and "誰" in n[:i] and _negated(n, i, span=6):
+        return True
+    return x == "自分" and after[:1] in (["なんか"], ["なんて"], ["など"])
+
+
+CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _ending_it_all)
+DISTRESS_RULES = (_worn_out, _hopeless)
+
+
+def means(parts: Iterable[Words]) -> bool:
+    """A way to do it (ロープ, 屋上) named by the writer: with distress it makes a crisis."""
+    return any(not _someone_else(w) and any(m.normalized in WEAK_MEANS for m in w) for w in parts)
+
+
+def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
+    """The writer's own life insurance as the answer (返すしかない, もうすぐ必要になる)."""
+    own = any("自分" in _norms(w) and any(x in OWN_POLICY for x in _norms(w)) for w in parts)
+    if not own:
+        return False
+    n = [x for w in parts for x in _norms(w)]
+    for i, x in enumerate(n):
+        if x == "しか" and any(y in NEGATIONS for y in n[i + 1:i + 3]):
+            return True
+        if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in n[i + 1:i + 5]):
+            return True
+    return False
+
+
+# ---- compliance -----------------------------------------------------------------------------------------
+
+def compliance(words: Words, message: Words = ()) -> bool:
+    """An intent to mislead a customer or to break the insurance-business law, not a question about it.
+
+    The intent is judged in the sentence; its topic (health, a contract) may sit in another
+    sentence of the same message (`message`): 通院歴を書くと落ちそう。書かない方向に誘導したい.
+    """
+    n = _norms(words)
+    if _omits_downside(n):
+        return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
+    if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n) or _acted_by_someone_else(n):
+        return False  # asking what is allowed, what happens, or about what someone else did
+    topic = set(_norms(message)) | set(n)
+    return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
+                                           _borrowed_name, _forced_switch, _pressure_vulnerable,
+                                           _misleading_comparison, _fabricate))
+
+
+def _omits_downside(n: list[str]) -> bool:
+    downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
+    return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
+        and any(x in CONTRACT or x in ("乗り換える", "勧める", "売る") for x in n)
+
+
+def _conceal_health(n: list[str], topic: set[str]) -> bool:
+    if not topic & HEALTH:
+        return False
+    for i, x in enumerate(n):
+        if x in CONCEAL_VERBS or (x == "ばれる" and _negated(n, i)) or x == "内緒":
+            return True
+        if x in TELL_VERBS and _not_told(n, i):
+            return True  # 既往症は書かなくていい, 告知しないで
+        if x == "前" and "結果" in n[:i] and any(y in CONTRACT or y == "申し込み" for y in n[i + 1:]):
+            return True  # sign before the test result is in
+        if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
+            return True  # 病歴欄を「なし」にしておく
+        if x == "こと" and n[i + 1:i + 3] == ["に", "為る"] and n[i - 2:i] in (["ない", "た"], ["無い", "た"]):
+            return True  # 聞かなかったことにする
+        if x in ("適当", "いい加減", "ざっくり") and any(y in TELL_VERBS for y in n[i + 1:i + 4]):
+            return True  # 告知は適当に書いておいて
+        if x in ("ノー", "いいえ", "なし", "無し", "無い") and n[i + 1:i + 2] in (["と"], ["って"]) and \
+                any(y in ("書く", "答える", "記入", "チェック", "回答") for y in n[i + 2:i + 5]):
+            return True  # 「いいえ」と書いてもらう
+    return False
+
+
+def _not_told(n: list[str], i: int) -> bool:
+    """書かない, 告知しない, 言わなくていい: the telling itself negated, and not a past fact (告知しなかった事実)."""
+    k = i + 1
+    while k < len(n) and n[k] in ("を", "は", "も", "為る", "せる", "させる"):
+        k += 1
+    if k >= len(n) or n[k] not in NEGATIONS:
+        return False
+    after = n[k + 1:k + 3]
+    return not (after[:1] == ["た"] and len(after) > 1 and after[1] not in ("方", "ら", "の"))
+
+
+def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
+    """Something of value handed over for a contract; a premium paid for the customer."""
+    hand_over = any(x in HAND_OVER and not _negated(n, i) for i, x in enumerate(n))
+    pay = any(x in PAY_VERBS and not _negated(n, i) for i, x in enumerate(n))
+    if "保険料" in n and pay and any(x in ("私", "自分", "こちら", "此方", "代わり", "僕", "当方", "上げる") for x in n):
+        return True  # 保険料の一部をこちらで負担する
+    if not topic & CONTRACT:
+        return False
+    money = any(x in MONEY for x in n)
+    gift = any(x in GIFTS or x.endswith(("券", "カード")) for x in n)  # 商品券, QUOカード
+    return (gift and hand_over) or (money and (hand_over or pay))
+
+
+def _promise_returns(n: list[str], topic: set[str]) -> bool:
+    promised = any(x in PROMISE and n[i - 1:i] != ["不"] for i, x in enumerate(n))  # not 不確実
+    told = any(x in CLAIM_VERBS and any(y in ("と", "って") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
+    money_rises = any(x in RISE_VERBS for x in n) and (told or any(x in MONEY_NOUNS for x in n))
+    no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い") for x in n) or
+                                             any(x == "掛かる" and _negated(n, i) for i, x in enumerate(n)))
+    if promised and (any(x in RETURNS for x in n) or money_rises or no_tax):
+        return True  # 必ず元本の120%になります, 絶対に損しない, 必ず増えます, 税金は絶対にかからない
+    for i, x in enumerate(n):
+        if x == "保証" and any(y in RETURNS for y in n[max(0, i - 3):i]):
+            rest = n[i + 1:i + 5]
+            if rest[:1] in (["為る"], ["出来る"]) and not _negated(n, i + 1, span=5):
+                return True  # 利回りを保証します, 5%は保証できます
+            rest = [y for y in rest if y not in ("です", "だ", "為る", "ます", "」", "』")]
+            if rest[:1] in (["と"], ["って"]) and any(y in CLAIM_VERBS for y in n[i + 1:i + 7]):
+                return True  # 元本保証と言って売る, 元本保証ですと説明して
+        if x in ("言い切る", "断言") and any(y in RETURNS or y in MONEY_NOUNS or y in TAXES for y in n[:i]):
+            return True
+    return False
+
+
+def _borrowed_name(n: list[str], topic: set[str]) -> bool:
+    if "名義" in n and any(x in ("実際", "実は", "本当", "実質") for x in n) and _is_first_person(n):
+        return True  # 妻の名義で契約して、実際は私が払う
+    return any(x in NAME_NOUNS and any(y in BORROW_VERBS for y in n[i + 1:i + 4]) for i, x in enumerate(n)) \
+        or "架空" in n or "替え玉" in n or "代筆" in n
+
+
+def _forced_switch(n: list[str], topic: set[str]) -> bool:
+    for i, x in enumerate(n):
+        if x in ("解約", "乗り換え", "入れ替え") and n[i + 1:i + 3] == ["為る", "せる"]:
+            return True  # 解約させる: the customer's policy ended for our commission
+        if x in ("止める", "やめる", "辞める", "乗り換える", "切り替える", "替える") and \
+                n[i + 1:i + 2] in (["させる"], ["せる"]) and topic & {"保険", "契約", "他社", "商品"}:
+            return True  # 他社の保険をやめさせて
+        if x in ("解約", "入れ替える", "乗り換える") and "手数料" in n:
+            return True
+        if x == "解約" and "自分" in n[:i] and any(y in ("直ぐ", "すぐ") for y in n[max(0, i - 3):i]):
+            return True  # sign up oneself and cancel at once to make the numbers
+    return "自爆" in n and "契約" in n
+
+
+def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
+    if any(x in ("内緒", "秘密", "こっそり") for x in n) or ("家族" in n and any(
+            x in ("相談", "知らせる", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4) for i, x in enumerate(n))):
+        return bool(topic & CONTRACT)  # 家族に相談させずに, ご家族には言わずにこっそり: keeping the family out
+    if any(x in ("分かる", "理解", "納得") and _negated(n, i) and "侭" in n[i + 1:i + 4] for i, x in enumerate(n)):
+        return bool(topic & CONTRACT)  # よくわからないまま契約してもらう
+    if not any(x in VULNERABLE or x in PRESSURE for x in n):
+        return False
+    declining = any(x in ("認知症", "判断力", "判断能力", "物忘れ", "惚ける", "ボケ") for x in n)
+    if declining and any(x in ("勧める", "売る", "契約", "加入", "サイン", "申し込む") and
+                         not _negated(n, i) for i, x in enumerate(n)) and "たい" in n:
+        return True  # 判断力が落ちているお客様に、高額な保険を勧めたい
+    if any(x in VULNERABLE for x in n) and any(x in HURRY for x in n) and topic & CONTRACT:
+        return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい; 90歳の方に一人で来てもらって
+    for i, x in enumerate(n):
+        if x in ("時間", "考える") and "与える" in n[i:i + 4] and _negated(n, n.index("与える", i)):
+            return True  # 考える時間を与えず
+        if x == "場" and "決める" in n[i:i + 5] and any(y in ("トーク", "方法", "言い方", "為る", "貰う") for y in n[i:]):
+            return True
+        if x in ("判子", "印鑑", "サイン", "署名") and any(y in VULNERABLE for y in n) and "さえ" in n:
+            return True
+    return False
+
+
+def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
+    if any(x in ("悪口", "中傷", "貶す", "けなす", "誹謗") for x in n):
+        return True  # 他社商品の悪口を言って切り替えてもらう
+    for i, x in enumerate(n):
+        if x in ("思う", "信じる") and n[i + 1:i + 2] in (["せる"], ["させる"]):
+            return True  # 損だと思わせて: leading the customer to believe
+        if x in ("勘違い", "誤解", "錯覚") and n[i + 1:i + 3] in (["為る", "せる"], ["為る", "させる"]):
+            return True  # 誤解させる
+    return ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or \
+        ("都合" in n and "良い" in n and "だけ" in n)
+
+
+def _fabricate(n: list[str], topic: set[str]) -> bool:
+    if any(x in PUSH_VERBS and not _negated(n, i) for i, x in enumerate(n)):
+        return True  # 今日決めないと損ですよと急かしたい
+    if any(x == "ばれる" and (_negated(n, i) or "様" in n[i + 1:i + 4]) for i, x in enumerate(n)):
+        return True  # 税務署にバレないように処理する
+    if any(x in FABRICATE and not _negated(n, i, span=4) for i, x in enumerate(n)) and \
+            not any(x in ("れる", "られる") for x in n):
+        return True  # 嘘をつく (not 嘘をつかれた, 嘘はつかない)
+    if any(x in DATES for x in n) and any(x in BACKDATE for x in n):
+        return True  # 申込書の日付をさかのぼって書き直す
+    if any(d in "".join(n) for d in DOCUMENTS) and (any(x in SIGN_FOR for x in n) or (
+            any(x in ("こちら", "此方", "私", "僕", "当方") for x in n) and
+            any(x in ("やる", "遣る", "書く", "記入", "済ませる", "埋める") for x in n))):
+        return True  # 告知書をお客様の代わりに書く, 記入はこちらでやっておきます
+    if any(x in ("名前", "名義") for x in n) and any(x in ("計上", "成績", "挙績") for x in n):
+        return True  # 新人の名前で契約を計上する
+    if any(x in ("印鑑", "判子", "通帳", "キャッシュカード", "暗証番号") for x in n) and "預かる" in n:
+        return True  # the customer's seal in the agent's hands
+    if "勝手" in n and topic & CONTRACT:
+        return True  # 勝手に変更しておく: without the customer
+    return any(x == "理由" and "作る" in n[i + 1:i + 4] for i, x in enumerate(n))
+
+
+# ---- a request for a person -------------------------------------------------------------------------------
+
+def wants_human(words: Words) -> bool:
+    """Asking for staff, the office, a human or Makino: a request, not a mention."""
+    n = _norms(words)
+    if _told_by_someone(n):
+        return False  # お客様から「人に相談したい」と言われた: someone else's wish
+    if any(x in ("電話", "折り返す", "折り返し") and _asked_of_us(n[i + 1:i + 7]) for i, x in enumerate(n)) \
+            and not any(x in THIRD_PERSON for x in n):
+        return True  # 折り返しお電話いただけますか: only a person can call back
+    for i, x in enumerate(n):
+        someone = x == "方" and i > 0 and n[i - 1] in ("詳しい", "専門", "分かる", "担当")  # 詳しい方に
+        if (x not in STAFF and not someone) or _not_addressee(n, i):
+            continue
+        if any(n[k] in THIRD_PERSON and n[k + 1:k + 2] == ["に"] for k in range(i)):
+            continue  # お客様に事務所へ電話してもらう: the customer is the one to call
+        if i >= 1 and words[i - 1].pos[1] == "数詞":
+            continue  # 三人に連絡する: a count of people
+        if i >= 1 and (n[i - 1] in ("出来る", "可能") or (n[i - 1] in CONTACT and words[i - 1].pos[0] == "動詞")) \
+                and _question(n[i:]):
+            return True  # 相談できる窓口はありますか, 話せる人はいますか
+        j = _skip_honorifics(n, i + 1)
+        if j < len(n) and n[j] in ("を", "で", "、") and _request_follows(words, n, j + 1, bare=True):
+            return True  # 担当者をお願いします, 有人対応でお願いします
+        if j < len(n) and n[j] in ("居る", "いらっしゃる") and _question(n[j:]):
+            return True  # 人間の方いますか
+        if j < len(n) and n[j] == "が" and any(y in CONTACT for y in n[j + 1:j + 3]) and "所" in n[j:j + 7] \
+                and _question(n[j:]):
+            return True  # 人間が答えてくれるところはありますか
+        if x == "有人" and _request_follows(words, n, j, bare=True):
+            return True  # 有人対応をお願いします
+        if j < len(n) and n[j] == "か":  # 誰か, どなたか
+            j += 1
+        if j < len(n) and n[j] in CONTACT and _contact_request(words, n, j):
+            return True  # 牧野先生ご本人のご意見を伺いたい
+        if j < len(n) and n[j] in ("と", "に", "から", "へ", "、") and _contact_request(words, n, j + 1):
+            return True
+    return False
+
+
+def _contact_request(words: Words, n: list[str], start: int) -> bool:
+    for k in range(start, min(len(n), start + 8)):
+        if n[k] == "見る" and n[k - 1] == "て":
+            continue  # 会ってみたい: みる is "try", not "look at"
+        if n[k] in CONTACT and _request_follows(words, n, k + 1):
+            return True  # 電話で話せませんか: the first contact word may be how, the next what
+        if n[k] in ("。", "?"):
+            return False
+    return False
+
+
+def _request_follows(words: Words, n: list[str], start: int, bare: bool = False) -> bool:
+    """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか,
+    or a question for the way to do it: 相談する方法はありますか."""
+    rest = n[start:start + 9]
+    asked_how = rest[:1] in (["為る"], ["出来る"]) or words[start - 1].pos[0] == "動詞"  # 相談する方法, not 質問窓口
+    if asked_how and any(x in ("方法", "手段", "やり方", "窓口", "連絡先") for x in rest[:4]) and _question(rest):
+        return True
+    for k, x in enumerate(rest):
+        if x in REQUEST_ENDS or (bare and x == "下さる"):
+            return not _negated(n, start + k)
+        if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and _question(rest[k:]):
+            return True
+        if k == 0 and x == "ます" and _question(rest[:4]):
+            return True  # 話せますか, 話せませんか (Sudachi reads 話せる as 話す)
+        if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
+            return True  # 見てもらえたら嬉しいです
+        if x == "て" and start + k + 1 >= len(n) - (1 if n[-1] in ("。", "!", "?") else 0):
+            return True  # 代わって, 話させて, つないで: a request in the te-form that ends the sentence
+        if x in ("。", "、", "ので", "けど", "が") and k > 0:
+            break
+    if start < len(words) and words[start - 1].pos[5] == "命令形":
+        return True
+    return False
+
+
+def _asked_of_us(rest: list[str]) -> bool:
+    """ください, ほしい, お願い, いただけますか: something the writer asks us to do (not 電話したい)."""
+    return any(x in ("下さる", "欲しい", "願う") for x in rest) or \
+        (any(x in ("頂く", "貰う") for x in rest) and (_question(rest) or "たい" in rest))
+
+
+def _question(rest: list[str]) -> bool:
+    return "か" in rest or "?" in rest
+
+
+def _not_addressee(n: list[str], i: int) -> bool:
+    """牧野先生みたいに, 牧野先生の本: here the person is a model or an author, not someone asked for."""
+    rest = n[i + 1:i + 4]
+    return n[i + 1:i + 2] not in (["と"], ["に"]) and "本人" not in rest and any(x in NOT_ADDRESSEE for x in rest)
+
+
+def _skip_honorifics(n: list[str], j: int) -> int:
+    while j < len(n) and (n[j] in HONORIFICS or n[j] in ("先生", "本人", "方", "直接", "御", "塾長", "代表", "自身")):
+        j += 1
+    return j
+
+
+# ---- grammar helpers ---------------------------------------------------------------------------------------
+
+def _norms(words: Words) -> list[str]:
+    return [w.normalized for w in words]
+
+
+def _desire(words: Words, i: int) -> str | None:
+    """After the verb at i: "wish" (死にたい), "unwanted" (死にたくない), "denied" (死にたいとは思わない),
+    "degree" (死にたいくらい), or None when there is no たい."""
+    k = i + 1
+    while k < len(words) and words[k].normalized in CHAIN:
+        k += 1
+    if k < len(words) and words[k].normalized == "たい":
+        n = _norms(words)
+        if n[k + 1:k + 2] == ["て"]:
+            return "wish"  # 死にたくてたまらない: the negation belongs to たまらない
+        if _degree(n, k + 1):
+            return "degree"  # 消えたいくらい恥ずかしい: a measure, still worth a look
+        if _negated(n, k):
+            return "unwanted"
+        tail = n[k + 1:k + 7]
+        if tail[:1] in (["と"], ["って"]) and "思う" in tail and any(x in NEGATIONS for x in tail):
+            return "denied"  # 死にたいとは思わない
+        if "訳" in tail[:3] and any(x in NEGATIONS for x in tail):
+            return "denied"  # 死にたいわけじゃない
+        return "wish"
+    return None
+
+
+def _death_wish(words: Words, n: list[str], i: int) -> bool:
+    w = words[i]
+    if w.normalized in ("自殺", "自死"):
+        if n[i + 1:i + 3] == ["を", "考える"] or n[i + 1:i + 2] == ["未遂"]:
+            return True
+        if n[i + 1:i + 2] != ["為る"]:
+            return False
+        i += 1  # 自殺 + する: judge the verb する
+        w = words[i]
+    if _desire(words, i) == "wish":
+        return True  # 死にたい, 消えてしまいたい
+    if w.pos[5] == "意志推量形" or any(m.pos[5] == "意志推量形" for m in words[i + 1:i + 3]
+                                    if m.normalized in CHAIN):
+        return True  # 死のう, 消えよう
+    after = n[i + 1:i + 6]
+    if after[:1] == ["た"] and after[1:3] == ["方", "が"] and after[3:4] and after[3] in ("増し", "良い", "楽"):
+        return True  # 死んだほうがまし, いなくなった方がいい
+    if after[:1] == ["しか"] and any(x in NEGATIONS for x in after[1:3]):
+        return True  # 死ぬしかない
+    if _relief_in_dying(n, i):
+        return True  # 死んだら楽になれますか
+    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画"):
+        return True  # 死ぬつもり, 首をつる準備
+    return w.normalized in PLAIN_DEATH and _plain_use(words, n, i)
+
+
+def _plain_use(words: Words, n: list[str], i: int) -> bool:
+    """死ぬ said plainly by the writer (死んで詫びたい, 死ぬことばかり考える) is a crisis, except in the
+    ways the word is ordinarily used: an idiom of degree (死ぬほど, 死にそう, 死ぬ気で), a negation,
+    a hypothetical (死んだ場合, 死んだら保険金は), a noun it describes (死ぬまで, 死んだ祖父), or
+    someone else as its subject (犬が死んだ)."""
+    start = i - 1 if n[i - 1:i] in (["自殺"], ["自死"]) else i
+    if start >= 2 and n[start - 1] in SUBJECT_PARTICLES and words[start - 2].pos[0] in ("名詞", "代名詞") \
+            and n[start - 2] not in FIRST_PERSON:
+        return False
+    k = i + 1
+    while k < len(words) and n[k] in ("た", "だ", "て", "で") and not words[k].pos[5].startswith("仮定形"):
+        k += 1
+    if k >= len(words):
+        return True
+    nxt = words[k]
+    if any(x in LAUGHING for x in n):
+        return False  # 疲れたー、死ぬー笑: a joke, not a plan
+    if n[k] in IDIOM_AFTER_DEATH or n[k] in NEGATIONS or n[k] in ("たい", "れる", "られる"):
+        return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
+    if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
+        return _relief_in_dying(n, i)  # 死んだら楽になれる, 死ねたらいいのに
+    if nxt.pos[0] == "名詞" and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
+        return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
+    return True
+
+
+def _relief_in_dying(n: list[str], i: int, relief: frozenset[str] = frozenset()) -> bool:
+    """死んだら楽になれる / 飛び込めば全部終わる: dying (or jumping) as the way out."""
+    after = n[i + 1:i + 7]
+    conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2])
+    return conditional and any(x in (relief or RELIEF) for x in after)
+
+
+def _is_inaku(n: list[str], i: int) -> bool:
+    """居る + ない + 成る: いなくなる, which with a desire or "better off" is a wish to disappear."""
+    return n[i:i + 3] == ["居る", "ない", "成る"]
+
+
+def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
+    """生きる意味がない, 生きてても仕方ない, 生きるのがつらい; rhetorical: いる意味ある？"""
+    after = [x for x in n[i + 1:i + 7] if x not in CHAIN]
+    point = any(x in ("意味", "価値", "理由", "仕方", "仕様", "気力", "希望", "力", "自信") for x in after[:3])
+    if point and (any(x in NEGATIONS for x in after) or (rhetorical and "有る" in after and _question(after))):
+        return True
+    if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
+        return True
+    return after[:2] in (["の", "が"], ["の", "に"], ["こと", "に"], ["こと", "が"]) and \
+        any(x in ("辛い", "疲れる", "嫌", "しんどい", "苦しい") for x in after[2:4])
+
+
+def _self_object(n: list[str], i: int) -> bool:
+    """自分を傷つける, 手首を切る: the writer's own body is what the verb acts on."""
+    return i >= 2 and n[i - 1] == "を" and n[i - 2] in BODY
+
+
+def _better_not(n: list[str], i: int) -> bool:
+    """〜なければよかった / 〜ないといいな: wishing one had not been born or would not wake."""
+    after = n[i + 1:i + 7]
+    return any(x in NEGATIONS for x in after[:4]) and any(x in ("ば", "と", "た") for x in after) and "良い" in after
+
+
+def _nobody_would_miss_me(n: list[str], i: int) -> bool:
+    """いなくなっても誰も困らない / 死んでも誰も悲しまない."""
+    if not (n[i] in ("死ぬ", "消える") or _is_inaku(n, i)):
+        return False
+    after = n[i + 1:i + 9]
+    return "も" in after and "誰" in after and any(x in ("困る", "悲しむ", "気付く", "気にする") for x in after) \
+        and any(x in NEGATIONS for x in after)
+
+
+def _degree(n: list[str], i: int) -> bool:
+    """死ぬほど, 終わりにしたいくらい: a measure of how much, not the wish itself."""
+    return any(x in ("くらい", "ぐらい", "程", "ほど") for x in [y for y in n[i:i + 6] if y not in (".", "…")][:3])
+
+
+def _end_it(n: list[str], i: int) -> bool:
+    return n[i + 1:i + 3] == ["に", "為る"]
+
+
+def _ends_at(n: list[str], i: int) -> bool:
+    rest = [x for x in n[i + 1:i + 4] if x not in ("だ", "です", "。", "!", "…", ".", "ぽい", "ぽ", "よ", "な", "わ")]
+    return not rest or rest[0] in ("、", "。")
+
+
+def _absent(n: list[str], i: int) -> bool:
+    return any(x in NEGATIONS for x in n[i + 1:i + 4])
+
+
+def _is_first_person(n: list[str]) -> bool:
+    return any(x in FIRST_PERSON for x in n)
+
+
+def _negated(n: list[str], i: int, span: int = 3) -> bool:
+    """A negation within `span` words after position i (書かない, 保証されていない)."""
+    return any(x in NEGATIONS for x in n[i + 1:i + 1 + span])
+
+
+def _consequence_question(n: list[str]) -> bool:
+    """どうなりますか: asking what happens, not planning it."""
+    return any(n[i:i + 2] == ["どう", "成る"] for i in range(len(n)))
+
+
+def _told_by_someone(n: list[str]) -> bool:
+    """〜と言われた / 頼まれた / 〜というお客様: someone else's proposal or wish the writer asks about."""
+    return any(x in ("言う", "頼む", "誘う", "持ち掛ける") and
+               ("れる" in n[i + 1:i + 3] or any(y in THIRD_PERSON for y in n[i + 1:i + 3]))
+               for i, x in enumerate(n))
+
+
+def _someone_else(words: Words) -> bool:
+    """The sentence is about someone else: a third-person subject and no word for the writer, or their words."""
+    n = _norms(words)
+    return _reported(n) or (not _is_first_person(n) and _third_person_subject(n))
+
+
+def _reported(n: list[str]) -> bool:
+    """Someone else's words: お客様から「死にたい」と言われた, 父が死にたいと言っています."""
+    return not _is_first_person(n) and any(y in THIRD_PERSON for y in n) and \
+        any(x in ("言う", "話す", "聞く", "漏らす", "口にする") and i > 0 and n[i - 1] in ("と", "って")
+            for i, x in enumerate(n))
+
+
+def _acted_by_someone_else(n: list[str]) -> bool:
+    """The last clause (what the sentence does) has a third-person subject: お客様が持病を伏せていた."""
+    last = n[len(n) - n[::-1].index("、"):] if "、" in n else n
+    return not _is_first_person(last) and _third_person_subject(last)
+
+
+def _third_person_subject(n: list[str]) -> bool:
+    for i, x in enumerate(n):
+        if x in THIRD_PERSON:
+            j = i + 1
+            while j < len(n) and n[j] in HONORIFICS - {"の"}:
+                j += 1
+            if j < len(n) and n[j] in SUBJECT_PARTICLES:
+                return True
+    return False
