@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeError, SearchIndex, bigrams, load_dir, parse_entry, render_entry
+from bot.knowledge import KnowledgeError, bigrams, load_dir, parse_entry, render_entry
+from bot.search import Query, SearchIndex
 from bot.knowledge_store import KnowledgeBase
 from bot.models import KnowledgeEntry
 
@@ -71,9 +72,11 @@ def test_search_finds_paraphrases_and_respects_pattern():
     assert not index.search("ピボットテーブルの作り方", pattern=1) or not index.search("ピボットテーブルの作り方", pattern=1)[0].covers
 
 
-def test_bigrams_fold_synonyms_and_ignore_punctuation():
-    assert bigrams("お医者さん！") == bigrams("医師")
+def test_bigrams_fold_domain_synonyms_and_words_meet_through_sudachi_synonyms():
+    assert bigrams("クリニック！") == bigrams("診療所")  # the thesaurus: a domain term
     assert bigrams("Ａ") == ["a"]
+    # 医者/ドクター/医師 are one synonym group in Sudachi's dictionary: no thesaurus line needed
+    assert Query.read("お医者さん").word_terms & Query.read("ドクター").word_terms & Query.read("医師").word_terms
 
 
 def test_the_shipped_knowledge_base_is_valid_and_full():
