@@ -28,6 +28,7 @@ class Features:
     unknown_share: float  # share of the question's words no entry uses at all
     margin: float  # how far the entry's word score leads the runner-up's (0..1)
     similarity: float  # cosine of the question's and the entry's word vectors
+    soft_share: float  # idf-weighted mean of each question word's best cosine to an entry word
 
     def vector(self) -> np.ndarray:
         return np.array(astuple(self), dtype=float)

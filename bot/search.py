@@ -28,6 +28,7 @@ FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the 
 # signals, a few dozen entries per Pattern; the usual 60 flattens them).
 RRF_K = 5
 CANDIDATES = 50  # each signal's depth before fusion
+RERANK = 20  # the fused best this many are ranked again by soft word matching
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 
 
@@ -160,6 +161,7 @@ class SearchIndex:
         self._terms: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []
         self._vectors = word_vectors()
         dims = self._vectors.dimensions
+        self._rows: list[np.ndarray] = []  # per slot: the vector-table rows of the entry's words
         self._question_vecs = np.zeros((0, dims), dtype=np.float32)  # grown by doubling
         self._text_vecs = np.zeros((0, dims), dtype=np.float32)
 
@@ -174,6 +176,7 @@ class SearchIndex:
         index._words.bulk([r.words for r in read])
         index._bigrams.bulk([r.grams for r in read])
         index._terms = [r.terms for r in read]
+        index._rows = [index._word_rows(r.norms) for r in read]
         index._question_vecs = np.array([index._embed(r.question_norms) for r in read], dtype=np.float32)
         index._text_vecs = np.array([index._embed(r.norms) for r in read], dtype=np.float32)
         index._question_vecs.shape = index._text_vecs.shape = (len(read), index._vectors.dimensions)
@@ -201,6 +204,7 @@ class SearchIndex:
             self._slots[entry.id] = slot
             self._patterns = np.append(self._patterns, np.int8(_pattern_code(entry)))
             self._terms.append(read.terms)
+            self._rows.append(self._word_rows(read.norms))
             self._words.add(slot, read.words)
             self._bigrams.add(slot, read.grams)
             if slot >= len(self._text_vecs):
@@ -218,11 +222,10 @@ class SearchIndex:
         """Entries for `pattern` (and those for every Pattern), best first."""
         query = Query.read(text)
         with self._lock:
-            signals = self._signals(query, pattern)
-            fused = _fuse(signals)
+            signals, fused, soft = self._rank(query, pattern)
             best = [d for d in np.argsort(-fused, kind="stable")[:max(top, 2)].tolist() if fused[d] > 0]
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
-            evidence = [self._evidence(query, d, signals, best) for d in best]
+            evidence = [self._evidence(query, d, signals, soft, best) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
                     for d, f in zip(best, evidence)]
         return hits[:top]
@@ -231,10 +234,9 @@ class SearchIndex:
         """The coverage evidence of the best hit (for fitting the coverage model)."""
         query = Query.read(text)
         with self._lock:
-            signals = self._signals(query, pattern)
-            fused = _fuse(signals)
+            signals, fused, soft = self._rank(query, pattern)
             best = [d for d in np.argsort(-fused, kind="stable")[:2].tolist() if fused[d] > 0]
-            return self._evidence(query, best[0], signals, best) if best else None
+            return self._evidence(query, best[0], signals, soft, best) if best else None
 
     def known_share(self, text: str) -> float:
         """Share of the question's content words that some entry uses (0 when it has none)."""
@@ -242,6 +244,37 @@ class SearchIndex:
         with self._lock:
             known = sum(1 for norm, alts in words if any(t in self._words.postings for t in (norm, *alts)))
         return known / len(words) if words else 0.0
+
+    def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray, dict[int, float]]:
+        # Fuse the four signals, then let soft word matching rank the best few once more.
+        signals = self._signals(query, pattern)
+        fused = _fuse(signals)
+        candidates = [d for d in np.argsort(-fused, kind="stable")[:RERANK].tolist() if fused[d] > 0]
+        soft = self._soft_shares(query, candidates)
+        for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
+            fused[d] += 1.0 / (RRF_K + 1 + rank)
+        return signals, fused, soft
+
+    def _soft_shares(self, query: Query, docs: list[int]) -> dict[int, float]:
+        """For each entry, the idf-weighted mean over the question's words of the best cosine to one
+        of the entry's words: 怒られる meets クレーム, 辞めたい meets 続けるか迷う."""
+        norms = [norm for norm, _ in query.words]
+        rows = [self._vectors.row(n) for n in norms]
+        known = [i for i, r in enumerate(rows) if r is not None]
+        weights = np.array([self._idf_or_unknown(n) for n in norms])
+        if not docs or not known or weights.sum() <= 0:
+            return {d: 0.0 for d in docs}
+        table = self._vectors.similarities([rows[i] for i in known])
+        shares = {}
+        for d in docs:
+            best = table[self._rows[d]].max(axis=0).clip(0) if len(self._rows[d]) else np.zeros(len(known))
+            shares[d] = float((best * weights[known]).sum() / weights.sum())
+        return shares
+
+    def _word_rows(self, norms: Iterable[str]) -> np.ndarray:
+        rows = {self._vectors.row(n) for n in norms}
+        rows.discard(None)
+        return np.array(sorted(rows), dtype=np.int32)
 
     def _signals(self, query: Query, pattern: int | None) -> list[np.ndarray]:
         size = len(self._entries)
@@ -270,10 +303,12 @@ class SearchIndex:
         self._entries[slot] = None
         self._patterns[slot] = -1
         self._terms[slot] = (frozenset(), frozenset(), frozenset())
+        self._rows[slot] = _NO_ROWS
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
-    def _evidence(self, query: Query, doc: int, signals: list[np.ndarray], ranked: list[int]) -> coverage.Features:
+    def _evidence(self, query: Query, doc: int, signals: list[np.ndarray], soft: dict[int, float],
+                  ranked: list[int]) -> coverage.Features:
         words, question_words, grams = self._terms[doc]
         word_scores = signals[0]
         others = [word_scores[d] for d in ranked if d != doc]
@@ -285,7 +320,8 @@ class SearchIndex:
             bigram_share=self._bigram_share(query, grams),
             unknown_share=self._unknown_share(query),
             margin=max(0.0, own - runner_up) / own if own > 0 else 0.0,
-            similarity=float(max(signals[2][doc], signals[3][doc])))
+            similarity=float(max(signals[2][doc], signals[3][doc])),
+            soft_share=soft.get(doc, 0.0))
 
     def _word_share(self, query: Query, terms: frozenset[str]) -> float:
         # idf-weighted share of the question's words the entry has (itself or an alternative)
@@ -353,4 +389,5 @@ def _term_weight(term: str) -> float:
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
+_NO_ROWS = np.zeros(0, dtype=np.int32)
 _NO_WEIGHTS = np.zeros(0, dtype=np.float32)

@@ -31,12 +31,19 @@ class WordVectors:
         with np.load(path) as data:
             return cls(data["keys"], data["rows"], data["vectors"])
 
-    def vector(self, word: str) -> np.ndarray | None:
+    def row(self, word: str) -> int | None:
+        """The table row of a word's vector (None for a word the table does not know)."""
         key = np.uint64(murmur64a(word.encode("utf-8")))
         i = int(np.searchsorted(self._keys, key))
-        if i < len(self._keys) and self._keys[i] == key:
-            return self._vectors[self._rows[i]]
-        return None
+        return int(self._rows[i]) if i < len(self._keys) and self._keys[i] == key else None
+
+    def vector(self, word: str) -> np.ndarray | None:
+        row = self.row(word)
+        return None if row is None else self._vectors[row]
+
+    def similarities(self, rows: list[int]) -> np.ndarray:
+        """Cosine of each given row's vector with every row of the table: shape (table rows, len(rows))."""
+        return self._vectors @ self._vectors[rows].T
 
     def embed(self, words: Iterable[str], weight: Callable[[str], float]) -> np.ndarray:
         """Unit-length weighted mean of the words' vectors (zeros when none is known)."""
