@@ -16,6 +16,7 @@ from bot.models import Answer, Delivery, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, screen
+from bot.scope import Scope, classify, reply_text
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,9 @@ class Core:
             escalation = self.escalations.open(question, "crisis", "high")
             return Reply(crisis_message(), kind="escalated", pattern=pattern.number, question_id=question.id,
                          escalation_id=escalation.id)
+        scope = classify(question.text, covered=covered, knows=self.knowledge.knows)
+        if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human):
+            return _out_of_scope(question, pattern, scope)
         answerer = self.offline if self.budget.over_budget() else self.answerer
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question))
@@ -215,6 +219,8 @@ class Core:
             return Reply(HOLDING_MESSAGES["api_error"], kind="escalated", pattern=pattern.number,
                          question_id=question.id, escalation_id=escalation.id, source="system")
         answer = _store_answer(question, result)
+        if covered_by(result, covered) != covered:
+            Question.update(covered=not covered).where(Question.id == question.id).execute()
         decision = decide(result, screening, covered, pattern)
         if decision.reason is None:
             return Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
@@ -265,6 +271,7 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
         return Decision("compliance", "normal")
     if screening.wants_human:
         return Decision("human_request", "normal")
+    covered = covered_by(result, covered)
     if result.needs_human:
         return Decision("needs_human" if covered else "no_knowledge", result.urgency)
     if not covered:
@@ -272,6 +279,21 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     if result.confidence < pattern.threshold:
         return Decision("low_confidence", "normal")
     return Decision(None, result.urgency)
+
+
+def covered_by(result: ModelAnswer, lexical: bool) -> bool:
+    """Whether knowledge covers the question: Claude's own word on which entries it used (none = not
+    covered) when Claude answered; the search's coverage model otherwise."""
+    return bool(result.knowledge_ids) if result.source == "ai" else lexical
+
+
+def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:
+    """A greeting or an off-domain question: a polite reply, recorded apart from the KPIs, no escalation."""
+    text = reply_text(scope, question.text, pattern)
+    Question.update(scope=scope.value, covered=False).where(Question.id == question.id).execute()
+    answer = Answer.create(question=question, text=text, source="system")
+    return Reply(text, kind="notice", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
+                 out_of_scope=True)
 
 
 def _store_answer(question: Question, result: ModelAnswer) -> Answer:

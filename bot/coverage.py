@@ -61,7 +61,10 @@ class Logistic:
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> Logistic:
-    """Ridge logistic regression by Newton's method (a few iterations on a handful of features)."""
+    """Ridge logistic regression by Newton's method (a few iterations on a handful of features).
+
+    Unweighted, so the probabilities are calibrated to the mix of the set it is fitted on.
+    """
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])

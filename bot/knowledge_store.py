@@ -67,9 +67,9 @@ class KnowledgeBase:
         """Active entries for `pattern`, best first."""
         return self._current_index().search(text, pattern, top)
 
-    def known_share(self, text: str) -> float:
-        """Share of the question's content words that some active entry uses."""
-        return self._current_index().known_share(text)
+    def knows(self, word: str) -> bool:
+        """Whether some active entry uses this word (a normalised form): the domain's vocabulary."""
+        return self._current_index().knows(word)
 
     def scope(self, pattern: int) -> list[Entry]:
         """Every active entry a Pattern may use, in a stable order (the prompt-cache prefix)."""

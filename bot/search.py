@@ -238,12 +238,9 @@ class SearchIndex:
             best = [d for d in np.argsort(-fused, kind="stable")[:2].tolist() if fused[d] > 0]
             return self._evidence(query, best[0], signals, soft, best) if best else None
 
-    def known_share(self, text: str) -> float:
-        """Share of the question's content words that some entry uses (0 when it has none)."""
-        words = Query.read(text).words
-        with self._lock:
-            known = sum(1 for norm, alts in words if any(t in self._words.postings for t in (norm, *alts)))
-        return known / len(words) if words else 0.0
+    def knows(self, word: str) -> bool:
+        """Whether some active entry uses this word (a normalised form)."""
+        return word in self._words.postings
 
     def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray, dict[int, float]]:
         # Fuse the four signals, then let soft word matching rank the best few once more.
@@ -325,12 +322,15 @@ class SearchIndex:
 
     def _word_share(self, query: Query, terms: frozenset[str]) -> float:
         # idf-weighted share of the question's words the entry has (itself or an alternative)
+        # (a word met only through a compound part or a synonym group earns that term's idf, no more)
         total = found = 0.0
         for norm, alts in query.words:
             weight = self._idf_or_unknown(norm)
             total += weight
-            if norm in terms or any(a in terms for a in alts):
+            if norm in terms:
                 found += weight
+            else:
+                found += min(weight, max((self._words.idf(a) for a in alts if a in terms), default=0.0))
         return found / total if total else 0.0
 
     def _bigram_share(self, query: Query, grams: frozenset[str]) -> float:

@@ -30,15 +30,21 @@ def test_ask_json_follows_the_contract(run):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"question_id", "pattern", "answer", "confidence", "escalated", "escalation_id",
-                         "knowledge_ids", "source"}
-    assert isinstance(data["question_id"], int) and data["pattern"] == 1
+                         "out_of_scope", "knowledge_ids", "source"}
+    assert isinstance(data["question_id"], int) and data["pattern"] == 1 and data["out_of_scope"] is False
     assert data["knowledge_ids"] == ["t1-0001"] and data["escalated"] is False
     assert 0 <= data["confidence"] <= 1 and data["source"] == "offline"
 
 
 def test_ask_json_for_an_escalated_question(run):
+    data = json.loads(run("ask", "--json", "保険証券をなくしたときの再発行の手続きは？", "--pattern", "1").stdout)
+    assert data["escalated"] is True and isinstance(data["escalation_id"], int) and data["out_of_scope"] is False
+
+
+def test_ask_json_for_an_off_topic_question(run):
     data = json.loads(run("ask", "--json", "おすすめのラーメン屋を教えてください", "--pattern", "1").stdout)
-    assert data["escalated"] is True and isinstance(data["escalation_id"], int)
+    assert data["out_of_scope"] is True and data["escalated"] is False and data["knowledge_ids"] == []
+    assert "範囲外" in data["answer"]
 
 
 @pytest.mark.parametrize("args, words", [

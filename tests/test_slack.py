@@ -22,7 +22,7 @@ TRAINEE, DM = "U0TRAINEE", "D0TRAINEE"
 STAFF, MAKINO, ONCALL, OTHER = "U0STAFF", "U0MAKINO", "U0ONCALL", "U0OTHER"
 OPS, DOCTORS = "C0OPS", "C0DOCTORS"
 # Covered by t1-0002 only in part, so staff's answer becomes a new entry (not "similar exists").
-REFUND = "クーリング・オフ期間中に保険料を払い込んだ場合、返金はいつになりますか？"
+REFUND = "クーリング・オフの返金はいつですか？"  # the AI answers it from t1-0002; the user wants more
 STAFF_ANSWER = "払い込んだ保険料は、撤回の手続きが済んでからおおむね1週間で全額返金されます。"
 
 
