@@ -69,7 +69,7 @@ class OfflineAnswerer:
     def answer(self, request: AnswerRequest) -> ModelAnswer:
         best = request.hits[0] if request.hits else None
         version = prompt_version(request.pattern.number)
-        if best is None or not best.covers:
+        if best is None or not best.answers:
             return ModelAnswer(
                 text="申し訳ありません。このご質問にお答えできる情報が、まだナレッジにありません。"
                      "担当スタッフに確認して、改めてご連絡します。",

@@ -206,7 +206,7 @@ class Core:
             escalation = self.escalations.open(question, "crisis", "high")
             return Reply(crisis_message(), kind="escalated", pattern=pattern.number, question_id=question.id,
                          escalation_id=escalation.id)
-        scope = classify(question.text, covered=covered, knows=self.knowledge.knows)
+        scope = classify(question.text, answerable=bool(hits) and hits[0].answers, knows=self.knowledge.knows)
         if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human):
             return _out_of_scope(question, pattern, scope)
         answerer = self.offline if self.budget.over_budget() else self.answerer
@@ -282,9 +282,9 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
 
 
 def covered_by(result: ModelAnswer, lexical: bool) -> bool:
-    """Whether knowledge covers the question: Claude's own word on which entries it used (none = not
-    covered) when Claude answered; the search's coverage model otherwise."""
-    return bool(result.knowledge_ids) if result.source == "ai" else lexical
+    """Whether knowledge covers the question: the answerer's own word on which entries it used (none =
+    not covered; Claude judges, the offline answerer asks the coverage model); the search's otherwise."""
+    return bool(result.knowledge_ids) if result.source in ("ai", "offline") else lexical
 
 
 def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:

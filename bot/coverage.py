@@ -20,15 +20,18 @@ L2 = 1.0  # ridge on the standardised weights: 127 questions cannot carry sharp 
 
 @dataclass(frozen=True)
 class Features:
-    """The evidence that the best hit answers the question."""
+    """The evidence that a hit answers the question.
+
+    Chosen by cross-validation on the public set among these and the margin to the runner-up,
+    the share of words unknown to the whole knowledge base, the share in the entry's question
+    alone and soft word matching: each of those raised the in-sample fit and lowered the
+    cross-validated one. Whether a question is the academy's at all is bot/scope.py's call.
+    """
 
     word_share: float  # idf-weighted share of the question's words the entry has
-    question_share: float  # the same, against the entry's question and phrasings only
     bigram_share: float  # idf-weighted share of the question's character bigrams the entry has
-    unknown_share: float  # share of the question's words no entry uses at all
-    margin: float  # how far the entry's word score leads the runner-up's (0..1)
     similarity: float  # cosine of the question's and the entry's word vectors
-    soft_share: float  # idf-weighted mean of each question word's best cosine to an entry word
+    missing: float  # the most specific question word the entry lacks: its idf over an unknown word's
 
     def vector(self) -> np.ndarray:
         return np.array(astuple(self), dtype=float)

@@ -2,8 +2,8 @@
 
 Greetings and thanks are recognised by their words (Sudachi reads こんにちは as an
 interjection) when nothing else is said. The domain is read from the words themselves: a
-question is the academy's when it names a domain root (保険, 営業, 塾, 税, …), when the
-knowledge covers it, or when most of its nouns are words the knowledge base itself uses.
+question is the academy's when it names a domain root (保険, 営業, 塾, 税, …), when an entry
+likely answers it, or when most of its nouns are words the knowledge base itself uses.
 Only a question that does none of these is off-domain: a doubtful case stays in the domain
 and reaches the operators, because brushing off a real question costs more than an escalation.
 """
@@ -23,10 +23,11 @@ class Scope(StrEnum):
 
 
 # Word stems of the academy's domain: life insurance, selling it, tax around it, the academy, the work.
-DOMAIN_ROOTS = ("保険", "生保", "生命", "共済", "年金", "保障", "給付", "営業", "募集", "契約", "顧客", "お客", "商談",
-                "面談", "紹介", "アポ", "成約", "塾", "牧野", "研修", "勉強", "セミナー", "税", "相続", "贈与", "退職",
-                "医", "診療", "クリニック", "病院", "法人", "会社", "社長", "経営", "役員", "事業", "承継", "資産",
-                "仕事", "職場", "上司", "同僚", "先輩", "目標", "成績", "ノルマ", "insurance")
+DOMAIN_ROOTS = ("保険", "生保", "生命", "共済", "年金", "保障", "給付", "告知", "クーリング", "申込", "申し込", "営業", "募集", "契約",
+                "顧客", "お客", "商談", "面談", "紹介", "アポ", "成約", "断ら", "断り", "断られ", "塾", "牧野", "研修",
+                "勉強", "セミナー", "税", "相続", "贈与", "退職", "医", "病", "診療", "クリニック", "開業", "法人",
+                "会社", "社長", "経営", "役員", "事業", "承継", "資産", "仕事", "職場", "上司", "同僚", "先輩", "同期",
+                "目標", "成績", "ノルマ", "insurance")
 KNOWN_SHARE = 0.5  # more than this share of the nouns known to the knowledge base: the academy's topic
 
 _HELLO = {"今日は", "今晩は", "お早う", "おはようございます", "始める", "宜しく", "ハロー", "hi", "hello", "お疲れ様",
@@ -47,12 +48,13 @@ def greeting(text: str) -> str | None:
     return "thanks" if norms & _THANKS else "hello"
 
 
-def classify(text: str, *, covered: bool, knows: Callable[[str], bool]) -> Scope:
-    """Where a question stands; `knows` tells whether the knowledge base uses a word."""
+def classify(text: str, *, answerable: bool, knows: Callable[[str], bool]) -> Scope:
+    """Where a question stands: `answerable` says an entry likely answers it, `knows` whether the
+    knowledge base uses a word."""
     if greeting(text):
         return Scope.GREETING
     folded = fold(text)
-    if covered or any(root in folded for root in DOMAIN_ROOTS):
+    if answerable or any(root in folded for root in DOMAIN_ROOTS):
         return Scope.IN_DOMAIN
     nouns = [m.normalized for m in morphemes(text)
              if m.pos[0] == "名詞" and m.pos[1] in ("普通名詞", "固有名詞") and m.pos[2] != "副詞可能"]

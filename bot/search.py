@@ -44,7 +44,13 @@ class Hit:
 
     @property
     def covers(self) -> bool:
+        """Some entry answers the question (the coverage model's decision)."""
         return self.coverage >= coverage.COVERS_AT
+
+    @property
+    def answers(self) -> bool:
+        """This entry answers it: covered, and the entry more likely right than not."""
+        return self.covers and self.confidence >= coverage.COVERS_AT
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ class _Read:
     grams: Counter[str]
     question_norms: tuple[str, ...]  # the words of its question and phrasings
     norms: tuple[str, ...]  # the words of its whole text
-    terms: tuple[frozenset[str], frozenset[str], frozenset[str]]  # word terms, question word terms, bigrams
+    terms: tuple[frozenset[str], frozenset[str]]  # word terms, bigrams
 
 
 class SearchIndex:
@@ -158,7 +164,7 @@ class SearchIndex:
         self._slots: dict[str, int] = {}
         self._patterns = np.zeros(0, dtype=np.int8)  # 0 = every Pattern, -1 = a hole
         self._words, self._bigrams = Bm25(), Bm25()
-        self._terms: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []
+        self._terms: list[tuple[frozenset[str], frozenset[str]]] = []  # per slot: word terms, bigrams
         self._vectors = word_vectors()
         dims = self._vectors.dimensions
         self._rows: list[np.ndarray] = []  # per slot: the vector-table rows of the entry's words
@@ -222,10 +228,10 @@ class SearchIndex:
         """Entries for `pattern` (and those for every Pattern), best first."""
         query = Query.read(text)
         with self._lock:
-            signals, fused, soft = self._rank(query, pattern)
+            signals, fused = self._rank(query, pattern)
             best = [d for d in np.argsort(-fused, kind="stable")[:max(top, 2)].tolist() if fused[d] > 0]
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
-            evidence = [self._evidence(query, d, signals, soft, best) for d in best]
+            evidence = [self._evidence(query, d, signals) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
                     for d, f in zip(best, evidence)]
         return hits[:top]
@@ -234,15 +240,15 @@ class SearchIndex:
         """The coverage evidence of the best hit (for fitting the coverage model)."""
         query = Query.read(text)
         with self._lock:
-            signals, fused, soft = self._rank(query, pattern)
+            signals, fused = self._rank(query, pattern)
             best = [d for d in np.argsort(-fused, kind="stable")[:2].tolist() if fused[d] > 0]
-            return self._evidence(query, best[0], signals, soft, best) if best else None
+            return self._evidence(query, best[0], signals) if best else None
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
         return word in self._words.postings
 
-    def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray, dict[int, float]]:
+    def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray]:
         # Fuse the four signals, then let soft word matching rank the best few once more.
         signals = self._signals(query, pattern)
         fused = _fuse(signals)
@@ -250,7 +256,7 @@ class SearchIndex:
         soft = self._soft_shares(query, candidates)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
-        return signals, fused, soft
+        return signals, fused
 
     def _soft_shares(self, query: Query, docs: list[int]) -> dict[int, float]:
         """For each entry, the idf-weighted mean over the question's words of the best cosine to one
@@ -294,31 +300,22 @@ class SearchIndex:
         slot = self._slots.pop(entry_id, None)
         if slot is None:
             return False
-        words, _, grams = self._terms[slot]
+        words, grams = self._terms[slot]
         self._words.remove(slot, words)
         self._bigrams.remove(slot, grams)
         self._entries[slot] = None
         self._patterns[slot] = -1
-        self._terms[slot] = (frozenset(), frozenset(), frozenset())
+        self._terms[slot] = (frozenset(), frozenset())
         self._rows[slot] = _NO_ROWS
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
-    def _evidence(self, query: Query, doc: int, signals: list[np.ndarray], soft: dict[int, float],
-                  ranked: list[int]) -> coverage.Features:
-        words, question_words, grams = self._terms[doc]
-        word_scores = signals[0]
-        others = [word_scores[d] for d in ranked if d != doc]
-        runner_up = max(others) if others else 0.0
-        own = float(word_scores[doc])
-        return coverage.Features(
-            word_share=self._word_share(query, words),
-            question_share=self._word_share(query, question_words),
-            bigram_share=self._bigram_share(query, grams),
-            unknown_share=self._unknown_share(query),
-            margin=max(0.0, own - runner_up) / own if own > 0 else 0.0,
-            similarity=float(max(signals[2][doc], signals[3][doc])),
-            soft_share=soft.get(doc, 0.0))
+    def _evidence(self, query: Query, doc: int, signals: list[np.ndarray]) -> coverage.Features:
+        words, grams = self._terms[doc]
+        return coverage.Features(word_share=self._word_share(query, words),
+                                 bigram_share=self._bigram_share(query, grams),
+                                 similarity=float(max(signals[2][doc], signals[3][doc])),
+                                 missing=self._missing(query, words))
 
     def _word_share(self, query: Query, terms: frozenset[str]) -> float:
         # idf-weighted share of the question's words the entry has (itself or an alternative)
@@ -333,14 +330,14 @@ class SearchIndex:
                 found += min(weight, max((self._words.idf(a) for a in alts if a in terms), default=0.0))
         return found / total if total else 0.0
 
+    def _missing(self, query: Query, terms: frozenset[str]) -> float:
+        lacking = [self._idf_or_unknown(norm) for norm, _ in query.words if norm not in terms]
+        return max(lacking, default=0.0) / self._unknown_idf()
+
     def _bigram_share(self, query: Query, grams: frozenset[str]) -> float:
         weights = {g: self._bigrams.idf(g) if g in self._bigrams.postings else self._unknown_idf() for g in query.bigrams}
         total = sum(weights.values())
         return sum(w for g, w in weights.items() if g in grams) / total if total else 0.0
-
-    def _unknown_share(self, query: Query) -> float:
-        unknown = sum(1 for norm, alts in query.words if not any(t in self._words.postings for t in (norm, *alts)))
-        return unknown / len(query.words) if query.words else 1.0
 
     def _unknown_idf(self) -> float:
         return math.log(1 + (self._words.live + 0.5) / 0.5)
@@ -349,7 +346,6 @@ class SearchIndex:
 def _read_entry(entry: Entry) -> _Read:
     words: Counter[str] = Counter()
     grams: Counter[str] = Counter()
-    question_terms: set[str] = set()
     question_norms: list[str] = []
     norms: list[str] = []
     fields = {"question": " ".join((entry.question, *entry.phrasings)), "tags": " ".join(entry.tags), "body": entry.body}
@@ -360,12 +356,11 @@ def _read_entry(entry: Entry) -> _Read:
             words[term] += weight
         norms.extend(norm for norm, _ in read)
         if name == "question":
-            question_terms.update(terms)
             question_norms = [norm for norm, _ in read]
         for gram in bigrams(fields[name]):
             grams[gram] += weight
     return _Read(words, grams, tuple(question_norms), tuple(norms),
-                 (frozenset(words), frozenset(question_terms), frozenset(grams)))
+                 (frozenset(words), frozenset(grams)))
 
 
 def _fuse(signals: list[np.ndarray]) -> np.ndarray:

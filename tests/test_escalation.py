@@ -93,7 +93,7 @@ def test_export_writes_learned_entries_that_validate(runtime, chat, tmp_path):
 
 
 def test_terminal_chat_switches_patterns_rates_and_shows_escalations(runtime):
-    lines = iter(["/pattern 2", "開業医の事業承継で最初に確認すべきことは？", "/good", "来週の天気は？", "/quit"])
+    lines = iter(["/pattern 2", "開業医の事業承継で最初に確認すべきことは？", "/good", "次回の勉強会はいつですか？", "/quit"])
     out = io.StringIO()
     terminal_chat(runtime.core, user="taro", pattern=None, cohort="staff", read=lambda _prompt: next(lines), out=out)
     text = out.getvalue()

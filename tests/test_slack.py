@@ -185,7 +185,7 @@ def test_question_bad_staff_reply_confirm_then_answered_from_new_knowledge(slack
 
 
 def test_makino_path_staff_cannot_decide_makino_replies_and_confirms(slack):
-    slack.dm("来週の東京の天気はどうなりますか？")  # no knowledge: escalated at once
+    slack.dm("次回の勉強会はいつ開催されますか？")  # no knowledge: escalated at once
     assert "担当スタッフ" in text_of(slack.last_answer())
     escalation = Escalation.get()
     thread = escalation.operator_thread
@@ -195,15 +195,15 @@ def test_makino_path_staff_cannot_decide_makino_replies_and_confirms(slack):
     assert f"<@{MAKINO}>" in slack.thread(thread)[-1]["text"]
     assert Escalation.get_by_id(escalation.id).status == "waiting_makino"
 
-    slack.reply_in_thread(thread, STAFF, "天気予報サイトを案内してはどうでしょう")
+    slack.reply_in_thread(thread, STAFF, "塾のカレンダーを案内してはどうでしょう")
     staff_offer = slack.thread(thread)[-1]
     slack.press(STAFF, blocks.CONFIRM_REPLY, button(staff_offer, blocks.CONFIRM_REPLY)["value"], thread_ts=thread)
     assert "牧野氏の確認待ち" in slack.ephemerals(STAFF)[-1]  # staff alone cannot send it now
-    slack.reply_in_thread(thread, MAKINO, "天気のご質問にはお答えしていません。気象庁のサイトをご覧ください。")
+    slack.reply_in_thread(thread, MAKINO, "次回の勉強会は12月10日です。塾のサイトの予定表もご覧ください。")
     makino_offer = slack.thread(thread)[-1]
     slack.press(MAKINO, blocks.CONFIRM_REPLY, button(makino_offer, blocks.CONFIRM_REPLY)["value"], thread_ts=thread)
 
-    assert "気象庁" in text_of(slack.last_answer()) and "天気予報サイト" not in text_of(slack.last_answer())
+    assert "予定表" in text_of(slack.last_answer()) and "カレンダー" not in text_of(slack.last_answer())
     answer = Answer.select().order_by(Answer.id.desc()).first()
     assert (answer.source, answer.answered_by) == ("makino", "makino")
     learned = KnowledgeEntry.get_by_id(Escalation.get_by_id(escalation.id).knowledge_id)
@@ -269,16 +269,16 @@ class RecordingDeliverer:
 def test_a_line_users_escalation_is_answered_from_slack_through_the_line_deliverer(slack):
     line = RecordingDeliverer()
     slack.runtime.core.escalations.deliverers["line"] = line
-    slack.runtime.core.handle(IncomingMessage(channel="line", user_id="Uline1", text="来週の東京の天気はどうなりますか？",
+    slack.runtime.core.handle(IncomingMessage(channel="line", user_id="Uline1", text="次回の勉強会はいつ開催されますか？",
                                               display_name="佐藤"))
     post = text_of(slack.escalation_post())
     assert "LINE" in post and "佐藤" in post and "academy_member" in post
     thread = Escalation.get().operator_thread
-    slack.reply_in_thread(thread, STAFF, "天気のご質問にはお答えしていません。")
+    slack.reply_in_thread(thread, STAFF, "次回の勉強会は12月10日です。")
     slack.press(STAFF, blocks.CONFIRM_REPLY, button(slack.thread(thread)[-1], blocks.CONFIRM_REPLY)["value"])
     [(recipient, reply)] = line.sent
     assert recipient.channel == "line" and recipient.user_id == "Uline1"
-    assert "天気のご質問にはお答えしていません" in reply.text and reply.buttons  # Good / Bad for LINE too
+    assert "次回の勉強会は12月10日です" in reply.text and reply.buttons  # Good / Bad for LINE too
     assert not slack.fake.messages(DM) and "LINE" in slack.thread(thread)[-2]["text"]
 
 
