@@ -473,3 +473,35 @@ def test_with_the_app_running_bolt_knows_the_bot_and_drops_its_events(slack_sett
         assert fake_slack.calls_to("/api/auth.test") and Job.select().count() == 0
     finally:
         runtime.database.close()
+
+
+# ---- knowledge learns its phrasings ------------------------------------------------------------------
+
+
+def test_a_staff_answer_teaches_a_missed_phrasing_so_the_next_member_is_answered(slack, knowledge_dir):
+    asked = "院長が息子にクリニックを継がせたいと言っている"
+
+    def mention(user: str) -> None:
+        ts = slack.ts()
+        slack.event({"type": "app_mention", "channel": DOCTORS, "user": user, "text": f"<@U0BOT> {asked}",
+                     "ts": ts, "event_ts": ts})
+        slack.work()
+
+    mention(TRAINEE)
+    escalation = Escalation.get()
+    assert escalation.reason == "no_knowledge"  # the entry is there, but not found for this wording
+    thread = escalation.operator_thread
+    slack.reply_in_thread(thread, STAFF, KnowledgeEntry.get_by_id("t2-0001").body)  # staff: the entry says it
+    offer = next(m for m in slack.thread(thread) if button(m, blocks.CONFIRM_REPLY))
+    slack.press(STAFF, blocks.CONFIRM_REPLY, button(offer, blocks.CONFIRM_REPLY)["value"], thread_ts=thread)
+    said = text_of(slack.thread(thread))
+    assert "t2-0001" in said and "聞き方" in said
+    assert Escalation.get_by_id(escalation.id).knowledge_id is None  # no duplicate entry was made
+    assert asked in (knowledge_dir / "t2-succession.md").read_text(encoding="utf-8")  # the curated file learned it
+    assert "t2-0001" not in slack.runtime.knowledge.sync().updated  # and the next sync agrees with the database
+
+    mention("U0NEXT")
+    answer = Answer.select().order_by(Answer.id.desc()).first()
+    assert answer.knowledge_ids == ["t2-0001"] and answer.question.status == "answered"
+    assert Escalation.select().count() == 1
+    assert "出資持分" in text_of(slack.fake.sent("chat.update", DOCTORS)[-1])
