@@ -222,7 +222,11 @@ def cmd_eval(args, settings) -> int:
         print(f"{hit} covered={'yes' if r.covered else 'no ':<3} expected={','.join(r.expected) or '-':<10} "
               f"retrieved={','.join(r.retrieved)}  {r.question}")
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
-          f"coverage accuracy {summary['coverage_accuracy']:.3f}  ({summary['questions']} questions)")
+          f"coverage accuracy {summary['coverage_accuracy']:.3f}  coverage AUC {summary['coverage_auc']:.3f}  "
+          f"({summary['questions']} questions)")
+    if "cv_coverage_auc" in summary:
+        print(f"coverage model refitted in 5 folds (each question scored without it): "
+              f"accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
     return 0
 
 

@@ -22,10 +22,10 @@ L2 = 1.0  # ridge on the standardised weights: 127 questions cannot carry sharp 
 class Features:
     """The evidence that a hit answers the question.
 
-    Chosen by cross-validation on the public set among these and the margin to the runner-up,
-    the share of words unknown to the whole knowledge base, the share in the entry's question
-    alone and soft word matching: each of those raised the in-sample fit and lowered the
-    cross-validated one. Whether a question is the academy's at all is bot/scope.py's call.
+    Also tried, and left out because each lowered the cross-validated fit on the public set: the
+    margin to the runner-up, the share of words unknown to the whole knowledge base, the share in
+    the entry's question alone, soft word matching. Whether a question is the academy's at all
+    is bot/scope.py's call, not this model's.
     """
 
     word_share: float  # idf-weighted share of the question's words the entry has

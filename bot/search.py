@@ -291,7 +291,7 @@ class SearchIndex:
         return [np.where(allowed, s, 0.0) for s in signals]
 
     def _embed(self, norms: Iterable[str]) -> np.ndarray:
-        return self._vectors.embed(norms, self._idf_or_unknown)
+        return self._vectors.embed(norms)
 
     def _idf_or_unknown(self, norm: str) -> float:
         return self._words.idf(norm) if norm in self._words.postings else self._unknown_idf()

@@ -1,6 +1,6 @@
 """Static word vectors (chiVe, via ja-ginza; see bot/data/README.md): meaning beyond shared words.
 
-A text's vector is the idf-weighted mean of its words' unit vectors, so お客様に怒られた
+A text's vector is the frequency-weighted mean of its words' unit vectors, so お客様に怒られた
 lands near クレームで落ち込む though they share no word. Lookups hash the word the way spaCy
 does (MurmurHash64A, seed 1) and binary-search the sorted hash table; no spaCy at run time.
 """
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
 TABLE = Path(__file__).with_name("data") / "word_vectors.npz"
+SIF_A = 1e-3
 _MASK = (1 << 64) - 1
 _M = 0xC6A4A7935BD1E995
 
@@ -25,6 +26,7 @@ class WordVectors:
         vectors = vectors.astype(np.float32)
         self._vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
         self.dimensions = vectors.shape[1]
+        self._harmonic = float(np.sum(1.0 / np.arange(1, len(vectors) + 1)))
 
     @classmethod
     def load(cls, path: Path = TABLE) -> "WordVectors":
@@ -41,17 +43,27 @@ class WordVectors:
         row = self.row(word)
         return None if row is None else self._vectors[row]
 
+    def sif_weight(self, word: str) -> float:
+        """Smooth inverse frequency (Arora et al. 2017, a = 1e-3): everyday words weigh little in a
+        text's vector. chiVe's rows run from the most frequent word (の is row 0), so a row's rank
+        gives its Zipf probability; a word the table does not know is taken as rare."""
+        row = self.row(word)
+        if row is None:
+            return 1.0
+        probability = 1.0 / ((row + 1) * self._harmonic)
+        return SIF_A / (SIF_A + probability)
+
     def similarities(self, rows: list[int]) -> np.ndarray:
         """Cosine of each given row's vector with every row of the table: shape (table rows, len(rows))."""
         return self._vectors @ self._vectors[rows].T
 
-    def embed(self, words: Iterable[str], weight: Callable[[str], float]) -> np.ndarray:
-        """Unit-length weighted mean of the words' vectors (zeros when none is known)."""
+    def embed(self, words: Iterable[str]) -> np.ndarray:
+        """Unit-length SIF-weighted mean of the words' vectors (zeros when none is known)."""
         total = np.zeros(self.dimensions, dtype=np.float32)
         for word in words:
             v = self.vector(word)
             if v is not None:
-                total += weight(word) * v
+                total += self.sif_weight(word) * v
         norm = float(np.linalg.norm(total))
         return total / norm if norm > 0 else total
 

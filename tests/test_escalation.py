@@ -87,8 +87,8 @@ def test_export_writes_learned_entries_that_validate(runtime, chat, tmp_path):
     runtime.core.escalations.deliverers["local"] = RecordingDelivery()
     reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
     runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
-    written = runtime.knowledge.export(tmp_path)
-    entries, errors = load_dir(tmp_path)
+    written = runtime.knowledge.export(tmp_path / "export")
+    entries, errors = load_dir(tmp_path / "export")
     assert len(written) == 1 and errors == [] and entries[0].body == "再発行できます。"
 
 
