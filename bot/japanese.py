@@ -18,6 +18,7 @@ from sudachipy import Dictionary, SplitMode
 _SPACES = re.compile(r"\s+")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 _local = threading.local()
+_WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
 
 
 @dataclass(frozen=True)
@@ -76,17 +77,27 @@ def word_terms(text: str) -> list[tuple[str, tuple[str, ...]]]:
     for m in _tokenizer().tokenize(fold(text), SplitMode.C):
         if not _is_search_word(m.part_of_speech_id()):
             continue
-        norm = m.normalized_form()
-        alternatives = {f"#{g}" for g in m.synonym_group_ids()}
-        parts = m.split(SplitMode.A) if len(m.surface()) > 2 else []
-        if len(parts) > 1:
-            for part in parts:
-                if _is_search_word(part.part_of_speech_id()) and len(part.surface()) > 1:
-                    alternatives.add(part.normalized_form())
-                    alternatives.update(f"#{g}" for g in part.synonym_group_ids())
-        alternatives.discard(norm)
-        words.append((norm, tuple(sorted(alternatives))))
+        key = (m.word_id(), m.surface())  # the same dictionary word reads the same: read it once
+        word = _WORD_CACHE.get(key)
+        if word is None:
+            word = _read_word(m)
+            if len(_WORD_CACHE) < 200_000:
+                _WORD_CACHE[key] = word
+        words.append(word)
     return words
+
+
+def _read_word(m) -> tuple[str, tuple[str, ...]]:
+    norm = m.normalized_form()
+    alternatives = {f"#{g}" for g in m.synonym_group_ids()}
+    parts = m.split(SplitMode.A) if len(m.surface()) > 2 else []
+    if len(parts) > 1:
+        for part in parts:
+            if _is_search_word(part.part_of_speech_id()) and len(part.surface()) > 1:
+                alternatives.add(part.normalized_form())
+                alternatives.update(f"#{g}" for g in part.synonym_group_ids())
+    alternatives.discard(norm)
+    return norm, tuple(sorted(alternatives))
 
 
 @lru_cache(maxsize=4096)

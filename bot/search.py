@@ -83,47 +83,54 @@ class Bm25:
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.mean_length = 1.0
         self.live = 0
+        # A document's terms are kept as ids (an int32 array, not a set of strings: a tenth of the memory).
+        self._ids: dict[str, int] = {}
+        self._terms: list[str] = []
 
-    def bulk(self, docs: list[Counter[str]]) -> None:
+    def counted(self, counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A document's term ids (new terms numbered as they come) and their frequencies."""
+        ids = []
+        for term in counts:
+            i = self._ids.get(term)
+            if i is None:
+                i = self._ids[term] = len(self._terms)
+                self._terms.append(term)
+            ids.append(i)
+        return np.array(ids, dtype=np.int32), np.fromiter(counts.values(), dtype=np.float32, count=len(ids))
+
+    def id_of(self, term: str) -> int:
+        return self._ids.get(term, -1)
+
+    def bulk(self, docs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Index documents 0..n-1 at once (vectorised: a Python loop per posting is too slow)."""
-        terms: list[str] = []
-        tfs: list[int] = []
-        ids: list[int] = []
-        for doc, counts in enumerate(docs):
-            terms.extend(counts.keys())
-            tfs.extend(counts.values())
-            ids.extend([doc] * len(counts))
-        vocab: dict[str, int] = {}
-        term_ids = np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int64)
-        doc_ids = np.array(ids, dtype=np.int32)
-        tf = np.array(tfs, dtype=np.float32)
+        term_ids = np.concatenate([ids for ids, _ in docs]) if docs else _NO_IDS
+        tf = np.concatenate([tfs for _, tfs in docs]) if docs else _NO_WEIGHTS
+        doc_ids = np.repeat(np.arange(len(docs), dtype=np.int32), [len(ids) for ids, _ in docs])
         lengths = np.bincount(doc_ids, weights=tf, minlength=len(docs))
         self.mean_length = float(lengths.mean()) if len(docs) and lengths.mean() > 0 else 1.0
-        weights = (tf * (self.k1 + 1) / (tf + self._norm(lengths)[doc_ids])).astype(np.float32) if len(tf) else tf
+        weights = (tf * (self.k1 + 1) / (tf + self._norm(lengths)[doc_ids])).astype(np.float32)
         order = np.argsort(term_ids, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=len(vocab)))))
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=len(self._terms)))))
         sorted_docs, sorted_weights = doc_ids[order], weights[order]
-        self.postings = {t: (sorted_docs[bounds[i]:bounds[i + 1]], sorted_weights[bounds[i]:bounds[i + 1]])
-                         for t, i in vocab.items()}
+        self.postings = {term: (sorted_docs[bounds[i]:bounds[i + 1]], sorted_weights[bounds[i]:bounds[i + 1]])
+                         for i, term in enumerate(self._terms) if bounds[i + 1] > bounds[i]}
         self.live = len(docs)
 
-    def add(self, doc: int, counts: Counter[str]) -> None:
-        length = float(sum(counts.values()))
-        norm = self._norm(np.array([length]))[0]
-        for term, tf in counts.items():
-            ids, weights = self.postings.get(term, (_NO_IDS, _NO_WEIGHTS))
-            weight = np.float32(tf * (self.k1 + 1) / (tf + norm))
-            self.postings[term] = (np.append(ids, np.int32(doc)), np.append(weights, weight))
+    def add(self, doc: int, ids: np.ndarray, tf: np.ndarray) -> None:
+        norm = self._norm(np.array([tf.sum()]))[0]
+        weights = tf * (self.k1 + 1) / (tf + norm)
+        for i, weight in zip(ids.tolist(), weights.tolist()):
+            term = self._terms[i]
+            docs, old = self.postings.get(term, (_NO_IDS, _NO_WEIGHTS))
+            self.postings[term] = (np.append(docs, np.int32(doc)), np.append(old, np.float32(weight)))
         self.live += 1
 
-    def remove(self, doc: int, terms: Iterable[str]) -> None:
-        for term in terms:
-            ids, weights = self.postings[term]
-            keep = ids != doc
-            if keep.all():
-                continue
+    def remove(self, doc: int, ids: np.ndarray) -> None:
+        for term in (self._terms[i] for i in ids.tolist()):
+            docs, weights = self.postings[term]
+            keep = docs != doc
             if keep.any():
-                self.postings[term] = (ids[keep], weights[keep])
+                self.postings[term] = (docs[keep], weights[keep])
             else:
                 del self.postings[term]
         self.live -= 1
@@ -152,7 +159,6 @@ class _Read:
     grams: Counter[str]
     question_norms: tuple[str, ...]  # the words of its question and phrasings
     norms: tuple[str, ...]  # the words of its whole text
-    terms: tuple[frozenset[str], frozenset[str]]  # word terms, bigrams
 
 
 class SearchIndex:
@@ -164,7 +170,7 @@ class SearchIndex:
         self._slots: dict[str, int] = {}
         self._patterns = np.zeros(0, dtype=np.int8)  # 0 = every Pattern, -1 = a hole
         self._words, self._bigrams = Bm25(), Bm25()
-        self._terms: list[tuple[frozenset[str], frozenset[str]]] = []  # per slot: word terms, bigrams
+        self._terms: list[tuple[np.ndarray, np.ndarray]] = []  # per slot: ids of its word terms and bigrams
         self._vectors = word_vectors()
         dims = self._vectors.dimensions
         self._rows: list[np.ndarray] = []  # per slot: the vector-table rows of the entry's words
@@ -175,17 +181,24 @@ class SearchIndex:
     def build(cls, entries: Iterable[Entry]) -> "SearchIndex":
         index = cls()
         entries = list(entries)
-        read = [_read_entry(e) for e in entries]
+        words, grams, question_vecs, text_vecs = [], [], [], []
+        for entry in entries:  # each entry is read and stored compactly at once: no pile of Counters
+            read = _read_entry(entry)
+            words.append(index._words.counted(read.words))
+            grams.append(index._bigrams.counted(read.grams))
+            rows = index._vectors.rows(read.norms)
+            index._rows.append(np.unique(rows))
+            question_vecs.append(index._vectors.embed(index._vectors.rows(read.question_norms)))
+            text_vecs.append(index._vectors.embed(rows))
         index._entries = list(entries)
         index._slots = {e.id: i for i, e in enumerate(entries)}
         index._patterns = np.array([_pattern_code(e) for e in entries], dtype=np.int8)
-        index._words.bulk([r.words for r in read])
-        index._bigrams.bulk([r.grams for r in read])
-        index._terms = [r.terms for r in read]
-        index._rows = [index._word_rows(r.norms) for r in read]
-        index._question_vecs = np.array([index._embed(r.question_norms) for r in read], dtype=np.float32)
-        index._text_vecs = np.array([index._embed(r.norms) for r in read], dtype=np.float32)
-        index._question_vecs.shape = index._text_vecs.shape = (len(read), index._vectors.dimensions)
+        index._words.bulk(words)
+        index._bigrams.bulk(grams)
+        index._terms = [(np.sort(w[0]), np.sort(g[0])) for w, g in zip(words, grams)]
+        dims = index._vectors.dimensions
+        index._question_vecs = np.array(question_vecs, dtype=np.float32).reshape(len(entries), dims)
+        index._text_vecs = np.array(text_vecs, dtype=np.float32).reshape(len(entries), dims)
         return index
 
     @property
@@ -209,16 +222,18 @@ class SearchIndex:
             self._entries.append(entry)
             self._slots[entry.id] = slot
             self._patterns = np.append(self._patterns, np.int8(_pattern_code(entry)))
-            self._terms.append(read.terms)
-            self._rows.append(self._word_rows(read.norms))
-            self._words.add(slot, read.words)
-            self._bigrams.add(slot, read.grams)
+            words, grams = self._words.counted(read.words), self._bigrams.counted(read.grams)
+            self._terms.append((np.sort(words[0]), np.sort(grams[0])))
+            rows = self._vectors.rows(read.norms)
+            self._rows.append(np.unique(rows))
+            self._words.add(slot, *words)
+            self._bigrams.add(slot, *grams)
             if slot >= len(self._text_vecs):
                 grow = max(64, len(self._text_vecs))
                 self._question_vecs = np.vstack([self._question_vecs, np.zeros((grow, self._vectors.dimensions), np.float32)])
                 self._text_vecs = np.vstack([self._text_vecs, np.zeros((grow, self._vectors.dimensions), np.float32)])
-            self._question_vecs[slot] = self._embed(read.question_norms)
-            self._text_vecs[slot] = self._embed(read.norms)
+            self._question_vecs[slot] = self._vectors.embed(self._vectors.rows(read.question_norms))
+            self._text_vecs[slot] = self._vectors.embed(rows)
 
     def remove(self, entry_id: str) -> bool:
         with self._lock:
@@ -229,7 +244,7 @@ class SearchIndex:
         query = Query.read(text)
         with self._lock:
             signals, fused = self._rank(query, pattern)
-            best = [d for d in np.argsort(-fused, kind="stable")[:max(top, 2)].tolist() if fused[d] > 0]
+            best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
             evidence = [self._evidence(query, d, signals) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
@@ -241,7 +256,7 @@ class SearchIndex:
         query = Query.read(text)
         with self._lock:
             signals, fused = self._rank(query, pattern)
-            best = [d for d in np.argsort(-fused, kind="stable")[:2].tolist() if fused[d] > 0]
+            best = _best(fused, 2).tolist()
             return self._evidence(query, best[0], signals) if best else None
 
     def knows(self, word: str) -> bool:
@@ -252,7 +267,7 @@ class SearchIndex:
         # Fuse the four signals, then let soft word matching rank the best few once more.
         signals = self._signals(query, pattern)
         fused = _fuse(signals)
-        candidates = [d for d in np.argsort(-fused, kind="stable")[:RERANK].tolist() if fused[d] > 0]
+        candidates = _best(fused, RERANK).tolist()
         soft = self._soft_shares(query, candidates)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
@@ -267,31 +282,27 @@ class SearchIndex:
         weights = np.array([self._idf_or_unknown(n) for n in norms])
         if not docs or not known or weights.sum() <= 0:
             return {d: 0.0 for d in docs}
-        table = self._vectors.similarities([rows[i] for i in known])
+        others = np.unique(np.concatenate([self._rows[d] for d in docs] + [_NO_IDS]))
+        if not len(others):
+            return {d: 0.0 for d in docs}
+        cosines = self._vectors.similarities(np.array([rows[i] for i in known]), others)  # (known words, rows)
         shares = {}
         for d in docs:
-            best = table[self._rows[d]].max(axis=0).clip(0) if len(self._rows[d]) else np.zeros(len(known))
+            at = np.searchsorted(others, self._rows[d])
+            best = cosines[:, at].max(axis=1).clip(0) if len(at) else np.zeros(len(known))
             shares[d] = float((best * weights[known]).sum() / weights.sum())
         return shares
-
-    def _word_rows(self, norms: Iterable[str]) -> np.ndarray:
-        rows = {self._vectors.row(n) for n in norms}
-        rows.discard(None)
-        return np.array(sorted(rows), dtype=np.int32)
 
     def _signals(self, query: Query, pattern: int | None) -> list[np.ndarray]:
         size = len(self._entries)
         codes = self._patterns
         allowed = codes >= 0 if pattern is None else (codes == 0) | (codes == pattern)
-        vector = self._embed([norm for norm, _ in query.words])
+        vector = self._vectors.embed(self._vectors.rows(norm for norm, _ in query.words))
         has_meaning = bool(vector.any())
         signals = [self._words.scores(query.word_terms, size), self._bigrams.scores(query.bigrams, size),
                    self._question_vecs[:size] @ vector if has_meaning else np.zeros(size, np.float32),
                    self._text_vecs[:size] @ vector if has_meaning else np.zeros(size, np.float32)]
         return [np.where(allowed, s, 0.0) for s in signals]
-
-    def _embed(self, norms: Iterable[str]) -> np.ndarray:
-        return self._vectors.embed(norms)
 
     def _idf_or_unknown(self, norm: str) -> float:
         return self._words.idf(norm) if norm in self._words.postings else self._unknown_idf()
@@ -305,71 +316,77 @@ class SearchIndex:
         self._bigrams.remove(slot, grams)
         self._entries[slot] = None
         self._patterns[slot] = -1
-        self._terms[slot] = (frozenset(), frozenset())
+        self._terms[slot] = (_NO_IDS, _NO_IDS)
         self._rows[slot] = _NO_ROWS
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
     def _evidence(self, query: Query, doc: int, signals: list[np.ndarray]) -> coverage.Features:
-        words, grams = self._terms[doc]
+        words, grams = (set(ids.tolist()) for ids in self._terms[doc])
         return coverage.Features(word_share=self._word_share(query, words),
                                  bigram_share=self._bigram_share(query, grams),
                                  similarity=float(max(signals[2][doc], signals[3][doc])),
                                  missing=self._missing(query, words))
 
-    def _word_share(self, query: Query, terms: frozenset[str]) -> float:
+    def _word_share(self, query: Query, ids: set[int]) -> float:
         # idf-weighted share of the question's words the entry has (itself or an alternative)
         # (a word met only through a compound part or a synonym group earns that term's idf, no more)
         total = found = 0.0
         for norm, alts in query.words:
             weight = self._idf_or_unknown(norm)
             total += weight
-            if norm in terms:
+            if self._words.id_of(norm) in ids:
                 found += weight
             else:
-                found += min(weight, max((self._words.idf(a) for a in alts if a in terms), default=0.0))
+                found += min(weight, max((self._words.idf(a) for a in alts if self._words.id_of(a) in ids),
+                                         default=0.0))
         return found / total if total else 0.0
 
-    def _missing(self, query: Query, terms: frozenset[str]) -> float:
-        lacking = [self._idf_or_unknown(norm) for norm, _ in query.words if norm not in terms]
+    def _missing(self, query: Query, ids: set[int]) -> float:
+        lacking = [self._idf_or_unknown(norm) for norm, _ in query.words if self._words.id_of(norm) not in ids]
         return max(lacking, default=0.0) / self._unknown_idf()
 
-    def _bigram_share(self, query: Query, grams: frozenset[str]) -> float:
+    def _bigram_share(self, query: Query, ids: set[int]) -> float:
         weights = {g: self._bigrams.idf(g) if g in self._bigrams.postings else self._unknown_idf() for g in query.bigrams}
         total = sum(weights.values())
-        return sum(w for g, w in weights.items() if g in grams) / total if total else 0.0
+        return sum(w for g, w in weights.items() if self._bigrams.id_of(g) in ids) / total if total else 0.0
 
     def _unknown_idf(self) -> float:
         return math.log(1 + (self._words.live + 0.5) / 0.5)
 
 
 def _read_entry(entry: Entry) -> _Read:
-    words: Counter[str] = Counter()
-    grams: Counter[str] = Counter()
+    word_list: list[str] = []
+    gram_list: list[str] = []
     question_norms: list[str] = []
     norms: list[str] = []
     fields = {"question": " ".join((entry.question, *entry.phrasings)), "tags": " ".join(entry.tags), "body": entry.body}
     for name, weight in FIELD_WEIGHTS.items():
         read = word_terms(fold_synonyms(fields[name]))
-        terms = [t for norm, alts in read for t in (norm, *alts)]
-        for term in terms:
-            words[term] += weight
-        norms.extend(norm for norm, _ in read)
+        word_list += [t for norm, alts in read for t in (norm, *alts)] * weight  # repeating weighs; Counter counts in C
+        gram_list += bigrams(fields[name]) * weight
+        norms += [norm for norm, _ in read]
         if name == "question":
-            question_norms = [norm for norm, _ in read]
-        for gram in bigrams(fields[name]):
-            grams[gram] += weight
-    return _Read(words, grams, tuple(question_norms), tuple(norms),
-                 (frozenset(words), frozenset(grams)))
+            question_norms = norms[:]
+    return _Read(Counter(word_list), Counter(gram_list), tuple(question_norms), tuple(norms))
 
 
 def _fuse(signals: list[np.ndarray]) -> np.ndarray:
     fused = np.zeros(len(signals[0]))
     for scores in signals:
-        ranked = np.argsort(-scores, kind="stable")[:CANDIDATES]
-        ranked = ranked[scores[ranked] > 0]
+        ranked = _best(scores, CANDIDATES)
         fused[ranked] += 1.0 / (RRF_K + 1 + np.arange(len(ranked)))
     return fused
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest positive scores, best first (ties by index): a partition, not a sort."""
+    if len(scores) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+    else:
+        part = np.arange(len(scores))
+    part = part[scores[part] > 0]
+    return part[np.lexsort((part, -scores[part]))]
 
 
 def _pattern_code(entry: Entry) -> int:

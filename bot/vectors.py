@@ -1,6 +1,6 @@
 """Static word vectors (chiVe, via ja-ginza; see bot/data/README.md): meaning beyond shared words.
 
-A text's vector is the frequency-weighted mean of its words' unit vectors, so お客様に怒られた
+A text's vector is the SIF-weighted mean of its words' unit vectors, so お客様に怒られた
 lands near クレームで落ち込む though they share no word. Lookups hash the word the way spaCy
 does (MurmurHash64A, seed 1) and binary-search the sorted hash table; no spaCy at run time.
 """
@@ -13,7 +13,8 @@ from typing import Iterable
 import numpy as np
 
 TABLE = Path(__file__).with_name("data") / "word_vectors.npz"
-SIF_A = 1e-3
+SIF_A = 1e-3  # the SIF paper's constant, not tuned here
+ROW_CACHE = 500_000  # words whose row is remembered (a few tens of MB at most)
 _MASK = (1 << 64) - 1
 _M = 0xC6A4A7935BD1E995
 
@@ -26,7 +27,12 @@ class WordVectors:
         vectors = vectors.astype(np.float32)
         self._vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
         self.dimensions = vectors.shape[1]
-        self._harmonic = float(np.sum(1.0 / np.arange(1, len(vectors) + 1)))
+        # Smooth inverse frequency per row (Arora et al. 2017, a = 1e-3): chiVe's rows run from the
+        # most frequent word (の is row 0), so a row's rank gives its Zipf probability.
+        ranks = np.arange(1, len(vectors) + 1)
+        probability = 1.0 / (ranks * np.sum(1.0 / ranks))
+        self._sif = (SIF_A / (SIF_A + probability)).astype(np.float32)
+        self._row_cache: dict[str, int | None] = {}
 
     @classmethod
     def load(cls, path: Path = TABLE) -> "WordVectors":
@@ -35,35 +41,31 @@ class WordVectors:
 
     def row(self, word: str) -> int | None:
         """The table row of a word's vector (None for a word the table does not know)."""
+        if word in self._row_cache:  # a knowledge base repeats its words: hash each once
+            return self._row_cache[word]
         key = np.uint64(murmur64a(word.encode("utf-8")))
         i = int(np.searchsorted(self._keys, key))
-        return int(self._rows[i]) if i < len(self._keys) and self._keys[i] == key else None
+        row = int(self._rows[i]) if i < len(self._keys) and self._keys[i] == key else None
+        if len(self._row_cache) < ROW_CACHE:
+            self._row_cache[word] = row
+        return row
 
     def vector(self, word: str) -> np.ndarray | None:
         row = self.row(word)
         return None if row is None else self._vectors[row]
 
-    def sif_weight(self, word: str) -> float:
-        """Smooth inverse frequency (Arora et al. 2017, a = 1e-3): everyday words weigh little in a
-        text's vector. chiVe's rows run from the most frequent word (の is row 0), so a row's rank
-        gives its Zipf probability; a word the table does not know is taken as rare."""
-        row = self.row(word)
-        if row is None:
-            return 1.0
-        probability = 1.0 / ((row + 1) * self._harmonic)
-        return SIF_A / (SIF_A + probability)
+    def similarities(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Cosines of the rows' vectors with the others': shape (len(rows), len(others))."""
+        return self._vectors[rows] @ self._vectors[others].T
 
-    def similarities(self, rows: list[int]) -> np.ndarray:
-        """Cosine of each given row's vector with every row of the table: shape (table rows, len(rows))."""
-        return self._vectors @ self._vectors[rows].T
+    def rows(self, words: Iterable[str]) -> np.ndarray:
+        """The table rows of the words the table knows, in order (repeats kept)."""
+        found = [self.row(w) for w in words]
+        return np.array([r for r in found if r is not None], dtype=np.int32)
 
-    def embed(self, words: Iterable[str]) -> np.ndarray:
-        """Unit-length SIF-weighted mean of the words' vectors (zeros when none is known)."""
-        total = np.zeros(self.dimensions, dtype=np.float32)
-        for word in words:
-            v = self.vector(word)
-            if v is not None:
-                total += self.sif_weight(word) * v
+    def embed(self, rows: np.ndarray) -> np.ndarray:
+        """Unit-length mean of these rows' vectors, everyday words weighing little (zeros for none)."""
+        total = self._sif[rows] @ self._vectors[rows] if len(rows) else np.zeros(self.dimensions, np.float32)
         norm = float(np.linalg.norm(total))
         return total / norm if norm > 0 else total
 
