@@ -152,8 +152,12 @@ def cmd_knowledge(args, settings) -> int:
                 print(f"{h.score:7.2f}  cover {h.coverage:.2f}  {h.entry.id:<12} {h.entry.question}")
         return 0
     if args.action == "list":
-        for e in kb.all_entries():
-            print(f"{e.id:<14} P{e.pattern or '*'}  {e.question}")
+        entries = kb.all_entries()
+        for e in entries:
+            print(f"{e.id:<14} P{e.pattern or '*'}  {'承認待ち' if e.awaits_approval else '        '}  {e.question}")
+        waiting = sum(1 for e in entries if e.awaits_approval)
+        if waiting:
+            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野先生の言葉として話すため、承認（approved_by: makino）が必要です。")
         return 0
     written = kb.export(args.out or settings.knowledge_dir)
     print(f"exported {len(written)} learned entries" + "".join(f"\n  {p}" for p in written))

@@ -35,6 +35,11 @@ class Entry:
     phrasings: tuple[str, ...] = ()  # other ways people ask it; search reads them as the question
 
     @property
+    def awaits_approval(self) -> bool:
+        """Pattern 4 speaks as Makino: its entries are his words only once he has approved them."""
+        return self.pattern == 4 and not self.approved_by
+
+    @property
     def checksum(self) -> str:
         text = "\x1f".join([self.id, str(self.pattern), self.question, self.body, ",".join(self.tags),
                             self.source, self.approved_by or "", "\x1e".join(self.phrasings)])

@@ -146,3 +146,11 @@ def test_an_unreachable_database_is_one_line(run, tmp_path):
     result = run("ask", "質問", DATABASE_URL=f"sqlite:///{blocker}/x.db")
     assert result.returncode == 2 and result.stderr.startswith("error: DATABASE_URL")
     assert "Traceback" not in result.stderr
+
+
+def test_knowledge_list_shows_which_entries_await_approval(run):
+    listing = run("knowledge", "list").stdout
+    persona = next(line for line in listing.splitlines() if line.startswith("t4-0001"))
+    assert "承認待ち" in persona  # Pattern 4 speaks as Makino: not approved yet
+    assert "承認待ち" not in next(line for line in listing.splitlines() if line.startswith("t1-0001"))
+    assert "承認待ち 1件" in listing
