@@ -121,7 +121,7 @@ class Core:
         if gate is not None:
             return gate
         User.update(pattern=chosen.number).where(User.id == user.id).execute()
-        return Reply(f"{chosen.label}に切り替えました。{chosen.description}について、どうぞご質問ください。",
+        return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
                      kind="notice", pattern=chosen.number)
 
     def follow(self, *, channel: str, user_id: str, display_name: str = "") -> Reply:
@@ -176,13 +176,16 @@ class Core:
             text = f"{pattern.label}は{when}ご利用いただけます。もうしばらくお待ちください。"
         elif gate.others_on:
             whom = "・".join(COHORT_LABELS.get(c, c) for c in gate.others)
-            text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
-                    "公開されるもので、現在のご所属ではご利用いただけません。")
+            if gate.others_on > today:
+                text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
+                        "公開する予定で、現在のご所属ではご利用いただけません。")
+            else:
+                text = f"{pattern.label}は{whom}の皆さま向けにご用意しているため、現在のご所属ではご利用いただけません。"
         else:
             text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
         opened = self.open_patterns(user)
         if opened:
-            text += "\n今ご利用いただけるのは " + "、".join(p.label for p in opened) + " です。"
+            text += "\n今ご利用いただけるのは、" + "、".join(p.label for p in opened) + "です。"
         return Reply(text, kind="notice", buttons=self.pattern_buttons(user), pattern=pattern.number)
 
     def _chosen_pattern(self, user: User) -> int:
