@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from bot.config import COHORTS, ConfigError, load_settings
+# One BLAS thread (before numpy loads): search multiplies small matrices, and OpenBLAS threads
+# contending with the web and job workers for the CPU made a query's p99 ten times its median.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from bot.config import COHORTS, ConfigError, load_settings  # noqa: E402
 
 
 class UsageError(Exception):

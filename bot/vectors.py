@@ -56,7 +56,7 @@ class WordVectors:
 
     def similarities(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Cosines of the rows' vectors with the others': shape (len(rows), len(others))."""
-        return self._vectors[rows] @ self._vectors[others].T
+        return np.einsum("ik,jk->ij", self._vectors[rows], self._vectors[others])
 
     def rows(self, words: Iterable[str]) -> np.ndarray:
         """The table rows of the words the table knows, in order (repeats kept)."""
@@ -65,7 +65,8 @@ class WordVectors:
 
     def embed(self, rows: np.ndarray) -> np.ndarray:
         """Unit-length mean of these rows' vectors, everyday words weighing little (zeros for none)."""
-        total = self._sif[rows] @ self._vectors[rows] if len(rows) else np.zeros(self.dimensions, np.float32)
+        total = np.einsum("i,ij->j", self._sif[rows], self._vectors[rows]) if len(rows) else \
+            np.zeros(self.dimensions, np.float32)  # einsum, not BLAS: see search._dot
         norm = float(np.linalg.norm(total))
         return total / norm if norm > 0 else total
 
