@@ -152,9 +152,10 @@ def use_thesaurus(knowledge_dir: Path | None = None) -> None:
     _THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"), *extra)
 
 
-def bigrams(text: str) -> list[str]:
-    """Character bigrams of the normalized text (a single character stays a unigram)."""
-    norm = normalize(text)
+def bigrams(text: str, *, folded: bool = False) -> list[str]:
+    """Character bigrams of the normalized text (a single character stays a unigram); `folded`
+    says `text` has been through fold_synonyms already."""
+    norm = _NOT_WORD.sub("", text) if folded else normalize(text)
     if len(norm) < 2:
         return [norm] if norm else []
     return [norm[i:i + 2] for i in range(len(norm) - 1)]

@@ -362,9 +362,10 @@ def _read_entry(entry: Entry) -> _Read:
     norms: list[str] = []
     fields = {"question": " ".join((entry.question, *entry.phrasings)), "tags": " ".join(entry.tags), "body": entry.body}
     for name, weight in FIELD_WEIGHTS.items():
-        read = word_terms(fold_synonyms(fields[name]))
+        folded = fold_synonyms(fields[name])
+        read = word_terms(folded)
         word_list += [t for norm, alts in read for t in (norm, *alts)] * weight  # repeating weighs; Counter counts in C
-        gram_list += bigrams(fields[name]) * weight
+        gram_list += bigrams(folded, folded=True) * weight
         norms += [norm for norm, _ in read]
         if name == "question":
             question_norms = norms[:]
