@@ -4,9 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.config import ConfigError, load_settings
-from bot.logs import log_failure_to_file, setup_logging
-from cli.parser import UsageError, build_parser
+# One BLAS thread (before numpy loads): search multiplies small matrices, and OpenBLAS threads
+# contending with the web and job workers for the CPU made a query's p99 ten times its median.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from bot.config import ConfigError, load_settings  # noqa: E402
+from bot.logs import log_failure_to_file, setup_logging  # noqa: E402
+from cli.parser import UsageError, build_parser  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

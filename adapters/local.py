@@ -24,7 +24,7 @@ def reply_json(reply: Reply) -> str:
         "question_id": reply.question_id, "pattern": reply.pattern, "answer": reply.text,
         "confidence": reply.confidence if reply.confidence is not None else 0.0,
         "escalated": reply.escalated, "escalation_id": reply.escalation_id,
-        "escalation_reason": reply.escalation_reason,
+        "escalation_reason": reply.escalation_reason, "out_of_scope": reply.out_of_scope,
         "knowledge_ids": list(reply.knowledge_ids), "source": reply.source,
     }, ensure_ascii=False)
 

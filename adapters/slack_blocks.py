@@ -100,8 +100,10 @@ def knowledge_message(resolution: Resolution) -> Message:
                 "AI がこの回答を使います。")
         undo = _button("取り消す", UNDO_KNOWLEDGE, str(resolution.escalation_id), style="danger")
         return {"text": text, "blocks": [_section(text), _actions([undo])]}
-    text = (f"📚 似たナレッジ `{resolution.similar_id}` がすでにあるため、新しいナレッジは作りませんでした。"
-            "内容を直す必要があれば、そのナレッジを更新してください。")
+    text = f"📚 同じ内容のナレッジ `{resolution.similar_id}` がすでにあるため、新しいナレッジは作りませんでした。"
+    if resolution.phrasing_added:
+        text += "このご質問の聞き方をそのナレッジに覚えさせたので、次からはこの聞き方でも AI がお答えします。"
+    text += "内容を直す必要があれば、そのナレッジを更新してください。"
     return {"text": text, "blocks": [_section(text)]}
 
 

@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 from bot.answering import AnswerRequest, ModelAnswer, Usage  # noqa: E402
 from bot.claude import build_messages, build_system, cost_usd  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.knowledge import Entry, SearchIndex, load_dir  # noqa: E402
+from bot.knowledge import Entry, load_dir  # noqa: E402
+from bot.search import SearchIndex  # noqa: E402
 from bot.messages import IncomingMessage  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 

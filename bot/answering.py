@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from bot.knowledge import Entry, Hit
+from bot.knowledge import Entry
 from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
+from bot.search import Hit
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,14 @@ class OfflineAnswerer:
     def answer(self, request: AnswerRequest) -> ModelAnswer:
         best = request.hits[0] if request.hits else None
         version = prompt_version(request.pattern.number)
-        if best is None or not best.covers:
+        if best is None or not best.answers:
             return ModelAnswer(
                 text="申し訳ありません。このご質問にお答えできる情報が、まだナレッジにありません。"
                      "担当スタッフに確認して、改めてご連絡します。",
-                confidence=round(best.coverage if best else 0.0, 2), knowledge_ids=(), needs_human=True,
+                confidence=round(best.confidence if best else 0.0, 2), knowledge_ids=(), needs_human=True,
                 urgency="normal", source="offline", model="offline", prompt_version=version)
-        # Search evidence as confidence: just covered (0.25) is 0.75, a near-full match caps at 0.95.
-        confidence = round(min(0.95, 0.5 + best.coverage), 2)
+        # The coverage model's calibrated probability that this entry answers the question.
+        confidence = round(best.confidence, 2)
         text = f"{best.entry.body}\n\n（参考ナレッジ：{best.entry.question}）"
         return ModelAnswer(text=text, confidence=confidence, knowledge_ids=(best.entry.id,), needs_human=False,
                            urgency="normal", source="offline", model="offline", prompt_version=version)

@@ -18,6 +18,7 @@ from bot.models import Answer, Delivery, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, screen
+from bot.scope import Scope, classify, reply_text
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class Core:
         if gate is not None:
             return gate
         User.update(pattern=chosen.number).where(User.id == user.id).execute()
-        return Reply(f"{chosen.label}に切り替えました。{chosen.description}について、どうぞご質問ください。",
+        return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
                      kind="notice", pattern=chosen.number)
 
     def follow(self, *, channel: str, user_id: str, display_name: str = "") -> Reply:
@@ -186,13 +187,16 @@ class Core:
             text = f"{pattern.label}は{when}ご利用いただけます。もうしばらくお待ちください。"
         elif gate.others_on:
             whom = "・".join(COHORT_LABELS.get(c, c) for c in gate.others)
-            text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
-                    "公開されるもので、現在のご所属ではご利用いただけません。")
+            if gate.others_on > today:
+                text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
+                        "公開する予定で、現在のご所属ではご利用いただけません。")
+            else:
+                text = f"{pattern.label}は{whom}の皆さま向けにご用意しているため、現在のご所属ではご利用いただけません。"
         else:
             text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
         opened = self.open_patterns(user)
         if opened:
-            text += "\n今ご利用いただけるのは " + "、".join(p.label for p in opened) + " です。"
+            text += "\n今ご利用いただけるのは、" + "、".join(p.label for p in opened) + "です。"
         return Reply(text, kind="notice", buttons=self.pattern_buttons(user), pattern=pattern.number)
 
     def _chosen_pattern(self, user: User) -> int:
@@ -211,6 +215,10 @@ class Core:
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
             Question.id == question.id).execute()
+        scope = classify(question.text, answerable=bool(hits) and hits[0].answers, knows=self.knowledge.knows,
+                         feelings_welcome=pattern.supports_feelings)
+        if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human or screening.distress):
+            return _out_of_scope(question, pattern, scope)
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question))
         result = self._model_answer(request)
@@ -221,6 +229,8 @@ class Core:
                          source="system")
         answer = _store_answer(question, result)
         screening = screening | result.safety  # either the code or the model is enough
+        if covered_by(result, covered) != covered:
+            Question.update(covered=not covered).where(Question.id == question.id).execute()
         decision = decide(result, screening, covered, pattern)
         if decision.reason is None:
             reply = Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
@@ -313,6 +323,7 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
         return Decision("compliance", "normal")
     if screening.wants_human:
         return Decision("human_request", "normal")
+    covered = covered_by(result, covered)
     if result.needs_human:
         return Decision("needs_human" if covered else "no_knowledge", result.urgency)
     if not covered:
@@ -320,6 +331,21 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     if result.confidence < pattern.threshold:
         return Decision("low_confidence", "normal")
     return Decision(None, result.urgency)
+
+
+def covered_by(result: ModelAnswer, lexical: bool) -> bool:
+    """Whether knowledge covers the question: the answerer's own word on which entries it used (none =
+    not covered; Claude judges, the offline answerer asks the coverage model); the search's otherwise."""
+    return bool(result.knowledge_ids) if result.source in ("ai", "offline") else lexical
+
+
+def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:
+    """A greeting or an off-domain question: a polite reply, recorded apart from the KPIs, no escalation."""
+    text = reply_text(scope, question.text, pattern)
+    Question.update(scope=scope.value, covered=False).where(Question.id == question.id).execute()
+    answer = Answer.create(question=question, text=text, source="system")
+    return Reply(text, kind="notice", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
+                 out_of_scope=True)
 
 
 def _store_answer(question: Question, result: ModelAnswer) -> Answer:

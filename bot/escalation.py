@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.knowledge import Entry
+from bot.knowledge import Entry, bigrams
 from bot.knowledge_store import KnowledgeBase
 from bot.messages import Button, Recipient, Reply
 from bot.models import Answer, Delivery, Escalation, EscalationDraft, Feedback, Question, User, utcnow
@@ -25,7 +25,7 @@ REASON_LABELS = {
     "error": "システムエラー",
     "undeliverable": "回答をお届けできなかった",
 }
-SIMILAR_COVERAGE = 0.6  # an existing entry this close to the question is "the same question"
+SIMILAR_ANSWER = 0.6  # an entry whose answer has this share of the staff answer's bigrams already says it
 OPEN_STATUSES = ("open", "waiting_makino")
 
 
@@ -123,6 +123,7 @@ class Resolution:
     delivered: bool
     knowledge_id: str | None  # the entry created, if any
     similar_id: str | None  # an existing entry that already says this, instead of a new one
+    phrasing_added: bool = False  # the question became one of that entry's phrasings
 
 
 class Escalations:
@@ -214,16 +215,19 @@ class Escalations:
         answer = Answer.create(question=question, text=text.strip(), confidence=1.0, source=source,
                                answered_by=answered_by)
         delivered = self._deliver(question, answer)
-        similar = self._similar(question)
+        similar = self._similar(question, answer.text)
         knowledge_id = None
-        if similar is None:
+        phrasing_added = False
+        if similar is not None:  # the entry says it, but was not found for this wording: teach it the wording
+            phrasing_added = self.knowledge.add_phrasing(similar, question.text) is not None
+        else:
             entry = Entry(id=f"p{question.pattern}-esc{e.id:04d}", pattern=question.pattern,
                           question=question.text[:300], body=answer.text, tags=(),
                           source=f"escalation #{e.id}", approved_by=confirmed_by)
             knowledge_id = self.knowledge.learn(entry).id
         Escalation.update(status="answered", answered_by=answered_by, answered_at=utcnow(), confirmed_by=confirmed_by,
                           knowledge_id=knowledge_id).where(Escalation.id == e.id).execute()
-        return Resolution(e.id, answer.id, delivered, knowledge_id, similar)
+        return Resolution(e.id, answer.id, delivered, knowledge_id, similar, phrasing_added)
 
     def undo_knowledge(self, escalation_id: int) -> str | None:
         """Take the entry an escalation created out of search; return its id."""
@@ -280,9 +284,17 @@ class Escalations:
         Delivery.create(channel=recipient.channel, method=method or "push", answer=answer)
         return True
 
-    def _similar(self, question: Question) -> str | None:
-        hits = self.knowledge.search(question.text, question.pattern, top=1)
-        return hits[0].entry.id if hits and hits[0].coverage >= SIMILAR_COVERAGE else None
+    def _similar(self, question: Question, answer: str) -> str | None:
+        # "Already says it" is about the answer: the question may be worded so that search missed it.
+        grams = set(bigrams(answer))
+        if not grams:
+            return None
+        hits = self.knowledge.search(question.text, question.pattern, top=5)
+        hits += self.knowledge.search(answer, question.pattern, top=3)
+        for hit in hits:
+            if len(grams & set(bigrams(hit.entry.body))) / len(grams) >= SIMILAR_ANSWER:
+                return hit.entry.id
+        return None
 
 
 def feedback_buttons(answer_id: int) -> tuple[Button, ...]:

@@ -18,6 +18,7 @@ from sudachipy import Dictionary, SplitMode
 _SPACES = re.compile(r"\s+")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 _local = threading.local()
+_WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,41 @@ def _tokenizer():
 @lru_cache(maxsize=1)
 def _dictionary() -> Dictionary:
     return Dictionary(dict="core")
+
+
+
+def word_terms(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each content word as (normalised form, alternatives): the short-unit parts of a compound
+    (相続税 -> 相続) and Sudachi's synonym groups ("#536" for 医者/ドクター/医師)."""
+    words = []
+    for m in _tokenizer().tokenize(fold(text), SplitMode.C):
+        if not _is_search_word(m.part_of_speech_id()):
+            continue
+        key = (m.word_id(), m.surface())  # the same dictionary word reads the same: read it once
+        word = _WORD_CACHE.get(key)
+        if word is None:
+            word = _read_word(m)
+            if len(_WORD_CACHE) < 200_000:
+                _WORD_CACHE[key] = word
+        words.append(word)
+    return words
+
+
+def _read_word(m) -> tuple[str, tuple[str, ...]]:
+    norm = m.normalized_form()
+    alternatives = {f"#{g}" for g in m.synonym_group_ids()}
+    parts = m.split(SplitMode.A) if len(m.surface()) > 2 else []
+    if len(parts) > 1:
+        for part in parts:
+            if _is_search_word(part.part_of_speech_id()) and len(part.surface()) > 1:
+                alternatives.add(part.normalized_form())
+                alternatives.update(f"#{g}" for g in part.synonym_group_ids())
+    alternatives.discard(norm)
+    return norm, tuple(sorted(alternatives))
+
+
+@lru_cache(maxsize=4096)
+def _is_search_word(pos_id: int) -> bool:
+    # Content words without prefixes (お, 御): they carry what a question is about.
+    pos = _dictionary().pos_of(pos_id)
+    return pos[0] in CONTENT_POS and pos[0] != "接頭辞" and pos[1] not in ("非自立可能", "数詞")

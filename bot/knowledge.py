@@ -1,23 +1,15 @@
-"""The knowledge base: Markdown entries with front matter, their validation, and search."""
+"""The knowledge base: Markdown entries with front matter, their validation, and the text search compares."""
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
-import numpy as np
 import yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
-FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}
-# A hit covers a question when this share of the question's informative bigrams is in it;
-# tuned with `main.py eval` on ../shared/eval (recall@3 0.92, coverage accuracy 0.93).
-COVERAGE_THRESHOLD = 0.25
 
 
 class KnowledgeError(ValueError):
@@ -40,11 +32,17 @@ class Entry:
     source: str = ""
     approved_by: str | None = None
     path: str | None = None
+    phrasings: tuple[str, ...] = ()  # other ways people ask it; search reads them as the question
+
+    @property
+    def awaits_approval(self) -> bool:
+        """Pattern 4 speaks as Makino: its entries are his words only once he has approved them."""
+        return self.pattern == 4 and not self.approved_by
 
     @property
     def checksum(self) -> str:
         text = "\x1f".join([self.id, str(self.pattern), self.question, self.body, ",".join(self.tags),
-                            self.source, self.approved_by or ""])
+                            self.source, self.approved_by or "", "\x1e".join(self.phrasings)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -98,6 +96,8 @@ def render_entry(entry: Entry) -> str:
     if entry.pattern is not None:
         meta["pattern"] = entry.pattern
     meta["question"] = entry.question
+    if entry.phrasings:
+        meta["phrasings"] = list(entry.phrasings)
     meta["tags"] = list(entry.tags)
     meta["source"] = entry.source
     if entry.approved_by:
@@ -106,96 +106,14 @@ def render_entry(entry: Entry) -> str:
     return f"---\n{front}\n---\n{entry.body}\n"
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A search result. `coverage` (0..1) is how much of the question the entry explains."""
-
-    entry: Entry
-    score: float
-    coverage: float
-
-    @property
-    def covers(self) -> bool:
-        return self.coverage >= COVERAGE_THRESHOLD
-
-
-class SearchIndex:
-    """BM25 over character bigrams (Japanese has no spaces), fields weighted, inverted index.
-
-    Bigrams find paraphrases that share key terms (保険金, 非課税) without a dictionary. Each
-    term's postings are numpy arrays, so scoring adds whole arrays at once and a query stays
-    in the low milliseconds with tens of thousands of entries.
-    """
-
-    k1 = 1.2
-    b = 0.75
-
-    def __init__(self, entries: list[Entry], postings: dict[str, tuple[np.ndarray, np.ndarray]],
-                 idf: dict[str, float], term_sets: list[frozenset[str]]) -> None:
-        self.entries = entries
-        self._postings = postings
-        self._idf = idf
-        self._term_sets = term_sets
-        self._patterns = np.array([0 if e.pattern is None else e.pattern for e in entries], dtype=np.int8)
-
-    @classmethod
-    def build(cls, entries: Iterable[Entry]) -> "SearchIndex":
-        entries = list(entries)
-        term_counts = [_weighted_terms(e) for e in entries]
-        # Flatten (term, doc, tf) with C-level extends, then group by term in numpy: a Python loop
-        # per posting took seconds at 10,000 entries.
-        terms: list[str] = []
-        tfs: list[int] = []
-        docs: list[int] = []
-        for doc, counts in enumerate(term_counts):
-            terms.extend(counts.keys())
-            tfs.extend(counts.values())
-            docs.extend([doc] * len(counts))
-        vocab: dict[str, int] = {}
-        term_ids = np.array([vocab.setdefault(t, len(vocab)) for t in terms], dtype=np.int64)
-        doc_ids = np.array(docs, dtype=np.int32)
-        tf = np.array(tfs, dtype=np.float64)
-        lengths = np.bincount(doc_ids, weights=tf, minlength=len(entries))
-        norms = cls.k1 * (1 - cls.b + cls.b * lengths / (lengths.mean() if len(entries) else 1.0))
-        weights = tf * (cls.k1 + 1) / (tf + norms[doc_ids]) if len(tf) else tf
-        order = np.argsort(term_ids, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=len(vocab)))))
-        sorted_docs, sorted_weights = doc_ids[order], weights[order]
-        n = len(entries)
-        postings, idf = {}, {}
-        for term, index in vocab.items():
-            start, end = bounds[index], bounds[index + 1]
-            postings[term] = (sorted_docs[start:end], sorted_weights[start:end])
-            idf[term] = _term_weight(term) * math.log(1 + (n - (end - start) + 0.5) / (end - start + 0.5))
-        return cls(entries, postings, idf, [frozenset(c) for c in term_counts])
-
-    def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
-        """Entries for `pattern` (and those for every Pattern) best first."""
-        terms = set(bigrams(text))
-        scores = np.zeros(len(self.entries))
-        for term in terms & self._idf.keys():
-            ids, weights = self._postings[term]
-            scores[ids] += self._idf[term] * weights
-        if pattern is not None:
-            scores[(self._patterns != 0) & (self._patterns != pattern)] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > top:
-            candidates = candidates[np.argpartition(-scores[candidates], top - 1)[:top]]
-        best = sorted(candidates.tolist(), key=lambda d: (-scores[d], self.entries[d].id))
-        return [Hit(self.entries[d], round(float(scores[d]), 4), self._coverage(terms, d)) for d in best]
-
-    def _coverage(self, terms: set[str], doc: int) -> float:
-        # Share of the question's informative bigrams (idf-weighted) that the entry contains.
-        known = [t for t in terms if t in self._idf]
-        total = sum(self._idf[t] for t in known) + 0.5 * (len(terms) - len(known))
-        if total <= 0:
-            return 0.0
-        return round(sum(self._idf[t] for t in known if t in self._term_sets[doc]) / total, 4)
-
-
 def normalize(text: str) -> str:
     """NFKC, lower case, synonyms folded, only letters and digits: what search compares."""
-    return _NOT_WORD.sub("", _THESAURUS.fold(unicodedata.normalize("NFKC", text).lower()))
+    return _NOT_WORD.sub("", fold_synonyms(text))
+
+
+def fold_synonyms(text: str) -> str:
+    """NFKC, lower case, and the thesaurus's domain synonyms folded into one term."""
+    return _THESAURUS.fold(unicodedata.normalize("NFKC", text).lower())
 
 
 class Thesaurus:
@@ -234,9 +152,10 @@ def use_thesaurus(knowledge_dir: Path | None = None) -> None:
     _THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"), *extra)
 
 
-def bigrams(text: str) -> list[str]:
-    """Character bigrams of the normalized text (a single character stays a unigram)."""
-    norm = normalize(text)
+def bigrams(text: str, *, folded: bool = False) -> list[str]:
+    """Character bigrams of the normalized text (a single character stays a unigram); `folded`
+    says `text` has been through fold_synonyms already."""
+    norm = _NOT_WORD.sub("", text) if folded else normalize(text)
     if len(norm) < 2:
         return [norm] if norm else []
     return [norm[i:i + 2] for i in range(len(norm) - 1)]
@@ -244,20 +163,6 @@ def bigrams(text: str) -> list[str]:
 
 _THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"))
 _NOT_WORD = re.compile(r"[\W_]+")
-_KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
-
-
-def _term_weight(term: str) -> float:
-    # Bigrams of hiragana alone are mostly grammar (ですか, なり); they count for little.
-    return 0.2 if _KANA_ONLY.match(term) else 1.0
-
-
-def _weighted_terms(entry: Entry) -> Counter[str]:
-    terms: list[str] = []
-    for name, weight in FIELD_WEIGHTS.items():
-        value = " ".join(entry.tags) if name == "tags" else getattr(entry, name)
-        terms += bigrams(value) * weight  # repeating a field's terms weights them; Counter counts in C
-    return Counter(terms)
 
 
 def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -> Entry:
@@ -273,6 +178,11 @@ def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -
     question = str(meta.get("question") or "").strip()
     if not question:
         raise KnowledgeError(path, line("question"), "question is missing")
+    phrasings = meta.get("phrasings") or []
+    if isinstance(phrasings, str):
+        phrasings = [phrasings]
+    if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
+        raise KnowledgeError(path, line("phrasings"), "phrasings must be a list of questions such as [院長が息子に継がせたい]")
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
@@ -283,7 +193,7 @@ def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -
     approved = meta.get("approved_by")
     return Entry(id=entry_id, question=question, body=body, pattern=pattern, tags=tuple(str(t) for t in tags),
                  source=str(meta.get("source") or ""), approved_by=str(approved) if approved else None,
-                 path=str(path))
+                 path=str(path), phrasings=tuple(p.strip() for p in phrasings))
 
 
 def _line_of(path: Path, prefix: str) -> int:

@@ -1,15 +1,18 @@
 """The knowledge base in the database: synced from the Markdown files, grown by escalations."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import peewee as pw
+import yaml
 
-from bot.knowledge import Entry, Hit, KnowledgeError, SearchIndex, load_dir, render_entry, use_thesaurus
+from bot.knowledge import Entry, KnowledgeError, load_dir, parse_entry, render_entry, use_thesaurus
 from bot.models import KnowledgeEntry, utcnow
+from bot.search import Hit, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +28,15 @@ class SyncResult:
 
 
 class KnowledgeBase:
-    """Search over the active entries; the index is rebuilt when the entries change."""
+    """Search over the active entries; the index follows the database one changed entry at a time."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         use_thesaurus(directory)
         self._lock = threading.Lock()
-        self._index = SearchIndex.build([])
+        self._index: SearchIndex | None = None
         self._stamp: tuple | None = None
+        self._since: dt.datetime | None = None  # rows changed at or after this are not yet indexed
         self._scopes: dict[int, list[Entry]] = {}
 
     def sync(self) -> SyncResult:
@@ -56,19 +60,23 @@ class KnowledgeBase:
                     row.active, row.updated_at = False, utcnow()
                     row.save()
                     result.deleted.append(row.id)
-        self._current_index()  # rebuild now, so the next user's question does not wait for it
+        self._current_index()  # index now, so the next user's question does not wait for it
         return result
 
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
         """Active entries for `pattern`, best first."""
         return self._current_index().search(text, pattern, top)
 
+    def knows(self, word: str) -> bool:
+        """Whether some active entry uses this word (a normalised form): the domain's vocabulary."""
+        return self._current_index().knows(word)
+
     def scope(self, pattern: int) -> list[Entry]:
         """Every active entry a Pattern may use, in a stable order (the prompt-cache prefix)."""
-        self._current_index()
-        with self._lock:  # computed once per index (the one _scopes belongs to), not once per question
+        index = self._current_index()
+        with self._lock:  # computed once per change of the index, not once per question
             if pattern not in self._scopes:
-                self._scopes[pattern] = [e for e in self._index.entries if e.pattern in (None, pattern)]
+                self._scopes[pattern] = [e for e in index.entries if e.pattern in (None, pattern)]
             return self._scopes[pattern]
 
     def all_entries(self) -> list[Entry]:
@@ -85,7 +93,21 @@ class KnowledgeBase:
             _create_row(entry, origin="escalation")
         else:
             _update_row(row, entry, origin="escalation")
-        self._current_index()  # the operator's confirmation pays for the rebuild, not the next user
+        self._current_index()  # the operator's confirmation pays for the update, not the next user
+        return entry
+
+    def add_phrasing(self, entry_id: str, phrasing: str) -> Entry | None:
+        """Teach an entry another way its question is asked: a curated entry's file is rewritten
+        (so the next sync keeps it), a learned entry keeps it in the database."""
+        row = KnowledgeEntry.get_or_none(KnowledgeEntry.id == entry_id, KnowledgeEntry.active == True)  # noqa: E712
+        phrasing = " ".join(phrasing.split())[:300]
+        if row is None or not phrasing or phrasing in (row.phrasings or []) or phrasing == row.question:
+            return None
+        entry = replace(_entry(row), phrasings=(*_entry(row).phrasings, phrasing))
+        if row.origin == "file" and row.path and Path(row.path).is_file():
+            _write_phrasings(Path(row.path), entry)
+        _update_row(row, entry, origin=row.origin)
+        self._current_index()
         return entry
 
     def retire(self, entry_id: str) -> bool:
@@ -107,27 +129,47 @@ class KnowledgeBase:
         return written
 
     def _current_index(self) -> SearchIndex:
+        # Another process (the CLI's sync, a worker's learn) may change the rows: the stamp notices,
+        # and only the rows changed since the last look are read into the index.
         query = KnowledgeEntry.select(pw.fn.COUNT(KnowledgeEntry.id), pw.fn.MAX(KnowledgeEntry.updated_at))
-        stamp = tuple(query.where(KnowledgeEntry.active == True).tuples().get())  # noqa: E712
+        stamp = tuple(query.tuples().get()) + (
+            KnowledgeEntry.select().where(KnowledgeEntry.active == True).count(),)  # noqa: E712
         with self._lock:
-            if stamp != self._stamp:
+            if self._index is None:
                 rows = KnowledgeEntry.select().where(KnowledgeEntry.active == True).order_by(KnowledgeEntry.id)  # noqa: E712
                 self._index = SearchIndex.build(_entry(r) for r in rows)
-                self._scopes = {}
-                self._stamp = stamp
-                log.debug("knowledge index rebuilt: %d entries", len(self._index.entries))
+                log.debug("knowledge index built: %d entries", len(self._index))
+            elif stamp != self._stamp:
+                self._apply_changes(self._index)
+            else:
+                return self._index
+            self._stamp, self._since, self._scopes = stamp, stamp[1], {}
             return self._index
+
+    def _apply_changes(self, index: SearchIndex) -> None:
+        changed = KnowledgeEntry.select()
+        if self._since is not None:
+            changed = changed.where(KnowledgeEntry.updated_at >= self._since)
+        for row in changed:
+            if not row.active:
+                index.remove(row.id)
+                continue
+            entry = _entry(row)
+            known = index.get(row.id)
+            if known is None or known.checksum != entry.checksum:
+                index.upsert(entry)
 
 
 def _entry(row: KnowledgeEntry) -> Entry:
     return Entry(id=row.id, question=row.question, body=row.body, pattern=row.pattern, tags=tuple(row.tags or ()),
-                 source=row.source, approved_by=row.approved_by, path=row.path)
+                 source=row.source, approved_by=row.approved_by, path=row.path,
+                 phrasings=tuple(row.phrasings or ()))
 
 
 def _fields(entry: Entry, origin: str) -> dict:
     return {"pattern": entry.pattern, "question": entry.question, "body": entry.body, "tags": list(entry.tags),
-            "source": entry.source, "approved_by": entry.approved_by, "path": entry.path, "origin": origin,
-            "checksum": entry.checksum, "active": True, "updated_at": utcnow()}
+            "phrasings": list(entry.phrasings), "source": entry.source, "approved_by": entry.approved_by,
+            "path": entry.path, "origin": origin, "checksum": entry.checksum, "active": True, "updated_at": utcnow()}
 
 
 def _create_row(entry: Entry, origin: str) -> None:
@@ -136,6 +178,26 @@ def _create_row(entry: Entry, origin: str) -> None:
 
 def _update_row(row: KnowledgeEntry, entry: Entry, origin: str) -> None:
     KnowledgeEntry.update(**_fields(entry, origin)).where(KnowledgeEntry.id == row.id).execute()
+
+
+def _write_phrasings(path: Path, entry: Entry) -> None:
+    # Only the phrasings line changes, so the curator's comments and key order stay as written.
+    lines = path.read_text(encoding="utf-8").splitlines()
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    line = "phrasings: " + yaml.safe_dump(list(entry.phrasings), allow_unicode=True, default_flow_style=True,
+                                          width=10_000).strip()
+    at = next((i for i in range(1, end) if lines[i].startswith("phrasings:")), None)
+    if at is not None and all(not lines[i].startswith((" ", "-")) for i in range(at + 1, end)):
+        lines[at] = line
+    elif at is None:
+        lines.insert(end, line)
+    else:  # a block list the line edit cannot replace: write the whole entry
+        path.write_text(render_entry(entry), encoding="utf-8")
+        return
+    text = "\n".join(lines) + "\n"
+    if parse_entry(text, path).phrasings != entry.phrasings:
+        raise ValueError(f"{path}: the phrasings could not be written back")
+    path.write_text(text, encoding="utf-8")
 
 
 def _id_in(path: str) -> str:

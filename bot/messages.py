@@ -44,6 +44,7 @@ class Reply:
     confidence: float | None = None
     knowledge_ids: tuple[str, ...] = ()
     source: str = "system"
+    out_of_scope: bool = False  # a greeting or a question outside the academy's domain
 
     @property
     def escalated(self) -> bool:

@@ -54,6 +54,7 @@ class KnowledgeEntry(BaseModel):
     question = pw.TextField()
     body = pw.TextField()
     tags = JSONField(default=list)
+    phrasings = JSONField(default=list)  # other ways people ask it (learned from answered escalations too)
     source = pw.CharField(default="")
     approved_by = pw.CharField(null=True)
     origin = pw.CharField(default="file")  # file | escalation
@@ -71,6 +72,7 @@ class Question(BaseModel):
     text = pw.TextField()
     covered = pw.BooleanField(default=False)  # did existing knowledge cover it (new-question rate)
     top_score = pw.FloatField(default=0.0)
+    scope = pw.CharField(default="in_domain")  # in_domain | greeting | off_domain (bot/scope.py)
     status = pw.CharField(default="answered")  # answered | escalated | failed | refused (rate limit, gate)
     test = pw.BooleanField(default=False)  # asked from the terminal (ask / chat): left out of the KPIs
     created_at = pw.DateTimeField(default=utcnow, index=True)

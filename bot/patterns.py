@@ -17,6 +17,12 @@ class Pattern:
     name: str
     description: str
     threshold: float  # below this confidence the answer goes to staff
+    invitation: str = ""  # how the bot invites a first message when the user picks this Pattern
+
+    @property
+    def supports_feelings(self) -> bool:
+        """The persona that gives psychological support: whatever a member brings is its topic."""
+        return self.number == 4
 
     @property
     def prompt_file(self) -> Path:
@@ -28,11 +34,16 @@ class Pattern:
 
 
 PATTERNS: dict[int, Pattern] = {
-    1: Pattern(1, "汎用Q&A", "生命保険営業のノウハウ、塾のルール、学習のご質問", 0.6),
-    2: Pattern(2, "ドクター", "医師・クリニック向けの提案（承継、医療法人、所得補償）", 0.7),
-    3: Pattern(3, "法人", "法人向けの提案（役員退職金、事業承継、経営者保険、税務）", 0.7),
+    1: Pattern(1, "汎用Q&A", "生命保険営業のノウハウや塾のルール、学習のこと", 0.6,
+               "生命保険営業のノウハウや塾のルール、学習のことについて、どうぞお気軽にご質問ください。"),
+    2: Pattern(2, "ドクター", "医師・クリニック向けの提案（承継、医療法人、所得補償）", 0.7,
+               "医師・クリニック向けの提案（承継、医療法人、所得補償）について、どうぞお気軽にご質問ください。"),
+    3: Pattern(3, "法人", "法人向けの提案（役員退職金、事業承継、経営者保険、税務）", 0.7,
+               "法人向けの提案（役員退職金、事業承継、経営者保険、税務）について、どうぞお気軽にご質問ください。"),
     # The persona of Makino: a wrong word to someone struggling costs more, so it is strictest.
-    4: Pattern(4, "人格エージェント", "牧野の人格エージェントによる励ましと心のサポート", 0.75),
+    4: Pattern(4, "人格エージェント", "牧野先生の考え方に基づく励ましと、営業の悩みのご相談", 0.75,
+               "営業のことで悩んでいること、つらいと感じていることがあれば、どうぞ気軽にお話しください。"
+               "牧野先生の考え方をもとに、一緒に考えます。"),
 }
 
 

@@ -66,8 +66,12 @@ def cmd_knowledge(args, settings: Settings) -> int:
             print(f"{h.score:7.2f}  一致度 {h.coverage:.2f}  {h.entry.id:<12} {h.entry.question}")
         return 0
     if args.action == "list":
-        for e in kb.all_entries():
-            print(f"{e.id:<14} P{e.pattern or '*'}  {e.question}")
+        entries = kb.all_entries()
+        for e in entries:
+            print(f"{e.id:<14} P{e.pattern or '*'}  {'承認待ち' if e.awaits_approval else '        '}  {e.question}")
+        waiting = sum(1 for e in entries if e.awaits_approval)
+        if waiting:
+            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野先生の言葉として話すため、承認（approved_by: makino）が必要です。")
         return 0
     written = kb.export(args.out or settings.knowledge_dir)
     print(f"学習したナレッジ {len(written)} 件を書き出しました" + "".join(f"\n  {p}" for p in written))
@@ -170,7 +174,11 @@ def cmd_eval(args, settings: Settings) -> int:
         print(f"{hit} covered={'yes' if r.covered else 'no ':<3} expected={','.join(r.expected) or '-':<10} "
               f"retrieved={','.join(r.retrieved)}  {r.question}")
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
-          f"coverage accuracy {summary['coverage_accuracy']:.3f}  ({summary['questions']} questions)")
+          f"coverage accuracy {summary['coverage_accuracy']:.3f}  coverage AUC {summary['coverage_auc']:.3f}  "
+          f"({summary['questions']} questions)")
+    if "cv_coverage_auc" in summary:
+        print(f"coverage model refitted in 5 folds (each question scored without it): "
+              f"accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
     return 0
 
 

@@ -22,7 +22,7 @@ def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.dat
     budget = metrics.budget(month, period.last, budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate)
     urgent = esc.by_urgency.get("high", 0)
     report.summary_lines = [
-        f"質問数 {md.count(today.questions)}（前日 {md.count(before.questions)}）",
+        f"質問数 {md.count(today.questions)}（前日 {md.count(before.questions)}）{md.out_of_scope_note(today)}",
         f"回答成功率 {md.pct(today.success_rate)}（目標 {md.kpi_target(metrics.SUCCESS_RATE)}）"
         f"{md.verdict(metrics.SUCCESS_RATE.met(today.success_rate))}",
         f"エスカレーション {md.count(esc.total)}" + (f"（うち緊急 {urgent}件）" if urgent else ""),

@@ -51,7 +51,7 @@ def _kpis(figs: Figures) -> str:
                      f'<div class="v" style="color:{color}">{md.kpi_value(kpi, value)}</div>'
                      f'<div class="t">目標 {md.kpi_target(kpi)}　{md.verdict(met)}</div></div>')
     note = (f'<p class="muted">質問 {tally.questions:,}件　評価 Good {tally.good:,} / Bad {tally.bad:,}'
-            f"（評価の回答率 {md.pct(tally.response_rate)}）</p>")
+            f"（評価の回答率 {md.pct(tally.response_rate)}）{escape(md.out_of_scope_note(tally))}</p>")
     return f'<section><h2>KPI（目標との比較）</h2><div class="kpis">{"".join(tiles)}</div>{note}</section>'
 
 

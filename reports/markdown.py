@@ -84,6 +84,13 @@ def kpi_table(tally: Tally, previous: Tally | None = None, previous_label: str =
     return table(headers, rows)
 
 
+def out_of_scope_note(tally: Tally) -> str:
+    """Says how many greetings and off-domain questions were left out of the KPIs (empty when none)."""
+    if not tally.out_of_scope:
+        return ""
+    return f"（ほかに、あいさつや対象外のご質問が {tally.out_of_scope:,}件あり、KPI の分母からは除いています）"
+
+
 def pattern_label(number: int) -> str:
     pattern = PATTERNS.get(number)
     return f"P{number} {pattern.name}" if pattern else f"P{number}"

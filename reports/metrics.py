@@ -47,7 +47,7 @@ def counted() -> pw.Expression:
 class Tally:
     """Additive counts for some slice of a period; the rates are defined here and only here."""
 
-    questions: int = 0
+    questions: int = 0  # in scope: greetings and off-domain questions are counted apart, below
     succeeded: int = 0  # answered by the bot, never escalated
     uncovered: int = 0  # no knowledge entry covered the question
     ai_answers: int = 0  # bot answers with a confidence
@@ -60,6 +60,7 @@ class Tally:
     cache_write_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
+    out_of_scope: int = 0  # greetings and questions outside the academy's domain: in no KPI's denominator
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -304,14 +305,16 @@ def _question_cells(period: Period) -> list[Cell]:
     start, end = period.utc_bounds()
     day = _jst_day(Question.created_at)
     has_escalation = fn.EXISTS(Escalation.select(SQL("1")).where(Escalation.question == Question.id))
-    succeeded = Case(None, [((Question.status == "answered") & ~has_escalation, 1)], 0)
-    uncovered = Case(None, [(Question.covered == False, 1)], 0)  # noqa: E712 (SQL, not Python)
-    rows = (Question.select(day.alias("day"), Question.pattern, Question.channel, fn.COUNT(Question.id),
-                            fn.SUM(succeeded), fn.SUM(uncovered))
+    in_scope = Question.scope == "in_domain"
+    succeeded = Case(None, [(in_scope & (Question.status == "answered") & ~has_escalation, 1)], 0)
+    uncovered = Case(None, [(in_scope & (Question.covered == False), 1)], 0)  # noqa: E712 (SQL, not Python)
+    rows = (Question.select(day.alias("day"), Question.pattern, Question.channel, _count_if(in_scope),
+                            fn.SUM(succeeded), fn.SUM(uncovered), _count_if(~in_scope))
             .where(Question.created_at >= start, Question.created_at < end, counted())
             .group_by(day, Question.pattern, Question.channel).tuples())
-    return [Cell(_as_date(d), p, ch, "", Tally(questions=n, succeeded=int(s or 0), uncovered=int(u or 0)))
-            for d, p, ch, n, s, u in rows]
+    return [Cell(_as_date(d), p, ch, "", Tally(questions=int(n or 0), succeeded=int(s or 0), uncovered=int(u or 0),
+                                               out_of_scope=int(o or 0)))
+            for d, p, ch, n, s, u, o in rows]
 
 
 def _answer_cells(period: Period) -> list[Cell]:

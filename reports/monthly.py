@@ -32,7 +32,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
     budget = metrics.budget(period, min(period.last, jst_today(now)), budget_jpy=settings.monthly_budget_jpy,
                             usd_jpy=settings.usd_jpy_rate)
     report.summary_lines = [
-        f"総質問数 {md.count(month.questions)}（前月 {md.count(last_month.questions)}）",
+        f"総質問数 {md.count(month.questions)}（前月 {md.count(last_month.questions)}）{md.out_of_scope_note(month)}",
         sections.kpi_line(month),
         f"回答成功率 {md.pct(month.success_rate)} / 満足度 {md.pct(month.satisfaction)} / "
         f"平均確信度 {md.num(month.mean_confidence)} / 新規質問率 {md.pct(month.new_question_rate)}",

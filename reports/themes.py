@@ -58,7 +58,7 @@ def new_question_themes(period: Period, top: int = 10, examples: int = 3) -> The
     start, end = period.utc_bounds()
     rows = (Question.select(Question.text, Question.status)
             .where(Question.created_at >= start, Question.created_at < end, Question.covered == False,  # noqa: E712
-                   counted())
+                   Question.scope == "in_domain", counted())
             .order_by(Question.created_at.desc()).limit(MAX_QUESTIONS + 1).tuples())
     texts = list(rows)
     truncated = len(texts) > MAX_QUESTIONS

@@ -23,7 +23,7 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
     low = samples.low_confidence(period)
     esc = metrics.escalation_figures(period)
     report.summary_lines = [
-        f"質問数 {md.count(week.questions)}（前週 {md.count(last_week.questions)}）",
+        f"質問数 {md.count(week.questions)}（前週 {md.count(last_week.questions)}）{md.out_of_scope_note(week)}",
         f"満足度 {md.pct(week.satisfaction)}（Good {week.good:,} / Bad {week.bad:,}）"
         f"{md.change(week.satisfaction, last_week.satisfaction, '前週')}",
         f"回答成功率 {md.pct(week.success_rate)}{md.change(week.success_rate, last_week.success_rate, '前週')}",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
 from dataclasses import replace
@@ -70,9 +71,15 @@ def plan_file(tmp_path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path, plan_file) -> Settings:
+def knowledge_dir(tmp_path) -> Path:
+    """A copy of the test knowledge: learning a phrasing writes to an entry's file."""
+    return Path(shutil.copytree(TEST_KNOWLEDGE, tmp_path / "knowledge"))
+
+
+@pytest.fixture
+def settings(tmp_path, plan_file, knowledge_dir) -> Settings:
     return replace(load_settings({}, env_file=None), database_url=f"sqlite:///{tmp_path}/bansou.db",
-                   knowledge_dir=TEST_KNOWLEDGE, rollout_file=plan_file, rate_limit_per_minute=1000,
+                   knowledge_dir=knowledge_dir, rollout_file=plan_file, rate_limit_per_minute=1000,
                    rate_limit_per_day=10000)
 
 

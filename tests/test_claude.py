@@ -28,7 +28,7 @@ def message(answer: str = "非課税枠は 500万円×法定相続人の数で�
                                "cache_read_input_tokens": 0}}
 
 
-UNCOVERED = "来週の東京の天気はどうなりますか？"  # no knowledge entry answers it
+UNCOVERED = "次回の勉強会はいつ開催されますか？"  # no knowledge entry answers it
 OVERLOADED = (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
 
 

@@ -1,6 +1,8 @@
 """The core through the chat harness: answers, escalation decisions, feedback, bad input."""
 from __future__ import annotations
 
+import pytest
+
 from bot.models import Answer, Escalation, Feedback, Question
 
 
@@ -16,13 +18,44 @@ def test_covered_question_is_answered_offline_with_feedback_buttons(chat):
 
 
 def test_uncovered_question_is_escalated_and_counted_as_new(chat, desk):
-    reply = chat.say("来週の東京の天気はどうなりますか？", pattern=1)
-    assert reply.kind == "escalated" and reply.escalated
+    reply = chat.say("次回の勉強会はいつ開催されますか？", pattern=1)  # the academy's, but no entry says it
+    assert reply.kind == "escalated" and reply.escalated and not reply.out_of_scope
     assert "担当スタッフ" in reply.text
     escalation = Escalation.get_by_id(reply.escalation_id)
     assert escalation.reason == "no_knowledge"
-    assert not Question.get_by_id(reply.question_id).covered
-    assert desk.posted[-1].id == escalation.id and desk.posted[-1].question.startswith("来週")
+    question = Question.get_by_id(reply.question_id)
+    assert not question.covered and question.scope == "in_domain"
+    assert desk.posted[-1].id == escalation.id and desk.posted[-1].question.startswith("次回")
+
+
+@pytest.mark.parametrize("text", ["おすすめのラーメン屋を教えて", "明日の天気は？", "今日の日経平均は？"])
+def test_a_question_outside_the_domain_gets_a_polite_reply_not_an_entry_or_an_escalation(chat, desk, text):
+    reply = chat.say(text, pattern=1)
+    assert reply.out_of_scope and not reply.escalated and reply.knowledge_ids == ()
+    assert "範囲外" in reply.text and "生命保険営業" in reply.text  # says what the bot helps with
+    assert Question.get_by_id(reply.question_id).scope == "off_domain"
+    assert desk.posted == [] and Escalation.select().count() == 0
+
+
+@pytest.mark.parametrize("text, pattern", [("最近なにもかも手につかなくて、家族に申し訳ない気持ちでいっぱいです", 1),
+                                           ("好きな映画の話をしてもいいですか？", 4)])
+def test_a_person_telling_how_they_feel_or_talking_to_the_support_persona_is_never_brushed_off(chat, text, pattern):
+    reply = chat.say(text, pattern=pattern)
+    assert not reply.out_of_scope and "範囲外" not in reply.text
+    assert Question.get_by_id(reply.question_id).scope == "in_domain"
+
+
+@pytest.mark.parametrize("text, words", [("こんにちは！", "ご質問ください"), ("ありがとうございました。助かりました！", "どういたしまして")])
+def test_greetings_and_thanks_get_a_friendly_reply_that_invites_a_question(chat, desk, text, words):
+    reply = chat.say(text, pattern=1)
+    assert reply.out_of_scope and not reply.escalated and words in reply.text
+    assert Question.get_by_id(reply.question_id).scope == "greeting" and desk.posted == []
+
+
+def test_an_insurance_question_on_another_line_finds_no_wrong_entry(chat):
+    reply = chat.say("医療保険とがん保険の違いは？", pattern=1)
+    assert not reply.out_of_scope
+    assert reply.escalated or "t1-0001" not in reply.knowledge_ids  # never the inheritance-tax entry
 
 
 def test_request_for_a_person_escalates(chat):

@@ -100,7 +100,7 @@ def filled(runtime) -> Chat:
     chat = Chat(runtime)
     chat.say("死亡保険金の非課税枠は？", pattern=1)
     chat.rate(good=True)
-    escalated = chat.say("来週の東京の天気はどうなりますか？", pattern=1)
+    escalated = chat.say("次回の勉強会はいつ開催されますか？", pattern=1)
     runtime.core.escalations.resolve(escalated.escalation_id, "気象庁の発表をご確認ください。",
                                      answered_by="staff1", source="staff")
     Chat(runtime, user="U2", channel="line").say("クーリングオフの期限は？", pattern=1)
@@ -119,7 +119,7 @@ def test_migrate_moves_everything_to_postgresql_and_the_bot_serves_from_it(runti
 
     pg = build_runtime(replace(settings, database_url=postgres_url), desk=desk)
     assert dbops.table_counts(postgres_url) == result.source  # a restart syncs nothing new over it
-    again = Chat(pg).say("来週の東京の天気はどうなりますか？", pattern=1)
+    again = Chat(pg).say("次回の勉強会はいつ開催されますか？", pattern=1)
     assert again.kind == "answer" and again.question_id > last_id  # learned knowledge answers; ids go on
     assert User.select().count() == 2
     with pytest.raises(dbops.DbOpsError, match="既にデータがあります"):

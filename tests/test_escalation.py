@@ -87,13 +87,13 @@ def test_export_writes_learned_entries_that_validate(runtime, chat, tmp_path):
     runtime.core.escalations.deliverers["local"] = RecordingDelivery()
     reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
     runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
-    written = runtime.knowledge.export(tmp_path)
-    entries, errors = load_dir(tmp_path)
+    written = runtime.knowledge.export(tmp_path / "export")
+    entries, errors = load_dir(tmp_path / "export")
     assert len(written) == 1 and errors == [] and entries[0].body == "再発行できます。"
 
 
 def test_terminal_chat_switches_patterns_rates_and_shows_escalations(runtime):
-    lines = iter(["/pattern 2", "開業医の事業承継で最初に確認すべきことは？", "/good", "来週の天気は？", "/quit"])
+    lines = iter(["/pattern 2", "開業医の事業承継で最初に確認すべきことは？", "/good", "次回の勉強会はいつですか？", "/quit"])
     out = io.StringIO()
     terminal_chat(runtime.core, user="taro", pattern=None, cohort="staff", read=lambda _prompt: next(lines), out=out)
     text = out.getvalue()

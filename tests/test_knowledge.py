@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeError, SearchIndex, bigrams, load_dir, parse_entry, render_entry
+from dataclasses import replace
+
+from bot.knowledge import Entry, KnowledgeError, bigrams, load_dir, parse_entry, render_entry
 from bot.knowledge_store import KnowledgeBase
 from bot.models import KnowledgeEntry
+from bot.search import Query, SearchIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "---\nid: p1-0100\npattern: 1\nquestion: 質問ですか？\ntags: [税]\nsource: test\n---\n回答です。\n"
@@ -25,6 +28,7 @@ def test_parse_and_render_round_trip():
     ("---\nid: p1-1\npattern: 7\nquestion: q\n---\nbody\n", 3, "pattern"),
     ("---\nid: p1-1\nquestion: q\n---\n\n", 5, "empty"),
     ("---\nid: Bad Id\nquestion: q\n---\nbody\n", 2, "id"),
+    ("---\nid: p1-1\nquestion: q\nphrasings: {a: 1}\n---\nbody\n", 4, "phrasings"),
 ])
 def test_malformed_files_name_the_line(text, line, words):
     with pytest.raises(KnowledgeError) as info:
@@ -71,9 +75,11 @@ def test_search_finds_paraphrases_and_respects_pattern():
     assert not index.search("ピボットテーブルの作り方", pattern=1) or not index.search("ピボットテーブルの作り方", pattern=1)[0].covers
 
 
-def test_bigrams_fold_synonyms_and_ignore_punctuation():
-    assert bigrams("お医者さん！") == bigrams("医師")
+def test_bigrams_fold_domain_synonyms_and_words_meet_through_sudachi_synonyms():
+    assert bigrams("クリニック！") == bigrams("診療所")  # the thesaurus: a domain term
     assert bigrams("Ａ") == ["a"]
+    # 医者/ドクター/医師 are one synonym group in Sudachi's dictionary: no thesaurus line needed
+    assert Query.read("お医者さん").word_terms & Query.read("ドクター").word_terms & Query.read("医師").word_terms
 
 
 def test_the_shipped_knowledge_base_is_valid_and_full():
@@ -88,3 +94,42 @@ def test_an_empty_index_finds_nothing_and_scores_sort_best_first():
     entries, _ = load_dir(ROOT / "tests" / "data" / "knowledge")
     hits = SearchIndex.build(entries).search("死亡保険金の相続税", top=3)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True) and len(hits) <= 3
+
+
+def test_phrasings_are_parsed_rendered_and_searched():
+    text = GOOD.replace("source: test", "phrasings: [院長が息子に継がせたいと言っている]\nsource: test")
+    entry = parse_entry(text, "x.md")
+    assert entry.phrasings == ("院長が息子に継がせたいと言っている",)
+    assert parse_entry(render_entry(entry), "x.md") == replace(entry, path="x.md")
+    assert entry.checksum != parse_entry(GOOD, "x.md").checksum  # a new phrasing is a change to sync
+    hits = SearchIndex.build([entry]).search("院長が息子に継がせたいと言っている")
+    assert hits[0].entry.id == "p1-0100" and hits[0].answers
+
+
+def test_the_index_changes_one_entry_at_a_time_as_a_full_build_would():
+    entries, _ = load_dir(ROOT / "tests" / "data" / "knowledge")
+    grown = SearchIndex.build(entries[:3])
+    for entry in entries[3:]:
+        grown.upsert(entry)
+    changed = replace(entries[0], question="生命保険の見直しはいつ相談すればいいですか？")
+    grown.upsert(changed)
+    grown.remove(entries[1].id)
+    expected = [changed] + entries[2:]
+    assert [e.id for e in grown.entries] == sorted(e.id for e in expected) and len(grown) == len(expected)
+    built = SearchIndex.build(expected)
+    for text in ("生命保険の見直し", "開業医の事業承継", "クーリング・オフはいつまで？", "断られ続けて落ち込んでいます"):
+        assert [h.entry.id for h in grown.search(text)] == [h.entry.id for h in built.search(text)], text
+    assert not any(h.entry.id == entries[1].id for h in grown.search(entries[1].question))
+
+
+def test_a_learned_phrasing_is_written_to_a_curated_file_and_kept_with_a_learned_entry(runtime, knowledge_dir):
+    kb = runtime.knowledge
+    curated = kb.add_phrasing("t2-0001", "院長が息子にクリニックを継がせたいと言っている")
+    assert curated is not None and "院長が息子に" in (knowledge_dir / "t2-succession.md").read_text(encoding="utf-8")
+    assert parse_entry((knowledge_dir / "t2-succession.md").read_text(encoding="utf-8")).phrasings == curated.phrasings
+    assert kb.add_phrasing("t2-0001", "院長が息子にクリニックを継がせたいと言っている") is None  # once is enough
+    kb.learn(Entry(id="p1-esc0001", pattern=1, question="保険証券をなくしたら？", body="再発行できます。"))
+    learned = kb.add_phrasing("p1-esc0001", "証券を紛失したときの手続きは？")
+    assert learned.phrasings == ("証券を紛失したときの手続きは？",)
+    assert KnowledgeEntry.get_by_id("p1-esc0001").phrasings == ["証券を紛失したときの手続きは？"]
+    assert kb.search("証券を紛失したときの手続きは？", 1)[0].entry.id == "p1-esc0001"

@@ -20,7 +20,7 @@ def test_per_minute_limit_answers_politely_then_frees_up(settings, desk):
         limited = chat.say("クーリング・オフの例外は？", pattern=1)
         assert limited.kind == "notice" and "1分ほど" in limited.text
         clock.tick(dt.timedelta(seconds=61))
-        assert chat.say("クーリング・オフの例外は？", pattern=1).kind == "answer"
+        assert chat.say("クーリング・オフは何日以内？", pattern=1).kind == "answer"
     # Every message is recorded (safety screening comes first); the limited one is marked refused.
     assert [q.status for q in Question.select().order_by(Question.id)] == ["answered", "answered", "refused",
                                                                            "answered"]

@@ -313,20 +313,20 @@ def test_unknown_message_type_still_gets_the_polite_answer(client, runtime, line
 # ---- escalations answered in Slack, failures of the core ------------------------------------
 
 def test_staff_answer_from_slack_arrives_as_a_push_quoting_the_question(client, runtime, line_api, desk):
-    deliver(client, runtime, webhook("text", text="来週の東京の天気はどうなりますか？"))
+    deliver(client, runtime, webhook("text", text="次回の勉強会はいつ開催されますか？"))
     assert "担当スタッフ" in texts(line_api.calls_to(REPLY)[0])[0]
     resolution = runtime.core.escalations.resolve(desk.posted[-1].id, "回答", answered_by="staff1", source="staff")
     assert resolution.delivered
     [push] = line_api.calls_to(PUSH)
     assert push.json["to"] == ALICE
     body = "\n".join(texts(push))
-    assert "先日いただいたご質問「来週の東京の天気" in body and body.endswith("回答")
+    assert "先日いただいたご質問「次回の勉強会はいつ" in body and body.endswith("回答")
     assert [a["label"] for a in quick_items(push)][:2] == ["👍 Good", "👎 Bad"]
     assert Delivery.get(Delivery.answer == resolution.answer_id).method == "push"
 
 
 def test_staff_answer_that_cannot_be_pushed_is_alerted(client, runtime, line_api, desk):
-    deliver(client, runtime, webhook("text", text="来週の東京の天気はどうなりますか？"))
+    deliver(client, runtime, webhook("text", text="次回の勉強会はいつ開催されますか？"))
     line_api.route("POST", PUSH, (500, {"message": "Internal error"}))
     resolution = runtime.core.escalations.resolve(desk.posted[-1].id, "回答", answered_by="staff1", source="staff")
     assert not resolution.delivered and len(line_api.calls_to(PUSH)) == 3
@@ -334,7 +334,7 @@ def test_staff_answer_that_cannot_be_pushed_is_alerted(client, runtime, line_api
 
 
 def test_long_staff_answer_is_split_on_paragraphs(client, runtime, line_api, desk):
-    deliver(client, runtime, webhook("text", text="来週の東京の天気はどうなりますか？"))
+    deliver(client, runtime, webhook("text", text="次回の勉強会はいつ開催されますか？"))
     paragraphs = [f"第{i}段落。" + "保険の説明です。" * 400 for i in range(3)]  # about 3,200 characters each
     runtime.core.escalations.resolve(desk.posted[-1].id, "\n\n".join(paragraphs), answered_by="staff1",
                                      source="staff")

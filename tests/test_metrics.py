@@ -10,6 +10,7 @@ from freezegun import freeze_time
 import report_data
 from bot.models import Answer, Escalation, Question, User
 from bot.runtime import build_runtime
+from reports import markdown as md
 from reports import metrics, samples
 from reports.periods import daily, monthly, parse_date, period_for, weekly
 from reports.themes import new_question_themes
@@ -63,6 +64,19 @@ def test_the_four_kpis_of_a_day(data):
     met = {k.key: k.met(k.value(t)) for k in metrics.KPIS}
     assert met == {"success_rate": False, "satisfaction": False, "mean_confidence": False,
                    "new_question_rate": False}
+
+
+def test_greetings_and_off_domain_questions_stay_out_of_the_kpi_denominators(data):
+    user = User.get(User.external_id == "U-line")
+    for scope, text in (("greeting", "こんにちは"), ("off_domain", "おすすめのラーメン屋は？")):
+        question = Question.create(user=user, channel="line", pattern=1, text=text, scope=scope,
+                                   created_at=report_data.at(3))
+        Answer.create(question=question, text="範囲外のご案内", source="system", created_at=report_data.at(3))
+    t = metrics.figures(DEC1).tally()
+    assert (t.questions, t.succeeded, t.uncovered, t.out_of_scope) == (5, 3, 2, 2)  # the four KPIs as before
+    assert t.success_rate == pytest.approx(0.6) and t.mean_confidence == pytest.approx(0.68)
+    assert "2件" in md.out_of_scope_note(t) and "分母" in md.out_of_scope_note(t)
+    assert all(th.word not in ("ラーメン", "こんにちは") for th in new_question_themes(DEC1).themes)
 
 
 def test_questions_by_pattern_channel_and_usage(data):

@@ -109,3 +109,18 @@ def test_a_choice_that_is_no_longer_open_falls_back_to_an_open_pattern(shipped):
         chat.cohort = "corporate_trainee"  # moved to the corporate course
         reply = chat.say("役員退職金の適正額はどう計算しますか？")
     assert reply.pattern == 3 and reply.kind == "answer"
+
+
+def test_a_pattern_opened_for_others_on_a_past_day_reads_naturally(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1 + dt.timedelta(days=60))):
+        reply = Chat(shipped, cohort="academy_member").say("開業医の事業承継で最初に確認すべきことは？", pattern=2)
+    assert "ご利用いただけません" in reply.text and "公開される" not in reply.text and "月" not in reply.text.split("\n")[0]
+    assert "今ご利用いただけるのは、Pattern 1「汎用Q&A」" in reply.text and "」 です" not in reply.text
+
+
+def test_pattern_4_invites_a_struggling_member_as_the_academy_would(shipped):
+    with freeze_time(jst_midnight_utc(WEEK1 + dt.timedelta(days=60))):
+        Chat(shipped, user="tired", cohort="academy_member").say("こんにちは")
+        text = shipped.core.switch_pattern(channel="local", user_id="tired", pattern=4).text
+    assert "牧野先生" in text and "お話しください" in text
+    assert "人格エージェントによる" not in text and "ご質問ください" not in text

@@ -1,0 +1,149 @@
+"""Does the knowledge answer this question? A small logistic model over the search evidence.
+
+Two models share the features: `covered` (some entry answers the question) decides answer
+or escalate; `top` (the best hit is the right entry) is the offline answer's confidence.
+Both are fitted on the public evaluation set (`python -m bot.coverage QUESTIONS KNOWLEDGE_DIR`
+rewrites coverage_model.json) and checked there by cross-validation (`main.py eval`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).with_name("coverage_model.json")
+COVERS_AT = 0.5  # P(covered) at or above which the knowledge is taken to answer the question
+L2 = 1.0  # ridge on the standardised weights: 127 questions cannot carry sharp weights
+
+
+@dataclass(frozen=True)
+class Features:
+    """The evidence that a hit answers the question.
+
+    Also tried, and left out because each lowered the cross-validated fit on the public set: the
+    margin to the runner-up, the share of words unknown to the whole knowledge base, the share in
+    the entry's question alone, soft word matching. Whether a question is the academy's at all
+    is bot/scope.py's call, not this model's.
+    """
+
+    word_share: float  # idf-weighted share of the question's words the entry has
+    bigram_share: float  # idf-weighted share of the question's character bigrams the entry has
+    similarity: float  # cosine of the question's and the entry's word vectors
+    missing: float  # the most specific question word the entry lacks: its idf over an unknown word's
+
+    def vector(self) -> np.ndarray:
+        return np.array(astuple(self), dtype=float)
+
+
+FEATURE_NAMES = [f.name for f in fields(Features)]
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A fitted logistic regression on standardised features."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def as_dict(self) -> dict:
+        return {"mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+                "coef": dict(zip(FEATURE_NAMES, self.coef.round(6).tolist())), "intercept": round(self.intercept, 6)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Logistic":
+        return cls(np.array(data["mean"]), np.array(data["scale"]),
+                   np.array([data["coef"][n] for n in FEATURE_NAMES]), float(data["intercept"]))
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> Logistic:
+    """Ridge logistic regression by Newton's method (a few iterations on a handful of features).
+
+    Unweighted, so the probabilities are calibrated to the mix of the set it is fitted on.
+    """
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    penalty = np.diag([l2] * (z.shape[1] - 1) + [0.0])  # the intercept is not shrunk
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-z @ w))
+        gradient = z.T @ (p - y) + penalty @ w
+        hessian = (z.T * (p * (1 - p))) @ z + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Logistic(mean, scale, w[:-1], float(w[-1]))
+
+
+def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Probability that a positive outscores a negative (ties count half)."""
+    positive, negative = scores[labels == 1], scores[labels == 0]
+    if not len(positive) or not len(negative):
+        return float("nan")
+    wins = (positive[:, None] > negative[None, :]).sum() + 0.5 * (positive[:, None] == negative[None, :]).sum()
+    return float(wins / (len(positive) * len(negative)))
+
+
+def cross_validated(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0) -> np.ndarray:
+    """Out-of-fold probabilities: each question scored by a model fitted without it (stratified folds)."""
+    rng = np.random.default_rng(seed)
+    fold_of = np.zeros(len(y), dtype=int)
+    for label in (0, 1):
+        members = rng.permutation(np.flatnonzero(y == label))
+        fold_of[members] = np.arange(len(members)) % folds
+    out = np.zeros(len(y))
+    for k in range(folds):
+        test = fold_of == k
+        out[test] = fit(x[~test], y[~test]).probability(x[test])
+    return out
+
+
+def predict(features: Features) -> tuple[float, float]:
+    """(P(some entry answers the question), P(this entry answers it)), rounded for display."""
+    covered, top = _models()
+    x = features.vector()[None, :]
+    return round(float(covered.probability(x)[0]), 4), round(float(top.probability(x)[0]), 4)
+
+
+_MODELS: tuple[Logistic, Logistic] | None = None
+
+
+def _models() -> tuple[Logistic, Logistic]:
+    global _MODELS
+    if _MODELS is None:
+        data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+        _MODELS = Logistic.from_dict(data["covered"]), Logistic.from_dict(data["top"])
+    return _MODELS
+
+
+def save(covered: Logistic, top: Logistic, note: str) -> None:
+    """Write the fitted models (and how they were fitted) for `predict` to use."""
+    global _MODELS
+    data = {"note": note, "features": FEATURE_NAMES, "covered": covered.as_dict(), "top": top.as_dict()}
+    MODEL_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _MODELS = None
+
+
+def _main(argv: list[str]) -> int:
+    from bot.evaluation import labelled_features
+    if len(argv) != 2:
+        print("usage: python -m bot.coverage QUESTIONS.jsonl KNOWLEDGE_DIR", file=__import__("sys").stderr)
+        return 2
+    x, covered, top = labelled_features(Path(argv[0]), Path(argv[1]))
+    save(fit(x, covered), fit(x, top), f"fitted on {Path(argv[0]).name} ({len(covered)} questions) with L2 {L2}")
+    print(f"wrote {MODEL_FILE} from {len(covered)} questions")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(_main(sys.argv[1:]))

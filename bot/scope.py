@@ -1,0 +1,95 @@
+"""Is a message for the academy's bot at all? Greetings, questions outside its domain, the rest.
+
+Greetings and thanks are recognised by their words (Sudachi reads こんにちは as an
+interjection) when nothing else is said. The domain is read from the words themselves: a
+question is the academy's when it names a domain root (保険, 営業, 塾, 税, …), when an entry
+likely answers it, or when most of its nouns are words the knowledge base itself uses.
+Only a question that does none of these is off-domain: a doubtful case stays in the domain
+and reaches the operators, because brushing off a real question costs more than an escalation.
+For the same reason only a message that asks for something can be off-domain: a statement
+("…気持ちでいっぱいです") may be a person telling how they feel, and the support persona
+(`Pattern.supports_feelings`) never brushes anyone off.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Callable
+
+from bot.japanese import fold, morphemes
+from bot.patterns import Pattern
+
+
+class Scope(StrEnum):
+    IN_DOMAIN = "in_domain"
+    GREETING = "greeting"
+    OFF_DOMAIN = "off_domain"
+
+
+# Word stems of the academy's domain: life insurance, selling it, tax around it, the academy, the work.
+DOMAIN_ROOTS = ("保険", "生保", "生命", "共済", "年金", "保障", "給付", "告知", "クーリング", "申込", "申し込", "営業", "募集", "契約",
+                "顧客", "お客", "商談", "面談", "紹介", "アポ", "成約", "断ら", "断り", "断られ", "塾", "牧野", "研修",
+                "勉強", "セミナー", "税", "相続", "贈与", "退職", "医", "病", "診療", "クリニック", "開業", "法人",
+                "会社", "社長", "経営", "役員", "事業", "承継", "資産", "仕事", "職場", "上司", "同僚", "先輩", "同期",
+                "目標", "成績", "ノルマ", "insurance")
+KNOWN_SHARE = 0.5  # more than this share of the nouns known to the knowledge base: the academy's topic
+
+_HELLO = {"今日は", "今晩は", "お早う", "おはようございます", "始める", "宜しく", "ハロー", "hi", "hello", "お疲れ様",
+          "どう", "やあ"}
+_THANKS = {"有り難う", "有難う", "thanks", "thank", "助かる", "感謝", "サンキュー"}
+_FILLER = {"御座る", "為る", "願う", "御", "了解", "承知", "分かる", "さん", "様", "皆様", "本当", "いつも", "you",
+           "大変", "とても", "凄い"}
+_FUNCTION_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接尾辞"}
+# How a request for information is written: a question mark, a question particle, 教えて, ください, …たい.
+_ASKING_ENDINGS = ("か", "かな", "の", "は", "?", "教える", "下さい", "くださる", "知る", "頂く", "たい", "欲しい")
+_ASKING_WORDS = {"教える", "おすすめ", "お勧め", "御勧め", "どう", "何", "いつ", "どこ", "誰", "いくら", "どれ", "どの",
+                 "何故", "なぜ", "方法", "やり方"}
+
+
+def greeting(text: str) -> str | None:
+    """"hello" or "thanks" when the message is only a greeting or thanks; None otherwise."""
+    words = [m for m in morphemes(text) if m.pos[0] not in _FUNCTION_POS]
+    norms = {m.normalized for m in words} | {m.surface for m in words}
+    said = {m.normalized for m in words if m.normalized in _HELLO | _THANKS or m.surface in _HELLO | _THANKS}
+    if not said or any(m.normalized not in said | _FILLER and m.surface not in said | _FILLER for m in words):
+        return None
+    return "thanks" if norms & _THANKS else "hello"
+
+
+def asks_for_something(text: str) -> bool:
+    """Whether the message asks a question or makes a request, rather than telling something."""
+    words = morphemes(text)
+    following = [m.surface for m in words[1:]] + [""]
+    # An interrogative asks unless も follows it: 何も・誰も・いつも are "nothing", "nobody", "always".
+    if "?" in fold(text) or any((m.normalized in _ASKING_WORDS or m.lemma in _ASKING_WORDS) and after != "も"
+                                for m, after in zip(words, following)):
+        return True
+    content = [m for m in words if m.pos[0] not in ("補助記号", "空白", "記号")]
+    return bool(content) and (content[-1].normalized in _ASKING_ENDINGS or content[-1].lemma in _ASKING_ENDINGS)
+
+
+def classify(text: str, *, answerable: bool, knows: Callable[[str], bool], feelings_welcome: bool = False) -> Scope:
+    """Where a question stands: `answerable` says an entry likely answers it, `knows` whether the
+    knowledge base uses a word; `feelings_welcome` (the support persona) keeps everything in the domain."""
+    if greeting(text):
+        return Scope.GREETING
+    folded = fold(text)
+    if answerable or feelings_welcome or any(root in folded for root in DOMAIN_ROOTS) or not asks_for_something(text):
+        return Scope.IN_DOMAIN
+    nouns = [m.normalized for m in morphemes(text)
+             if m.pos[0] == "名詞" and m.pos[1] in ("普通名詞", "固有名詞") and m.pos[2] != "副詞可能"]
+    if not nouns:
+        return Scope.IN_DOMAIN  # nothing to judge by: let the search and the operators decide
+    known = sum(1 for noun in nouns if knows(noun))
+    return Scope.IN_DOMAIN if known / len(nouns) > KNOWN_SHARE else Scope.OFF_DOMAIN
+
+
+def reply_text(scope: Scope, text: str, pattern: Pattern) -> str:
+    """The polite reply to a greeting or to a question outside what the bot helps with."""
+    if scope is Scope.GREETING and greeting(text) == "thanks":
+        return ("どういたしまして。お役に立てたならうれしいです。"
+                "ほかにも気になることがあれば、いつでもお気軽にご質問ください。")
+    if scope is Scope.GREETING:
+        return f"こんにちは。牧野生保塾の AI アシスタントです。{pattern.invitation}"
+    return ("申し訳ありません。このご質問は、私がお手伝いできる内容の範囲外のようです。"
+            f"私は牧野生保塾の AI アシスタントとして、{pattern.description}について、お手伝いしています。"
+            "そうした内容でしたら、どうぞお気軽にご質問ください。")
