@@ -59,7 +59,7 @@ class LineAdapter:
 
     def mount(self, app: FastAPI) -> None:
         """Add POST /line/webhook, the queue's job kind and the push deliverer for staff answers."""
-        self.queue.register(EVENT_JOB, self.run_event, self.event_failed)
+        self.queue.register(EVENT_JOB, self.run_event, self.event_failed, lane=lm.CHANNEL)
         self.core.escalations.deliverers[lm.CHANNEL] = self
         app.add_api_route("/line/webhook", self.webhook, methods=["POST"], include_in_schema=False)
         app.state.line = self

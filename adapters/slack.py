@@ -32,6 +32,7 @@ from bot.runtime import Runtime
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
 
+LANE = "slack"  # every Slack job runs in the Slack worker pool: a Slack outage holds up nothing else
 COMMAND = "/bansou"  # also in manifest.yml
 EVENTS_PATH = "/slack/events"
 COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生しました。少し時間をおいて、もう一度お試しください。"
@@ -173,16 +174,16 @@ class SlackAdapter:
 
     def _register_jobs(self) -> None:
         queue, trainee = self.runtime.queue, self.trainee
-        queue.register(QUESTION_JOB, trainee.on_question, trainee.question_failed)
-        queue.register(SEND_JOB, trainee.on_send, trainee.send_failed)
-        queue.register("slack.feedback", trainee.on_feedback, self._job_failed)
-        queue.register("slack.switch", trainee.on_switch, self._job_failed)
-        queue.register("slack.home", trainee.on_home)
+        queue.register(QUESTION_JOB, trainee.on_question, trainee.question_failed, lane=LANE)
+        queue.register(SEND_JOB, trainee.on_send, trainee.send_failed, lane=LANE)
+        queue.register("slack.feedback", trainee.on_feedback, self._job_failed, lane=LANE)
+        queue.register("slack.switch", trainee.on_switch, self._job_failed, lane=LANE)
+        queue.register("slack.home", trainee.on_home, lane=LANE)
         if self.operator:
-            queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed)
-            queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed)
-            queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed)
-            queue.register("slack.operator_action", self.operator.on_action, self._job_failed)
+            queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed, lane=LANE)
+            queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed, lane=LANE)
+            queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed, lane=LANE)
+            queue.register("slack.operator_action", self.operator.on_action, self._job_failed, lane=LANE)
 
     def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         """One workspace, one bot token: no network call on the ack path."""

@@ -72,6 +72,8 @@ class Question(BaseModel):
     covered = pw.BooleanField(default=False)  # did existing knowledge cover it (new-question rate)
     top_score = pw.FloatField(default=0.0)
     status = pw.CharField(default="answered")  # answered | escalated | failed
+    # The inbound job's dedupe key (the platform's event id): a retried job finds its question here.
+    dedupe_key = pw.CharField(null=True, unique=True)
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
 
@@ -143,12 +145,25 @@ class Job(BaseModel):
     """The durable inbound queue: webhooks are stored here, then worked off."""
 
     kind = pw.CharField()
+    lane = pw.CharField(default="default")  # the worker pool that runs it (one per platform)
     dedupe_key = pw.CharField(unique=True)
     payload = JSONField()
-    status = pw.CharField(default="pending", index=True)  # pending | running | done | failed
+    status = pw.CharField(default="pending", index=True)  # bot.jobs.JobStatus
+    owner = pw.CharField(null=True)  # the process holding the lease while it runs
+    lease_until = pw.DateTimeField(null=True)
     attempts = pw.IntegerField(default=0)
     run_after = pw.DateTimeField(default=utcnow, index=True)
     last_error = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Send(BaseModel):
+    """One outbound message, recorded before and after it is sent, so a retried job sends it only once."""
+
+    key = pw.CharField(unique=True)  # the inbound job's dedupe key + what is sent (placeholder, answer)
+    state = pw.CharField(default="sending")  # sending (outcome unknown) | sent
+    ref = pw.CharField(default="")  # the platform's id of what was sent (Slack ts), when there is one
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
 
@@ -165,7 +180,7 @@ class ScheduledRun(BaseModel):
         indexes = ((("name", "period"), True),)
 
 
-MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job,
+MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job, Send,
           ScheduledRun)
 
 

@@ -13,7 +13,7 @@ from bot.escalation import Escalations, LogDesk, OperatorDesk
 from bot.jobs import JobQueue
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
-from bot.models import Job, init_db
+from bot.models import init_db
 from bot.rollout import RolloutError, RolloutPlan
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,10 @@ class Runtime:
     def health(self) -> dict:
         """A database round trip and the queue's backlog; raises when the database is unusable."""
         with self.database.connection_context():
-            pending = Job.select().where(Job.status == "pending").count()
-        return {"database": "ok", "pending_jobs": pending, "line": self.settings.line_enabled,
-                "slack": self.settings.slack_enabled,
-                "answerer": "claude" if self.settings.anthropic_api_key else "offline"}
+            lanes = self.queue.backlog()
+        return {"database": "ok", "pending_jobs": sum(lane["pending"] for lane in lanes.values()),
+                "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
+                "answerer": "claude" if self.settings.anthropic_api_key else "offline", "lanes": lanes}
 
 
 def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,

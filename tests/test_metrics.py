@@ -13,7 +13,6 @@ from bot.runtime import build_runtime
 from reports import metrics, samples
 from reports.periods import daily, monthly, parse_date, period_for, weekly
 from reports.themes import new_question_themes
-from test_postgres import postgres_url  # noqa: F401 (the throwaway server fixture)
 
 DEC1 = daily(dt.date(2026, 12, 1))
 
@@ -124,7 +123,7 @@ def test_no_data_gives_no_rate_rather_than_zero(runtime):
     assert Answer.select().count() == 0
 
 
-def test_the_same_figures_on_postgresql(settings, desk, postgres_url):  # noqa: F811
+def test_the_same_figures_on_postgresql(settings, desk, postgres_url):
     rt = build_runtime(replace(settings, database_url=postgres_url), desk=desk)
     report_data.insert()
     try:
