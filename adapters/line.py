@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
@@ -25,6 +26,7 @@ from adapters.line_richmenu import rich_menu_image, rich_menu_request
 from bot.config import ConfigError, Settings
 from bot.conversation import APOLOGY
 from bot.messages import IncomingMessage, Recipient, Reply
+from bot.outbox import SendState
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class LineAdapter:
         self.core = runtime.core
         self.queue = runtime.queue
         self.database = runtime.database  # only to drop a broken connection; data goes through the queue
+        self.outbox = runtime.outbox
         self._secret = settings.line_channel_secret.encode()
         self.codec = PostbackCodec(settings.line_channel_secret)
         self.client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
@@ -98,7 +101,8 @@ class LineAdapter:
 
     def _enqueue(self, events: list[dict[str, Any]]) -> int:
         try:
-            return sum(self.queue.enqueue(EVENT_JOB, {"event": raw}, dedupe_key=lm.dedupe_key(raw)) for raw in events)
+            return sum(self.queue.enqueue(EVENT_JOB, {"event": raw, "key": lm.dedupe_key(raw)},
+                                          dedupe_key=lm.dedupe_key(raw)) for raw in events)
         except Exception:
             # A broken connection stays broken in this thread: drop it so the next delivery reconnects.
             with contextlib.suppress(Exception):
@@ -109,28 +113,28 @@ class LineAdapter:
 
     def run_event(self, payload: dict[str, Any]) -> None:
         """Work one queued event. Raises (so the queue retries) only when the core could not run."""
-        event = lm.read_event(payload.get("event"))
+        event, key = lm.read_event(payload.get("event")), _key(payload)
         if isinstance(event, lm.UnreadableEvent):
-            self._unreadable(event)
+            self._unreadable(event, key)
         elif isinstance(event, MessageEvent):
-            self._on_message(event)
+            self._on_message(event, key)
         elif isinstance(event, PostbackEvent):
             data = event.postback.data if event.postback else ""
-            self._answer(event, self._postback_reply(lm.user_of(event), self.codec.decode(data or "")))
+            self._answer(event, self._postback_reply(lm.user_of(event), self.codec.decode(data or "")), key)
         elif isinstance(event, FollowEvent):
             user_id = lm.user_of(event)
             name = self.client.display_name(user_id)
-            self._answer(event, self.core.follow(channel=lm.CHANNEL, user_id=user_id, display_name=name))
+            self._answer(event, self.core.follow(channel=lm.CHANNEL, user_id=user_id, display_name=name), key)
         elif isinstance(event, UnfollowEvent):
             self.core.unfollow(channel=lm.CHANNEL, user_id=lm.user_of(event))
 
     def event_failed(self, payload: dict[str, Any], error: str) -> None:
         """The job ran out of attempts: hand the question to staff and apologise to the user."""
-        event = lm.read_event(payload.get("event"))
+        event, key = lm.read_event(payload.get("event")), _key(payload)
         if isinstance(event, UnfollowEvent):
             log.error("unfollow of %s not recorded: %s", lm.user_of(event), error)
             return
-        message = lm.to_incoming(event) if isinstance(event, MessageEvent) else None
+        message = lm.to_incoming(event, message_id=key) if isinstance(event, MessageEvent) else None
         reply = Reply(lm.FAILED, kind="error")
         kind = event.kind if isinstance(event, lm.UnreadableEvent) else event.type
         try:
@@ -141,15 +145,15 @@ class LineAdapter:
         except Exception:  # the database is still down: apologise anyway
             log.exception("could not record the failed LINE event")
             reply = Reply(APOLOGY if message else lm.FAILED, kind="error")
-        self._answer(event, reply)
+        self._answer(event, reply, key)
 
-    def _on_message(self, event: MessageEvent) -> None:
-        message = lm.to_incoming(event)
+    def _on_message(self, event: MessageEvent, key: str) -> None:
+        message = lm.to_incoming(event, message_id=key)
         if message is None:
-            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"))
+            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
             return
         self.client.show_loading(message.user_id)
-        self._answer(event, self.core.handle(message))
+        self._answer(event, self.core.handle(message), key)
 
     def _postback_reply(self, user_id: str, postback: Postback | None) -> Reply:
         if postback is None:
@@ -163,11 +167,11 @@ class LineAdapter:
         return self.core.feedback(channel=lm.CHANNEL, user_id=user_id, answer_id=postback.value,
                                   good=postback.action == "feedback_good")
 
-    def _unreadable(self, event: lm.UnreadableEvent) -> None:
+    def _unreadable(self, event: lm.UnreadableEvent, key: str) -> None:
         # A message type newer than the SDK still deserves the polite "text only" answer.
         log.warning("LINE %s event not understood: %s", event.kind or "untyped", event.reason)
         if event.kind == "message" and event.user_id:
-            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"))
+            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
 
     # ---- sending -------------------------------------------------------------------------
 
@@ -178,16 +182,27 @@ class LineAdapter:
             raise LineDeliveryError(result.error)
         return result.method
 
-    def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply) -> SendResult | None:
+    def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply, key: str) -> SendResult | None:
+        """Send the event's one answer, unless a run of this job before a crash or retry sent it already."""
         user_id = event.user_id if isinstance(event, lm.UnreadableEvent) else lm.user_of(event)
         if not user_id:  # not a 1:1 chat (the webhook filters these): nobody to answer
             return None
-        return self._send(user_id, reply, token=getattr(event, "reply_token", None),
-                          deadline=lm.reply_deadline(event))
+        attempt = self.outbox.begin(f"{key}:answer") if key else None
+        if attempt is not None and attempt.state == SendState.SENT:
+            log.info("answer to LINE event %s was sent before; not again", key)
+            return None
+        # A fixed retry key per event: LINE refuses a second push with it (409), so a resend never doubles.
+        result = self._send(user_id, reply, token=getattr(event, "reply_token", None),
+                            deadline=lm.reply_deadline(event), retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, key))
+                            if key else None, resumed=attempt is not None and attempt.state == SendState.SENDING)
+        if key and result.ok:
+            self.outbox.sent(f"{key}:answer", result.method)
+        return result
 
-    def _send(self, user_id: str, reply: Reply, *, token: str | None, deadline: float) -> SendResult:
+    def _send(self, user_id: str, reply: Reply, *, token: str | None, deadline: float, retry_key: str | None = None,
+              resumed: bool = False) -> SendResult:
         result = self.client.send(user_id, lm.to_line_messages(reply, self.codec), reply_token=token,
-                                  reply_deadline=deadline)
+                                  reply_deadline=deadline, retry_key=retry_key, resumed=resumed)
         try:
             self.core.record_delivery(channel=lm.CHANNEL, method=result.method, answer_id=reply.answer_id,
                                       ok=result.ok, error=result.error)
@@ -250,3 +265,9 @@ def _call(what: str, call: Callable[[], Any]) -> Any:
         raise LineSetupError(f"could not {what}: LINE API {exc.status} {body[:200]}") from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise LineSetupError(f"could not {what}: {type(exc).__name__}: {exc}") from None
+
+
+def _key(payload: dict[str, Any]) -> str:
+    """The event's dedupe key: it names its question and its answer across retries ('' when LINE gave no id)."""
+    key = payload.get("key")
+    return key if isinstance(key, str) else ""

@@ -93,13 +93,13 @@ def user_of(event: Event) -> str | None:
     return source.user_id if isinstance(source, UserSource) else None
 
 
-def to_incoming(event: MessageEvent) -> IncomingMessage | None:
+def to_incoming(event: MessageEvent, message_id: str = "") -> IncomingMessage | None:
     """A text message as the core's incoming message; None for stickers, images and the like."""
     user_id = user_of(event)
     if user_id is None or not isinstance(event.message, TextMessageContent):
         return None
-    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text,
-                           conversation_id=f"{CHANNEL}:{user_id}", raw=event)
+    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text or "",
+                           conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event)
 
 
 def reply_deadline(event: Event | UnreadableEvent) -> float:

@@ -45,7 +45,7 @@ class SlackAdapter:
         self.runtime = runtime
         self.settings = settings = runtime.settings
         self.client = client or make_client(settings)
-        self.trainee = TraineeSide(core=runtime.core, queue=runtime.queue, client=self.client,
+        self.trainee = TraineeSide(core=runtime.core, queue=runtime.queue, client=self.client, outbox=runtime.outbox,
                                    channel_patterns=settings.slack_channel_patterns)
         self.desk: SlackDesk | None = make_desk(settings, self.client) if settings.slack_operator_channel else None
         self.operator = OperatorLoop(escalations=runtime.core.escalations, desk=self.desk,
@@ -107,7 +107,8 @@ class SlackAdapter:
             event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else ""
             key = event_id[:100] or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
             # The event id makes a redelivery (X-Slack-Retry-Num) a duplicate the queue refuses.
-            self._enqueue(f"slack.{route}", {"event": event}, dedupe_key=f"slack:event:{key}")
+            self._enqueue(f"slack.{route}", {"event": event, "key": f"slack:event:{key}"},
+                          dedupe_key=f"slack:event:{key}")
         ack()
 
     def _on_action(self, ack: Callable, body: dict) -> None:

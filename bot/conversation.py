@@ -12,7 +12,7 @@ from bot.knowledge import normalize
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.messages import Button, IncomingMessage, Reply
-from bot.models import Answer, Delivery, Feedback, Question, User
+from bot.models import Answer, Delivery, Escalation, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, screen
@@ -64,6 +64,9 @@ class Core:
         """Answer one user turn. Every failure ends here as an apology plus an escalation."""
         question: Question | None = None
         try:
+            resumed = self._resume(message)  # a retried or recovered job: the question exists already
+            if resumed is not None:
+                return resumed
             user = self.user_for(message)
             early = self._refusal(user, message)
             if early is not None:
@@ -192,8 +195,21 @@ class Core:
         return opened[0] if opened else 1
 
     def _record_question(self, user: User, message: IncomingMessage, pattern: Pattern) -> Question:
-        return Question.create(user=user, channel=message.channel, conversation=message.conversation_id,
-                               pattern=pattern.number, text=message.text.strip())
+        return Question.create(user=user, channel=message.channel, conversation=message.conversation_id or "",
+                               pattern=pattern.number, text=message.text.strip(), dedupe_key=message.message_id or None)
+
+    # ---- idempotency: one inbound message is one question, however often its job runs --------
+
+    def _resume(self, message: IncomingMessage) -> Reply | None:
+        """The stored outcome of a message already seen; None for a new message."""
+        if not message.message_id:
+            return None
+        question = Question.get_or_none(Question.dedupe_key == message.message_id)
+        if question is None:
+            return None
+        log.info("message %s resumes question #%d", message.message_id, question.id)
+        stored = stored_reply(question)
+        return stored if stored is not None else self._answer(question, get_pattern(question.pattern))
 
     def _answer(self, question: Question, pattern: Pattern) -> Reply:
         screening = screen(question.text)
@@ -242,10 +258,17 @@ class Core:
     def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
         """The one error path: keep the question, hand it to staff, alert, and apologise."""
         try:
+            if question is None and message.message_id:
+                question = Question.get_or_none(Question.dedupe_key == message.message_id)
             if question is None:
                 user = self.user_for(message)
                 question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
-                                           conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
+                                           conversation=message.conversation_id or "",
+                                           text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
+                                           dedupe_key=message.message_id or None)
+            escalation = question.escalations.where(Escalation.reason == "error").first()
+            if escalation is not None:  # a replayed failure: staff have it already
+                return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id)
             escalation = self.escalations.open(question, "error", "normal")
             self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
             return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id)
@@ -272,6 +295,25 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     if result.confidence < pattern.threshold:
         return Decision("low_confidence", "normal")
     return Decision(None, result.urgency)
+
+
+def stored_reply(question: Question) -> Reply | None:
+    """What the user was (or is to be) sent for a question already worked: its escalation's holding
+    message, or its answer with the Good/Bad buttons; None when it got neither yet."""
+    answer = question.answers.order_by(Answer.id.desc()).first()
+    escalation = question.escalations.order_by(Escalation.id.desc()).first()
+    common = dict(pattern=question.pattern, question_id=question.id, answer_id=answer.id if answer else None,
+                  confidence=answer.confidence if answer else None, source=answer.source if answer else "system",
+                  knowledge_ids=tuple(answer.knowledge_ids or ()) if answer else ())
+    if escalation is not None:
+        if escalation.reason == "error":
+            return Reply(APOLOGY, kind="error", escalation_id=escalation.id, **common)
+        text = crisis_message() if escalation.reason == "crisis" else HOLDING_MESSAGES.get(escalation.reason,
+                                                                                            DEFAULT_HOLDING)
+        return Reply(text, kind="escalated", escalation_id=escalation.id, **common)
+    if answer is not None:
+        return Reply(answer.text, kind="answer", buttons=feedback_buttons(answer.id), **common)
+    return None
 
 
 def _store_answer(question: Question, result: ModelAnswer) -> Answer:

@@ -16,6 +16,7 @@ class IncomingMessage:
     display_name: str = ""
     pattern: int | None = None  # a Pattern the channel asks for (bound channel, --pattern)
     cohort: str | None = None  # the cohort the channel asserts (local --cohort); else the channel default
+    message_id: str = ""  # the inbound job's dedupe key: a retried job resumes the question it started
     raw: Any = field(default=None, compare=False, repr=False)
 
 

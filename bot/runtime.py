@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import peewee as pw
 
@@ -14,6 +14,7 @@ from bot.jobs import JobQueue
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.models import init_db
+from bot.outbox import Outbox
 from bot.rollout import RolloutError, RolloutPlan
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Runtime:
     core: Core
     queue: JobQueue
     knowledge: KnowledgeBase
+    outbox: Outbox = field(default_factory=Outbox)
 
     def health(self) -> dict:
         """A database round trip and the queue's backlog; raises when the database is unusable."""
