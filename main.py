@@ -82,6 +82,7 @@ def build_parser() -> Parser:
     ev = commands.add_parser("eval", help="golden-set evaluation of the knowledge search")
     ev.add_argument("file", type=Path)
     ev.add_argument("--json", action="store_true")
+    add_jobs_parser(commands)
     return parser
 
 
@@ -226,6 +227,43 @@ def cmd_eval(args, settings) -> int:
     return 0
 
 
+# ---- jobs: dead letters (failed for good, and their failure handler failed too) ----------------
+
+def add_jobs_parser(commands) -> None:
+    jobs = commands.add_parser("jobs", help="failed jobs (dead letters): list and replay")
+    jcmd = jobs.add_subparsers(dest="action", required=True, parser_class=Parser)
+    jcmd.add_parser("list", help="the dead letters")
+    retry = jcmd.add_parser("retry", help="put dead letters back in the queue")
+    retry.add_argument("ids", nargs="*", metavar="ID")
+    retry.add_argument("--all", action="store_true")
+
+
+def cmd_jobs(args, settings) -> int:
+    from bot.jobs import dead_letters, replay
+    if args.action == "retry" and bool(args.ids) == bool(args.all):
+        raise UsageError("再実行するジョブの ID を指定するか、--all を付けてください（どちらか一方）")
+    if args.action == "retry" and not all(i.isdigit() for i in args.ids):
+        raise UsageError(f"ジョブの ID は数字で指定してください: {' '.join(args.ids)}")
+    runtime = _runtime(settings, sync=False)
+    with runtime.database.connection_context():
+        dead = dead_letters()
+        if args.action == "list":
+            if not dead:
+                print("デッドレター（処理に失敗し、再実行を待っているジョブ）はありません。")
+            for job in dead:
+                error = (job.last_error or "").splitlines()[0][:100] if job.last_error else ""
+                print(f"#{job.id}  {job.kind}  試行 {job.attempts} 回  {job.updated_at:%Y-%m-%d %H:%M} UTC  {error}")
+            return 0
+        ids = None if args.all else [int(i) for i in args.ids]
+        unknown = sorted(set(ids or ()) - {job.id for job in dead})
+        if unknown:
+            raise UsageError(f"デッドレターではないジョブです: {', '.join(f'#{i}' for i in unknown)}"
+                             "（一覧は python main.py jobs list）")
+        count = replay(ids)
+    print(f"{count} 件のジョブを再実行待ちに戻しました。稼働中のサーバーが順に処理します。")
+    return 0
+
+
 def _runtime(settings, sync: bool = True):
     from bot.runtime import build_runtime
     desk = None
@@ -241,7 +279,7 @@ def _check_pattern(number: int | None) -> None:
 
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
-            "report": cmd_report, "users": cmd_users, "line": cmd_line, "eval": cmd_eval}
+            "report": cmd_report, "users": cmd_users, "line": cmd_line, "eval": cmd_eval, "jobs": cmd_jobs}
 
 if __name__ == "__main__":
     sys.exit(main())
