@@ -48,7 +48,8 @@ class Settings:
     usd_jpy_rate: float = 150.0
     dashboard_token: str | None = None
     job_max_attempts: int = 4
-    job_workers: int = 2
+    job_workers: int = 2  # per lane (one lane per platform)
+    job_lease_seconds: float = 60.0  # a claimed job's lease; a dead process's jobs come back after it
 
     @property
     def line_enabled(self) -> bool:
@@ -100,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         dashboard_token=env.optional("DASHBOARD_TOKEN"),
         job_max_attempts=int(env.number("JOB_MAX_ATTEMPTS", 4)),
         job_workers=max(1, int(env.number("JOB_WORKERS", 2))),
+        job_lease_seconds=max(1.0, env.number("JOB_LEASE_SECONDS", 60.0)),
     )
     _check_pairs(settings)
     return settings

@@ -1,11 +1,12 @@
 """Database models (peewee) and start-up: connect, WAL, create and migrate the schema."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import peewee as pw
 from playhouse.db_url import connect
@@ -13,6 +14,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 log = logging.getLogger(__name__)
 db = pw.DatabaseProxy()
+SCHEMA_LOCK_ID = 7_252_012  # any fixed number: the advisory lock that serialises schema changes
 
 
 def utcnow() -> dt.datetime:
@@ -195,10 +197,22 @@ def init_db(url: str) -> pw.Database:
                               "synchronous": "normal"}, "check_same_thread": False}
     database = connect(url, **params)
     db.initialize(database)
-    with database.connection_context():
+    with database.connection_context(), _schema_lock(database):
         database.create_tables(MODELS, safe=True)
         _add_missing_columns(database)
     return database
+
+
+@contextlib.contextmanager
+def _schema_lock(database: pw.Database) -> Iterator[None]:
+    # Several processes starting at once on one PostgreSQL would race to create the same tables and
+    # indexes ("IF NOT EXISTS" is not atomic there): one at a time, in a transaction holding a lock.
+    if not isinstance(database, pw.PostgresqlDatabase):
+        yield
+        return
+    with database.atomic():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
+        yield
 
 
 def _add_missing_columns(database: pw.Database) -> None:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 import peewee as pw
 
-from bot.answering import Answerer, OfflineAnswerer
+from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.conversation import Core
 from bot.escalation import Escalations, LogDesk, OperatorDesk
@@ -18,6 +19,7 @@ from bot.outbox import Outbox
 from bot.rollout import RolloutError, RolloutPlan
 
 log = logging.getLogger(__name__)
+CLAUDE_CONCURRENCY = 3  # answers in flight at once, across all lanes
 
 
 @dataclass
@@ -59,8 +61,21 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     core = Core(knowledge=knowledge, answerer=answerer or make_answerer(settings), plan=plan,
                 escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
                 rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort})
-    queue = JobQueue(max_attempts=settings.job_max_attempts)
+    queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
     return Runtime(settings, database, core, queue, knowledge)
+
+
+class BoundedAnswerer:
+    """At most `limit` answers in flight: every lane's workers share Claude, and a slow Claude (529s, retries)
+    then holds a bounded number of threads instead of all of them."""
+
+    def __init__(self, inner: Answerer, limit: int = CLAUDE_CONCURRENCY) -> None:
+        self.inner = inner
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def answer(self, request: AnswerRequest) -> ModelAnswer:
+        with self._slots:
+            return self.inner.answer(request)
 
 
 def make_answerer(settings: Settings) -> Answerer:
@@ -69,8 +84,9 @@ def make_answerer(settings: Settings) -> Answerer:
         log.info("ANTHROPIC_API_KEY is not set: answering from the knowledge base only")
         return OfflineAnswerer()
     from bot.claude import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
-    return ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
-                          timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries)
+    return BoundedAnswerer(ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
+                                          timeout=settings.claude_timeout_seconds,
+                                          max_retries=settings.claude_max_retries))
 
 
 def load_plan(settings: Settings) -> RolloutPlan:
