@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 import urllib3
@@ -51,14 +50,11 @@ class LineAdapter:
             raise ConfigError("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN must be set for LINE")
         self.core = runtime.core
         self.queue = runtime.queue
-        self.database = runtime.database  # only to drop a broken connection; data goes through the queue
+        self.intake = runtime.intake  # the webhook's one writer
         self.outbox = runtime.outbox
         self._secret = settings.line_channel_secret.encode()
         self.codec = PostbackCodec(settings.line_channel_secret)
         self.client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
-        # One thread stores the webhook's events: a burst of deliveries queues here instead of colliding in
-        # SQLite's busy handler (which sleeps in growing steps), and it keeps one open connection.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="line-webhook")
 
     def mount(self, app: FastAPI) -> None:
         """Add POST /line/webhook, the queue's job kind and the push deliverer for staff answers."""
@@ -86,10 +82,11 @@ class LineAdapter:
         wanted = [e for e in events if lm.wanted(e)]
         if not wanted:  # e.g. the console's verification request, which has no events
             return JSONResponse({"status": "ok", "queued": 0})
+        jobs = [(EVENT_JOB, {"event": raw, "key": lm.dedupe_key(raw)}, lm.dedupe_key(raw)) for raw in wanted]
         try:
-            queued = await asyncio.get_running_loop().run_in_executor(self._writer, self._enqueue, wanted)
+            queued = await asyncio.wrap_future(self.intake.submit(jobs))
         except Exception:  # a non-2xx makes LINE redeliver; the dedupe key keeps that safe
-            log.exception("could not queue %d LINE events (request %s)", len(wanted), rid)
+            log.error("LINE webhook %s: could not store %d event(s)", rid, len(wanted))
             return edge.refuse(503, "could not store the events", rid, platform="LINE")
         return JSONResponse({"status": "ok", "queued": queued})
 
@@ -98,16 +95,6 @@ class LineAdapter:
         # that is not UTF-8 must still be refused as unsigned, not crash the decoding).
         expected = base64.b64encode(hmac.new(self._secret, body, hashlib.sha256).digest())
         return bool(signature) and hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
-
-    def _enqueue(self, events: list[dict[str, Any]]) -> int:
-        try:
-            return sum(self.queue.enqueue(EVENT_JOB, {"event": raw, "key": lm.dedupe_key(raw)},
-                                          dedupe_key=lm.dedupe_key(raw)) for raw in events)
-        except Exception:
-            # A broken connection stays broken in this thread: drop it so the next delivery reconnects.
-            with contextlib.suppress(Exception):
-                self.database.close()
-            raise
 
     # ---- the job: one event --------------------------------------------------------------
 

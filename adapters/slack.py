@@ -1,6 +1,7 @@
 """The Slack adapter: bolt receives (HTTP or Socket Mode), acks at once, and the durable queue works."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
@@ -27,6 +28,7 @@ from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, 
 from adapters.slack_desk import SlackDesk, make_client, make_desk, retry_handlers
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
+from bot.intake import NewJob
 from bot.runtime import Runtime
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
@@ -89,7 +91,7 @@ class SlackAdapter:
             self._socket.close()
 
     def learn_identity(self) -> None:
-        """Best effort: the bot's own ids let bolt drop its own events too (the routing does anyway)."""
+        """Best effort: the bot's own ids let its own events be dropped (the routing drops bot posts anyway)."""
         try:
             result = self.client.auth_test()
         except Exception as exc:
@@ -100,16 +102,25 @@ class SlackAdapter:
     # ---- bolt listeners: checks and an enqueue, then the ack ----------------------------------
 
     def _on_event(self, ack: Callable, body: dict) -> None:
-        event = read_event(body.get("event"))  # the envelope check let only readable events through
+        """Socket Mode's events (HTTP events take the fast path in `_endpoint`)."""
+        job = self._event_job(body)
+        if job is not None:
+            self._enqueue(job[0], job[1], dedupe_key=job[2])
+        ack()
+
+    def _event_job(self, body: dict) -> NewJob | None:
+        """The job an Events API event makes, or None when the bot has nothing to do with it."""
+        event = read_event(body.get("event"))
         route = IGNORE if isinstance(event, Unreadable) else route_event(
             event, operator_channel=self.settings.slack_operator_channel)
-        if route != IGNORE and (route in (QUESTION, HOME) or self.operator):
-            event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else ""
-            key = event_id[:100] or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
-            # The event id makes a redelivery (X-Slack-Retry-Num) a duplicate the queue refuses.
-            self._enqueue(f"slack.{route}", {"event": event, "key": f"slack:event:{key}"},
-                          dedupe_key=f"slack:event:{key}")
-        ack()
+        if route == IGNORE or not (route in (QUESTION, HOME) or self.operator):
+            return None
+        if self._identity.get("user_id") and event.get("user") == self._identity["user_id"]:
+            return None  # the bot's own post (bolt's ignoring_self_events does this for Socket Mode)
+        event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else ""
+        key = event_id[:100] or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
+        # The event id makes a redelivery (X-Slack-Retry-Num) a duplicate the queue refuses.
+        return f"slack.{route}", {"event": event, "key": f"slack:event:{key}"}, f"slack:event:{key}"
 
     def _on_action(self, ack: Callable, body: dict) -> None:
         action = to_action(body)
@@ -211,12 +222,26 @@ class SlackAdapter:
             parsed, command=COMMAND, action_prefix=ACTION_PREFIX, view_id=BAD_REASON_VIEW)
         if problem:
             return edge.ignore(problem, rid, platform="Slack")
+        if parsed.get("type") == "event_callback":
+            return await self._ack_event(parsed, rid)
         headers = {**request.headers, "content-type": "application/json"}
         bolt_request = BoltRequest(body=json.dumps(clean_envelope(parsed)), query=request.query_params,
                                    headers=headers)
         # bolt's dispatch is synchronous (and a button may call Slack): run it off the event loop.
         response = await run_in_threadpool(self.bolt.dispatch, bolt_request)
         return to_starlette_response(response)
+
+    async def _ack_event(self, body: dict[str, Any], rid: str) -> Response:
+        # The Events API wants only a quick 200: no bolt dispatch (and no thread hop) on this path, just
+        # the job stored. bolt still receives Socket Mode events, actions, views and commands.
+        job = self._event_job(body)
+        if job is not None:
+            try:
+                await asyncio.wrap_future(self.runtime.intake.submit([job]))
+            except Exception:  # not stored: a non-2xx makes Slack retry, and the dedupe key keeps that safe
+                log.error("Slack webhook %s: could not store the event", rid)
+                return edge.refuse(503, "could not store the event", rid, platform="Slack")
+        return Response(status_code=200)
 
     def _verified_text(self, body: bytes, headers: Any) -> str | None:
         """The body as text when its signature is Slack's; None otherwise (no header can make this raise)."""

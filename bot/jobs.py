@@ -86,6 +86,27 @@ class JobQueue:
         self._wake[lane].set()
         return True
 
+    def enqueue_many(self, jobs: list[tuple[str, dict[str, Any], str | None]]) -> list[bool]:
+        """Store (kind, payload, dedupe_key) jobs in one transaction; per job, False for a duplicate."""
+        rows, fresh = [], []
+        keys = [key or f"{kind}:{uuid.uuid4().hex}" for kind, _, key in jobs]
+        db = _database()
+        # On SQLite, take the write lock first: a read transaction upgraded to a write fails at once
+        # (SQLITE_BUSY, no busy wait) when another connection wrote meanwhile.
+        with (db.atomic("IMMEDIATE") if isinstance(db, pw.SqliteDatabase) else db.atomic()):
+            known = {k for (k,) in Job.select(Job.dedupe_key).where(Job.dedupe_key.in_(keys)).tuples()}
+            for (kind, payload, _), key in zip(jobs, keys):
+                new = key not in known
+                fresh.append(new)
+                known.add(key)
+                if new:
+                    rows.append({"kind": kind, "lane": self._kinds[kind].lane, "payload": payload, "dedupe_key": key})
+            if rows:  # another process may have stored one meanwhile: its row wins, silently
+                Job.insert_many(rows).on_conflict_ignore().execute()
+        for lane in {self._kinds[kind].lane for kind, _, _ in jobs}:
+            self._wake[lane].set()
+        return fresh
+
     def run_pending(self, limit: int = 100, lane: str | None = None) -> int:
         """Run the jobs that are due now (of one lane, or all), in order; return how many ran."""
         ran = 0
@@ -170,7 +191,7 @@ class JobQueue:
             due &= Job.lane == lane
         claim = dict(status=JobStatus.RUNNING, attempts=Job.attempts + 1, owner=self.owner,
                      lease_until=self._lease_end(), updated_at=utcnow())
-        db = Job._meta.database
+        db = _database()
         if isinstance(db, pw.PostgresqlDatabase):
             # One statement: lock the oldest due row other claimers are not holding, and take it.
             pick = Job.select(Job.id).where(due).order_by(Job.run_after, Job.id).limit(1).for_update(skip_locked=True)
@@ -225,6 +246,12 @@ class JobQueue:
                 error = f"{error}\nfailure handler: {type(handler_exc).__name__}: {handler_exc}"[:4000]
         Job.update(status=status, last_error=error, owner=None, lease_until=None, updated_at=utcnow()).where(
             Job.id == job.id).execute()
+
+
+def _database() -> pw.Database:
+    """The database behind the models' proxy (its type decides how to lock)."""
+    database = Job._meta.database
+    return database.obj if isinstance(database, pw.DatabaseProxy) else database
 
 
 def dead_letters() -> list[Job]:

@@ -11,6 +11,7 @@ from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.conversation import Core
 from bot.escalation import Escalations, LogDesk, OperatorDesk
+from bot.intake import Intake
 from bot.jobs import JobQueue
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
@@ -31,6 +32,7 @@ class Runtime:
     core: Core
     queue: JobQueue
     knowledge: KnowledgeBase
+    intake: Intake
     outbox: Outbox = field(default_factory=Outbox)
 
     def health(self) -> dict:
@@ -62,7 +64,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
                 rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort})
     queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
-    return Runtime(settings, database, core, queue, knowledge)
+    return Runtime(settings, database, core, queue, knowledge, Intake(queue, database))
 
 
 class BoundedAnswerer:

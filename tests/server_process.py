@@ -6,6 +6,7 @@ key once (then 409), and counts per user the messages a member would actually se
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -97,7 +98,7 @@ class ServerProcess:
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=log_dir, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 60.0) -> "ServerProcess":
         deadline = time.monotonic() + timeout
@@ -130,9 +131,10 @@ class ServerProcess:
             return 0
 
     def kill(self) -> None:
-        """SIGKILL: no clean-up, leases left behind, as a crash or an OOM kill leaves them."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+        """SIGKILL to the web process and its worker process: no clean-up, leases left behind, as a
+        crash of the machine or the container leaves them."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         self._log.close()
 
