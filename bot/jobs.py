@@ -147,6 +147,7 @@ class JobQueue:
             self._threads.append(thread)
 
     def stop(self) -> None:
+        """Stop claiming; wait for the jobs running now (a job cut short is taken back when its lease ends)."""
         self._stop.set()
         for wake in self._wake.values():
             wake.set()
@@ -162,7 +163,8 @@ class JobQueue:
         while not self._stop.is_set():
             try:
                 with db.connection_context():
-                    self.run_pending(lane=lane)
+                    while not self._stop.is_set() and (job := self._claim(lane)) is not None:
+                        self._run(job)
             except Exception:  # the worker must outlive a database hiccup
                 log.exception("job worker iteration (lane %s) failed", lane)
             wake.wait(poll_seconds)
