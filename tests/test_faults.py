@@ -1,6 +1,7 @@
 """Faults against real server processes and fakes: nothing lost, nothing sent twice, one platform never stalls another."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from adapters import slack_desk
 from adapters.web import create_app
-from bot.models import Job, Question
+from bot.models import Answer, Escalation, Job, Question
 from bot.runtime import build_runtime
 from server_process import (SECRET, TOKEN, FakeLine, ServerProcess, free_port, line_event_body, line_headers,
                             server_env, user, wait_until)
@@ -190,3 +191,46 @@ def test_the_database_locked_for_a_few_seconds_loses_nothing(both, settings):
     assert wait_until(lambda: all(line.seen.get(user(i)) for i in range(3)), 15)
     _each_answered_once(line, 3)
     assert Question.select().count() == 3
+
+
+OVERLOADED = (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+
+
+def _claude_message(text: str) -> dict:
+    body = {"answer": text, "confidence": 0.9, "knowledge_ids": ["t1-0001"], "needs_human": False,
+            "urgency": "normal"}
+    return {"id": "msg", "type": "message", "role": "assistant", "model": "claude-haiku-5-5",
+            "content": [{"type": "text", "text": json.dumps(body, ensure_ascii=False)}], "stop_reason": "end_turn",
+            "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 10}}
+
+
+def test_claude_overloaded_for_a_while_then_back_and_every_job_rerun_sends_nothing_twice(settings, fake_anthropic):
+    line = FakeLine().start()
+    runtime = build_runtime(replace(settings, anthropic_api_key="test-key", claude_max_retries=1,
+                                    claude_timeout_seconds=2.0, line_channel_secret=SECRET,
+                                    line_channel_access_token=TOKEN, line_api_base_url=line.url))
+    http = TestClient(create_app(runtime))
+    outage = {"left": 4}  # two questions' worth of attempts (one try and one SDK retry each)
+
+    def claude(_call):
+        if outage["left"] > 0:
+            outage["left"] -= 1
+            return OVERLOADED
+        return 200, _claude_message("非課税枠は 500万円×法定相続人の数です。")
+    fake_anthropic.route("POST", "/v1/messages", claude)
+    try:
+        for i in range(4):
+            body = line_event_body(i, QUESTION)
+            assert http.post("/line/webhook", content=body, headers=line_headers(body)).status_code == 200
+            runtime.queue.run_pending()
+        _each_answered_once(line, 4)
+        assert Escalation.select().where(Escalation.reason == "api_error").count() == 2
+        # Every job run again, as after a crash: the same questions, no new answers, nothing sent again.
+        Job.update(status="pending").execute()
+        assert runtime.queue.run_pending() == 4
+        _each_answered_once(line, 4)
+        assert Question.select().count() == 4 and Answer.select().count() == 2
+    finally:
+        runtime.queue.stop()
+        runtime.database.close()
+        line.stop()
