@@ -64,7 +64,9 @@ def depth(value: Any) -> int:
 
 def refuse(status: int, why: str, rid: str, *, platform: str) -> JSONResponse:
     """One log line and a small JSON error; no traceback, nothing stored."""
-    log.warning("%s webhook %s refused (%d): %s", platform, rid, status, why)
+    # Unsigned traffic is anyone's to send: a line at INFO each, so it cannot flood the warnings.
+    log.log(logging.INFO if status in (401, 413) else logging.WARNING, "%s webhook %s refused (%d): %s",
+            platform, rid, status, why)
     return JSONResponse({"error": why, "request_id": rid}, status_code=status)
 
 
