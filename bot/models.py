@@ -198,8 +198,9 @@ def init_db(url: str) -> pw.Database:
     database = connect(url, **params)
     db.initialize(database)
     with database.connection_context(), _schema_lock(database):
-        database.create_tables(MODELS, safe=True)
+        # Columns first: SQLite would take an index on a missing column for an index on a string literal.
         _add_missing_columns(database)
+        database.create_tables(MODELS, safe=True)  # new tables, and every index that is missing
     return database
 
 
@@ -220,8 +221,12 @@ def _add_missing_columns(database: pw.Database) -> None:
     migrator = SchemaMigrator.from_database(database)
     for model in MODELS:
         table = model._meta.table_name
+        if not database.table_exists(table):
+            continue
         existing = {c.name for c in database.get_columns(table)}
         for f in model._meta.sorted_fields:
             if f.column_name not in existing:
                 log.info("adding column %s.%s", table, f.column_name)
-                migrate(migrator.add_column(table, f.column_name, f))
+                plain = f.clone()
+                plain.unique = plain.index = False  # its index comes with create_tables, after this
+                migrate(migrator.add_column(table, f.column_name, plain))

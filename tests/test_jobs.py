@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from peewee import IntegrityError
+
 from bot.jobs import JobQueue, JobStatus, dead_letters, replay
 from bot.messages import IncomingMessage
 from bot.models import Answer, Escalation, Job, Question, utcnow
@@ -125,3 +128,22 @@ def test_jobs_list_and_retry_on_the_command_line(runtime, tmp_path, plan_file):
     retried = _cli(tmp_path, plan_file, "retry", "--all")
     assert retried.returncode == 0 and "1 件" in retried.stdout
     assert "ありません" in _cli(tmp_path, plan_file, "list").stdout
+
+
+def test_a_database_from_before_gets_the_new_columns_and_a_real_unique_index(tmp_path):
+    from bot.models import User, init_db
+    url = f"sqlite:///{tmp_path}/old.db"
+    database = init_db(url)
+    for table, column in (("question", "dedupe_key"), ("job", "lane"), ("job", "owner"), ("job", "lease_until")):
+        database.execute_sql(f"DROP INDEX IF EXISTS {table}_{column}")
+        database.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    database.execute_sql("DROP TABLE send")
+    database.close()
+    database = init_db(url)  # as a deploy of this version on last week's database
+    user = User.create(channel="line", external_id="U1")
+    Question.create(user=user, channel="line", pattern=1, text="a")
+    Question.create(user=user, channel="line", pattern=1, text="b")  # no key: many may have none
+    Question.create(user=user, channel="line", pattern=1, text="c", dedupe_key="line:1")
+    with pytest.raises(IntegrityError):
+        Question.create(user=user, channel="line", pattern=1, text="c", dedupe_key="line:1")
+    database.close()
