@@ -147,3 +147,35 @@ def test_a_database_from_before_gets_the_new_columns_and_a_real_unique_index(tmp
     with pytest.raises(IntegrityError):
         Question.create(user=user, channel="line", pattern=1, text="c", dedupe_key="line:1")
     database.close()
+
+
+def test_on_postgresql_concurrent_claimers_take_each_job_exactly_once(settings, postgres_url):
+    import threading
+    from dataclasses import replace
+
+    from bot.runtime import build_runtime
+    runtime = build_runtime(replace(settings, database_url=postgres_url))
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def work(payload):
+        with lock:
+            ran.append(payload["n"])
+    queues = [JobQueue(), JobQueue()]  # as two processes: two owners
+    for queue in queues:
+        queue.register("work", work, lane="line")
+    for n in range(60):
+        queues[0].enqueue("work", {"n": n})
+
+    def drain(queue: JobQueue) -> None:
+        with runtime.database.connection_context():
+            queue.run_pending(limit=1000, lane="line")
+    threads = [threading.Thread(target=drain, args=(queues[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(ran) == list(range(60))
+    owners = {j.owner for j in Job.select()}
+    assert owners == {None} and {j.status for j in Job.select()} == {"done"}
+    runtime.database.close()
