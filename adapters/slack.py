@@ -25,7 +25,8 @@ from adapters import edge
 from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
 from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, clean_envelope, envelope_problem,
                                     read_bad_reason, read_event, route_event, to_action)
-from adapters.slack_desk import SlackDesk, make_client, make_desk, retry_handlers
+from adapters.slack_desk import (DESK_ALERT_JOB, DESK_POST_JOB, QueuedDesk, SlackDesk, make_client, make_desk,
+                                 retry_handlers)
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
 from bot.intake import NewJob
@@ -54,7 +55,7 @@ class SlackAdapter:
                                      staff_ids=settings.slack_staff_user_ids,
                                      makino_id=settings.slack_makino_user_id) if self.desk else None
         if self.desk:
-            runtime.core.escalations.desk = self.desk
+            runtime.core.escalations.desk = QueuedDesk(self.desk, runtime.queue)
         else:
             log.warning("SLACK_OPERATOR_CHANNEL is not set: escalations are only logged")
         runtime.core.escalations.deliverers["slack"] = self.trainee
@@ -191,6 +192,10 @@ class SlackAdapter:
         queue.register("slack.feedback", trainee.on_feedback, self._job_failed, lane=LANE)
         queue.register("slack.switch", trainee.on_switch, self._job_failed, lane=LANE)
         queue.register("slack.home", trainee.on_home, lane=LANE)
+        if self.desk:
+            desk, escalations = self.desk, self.runtime.core.escalations
+            queue.register(DESK_POST_JOB, lambda p: escalations.post(p["escalation_id"], desk=desk), lane=LANE)
+            queue.register(DESK_ALERT_JOB, lambda p: desk.alert(p["text"]), lane=LANE)
         if self.operator:
             queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed, lane=LANE)
             queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed, lane=LANE)
