@@ -301,7 +301,8 @@ def stored_reply(question: Question) -> Reply | None:
     """What the user was (or is to be) sent for a question already worked: its escalation's holding
     message, or its answer with the Good/Bad buttons; None when it got neither yet."""
     answer = question.answers.order_by(Answer.id.desc()).first()
-    escalation = question.escalations.order_by(Escalation.id.desc()).first()
+    # The escalation the turn itself opened; a later Bad opens another, which the user was not told of so.
+    escalation = question.escalations.where(Escalation.reason != "bad_feedback").order_by(Escalation.id).first()
     common = dict(pattern=question.pattern, question_id=question.id, answer_id=answer.id if answer else None,
                   confidence=answer.confidence if answer else None, source=answer.source if answer else "system",
                   knowledge_ids=tuple(answer.knowledge_ids or ()) if answer else ())
