@@ -179,9 +179,10 @@ class LineAdapter:
             log.info("answer to LINE event %s was sent before; not again", key)
             return None
         # A fixed retry key per event: LINE refuses a second push with it (409), so a resend never doubles.
+        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, key)) if key else None
+        resumed = attempt is not None and attempt.state == SendState.SENDING
         result = self._send(user_id, reply, token=getattr(event, "reply_token", None),
-                            deadline=lm.reply_deadline(event), retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, key))
-                            if key else None, resumed=attempt is not None and attempt.state == SendState.SENDING)
+                            deadline=lm.reply_deadline(event), retry_key=retry_key, resumed=resumed)
         if key and result.ok:
             self.outbox.sent(f"{key}:answer", result.method)
         return result
