@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from adapters import slack_desk
 from adapters.web import create_app
-from bot.models import Answer, Escalation, Job, Question
+from bot.models import Answer, Escalation, Job, Question, Send
 from bot.runtime import build_runtime
 from server_process import (SECRET, TOKEN, FakeLine, ServerProcess, free_port, line_event_body, line_headers,
                             server_env, user, wait_until)
@@ -236,5 +236,31 @@ def test_claude_overloaded_for_a_while_then_back_and_every_job_rerun_sends_nothi
         assert Question.select().count() == 4 and Answer.select().count() == 2
     finally:
         runtime.queue.stop()
+        runtime.database.close()
+        line.stop()
+
+
+@pytest.mark.parametrize("age", [0, 120], ids=["reply", "push"])
+def test_a_crash_between_sending_and_recording_is_settled_by_the_platform_not_sent_twice(settings, age):
+    """The send went out, the record of it did not: the rerun's reply finds its token used, its push
+    carries the same retry key (LINE answers 409); the member sees one message either way."""
+    line = FakeLine().start()
+    runtime = build_runtime(replace(settings, line_channel_secret=SECRET, line_channel_access_token=TOKEN,
+                                    line_api_base_url=line.url))
+    http = TestClient(create_app(runtime))
+    try:
+        body = json.loads(line_event_body(0, QUESTION))
+        body["events"][0]["timestamp"] -= age * 1000
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        assert http.post("/line/webhook", content=raw, headers=line_headers(raw)).status_code == 200
+        runtime.queue.run_pending()
+        Send.update(state="sending").execute()  # as if the process died right after the platform call
+        Job.update(status="pending").execute()
+        runtime.queue.run_pending()
+        _each_answered_once(line, 1)
+        path = "/v2/bot/message/reply" if age == 0 else "/v2/bot/message/push"
+        assert len(line.calls_to(path)) == 2 and not line.calls_to("/v2/bot/message/push" if age == 0 else "-")
+        assert Question.select().count() == 1 and Send.get().state == "sent"
+    finally:
         runtime.database.close()
         line.stop()
