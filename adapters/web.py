@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
+WORKER_NICENESS = 5
 
 
 def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
@@ -89,6 +90,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 def _work(settings: Settings, parent_pid: int) -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Below the web process in the CPU scheduler: an ack has a deadline (Slack's 3 s), an answer has none.
+    os.nice(WORKER_NICENESS)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
