@@ -52,16 +52,20 @@ class Intake:
             self._store(batch)
 
     def _store(self, batch: list[tuple[list[NewJob], Future]]) -> None:
+        # A caller that gave up (the client hung up) cancelled its future; its jobs are stored all the same.
+        waiting = [future.set_running_or_notify_cancel() for _, future in batch]
         try:
             fresh = self.jobs.enqueue_many([job for jobs, _ in batch for job in jobs])
         except Exception as exc:  # each caller answers non-2xx, so the platform redelivers
             log.error("could not store %d webhook job(s): %s", sum(len(j) for j, _ in batch), exc)
             with contextlib.suppress(Exception):  # a broken connection stays broken in this thread
                 self.database.close()
-            for _, future in batch:
-                future.set_exception(exc)
+            for (_, future), wanted in zip(batch, waiting):
+                if wanted:
+                    future.set_exception(exc)
             return
         start = 0
-        for jobs, future in batch:
-            future.set_result(sum(fresh[start:start + len(jobs)]))
+        for (jobs, future), wanted in zip(batch, waiting):
+            if wanted:
+                future.set_result(sum(fresh[start:start + len(jobs)]))
             start += len(jobs)

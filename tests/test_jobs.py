@@ -179,3 +179,14 @@ def test_on_postgresql_concurrent_claimers_take_each_job_exactly_once(settings, 
     owners = {j.owner for j in Job.select()}
     assert owners == {None} and {j.status for j in Job.select()} == {"done"}
     runtime.database.close()
+
+
+def test_the_intake_stores_a_batch_in_one_go_and_survives_a_caller_that_gave_up(runtime):
+    from bot.intake import Intake
+    runtime.queue.register("work", lambda payload: None)
+    intake = Intake(runtime.queue, runtime.database)
+    gave_up = intake.submit([("work", {"n": 0}, "k0")])
+    gave_up.cancel()
+    futures = [intake.submit([("work", {"n": n}, f"k{n}"), ("work", {"n": n}, "k0")]) for n in range(1, 20)]
+    assert [f.result(timeout=10) for f in futures] == [1] * 19  # k0 is a duplicate each time
+    assert Job.select().count() == 20
