@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
-import json
+import hashlib
+import hmac
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from typing import Any, Callable, Sequence
 
 import urllib3
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
-from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, FollowEvent, MessageEvent, PostbackEvent, UnfollowEvent
 
+from adapters import edge
 from adapters import line_messages as lm
 from adapters.line_client import RETRY_DELAYS, TIMEOUT, LineClient, SendResult
 from adapters.line_postback import Postback, PostbackCodec
@@ -23,6 +25,7 @@ from adapters.line_richmenu import rich_menu_image, rich_menu_request
 from bot.config import ConfigError, Settings
 from bot.conversation import APOLOGY
 from bot.messages import IncomingMessage, Recipient, Reply
+from bot.outbox import SendState
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -47,17 +50,15 @@ class LineAdapter:
             raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
         self.core = runtime.core
         self.queue = runtime.queue
-        self.database = runtime.database  # only to drop a broken connection; data goes through the queue
-        self.validator = SignatureValidator(settings.line_channel_secret)
+        self.intake = runtime.intake  # the webhook's one writer
+        self.outbox = runtime.outbox
+        self._secret = settings.line_channel_secret.encode()
         self.codec = PostbackCodec(settings.line_channel_secret)
         self.client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
-        # One thread stores the webhook's events: a burst of deliveries queues here instead of colliding in
-        # SQLite's busy handler (which sleeps in growing steps), and it keeps one open connection.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="line-webhook")
 
     def mount(self, app: FastAPI) -> None:
         """Add POST /line/webhook, the queue's job kind and the push deliverer for staff answers."""
-        self.queue.register(EVENT_JOB, self.run_event, self.event_failed)
+        self.queue.register(EVENT_JOB, self.run_event, self.event_failed, lane=lm.CHANNEL)
         self.core.escalations.deliverers[lm.CHANNEL] = self
         app.add_api_route("/line/webhook", self.webhook, methods=["POST"], include_in_schema=False)
         app.state.line = self
@@ -65,87 +66,81 @@ class LineAdapter:
     # ---- the edge: verify, store, acknowledge ---------------------------------------------
 
     async def webhook(self, request: Request) -> JSONResponse:
-        """Check the signature on the raw body, queue each event, and answer 200 at once."""
-        events = self._verified_events(await request.body(), request.headers.get("x-line-signature"))
-        if isinstance(events, JSONResponse):
-            return events
+        """Check the signature on the raw bytes, then parse with care, queue each event, answer at once."""
+        rid = edge.request_id()
+        body = await edge.read_body(request)
+        if body is None:
+            return edge.refuse(413, "body too large", rid, platform="LINE")
+        if not self._signed(body, request.headers.get("x-line-signature", "")):
+            return edge.refuse(401, "missing or invalid X-Line-Signature", rid, platform="LINE")
+        try:
+            events = lm.events_of(edge.parse_json(body.decode("utf-8")))
+        except (UnicodeDecodeError, edge.Unreadable) as exc:
+            return edge.ignore(f"body unreadable: {exc}", rid, platform="LINE")
+        if events is None:
+            return edge.ignore("not a LINE webhook body", rid, platform="LINE")
         wanted = [e for e in events if lm.wanted(e)]
         if not wanted:  # e.g. the console's verification request, which has no events
             return JSONResponse({"status": "ok", "queued": 0})
+        jobs = [(EVENT_JOB, {"event": raw, "key": lm.dedupe_key(raw)}, lm.dedupe_key(raw)) for raw in wanted]
         try:
-            queued = await asyncio.get_running_loop().run_in_executor(self._writer, self._enqueue, wanted)
+            queued = await asyncio.wrap_future(self.intake.submit(jobs))
         except Exception:  # a non-2xx makes LINE redeliver; the dedupe key keeps that safe
-            log.exception("could not queue %d LINE events", len(wanted))
-            return _error(503, "could not store the events")
+            log.error("LINE webhook %s: could not store %d event(s)", rid, len(wanted))
+            return edge.refuse(503, "could not store the events", rid, platform="LINE")
         return JSONResponse({"status": "ok", "queued": queued})
 
-    def _verified_events(self, body: bytes, signature: str | None) -> list[dict[str, Any]] | JSONResponse:
-        if not signature:
-            return _error(400, "missing X-Line-Signature")
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return _error(400, "the body is not UTF-8")
-        if not self.validator.validate(text, signature):
-            return _error(401, "invalid X-Line-Signature")
-        events = _events(text)
-        return _error(400, "the body is not a LINE webhook") if events is None else events
-
-    def _enqueue(self, events: list[dict[str, Any]]) -> int:
-        try:
-            return sum(self.queue.enqueue(EVENT_JOB, {"event": raw}, dedupe_key=lm.dedupe_key(raw)) for raw in events)
-        except Exception:
-            # A broken connection stays broken in this thread: drop it so the next delivery reconnects.
-            with contextlib.suppress(Exception):
-                self.database.close()
-            raise
+    def _signed(self, body: bytes, signature: str) -> bool:
+        # HMAC-SHA256 of the raw bytes, as LINE signs them (the SDK's validator wants text, and a body
+        # that is not UTF-8 must still be refused as unsigned, not crash the decoding).
+        expected = base64.b64encode(hmac.new(self._secret, body, hashlib.sha256).digest())
+        return bool(signature) and hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
 
     # ---- the job: one event --------------------------------------------------------------
 
     def run_event(self, payload: dict[str, Any]) -> None:
         """Work one queued event. Raises (so the queue retries) only when the core could not run."""
-        try:
-            event = Event.from_dict(payload["event"])
-        except ValueError as exc:
-            self._unreadable(payload["event"], exc)
-            return
-        if isinstance(event, MessageEvent):
-            self._on_message(event)
+        event, key = lm.read_event(payload.get("event")), _key(payload)
+        if isinstance(event, lm.UnreadableEvent):
+            self._unreadable(event, key)
+        elif isinstance(event, MessageEvent):
+            self._on_message(event, key)
         elif isinstance(event, PostbackEvent):
-            reply = self._postback_reply(lm.user_of(event), self.codec.decode(event.postback.data))
-            self._answer(event, reply)
+            data = event.postback.data if event.postback else ""
+            self._answer(event, self._postback_reply(lm.user_of(event), self.codec.decode(data or "")), key)
         elif isinstance(event, FollowEvent):
             user_id = lm.user_of(event)
             name = self.client.display_name(user_id)
-            self._answer(event, self.core.follow(channel=lm.CHANNEL, user_id=user_id, display_name=name))
+            self._answer(event, self.core.follow(channel=lm.CHANNEL, user_id=user_id, display_name=name), key)
         elif isinstance(event, UnfollowEvent):
             self.core.unfollow(channel=lm.CHANNEL, user_id=lm.user_of(event))
 
     def event_failed(self, payload: dict[str, Any], error: str) -> None:
         """The job ran out of attempts: hand the question to staff and apologise to the user."""
-        event = Event.from_dict(payload["event"])
+        event, key = lm.read_event(payload.get("event")), _key(payload)
         if isinstance(event, UnfollowEvent):
             log.error("unfollow of %s not recorded: %s", lm.user_of(event), error)
             return
-        message = lm.to_incoming(event) if isinstance(event, MessageEvent) else None
+        message = lm.to_incoming(event, message_id=key) if isinstance(event, MessageEvent) else None
         reply = Reply(lm.FAILED, kind="error")
+        kind = event.kind if isinstance(event, lm.UnreadableEvent) else event.type
         try:
             if message is not None:
                 reply = self.core.give_up(message, error)
             else:
-                self.core.escalations.desk.alert(f"LINE のイベント（{event.type}）を処理できませんでした: {error}")
+                self.core.escalations.desk.alert(f"LINE のイベント（{kind}）を処理できませんでした: {error[:300]}")
         except Exception:  # the database is still down: apologise anyway
             log.exception("could not record the failed LINE event")
             reply = Reply(APOLOGY if message else lm.FAILED, kind="error")
-        self._answer(event, reply)
+        self._answer(event, reply, key)
 
-    def _on_message(self, event: MessageEvent) -> None:
-        message = lm.to_incoming(event)
+    def _on_message(self, event: MessageEvent, key: str) -> None:
+        message = lm.to_incoming(event, message_id=key)
         if message is None:
-            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"))
+            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
             return
         self.client.show_loading(message.user_id)
-        self._answer(event, self.core.handle(message))
+        self._answer(event, self.core.handle(message), key)
 
     def _postback_reply(self, user_id: str, postback: Postback | None) -> Reply:
         if postback is None:
@@ -159,13 +154,11 @@ class LineAdapter:
         return self.core.feedback(channel=lm.CHANNEL, user_id=user_id, answer_id=postback.value,
                                   good=postback.action == "feedback_good")
 
-    def _unreadable(self, raw: dict[str, Any], exc: Exception) -> None:
+    def _unreadable(self, event: lm.UnreadableEvent, key: str) -> None:
         # A message type newer than the SDK still deserves the polite "text only" answer.
-        log.warning("LINE event %s not understood: %s", raw.get("webhookEventId"), exc)
-        user_id = (raw.get("source") or {}).get("userId")
-        if raw.get("type") == "message" and user_id:
-            deadline = raw.get("timestamp", 0) / 1000 + lm.REPLY_WINDOW_SECONDS
-            self._send(user_id, Reply(lm.TEXT_ONLY, kind="notice"), token=raw.get("replyToken"), deadline=deadline)
+        log.warning("LINE %s event not understood: %s", event.kind or "untyped", event.reason)
+        if event.kind == "message" and event.user_id:
+            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
 
     # ---- sending -------------------------------------------------------------------------
 
@@ -176,13 +169,28 @@ class LineAdapter:
             raise LineDeliveryError(result.error)
         return result.method
 
-    def _answer(self, event: Event, reply: Reply) -> SendResult:
-        return self._send(lm.user_of(event), reply, token=getattr(event, "reply_token", None),
-                          deadline=lm.reply_deadline(event))
+    def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply, key: str) -> SendResult | None:
+        """Send the event's one answer, unless a run of this job before a crash or retry sent it already."""
+        user_id = event.user_id if isinstance(event, lm.UnreadableEvent) else lm.user_of(event)
+        if not user_id:  # not a 1:1 chat (the webhook filters these): nobody to answer
+            return None
+        attempt = self.outbox.begin(f"{key}:answer") if key else None
+        if attempt is not None and attempt.state == SendState.SENT:
+            log.info("answer to LINE event %s was sent before; not again", key)
+            return None
+        # A fixed retry key per event: LINE refuses a second push with it (409), so a resend never doubles.
+        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, key)) if key else None
+        resumed = attempt is not None and attempt.state == SendState.SENDING
+        result = self._send(user_id, reply, token=getattr(event, "reply_token", None),
+                            deadline=lm.reply_deadline(event), retry_key=retry_key, resumed=resumed)
+        if key and result.ok:
+            self.outbox.sent(f"{key}:answer", result.method)
+        return result
 
-    def _send(self, user_id: str, reply: Reply, *, token: str | None, deadline: float) -> SendResult:
+    def _send(self, user_id: str, reply: Reply, *, token: str | None, deadline: float, retry_key: str | None = None,
+              resumed: bool = False) -> SendResult:
         result = self.client.send(user_id, lm.to_line_messages(reply, self.codec), reply_token=token,
-                                  reply_deadline=deadline)
+                                  reply_deadline=deadline, retry_key=retry_key, resumed=resumed)
         try:
             self.core.record_delivery(channel=lm.CHANNEL, method=result.method, answer_id=reply.answer_id,
                                       ok=result.ok, error=result.error)
@@ -247,16 +255,7 @@ def _call(what: str, call: Callable[[], Any]) -> Any:
         raise LineSetupError(f"{what}に失敗しました（LINE に接続できません）: {type(exc).__name__}: {exc}") from None
 
 
-def _events(text: str) -> list[dict[str, Any]] | None:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return None
-    events = body.get("events") if isinstance(body, dict) else None
-    if not isinstance(events, list):
-        return None
-    return [e for e in events if isinstance(e, dict)]
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _key(payload: dict[str, Any]) -> str:
+    """The event's dedupe key: it names its question and its answer across retries ('' when LINE gave no id)."""
+    key = payload.get("key")
+    return key if isinstance(key, str) else ""

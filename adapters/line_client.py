@@ -45,21 +45,27 @@ class LineClient:
         self._sleep = sleep
 
     def send(self, to: str, messages: list[TextMessage], *, reply_token: str | None = None,
-             reply_deadline: float = 0.0) -> SendResult:
-        """Reply (free) while the token is valid; push when it is not, or when LINE rejects it."""
+             reply_deadline: float = 0.0, retry_key: str | None = None, resumed: bool = False) -> SendResult:
+        """Reply (free) while the token is valid; push when it is not, or when LINE rejects it.
+
+        `resumed`: an earlier attempt may have gone out. A reply token LINE calls invalid while it is still
+        young was then used by that attempt, so the message arrived; a push reuses `retry_key`."""
         if reply_token and self._clock() < reply_deadline:
             outcome = self._attempts(lambda: self._reply(reply_token, messages), until=reply_deadline)
             if outcome.error is None:
+                return SendResult("reply", True)
+            if resumed and outcome.token_dead:
+                log.info("reply token of %s already used by an earlier attempt: delivered", to)
                 return SendResult("reply", True)
             if not (outcome.token_dead or outcome.retryable):
                 return SendResult("reply", False, outcome.error)
             # A reply that kept failing with 5xx may still have arrived: a rare duplicate beats a lost answer.
             log.info("reply to %s failed (%s); pushing instead", to, outcome.error)
-        return self.push(to, messages)
+        return self.push(to, messages, retry_key=retry_key)
 
-    def push(self, to: str, messages: list[TextMessage]) -> SendResult:
-        """Push with one retry key, so a retried push is never shown twice."""
-        retry_key = str(uuid.uuid4())
+    def push(self, to: str, messages: list[TextMessage], *, retry_key: str | None = None) -> SendResult:
+        """Push with one retry key (given, or new), so a retried push is never shown twice."""
+        retry_key = retry_key or str(uuid.uuid4())
         outcome = self._attempts(lambda: self._push(to, messages, retry_key))
         return SendResult("push", outcome.error is None, outcome.error or "")
 

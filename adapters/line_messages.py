@@ -1,7 +1,9 @@
 """Pure conversions between LINE webhook events and the core's messages, and core replies to LINE."""
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
@@ -36,17 +38,53 @@ BOUNDARIES = (re.compile(r"\n[ \t\u3000]*\n\s*"), re.compile(r"\n"),
 
 # ---- webhook events in -----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class UnreadableEvent:
+    """An event the SDK cannot read (a newer type, a broken field), with what could be salvaged."""
+
+    reason: str
+    kind: str = ""
+    user_id: str | None = None
+    reply_token: str | None = None
+    timestamp_ms: int = 0
+
+
+def events_of(body: Any) -> list[dict[str, Any]] | None:
+    """The event objects of a webhook body, or None when it is not a LINE webhook."""
+    events = body.get("events") if isinstance(body, dict) else None
+    if not isinstance(events, list):
+        return None
+    return [e for e in events if isinstance(e, dict)]
+
+
 def wanted(raw: dict[str, Any]) -> bool:
     """An event the bot acts on: a kind it handles, in a 1:1 chat, while it has chat control."""
-    source = raw.get("source") or {}
-    return (raw.get("type") in HANDLED_TYPES and raw.get("mode", "active") == "active"
-            and source.get("type") == "user" and bool(source.get("userId")))
+    source = raw.get("source")
+    return (isinstance(source, dict) and _text(raw.get("type")) in HANDLED_TYPES
+            and raw.get("mode", "active") == "active" and source.get("type") == "user"
+            and bool(_text(source.get("userId"))))
 
 
 def dedupe_key(raw: dict[str, Any]) -> str | None:
     """LINE keeps webhookEventId across redeliveries: it makes a redelivery a duplicate job."""
-    event_id = raw.get("webhookEventId")
+    event_id = _text(raw.get("webhookEventId"))
+    if len(event_id) > 64:  # the key column is 255 characters; LINE's ids are 26
+        event_id = hashlib.sha256(event_id.encode()).hexdigest()
     return f"line:{event_id}" if event_id else None
+
+
+def read_event(raw: Any) -> Event | UnreadableEvent:
+    """The SDK's typed event, or what little can be read of one it cannot parse. Never raises."""
+    try:
+        return Event.from_dict(raw)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # pydantic and its callers on foreign data
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    raw = raw if isinstance(raw, dict) else {}
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    stamp = raw.get("timestamp")
+    return UnreadableEvent(reason, kind=_text(raw.get("type")), user_id=_text(source.get("userId")) or None,
+                           reply_token=_text(raw.get("replyToken")) or None,
+                           timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0)
 
 
 def user_of(event: Event) -> str | None:
@@ -55,18 +93,19 @@ def user_of(event: Event) -> str | None:
     return source.user_id if isinstance(source, UserSource) else None
 
 
-def to_incoming(event: MessageEvent) -> IncomingMessage | None:
+def to_incoming(event: MessageEvent, message_id: str = "") -> IncomingMessage | None:
     """A text message as the core's incoming message; None for stickers, images and the like."""
     user_id = user_of(event)
     if user_id is None or not isinstance(event.message, TextMessageContent):
         return None
-    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text,
-                           conversation_id=f"{CHANNEL}:{user_id}", raw=event)
+    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text or "",
+                           conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event)
 
 
-def reply_deadline(event: Event) -> float:
+def reply_deadline(event: Event | UnreadableEvent) -> float:
     """Epoch seconds until which the event's reply token is worth trying."""
-    return event.timestamp / 1000 + REPLY_WINDOW_SECONDS
+    stamp = event.timestamp_ms if isinstance(event, UnreadableEvent) else event.timestamp
+    return stamp / 1000 + REPLY_WINDOW_SECONDS if isinstance(stamp, (int, float)) else 0.0
 
 
 # ---- replies out -----------------------------------------------------------------------------
@@ -116,6 +155,10 @@ def utf16_len(text: str) -> int:
 def switch_text(name: str) -> str:
     """What the chat shows as the member's words when they pick a Pattern."""
     return f"{name}に切り替え"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _display(button: Button) -> str:

@@ -49,12 +49,13 @@ class PostbackCodec:
         code, value, issued = fields.get("a", ""), fields.get("x", ""), fields.get("t", "")
         if fields.get("v") != VERSION or code not in ACTIONS:
             return None
-        if not hmac.compare_digest(fields.get("s", ""), self._sign(code, value, issued)):
+        # Bytes: compare_digest refuses a str with non-ASCII characters, which forged data may have.
+        if not hmac.compare_digest(fields.get("s", "").encode(), self._sign(code, value, issued).encode()):
             return None
         action = ACTIONS[code]
         if not issued:
             return Postback(action, value) if action in PERMANENT else None
-        if not issued.isdigit() or self._clock() - int(issued) > self._max_age:
+        if not (issued.isascii() and issued.isdigit()) or self._clock() - int(issued) > self._max_age:
             return None
         return Postback(action, value)
 

@@ -1,6 +1,7 @@
 """The Slack adapter: bolt receives (HTTP or Socket Mode), acks at once, and the durable queue works."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
@@ -13,21 +14,28 @@ from typing import Any, Callable
 from fastapi import APIRouter, FastAPI, Request, Response
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import parse_body
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
-from adapters.slack_blocks import (ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN,
-                                   bad_reason_of)
-from adapters.slack_convert import HOME, IGNORE, QUESTION, Action, route_event, to_action
-from adapters.slack_desk import SlackDesk, make_client, make_desk, retry_handlers
+from adapters import edge
+from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
+from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, clean_envelope, envelope_problem,
+                                    read_bad_reason, read_event, route_event, to_action)
+from adapters.slack_desk import (DESK_ALERT_JOB, DESK_POST_JOB, QueuedDesk, SlackDesk, make_client, make_desk,
+                                 retry_handlers)
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
+from bot.intake import NewJob
 from bot.runtime import Runtime
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
 
+LANE = "slack"  # every Slack job runs in the Slack worker pool: a Slack outage holds up nothing else
 COMMAND = "/bansou"  # also in manifest.yml
 EVENTS_PATH = "/slack/events"
 COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生しました。少し時間をおいて、もう一度お試しください。"
@@ -40,18 +48,19 @@ class SlackAdapter:
         self.runtime = runtime
         self.settings = settings = runtime.settings
         self.client = client or make_client(settings)
-        self.trainee = TraineeSide(core=runtime.core, queue=runtime.queue, client=self.client,
+        self.trainee = TraineeSide(core=runtime.core, queue=runtime.queue, client=self.client, outbox=runtime.outbox,
                                    channel_patterns=settings.slack_channel_patterns)
         self.desk: SlackDesk | None = make_desk(settings, self.client) if settings.slack_operator_channel else None
         self.operator = OperatorLoop(escalations=runtime.core.escalations, desk=self.desk,
                                      staff_ids=settings.slack_staff_user_ids,
                                      makino_id=settings.slack_makino_user_id) if self.desk else None
         if self.desk:
-            runtime.core.escalations.desk = self.desk
+            runtime.core.escalations.desk = QueuedDesk(self.desk, runtime.queue)
         else:
             log.warning("SLACK_OPERATOR_CHANNEL is not set: escalations are only logged")
         runtime.core.escalations.deliverers["slack"] = self.trainee
         self._register_jobs()
+        self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.bolt = self._bolt_app()
         self._socket: Any = None
         self._identity: dict[str, str | None] = {}
@@ -83,7 +92,7 @@ class SlackAdapter:
             self._socket.close()
 
     def learn_identity(self) -> None:
-        """Best effort: the bot's own ids let bolt drop its own events too (the routing does anyway)."""
+        """Best effort: the bot's own ids let its own events be dropped (the routing drops bot posts anyway)."""
         try:
             result = self.client.auth_test()
         except Exception as exc:
@@ -93,16 +102,32 @@ class SlackAdapter:
 
     # ---- bolt listeners: checks and an enqueue, then the ack ----------------------------------
 
-    def _on_event(self, ack: Callable, body: dict, event: dict) -> None:
-        route = route_event(event, operator_channel=self.settings.slack_operator_channel)
-        if route != IGNORE and (route in (QUESTION, HOME) or self.operator):
-            key = body.get("event_id") or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
-            # The event id makes a redelivery (X-Slack-Retry-Num) a duplicate the queue refuses.
-            self._enqueue(f"slack.{route}", {"event": event}, dedupe_key=f"slack:event:{key}")
+    def _on_event(self, ack: Callable, body: dict) -> None:
+        """Socket Mode's events (HTTP events take the fast path in `_endpoint`)."""
+        job = self._event_job(body)
+        if job is not None:
+            self._enqueue(job[0], job[1], dedupe_key=job[2])
         ack()
+
+    def _event_job(self, body: dict) -> NewJob | None:
+        """The job an Events API event makes, or None when the bot has nothing to do with it."""
+        event = read_event(body.get("event"))
+        route = IGNORE if isinstance(event, Unreadable) else route_event(
+            event, operator_channel=self.settings.slack_operator_channel)
+        if route == IGNORE or not (route in (QUESTION, HOME) or self.operator):
+            return None
+        if self._identity.get("user_id") and event.get("user") == self._identity["user_id"]:
+            return None  # the bot's own post (bolt's ignoring_self_events does this for Socket Mode)
+        event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else ""
+        key = event_id[:100] or f"{event.get('channel')}:{event.get('event_ts') or event.get('ts')}"
+        # The event id makes a redelivery (X-Slack-Retry-Num) a duplicate the queue refuses.
+        return f"slack.{route}", {"event": event, "key": f"slack:event:{key}"}, f"slack:event:{key}"
 
     def _on_action(self, ack: Callable, body: dict) -> None:
         action = to_action(body)
+        if isinstance(action, Unreadable):  # the envelope check refuses these; a second guard costs nothing
+            ack()
+            return
         payload = {"action": dataclasses.asdict(action)}
         if action.action_id in (FEEDBACK_GOOD, FEEDBACK_BAD):
             bad = action.action_id == FEEDBACK_BAD
@@ -115,13 +140,12 @@ class SlackAdapter:
             self._enqueue("slack.operator_action", payload, dedupe_key=_action_key(action))
         ack()
 
-    def _on_bad_reason(self, ack: Callable, body: dict, view: dict) -> None:
+    def _on_bad_reason(self, ack: Callable, body: dict) -> None:
         """The Bad modal was sent (with or without a reason) or closed: either way Bad is recorded."""
-        meta = json.loads(view.get("private_metadata") or "{}")
-        reason = bad_reason_of(view) if body.get("type") == "view_submission" else ""
-        self._enqueue_feedback(body["user"]["id"], meta.get("answer_id", ""), good=False, reason=reason,
-                               channel=meta.get("channel"), thread=meta.get("thread_ts"),
-                               key=f"slack:view:{view.get('id')}")
+        bad = read_bad_reason(body)
+        if not isinstance(bad, Unreadable):
+            self._enqueue_feedback(bad.user_id, bad.answer_id, good=False, reason=bad.reason, channel=bad.channel,
+                                   thread=bad.thread_ts, key=f"slack:view:{bad.view_id[:100] or uuid.uuid4().hex}")
         ack()
 
     def _on_command(self, ack: Callable, command: dict) -> None:
@@ -147,7 +171,9 @@ class SlackAdapter:
         # Our own authorize: bolt's default calls auth.test on the first request and, if Slack fails
         # then, acks the event with 200 and drops it.
         bolt_client = WebClient(base_url=self.settings.slack_api_base_url, retry_handlers=retry_handlers())
+        # The endpoint verifies every request before bolt sees it (Socket Mode needs no signature).
         app = App(client=bolt_client, signing_secret=self.settings.slack_signing_secret,
+                  request_verification_enabled=False,
                   authorize=lambda enterprise_id, team_id: self._authorize(enterprise_id, team_id),
                   process_before_response=True, name="bansou")
         app.event("message")(self._on_event)
@@ -161,16 +187,20 @@ class SlackAdapter:
 
     def _register_jobs(self) -> None:
         queue, trainee = self.runtime.queue, self.trainee
-        queue.register(QUESTION_JOB, trainee.on_question, trainee.question_failed)
-        queue.register(SEND_JOB, trainee.on_send, trainee.send_failed)
-        queue.register("slack.feedback", trainee.on_feedback, self._job_failed)
-        queue.register("slack.switch", trainee.on_switch, self._job_failed)
-        queue.register("slack.home", trainee.on_home)
+        queue.register(QUESTION_JOB, trainee.on_question, trainee.question_failed, lane=LANE)
+        queue.register(SEND_JOB, trainee.on_send, trainee.send_failed, lane=LANE)
+        queue.register("slack.feedback", trainee.on_feedback, self._job_failed, lane=LANE)
+        queue.register("slack.switch", trainee.on_switch, self._job_failed, lane=LANE)
+        queue.register("slack.home", trainee.on_home, lane=LANE)
+        if self.desk:
+            desk, escalations = self.desk, self.runtime.core.escalations
+            queue.register(DESK_POST_JOB, lambda p: escalations.post(p["escalation_id"], desk=desk), lane=LANE)
+            queue.register(DESK_ALERT_JOB, lambda p: desk.alert(p["text"]), lane=LANE)
         if self.operator:
-            queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed)
-            queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed)
-            queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed)
-            queue.register("slack.operator_action", self.operator.on_action, self._job_failed)
+            queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed, lane=LANE)
+            queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed, lane=LANE)
+            queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed, lane=LANE)
+            queue.register("slack.operator_action", self.operator.on_action, self._job_failed, lane=LANE)
 
     def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         """One workspace, one bot token: no network call on the ack path."""
@@ -181,10 +211,54 @@ class SlackAdapter:
         self.runtime.core.escalations.desk.alert(f"Slack の処理に失敗しました（再試行済み）: {error[:300]}")
 
     async def _endpoint(self, request: Request) -> Response:
-        body = await request.body()
+        """Verify the raw bytes, then parse with care; only a readable, handled request reaches bolt."""
+        rid = edge.request_id()
+        body = await edge.read_body(request)
+        if body is None:
+            return edge.refuse(413, "body too large", rid, platform="Slack")
+        text = self._verified_text(body, request.headers)
+        if text is None:
+            return edge.refuse(401, "missing, stale or invalid Slack signature", rid, platform="Slack")
+        try:
+            parsed = parse_body(text, request.headers.get("content-type"))
+        except (ValueError, RecursionError) as exc:
+            return edge.ignore(f"body unreadable ({type(exc).__name__})", rid, platform="Slack")
+        problem = "too deep" if edge.depth(parsed) > edge.MAX_DEPTH else envelope_problem(
+            parsed, command=COMMAND, action_prefix=ACTION_PREFIX, view_id=BAD_REASON_VIEW)
+        if problem:
+            return edge.ignore(problem, rid, platform="Slack")
+        if parsed.get("type") == "event_callback":
+            return await self._ack_event(parsed, rid)
+        headers = {**request.headers, "content-type": "application/json"}
+        bolt_request = BoltRequest(body=json.dumps(clean_envelope(parsed)), query=request.query_params,
+                                   headers=headers)
         # bolt's dispatch is synchronous (and a button may call Slack): run it off the event loop.
-        response = await run_in_threadpool(self.bolt.dispatch, to_bolt_request(request, body))
+        response = await run_in_threadpool(self.bolt.dispatch, bolt_request)
         return to_starlette_response(response)
+
+    async def _ack_event(self, body: dict[str, Any], rid: str) -> Response:
+        # The Events API wants only a quick 200: no bolt dispatch (and no thread hop) on this path, just
+        # the job stored. bolt still receives Socket Mode events, actions, views and commands.
+        job = self._event_job(body)
+        if job is not None:
+            try:
+                await asyncio.wrap_future(self.runtime.intake.submit([job]))
+            except Exception:  # not stored: a non-2xx makes Slack retry, and the dedupe key keeps that safe
+                log.error("Slack webhook %s: could not store the event", rid)
+                return edge.refuse(503, "could not store the event", rid, platform="Slack")
+        return Response(status_code=200)
+
+    def _verified_text(self, body: bytes, headers: Any) -> str | None:
+        """The body as text when its signature is Slack's; None otherwise (no header can make this raise)."""
+        stamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+        # slack_sdk parses the timestamp with int() and compares str digests: give it only what it expects.
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12 and signature.isascii()):
+            return None
+        try:
+            text = body.decode("utf-8")  # Slack signs UTF-8 text; other bytes cannot be Slack's
+        except UnicodeDecodeError:
+            return None
+        return text if self.verifier.is_valid(text, stamp, signature) else None
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: FastAPI):

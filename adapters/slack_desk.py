@@ -16,9 +16,11 @@ from slack_sdk.http_retry.jitter import Jitter
 from adapters.slack_blocks import Message, escalation_message, escape, reminder_message
 from bot.config import ConfigError, Settings
 from bot.escalation import EscalationView
+from bot.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 
+DESK_POST_JOB, DESK_ALERT_JOB = "slack.desk_post", "slack.desk_alert"
 RETRY_COUNT = 3
 RETRY_BACKOFF_SECONDS = 0.5  # 0.5 s, 1 s, 2 s between attempts (tests shorten it)
 
@@ -53,6 +55,25 @@ def make_desk(settings: Settings, client: WebClient | None = None) -> "SlackDesk
     return SlackDesk(client=client or make_client(settings), channel=settings.slack_operator_channel,
                      oncall_ids=settings.slack_oncall_user_ids or settings.slack_staff_user_ids,
                      makino_id=settings.slack_makino_user_id)
+
+
+class QueuedDesk:
+    """The operator desk as the core sees it: posts and alerts become jobs in the Slack lane, so an answer
+    on LINE never waits for Slack. Reminders come from the scheduler's own thread and go straight out."""
+
+    def __init__(self, desk: "SlackDesk", queue: JobQueue) -> None:
+        self.desk = desk
+        self.queue = queue
+
+    def post_escalation(self, view: EscalationView) -> None:
+        self.queue.enqueue(DESK_POST_JOB, {"escalation_id": view.id})
+        return None  # the job stores the thread once it is posted
+
+    def alert(self, text: str) -> None:
+        self.queue.enqueue(DESK_ALERT_JOB, {"text": text})
+
+    def remind(self, view: EscalationView) -> None:
+        self.desk.remind(view)
 
 
 class SlackDesk:

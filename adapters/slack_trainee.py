@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Mapping
 
 from slack_sdk import WebClient
@@ -15,6 +16,7 @@ from adapters.slack_desk import retry_handlers
 from bot.conversation import Core
 from bot.jobs import JobQueue
 from bot.messages import IncomingMessage, Recipient, Reply
+from bot.outbox import Outbox, SendState
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,11 @@ _NAME_CACHE_SIZE = 5000
 class TraineeSide:
     """Turns trainee events into core calls and core replies into Slack messages."""
 
-    def __init__(self, *, core: Core, queue: JobQueue, client: WebClient,
+    def __init__(self, *, core: Core, queue: JobQueue, client: WebClient, outbox: Outbox,
                  channel_patterns: Mapping[str, int] | None = None) -> None:
         self.core = core
         self.queue = queue
+        self.outbox = outbox
         self.client = client
         self.channel_patterns = dict(channel_patterns or {})
         self._names: dict[str, str] = {}
@@ -41,23 +44,33 @@ class TraineeSide:
     # ---- jobs -------------------------------------------------------------------------------
 
     def on_question(self, payload: dict[str, Any]) -> None:
-        """Show at once that it is working, run the core once, then put the answer in place."""
-        event = payload["event"]
+        """Show at once that it is working, run the core once, then put the answer in place.
+
+        A retried job (the key is the event's) reuses its placeholder, its question and its answer."""
+        event, key = payload["event"], payload.get("key") or ""
         channel, thread = reply_target(event)
-        placeholder = self._placeholder(channel, thread)
-        message = to_incoming(event, display_name=self._name(event["user"]), channel_patterns=self.channel_patterns)
-        self._answer(channel, thread, placeholder, self.core.handle(message), user_id=event["user"])
+        placeholder = self._placeholder(channel, thread, key)
+        message = replace(to_incoming(event, display_name=self._name(event["user"]),
+                                      channel_patterns=self.channel_patterns), message_id=key)
+        self._answer(channel, thread, placeholder, self.core.handle(message), user_id=event["user"], key=key)
 
     def question_failed(self, payload: dict[str, Any], error: str) -> None:
         """The one error path: the user gets an apology, the operators an alert and an escalation."""
-        event = payload["event"]
+        event, key = payload["event"], payload.get("key") or ""
         channel, thread = reply_target(event)
-        reply = self.core.give_up(to_incoming(event, channel_patterns=self.channel_patterns), error)
-        self._answer(channel, thread, None, reply, user_id=event["user"])
+        message = replace(to_incoming(event, channel_patterns=self.channel_patterns), message_id=key)
+        placeholder = self.outbox.find(f"{key}:placeholder").ref if key else ""
+        self._answer(channel, thread, placeholder or None, self.core.give_up(message, error), user_id=event["user"],
+                     key=key)
 
     def on_send(self, payload: dict[str, Any]) -> None:
         """A retried send (the core is not asked again); raises to be retried with back-off."""
+        key = payload.get("send_key") or ""
+        if key and self.outbox.begin(key).state == SendState.SENT:
+            return
         self._send(payload)
+        if key:
+            self.outbox.sent(key)
         self.core.record_delivery(channel="slack", method="reply", answer_id=payload.get("answer_id"))
 
     def send_failed(self, payload: dict[str, Any], error: str) -> None:
@@ -129,17 +142,23 @@ class TraineeSide:
     # ---- steps ----------------------------------------------------------------------------------
 
     def _answer(self, channel: str, thread: str | None, placeholder: str | None, reply: Reply, *,
-                user_id: str) -> None:
+                user_id: str, key: str = "") -> None:
         # An escalated reply carries the AI draft's id, but the user gets the holding note, not the draft.
         answer_id = reply.answer_id if reply.kind == "answer" else None
+        send_key = f"{key}:answer" if key else ""
+        if send_key and self.outbox.begin(send_key).state == SendState.SENT:
+            log.info("answer to Slack event %s was sent before; not again", key)
+            return
         out = {"channel": channel, "thread_ts": thread, "update_ts": placeholder, "answer_id": answer_id,
-               "user_id": user_id, **reply_message(reply)}
+               "user_id": user_id, "send_key": send_key, **reply_message(reply)}
         try:
             self._send(out)
         except Exception as exc:  # never re-run the core for a send failure: retry the send alone
             log.warning("answer to %s not sent yet (%s); queued for retry", channel, exc)
-            self.queue.enqueue(SEND_JOB, out)
+            self.queue.enqueue(SEND_JOB, out, dedupe_key=f"{send_key}:retry" if send_key else None)
             return
+        if send_key:
+            self.outbox.sent(send_key)
         self.core.record_delivery(channel="slack", method="reply", answer_id=answer_id)
 
     def _send(self, out: dict[str, Any]) -> None:
@@ -153,12 +172,18 @@ class TraineeSide:
                     raise
         self.client.chat_postMessage(channel=out["channel"], thread_ts=out.get("thread_ts"), **message)
 
-    def _placeholder(self, channel: str, thread: str | None) -> str | None:
+    def _placeholder(self, channel: str, thread: str | None, key: str) -> str | None:
+        # Updating a message is idempotent, posting one is not: a retry reuses the placeholder it posted.
+        if key and (earlier := self.outbox.begin(f"{key}:placeholder")).state == SendState.SENT:
+            return earlier.ref or None
         try:
-            return self.client.chat_postMessage(channel=channel, thread_ts=thread, text=PLACEHOLDER)["ts"]
+            ts = self.client.chat_postMessage(channel=channel, thread_ts=thread, text=PLACEHOLDER)["ts"]
         except Exception as exc:  # the answer is still posted, as a new message
             log.warning("placeholder in %s failed: %s", channel, exc)
             return None
+        if key:
+            self.outbox.sent(f"{key}:placeholder", ts)
+        return ts
 
     def _name(self, user_id: str) -> str:
         if user_id not in self._names:

@@ -4,6 +4,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import multiprocessing
+import os
+import signal
+import threading
+from multiprocessing.process import BaseProcess
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -12,6 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
+WORKER_NICENESS = 5
 
 
 def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
@@ -68,9 +74,9 @@ def _mount_slack_not_configured(app: FastAPI) -> None:
                             status_code=503)
 
 
-def start_background(runtime: Runtime) -> None:
-    """The durable queue's worker, and the report scheduler when it is installed."""
-    runtime.queue.start(workers=runtime.settings.job_workers)
+def start_background(runtime: Runtime, *, poll_seconds: float = 1.0) -> None:
+    """The durable queue's workers, and the report scheduler when it is installed."""
+    runtime.queue.start(workers=runtime.settings.job_workers, poll_seconds=poll_seconds)
     with contextlib.suppress(ImportError):
         from reports.scheduler import start_scheduler
         start_scheduler(runtime)
@@ -79,8 +85,17 @@ def start_background(runtime: Runtime) -> None:
     gc.freeze()
 
 
+def start_worker_process(settings: Settings) -> BaseProcess:
+    """The job workers and the scheduler in a process of their own. Answering is CPU-bound (search,
+    tokenising) and would hold the GIL the webhook acks need; the queue is safe for several processes."""
+    process = multiprocessing.get_context("spawn").Process(target=_work, args=(settings, os.getpid()),
+                                                           name="bansou-workers", daemon=True)
+    process.start()
+    return process
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run the app with uvicorn until stopped."""
+    """Run the app with uvicorn until stopped; the job workers run beside it in their own process."""
     import uvicorn
 
     from bot.dbops import DbOpsError, ServerLock
@@ -93,7 +108,28 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
     try:
         runtime = build_runtime(settings)
-        uvicorn.run(create_app(runtime, background=True), host=host, port=port, log_level="info",
-                    log_config=None)  # our logging set-up (file + stdout) stays in charge
+        workers = start_worker_process(settings)
+        try:
+            uvicorn.run(create_app(runtime), host=host, port=port, log_level="info",
+                        log_config=None)  # our logging set-up (file + stdout) stays in charge
+        finally:
+            workers.terminate()  # SIGTERM: the workers finish their current jobs, then exit
+            workers.join(timeout=15)
     finally:
         lock.release()
+
+
+def _work(settings: Settings, parent_pid: int) -> None:
+    from bot.logs import setup_logging
+    setup_logging(settings.log_level, settings.log_dir, stdout=True)  # the per-question lines come from here
+    # Below the web process in the CPU scheduler: an ack has a deadline (Slack's 3 s), an answer has none.
+    os.nice(WORKER_NICENESS)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
+    create_app(runtime)  # wires every adapter's job kinds and deliverers, as in the web process
+    start_background(runtime, poll_seconds=0.25)
+    while not stop.wait(1.0):
+        if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
+            break
+    runtime.queue.stop()

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import uvicorn  # noqa: E402
 
-from adapters.web import create_app  # noqa: E402
+from adapters.web import create_app, start_worker_process  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.models import Job  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
@@ -55,12 +55,12 @@ def bench_settings(tmp: Path, **overrides) -> Settings:
 
 
 def run_bench(name: str, fake: FakeServer, run: Callable[[Runtime, int, ProcessPoolExecutor], int],
-              **overrides) -> int:
+              background: bool = True, **overrides) -> int:
     """Serve the app on a temporary database with `overrides`, call `run(runtime, port, sender)`, clean up."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp, sender() as pool:
         runtime = build_runtime(bench_settings(Path(tmp), **overrides))
         try:
-            with serving(runtime) as port:
+            with serving(runtime, background=background) as port:
                 return run(runtime, port, pool)
         finally:
             runtime.database.close()
@@ -68,12 +68,14 @@ def run_bench(name: str, fake: FakeServer, run: Callable[[Runtime, int, ProcessP
 
 
 @contextlib.contextmanager
-def serving(runtime: Runtime) -> Iterator[int]:
-    """The app with its job workers under uvicorn on a free loopback port; yields the port."""
+def serving(runtime: Runtime, background: bool = True) -> Iterator[int]:
+    """The app (with its job workers unless `background` is off) under uvicorn on a free port; yields the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime, background=True), host="127.0.0.1", port=port,
+    # As `main.py serve` runs it: the job workers in a process of their own beside the web process.
+    workers = start_worker_process(runtime.settings) if background else None
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
@@ -87,6 +89,9 @@ def serving(runtime: Runtime) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if workers is not None:
+            workers.terminate()
+            workers.join(timeout=15)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
-from bot.models import Answer, Delivery, Feedback, Question, User
+from bot.models import Answer, Delivery, Escalation, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, screen
@@ -33,6 +33,7 @@ HOLDING_MESSAGES = {
                  "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。",
 }
 DEFAULT_HOLDING = "このご質問は、より正確にお答えするため担当スタッフが確認します。回答まで少しお時間をください。"
+RESUMED_REFUSAL = "申し訳ありません。このメッセージは受け付けられませんでした。お手数ですが、時間をおいてもう一度お送りください。"
 APOLOGY = ("申し訳ありません。システムでエラーが発生し、すぐにお答えできませんでした。"
            "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。")
 
@@ -69,6 +70,9 @@ class Core:
         """Answer one user turn. Every failure ends here as an apology plus an escalation."""
         question: Question | None = None
         try:
+            resumed = self._resume(message)  # a retried or recovered job: the question exists already
+            if resumed is not None:
+                return resumed
             user = self.user_for(message)
             invalid = _invalid(message.text)
             if invalid is not None:
@@ -207,8 +211,26 @@ class Core:
         return opened[0] if opened else 1
 
     def _record_question(self, user: User, message: IncomingMessage, pattern: Pattern) -> Question:
-        return Question.create(user=user, channel=message.channel, conversation=message.conversation_id,
-                               pattern=pattern.number, text=message.text.strip(), test=message.test)
+        return Question.create(user=user, channel=message.channel, conversation=message.conversation_id or "",
+                               pattern=pattern.number, text=message.text.strip(), test=message.test,
+                               dedupe_key=message.message_id or None)
+
+    # ---- idempotency: one inbound message is one question, however often its job runs --------
+
+    def _resume(self, message: IncomingMessage) -> Reply | None:
+        """The stored outcome of a message already seen; None for a new message."""
+        if not message.message_id:
+            return None
+        question = Question.get_or_none(Question.dedupe_key == message.message_id)
+        if question is None:
+            return None
+        log.info("message %s resumes question #%d", message.message_id, question.id)
+        stored = stored_reply(question)
+        if stored is not None:
+            return stored
+        if question.status == "refused":  # the notice was lost with the crash; the gate said no then
+            return Reply(RESUMED_REFUSAL, kind="notice", pattern=question.pattern, question_id=question.id)
+        return self._answer(question, get_pattern(question.pattern), screen(question.text))
 
     def _answer(self, question: Question, pattern: Pattern, screening: Screening) -> Reply:
         hits = self.knowledge.search(question.text, pattern.number, top=5)
@@ -280,11 +302,18 @@ class Core:
     def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
         """The one error path: keep the question, hand it to staff, alert, and apologise."""
         try:
+            if question is None and message.message_id:
+                question = Question.get_or_none(Question.dedupe_key == message.message_id)
             if question is None:
                 user = self.user_for(message)
                 question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
-                                           test=message.test,
-                                           conversation=message.conversation_id, text=message.text.strip()[:MAX_QUESTION_CHARS] or "（空）")
+                                           test=message.test, conversation=message.conversation_id or "",
+                                           text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
+                                           dedupe_key=message.message_id or None)
+            escalation = question.escalations.where(Escalation.reason == "error").first()
+            if escalation is not None:  # a replayed failure: staff have it already
+                return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
+                             escalation_reason="error")
             escalation = self.escalations.open(question, "error", "normal")
             self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
             return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
@@ -346,6 +375,33 @@ def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:
     answer = Answer.create(question=question, text=text, source="system")
     return Reply(text, kind="notice", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
                  out_of_scope=True)
+
+
+def stored_reply(question: Question) -> Reply | None:
+    """What the user was (or is to be) sent for a question already worked: its escalation's holding
+    message, or its answer with the Good/Bad buttons; None when it got neither yet."""
+    answer = question.answers.order_by(Answer.id.desc()).first()
+    # The escalation the turn itself opened; a later Bad opens another, which the user was not told of so.
+    escalation = question.escalations.where(Escalation.reason != "bad_feedback").order_by(Escalation.id).first()
+    common = dict(pattern=question.pattern, question_id=question.id, answer_id=answer.id if answer else None,
+                  confidence=answer.confidence if answer else None, source=answer.source if answer else "system",
+                  knowledge_ids=tuple(answer.knowledge_ids or ()) if answer else ())
+    if question.scope != "in_domain" and answer is not None:
+        return Reply(answer.text, kind="notice", out_of_scope=True, **common)
+    if escalation is not None and escalation.reason == "crisis" and escalation.urgency != "high" and answer:
+        # Distress: the answer went out with a gentle line, and a person looks.
+        return Reply(answer.text + gentle_line(), kind="answer", buttons=feedback_buttons(answer.id),
+                     escalation_id=escalation.id, escalation_reason="crisis", **common)
+    if escalation is not None:
+        if escalation.reason == "error":
+            return Reply(APOLOGY, kind="error", escalation_id=escalation.id, escalation_reason="error", **common)
+        text = crisis_message() if escalation.reason == "crisis" else HOLDING_MESSAGES.get(escalation.reason,
+                                                                                            DEFAULT_HOLDING)
+        return Reply(text, kind="escalated", escalation_id=escalation.id, escalation_reason=escalation.reason,
+                     **common)
+    if answer is not None:
+        return Reply(answer.text, kind="answer", buttons=feedback_buttons(answer.id), **common)
+    return None
 
 
 def _store_answer(question: Question, result: ModelAnswer) -> Answer:

@@ -141,12 +141,17 @@ class Escalations:
         self.post(escalation.id)
         return escalation
 
-    def post(self, escalation_id: int) -> None:
-        """(Re)post an escalation to the desk; remember its thread."""
+    def post(self, escalation_id: int, desk: OperatorDesk | None = None) -> None:
+        """(Re)post an escalation to the desk; remember its thread. Given a `desk` (a queued post), a post
+        that is there already is not repeated, and a failure raises, so the job is retried."""
         view = self.view(escalation_id)
+        if desk is not None and view.thread:
+            return
         try:
-            thread = self.desk.post_escalation(view)
+            thread = (desk or self.desk).post_escalation(view)
         except Exception as exc:  # stored already; the reminder re-posts what has no thread
+            if desk is not None:
+                raise
             log.error("could not post escalation #%d: %s", escalation_id, exc)
             return
         if thread:

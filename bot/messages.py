@@ -17,6 +17,7 @@ class IncomingMessage:
     pattern: int | None = None  # a Pattern the channel asks for (bound channel, --pattern)
     cohort: str | None = None  # the cohort the channel asserts (local --cohort); else the channel default
     test: bool = False  # an operator trying the bot (the terminal): recorded, but not counted in the KPIs
+    message_id: str = ""  # the inbound job's dedupe key: a retried job resumes the question it started
     raw: Any = field(default=None, compare=False, repr=False)
 
 

@@ -1,11 +1,12 @@
 """Database models (peewee) and start-up: connect, WAL, create and migrate the schema."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import peewee as pw
 from playhouse.db_url import connect
@@ -13,6 +14,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 log = logging.getLogger(__name__)
 db = pw.DatabaseProxy()
+SCHEMA_LOCK_ID = 7_252_012  # any fixed number: the advisory lock that serialises schema changes
 
 
 def utcnow() -> dt.datetime:
@@ -75,6 +77,8 @@ class Question(BaseModel):
     scope = pw.CharField(default="in_domain")  # in_domain | greeting | off_domain (bot/scope.py)
     status = pw.CharField(default="answered")  # answered | escalated | failed | refused (rate limit, gate)
     test = pw.BooleanField(default=False)  # asked from the terminal (ask / chat): left out of the KPIs
+    # The inbound job's dedupe key (the platform's event id): a retried job finds its question here.
+    dedupe_key = pw.CharField(null=True, unique=True)
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
 
@@ -146,12 +150,25 @@ class Job(BaseModel):
     """The durable inbound queue: webhooks are stored here, then worked off."""
 
     kind = pw.CharField()
+    lane = pw.CharField(default="default")  # the worker pool that runs it (one per platform)
     dedupe_key = pw.CharField(unique=True)
     payload = JSONField()
-    status = pw.CharField(default="pending", index=True)  # pending | running | done | failed
+    status = pw.CharField(default="pending", index=True)  # bot.jobs.JobStatus
+    owner = pw.CharField(null=True)  # the process holding the lease while it runs
+    lease_until = pw.DateTimeField(null=True)
     attempts = pw.IntegerField(default=0)
     run_after = pw.DateTimeField(default=utcnow, index=True)
     last_error = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Send(BaseModel):
+    """One outbound message, recorded before and after it is sent, so a retried job sends it only once."""
+
+    key = pw.CharField(unique=True)  # the inbound job's dedupe key + what is sent (placeholder, answer)
+    state = pw.CharField(default="sending")  # sending (outcome unknown) | sent
+    ref = pw.CharField(default="")  # the platform's id of what was sent (Slack ts), when there is one
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
 
@@ -168,7 +185,7 @@ class ScheduledRun(BaseModel):
         indexes = ((("name", "period"), True),)
 
 
-MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job,
+MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job, Send,
           ScheduledRun)
 
 
@@ -183,10 +200,23 @@ def init_db(url: str) -> pw.Database:
                               "synchronous": "normal"}, "check_same_thread": False}
     database = connect(url, **params)
     db.initialize(database)
-    with database.connection_context():
-        database.create_tables(MODELS, safe=True)
+    with database.connection_context(), _schema_lock(database):
+        # Columns first: SQLite would take an index on a missing column for an index on a string literal.
         _add_missing_columns(database)
+        database.create_tables(MODELS, safe=True)  # new tables, and every index that is missing
     return database
+
+
+@contextlib.contextmanager
+def _schema_lock(database: pw.Database) -> Iterator[None]:
+    # Several processes starting at once on one PostgreSQL would race to create the same tables and
+    # indexes ("IF NOT EXISTS" is not atomic there): one at a time, in a transaction holding a lock.
+    if not isinstance(database, pw.PostgresqlDatabase):
+        yield
+        return
+    with database.atomic():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
+        yield
 
 
 def _add_missing_columns(database: pw.Database) -> None:
@@ -194,8 +224,12 @@ def _add_missing_columns(database: pw.Database) -> None:
     migrator = SchemaMigrator.from_database(database)
     for model in MODELS:
         table = model._meta.table_name
+        if not database.table_exists(table):
+            continue
         existing = {c.name for c in database.get_columns(table)}
         for f in model._meta.sorted_fields:
             if f.column_name not in existing:
                 log.info("adding column %s.%s", table, f.column_name)
-                migrate(migrator.add_column(table, f.column_name, f))
+                plain = f.clone()
+                plain.unique = plain.index = False  # its index comes with create_tables, after this
+                migrate(migrator.add_column(table, f.column_name, plain))

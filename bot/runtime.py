@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import peewee as pw
 
-from bot.answering import Answerer, AnswererStatus, OfflineAnswerer
+from bot.answering import Answerer, AnswererStatus, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.conversation import Core
 from bot.escalation import Escalations, LogDesk, OperatorDesk
+from bot.intake import Intake
 from bot.jobs import JobQueue
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
-from bot.models import Job, init_db
+from bot.models import init_db
+from bot.outbox import Outbox
 from bot.rollout import RolloutError, RolloutPlan
 
 log = logging.getLogger(__name__)
+CLAUDE_CONCURRENCY = 3  # answers in flight at once, across all lanes
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Runtime:
     core: Core
     queue: JobQueue
     knowledge: KnowledgeBase
+    intake: Intake
+    outbox: Outbox = field(default_factory=Outbox)
 
     def health(self) -> dict:
         """Status (degraded while Claude fails), a database round trip and the queue's backlog.
@@ -35,11 +41,12 @@ class Runtime:
         Raises when the database is unusable.
         """
         with self.database.connection_context():
-            pending = Job.select().where(Job.status == "pending").count()
+            lanes = self.queue.backlog()
         reason = self.core.status.degraded_reason
-        health = {"status": "degraded" if reason else "ok", "database": "ok", "pending_jobs": pending,
+        health = {"status": "degraded" if reason else "ok", "database": "ok",
+                  "pending_jobs": sum(lane["pending"] for lane in lanes.values()),
                   "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
-                  "answerer": "claude" if self.settings.anthropic_api_key else "offline"}
+                  "answerer": "claude" if self.settings.anthropic_api_key else "offline", "lanes": lanes}
         return {**health, "reason": reason} if reason else health
 
 
@@ -65,8 +72,21 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
                 rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort},
                 status=AnswererStatus(alert=lambda text: escalations.desk.alert(text)))
-    queue = JobQueue(max_attempts=settings.job_max_attempts)
-    return Runtime(settings, database, core, queue, knowledge)
+    queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
+    return Runtime(settings, database, core, queue, knowledge, Intake(queue, database))
+
+
+class BoundedAnswerer:
+    """At most `limit` answers in flight: every lane's workers share Claude, and a slow Claude (529s, retries)
+    then holds a bounded number of threads instead of all of them."""
+
+    def __init__(self, inner: Answerer, limit: int = CLAUDE_CONCURRENCY) -> None:
+        self.inner = inner
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def answer(self, request: AnswerRequest) -> ModelAnswer:
+        with self._slots:
+            return self.inner.answer(request)
 
 
 def make_answerer(settings: Settings) -> Answerer:
@@ -75,8 +95,9 @@ def make_answerer(settings: Settings) -> Answerer:
         log.info("ANTHROPIC_API_KEY is not set: answering from the knowledge base only")
         return OfflineAnswerer()
     from bot.claude import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
-    return ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
-                          timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries)
+    return BoundedAnswerer(ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
+                                          timeout=settings.claude_timeout_seconds,
+                                          max_retries=settings.claude_max_retries))
 
 
 def load_plan(settings: Settings) -> RolloutPlan:

@@ -192,9 +192,36 @@ def _eval_safety(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_jobs(args, settings: Settings) -> int:
+    """Dead letters: jobs that failed for good and whose failure handler failed too."""
+    from bot.jobs import dead_letters, replay
+    if args.action == "retry" and bool(args.ids) == bool(args.all):
+        raise UsageError("再実行するジョブの ID を指定するか、--all を付けてください（どちらか一方）")
+    if args.action == "retry" and not all(i.isdigit() for i in args.ids):
+        raise UsageError(f"ジョブの ID は数字で指定してください: {' '.join(args.ids)}")
+    runtime = _runtime(settings, sync=False)
+    with runtime.database.connection_context():
+        dead = dead_letters()
+        if args.action == "list":
+            if not dead:
+                print("デッドレター（処理に失敗し、再実行を待っているジョブ）はありません。")
+            for job in dead:
+                error = (job.last_error or "").splitlines()[0][:100] if job.last_error else ""
+                print(f"#{job.id}  {job.kind}  試行 {job.attempts} 回  {job.updated_at:%Y-%m-%d %H:%M} UTC  {error}")
+            return 0
+        ids = None if args.all else [int(i) for i in args.ids]
+        unknown = sorted(set(ids or ()) - {job.id for job in dead})
+        if unknown:
+            raise UsageError(f"デッドレターではないジョブです: {', '.join(f'#{i}' for i in unknown)}"
+                             "（一覧は python main.py jobs list）")
+        count = replay(ids)
+    print(f"{count} 件のジョブを再実行待ちに戻しました。稼働中のサーバーが順に処理します。")
+    return 0
+
+
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
             "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
-            "eval": cmd_eval}
+            "eval": cmd_eval, "jobs": cmd_jobs}
 
 
 def _runtime(settings: Settings, sync: bool = True):

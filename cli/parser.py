@@ -118,6 +118,13 @@ def build_parser() -> Parser:
     ev = commands.add_parser("eval", help="評価: ナレッジ検索（正解付きの質問集）または安全判定（\"expect\" のある行）")
     ev.add_argument("file", type=Path, help="JSON Lines の評価ファイル")
     ev.add_argument("--json", action="store_true", help="結果を JSON で表示します")
+
+    jobs = commands.add_parser("jobs", help="失敗した処理（デッドレター）の一覧と再実行")
+    jcmd = jobs.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")
+    jcmd.add_parser("list", help="デッドレターの一覧を表示します")
+    retry = jcmd.add_parser("retry", help="デッドレターを処理待ちに戻します")
+    retry.add_argument("ids", nargs="*", metavar="ID", help="ジョブの ID（jobs list の #番号）")
+    retry.add_argument("--all", action="store_true", help="すべてのデッドレターを戻します")
     return parser
 
 

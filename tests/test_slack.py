@@ -271,6 +271,7 @@ def test_a_line_users_escalation_is_answered_from_slack_through_the_line_deliver
     slack.runtime.core.escalations.deliverers["line"] = line
     slack.runtime.core.handle(IncomingMessage(channel="line", user_id="Uline1", text="次回の勉強会はいつ開催されますか？",
                                               display_name="佐藤"))
+    slack.work()  # the escalation is posted by a job in the Slack lane
     post = text_of(slack.escalation_post())
     assert "LINE" in post and "佐藤" in post and "academy_member" in post
     thread = Escalation.get().operator_thread
