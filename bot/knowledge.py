@@ -50,18 +50,18 @@ def parse_entry(text: str, path: Path | str = "<text>") -> Entry:
     """Parse one knowledge file; raise KnowledgeError naming the line at fault."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        raise KnowledgeError(path, 1, "the file must start with a front-matter line '---'")
+        raise KnowledgeError(path, 1, "ファイルの 1 行目は front matter の開始行 '---' にしてください")
     end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if end is None:
-        raise KnowledgeError(path, 1, "the front matter is not closed with a line '---'")
+        raise KnowledgeError(path, 1, "front matter が '---' の行で閉じられていません")
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
-        raise KnowledgeError(path, line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise KnowledgeError(path, line, f"front matter の書き方が YAML として正しくありません（{getattr(exc, 'problem', exc)}）") from None
     if not isinstance(meta, dict):
-        raise KnowledgeError(path, 2, "front matter must be 'key: value' lines")
+        raise KnowledgeError(path, 2, "front matter は「項目: 値」の行で書いてください")
     body = "\n".join(lines[end + 1:]).strip()
     return _entry_from_meta(meta, body, path, lines[:end])
 
@@ -77,13 +77,13 @@ def load_dir(directory: Path) -> tuple[list[Entry], list[KnowledgeError]]:
         try:
             entry = parse_entry(path.read_text(encoding="utf-8"), path)
         except UnicodeDecodeError:
-            errors.append(KnowledgeError(path, 1, "the file is not UTF-8 text"))
+            errors.append(KnowledgeError(path, 1, "ファイルが UTF-8 のテキストではありません（UTF-8 で保存し直してください）"))
             continue
         except KnowledgeError as exc:
             errors.append(exc)
             continue
         if entry.id in seen:
-            errors.append(KnowledgeError(path, _line_of(path, "id:"), f"id {entry.id} is also used by {seen[entry.id]}"))
+            errors.append(KnowledgeError(path, _line_of(path, "id:"), f"id {entry.id} は {seen[entry.id]} でも使われています（id は重ならないようにしてください）"))
             continue
         seen[entry.id] = str(path)
         entries.append(entry)
@@ -171,25 +171,25 @@ def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -
 
     entry_id = str(meta.get("id", "")).strip()
     if not ID_PATTERN.match(entry_id):
-        raise KnowledgeError(path, line("id"), "id is missing or not of the form p2-0007 (a-z, 0-9, - and _)")
+        raise KnowledgeError(path, line("id"), "id がないか、形が違います（例: p2-0007。使える文字は半角の英小文字・数字・- と _）")
     pattern = meta.get("pattern")
     if pattern is not None and (isinstance(pattern, bool) or pattern not in (1, 2, 3, 4)):
-        raise KnowledgeError(path, line("pattern"), f"pattern must be 1, 2, 3 or 4 (or omitted), got {pattern!r}")
+        raise KnowledgeError(path, line("pattern"), f"pattern は 1、2、3、4 のどれか（全 Pattern 共通なら省略）にしてください（今の値: {pattern!r}）")
     question = str(meta.get("question") or "").strip()
     if not question:
-        raise KnowledgeError(path, line("question"), "question is missing")
+        raise KnowledgeError(path, line("question"), "question（質問文）がありません")
     phrasings = meta.get("phrasings") or []
     if isinstance(phrasings, str):
         phrasings = [phrasings]
     if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
-        raise KnowledgeError(path, line("phrasings"), "phrasings must be a list of questions such as [院長が息子に継がせたい]")
+        raise KnowledgeError(path, line("phrasings"), "phrasings は [院長が息子に継がせたい] のような質問文のリストにしてください")
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
     if not isinstance(tags, list):
-        raise KnowledgeError(path, line("tags"), "tags must be a list such as [事業承継, 医療法人]")
+        raise KnowledgeError(path, line("tags"), "tags は [事業承継, 医療法人] のようなリストにしてください")
     if not body:
-        raise KnowledgeError(path, len(head) + 2, "the answer text after the front matter is empty")
+        raise KnowledgeError(path, len(head) + 2, "front matter の後の回答本文が空です")
     approved = meta.get("approved_by")
     return Entry(id=entry_id, question=question, body=body, pattern=pattern, tags=tuple(str(t) for t in tags),
                  source=str(meta.get("source") or ""), approved_by=str(approved) if approved else None,

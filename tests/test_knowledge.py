@@ -23,10 +23,10 @@ def test_parse_and_render_round_trip():
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("id: x\n", 1, "front-matter"),
+    ("id: x\n", 1, "front matter"),
     ("---\nid: p1-1\nquestion: [unclosed\n---\nbody\n", 3, "YAML"),
     ("---\nid: p1-1\npattern: 7\nquestion: q\n---\nbody\n", 3, "pattern"),
-    ("---\nid: p1-1\nquestion: q\n---\n\n", 5, "empty"),
+    ("---\nid: p1-1\nquestion: q\n---\n\n", 5, "回答本文が空"),
     ("---\nid: Bad Id\nquestion: q\n---\nbody\n", 2, "id"),
     ("---\nid: p1-1\nquestion: q\nphrasings: {a: 1}\n---\nbody\n", 4, "phrasings"),
 ])
@@ -40,7 +40,7 @@ def test_duplicate_ids_are_reported(tmp_path):
     (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b.md").write_text(GOOD, encoding="utf-8")
     entries, errors = load_dir(tmp_path)
-    assert len(entries) == 1 and "also used" in str(errors[0])
+    assert len(entries) == 1 and "でも使われています" in str(errors[0])
 
 
 def test_sync_adds_updates_and_retires(runtime, tmp_path):
