@@ -87,9 +87,14 @@ def _cross_validation(items: list[dict], index: SearchIndex) -> dict:
     x, covered, _ = _labelled(items, index)
     if len(set(covered.tolist())) < 2 or len(covered) < 10:
         return {}
-    p = coverage.cross_validated(x, covered)
+    p = coverage.cross_validated(x, covered, groups(items))
     return {"cv_coverage_accuracy": round(float(((p >= coverage.COVERS_AT) == (covered == 1)).mean()), 4),
             "cv_coverage_auc": round(coverage.roc_auc(p, covered), 4)}
+
+
+def groups(items: list[dict]) -> list[str]:
+    """Cross-validation groups: the paraphrases of one entry together; an uncovered question alone."""
+    return [",".join(sorted(item.get("expected") or [])) or f"none:{item['question']}" for item in items]
 
 
 def _read(path: Path) -> list[dict]:
