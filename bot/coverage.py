@@ -31,13 +31,17 @@ class Features:
     question whose topic it has, not one that shares generic words (保険, 提案, 説明) with it. Also
     tried, and left out because they did not raise the cross-validated fit on the public set (grouped
     by expected entry): the share of all content words, the vector similarity, the most specific
-    missing word, the margin to the runner-up, the share of the most specific noun alone. Whether a
-    question is the academy's at all is bot/scope.py's call, not this model's.
+    missing word, the margin to the runner-up, the share of the most specific noun alone, the topic and
+    the bigrams against the entry's question fields alone or its whole text. Whether a
+    question is the academy's at all is bot/scope.py's call, not this model's. The topic is read
+    against the entry's question, phrasings and tags, not its body, so a long entry is no likelier
+    to "have" a topic than a short one.
     """
 
     bigram_share: float  # idf-weighted share of the question's character bigrams the entry has
-    topic: float  # idf-weighted share of the question's topic nouns the entry's text has (exactly or nearly)
-    topic_head: float  # the same against the entry's question, phrasings and tags alone
+    topic: float  # idf-weighted share of the question's topic nouns the entry's question, phrasings and tags
+                  # have (exactly, through a compound part or synonym group, or nearly in meaning)
+    topic_known: float  # the share of the question's topic nouns the knowledge base uses at all
 
     def vector(self) -> np.ndarray:
         return np.array(astuple(self), dtype=float)

@@ -30,7 +30,9 @@ FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the 
 RRF_K = 5
 CANDIDATES = 50  # each signal's depth before fusion
 RERANK = 20  # the fused best this many are ranked again by soft word matching
-TOPIC_COSINE = 0.5  # a topic noun's cosine to an entry's word above which it counts as partly there
+# A topic noun's cosine to an entry's word from which it counts as partly there, and fully: related
+# words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
+TOPIC_COSINE = (0.75, 0.9)
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 
 
@@ -180,7 +182,7 @@ class SearchIndex:
         self._vectors = word_vectors()
         dims = self._vectors.dimensions
         self._rows: list[np.ndarray] = []  # per slot: the vector-table rows of the entry's words
-        self._heads: list[tuple[np.ndarray, np.ndarray]] = []  # per slot: term ids and rows of question+tags
+        self._heads: list[tuple[np.ndarray, np.ndarray]] = []  # per slot: question+tags' term ids and rows
         self._question_vecs = np.zeros((0, dims), dtype=np.float32)  # grown by doubling
         self._text_vecs = np.zeros((0, dims), dtype=np.float32)
 
@@ -335,16 +337,21 @@ class SearchIndex:
         grams = set(self._terms[doc][1].tolist())
         # The support persona's topic is how a member feels, not a noun: the topic says nothing there.
         feelings = pattern in PATTERNS and PATTERNS[pattern].supports_feelings
-        whole = (set(self._terms[doc][0].tolist()), self._rows[doc])
         head = (set(self._heads[doc][0].tolist()), self._heads[doc][1])
         return coverage.Features(bigram_share=self._bigram_share(query, grams),
-                                 topic=coverage.NO_TOPIC if feelings else self._topic_share(query, *whole),
-                                 topic_head=coverage.NO_TOPIC if feelings else self._topic_share(query, *head))
+                                 topic=coverage.NO_TOPIC if feelings else self._topic_share(query, *head),
+                                 topic_known=self._topic_known(query))
+
+    def _topic_known(self, query: Query) -> float:
+        """The share of the question's topic nouns some entry uses."""
+        if not query.topics:
+            return coverage.NO_TOPIC
+        return sum(1 for norm, _ in query.topics if norm in self._words.postings) / len(query.topics)
 
     def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> float:
         """The idf-weighted share of the question's topic nouns the entry has: the word itself (Sudachi's
         normalised form), a compound part or synonym group (earning that term's idf, no more), or a word
-        of the entry close in meaning (cosine above TOPIC_COSINE, credited linearly up to 1). A noun the
+        of the entry close in meaning (credited linearly between the cosines of TOPIC_COSINE). A noun the
         knowledge base never uses weighs most, so 自動車保険 against an entry on 保険 shares little."""
         if not query.topics:
             return coverage.NO_TOPIC
@@ -360,11 +367,13 @@ class SearchIndex:
             row = self._vectors.row(norm)
             if row is not None and len(rows):
                 cosine = float(self._vectors.similarities(np.array([row]), rows).max())
-                credit = max(credit, (cosine - TOPIC_COSINE) / (1 - TOPIC_COSINE))
+                low, high = TOPIC_COSINE
+                credit = max(credit, (cosine - low) / (high - low))
             found += weight * min(max(credit, 0.0), 1.0)
         return found / total if total else coverage.NO_TOPIC
 
     def _head(self, read: _Read) -> tuple[np.ndarray, np.ndarray]:
+        """The entry's question, phrasings and tags: what it is about (a long body does not widen it)."""
         ids = np.sort(self._words.counted(read.head_terms)[0])
         return ids, np.unique(self._vectors.rows(read.head_norms))
 
