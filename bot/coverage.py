@@ -18,7 +18,8 @@ COVERS_AT = 0.5  # P(covered) at or above which the knowledge is taken to answer
 L2 = 1.0  # ridge on the standardised weights: 127 questions cannot carry sharp weights
 
 
-NO_TOPIC = 0.5  # the topic features of a question without topic nouns, or for the support persona
+NO_TOPIC = 0.5  # the topic share of a question without topic nouns: it says nothing either way
+NEAR_MISS_WEIGHT = 0.5  # the weight of a question asked again without its entries, in the fit
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ class Features:
     bigram_share: float  # idf-weighted share of the question's character bigrams the entry has
     topic: float  # idf-weighted share of the question's topic nouns the entry's question, phrasings and tags
                   # have (exactly, through a compound part or synonym group, or nearly in meaning)
-    topic_known: float  # the share of the question's topic nouns the knowledge base uses at all
+    agreement: float  # the entry's fused score: how far the words, bigrams, meaning and soft matching agree
+                      # on it (reciprocal ranks, so neither the entry's length nor the base's size sets it)
+    feelings: float  # 1 for the support persona, whose topic is how a member feels, not a noun: its own intercept
 
     def vector(self) -> np.ndarray:
         return np.array(astuple(self), dtype=float)
@@ -73,11 +76,12 @@ class Logistic:
                    np.array([data["coef"][n] for n in FEATURE_NAMES]), float(data["intercept"]))
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> Logistic:
+def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, weight: np.ndarray | None = None) -> Logistic:
     """Ridge logistic regression by Newton's method (a few iterations on a handful of features).
 
-    Unweighted, so the probabilities are calibrated to the mix of the set it is fitted on.
+    `weight` counts a row as that many; the probabilities are calibrated to the (weighted) mix fitted on.
     """
+    weight = np.ones(len(y)) if weight is None else weight
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
@@ -85,8 +89,8 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> Logistic:
     penalty = np.diag([l2] * (z.shape[1] - 1) + [0.0])  # the intercept is not shrunk
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-z @ w))
-        gradient = z.T @ (p - y) + penalty @ w
-        hessian = (z.T * (p * (1 - p))) @ z + penalty
+        gradient = z.T @ (weight * (p - y)) + penalty @ w
+        hessian = (z.T * (weight * p * (1 - p))) @ z + penalty
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -104,18 +108,26 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: list[str] | None = None, folds: int = 5,
-                    seed: int = 0) -> np.ndarray:
+                    seed: int = 0, extra: tuple[np.ndarray, np.ndarray, list[str]] | None = None) -> np.ndarray:
     """Out-of-fold probabilities: each question scored by a model fitted without it nor any question of
-    its group (the paraphrases of one entry are never on both sides)."""
+    its group (the paraphrases of one entry are never on both sides). `extra` rows (with their groups)
+    join the training folds of their group only, and are never scored."""
     rng = np.random.default_rng(seed)
     groups = groups if groups is not None else [str(i) for i in range(len(y))]
-    names = sorted(set(groups))
+    names = sorted(set(groups) | (set(extra[2]) if extra else set()))
     fold_of_group = {names[g]: k % folds for k, g in enumerate(rng.permutation(len(names)))}
     fold_of = np.array([fold_of_group[g] for g in groups])
+    extra_fold = np.array([fold_of_group[g] for g in extra[2]]) if extra and len(extra[2]) else np.zeros(0, int)
     out = np.zeros(len(y))
     for k in range(folds):
         test = fold_of == k
-        out[test] = fit(x[~test], y[~test]).probability(x[test])
+        train_x, train_y = x[~test], y[~test]
+        weight = np.ones(len(train_y))
+        if len(extra_fold):
+            keep = extra_fold != k
+            train_x, train_y = np.vstack([train_x, extra[0][keep]]), np.concatenate([train_y, extra[1][keep]])
+            weight = np.concatenate([weight, np.full(int(keep.sum()), NEAR_MISS_WEIGHT)])
+        out[test] = fit(train_x, train_y, weight=weight).probability(x[test])
     return out
 
 
@@ -157,20 +169,22 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 5) -> list[tuple[str, 
 
 
 def _main(argv: list[str]) -> int:
-    from bot.evaluation import _read, groups, labelled_features
+    from bot.evaluation import training_set
     if len(argv) != 2:
         print("usage: python -m bot.coverage QUESTIONS.jsonl KNOWLEDGE_DIR", file=__import__("sys").stderr)
         return 2
-    x, covered, top = labelled_features(Path(argv[0]), Path(argv[1]))
-    grouped = groups(_read(Path(argv[0])))
+    x, covered, top, grouped, n = training_set(Path(argv[0]), Path(argv[1]))
     for name, y in (("covered", covered), ("top", top)):
-        p = cross_validated(x, y, grouped)
+        p = cross_validated(x[:n], y[:n], grouped[:n], extra=(x[n:], y[n:], grouped[n:]))
+        y = y[:n]
         print(f"{name}: cross-validated (5 folds by expected entry) accuracy {((p >= COVERS_AT) == (y == 1)).mean():.3f}"
               f"  AUC {roc_auc(p, y):.3f}")
         for row in reliability(p, y):
             print("  p %s  n %3d  predicted %.2f  observed %.2f" % row)
-    save(fit(x, covered), fit(x, top), f"fitted on {Path(argv[0]).name} ({len(covered)} questions) with L2 {L2}")
-    print(f"wrote {MODEL_FILE} from {len(covered)} questions")
+    weight = np.where(np.arange(len(x)) < n, 1.0, NEAR_MISS_WEIGHT)
+    save(fit(x, covered, weight=weight), fit(x, top, weight=weight), f"fitted on {Path(argv[0]).name} ({n} questions, and {len(x) - n} of them "
+         f"asked again without the entries that answer them, weighing {NEAR_MISS_WEIGHT} each) with L2 {L2}")
+    print(f"wrote {MODEL_FILE} from {n} questions and {len(x) - n} near misses")
     return 0
 
 

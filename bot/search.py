@@ -257,7 +257,7 @@ class SearchIndex:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
-            evidence = [self._evidence(query, d, signals, pattern) for d in best]
+            evidence = [self._evidence(query, d, fused, pattern) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
                     for d, f in zip(best, evidence)]
         return hits[:top]
@@ -268,7 +268,7 @@ class SearchIndex:
         with self._lock:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, 2).tolist()
-            return self._evidence(query, best[0], signals, pattern) if best else None
+            return self._evidence(query, best[0], fused, pattern) if best else None
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
@@ -333,20 +333,12 @@ class SearchIndex:
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
-    def _evidence(self, query: Query, doc: int, signals: list[np.ndarray], pattern: int | None) -> coverage.Features:
-        grams = set(self._terms[doc][1].tolist())
-        # The support persona's topic is how a member feels, not a noun: the topic says nothing there.
-        feelings = pattern in PATTERNS and PATTERNS[pattern].supports_feelings
-        head = (set(self._heads[doc][0].tolist()), self._heads[doc][1])
-        return coverage.Features(bigram_share=self._bigram_share(query, grams),
-                                 topic=coverage.NO_TOPIC if feelings else self._topic_share(query, *head),
-                                 topic_known=self._topic_known(query))
-
-    def _topic_known(self, query: Query) -> float:
-        """The share of the question's topic nouns some entry uses."""
-        if not query.topics:
-            return coverage.NO_TOPIC
-        return sum(1 for norm, _ in query.topics if norm in self._words.postings) / len(query.topics)
+    def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None) -> coverage.Features:
+        ids, rows = self._heads[doc]
+        return coverage.Features(bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
+                                 topic=self._topic_share(query, set(ids.tolist()), rows),
+                                 agreement=float(fused[doc]),
+                                 feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
 
     def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> float:
         """The idf-weighted share of the question's topic nouns the entry has: the word itself (Sudachi's
@@ -365,8 +357,14 @@ class SearchIndex:
             credit = max((min(weight, self._words.idf(a)) / weight for a in alts if self._words.id_of(a) in ids),
                          default=0.0)
             row = self._vectors.row(norm)
-            if row is not None and len(rows):
-                cosine = float(self._vectors.similarities(np.array([row]), rows).max())
+            # The shipped table gives a rare word the row of its nearest kept word (医療保険 and がん保険
+            # both read as 保険): a compound with its part's row has no meaning of its own to compare,
+            # and a row shared with the entry's word says nothing about meeting.
+            if row is not None and any(self._vectors.row(a) == row for a in alts if not a.startswith("#")):
+                row = None
+            others = rows[rows != row] if row is not None else rows
+            if row is not None and len(others):
+                cosine = float(self._vectors.similarities(np.array([row]), others).max())
                 low, high = TOPIC_COSINE
                 credit = max(credit, (cosine - low) / (high - low))
             found += weight * min(max(credit, 0.0), 1.0)
