@@ -108,17 +108,18 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, groups: list[str] | None = None, folds: int = 5,
-                    seed: int = 0, extra: tuple[np.ndarray, np.ndarray, list[str]] | None = None) -> np.ndarray:
+                    seed: int = 0, extra: tuple[np.ndarray, np.ndarray, list[str]] | None = None,
+                    extra_out: list[float] | None = None) -> np.ndarray:
     """Out-of-fold probabilities: each question scored by a model fitted without it nor any question of
     its group (the paraphrases of one entry are never on both sides). `extra` rows (with their groups)
-    join the training folds of their group only, and are never scored."""
+    join the training folds of the other groups; their own out-of-fold scores go to `extra_out`."""
     rng = np.random.default_rng(seed)
     groups = groups if groups is not None else [str(i) for i in range(len(y))]
     names = sorted(set(groups) | (set(extra[2]) if extra else set()))
     fold_of_group = {names[g]: k % folds for k, g in enumerate(rng.permutation(len(names)))}
     fold_of = np.array([fold_of_group[g] for g in groups])
     extra_fold = np.array([fold_of_group[g] for g in extra[2]]) if extra and len(extra[2]) else np.zeros(0, int)
-    out = np.zeros(len(y))
+    out, scored_extra = np.zeros(len(y)), np.zeros(len(extra_fold))
     for k in range(folds):
         test = fold_of == k
         train_x, train_y = x[~test], y[~test]
@@ -127,7 +128,12 @@ def cross_validated(x: np.ndarray, y: np.ndarray, groups: list[str] | None = Non
             keep = extra_fold != k
             train_x, train_y = np.vstack([train_x, extra[0][keep]]), np.concatenate([train_y, extra[1][keep]])
             weight = np.concatenate([weight, np.full(int(keep.sum()), NEAR_MISS_WEIGHT)])
-        out[test] = fit(train_x, train_y, weight=weight).probability(x[test])
+        model = fit(train_x, train_y, weight=weight)
+        out[test] = model.probability(x[test])
+        if len(extra_fold) and (extra_fold == k).any():
+            scored_extra[extra_fold == k] = model.probability(extra[0][extra_fold == k])
+    if extra_out is not None:
+        extra_out.extend(scored_extra.tolist())
     return out
 
 

@@ -126,9 +126,13 @@ def _cross_validation(items: list[dict], knowledge_dir: Path) -> dict:
     if len(set(covered.tolist())) < 2 or len(covered) < 10:
         return {}
     x2, grouped = _without_their_entries(items, _index(knowledge_dir))
-    p = coverage.cross_validated(x, covered, groups(items), extra=(x2, np.zeros(len(x2)), grouped))
+    near_misses: list[float] = []
+    p = coverage.cross_validated(x, covered, groups(items), extra=(x2, np.zeros(len(x2)), grouped),
+                                 extra_out=near_misses)
     return {"cv_coverage_accuracy": round(float(((p >= coverage.COVERS_AT) == (covered == 1)).mean()), 4),
-            "cv_coverage_auc": round(coverage.roc_auc(p, covered), 4)}
+            "cv_coverage_auc": round(coverage.roc_auc(p, covered), 4),
+            "cv_near_misses_rejected": round(float((np.array(near_misses) < coverage.COVERS_AT).mean()), 4)
+            if near_misses else None}
 
 
 def groups(items: list[dict]) -> list[str]:
