@@ -181,12 +181,15 @@ def _main(argv: list[str]) -> int:
         return 2
     x, covered, top, grouped, n = training_set(Path(argv[0]), Path(argv[1]))
     for name, y in (("covered", covered), ("top", top)):
-        p = cross_validated(x[:n], y[:n], grouped[:n], extra=(x[n:], y[n:], grouped[n:]))
-        y = y[:n]
-        print(f"{name}: cross-validated (5 folds by expected entry) accuracy {((p >= COVERS_AT) == (y == 1)).mean():.3f}"
-              f"  AUC {roc_auc(p, y):.3f}")
-        for row in reliability(p, y):
-            print("  p %s  n %3d  predicted %.2f  observed %.2f" % row)
+        near: list[float] = []
+        p = cross_validated(x[:n], y[:n], grouped[:n], extra=(x[n:], y[n:], grouped[n:]), extra_out=near)
+        print(f"{name}: cross-validated (5 folds by expected entry) accuracy {((p >= COVERS_AT) == (y[:n] == 1)).mean():.3f}"
+              f"  AUC {roc_auc(p, y[:n]):.3f}; near misses judged no: {(np.array(near) < COVERS_AT).mean():.3f}")
+        print("  reliability on the questions alone / with the near misses:")
+        for row in reliability(p, y[:n]):
+            print("    p %s  n %3d  predicted %.2f  observed %.2f" % row)
+        for row in reliability(np.concatenate([p, near]), y):
+            print("    p %s  n %3d  predicted %.2f  observed %.2f  (with near misses)" % row)
     weight = np.where(np.arange(len(x)) < n, 1.0, NEAR_MISS_WEIGHT)
     save(fit(x, covered, weight=weight), fit(x, top, weight=weight), f"fitted on {Path(argv[0]).name} ({n} questions, and {len(x) - n} of them "
          f"asked again without the entries that answer them, weighing {NEAR_MISS_WEIGHT} each) with L2 {L2}")
