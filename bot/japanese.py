@@ -111,3 +111,31 @@ def _is_search_word(pos_id: int) -> bool:
     # Content words without prefixes (お, 御): they carry what a question is about.
     pos = _dictionary().pos_of(pos_id)
     return pos[0] in CONTENT_POS and pos[0] != "接頭辞" and pos[1] not in ("非自立可能", "数詞")
+
+
+_TOPIC_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]] | None] = {}
+
+
+def topic_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The nouns that say what a question is about, as (normalised form, alternatives) like
+    `word_terms`: Sudachi's long units (自動車保険 stays 自動車 + 保険, 雇用契約書 stays whole), without
+    the nouns of time (来週, 時), counters, numbers and single kana or letters."""
+    words = []
+    for m in _tokenizer().tokenize(fold(text), SplitMode.C):
+        key = (m.word_id(), m.surface())
+        if key in _TOPIC_CACHE:
+            word = _TOPIC_CACHE[key]
+        else:
+            word = _read_word(m) if _is_topic(m.part_of_speech_id(), m.surface()) else None
+            if len(_TOPIC_CACHE) < 200_000:
+                _TOPIC_CACHE[key] = word
+        if word is not None and word not in words:
+            words.append(word)
+    return words
+
+
+def _is_topic(pos_id: int, surface: str) -> bool:
+    pos = _dictionary().pos_of(pos_id)
+    if pos[0] != "名詞" or pos[1] not in ("普通名詞", "固有名詞") or pos[2] in ("副詞可能", "助数詞可能"):
+        return False
+    return len(surface) > 1 or "\u4e00" <= surface <= "\u9fff"  # one kanji (犬, 塩) says something; one kana does not

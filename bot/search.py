@@ -19,8 +19,9 @@ from typing import Iterable
 import numpy as np
 
 from bot import coverage
-from bot.japanese import word_terms
+from bot.japanese import topic_words, word_terms
 from bot.knowledge import Entry, bigrams, fold_synonyms
+from bot.patterns import PATTERNS
 from bot.vectors import word_vectors
 
 FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the question
@@ -29,6 +30,9 @@ FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the 
 RRF_K = 5
 CANDIDATES = 50  # each signal's depth before fusion
 RERANK = 20  # the fused best this many are ranked again by soft word matching
+# A topic noun's cosine to an entry's word from which it counts as partly there, and fully: related
+# words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
+TOPIC_COSINE = (0.75, 0.9)
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 
 
@@ -59,10 +63,12 @@ class Query:
 
     words: tuple[tuple[str, tuple[str, ...]], ...]
     bigrams: frozenset[str]
+    topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns saying what it is about
 
     @classmethod
     def read(cls, text: str) -> "Query":
-        return cls(tuple(dict.fromkeys(word_terms(fold_synonyms(text)))), frozenset(bigrams(text)))
+        folded = fold_synonyms(text)
+        return cls(tuple(dict.fromkeys(word_terms(folded))), frozenset(bigrams(text)), tuple(topic_words(folded)))
 
     @property
     def word_terms(self) -> set[str]:
@@ -159,6 +165,8 @@ class _Read:
     grams: Counter[str]
     question_norms: tuple[str, ...]  # the words of its question and phrasings
     norms: tuple[str, ...]  # the words of its whole text
+    head_terms: Counter[str]  # the word terms of its question, phrasings and tags (the entry's topic)
+    head_norms: tuple[str, ...]
 
 
 class SearchIndex:
@@ -174,6 +182,7 @@ class SearchIndex:
         self._vectors = word_vectors()
         dims = self._vectors.dimensions
         self._rows: list[np.ndarray] = []  # per slot: the vector-table rows of the entry's words
+        self._heads: list[tuple[np.ndarray, np.ndarray]] = []  # per slot: question+tags' term ids and rows
         self._question_vecs = np.zeros((0, dims), dtype=np.float32)  # grown by doubling
         self._text_vecs = np.zeros((0, dims), dtype=np.float32)
 
@@ -188,6 +197,7 @@ class SearchIndex:
             grams.append(index._bigrams.counted(read.grams))
             rows = index._vectors.rows(read.norms)
             index._rows.append(np.unique(rows))
+            index._heads.append(index._head(read))
             question_vecs.append(index._vectors.embed(index._vectors.rows(read.question_norms)))
             text_vecs.append(index._vectors.embed(rows))
         index._entries = list(entries)
@@ -226,6 +236,7 @@ class SearchIndex:
             self._terms.append((np.sort(words[0]), np.sort(grams[0])))
             rows = self._vectors.rows(read.norms)
             self._rows.append(np.unique(rows))
+            self._heads.append(self._head(read))
             self._words.add(slot, *words)
             self._bigrams.add(slot, *grams)
             if slot >= len(self._text_vecs):
@@ -246,7 +257,7 @@ class SearchIndex:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
-            evidence = [self._evidence(query, d, signals) for d in best]
+            evidence = [self._evidence(query, d, fused, pattern) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
                     for d, f in zip(best, evidence)]
         return hits[:top]
@@ -257,7 +268,7 @@ class SearchIndex:
         with self._lock:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, 2).tolist()
-            return self._evidence(query, best[0], signals) if best else None
+            return self._evidence(query, best[0], fused, pattern) if best else None
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
@@ -318,33 +329,51 @@ class SearchIndex:
         self._patterns[slot] = -1
         self._terms[slot] = (_NO_IDS, _NO_IDS)
         self._rows[slot] = _NO_ROWS
+        self._heads[slot] = (_NO_IDS, _NO_ROWS)
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
-    def _evidence(self, query: Query, doc: int, signals: list[np.ndarray]) -> coverage.Features:
-        words, grams = (set(ids.tolist()) for ids in self._terms[doc])
-        return coverage.Features(word_share=self._word_share(query, words),
-                                 bigram_share=self._bigram_share(query, grams),
-                                 similarity=float(max(signals[2][doc], signals[3][doc])),
-                                 missing=self._missing(query, words))
+    def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None) -> coverage.Features:
+        ids, rows = self._heads[doc]
+        return coverage.Features(bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
+                                 topic=self._topic_share(query, set(ids.tolist()), rows),
+                                 agreement=float(fused[doc]),
+                                 feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
 
-    def _word_share(self, query: Query, ids: set[int]) -> float:
-        # idf-weighted share of the question's words the entry has (itself or an alternative)
-        # (a word met only through a compound part or a synonym group earns that term's idf, no more)
+    def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> float:
+        """The idf-weighted share of the question's topic nouns the entry has: the word itself (Sudachi's
+        normalised form), a compound part or synonym group (earning that term's idf, no more), or a word
+        of the entry close in meaning (credited linearly between the cosines of TOPIC_COSINE). A noun the
+        knowledge base never uses weighs most, so 自動車保険 against an entry on 保険 shares little."""
+        if not query.topics:
+            return coverage.NO_TOPIC
         total = found = 0.0
-        for norm, alts in query.words:
+        for norm, alts in query.topics:
             weight = self._idf_or_unknown(norm)
             total += weight
             if self._words.id_of(norm) in ids:
                 found += weight
-            else:
-                found += min(weight, max((self._words.idf(a) for a in alts if self._words.id_of(a) in ids),
-                                         default=0.0))
-        return found / total if total else 0.0
+                continue
+            credit = max((min(weight, self._words.idf(a)) / weight for a in alts if self._words.id_of(a) in ids),
+                         default=0.0)
+            row = self._vectors.row(norm)
+            # The shipped table gives a rare word the row of its nearest kept word (医療保険 and がん保険
+            # both read as 保険): a compound with its part's row has no meaning of its own to compare,
+            # and a row shared with the entry's word says nothing about meeting.
+            if row is not None and any(self._vectors.row(a) == row for a in alts if not a.startswith("#")):
+                row = None
+            others = rows[rows != row] if row is not None else rows
+            if row is not None and len(others):
+                cosine = float(self._vectors.similarities(np.array([row]), others).max())
+                low, high = TOPIC_COSINE
+                credit = max(credit, (cosine - low) / (high - low))
+            found += weight * min(max(credit, 0.0), 1.0)
+        return found / total if total else coverage.NO_TOPIC
 
-    def _missing(self, query: Query, ids: set[int]) -> float:
-        lacking = [self._idf_or_unknown(norm) for norm, _ in query.words if self._words.id_of(norm) not in ids]
-        return max(lacking, default=0.0) / self._unknown_idf()
+    def _head(self, read: _Read) -> tuple[np.ndarray, np.ndarray]:
+        """The entry's question, phrasings and tags: what it is about (a long body does not widen it)."""
+        ids = np.sort(self._words.counted(read.head_terms)[0])
+        return ids, np.unique(self._vectors.rows(read.head_norms))
 
     def _bigram_share(self, query: Query, ids: set[int]) -> float:
         weights = {g: self._bigrams.idf(g) if g in self._bigrams.postings else self._unknown_idf() for g in query.bigrams}
@@ -360,6 +389,8 @@ def _read_entry(entry: Entry) -> _Read:
     gram_list: list[str] = []
     question_norms: list[str] = []
     norms: list[str] = []
+    head_terms: list[str] = []
+    head_norms: list[str] = []
     fields = {"question": " ".join((entry.question, *entry.phrasings)), "tags": " ".join(entry.tags), "body": entry.body}
     for name, weight in FIELD_WEIGHTS.items():
         folded = fold_synonyms(fields[name])
@@ -369,7 +400,11 @@ def _read_entry(entry: Entry) -> _Read:
         norms += [norm for norm, _ in read]
         if name == "question":
             question_norms = norms[:]
-    return _Read(Counter(word_list), Counter(gram_list), tuple(question_norms), tuple(norms))
+        if name != "body":
+            head_terms += [t for norm, alts in read for t in (norm, *alts)]
+            head_norms = norms[:]
+    return _Read(Counter(word_list), Counter(gram_list), tuple(question_norms), tuple(norms), Counter(head_terms),
+                 tuple(head_norms))
 
 
 def _fuse(signals: list[np.ndarray]) -> np.ndarray:

@@ -177,8 +177,11 @@ def cmd_eval(args, settings: Settings) -> int:
           f"coverage accuracy {summary['coverage_accuracy']:.3f}  coverage AUC {summary['coverage_auc']:.3f}  "
           f"({summary['questions']} questions)")
     if "cv_coverage_auc" in summary:
-        print(f"coverage model refitted in 5 folds (each question scored without it): "
-              f"accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
+        print(f"coverage model refitted in 5 folds by expected entry (each question scored without its entry's "
+              f"questions): accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
+        if summary.get("cv_near_misses_rejected") is not None:
+            print(f"near misses (each covered question asked without the entries that answer it) judged not covered: "
+                  f"{summary['cv_near_misses_rejected']:.3f}")
     return 0
 
 

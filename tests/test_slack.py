@@ -490,7 +490,8 @@ def test_a_staff_answer_teaches_a_missed_phrasing_so_the_next_member_is_answered
 
     mention(TRAINEE)
     escalation = Escalation.get()
-    assert escalation.reason == "no_knowledge"  # the entry is there, but not found for this wording
+    # the entry is there, but not found for this wording (or found too doubtfully to answer with)
+    assert escalation.reason in ("no_knowledge", "low_confidence")
     thread = escalation.operator_thread
     slack.reply_in_thread(thread, STAFF, KnowledgeEntry.get_by_id("t2-0001").body)  # staff: the entry says it
     offer = next(m for m in slack.thread(thread) if button(m, blocks.CONFIRM_REPLY))
