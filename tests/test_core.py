@@ -37,6 +37,14 @@ def test_a_question_outside_the_domain_gets_a_polite_reply_not_an_entry_or_an_es
     assert desk.posted == [] and Escalation.select().count() == 0
 
 
+@pytest.mark.parametrize("text, pattern", [("従業員の健康診断の費用は経費になりますか？", 3),
+                                           ("看護師さんの働けないときの備えはどう提案する？", 2)])
+def test_a_work_question_without_the_word_insurance_is_not_brushed_off(chat, text, pattern):
+    reply = chat.say(text, pattern=pattern)
+    assert not reply.out_of_scope and reply.escalated
+    assert Question.get_by_id(reply.question_id).scope == "in_domain"
+
+
 @pytest.mark.parametrize("text, pattern", [("最近なにもかも手につかなくて、家族に申し訳ない気持ちでいっぱいです", 1),
                                            ("好きな映画の話をしてもいいですか？", 4)])
 def test_a_person_telling_how_they_feel_or_talking_to_the_support_persona_is_never_brushed_off(chat, text, pattern):
