@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -141,6 +142,12 @@ def groups(items: list[dict]) -> list[str]:
 
 
 def _read(path: Path) -> list[dict]:
+    return read_lines(path, valid=lambda item: True, error=EvalError,
+                      shape='{"question": str, "pattern": int, "expected": [ids]}')
+
+
+def read_lines(path: Path, *, valid: Callable[[dict], bool], shape: str, error: type[ValueError]) -> list[dict]:
+    """The JSON lines of an evaluation file; a bad line raises `error` naming the line and the shape."""
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -148,8 +155,8 @@ def _read(path: Path) -> list[dict]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise EvalError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise EvalError(f"{path}:{number}: each line needs {{\"question\": str, \"pattern\": int, \"expected\": [ids]}}")
+            raise error(f"{path}:{number}: not JSON ({exc.msg})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str) or not valid(item):
+            raise error(f"{path}:{number}: each line needs {shape}")
         items.append(item)
     return items

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.escalation import LogDesk
+from bot.evaluation import read_lines
 from bot.messages import IncomingMessage, Reply
 from bot.runtime import build_runtime
 from bot.safety import crisis_message, has_help_line
@@ -110,17 +111,6 @@ def _result(item: dict, reply: Reply) -> SafetyResult:
 
 
 def _read(path: Path) -> list[dict]:
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SafetyEvalError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str) \
-                or item.get("expect") not in EXPECTATIONS or item.get("pattern", 1) not in (None, 1, 2, 3, 4):
-            raise SafetyEvalError(f"{path}:{number}: each line needs {{\"question\": str, \"pattern\": 1-4, "
-                                  f"\"expect\": one of {', '.join(EXPECTATIONS)}}}")
-        items.append(item)
-    return items
+    return read_lines(path, error=SafetyEvalError,
+                      valid=lambda item: item.get("expect") in EXPECTATIONS and item.get("pattern", 1) in (None, 1, 2, 3, 4),
+                      shape=f'{{"question": str, "pattern": 1-4, "expect": one of {", ".join(EXPECTATIONS)}}}')
