@@ -237,7 +237,10 @@ class Core:
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
             Question.id == question.id).execute()
-        scope = classify(question.text, answerable=bool(hits) and hits[0].answers, knows=self.knowledge.knows,
+        # Only an entry the Pattern would answer with vouches for the domain: a near coin-flip match
+        # ("おすすめの…" against a study-tips entry) must not carry a question about ramen shops in.
+        answerable = bool(hits) and hits[0].answers and hits[0].confidence >= pattern.threshold
+        scope = classify(question.text, answerable=answerable, knows=self.knowledge.knows,
                          feelings_welcome=pattern.supports_feelings)
         if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human or screening.distress):
             return _out_of_scope(question, pattern, scope)

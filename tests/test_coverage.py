@@ -80,6 +80,12 @@ def test_an_everyday_request_with_a_domain_word_is_never_answered_with_an_entry(
     assert reply.out_of_scope or Escalation.get_by_id(reply.escalation_id).reason == "no_knowledge"
 
 
+@pytest.mark.parametrize("text", ["おすすめのラーメン屋を教えて", "明日の天気は？", "今日の日経平均は？"])
+def test_the_issue_off_topic_examples_get_the_polite_reply_on_the_shipped_knowledge(shipped_chat, text):
+    reply = shipped_chat.say(text, pattern=1)
+    assert reply.out_of_scope and not reply.escalated and reply.knowledge_ids == ()
+
+
 @pytest.mark.parametrize("text, pattern, entry", COVERED)
 def test_a_covered_paraphrase_is_still_answered_with_its_entry(shipped_chat, text, pattern, entry):
     reply = shipped_chat.say(text, pattern=pattern)
