@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot import safety_rules as rules
-from bot.japanese import Morpheme, fold, is_unknown_word, morphemes, to_hiragana
+from bot.japanese import Morpheme, fold, is_unknown_word, kana_reading, morphemes, to_hiragana
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
@@ -20,6 +20,9 @@ _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|�
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _REPEATED = re.compile(r"(\S{3,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
+# One or two katakana glued inside a word of kanji and hiragana (死ンだ, 消エたい, しニたい): written for effect.
+_GLUED_KATAKANA = re.compile(r"(?<=[\u3041-\u3096\u4e00-\u9fff])[\u30a1-\u30f6]{1,2}|"
+                             r"[\u30a1-\u30f6]{1,2}(?=[\u3041-\u3096\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def _the_writers_state(text: str) -> Screening:
                                 about_self)
     kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else parts
     crisis = any(rules.crisis(a) or rules.crisis(b) for a, b in zip(parts, kana_parts))
+    crisis = crisis or any(_kana_crisis(s, a, b) for s, a, b in zip(sentences(about_self), parts, kana_parts))
     worrying = sum(rules.distress(a) or rules.distress(b) for a, b in zip(parts, kana_parts))  # per sentence
     crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
     crisis = crisis or worrying >= 2  # worrying again and again in one message
@@ -141,6 +145,13 @@ def _for_crisis(text: str) -> str:
         kept.append(text[last:match.start()] + (match.group()[1:-1] if own else "。"))
         last = match.end()
     return "".join(kept) + text[last:]
+
+
+def _kana_crisis(sentence: str, *variants: list[Morpheme]) -> bool:
+    """The reading layer: the sentence as one hiragana string (しんだほうがらく, 死ンだ方がマシ)."""
+    glued = _GLUED_KATAKANA.sub(lambda m: to_hiragana(m.group()), sentence)
+    words = _read(glued) if glued != sentence else variants[0]
+    return rules.kana_crisis(kana_reading(glued), (*variants, words))
 
 
 def _read(sentence: str) -> list[Morpheme]:

@@ -288,6 +288,58 @@ def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
     return False
 
 
+
+# ---- kana spellings: the reading layer ---------------------------------------------------------------------
+# Written wholly in kana (しんだほうがらく) or with katakana inside a word (死ンだ, 消エたい), the words
+# of death are segmented badly and the rules above never see 死ぬ. The same words are matched on the
+# sentence's hiragana reading (japanese.kana_reading), where every spelling is one string; who the
+# subject is and the idioms are still judged on the words (kana_crisis).
+
+# The stems of the verbs of dying and disappearing, by conjugation base. Each base is followed below by
+# the endings that make a wish, an intent or "better off": never a bare し, which is する everywhere.
+_K_RENYO = "(?:しに|きえ|いなくなり|じさつし|じしし|とびおり|とびこみ|くびをつり|くびつり|いのちをたち)"
+_K_TE = "(?:しんで|しんじゃ|きえて|きえちゃ|いなくなって|いなくなっちゃ|じさつして|とびおりて|とびこんで|くびをつって)"
+_K_PAST = "(?:しんだ|きえた|いなくなった|じさつした|とびおりた|とびこんだ|くびをつった|おわりにした)"
+_K_PLAIN = "(?:しぬ|きえる|いなくなる|じさつする|とびおりる|とびこむ|くびをつる)"
+_K_VOLITIONAL = "(?:しの|きえよ|いなくなろ|じさつしよ|とびおりよ|とびこも|くびをつろ|おわりにしよ|いのちをたと)"
+_K_IF = "(?:しんだら|しねば|しねたら|しねれば|しんでしまえば|しんじゃえば|しんでしまったら|しんじゃったら|きえたら|きえれば|" \
+        "きえられたら|いなくなれば|いなくなったら|とびおりたら|とびおりれば|とびこんだら|とびこめば|くびをつったら|" \
+        "じさつしたら|じさつすれば)"
+_K_RELIEF = "(?:らく|おわ|すっきり|かいほう|すく[わえ]|たすか|いい|よい|よかった|いっか|まし)"
+_K_DEGREE = "(?![…・.、ー〜~]*(?:ほど|くらい|ぐらい|そう|きで|みたい|よう))"  # 死ぬほど, 死にそう, 死ぬ気で: idioms of degree
+_K_NOT_NEGATED = "(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ|ません)"  # 死にたくない, 死にたいとは思わない
+
+KANA_CRISIS = re.compile("|".join((
+    # a wish: しにたい, きえたくなる, しんじゃいたい, きえてしまいたい
+    _K_RENYO + "た(?:い|く(?:て|なる|なっ|なり))" + _K_NOT_NEGATED + _K_DEGREE,
+    _K_TE + "(?:しまい|しまいたい|い)たい" + _K_NOT_NEGATED + _K_DEGREE,
+    # a volitional: しのう, きえようかな, いなくなろっか
+    _K_VOLITIONAL + "(?:う|ー|っか|っと)",
+    # better off: しんだほうがまし / らく / いい, しぬほうがらく
+    "(?:" + _K_PAST + "|" + _K_PLAIN + ")(?:ほう|ほー|かた)が" + _K_RELIEF,
+    # dying as the way out: しんだらおわる, しねたらいいのに, きえればらくになる
+    _K_IF + "(?:.{0,3}?)" + _K_RELIEF,
+    # "may as well", "no way but": しんでもいいや, しぬしかない, いっそきえる
+    "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)",
+    _K_PLAIN + "しか(?:ない|なく|ねえ)",
+    "いっそ(?:もう)?(?:しん|しの|しね|しぬ|きえ|いなくな|とびお|とびこ|くびを)",
+)))
+# Someone else's words, in kana: 「しにたい」っていわれた, といっていた (without a word for the writer).
+KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|はなして|もらし|くちにし|そうだん)")
+KANA_FIRST_PERSON = re.compile("わたし|わたくし|ぼく|おれ|じぶん|あたし|うち(?:が|は|も)")
+
+
+def kana_crisis(kana: str, variants: Iterable[Words]) -> bool:
+    """A crisis form of 死ぬ / 消える / いなくなる in the hiragana reading of one sentence, which no
+    reading of the words (`variants`) puts in someone else's mouth or turns into a joke."""
+    match = KANA_CRISIS.search(kana)
+    if not match:
+        return False
+    if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) for words in variants):
+        return False  # お客様がしにたいと言っていた, しにたいｗ
+    reported = KANA_REPORTED.search(kana, match.end())
+    return not (reported and not KANA_FIRST_PERSON.search(kana))
+
 # ---- compliance -----------------------------------------------------------------------------------------
 
 def compliance(words: Words, message: Words = ()) -> bool:
