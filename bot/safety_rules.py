@@ -45,9 +45,16 @@ BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
 PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
 HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む"})
-MANY = frozenset({"沢山", "大量", "全部", "まとめる", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
+MANY = frozenset({"沢山", "大量", "全部", "まとめる", "纏める", "何錠", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
 UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
+MEANS = frozenset({"ロープ", "縄", "練炭", "睡眠薬", "眠剤", "睡眠導入剤", "刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
+READY = frozenset({"用意", "準備", "買う", "買い込む", "購入", "手に入れる", "握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる",
+                   "結ぶ", "掛ける", "溜める", "貯める", "集める"})
+STARED_AT = frozenset({"線路", "ホーム", "屋上", "橋", "崖", "踏切", "ロープ", "縄", "刃物", "カッター", "剃刀", "ナイフ", "薬"})
+INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付金", "請求", "免責", "労災", "補償", "事故", "場合", "物件",
+                             "火災保険", "医療保険", "支払う", "支払い", "契約", "被保険者", "方", "死亡", "亡くなる", "保障",
+                             "対象", "加入", "入れる"})
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
@@ -196,9 +203,66 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
                                                               (_death_wish(words, n, i) or _relief_in_dying(n, i)))):
         return True
-    if any(y in PILLS for y in before) and (x in HOARD or (x == "飲む" and any(y in MANY for y in before))):
-        return True
+    if any(y in PILLS for y in before) and (x in HOARD or (x == "飲む" and any(y in MANY for y in before))) and \
+            not _insurance_frame(n):
+        return True  # not 市販薬をたくさん飲んだ場合の告知は？
     return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
+
+
+def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
+    """A method (pills, a rope, a height, a blade) with the writer's own intent, even as a question or a fear:
+    首をつったら楽になれますか, 飛び込んでしまいそうで怖い, ロープを用意した, 線路ばかり見てしまう.
+    Only an insurance framing (保険金, 告知, 場合, 事故) makes these words ordinary."""
+    if _insurance_frame(n):
+        return False
+    x, after = n[i], n[i + 1:i + 7]
+    if x in MEANS and any(y in READY for y in after):
+        return True  # ロープを用意した, カッターを握ってしまう
+    if i == 0 and _staring(n):
+        return True  # 線路をずっと見てしまう: a thought that keeps coming back
+    if not _method(words, n, i):
+        return False
+    k = i + 1
+    while k < len(n) and n[k] in CHAIN:
+        k += 1
+    if _death_wish(words, n, i) or any(m.pos[5] == "意志推量形" for m in words[i:k + 1]):
+        return True  # 首を吊ろう, 飛び込んでしまおう
+    conditional = any(y in ("た", "ば", "と", "なら") or m.pos[5].startswith("仮定形")
+                      for y, m in zip(n[i + 1:k + 2], words[i + 1:k + 2]))
+    if conditional and (_relief_in_dying(n, i) or _consequence_question(n) or _question(n[k:])
+                        or any(y in ("何処", "どこ", "どう", "何") for y in after)):
+        return True  # 首をつったら楽になれますか, 首を吊るならどこがいい, 飛び降りたらどうなる
+    afraid = any(y in ("怖い", "恐い", "恐ろしい", "不安") for y in n[i + 1:])
+    return afraid and ("そう" in after or "自分" in n or _desire(words, i) == "wish")  # 飛び込みそうで怖い
+
+
+def _method(words: Words, n: list[str], i: int) -> bool:
+    """The act at i is a way to harm oneself: 首をつる, 飛び降りる, 薬をまとめて飲む, 手首を切る, 柵を越える."""
+    x, before = n[i], n[max(0, i - 4):i]
+    if x in ("吊る", "つる", "釣る", "括る", "絞める"):
+        return "首" in before
+    if x == "飛び下りる":
+        return True
+    if x in ("飛ぶ", "飛び込む"):
+        return any(y in PLACES_TO_JUMP or y in ("高い", "下") for y in n[:i])
+    if x == "飲む":
+        return any(y in PILLS for y in n[:i]) and any(y in MANY or y == "錠" for y in n[:i])
+    if x in ("切る", "刺す", "当てる", "傷付ける"):
+        return any(y in BODY for y in before)
+    return x in ("越える", "乗り越える", "跨ぐ") and any(y in ("柵", "手摺り", "フェンス", "欄干") for y in before)
+
+
+def _staring(n: list[str]) -> bool:
+    """Looking again and again at a means or a drop: 線路ばかり見てしまう, ベランダから下をずっと眺めてしまう."""
+    gaze = any(y in ("見る", "見詰める", "眺める", "見下ろす", "覗き込む", "吸い込む") for y in n)
+    again = any(y in ("ばかり", "仕舞う", "続ける", "ずっと", "つい", "何度", "毎日", "吸い込む") for y in n)
+    place = any(y in STARED_AT for y in n) or ("下" in n and any(y in PLACES_TO_JUMP for y in n))
+    return gaze and again and place
+
+
+def _insurance_frame(n: list[str]) -> bool:
+    """The sentence is about a policy, a claim or a declaration: the method is a case, not a plan."""
+    return any(y in INSURANCE_FRAME for y in n)
 
 
 def _has_subject(words: Words, n: list[str]) -> bool:
@@ -265,7 +329,7 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
     return x == "自分" and after[:1] in (["なんか"], ["なんて"], ["など"])
 
 
-CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _ending_it_all)
+CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _a_method_in_mind, _ending_it_all)
 DISTRESS_RULES = (_worn_out, _hopeless)
 
 
