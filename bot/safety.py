@@ -120,6 +120,8 @@ def _the_writers_state(text: str) -> Screening:
     crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
     crisis = crisis or worrying >= 2  # worrying again and again in one message
     crisis = crisis or rules.own_policy_as_a_way_out(parts)
+    crisis = crisis or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
+    crisis = crisis or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
     return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
 
 

@@ -55,6 +55,8 @@ STARED_AT = frozenset({"線路", "ホーム", "屋上", "橋", "崖", "踏切", 
 INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付金", "請求", "免責", "労災", "補償", "事故", "場合", "物件",
                              "火災保険", "医療保険", "支払う", "支払い", "契約", "被保険者", "方", "死亡", "亡くなる", "保障",
                              "対象", "加入", "入れる"})
+WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
+                  "参る", "孤独", "無理", "楽"})  # with words of one's own death, a sign about the writer
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
@@ -336,6 +338,76 @@ DISTRESS_RULES = (_worn_out, _hopeless)
 def means(parts: Iterable[Words]) -> bool:
     """A way to do it (ロープ, 屋上) named by the writer: with distress it makes a crisis."""
     return any(not _someone_else(w) and any(m.normalized in WEAK_MEANS for m in w) for w in parts)
+
+
+def death_and_the_writers_signals(parts: Sequence[Words]) -> bool:
+    """When in doubt, a person looks: words of the writer's own death (私が死んだら, 自殺しても, 首をつる)
+    in one sentence and, in the same message, a sign about the writer: worn out, hopeless, saying goodbye,
+    resigned (自分が死ねば保険金がおりますよね。もう疲れました). Idioms (死ぬほど), someone else's death and
+    policy terms (自殺免責) are not words of the writer's own death."""
+    return any(_own_death(w) for w in parts) and any(_writers_signal(w) for w in parts)
+
+
+def _own_death(words: Words) -> bool:
+    n = _norms(words)
+    if _someone_else(words) or any(x in LAUGHING for x in n):
+        return False
+    for i, x in enumerate(n):
+        if _subject_of(n, i) not in (None, *FIRST_PERSON):
+            continue  # 妻が死んだら: someone else dies
+        if x in ("自殺", "自死") and (i + 1 >= len(words) or words[i + 1].pos[0] != "名詞"):
+            return True  # 自殺しても, 自殺を; not 自殺免責, 自殺防止
+        if x == "死ぬ" and _not_an_idiom(words, n, i) and _desire(words, i) in (None, "wish"):
+            return True  # not 死にたいとは思わない (denied: distress, a person still looks)
+        if x in ("遺書", "首吊り") or (_method(words, n, i) and not _insurance_frame(n)):
+            return True
+    return False
+
+
+def _not_an_idiom(words: Words, n: list[str], i: int) -> bool:
+    """死ぬ as dying, not 死ぬほど / 死にそう / 死ぬ気で / 死ぬまで / 死なない."""
+    k = i + 1
+    while k < len(n) and n[k] in ("た", "だ", "て", "で"):
+        k += 1
+    return k >= len(n) or (n[k] not in IDIOM_AFTER_DEATH and n[k] not in NEGATIONS and n[k] != "前")
+
+
+def _writers_signal(words: Words) -> bool:
+    """Worn out, hopeless, a goodbye, resignation: the writer's own state, in any sentence."""
+    n = _norms(words)
+    if _someone_else(words):
+        return False
+    if distress(words) or crisis(words):
+        return True
+    for i, x in enumerate(n):
+        if x in WORN and not _negated(n, i) and not any(y in ("けど", "が", "でも") for y in n[i + 1:i + 4]):
+            return True  # 疲れた, しんどい (not 疲れたけど頑張る)
+        if x in FAREWELL or (x == "世話" and "成る" in n[i + 1:i + 4] and "た" in n[i + 1:i + 6]):
+            return True  # さようなら, お世話になりました
+        if x in ("其れ", "それ", "此れ", "これ") and n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]):
+            return True  # それでいいかな, それしかない
+    return False
+
+
+def _subject_of(n: list[str], i: int) -> str | None:
+    """The noun marked as subject (が, は, も) nearest before i, if any: 妻が死んだら -> 妻."""
+    for k in range(i - 1, 0, -1):
+        if n[k] in SUBJECT_PARTICLES:
+            j = k - 1
+            while j > 0 and n[j] in HONORIFICS - {"の"}:
+                j -= 1
+            return n[j]
+        if n[k] in ("。", "、") and k < i - 1:
+            return None
+    return None
+
+
+def own_suicide(words: Words) -> bool:
+    """自殺 with the writer as its subject, even as a question about the policy: 私が自殺しても保険金は出ますか.
+    A policy question without the writer (自殺した場合, 自殺免責期間) stays an ordinary question."""
+    n = _norms(words)
+    return any(x in ("自殺", "自死") and n[i + 1:i + 2] == ["為る"] and _subject_of(n, i) in FIRST_PERSON
+               for i, x in enumerate(n))
 
 
 def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
