@@ -57,6 +57,8 @@ INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付�
                              "対象", "加入", "入れる"})
 WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
                   "参る", "孤独", "無理", "楽"})  # with words of one's own death, a sign about the writer
+MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
+                    "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
@@ -279,7 +281,7 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
     if x in ("思い残す", "未練", "悔い") and _negated(n, i, span=5) and ("もう" in n[:i] or "此の世" in n[:i]):
         return True  # もう思い残すことはありません, この世に未練はない
     if x in ENDING and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
-            (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]):
+            (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]) and not _a_thing_ends(words, n, i):
         return True
     if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
         return True
@@ -289,6 +291,15 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
             any(y in OWN_POLICY for y in n):
         return True  # 私がいなくなっても、保険金が入るから家族は大丈夫
     return _nobody_would_miss_me(n, i)
+
+
+def _a_thing_ends(words: Words, n: list[str], i: int) -> bool:
+    """この商談はもう終わりにしたい: a named thing (この/その + noun, or a topic noun) is what ends, not the writer."""
+    before = n[:i]
+    demonstrative = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in before)
+    topic = any(n[k] in ("は", "を") and words[k - 1].pos[0] == "名詞" and n[k - 1] not in WHOLE | FIRST_PERSON
+                for k in range(1, i))
+    return (demonstrative or topic) and not any(y in WHOLE for y in n)
 
 
 def _worn_out(words: Words, n: list[str], i: int) -> bool:
@@ -382,7 +393,7 @@ def _writers_signal(words: Words) -> bool:
     for i, x in enumerate(n):
         if x in WORN and not _negated(n, i) and not any(y in ("けど", "が", "でも") for y in n[i + 1:i + 4]):
             return True  # 疲れた, しんどい (not 疲れたけど頑張る)
-        if x in FAREWELL or (x == "世話" and "成る" in n[i + 1:i + 4] and "た" in n[i + 1:i + 6]):
+        if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4] and "た" in n[i + 1:i + 6]):
             return True  # さようなら, お世話になりました
         if x in ("其れ", "それ", "此れ", "これ") and n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]):
             return True  # それでいいかな, それしかない
@@ -400,6 +411,17 @@ def _subject_of(n: list[str], i: int) -> str | None:
         if n[k] in ("。", "、") and k < i - 1:
             return None
     return None
+
+
+def a_last_goodbye(parts: Sequence[Words]) -> bool:
+    """Thanks for everything and goodbye, with no move named (今までありがとうございました。さようなら):
+    a farewell with nowhere to go is how some people say they will die. A person looks."""
+    n = [x for w in parts for x in _norms(w)]
+    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n)
+    thanks = any(x in ("今迄", "此れ", "今", "色々", "皆") and any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝")
+                                                                 for y in n[i + 1:i + 5]) for i, x in enumerate(n))
+    moving = any(x in MOVING or x in THIRD_PERSON for x in n)
+    return goodbye and thanks and not moving
 
 
 def own_suicide(words: Words) -> bool:
@@ -454,7 +476,9 @@ KANA_CRISIS = re.compile("|".join((
     # better off: しんだほうがまし / らく / いい, しぬほうがらく
     "(?:" + _K_PAST + "|" + _K_PLAIN + ")(?:ほう|ほー|かた)が" + _K_RELIEF,
     # dying as the way out: しんだらおわる, しねたらいいのに, きえればらくになる
-    _K_IF + "(?:.{0,3}?)" + _K_RELIEF,
+    _K_IF + "(?:.{0,5}?)" + _K_RELIEF,
+    # "could I die": しねるかな, しねますか
+    "しね(?:る|ます)(?:かな|か|のかな|のか|かも|ほうほう)",
     # "may as well", "no way but": しんでもいいや, しぬしかない, いっそきえる
     "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)",
     _K_PLAIN + "しか(?:ない|なく|ねえ)",
