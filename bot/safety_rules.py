@@ -467,12 +467,17 @@ _K_RELIEF = "(?:らく|おわ|すっきり|かいほう|すく[わえ]|たすか
 _K_DEGREE = "(?![^\u3041-\u3096]{0,4}(?:ほど|くらい|ぐらい|そう|きで|みたい|よう))"  # 死ぬほど, 死にそう, 死ぬ気で: idioms of degree
 _K_NOT_NEGATED = "(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ|ません)"  # 死にたくない, 死にたいとは思わない
 
-KANA_CRISIS = re.compile("|".join((
+# A wish or an intent is always the writer's own, whoever else is in the sentence (上司がこわくてしにたい).
+KANA_WISH = re.compile("|".join((
     # a wish: しにたい, きえたくなる, しんじゃいたい, きえてしまいたい
     _K_RENYO + "た(?:い|く(?:て|なる|なっ|なり))" + _K_NOT_NEGATED + _K_DEGREE,
     _K_TE + "(?:しまい|しまいたい|い)たい" + _K_NOT_NEGATED + _K_DEGREE,
     # a volitional: しのう, きえようかな, いなくなろっか
     _K_VOLITIONAL + "(?:う|ー|っか|っと)",
+)))
+# "Better off dead" forms say nothing of who dies: they are the writer's unless a subject comes first
+# (データはきえたほうがいい, いぬがしんだら).
+KANA_BETTER_OFF = re.compile("|".join((
     # better off: しんだほうがまし / らく / いい, しぬほうがらく
     "(?:" + _K_PAST + "|" + _K_PLAIN + ")(?:ほう|ほー|かた)が" + _K_RELIEF,
     # dying as the way out: しんだらおわる, しねたらいいのに, きえればらくになる
@@ -489,16 +494,33 @@ KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|�
 KANA_FIRST_PERSON = re.compile("わたし|わたくし|ぼく|おれ|じぶん|あたし|うち(?:が|は|も)")
 
 
-def kana_crisis(kana: str, variants: Iterable[Words]) -> bool:
+def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
     """A crisis form of 死ぬ / 消える / いなくなる in the hiragana reading of one sentence, which no
-    reading of the words (`variants`) puts in someone else's mouth or turns into a joke."""
-    match = KANA_CRISIS.search(kana)
+    reading of the words (`variants`) puts in someone else's mouth or turns into a joke.
+    `kana` is the reading of the last variant, word by word."""
+    match = KANA_WISH.search(kana)
     if not match:
-        return False
+        match = KANA_BETTER_OFF.search(kana)
+        if not match or _subject_before(variants[-1], match.start()):
+            return False
     if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) for words in variants):
         return False  # お客様がしにたいと言っていた, しにたいｗ
     reported = KANA_REPORTED.search(kana, match.end())
     return not (reported and not KANA_FIRST_PERSON.search(kana))
+
+
+def _subject_before(words: Words, end: int) -> bool:
+    """A subject other than the writer (データは, いぬが) before the reading offset `end`."""
+    offset, n = 0, _norms(words)
+    for k, m in enumerate(words):
+        if offset >= end:
+            break
+        if k and n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and \
+                n[k - 1] not in FIRST_PERSON and n[k - 1] not in ("方", "なんか"):
+            return True
+        offset += len(m.reading or m.surface)
+    return False
+
 
 # ---- compliance -----------------------------------------------------------------------------------------
 
@@ -814,8 +836,9 @@ def _death_wish(words: Words, n: list[str], i: int) -> bool:
                                     if m.normalized in CHAIN):
         return True  # 死のう, 消えよう
     after = n[i + 1:i + 6]
-    if after[:1] == ["た"] and after[1:3] == ["方", "が"] and after[3:4] and after[3] in ("増し", "良い", "楽"):
-        return True  # 死んだほうがまし, いなくなった方がいい
+    if after[:1] == ["た"] and after[1:3] == ["方", "が"] and after[3:4] and after[3] in ("増し", "良い", "楽") and \
+            not _subject_before(words, sum(len(m.reading or m.surface) for m in words[:i])):
+        return True  # 死んだほうがまし, いなくなった方がいい; not データは消えたほうがいい
     if after[:1] == ["しか"] and any(x in NEGATIONS for x in after[1:3]):
         return True  # 死ぬしかない
     if _relief_in_dying(n, i):
@@ -854,7 +877,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
 def _relief_in_dying(n: list[str], i: int, relief: frozenset[str] = frozenset()) -> bool:
     """死んだら楽になれる / 飛び込めば全部終わる: dying (or jumping) as the way out."""
     after = n[i + 1:i + 7]
-    conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2])
+    # (死んだ方がいい is not a condition: it is judged as "better off", with its subject)
+    conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2]) and after[1:3] != ["方", "が"]
     return conditional and any(x in (relief or RELIEF) for x in after)
 
 
