@@ -49,6 +49,10 @@ MANY = frozenset({"沢山", "大量", "全部", "まとめる", "纏める", "�
 UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
 MEANS = frozenset({"ロープ", "縄", "練炭", "睡眠薬", "眠剤", "睡眠導入剤", "刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
+BLADES = frozenset({"刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
+HOLD = frozenset({"握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる"})  # a blade in hand, not a blade bought
+CORDS = frozenset({"紐", "ひも", "ロープ", "縄", "ベルト", "コード", "ネクタイ"})
+SEEK = frozenset({"探す", "調べる", "検索", "考える", "決める", "見つける", "選ぶ"})
 READY = frozenset({"用意", "準備", "買う", "買い込む", "購入", "手に入れる", "握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる",
                    "結ぶ", "掛ける", "溜める", "貯める", "集める"})
 STARED_AT = frozenset({"線路", "ホーム", "屋上", "橋", "崖", "踏切", "ロープ", "縄", "刃物", "カッター", "剃刀", "ナイフ", "薬"})
@@ -59,6 +63,7 @@ WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "�
                   "参る", "孤独", "無理", "楽"})  # with words of one's own death, a sign about the writer
 MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
                     "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
+BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
@@ -220,8 +225,10 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
     if _insurance_frame(n):
         return False
     x, after = n[i], n[i + 1:i + 7]
-    if x in MEANS and any(y in READY for y in after):
-        return True  # ロープを用意した, カッターを握ってしまう
+    if x in MEANS and any(y in READY for y in after) and (x not in BLADES or any(y in HOLD for y in after)):
+        return True  # ロープを用意した, カッターを握ってしまう (not カッターを買った)
+    if x in ("死に場所", "死に方", "死にかた") and any(y in SEEK for y in after):
+        return True  # 死に場所を探している
     if i == 0 and _staring(n):
         return True  # 線路をずっと見てしまう: a thought that keeps coming back
     if not _method(words, n, i):
@@ -236,6 +243,8 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
     if conditional and (_relief_in_dying(n, i) or _consequence_question(n) or _question(n[k:])
                         or any(y in ("何処", "どこ", "どう", "何") for y in after)):
         return True  # 首をつったら楽になれますか, 首を吊るならどこがいい, 飛び降りたらどうなる
+    if "そう" in after[:3] or n[k:k + 2] == ["見る", "た"]:
+        return True  # 飛び込んでしまいそう, 首にひもをかけてみた: the urge, or a try
     afraid = any(y in ("怖い", "恐い", "恐ろしい", "不安") for y in n[i + 1:])
     return afraid and ("そう" in after or "自分" in n or _desire(words, i) == "wish")  # 飛び込みそうで怖い
 
@@ -245,6 +254,12 @@ def _method(words: Words, n: list[str], i: int) -> bool:
     x, before = n[i], n[max(0, i - 4):i]
     if x in ("吊る", "つる", "釣る", "括る", "絞める"):
         return "首" in before
+    if x in ("掛ける", "かける", "巻く", "巻き付ける"):
+        return "首" in n[:i] and any(y in CORDS for y in n[:i])  # 首に紐をかける (not 首にタオルを巻いて)
+    if x == "投げる":
+        return "身" in before  # 身を投げる
+    if x in ("踏み出す", "踏み込む"):
+        return any(y in STARED_AT or y in PLACES_TO_JUMP for y in n[:i])  # ホームの端で一歩踏み出す
     if x == "飛び下りる":
         return True
     if x in ("飛ぶ", "飛び込む"):
@@ -370,7 +385,7 @@ def _own_death(words: Words) -> bool:
             return True  # 自殺しても, 自殺を; not 自殺免責, 自殺防止
         if x == "死ぬ" and _not_an_idiom(words, n, i) and _desire(words, i) in (None, "wish"):
             return True  # not 死にたいとは思わない (denied: distress, a person still looks)
-        if x in ("遺書", "首吊り") or (_method(words, n, i) and not _insurance_frame(n)):
+        if x in ("遺書", "首吊り", "死に場所", "身辺", "形見") or (_method(words, n, i) and not _insurance_frame(n)):
             return True
     return False
 
@@ -428,13 +443,19 @@ def own_suicide(words: Words) -> bool:
     """自殺 with the writer as its subject, even as a question about the policy: 私が自殺しても保険金は出ますか.
     A policy question without the writer (自殺した場合, 自殺免責期間) stays an ordinary question."""
     n = _norms(words)
-    return any(x in ("自殺", "自死") and n[i + 1:i + 2] == ["為る"] and _subject_of(n, i) in FIRST_PERSON
-               for i, x in enumerate(n))
+    if any(x in ("自殺", "自死") and n[i + 1:i + 2] == ["為る"] and _subject_of(n, i) in FIRST_PERSON
+           for i, x in enumerate(n)):
+        return True  # 私が自殺したら
+    mine = _is_first_person(n) and not any(x in THIRD_PERSON for x in n)  # 俺の保険: the writer's own policy
+    return mine and any(x in ("自殺", "自死") and n[i + 1:i + 2] in (["で"], ["なら"]) for i, x in enumerate(n))
 
 
 def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
     """The writer's own life insurance as the answer (返すしかない, もうすぐ必要になる)."""
-    own = any("自分" in _norms(w) and any(x in OWN_POLICY for x in _norms(w)) for w in parts)
+    everyone = [x for w in parts for x in _norms(w)]
+    personal = ("借金" in everyone or "もう" in everyone) and not any(x in THIRD_PERSON or x in BUSINESS for x in everyone)
+    own = any(("自分" in _norms(w) or personal) and any(x in OWN_POLICY for x in _norms(w))
+              for w in parts)  # 借金が返せない。生命保険で返すしかない: the writer's own debt, nobody else named
     if not own:
         return False
     n = [x for w in parts for x in _norms(w)]
@@ -470,10 +491,13 @@ _K_NOT_NEGATED = "(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ
 # A wish or an intent is always the writer's own, whoever else is in the sentence (上司がこわくてしにたい).
 KANA_WISH = re.compile("|".join((
     # a wish: しにたい, きえたくなる, しんじゃいたい, きえてしまいたい
-    _K_RENYO + "た(?:い|く(?:て|なる|なっ|なり))" + _K_NOT_NEGATED + _K_DEGREE,
+    _K_RENYO + "(?:た(?:い|く(?:て|なる|なっ|なり)|み|さ)|てえ|てぇ)" + _K_NOT_NEGATED + _K_DEGREE,  # しにたみ, しにてえ
     _K_TE + "(?:しまい|しまいたい|い)たい" + _K_NOT_NEGATED + _K_DEGREE,
     # a volitional: しのう, きえようかな, いなくなろっか
     _K_VOLITIONAL + "(?:う|ー|っか|っと)",
+    # no wish to live: いきていたくない, いきるいみがない, うまれてこなければよかった
+    "いき(?:て(?:い)?たく(?:な|ね)|る(?:いみ|かち|りゆう)(?:が|は|も)?(?:ない|なし|ねえ))",
+    "うまれてこ(?:なければ|なきゃ|なかったら)",
 )))
 # "Better off dead" forms say nothing of who dies: they are the writer's unless a subject comes first
 # (データはきえたほうがいい, いぬがしんだら).
@@ -869,7 +893,7 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
         return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
     if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
         return _relief_in_dying(n, i)  # 死んだら楽になれる, 死ねたらいいのに
-    if nxt.pos[0] == "名詞" and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
+    if nxt.pos[0] in ("名詞", "接尾辞") and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
         return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
 
