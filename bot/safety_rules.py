@@ -406,13 +406,19 @@ def _writers_signal(words: Words) -> bool:
     if distress(words) or crisis(words):
         return True
     for i, x in enumerate(n):
-        if x in WORN and not _negated(n, i) and not any(y in ("けど", "が", "でも") for y in n[i + 1:i + 4]):
+        if x in WORN and not _negated(n, i) and not any(y in ("けど", "けれど", "けれども", "が", "でも", "ものの")
+                                                        for y in n[i + 1:i + 4]) and not _resolved(n):
             return True  # 疲れた, しんどい (not 疲れたけど頑張る)
         if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4] and "た" in n[i + 1:i + 6]):
             return True  # さようなら, お世話になりました
         if x in ("其れ", "それ", "此れ", "これ") and n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]):
             return True  # それでいいかな, それしかない
     return False
+
+
+def _resolved(n: list[str]) -> bool:
+    """頑張る, 乗り切る: tired but going on; not 頑張れない."""
+    return any(x in ("頑張る", "乗り切る", "踏ん張る") and not _negated(n, i) for i, x in enumerate(n))
 
 
 def _subject_of(n: list[str], i: int) -> str | None:
@@ -527,6 +533,9 @@ def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
         match = KANA_BETTER_OFF.search(kana)
         if not match or _subject_before(variants[-1], match.start()):
             return False
+        n = _norms(variants[-1])
+        if match.group().endswith("おわ") and any(_a_saying(n, i) for i, x in enumerate(n) if x == "死ぬ"):
+            return False  # しんだらおわりなので、相続対策を
     if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) for words in variants):
         return False  # お客様がしにたいと言っていた, しにたいｗ
     reported = KANA_REPORTED.search(kana, match.end())
@@ -865,7 +874,7 @@ def _death_wish(words: Words, n: list[str], i: int) -> bool:
         return True  # 死んだほうがまし, いなくなった方がいい; not データは消えたほうがいい
     if after[:1] == ["しか"] and any(x in NEGATIONS for x in after[1:3]):
         return True  # 死ぬしかない
-    if _relief_in_dying(n, i):
+    if _relief_in_dying(n, i) and not _a_saying(n, i):
         return True  # 死んだら楽になれますか
     if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画"):
         return True  # 死ぬつもり, 首をつる準備
@@ -896,6 +905,13 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     if nxt.pos[0] in ("名詞", "接尾辞") and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
         return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
+
+
+def _a_saying(n: list[str], i: int) -> bool:
+    """死んだら終わりなので、相続対策を: "once you die it is over", said to plan for it, not a way out."""
+    relief = [x for x in n[i + 1:i + 7] if x in RELIEF]
+    return bool(relief) and all(x in ("終わる", "終わり") for x in relief) and \
+        any(x in ("相続", "対策", "準備", "保険", "備える", "生きる", "今", "内") for x in n[i + 1:])
 
 
 def _relief_in_dying(n: list[str], i: int, relief: frozenset[str] = frozenset()) -> bool:
