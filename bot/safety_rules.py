@@ -909,7 +909,7 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
 
 def _a_saying(n: list[str], i: int) -> bool:
     """死んだら終わりなので、相続対策を: "once you die it is over", said to plan for it, not a way out."""
-    relief = [x for x in n[i + 1:i + 7] if x in RELIEF]
+    relief = [x for x in n[i + 1:i + 7] if x in RELIEF or x == "終わり"]
     return bool(relief) and all(x in ("終わる", "終わり") for x in relief) and \
         any(x in ("相続", "対策", "準備", "保険", "備える", "生きる", "今", "内") for x in n[i + 1:])
 
