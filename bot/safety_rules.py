@@ -56,7 +56,7 @@ SEEK = frozenset({"探す", "調べる", "検索", "考える", "決める", "�
 READY = frozenset({"用意", "準備", "買う", "買い込む", "購入", "手に入れる", "握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる",
                    "結ぶ", "掛ける", "溜める", "貯める", "集める"})
 STARED_AT = frozenset({"線路", "ホーム", "屋上", "橋", "崖", "踏切", "ロープ", "縄", "刃物", "カッター", "剃刀", "ナイフ", "薬"})
-INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付金", "請求", "免責", "労災", "補償", "事故", "場合", "物件",
+INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付金", "請求", "免責", "労災", "補償", "場合", "物件",
                              "火災保険", "医療保険", "支払う", "支払い", "契約", "被保険者", "方", "死亡", "亡くなる", "保障",
                              "対象", "加入", "入れる"})
 WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
@@ -176,6 +176,9 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
             not any(y in ("貰う", "せる", "させる") for y in n[i + 1:i + 8]) and \
             not any(y in THIRD_PERSON for y in n[max(0, i - 4):i]):
         return True  # 死について考えてしまう (not お客様に考えてもらう)
+    if x in DEATH_VERBS and n[i + 1:i + 2] in (["こと"], ["事"], ["の"]) and \
+            any(y in ("考える", "思う") for y in n[i + 2:i + 6]) and not _has_subject(words, n):
+        return True  # 消えることばかり考えてる (not データが消えることを考える)
     if x == "消える" and "もう" in n[max(0, i - 2):i] and not _has_subject(words, n) and _plain_use(words, n, i):
         return True  # もう消えるね
     if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
@@ -193,6 +196,8 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
     x = n[i]
     if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
         return True
+    if x == "生きる" and any(y in ("意味", "価値", "理由") for y in n[i + 1:i + 4]) and "何" in n[i + 2:i + 6]:
+        return True  # 生きてる意味ってなんだろう
     if x == "生きる" and n[i + 1:i + 3] == ["て", "行く"] and _negated(n, i + 2) and "もう" in n[:i]:
         return True  # もう生きていけない
     if x == "生きる" and any(y in ("御免", "すみません", "申し訳無い", "申し訳") for y in n[i + 1:i + 5]):
@@ -234,10 +239,12 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
     if not _method(words, n, i):
         return False
     k = i + 1
-    while k < len(n) and n[k] in CHAIN:
+    while k < len(n) and (n[k] in CHAIN or n[k] in ("れる", "られる")):
         k += 1
-    if _death_wish(words, n, i) or any(m.pos[5] == "意志推量形" for m in words[i:k + 1]):
+    if _death_wish(words, n, i) or n[k:k + 1] == ["たい"] or any(m.pos[5] == "意志推量形" for m in words[i:k + 1]):
         return True  # 首を吊ろう, 飛び込んでしまおう
+    if x in ("遭う", "会う"):
+        return False  # 事故に遭ったらどうすれば: an accident asked about is not a plan
     conditional = any(y in ("た", "ば", "と", "なら") or m.pos[5].startswith("仮定形")
                       for y, m in zip(n[i + 1:k + 2], words[i + 1:k + 2]))
     if conditional and (_relief_in_dying(n, i) or _consequence_question(n) or _question(n[k:])
@@ -258,12 +265,19 @@ def _method(words: Words, n: list[str], i: int) -> bool:
         return "首" in n[:i] and any(y in CORDS for y in n[:i])  # 首に紐をかける (not 首にタオルを巻いて)
     if x == "投げる":
         return "身" in before  # 身を投げる
+    if x in ("突っ込む", "突き込む"):
+        return any(y in ("海", "川", "壁", "電柱", "トラック", "崖", "ガードレール") for y in before)  # 車ごと海に突っ込む
+    if x == "轢く":
+        return n[i + 1:i + 2] in (["れる"], ["られる"])  # 電車に轢かれたい
+    if x in ("遭う", "会う"):
+        return "事故" in before  # 事故に遭いたい: a death wished to come from outside
     if x in ("踏み出す", "踏み込む"):
         return any(y in STARED_AT or y in PLACES_TO_JUMP for y in n[:i])  # ホームの端で一歩踏み出す
     if x == "飛び下りる":
         return True
     if x in ("飛ぶ", "飛び込む"):
-        return any(y in PLACES_TO_JUMP or y in ("高い", "下") for y in n[:i])
+        from_here = any(n[k] in ("此処", "ここ", "上") and n[k + 1:k + 2] == ["から"] for k in range(i))
+        return from_here or any(y in PLACES_TO_JUMP or y in ("高い", "下") for y in n[:i])
     if x == "飲む":
         return any(y in PILLS for y in n[:i]) and any(y in MANY or y == "錠" for y in n[:i])
     if x in ("切る", "刺す", "当てる", "傷付ける"):
@@ -453,6 +467,8 @@ def own_suicide(words: Words) -> bool:
            for i, x in enumerate(n)):
         return True  # 私が自殺したら
     mine = _is_first_person(n) and not any(x in THIRD_PERSON for x in n)  # 俺の保険: the writer's own policy
+    if mine and "自殺" in n and any(x in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for x in n):
+        return True  # 私の保険、もう自殺免責期間を過ぎました: counting the days
     return mine and any(x in ("自殺", "自死") and n[i + 1:i + 2] in (["で"], ["なら"]) for i, x in enumerate(n))
 
 
@@ -517,6 +533,9 @@ KANA_BETTER_OFF = re.compile("|".join((
     # "may as well", "no way but": しんでもいいや, しぬしかない, いっそきえる
     "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)",
     _K_PLAIN + "しか(?:ない|なく|ねえ)",
+    # asking leave: しんでいい？, きえてもいいですか, しんだらだめかな
+    "(?:しんで|きえて|いなくなって)(?:も)?(?:いい|よい)(?:か|\\?|よね|でしょ|です)",
+    "(?:しんだら|きえたら|いなくなったら)(?:だめ|いけない)(?:かな|か|です|\\?)",
     "いっそ(?:もう)?(?:しん|しの|しね|しぬ|きえ|いなくな|とびお|とびこ|くびを)",
 )))
 # Someone else's words, in kana: 「しにたい」っていわれた, といっていた (without a word for the writer).
@@ -524,15 +543,26 @@ KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|�
 KANA_FIRST_PERSON = re.compile("わたし|わたくし|ぼく|おれ|じぶん|あたし|うち(?:が|は|も)")
 
 
+_SMALL_KANA = str.maketrans("ぁぃぅぇぉ", "あいうえお")
+_LENGTHENED = re.compile("(?<=た)[あーぁ〜~]+(?=い)|(?<=[たい])[ー〜~]+$")  # しにたーい, しにたぁい, きえたい〜
+
+
+def plain_kana(kana: str) -> str:
+    """Net spellings of the endings made plain: しにたぃ -> しにたい, きえたぁい -> きえたい."""
+    return _LENGTHENED.sub("", kana.translate(_SMALL_KANA))
+
+
 def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
     """A crisis form of 死ぬ / 消える / いなくなる in the hiragana reading of one sentence, which no
     reading of the words (`variants`) puts in someone else's mouth or turns into a joke.
     `kana` is the reading of the last variant, word by word."""
-    match = KANA_WISH.search(kana)
+    match = KANA_WISH.search(kana) or KANA_WISH.search(plain_kana(kana))
     if not match:
         match = KANA_BETTER_OFF.search(kana)
         if not match or _subject_before(variants[-1], match.start()):
             return False
+        if "どう" in match.group():
+            return False  # しんだらどうすればいい: asking what to do
         n = _norms(variants[-1])
         if match.group().endswith("おわ") and any(_a_saying(n, i) for i, x in enumerate(n) if x == "死ぬ"):
             return False  # しんだらおわりなので、相続対策を
@@ -919,7 +949,10 @@ def _relief_in_dying(n: list[str], i: int, relief: frozenset[str] = frozenset())
     after = n[i + 1:i + 7]
     # (死んだ方がいい is not a condition: it is judged as "better off", with its subject)
     conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2]) and after[1:3] != ["方", "が"]
-    return conditional and any(x in (relief or RELIEF) for x in after)
+    found = [x for x in after if x in (relief or RELIEF)]
+    if "どう" in after:
+        found = [x for x in found if x != "良い"]  # 遭ったらどうすればいい: asking what to do, not relief
+    return conditional and bool(found)
 
 
 def _is_inaku(n: list[str], i: int) -> bool:
