@@ -142,7 +142,9 @@ def crisis(words: Words) -> bool:
     if _reported(n):
         return False
     if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
-        return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n)))
+        return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
+            any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
+        # いなくなっても保険金があるから家族は困らない: the family comes after; who disappears has no subject
     return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
 
 
@@ -232,6 +234,9 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
     x, after = n[i], n[i + 1:i + 7]
     if x in MEANS and any(y in READY for y in after) and (x not in BLADES or any(y in HOLD for y in after)):
         return True  # ロープを用意した, カッターを握ってしまう (not カッターを買った)
+    if x in MEANS and x not in BLADES and any(y in SEEK for y in after) and \
+            any(y in ("仕舞う", "結ぶ", "結び方", "掛け方", "場所") for y in n):
+        return True  # ロープの結び方を調べてしまう
     if x in ("死に場所", "死に方", "死にかた") and any(y in SEEK for y in after):
         return True  # 死に場所を探している
     if i == 0 and _staring(n):
@@ -271,6 +276,10 @@ def _method(words: Words, n: list[str], i: int) -> bool:
         return n[i + 1:i + 2] in (["れる"], ["られる"])  # 電車に轢かれたい
     if x in ("遭う", "会う"):
         return "事故" in before  # 事故に遭いたい: a death wished to come from outside
+    if x == "出る":
+        return any(y in ("一歩", "前", "1", "一", "歩") for y in before) and any(y in ("ホーム", "線路", "電車", "踏切") for y in n[:i])
+    if x in ("落ちる", "落下"):
+        return any(y in ("高い", "屋上", "橋", "崖", "ビル", "ベランダ", "窓") for y in n[:i])  # 高いところから落ちたら
     if x in ("踏み出す", "踏み込む"):
         return any(y in STARED_AT or y in PLACES_TO_JUMP for y in n[:i])  # ホームの端で一歩踏み出す
     if x == "飛び下りる":
@@ -397,6 +406,9 @@ def _own_death(words: Words) -> bool:
             continue  # 妻が死んだら: someone else dies
         if x in ("自殺", "自死") and (i + 1 >= len(words) or words[i + 1].pos[0] != "名詞"):
             return True  # 自殺しても, 自殺を; not 自殺免責, 自殺防止
+        if x in ("自殺", "自死") and any(y in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for y in n[i + 1:]) and \
+                not any(y in THIRD_PERSON or y in BUSINESS for y in n):
+            return True  # もうすぐ自殺免責期間が終わります: counting the days
         if x == "死ぬ" and _not_an_idiom(words, n, i) and _desire(words, i) in (None, "wish"):
             return True  # not 死にたいとは思わない (denied: distress, a person still looks)
         if x in ("遺書", "首吊り", "死に場所", "身辺", "形見") or (_method(words, n, i) and not _insurance_frame(n)):
@@ -427,6 +439,11 @@ def _writers_signal(words: Words) -> bool:
             return True  # さようなら, お世話になりました
         if x in ("其れ", "それ", "此れ", "これ") and n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]):
             return True  # それでいいかな, それしかない
+        if x in ("そう", "然う") and n[i + 1:i + 2] == ["為る"] and words[i + 1].pos[5] == "意志推量形":
+            return True  # 自殺でも保険金が下りるなら、そうしようかな
+        if x in FIRST_PERSON and n[i + 1:i + 3] in (["の", "事"], ["の", "こと"], ["の", "話"]) and \
+                not any(y in ("保険", "見直し", "契約", "相談") for y in n):
+            return True  # 自分のことです: the question above was about the writer
     return False
 
 
@@ -448,6 +465,14 @@ def _subject_of(n: list[str], i: int) -> str | None:
     return None
 
 
+def drawn_down(parts: Sequence[Words]) -> bool:
+    """Feeling pulled towards a drop, the place named in any sentence: 屋上に上がった。下を見てたら吸い込まれそう."""
+    everyone = [x for w in parts for x in _norms(w)]
+    place = "下" in everyone or any(x in STARED_AT or x in PLACES_TO_JUMP for x in everyone)
+    return place and any(not _someone_else(w) and any(x == "吸い込む" and _norms(w)[i + 1:i + 2] in (["れる"], ["られる"])
+                                                     for i, x in enumerate(_norms(w))) for w in parts)
+
+
 def a_last_goodbye(parts: Sequence[Words]) -> bool:
     """Thanks for everything and goodbye, with no move named (今までありがとうございました。さようなら):
     a farewell with nowhere to go is how some people say they will die. A person looks."""
@@ -456,7 +481,8 @@ def a_last_goodbye(parts: Sequence[Words]) -> bool:
     thanks = any(x in ("今迄", "此れ", "今", "色々", "皆") and any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝")
                                                                  for y in n[i + 1:i + 5]) for i, x in enumerate(n))
     moving = any(x in MOVING or x in THIRD_PERSON for x in n)
-    return goodbye and thanks and not moving
+    worn = any(distress(w) for w in parts)  # もう疲れた。さよなら
+    return goodbye and (thanks or worn) and not moving
 
 
 def own_suicide(words: Words) -> bool:
@@ -502,10 +528,11 @@ _K_RENYO = "(?:しに|きえ|いなくなり|じさつし|じしし|とびおり
 _K_TE = "(?:しんで|しんじゃ|きえて|きえちゃ|いなくなって|いなくなっちゃ|じさつして|とびおりて|とびこんで|くびをつって)"
 _K_PAST = "(?:しんだ|きえた|いなくなった|じさつした|とびおりた|とびこんだ|くびをつった|おわりにした)"
 _K_PLAIN = "(?:しぬ|きえる|いなくなる|じさつする|とびおりる|とびこむ|くびをつる)"
-_K_VOLITIONAL = "(?:しの|きえよ|いなくなろ|じさつしよ|とびおりよ|とびこも|くびをつろ|おわりにしよ|いのちをたと)"
+_K_VOLITIONAL = "(?:しんじゃお|しんでしまお|きえちゃお|きえてしまお|いなくなっちゃお|しの|きえよ|いなくなろ|じさつしよ|とびおりよ|とびこも|くびをつろ|おわりにしよ|いのちをたと)"
 _K_IF = "(?:しんだら|しねば|しねたら|しねれば|しんでしまえば|しんじゃえば|しんでしまったら|しんじゃったら|きえたら|きえれば|" \
         "きえられたら|いなくなれば|いなくなったら|とびおりたら|とびおりれば|とびこんだら|とびこめば|くびをつったら|" \
-        "じさつしたら|じさつすれば)"
+        "じさつしたら|じさつすれば|きえてしまえ(?:たら|れば|ば)|しんでしまえたら|しんじゃえたら|きえちゃえたら|" \
+        "いなくなってしまえ(?:たら|れば|ば))"
 _K_RELIEF = "(?:らく|おわ|すっきり|かいほう|すく[わえ]|たすか|いい|よい|よかった|いっか|まし)"
 _K_DEGREE = "(?![^\u3041-\u3096]{0,4}(?:ほど|くらい|ぐらい|そう|きで|みたい|よう))"  # 死ぬほど, 死にそう, 死ぬ気で: idioms of degree
 _K_NOT_NEGATED = "(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ|ません)"  # 死にたくない, 死にたいとは思わない
@@ -530,6 +557,7 @@ KANA_BETTER_OFF = re.compile("|".join((
     _K_IF + "(?:.{0,5}?)" + _K_RELIEF,
     # "could I die": しねるかな, しねますか
     "しね(?:る|ます)(?:かな|か|のかな|のか|かも|ほうほう)",
+    "しね(?:ない|ねえ|ません)(?:かな|か)",  # しねないかな: wishing one could
     # "may as well", "no way but": しんでもいいや, しぬしかない, いっそきえる
     "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)",
     _K_PLAIN + "しか(?:ない|なく|ねえ)",
