@@ -122,7 +122,7 @@ def _the_writers_state(text: str) -> Screening:
     crisis = crisis or rules.own_policy_as_a_way_out(parts)
     crisis = crisis or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
     crisis = crisis or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
-    crisis = crisis or rules.a_last_goodbye(parts) or rules.drawn_down(parts)
+    crisis = crisis or rules.a_last_goodbye(parts) or rules.drawn_down(parts) or rules.method_across_sentences(parts)
     return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
 
 

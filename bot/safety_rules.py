@@ -64,6 +64,7 @@ WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "�
 MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
                     "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
 BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
+DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
@@ -219,7 +220,8 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
                                                               (_death_wish(words, n, i) or _relief_in_dying(n, i)))):
         return True
-    if any(y in PILLS for y in before) and (x in HOARD or (x == "飲む" and any(y in MANY for y in before))) and \
+    if any(y in PILLS for y in before) and (x in HOARD or (x in ("飲む", "買う", "買い込む", "購入") and
+                                                         any(y in MANY for y in before))) and \
             not _insurance_frame(n):
         return True  # not 市販薬をたくさん飲んだ場合の告知は？
     return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
@@ -321,6 +323,9 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
     if x in ENDING and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
             (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]) and not _a_thing_ends(words, n, i):
         return True
+    if x in ENDING | {"最後"} and _end_it(n, i) and n[i - 2:i] in DEADLINES and not _negated(n, i + 2) and \
+            not _a_thing_ends(words, n, i):
+        return True  # 今日で最後にします, 今夜でおしまいにする: the day named, nothing else ending
     if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
         return True
     if x in HIGH_PLACES and "今" in n[:i] and n[i + 1:i + 5].count("居る") and not _someone_else(words):
@@ -333,10 +338,10 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
 
 def _a_thing_ends(words: Words, n: list[str], i: int) -> bool:
     """この商談はもう終わりにしたい: a named thing (この/その + noun, or a topic noun) is what ends, not the writer."""
-    before = n[:i]
-    demonstrative = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in before)
+    # anywhere in the sentence: 今日で最後にしますね、この資料の修正は (the thing said after the verb)
+    demonstrative = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in n)
     topic = any(n[k] in ("は", "を") and words[k - 1].pos[0] == "名詞" and n[k - 1] not in WHOLE | FIRST_PERSON
-                for k in range(1, i))
+                for k in range(1, len(n)))
     return (demonstrative or topic) and not any(y in WHOLE for y in n)
 
 
@@ -409,7 +414,8 @@ def _own_death(words: Words) -> bool:
         if x in ("自殺", "自死") and any(y in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for y in n[i + 1:]) and \
                 not any(y in THIRD_PERSON or y in BUSINESS for y in n):
             return True  # もうすぐ自殺免責期間が終わります: counting the days
-        if x == "死ぬ" and _not_an_idiom(words, n, i) and _desire(words, i) in (None, "wish"):
+        literal = _subject_of(n, i) in FIRST_PERSON and n[i + 1:i + 3] in (["て", "も"], ["で", "も"])  # 私が死んでも
+        if x == "死ぬ" and (_not_an_idiom(words, n, i) or literal) and _desire(words, i) in (None, "wish"):
             return True  # not 死にたいとは思わない (denied: distress, a person still looks)
         if x in ("遺書", "首吊り", "死に場所", "身辺", "形見") or (_method(words, n, i) and not _insurance_frame(n)):
             return True
@@ -437,7 +443,8 @@ def _writers_signal(words: Words) -> bool:
             return True  # 疲れた, しんどい (not 疲れたけど頑張る)
         if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4] and "た" in n[i + 1:i + 6]):
             return True  # さようなら, お世話になりました
-        if x in ("其れ", "それ", "此れ", "これ") and n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]):
+        if x in ("其れ", "それ", "此れ", "これ") and (n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]) or
+                                                n[i + 1:i + 4] == ["が", "一番", "良い"]):
             return True  # それでいいかな, それしかない
         if x in ("そう", "然う") and n[i + 1:i + 2] == ["為る"] and words[i + 1].pos[5] == "意志推量形":
             return True  # 自殺でも保険金が下りるなら、そうしようかな
@@ -463,6 +470,17 @@ def _subject_of(n: list[str], i: int) -> str | None:
         if n[k] in ("。", "、") and k < i - 1:
             return None
     return None
+
+
+def method_across_sentences(parts: Sequence[Words]) -> bool:
+    """The place in one sentence, the act in the next: ホームで電車を待つのが怖い。飛び込んでしまいそうで."""
+    for before, words in zip(parts, parts[1:]):
+        both = [*before, *words]
+        n = _norms(both)
+        if not _someone_else(both) and \
+                any(_a_method_in_mind(both, n, i) for i in range(len(before), len(both))):
+            return True
+    return False
 
 
 def drawn_down(parts: Sequence[Words]) -> bool:
@@ -934,7 +952,7 @@ def _death_wish(words: Words, n: list[str], i: int) -> bool:
         return True  # 死ぬしかない
     if _relief_in_dying(n, i) and not _a_saying(n, i):
         return True  # 死んだら楽になれますか
-    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画"):
+    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画", "練習"):
         return True  # 死ぬつもり, 首をつる準備
     return w.normalized in PLAIN_DEATH and _plain_use(words, n, i)
 
@@ -1080,6 +1098,8 @@ def _acted_by_someone_else(n: list[str]) -> bool:
 
 def _third_person_subject(n: list[str]) -> bool:
     for i, x in enumerate(n):
+        if x == "彼" and n[max(0, i - 2):i] == ["何", "も"]:
+            continue  # 何もかも is read 何/も/彼/も: nobody else
         if x in THIRD_PERSON:
             j = i + 1
             while j < len(n) and n[j] in HONORIFICS - {"の"}:
