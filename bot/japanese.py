@@ -56,8 +56,7 @@ def kana_reading(text: str) -> str:
     Kana spellings (しにたい, 死ンだ) are segmented badly, but their reading is the same string as
     the kanji spelling's, so rules over this string see every spelling alike.
     """
-    return to_hiragana("".join(m.reading if m.reading and m.pos[0] != "空白" else m.surface
-                               for m in morphemes(text)))
+    return to_hiragana("".join(m.reading or m.surface for m in morphemes(text) if m.pos[0] != "空白"))
 
 
 def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:

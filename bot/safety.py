@@ -110,20 +110,29 @@ def _the_writers_state(text: str) -> Screening:
     spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
     about_self = _for_crisis(spelled)
     parts = [_read(s) for s in sentences(about_self)]
-    # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
+    # Katakana for effect (シニタイ, 死ンだ, 消エたい) is read once more as hiragana; dictionary words (リスク)
+    # stay as written.
     as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
                                 about_self)
-    kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else parts
-    crisis = any(rules.crisis(a) or rules.crisis(b) for a, b in zip(parts, kana_parts))
-    crisis = crisis or any(_kana_crisis(s, a, b) for s, a, b in zip(sentences(about_self), parts, kana_parts))
+    as_kana = _GLUED_KATAKANA.sub(lambda m: to_hiragana(m.group()), as_kana)
+    kana_sentences = sentences(as_kana)
+    kana_parts = [_read(s) for s in kana_sentences] if as_kana != about_self else parts
+    # The word layer on both spellings, then the reading layer on the sentence as one hiragana string.
+    crisis = any(rules.crisis(a) or rules.crisis(b) or rules.kana_crisis(kana_reading(s), (a, b))
+                 for s, a, b in zip(kana_sentences, parts, kana_parts))
     worrying = sum(rules.distress(a) or rules.distress(b) for a, b in zip(parts, kana_parts))  # per sentence
     crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
     crisis = crisis or worrying >= 2  # worrying again and again in one message
-    crisis = crisis or rules.own_policy_as_a_way_out(parts)
-    crisis = crisis or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
-    crisis = crisis or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
-    crisis = crisis or rules.a_last_goodbye(parts) or rules.drawn_down(parts) or rules.method_across_sentences(parts)
+    crisis = crisis or any(_across_sentences(view) for view in (parts, kana_parts))
     return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
+
+
+def _across_sentences(parts: list[list[Morpheme]]) -> bool:
+    """Signs that a message gives in more than one sentence, or as a question about the writer's own policy."""
+    return (rules.own_policy_as_a_way_out(parts)
+            or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
+            or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
+            or rules.a_last_goodbye(parts) or rules.drawn_down(parts) or rules.method_across_sentences(parts))
 
 
 def _what_is_asked(text: str) -> Screening:
@@ -148,13 +157,6 @@ def _for_crisis(text: str) -> str:
         kept.append(text[last:match.start()] + (match.group()[1:-1] if own else "。"))
         last = match.end()
     return "".join(kept) + text[last:]
-
-
-def _kana_crisis(sentence: str, *variants: list[Morpheme]) -> bool:
-    """The reading layer: the sentence as one hiragana string (しんだほうがらく, 死ンだ方がマシ)."""
-    glued = _GLUED_KATAKANA.sub(lambda m: to_hiragana(m.group()), sentence)
-    words = _read(glued) if glued != sentence else variants[0]
-    return rules.kana_crisis(kana_reading(glued), (*variants, words))
 
 
 def _read(sentence: str) -> list[Morpheme]:
