@@ -201,6 +201,12 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
         return True
     if x == "生きる" and any(y in ("意味", "価値", "理由") for y in n[i + 1:i + 4]) and "何" in n[i + 2:i + 6]:
         return True  # 生きてる意味ってなんだろう
+    if x == "生きる" and n[i + 1:i + 3] in (["の", "を"], ["こと", "を"]) and i + 3 < len(n) and n[i + 3] in QUIT and \
+            (_desire(words, i + 3) == "wish" or words[i + 3].pos[5] == "意志推量形"):
+        return True  # 生きるのをやめたい
+    if x == "彼の世" and any(y in ("行く", "逝く") and (_desire(words, k) == "wish" or words[k].pos[5] == "意志推量形")
+                           for k, y in enumerate(n) if k > i):
+        return True  # あの世に行きたい
     if x == "生きる" and n[i + 1:i + 3] == ["て", "行く"] and _negated(n, i + 2) and "もう" in n[:i]:
         return True  # もう生きていけない
     if x == "生きる" and any(y in ("御免", "すみません", "申し訳無い", "申し訳") for y in n[i + 1:i + 5]):
@@ -272,6 +278,8 @@ def _method(words: Words, n: list[str], i: int) -> bool:
         return "首" in n[:i] and any(y in CORDS for y in n[:i])  # 首に紐をかける (not 首にタオルを巻いて)
     if x == "投げる":
         return "身" in before  # 身を投げる
+    if x in ("ぶつかる", "ぶつける") and "車" in n[:i]:
+        return True  # 車でどこかにぶつかれば
     if x in ("突っ込む", "突き込む"):
         return any(y in ("海", "川", "壁", "電柱", "トラック", "崖", "ガードレール") for y in before)  # 車ごと海に突っ込む
     if x == "轢く":
@@ -312,7 +320,7 @@ def _insurance_frame(n: list[str]) -> bool:
 def _has_subject(words: Words, n: list[str]) -> bool:
     """Some noun in the sentence is marked as the subject (ポイントはもう消える)."""
     return any(n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and n[k - 1] not in FIRST_PERSON
-               for k in range(1, len(n)))
+               and words[k - 1].pos[2] != "副詞可能" for k in range(1, len(n)))  # not 今日も, 最近は
 
 
 def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
@@ -380,6 +388,8 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
         return True
     if x in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
         return True
+    if x == "生きる" and "何" in n[max(0, i - 4):i] and "為" in n[max(0, i - 3):i]:
+        return True  # 何のために生きてるのか
     if x == "必要" and "誰" in n[:i] and _negated(n, i, span=6):
         return True
     return x == "自分" and after[:1] in (["なんか"], ["なんて"], ["など"])
@@ -582,7 +592,7 @@ KANA_BETTER_OFF = re.compile("|".join((
     # asking leave: しんでいい？, きえてもいいですか, しんだらだめかな
     "(?:しんで|きえて|いなくなって)(?:も)?(?:いい|よい)(?:か|\\?|よね|でしょ|です)",
     "(?:しんだら|きえたら|いなくなったら)(?:だめ|いけない)(?:かな|か|です|\\?)",
-    "いっそ(?:もう)?(?:しん|しの|しね|しぬ|きえ|いなくな|とびお|とびこ|くびを)",
+    "いっそ.{0,6}?(?:しん|しの|しね|しぬ|きえ|いなくな|とびお|とびこ|くびを)",
 )))
 # Someone else's words, in kana: 「しにたい」っていわれた, といっていた (without a word for the writer).
 KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|はなして|もらし|くちにし|そうだん)")
@@ -625,7 +635,7 @@ def _subject_before(words: Words, end: int) -> bool:
         if offset >= end:
             break
         if k and n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and \
-                n[k - 1] not in FIRST_PERSON and n[k - 1] not in ("方", "なんか"):
+                words[k - 1].pos[2] != "副詞可能" and n[k - 1] not in FIRST_PERSON and n[k - 1] not in ("方", "なんか"):
             return True
         offset += len(m.reading or m.surface)
     return False
@@ -977,7 +987,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     if n[k] in IDIOM_AFTER_DEATH or n[k] in NEGATIONS or n[k] in ("たい", "れる", "られる"):
         return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
     if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
-        return _relief_in_dying(n, i)  # 死んだら楽になれる, 死ねたらいいのに
+        trailing = all(x in ("た", "ば", "のに", "の", "に", "なあ", "な", "ね", "…", "。", "!", ".") for x in n[k:])
+        return _relief_in_dying(n, i) or (trailing and n[k] != "場合")  # いっそ死ねたら…: a wish left unsaid  # 死んだら楽になれる, 死ねたらいいのに
     if nxt.pos[0] in ("名詞", "接尾辞") and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
         return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
@@ -1014,8 +1025,11 @@ def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
         return True
     if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
         return True
+    painful = ("辛い", "疲れる", "嫌", "しんどい", "苦しい")
+    if after[:1] == ["の"] and after[1:2] and after[1] in painful:
+        return True  # 生きてるのつらい: the particle dropped
     return after[:2] in (["の", "が"], ["の", "に"], ["こと", "に"], ["こと", "が"]) and \
-        any(x in ("辛い", "疲れる", "嫌", "しんどい", "苦しい") for x in after[2:4])
+        any(x in painful for x in after[2:4])
 
 
 def _self_object(n: list[str], i: int) -> bool:
