@@ -5,6 +5,12 @@ look at the grammar around them: a desire (たい), a volitional (死のう), "b
 "no way but" (しかない), a request (ください, お願い, もらえますか), a negation, and whose words
 they are (a third-person subject, a quote). Fit new rules to how Japanese is written, not to
 particular sentences.
+
+Three layers read a message: the words of each sentence (crisis, distress, compliance, wants_human);
+the reading layer (kana_crisis), the same sentence as one hiragana string, for spellings Sudachi
+cannot segment (しんだほうがらく, 死ンだ); and signs a message gives across its sentences
+(death_and_the_writers_signals, own_suicide, method_across_sentences...): when in doubt about
+distress, a person looks.
 """
 from __future__ import annotations
 
