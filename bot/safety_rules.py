@@ -538,6 +538,15 @@ def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
     personal = ("借金" in everyone or "もう" in everyone) and not any(x in THIRD_PERSON or x in BUSINESS for x in everyone)
     own = any(("自分" in _norms(w) or personal) and any(x in OWN_POLICY for x in _norms(w))
               for w in parts)  # 借金が返せない。生命保険で返すしかない: the writer's own debt, nobody else named
+    # The writer's own payout (私の保険金, 自分に何かあれば保険金が), not a premium or a review.
+    payout = any(_is_first_person(_norms(w)) and not _someone_else(w) and
+                 any(x in ("保険金", "死亡保険金", "団信", "死亡保険") for x in _norms(w)) and
+                 not any(x in ("保険料", "見直す", "見直し", "受取人", "医療保険") for x in _norms(w)) for w in parts)
+    if payout and any(distress(w) for w in parts):
+        return True  # 私の保険金で借金を返してほしい。もう限界です
+    for i, x in enumerate(everyone):
+        if payout and (x == "楽" and everyone[i + 1:i + 3] == ["に", "為る"] or x == "解決" and "全部" in everyone):
+            return True  # 自分の死亡保険金で家族を楽にしたい, それで全部解決する
     if not own:
         return False
     n = [x for w in parts for x in _norms(w)]
@@ -547,7 +556,6 @@ def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
         if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in n[i + 1:i + 5]):
             return True
     return False
-
 
 
 # ---- kana spellings: the reading layer ---------------------------------------------------------------------
