@@ -609,7 +609,7 @@ KANA_BETTER_OFF = re.compile("|".join((
     "いっそ.{0,6}?(?:しん|しの|しね|しぬ|きえ|いなくな|とびお|とびこ|くびを)",
 )))
 # Someone else's words, in kana: 「しにたい」っていわれた, といっていた (without a word for the writer).
-KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|はなして|もらし|くちにし|そうだん)")
+KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|はなして|もらし|くちにし|そうだん)|って[。!?…]*$")
 KANA_FIRST_PERSON = re.compile("わたし|わたくし|ぼく|おれ|じぶん|あたし|うち(?:が|は|も)")
 
 
@@ -1113,9 +1113,12 @@ def _someone_else(words: Words) -> bool:
 
 def _reported(n: list[str]) -> bool:
     """Someone else's words: お客様から「死にたい」と言われた, 父が死にたいと言っています."""
+    # 友達が死にたいって: what someone said; not 上司が怖くて死にたいって, where the て-clause makes it the writer's
+    hearsay = [x for x in n if x not in ("。", "!", "?", "…")][-1:] in (["って"], ["だって"], ["とか"]) and \
+        not any(x in ("て", "で") for x in n)
     return not _is_first_person(n) and any(y in THIRD_PERSON for y in n) and \
-        any(x in ("言う", "話す", "聞く", "漏らす", "口にする") and i > 0 and n[i - 1] in ("と", "って")
-            for i, x in enumerate(n))
+        (hearsay or any(x in ("言う", "話す", "聞く", "漏らす", "口にする") and i > 0 and n[i - 1] in ("と", "って")
+                        for i, x in enumerate(n)))
 
 
 def _acted_by_someone_else(n: list[str]) -> bool:
