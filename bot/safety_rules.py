@@ -47,7 +47,7 @@ HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ", "自害"})
 IDEATION = frozenset({"希死念慮", "自殺念慮", "自殺願望", "希死", "念慮"})  # the writer's own, unless someone else's
 HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
-BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
+BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足", "太腿", "脚", "腿", "肌", "二の腕"})
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
 PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
 HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む"})
@@ -253,6 +253,8 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
         return True  # ロープの結び方を調べてしまう
     if x in ("死に場所", "死に方", "死にかた") and any(y in SEEK for y in after):
         return True  # 死に場所を探している
+    if x == "血" and any(y in ("落ち着く", "安心", "ほっと", "すっきり", "安らぐ") for y in after):
+        return True  # 血を見ると落ち着く
     if i == 0 and _staring(n):
         return True  # 線路をずっと見てしまう: a thought that keeps coming back
     if not _method(words, n, i):
@@ -269,8 +271,12 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
     if conditional and (_relief_in_dying(n, i) or _consequence_question(n) or _question(n[k:])
                         or any(y in ("何処", "どこ", "どう", "何") for y in after)):
         return True  # 首をつったら楽になれますか, 首を吊るならどこがいい, 飛び降りたらどうなる
+    if "仕舞う" in n[i + 1:k + 1] and any(y in BODY for y in n[max(0, i - 5):i]) and x not in ("飲む",):
+        return True  # 手首に傷をつけてしまった: done to the body, not カッターで指を切ってしまった
     if "そう" in after[:3] or n[k:k + 2] == ["見る", "た"]:
         return True  # 飛び込んでしまいそう, 首にひもをかけてみた: the urge, or a try
+    if any(y in QUIT and n[j + 1:j + 3] in (["られる", "ない"], ["れる", "ない"]) for j, y in enumerate(n) if j > i):
+        return True  # 切るのがやめられない: a habit the writer cannot stop
     afraid = any(y in ("怖い", "恐い", "恐ろしい", "不安") for y in n[i + 1:])
     return afraid and ("そう" in after or "自分" in n or _desire(words, i) == "wish")  # 飛び込みそうで怖い
 
@@ -306,7 +312,11 @@ def _method(words: Words, n: list[str], i: int) -> bool:
     if x == "飲む":
         return any(y in PILLS for y in n[:i]) and any(y in MANY or y == "錠" for y in n[:i])
     if x in ("切る", "刺す", "当てる", "傷付ける"):
-        return any(y in BODY for y in before)
+        return any(y in BODY for y in before) or any(y in BLADES for y in n[:i])  # 手首を切る, カッターで切る
+    if x in ("つける", "付ける", "作る"):
+        return "傷" in before and any(y in BODY for y in n[:i])  # 腕に傷をつける
+    if x in ("開ける", "捻る", "開く"):
+        return any(y in ("ガス", "ガス栓", "元栓") for y in before)
     return x in ("越える", "乗り越える", "跨ぐ") and any(y in ("柵", "手摺り", "フェンス", "欄干") for y in before)
 
 
