@@ -66,7 +66,7 @@ INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付�
                              "火災保険", "医療保険", "支払う", "支払い", "契約", "被保険者", "方", "死亡", "亡くなる", "保障",
                              "対象", "加入", "入れる"})
 WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
-                  "参る", "孤独", "無理", "楽"})  # with words of one's own death, a sign about the writer
+                  "参る", "孤独", "無理", "楽", "嫌", "嫌気"})  # with words of one's own death, a sign about the writer
 MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
                     "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
 BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
@@ -474,9 +474,10 @@ def _writers_signal(words: Words) -> bool:
             return True  # それでいいかな, それしかない
         if x in ("そう", "然う") and n[i + 1:i + 2] == ["為る"] and words[i + 1].pos[5] == "意志推量形":
             return True  # 自殺でも保険金が下りるなら、そうしようかな
-        if x in FIRST_PERSON and n[i + 1:i + 3] in (["の", "事"], ["の", "こと"], ["の", "話"]) and \
-                not any(y in ("保険", "見直し", "契約", "相談") for y in n):
-            return True  # 自分のことです: the question above was about the writer
+        if x in FIRST_PERSON and n[i + 1:i + 3] in (["の", "事"], ["の", "こと"], ["の", "話"]):
+            return True  # 自分のことです, 自分の話なんですが: the question is about the writer
+        if x in ("後", "あと") and i + 1 < len(n) and (words[i + 1].pos[1] == "数詞" or n[i + 1] in ("半年", "少し", "僅か")):
+            return True  # あと半年です: counting down
     return False
 
 
@@ -488,6 +489,8 @@ def _resolved(n: list[str]) -> bool:
 def _subject_of(n: list[str], i: int) -> str | None:
     """The noun marked as subject (が, は, も) nearest before i, if any: 妻が死んだら -> 妻."""
     for k in range(i - 1, 0, -1):
+        if n[k] == "が" and n[k - 1] in ("です", "だ", "ます", "た", "ない", "けれど"):
+            return None  # 自分の話なんですが、: が joins two clauses; the subject is in the first
         if n[k] in SUBJECT_PARTICLES:
             j = k - 1
             while j > 0 and n[j] in HONORIFICS - {"の"}:
