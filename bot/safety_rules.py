@@ -546,29 +546,49 @@ def own_suicide(words: Words) -> bool:
 
 
 def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
-    """The writer's own life insurance as the answer (返すしかない, もうすぐ必要になる)."""
+    """The writer's own life insurance as the answer: 返すしかない, もうすぐ必要になる, 私の保険金で…もう限界,
+    家族に保険金を残して楽にしてあげたい."""
+    return _no_way_but_policy(parts) or _own_payout(parts) or _leaving_the_payout(parts)
+
+
+def _no_way_but_policy(parts: Sequence[Words]) -> bool:
+    """借金が返せない。生命保険で返すしかない: the writer's own debt, nobody else named."""
     everyone = [x for w in parts for x in _norms(w)]
     personal = ("借金" in everyone or "もう" in everyone) and not any(x in THIRD_PERSON or x in BUSINESS for x in everyone)
-    own = any(("自分" in _norms(w) or personal) and any(x in OWN_POLICY for x in _norms(w))
-              for w in parts)  # 借金が返せない。生命保険で返すしかない: the writer's own debt, nobody else named
-    # The writer's own payout (私の保険金, 自分に何かあれば保険金が), not a premium or a review.
+    own = any(("自分" in _norms(w) or personal) and any(x in OWN_POLICY for x in _norms(w)) for w in parts)
+    if not own:
+        return False
+    for i, x in enumerate(everyone):
+        if x == "しか" and any(y in NEGATIONS for y in everyone[i + 1:i + 3]):
+            return True
+        if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in everyone[i + 1:i + 5]):
+            return True
+    return False
+
+
+def _own_payout(parts: Sequence[Words]) -> bool:
+    """The writer's own payout (私の保険金, 自分に何かあれば保険金が), not a premium or a review, with distress
+    or as what solves it all."""
+    everyone = [x for w in parts for x in _norms(w)]
     payout = any(_is_first_person(_norms(w)) and not _someone_else(w) and
                  any(x in ("保険金", "死亡保険金", "団信", "死亡保険") for x in _norms(w)) and
                  not any(x in ("保険料", "見直す", "見直し", "受取人", "医療保険") for x in _norms(w)) for w in parts)
-    if payout and any(distress(w) for w in parts):
-        return True  # 私の保険金で借金を返してほしい。もう限界です
-    for i, x in enumerate(everyone):
-        if payout and (x == "楽" and everyone[i + 1:i + 3] == ["に", "為る"] or x == "解決" and "全部" in everyone):
-            return True  # 自分の死亡保険金で家族を楽にしたい, それで全部解決する
-    if not own:
+    if not payout:
         return False
+    if any(distress(w) for w in parts):
+        return True  # 私の保険金で借金を返してほしい。もう限界です
+    return any(x == "楽" and everyone[i + 1:i + 3] in (["に", "為る"], ["だ", "為る"]) or x == "解決" and "全部" in everyone
+               for i, x in enumerate(everyone))  # 自分の死亡保険金で家族を楽にしたい, それで全部解決する
+
+
+def _leaving_the_payout(parts: Sequence[Words]) -> bool:
+    """家族に保険金を残して楽にしてあげたい: leaving the payout is the writer's wish, no policy sold or bought."""
     n = [x for w in parts for x in _norms(w)]
-    for i, x in enumerate(n):
-        if x == "しか" and any(y in NEGATIONS for y in n[i + 1:i + 3]):
-            return True
-        if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in n[i + 1:i + 5]):
-            return True
-    return False
+    leave = "残す" in n and any(x in ("保険金", "死亡保険金") for x in n) and "たい" in n and \
+        any(x == "楽" and n[k + 1:k + 3] in (["に", "為る"], ["だ", "為る"]) for k, x in enumerate(n))  # 楽にする
+    family = {"家族", "妻", "子供", "子", "息子", "娘", "夫"}
+    return leave and not any(x in ("加入", "入る", "見直す", "見直し", "プラン", "提案", "契約") or
+                             x in THIRD_PERSON - family for x in n)
 
 
 # ---- kana spellings: the reading layer ---------------------------------------------------------------------
