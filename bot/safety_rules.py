@@ -415,6 +415,8 @@ CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _a_
 DISTRESS_RULES = (_worn_out, _hopeless)
 
 
+# ---- signs a message gives across its sentences (when in doubt about distress, a person looks) ----------
+
 def means(parts: Iterable[Words]) -> bool:
     """A way to do it (ロープ, 屋上) named by the writer: with distress it makes a crisis."""
     return any(not _someone_else(w) and any(m.normalized in WEAK_MEANS for m in w) for w in parts)
@@ -479,26 +481,6 @@ def _writers_signal(words: Words) -> bool:
         if x in ("後", "あと") and i + 1 < len(n) and (words[i + 1].pos[1] == "数詞" or n[i + 1] in ("半年", "少し", "僅か")):
             return True  # あと半年です: counting down
     return False
-
-
-def _resolved(n: list[str]) -> bool:
-    """頑張る, 乗り切る: tired but going on; not 頑張れない."""
-    return any(x in ("頑張る", "乗り切る", "踏ん張る") and not _negated(n, i) for i, x in enumerate(n))
-
-
-def _subject_of(n: list[str], i: int) -> str | None:
-    """The noun marked as subject (が, は, も) nearest before i, if any: 妻が死んだら -> 妻."""
-    for k in range(i - 1, 0, -1):
-        if n[k] == "が" and n[k - 1] in ("です", "だ", "ます", "た", "ない", "けれど"):
-            return None  # 自分の話なんですが、: が joins two clauses; the subject is in the first
-        if n[k] in SUBJECT_PARTICLES:
-            j = k - 1
-            while j > 0 and n[j] in HONORIFICS - {"の"}:
-                j -= 1
-            return n[j]
-        if n[k] in ("。", "、") and k < i - 1:
-            return None
-    return None
 
 
 def method_across_sentences(parts: Sequence[Words]) -> bool:
@@ -603,7 +585,8 @@ _K_RENYO = "(?:しに|きえ|いなくなり|じさつし|じしし|とびおり
 _K_TE = "(?:しんで|しんじゃ|きえて|きえちゃ|いなくなって|いなくなっちゃ|じさつして|とびおりて|とびこんで|くびをつって)"
 _K_PAST = "(?:しんだ|きえた|いなくなった|じさつした|とびおりた|とびこんだ|くびをつった|おわりにした)"
 _K_PLAIN = "(?:しぬ|きえる|いなくなる|じさつする|とびおりる|とびこむ|くびをつる)"
-_K_VOLITIONAL = "(?:しんじゃお|しんでしまお|きえちゃお|きえてしまお|いなくなっちゃお|しの|きえよ|いなくなろ|じさつしよ|とびおりよ|とびこも|くびをつろ|おわりにしよ|いのちをたと)"
+_K_VOLITIONAL = "(?:しんじゃお|しんでしまお|きえちゃお|きえてしまお|いなくなっちゃお|しの|きえよ|いなくなろ|" \
+                "じさつしよ|とびおりよ|とびこも|くびをつろ|おわりにしよ|いのちをたと)"
 _K_IF = "(?:しんだら|しねば|しねたら|しねれば|しんでしまえば|しんじゃえば|しんでしまったら|しんじゃったら|きえたら|きえれば|" \
         "きえられたら|いなくなれば|いなくなったら|とびおりたら|とびおりれば|とびこんだら|とびこめば|くびをつったら|" \
         "じさつしたら|じさつすれば|きえてしまえ(?:たら|れば|ば)|しんでしまえたら|しんじゃえたら|きえちゃえたら|" \
@@ -673,19 +656,6 @@ def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
         return False  # お客様がしにたいと言っていた, しにたいｗ
     reported = KANA_REPORTED.search(kana, match.end())
     return not (reported and not KANA_FIRST_PERSON.search(kana))
-
-
-def _subject_before(words: Words, end: int) -> bool:
-    """A subject other than the writer (データは, いぬが) before the reading offset `end`."""
-    offset, n = 0, _norms(words)
-    for k, m in enumerate(words):
-        if offset >= end:
-            break
-        if k and n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and \
-                words[k - 1].pos[2] != "副詞可能" and n[k - 1] not in FIRST_PERSON and n[k - 1] not in ("方", "なんか"):
-            return True
-        offset += len(m.reading or m.surface)
-    return False
 
 
 # ---- compliance -----------------------------------------------------------------------------------------
@@ -1170,4 +1140,37 @@ def _third_person_subject(n: list[str]) -> bool:
                 j += 1
             if j < len(n) and n[j] in SUBJECT_PARTICLES:
                 return True
+    return False
+
+
+def _resolved(n: list[str]) -> bool:
+    """頑張る, 乗り切る: tired but going on; not 頑張れない."""
+    return any(x in ("頑張る", "乗り切る", "踏ん張る") and not _negated(n, i) for i, x in enumerate(n))
+
+
+def _subject_of(n: list[str], i: int) -> str | None:
+    """The noun marked as subject (が, は, も) nearest before i, if any: 妻が死んだら -> 妻."""
+    for k in range(i - 1, 0, -1):
+        if n[k] == "が" and n[k - 1] in ("です", "だ", "ます", "た", "ない", "けれど"):
+            return None  # 自分の話なんですが、: が joins two clauses; the subject is in the first
+        if n[k] in SUBJECT_PARTICLES:
+            j = k - 1
+            while j > 0 and n[j] in HONORIFICS - {"の"}:
+                j -= 1
+            return n[j]
+        if n[k] in ("。", "、") and k < i - 1:
+            return None
+    return None
+
+
+def _subject_before(words: Words, end: int) -> bool:
+    """A subject other than the writer (データは, いぬが) before the reading offset `end`."""
+    offset, n = 0, _norms(words)
+    for k, m in enumerate(words):
+        if offset >= end:
+            break
+        if k and n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and \
+                words[k - 1].pos[2] != "副詞可能" and n[k - 1] not in FIRST_PERSON and n[k - 1] not in ("方", "なんか"):
+            return True
+        offset += len(m.reading or m.surface)
     return False
