@@ -50,6 +50,15 @@ def to_hiragana(text: str) -> str:
     return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), text)
 
 
+def kana_reading(text: str) -> str:
+    """`text` as one hiragana string, read by Sudachi (死んだ方がマシ -> しんだほうがまし).
+
+    Kana spellings (しにたい, 死ンだ) are segmented badly, but their reading is the same string as
+    the kanji spelling's, so rules over this string see every spelling alike.
+    """
+    return to_hiragana("".join(m.reading or m.surface for m in morphemes(text) if m.pos[0] != "空白"))
+
+
 def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:
     """The words of `text` (folded first). Mode C keeps compounds whole; A splits them."""
     return [Morpheme(m.surface(), m.normalized_form(), m.dictionary_form(), tuple(m.part_of_speech()),

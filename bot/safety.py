@@ -12,14 +12,17 @@ import re
 from dataclasses import dataclass
 
 from bot import safety_rules as rules
-from bot.japanese import Morpheme, fold, is_unknown_word, morphemes, to_hiragana
+from bot.japanese import Morpheme, fold, is_unknown_word, kana_reading, morphemes, to_hiragana
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
-_REPEATED = re.compile(r"(\S{3,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again
+_REPEATED = re.compile(r"(\S{4,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again (not いっていって)
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
+# One or two katakana glued inside a word of kanji and hiragana (死ンだ, 消エたい, しニたい): written for effect.
+_GLUED_KATAKANA = re.compile(r"(?<![\u30a1-\u30fc])(?:(?<=[\u3041-\u3096\u4e00-\u9fff])[\u30a1-\u30f6]{1,2}|"
+                             r"[\u30a1-\u30f6]{1,2}(?=[\u3041-\u3096\u4e00-\u9fff]))(?![\u30a1-\u30fc])")
 
 
 @dataclass(frozen=True)
@@ -107,16 +110,29 @@ def _the_writers_state(text: str) -> Screening:
     spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
     about_self = _for_crisis(spelled)
     parts = [_read(s) for s in sentences(about_self)]
-    # Katakana for effect (シニタイ) is read once more as hiragana; dictionary words (リスク) stay as written.
+    # Katakana for effect (シニタイ, 死ンだ, 消エたい) is read once more as hiragana; dictionary words (リスク)
+    # stay as written.
     as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
                                 about_self)
-    kana_parts = [_read(s) for s in sentences(as_kana)] if as_kana != about_self else parts
-    crisis = any(rules.crisis(a) or rules.crisis(b) for a, b in zip(parts, kana_parts))
+    as_kana = _GLUED_KATAKANA.sub(lambda m: to_hiragana(m.group()), as_kana)
+    kana_sentences = sentences(as_kana)
+    kana_parts = [_read(s) for s in kana_sentences] if as_kana != about_self else parts
+    # The word layer on both spellings, then the reading layer on the sentence as one hiragana string.
+    crisis = any(rules.crisis(a) or rules.crisis(b) or rules.kana_crisis(kana_reading(s), (a, b))
+                 for s, a, b in zip(kana_sentences, parts, kana_parts))
     worrying = sum(rules.distress(a) or rules.distress(b) for a, b in zip(parts, kana_parts))  # per sentence
     crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
     crisis = crisis or worrying >= 2  # worrying again and again in one message
-    crisis = crisis or rules.own_policy_as_a_way_out(parts)
+    crisis = crisis or any(_across_sentences(view) for view in (parts, kana_parts))
     return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
+
+
+def _across_sentences(parts: list[list[Morpheme]]) -> bool:
+    """Signs that a message gives in more than one sentence, or as a question about the writer's own policy."""
+    return (rules.own_policy_as_a_way_out(parts)
+            or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
+            or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
+            or rules.a_last_goodbye(parts) or rules.drawn_down(parts) or rules.method_across_sentences(parts))
 
 
 def _what_is_asked(text: str) -> Screening:

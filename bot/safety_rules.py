@@ -5,6 +5,12 @@ look at the grammar around them: a desire (たい), a volitional (死のう), "b
 "no way but" (しかない), a request (ください, お願い, もらえますか), a negation, and whose words
 they are (a third-person subject, a quote). Fit new rules to how Japanese is written, not to
 particular sentences.
+
+Three layers read a message: the words of each sentence (crisis, distress, compliance, wants_human);
+the reading layer (kana_crisis), the same sentence as one hiragana string, for spellings Sudachi
+cannot segment (しんだほうがらく, 死ンだ); and signs a message gives across its sentences
+(death_and_the_writers_signals, own_suicide, method_across_sentences...): when in doubt about
+distress, a person looks.
 """
 from __future__ import annotations
 
@@ -41,13 +47,30 @@ HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ", "自害"})
 IDEATION = frozenset({"希死念慮", "自殺念慮", "自殺願望", "希死", "念慮"})  # the writer's own, unless someone else's
 HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
-BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足"})
+BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足", "太腿", "脚", "腿", "肌", "二の腕"})
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
 PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
-HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む"})
-MANY = frozenset({"沢山", "大量", "全部", "まとめる", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
+HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む", "集まる", "溜まる", "貯まる"})
+MANY = frozenset({"沢山", "大量", "全部", "まとめる", "纏める", "何錠", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
 UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
+MEANS = frozenset({"ロープ", "縄", "練炭", "睡眠薬", "眠剤", "睡眠導入剤", "刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
+BLADES = frozenset({"刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
+HOLD = frozenset({"握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる"})  # a blade in hand, not a blade bought
+CORDS = frozenset({"紐", "ひも", "ロープ", "縄", "ベルト", "コード", "ネクタイ"})
+SEEK = frozenset({"探す", "調べる", "検索", "考える", "決める", "見つける", "選ぶ"})
+READY = frozenset({"用意", "準備", "買う", "買い込む", "購入", "手に入れる", "握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる",
+                   "結ぶ", "掛ける", "溜める", "貯める", "集める"})
+STARED_AT = frozenset({"線路", "ホーム", "屋上", "橋", "崖", "踏切", "ロープ", "縄", "刃物", "カッター", "剃刀", "ナイフ", "薬"})
+INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付金", "請求", "免責", "労災", "補償", "場合", "物件",
+                             "火災保険", "医療保険", "支払う", "支払い", "契約", "被保険者", "方", "死亡", "亡くなる", "保障",
+                             "対象", "加入", "入れる"})
+WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
+                  "参る", "孤独", "無理", "楽", "嫌", "嫌気"})  # with words of one's own death, a sign about the writer
+MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
+                    "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
+BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
+DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
@@ -70,7 +93,7 @@ GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "キ
                    "図書カード", "品物", "食事券", "旅行券", "金券", "ギフト", "quo", "amazon", "食事", "接待",
                    "万", "円"})  # 5000円渡す: an amount handed over
 MONEY = frozenset({"現金", "御金", "金", "謝礼", "謝金", "紹介料", "手数料", "キャッシュバック"})
-HAND_OVER = frozenset({"上げる", "渡す", "贈る", "配る", "差し上げる", "送る", "プレゼント", "還元", "キャッシュバック",
+HAND_OVER = frozenset({"上げる", "渡す", "包む", "手渡す", "握らせる", "贈る", "配る", "差し上げる", "送る", "プレゼント", "還元", "キャッシュバック",
                        "バック", "配布", "御馳走", "奢る", "接待"})
 PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
@@ -126,7 +149,9 @@ def crisis(words: Words) -> bool:
     if _reported(n):
         return False
     if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
-        return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n)))
+        return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
+            any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
+        # いなくなっても保険金があるから家族は困らない: the family comes after; who disappears has no subject
     return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
 
 
@@ -160,6 +185,9 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
             not any(y in ("貰う", "せる", "させる") for y in n[i + 1:i + 8]) and \
             not any(y in THIRD_PERSON for y in n[max(0, i - 4):i]):
         return True  # 死について考えてしまう (not お客様に考えてもらう)
+    if x in DEATH_VERBS and n[i + 1:i + 2] in (["こと"], ["事"], ["の"]) and \
+            any(y in ("考える", "思う") for y in n[i + 2:i + 6]) and not _has_subject(words, n):
+        return True  # 消えることばかり考えてる (not データが消えることを考える)
     if x == "消える" and "もう" in n[max(0, i - 2):i] and not _has_subject(words, n) and _plain_use(words, n, i):
         return True  # もう消えるね
     if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
@@ -177,6 +205,14 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
     x = n[i]
     if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
         return True
+    if x == "生きる" and any(y in ("意味", "価値", "理由") for y in n[i + 1:i + 4]) and "何" in n[i + 2:i + 6]:
+        return True  # 生きてる意味ってなんだろう
+    if x == "生きる" and n[i + 1:i + 3] in (["の", "を"], ["こと", "を"]) and i + 3 < len(n) and n[i + 3] in QUIT and \
+            (_desire(words, i + 3) == "wish" or words[i + 3].pos[5] == "意志推量形"):
+        return True  # 生きるのをやめたい
+    if x == "彼の世" and any(y in ("行く", "逝く") and (_desire(words, k) == "wish" or words[k].pos[5] == "意志推量形")
+                           for k, y in enumerate(n) if k > i):
+        return True  # あの世に行きたい
     if x == "生きる" and n[i + 1:i + 3] == ["て", "行く"] and _negated(n, i + 2) and "もう" in n[:i]:
         return True  # もう生きていけない
     if x == "生きる" and any(y in ("御免", "すみません", "申し訳無い", "申し訳") for y in n[i + 1:i + 5]):
@@ -196,15 +232,111 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
                                                               (_death_wish(words, n, i) or _relief_in_dying(n, i)))):
         return True
-    if any(y in PILLS for y in before) and (x in HOARD or (x == "飲む" and any(y in MANY for y in before))):
-        return True
+    if any(y in PILLS for y in before) and (x in HOARD or (x in ("飲む", "買う", "買い込む", "購入") and
+                                                         any(y in MANY for y in before))) and \
+            not _insurance_frame(n):
+        return True  # not 市販薬をたくさん飲んだ場合の告知は？
     return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
+
+
+def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
+    """A method (pills, a rope, a height, a blade) with the writer's own intent, even as a question or a fear:
+    首をつったら楽になれますか, 飛び込んでしまいそうで怖い, ロープを用意した, 線路ばかり見てしまう.
+    Only an insurance framing (保険金, 告知, 場合, 事故) makes these words ordinary."""
+    if _insurance_frame(n):
+        return False
+    x, after = n[i], n[i + 1:i + 7]
+    if x in MEANS and any(y in READY for y in after) and (x not in BLADES or any(y in HOLD for y in after)):
+        return True  # ロープを用意した, カッターを握ってしまう (not カッターを買った)
+    if x in MEANS and x not in BLADES and any(y in SEEK for y in after) and \
+            any(y in ("仕舞う", "結ぶ", "結び方", "掛け方", "場所") for y in n):
+        return True  # ロープの結び方を調べてしまう
+    if x in ("死に場所", "死に方", "死にかた") and any(y in SEEK for y in after):
+        return True  # 死に場所を探している
+    if x == "血" and any(y in ("落ち着く", "安心", "ほっと", "すっきり", "安らぐ") for y in after):
+        return True  # 血を見ると落ち着く
+    if i == 0 and _staring(n):
+        return True  # 線路をずっと見てしまう: a thought that keeps coming back
+    if not _method(words, n, i):
+        return False
+    k = i + 1
+    while k < len(n) and (n[k] in CHAIN or n[k] in ("れる", "られる")):
+        k += 1
+    if _death_wish(words, n, i) or n[k:k + 1] == ["たい"] or any(m.pos[5] == "意志推量形" for m in words[i:k + 1]):
+        return True  # 首を吊ろう, 飛び込んでしまおう
+    if x in ("遭う", "会う"):
+        return False  # 事故に遭ったらどうすれば: an accident asked about is not a plan
+    conditional = any(y in ("た", "ば", "と", "なら") or m.pos[5].startswith("仮定形")
+                      for y, m in zip(n[i + 1:k + 2], words[i + 1:k + 2]))
+    if conditional and (_relief_in_dying(n, i) or _consequence_question(n) or _question(n[k:])
+                        or any(y in ("何処", "どこ", "どう", "何") for y in after)):
+        return True  # 首をつったら楽になれますか, 首を吊るならどこがいい, 飛び降りたらどうなる
+    if "仕舞う" in n[i + 1:k + 1] and any(y in BODY for y in n[max(0, i - 5):i]) and x not in ("飲む",):
+        return True  # 手首に傷をつけてしまった: done to the body, not カッターで指を切ってしまった
+    if "そう" in after[:3] or n[k:k + 2] == ["見る", "た"]:
+        return True  # 飛び込んでしまいそう, 首にひもをかけてみた: the urge, or a try
+    if any(y in QUIT and n[j + 1:j + 3] in (["られる", "ない"], ["れる", "ない"]) for j, y in enumerate(n) if j > i):
+        return True  # 切るのがやめられない: a habit the writer cannot stop
+    afraid = any(y in ("怖い", "恐い", "恐ろしい", "不安") for y in n[i + 1:])
+    return afraid and ("そう" in after or "自分" in n or _desire(words, i) == "wish")  # 飛び込みそうで怖い
+
+
+def _method(words: Words, n: list[str], i: int) -> bool:
+    """The act at i is a way to harm oneself: 首をつる, 飛び降りる, 薬をまとめて飲む, 手首を切る, 柵を越える."""
+    x, before = n[i], n[max(0, i - 4):i]
+    if x in ("吊る", "つる", "釣る", "括る", "絞める"):
+        return "首" in before
+    if x in ("掛ける", "かける", "巻く", "巻き付ける"):
+        return "首" in n[:i] and any(y in CORDS for y in n[:i])  # 首に紐をかける (not 首にタオルを巻いて)
+    if x == "投げる":
+        return "身" in before  # 身を投げる
+    if x in ("ぶつかる", "ぶつける") and "車" in n[:i]:
+        return True  # 車でどこかにぶつかれば
+    if x in ("突っ込む", "突き込む"):
+        return any(y in ("海", "川", "壁", "電柱", "トラック", "崖", "ガードレール") for y in before)  # 車ごと海に突っ込む
+    if x == "轢く":
+        return n[i + 1:i + 2] in (["れる"], ["られる"])  # 電車に轢かれたい
+    if x in ("遭う", "会う"):
+        return "事故" in before  # 事故に遭いたい: a death wished to come from outside
+    if x == "出る":
+        return any(y in ("一歩", "前", "1", "一", "歩") for y in before) and any(y in ("ホーム", "線路", "電車", "踏切") for y in n[:i])
+    if x in ("落ちる", "落下"):
+        return any(y in ("高い", "屋上", "橋", "崖", "ビル", "ベランダ", "窓") for y in n[:i])  # 高いところから落ちたら
+    if x in ("踏み出す", "踏み込む"):
+        return any(y in STARED_AT or y in PLACES_TO_JUMP for y in n[:i])  # ホームの端で一歩踏み出す
+    if x == "飛び下りる":
+        return True
+    if x in ("飛ぶ", "飛び込む"):
+        from_here = any(n[k] in ("此処", "ここ", "上") and n[k + 1:k + 2] == ["から"] for k in range(i))
+        return from_here or any(y in PLACES_TO_JUMP or y in ("高い", "下") for y in n[:i])
+    if x == "飲む":
+        return any(y in PILLS for y in n[:i]) and any(y in MANY or y == "錠" for y in n[:i])
+    if x in ("切る", "刺す", "当てる", "傷付ける"):
+        return any(y in BODY for y in before) or any(y in BLADES for y in n[:i])  # 手首を切る, カッターで切る
+    if x in ("つける", "付ける", "作る"):
+        return "傷" in before and any(y in BODY for y in n[:i])  # 腕に傷をつける
+    if x in ("開ける", "捻る", "開く"):
+        return any(y in ("ガス", "ガス栓", "元栓") for y in before)
+    return x in ("越える", "乗り越える", "跨ぐ") and any(y in ("柵", "手摺り", "フェンス", "欄干") for y in before)
+
+
+def _staring(n: list[str]) -> bool:
+    """Looking again and again at a means or a drop: 線路ばかり見てしまう, ベランダから下をずっと眺めてしまう."""
+    gaze = any(y in ("見る", "見詰める", "眺める", "見下ろす", "覗き込む", "吸い込む") for y in n)
+    again = any(y in ("ばかり", "仕舞う", "続ける", "ずっと", "つい", "何度", "毎日", "吸い込む") for y in n)
+    place = any(y in STARED_AT for y in n) or ("下" in n and any(y in PLACES_TO_JUMP for y in n))
+    return gaze and again and place
+
+
+def _insurance_frame(n: list[str]) -> bool:
+    """The sentence is about a policy, a claim or a declaration: the method is a case, not a plan."""
+    return any(y in INSURANCE_FRAME for y in n)
 
 
 def _has_subject(words: Words, n: list[str]) -> bool:
     """Some noun in the sentence is marked as the subject (ポイントはもう消える)."""
     return any(n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and n[k - 1] not in FIRST_PERSON
-               for k in range(1, len(n)))
+               and words[k - 1].pos[2] != "副詞可能" for k in range(1, len(n)))  # not 今日も, 最近は
 
 
 def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
@@ -213,8 +345,11 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
     if x in ("思い残す", "未練", "悔い") and _negated(n, i, span=5) and ("もう" in n[:i] or "此の世" in n[:i]):
         return True  # もう思い残すことはありません, この世に未練はない
     if x in ENDING and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
-            (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]):
+            (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]) and not _a_thing_ends(words, n, i):
         return True
+    if x in ENDING | {"最後"} and _end_it(n, i) and n[i - 2:i] in DEADLINES and not _negated(n, i + 2) and \
+            not _a_thing_ends(words, n, i):
+        return True  # 今日で最後にします, 今夜でおしまいにする: the day named, nothing else ending
     if x in ("此の世", "世の中") and any(y in FAREWELL for y in n[i + 1:i + 5]):
         return True
     if x in HIGH_PLACES and "今" in n[:i] and n[i + 1:i + 5].count("居る") and not _someone_else(words):
@@ -223,6 +358,15 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
             any(y in OWN_POLICY for y in n):
         return True  # 私がいなくなっても、保険金が入るから家族は大丈夫
     return _nobody_would_miss_me(n, i)
+
+
+def _a_thing_ends(words: Words, n: list[str], i: int) -> bool:
+    """この商談はもう終わりにしたい: a named thing (この/その + noun, or a topic noun) is what ends, not the writer."""
+    # anywhere in the sentence: 今日で最後にしますね、この資料の修正は (the thing said after the verb)
+    demonstrative = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in n)
+    topic = any(n[k] in ("は", "を") and words[k - 1].pos[0] == "名詞" and n[k - 1] not in WHOLE | FIRST_PERSON
+                for k in range(1, len(n)))
+    return (demonstrative or topic) and not any(y in WHOLE for y in n)
 
 
 def _worn_out(words: Words, n: list[str], i: int) -> bool:
@@ -260,32 +404,258 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
         return True
     if x in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
         return True
+    if x == "生きる" and "何" in n[max(0, i - 4):i] and "為" in n[max(0, i - 3):i]:
+        return True  # 何のために生きてるのか
     if x == "必要" and "誰" in n[:i] and _negated(n, i, span=6):
         return True
     return x == "自分" and after[:1] in (["なんか"], ["なんて"], ["など"])
 
 
-CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _ending_it_all)
+CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _a_method_in_mind, _ending_it_all)
 DISTRESS_RULES = (_worn_out, _hopeless)
 
+
+# ---- signs a message gives across its sentences (when in doubt about distress, a person looks) ----------
 
 def means(parts: Iterable[Words]) -> bool:
     """A way to do it (ロープ, 屋上) named by the writer: with distress it makes a crisis."""
     return any(not _someone_else(w) and any(m.normalized in WEAK_MEANS for m in w) for w in parts)
 
 
-def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
-    """The writer's own life insurance as the answer (返すしかない, もうすぐ必要になる)."""
-    own = any("自分" in _norms(w) and any(x in OWN_POLICY for x in _norms(w)) for w in parts)
-    if not own:
+def death_and_the_writers_signals(parts: Sequence[Words]) -> bool:
+    """When in doubt, a person looks: words of the writer's own death (私が死んだら, 自殺しても, 首をつる)
+    in one sentence and, in the same message, a sign about the writer: worn out, hopeless, saying goodbye,
+    resigned (自分が死ねば保険金がおりますよね。もう疲れました). Idioms (死ぬほど), someone else's death and
+    policy terms (自殺免責) are not words of the writer's own death."""
+    return any(_own_death(w) for w in parts) and any(_writers_signal(w) for w in parts)
+
+
+def _own_death(words: Words) -> bool:
+    n = _norms(words)
+    if _someone_else(words) or any(x in LAUGHING for x in n):
         return False
-    n = [x for w in parts for x in _norms(w)]
     for i, x in enumerate(n):
-        if x == "しか" and any(y in NEGATIONS for y in n[i + 1:i + 3]):
-            return True
-        if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in n[i + 1:i + 5]):
+        if _subject_of(n, i) not in (None, *FIRST_PERSON):
+            continue  # 妻が死んだら: someone else dies
+        if x in ("自殺", "自死") and (i + 1 >= len(words) or words[i + 1].pos[0] != "名詞"):
+            return True  # 自殺しても, 自殺を; not 自殺免責, 自殺防止
+        if x in ("自殺", "自死") and any(y in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for y in n[i + 1:]) and \
+                not any(y in THIRD_PERSON or y in BUSINESS for y in n):
+            return True  # もうすぐ自殺免責期間が終わります: counting the days
+        literal = _subject_of(n, i) in FIRST_PERSON and n[i + 1:i + 3] in (["て", "も"], ["で", "も"])  # 私が死んでも
+        if x == "死ぬ" and (_not_an_idiom(words, n, i) or literal) and _desire(words, i) in (None, "wish"):
+            return True  # not 死にたいとは思わない (denied: distress, a person still looks)
+        if x in ("遺書", "首吊り", "死に場所", "身辺", "形見") or (_method(words, n, i) and not _insurance_frame(n)):
             return True
     return False
+
+
+def _not_an_idiom(words: Words, n: list[str], i: int) -> bool:
+    """死ぬ as dying, not 死ぬほど / 死にそう / 死ぬ気で / 死ぬまで / 死なない."""
+    k = i + 1
+    while k < len(n) and n[k] in ("た", "だ", "て", "で"):
+        k += 1
+    return k >= len(n) or (n[k] not in IDIOM_AFTER_DEATH and n[k] not in NEGATIONS and n[k] != "前")
+
+
+def _writers_signal(words: Words) -> bool:
+    """Worn out, hopeless, a goodbye, resignation: the writer's own state, in any sentence."""
+    n = _norms(words)
+    if _someone_else(words):
+        return False
+    if distress(words) or crisis(words):
+        return True
+    for i, x in enumerate(n):
+        if x in WORN and not _negated(n, i) and not any(y in ("けど", "けれど", "けれども", "が", "でも", "ものの")
+                                                        for y in n[i + 1:i + 4]) and not _resolved(n):
+            return True  # 疲れた, しんどい (not 疲れたけど頑張る)
+        if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4] and "た" in n[i + 1:i + 6]):
+            return True  # さようなら, お世話になりました
+        if x in ("其れ", "それ", "此れ", "これ") and (n[i + 1:i + 3] in (["で", "良い"], ["しか", "ない"]) or
+                                                n[i + 1:i + 4] == ["が", "一番", "良い"]):
+            return True  # それでいいかな, それしかない
+        if x in ("そう", "然う") and n[i + 1:i + 2] == ["為る"] and words[i + 1].pos[5] == "意志推量形":
+            return True  # 自殺でも保険金が下りるなら、そうしようかな
+        if x in FIRST_PERSON and n[i + 1:i + 3] in (["の", "事"], ["の", "こと"], ["の", "話"]):
+            return True  # 自分のことです, 自分の話なんですが: the question is about the writer
+        if x in ("後", "あと") and i + 1 < len(n) and (words[i + 1].pos[1] == "数詞" or n[i + 1] in ("半年", "少し", "僅か")):
+            return True  # あと半年です: counting down
+    return False
+
+
+def method_across_sentences(parts: Sequence[Words]) -> bool:
+    """The place in one sentence, the act in the next: ホームで電車を待つのが怖い。飛び込んでしまいそうで."""
+    for before, words in zip(parts, parts[1:]):
+        both = [*before, *words]
+        n = _norms(both)
+        if not _someone_else(both) and \
+                any(_a_method_in_mind(both, n, i) for i in range(len(before), len(both))):
+            return True
+    return False
+
+
+def drawn_down(parts: Sequence[Words]) -> bool:
+    """Feeling pulled towards a drop, the place named in any sentence: 屋上に上がった。下を見てたら吸い込まれそう."""
+    everyone = [x for w in parts for x in _norms(w)]
+    place = "下" in everyone or any(x in STARED_AT or x in PLACES_TO_JUMP for x in everyone)
+    return place and any(not _someone_else(w) and any(x == "吸い込む" and _norms(w)[i + 1:i + 2] in (["れる"], ["られる"])
+                                                     for i, x in enumerate(_norms(w))) for w in parts)
+
+
+def a_last_goodbye(parts: Sequence[Words]) -> bool:
+    """Thanks for everything and goodbye, with no move named (今までありがとうございました。さようなら):
+    a farewell with nowhere to go is how some people say they will die. A person looks."""
+    n = [x for w in parts for x in _norms(w)]
+    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n)
+    thanks = any(x in ("今迄", "此れ", "今", "色々", "皆") and any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝")
+                                                                 for y in n[i + 1:i + 5]) for i, x in enumerate(n))
+    moving = any(x in MOVING or x in THIRD_PERSON for x in n)
+    worn = any(distress(w) for w in parts)  # もう疲れた。さよなら
+    return goodbye and (thanks or worn) and not moving
+
+
+def own_suicide(words: Words) -> bool:
+    """自殺 with the writer as its subject, even as a question about the policy: 私が自殺しても保険金は出ますか.
+    A policy question without the writer (自殺した場合, 自殺免責期間) stays an ordinary question."""
+    n = _norms(words)
+    if any(x in ("自殺", "自死") and n[i + 1:i + 2] == ["為る"] and _subject_of(n, i) in FIRST_PERSON
+           for i, x in enumerate(n)):
+        return True  # 私が自殺したら
+    mine = _is_first_person(n) and not any(x in THIRD_PERSON for x in n)  # 俺の保険: the writer's own policy
+    if mine and "自殺" in n and any(x in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for x in n):
+        return True  # 私の保険、もう自殺免責期間を過ぎました: counting the days
+    return mine and any(x in ("自殺", "自死") and n[i + 1:i + 2] in (["で"], ["なら"]) for i, x in enumerate(n))
+
+
+def own_policy_as_a_way_out(parts: Sequence[Words]) -> bool:
+    """The writer's own life insurance as the answer: 返すしかない, もうすぐ必要になる, 私の保険金で…もう限界,
+    家族に保険金を残して楽にしてあげたい."""
+    return _no_way_but_policy(parts) or _own_payout(parts) or _leaving_the_payout(parts)
+
+
+def _no_way_but_policy(parts: Sequence[Words]) -> bool:
+    """借金が返せない。生命保険で返すしかない: the writer's own debt, nobody else named."""
+    everyone = [x for w in parts for x in _norms(w)]
+    personal = ("借金" in everyone or "もう" in everyone) and not any(x in THIRD_PERSON or x in BUSINESS for x in everyone)
+    own = any(("自分" in _norms(w) or personal) and any(x in OWN_POLICY for x in _norms(w)) for w in parts)
+    if not own:
+        return False
+    for i, x in enumerate(everyone):
+        if x == "しか" and any(y in NEGATIONS for y in everyone[i + 1:i + 3]):
+            return True
+        if x in ("直ぐ", "そろそろ", "近い", "近々") and any(y in ("必要", "使う", "役立つ") for y in everyone[i + 1:i + 5]):
+            return True
+    return False
+
+
+def _own_payout(parts: Sequence[Words]) -> bool:
+    """The writer's own payout (私の保険金, 自分に何かあれば保険金が), not a premium or a review, with distress
+    or as what solves it all."""
+    everyone = [x for w in parts for x in _norms(w)]
+    payout = any(_is_first_person(_norms(w)) and not _someone_else(w) and
+                 any(x in ("保険金", "死亡保険金", "団信", "死亡保険") for x in _norms(w)) and
+                 not any(x in ("保険料", "見直す", "見直し", "受取人", "医療保険") for x in _norms(w)) for w in parts)
+    if not payout:
+        return False
+    if any(distress(w) for w in parts):
+        return True  # 私の保険金で借金を返してほしい。もう限界です
+    return any(x == "楽" and everyone[i + 1:i + 3] in (["に", "為る"], ["だ", "為る"]) or x == "解決" and "全部" in everyone
+               for i, x in enumerate(everyone))  # 自分の死亡保険金で家族を楽にしたい, それで全部解決する
+
+
+def _leaving_the_payout(parts: Sequence[Words]) -> bool:
+    """家族に保険金を残して楽にしてあげたい: leaving the payout is the writer's wish, no policy sold or bought."""
+    n = [x for w in parts for x in _norms(w)]
+    leave = "残す" in n and any(x in ("保険金", "死亡保険金") for x in n) and "たい" in n and \
+        any(x == "楽" and n[k + 1:k + 3] in (["に", "為る"], ["だ", "為る"]) for k, x in enumerate(n))  # 楽にする
+    family = {"家族", "妻", "子供", "子", "息子", "娘", "夫"}
+    return leave and not any(x in ("加入", "入る", "見直す", "見直し", "プラン", "提案", "契約") or
+                             x in THIRD_PERSON - family for x in n)
+
+
+# ---- kana spellings: the reading layer ---------------------------------------------------------------------
+# Written wholly in kana (しんだほうがらく) or with katakana inside a word (死ンだ, 消エたい), the words
+# of death are segmented badly and the rules above never see 死ぬ. The same words are matched on the
+# sentence's hiragana reading (japanese.kana_reading), where every spelling is one string; who the
+# subject is and the idioms are still judged on the words (kana_crisis).
+
+# The stems of the verbs of dying and disappearing, by conjugation base. Each base is followed below by
+# the endings that make a wish, an intent or "better off": never a bare し, which is する everywhere.
+_K_RENYO = "(?:しに|きえ|いなくなり|じさつし|じしし|とびおり|とびこみ|くびをつり|くびつり|いのちをたち)"
+_K_TE = "(?:しんで|しんじゃ|きえて|きえちゃ|いなくなって|いなくなっちゃ|じさつして|とびおりて|とびこんで|くびをつって)"
+_K_PAST = "(?:しんだ|きえた|いなくなった|じさつした|とびおりた|とびこんだ|くびをつった|おわりにした)"
+_K_PLAIN = "(?:しぬ|きえる|いなくなる|じさつする|とびおりる|とびこむ|くびをつる)"
+_K_VOLITIONAL = "(?:しんじゃお|しんでしまお|きえちゃお|きえてしまお|いなくなっちゃお|しの|きえよ|いなくなろ|" \
+                "じさつしよ|とびおりよ|とびこも|くびをつろ|おわりにしよ|いのちをたと)"
+_K_IF = "(?:しんだら|しねば|しねたら|しねれば|しんでしまえば|しんじゃえば|しんでしまったら|しんじゃったら|きえたら|きえれば|" \
+        "きえられたら|いなくなれば|いなくなったら|とびおりたら|とびおりれば|とびこんだら|とびこめば|くびをつったら|" \
+        "じさつしたら|じさつすれば|きえてしまえ(?:たら|れば|ば)|しんでしまえたら|しんじゃえたら|きえちゃえたら|" \
+        "いなくなってしまえ(?:たら|れば|ば)|いなくなれ(?:たら|れば|ば))"
+_K_RELIEF = "(?:らく|おわ|すっきり|かいほう|すく[わえ]|たすか|いい|よい|よかった|いっか|まし)"
+_K_DEGREE = "(?![^\u3041-\u3096]{0,4}(?:ほど|くらい|ぐらい|そう|きで|みたい|よう))"  # 死ぬほど, 死にそう, 死ぬ気で: idioms of degree
+_K_NOT_NEGATED = "(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ|ません)"  # 死にたくない, 死にたいとは思わない
+
+# A wish or an intent is always the writer's own, whoever else is in the sentence (上司がこわくてしにたい).
+KANA_WISH = re.compile("|".join((
+    # a wish: しにたい, きえたくなる, しんじゃいたい, きえてしまいたい
+    _K_RENYO + "(?:た(?:い|く(?:て|なる|なっ|なり)|み|さ)|てえ|てぇ)" + _K_NOT_NEGATED + _K_DEGREE,  # しにたみ, しにてえ
+    _K_TE + "(?:しまい|い|なくなり)たい" + _K_NOT_NEGATED + _K_DEGREE,  # きえてなくなりたい
+    # a volitional: しのう, きえようかな, いなくなろっか
+    _K_VOLITIONAL + "(?:う|ー|っか|っと)",
+    # no wish to live: いきていたくない, いきるいみがない, うまれてこなければよかった
+    "いき(?:て(?:い)?たく(?:な|ね)|る(?:いみ|かち|りゆう)(?:が|は|も)?(?:ない|なし|ねえ))",
+    "うまれてこ(?:なければ|なきゃ|なかったら)",
+)))
+# "Better off dead" forms say nothing of who dies: they are the writer's unless a subject comes first
+# (データはきえたほうがいい, いぬがしんだら).
+KANA_BETTER_OFF = re.compile("|".join((
+    # better off: しんだほうがまし / らく / いい, しぬほうがらく
+    "(?:" + _K_PAST + "|" + _K_PLAIN + ")(?:ほう|ほー|かた)が(?:" + _K_RELIEF + "|.{0,8}?のため)",  # …よのなかのため
+    # dying as the way out: しんだらおわる, しねたらいいのに, きえればらくになる
+    _K_IF + "(?:.{0,5}?)" + _K_RELIEF,
+    # "could I die": しねるかな, しねますか
+    "しね(?:る|ます)(?:かな|か|のかな|のか|かも|ほうほう)",
+    "しね(?:ない|ねえ|ません)(?:かな|か)",  # しねないかな: wishing one could
+    # "may as well", "no way but": しんでもいいや, しぬしかない, いっそきえる
+    "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)",
+    _K_PLAIN + "しか(?:ない|なく|ねえ)",
+    # asking leave: しんでいい？, きえてもいいですか, しんだらだめかな
+    "(?:しんで|きえて|いなくなって)(?:も)?(?:いい|よい)(?:か|\\?|よね|でしょ|です)",
+    "(?:しんだら|きえたら|いなくなったら)(?:だめ|いけない)(?:かな|か|です|\\?)",
+    "いっそ.{0,6}?(?:しん|しの|しね|しぬ|きえ|いなくな|とびお|とびこ|くびを)",
+)))
+# Someone else's words, in kana: 「しにたい」っていわれた, といっていた (without a word for the writer).
+KANA_REPORTED = re.compile("(?:と|って)(?:いって|いわれ|いう|きい|はなして|もらし|くちにし|そうだん)|って[。!?…]*$")
+KANA_FIRST_PERSON = re.compile("わたし|わたくし|ぼく|おれ|じぶん|あたし|うち(?:が|は|も)")
+
+
+_SMALL_KANA = str.maketrans("ぁぃぅぇぉ", "あいうえお")
+_LENGTHENED = re.compile("(?<=た)[あーぁ〜~]+(?=い)|(?<=[たい])[ー〜~]+$")  # しにたーい, しにたぁい, きえたい〜
+
+
+def plain_kana(kana: str) -> str:
+    """Net spellings of the endings made plain: しにたぃ -> しにたい, きえたぁい -> きえたい."""
+    return _LENGTHENED.sub("", kana.translate(_SMALL_KANA))
+
+
+def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
+    """A crisis form of 死ぬ / 消える / いなくなる in the hiragana reading of one sentence, which no
+    reading of the words (`variants`) puts in someone else's mouth or turns into a joke.
+    `kana` is the reading of the last variant, word by word."""
+    match = KANA_WISH.search(kana) or KANA_WISH.search(plain_kana(kana))
+    if not match:
+        match = KANA_BETTER_OFF.search(kana)
+        if not match or _subject_before(variants[-1], match.start()):
+            return False
+        if "どう" in match.group():
+            return False  # しんだらどうすればいい: asking what to do
+        n = _norms(variants[-1])
+        if match.group().endswith("おわ") and any(_a_saying(n, i) for i, x in enumerate(n) if x == "死ぬ"):
+            return False  # しんだらおわりなので、相続対策を
+    if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) for words in variants):
+        return False  # お客様がしにたいと言っていた, しにたいｗ
+    reported = KANA_REPORTED.search(kana, match.end())
+    return not (reported and not KANA_FIRST_PERSON.search(kana))
 
 
 # ---- compliance -----------------------------------------------------------------------------------------
@@ -602,13 +972,14 @@ def _death_wish(words: Words, n: list[str], i: int) -> bool:
                                     if m.normalized in CHAIN):
         return True  # 死のう, 消えよう
     after = n[i + 1:i + 6]
-    if after[:1] == ["た"] and after[1:3] == ["方", "が"] and after[3:4] and after[3] in ("増し", "良い", "楽"):
-        return True  # 死んだほうがまし, いなくなった方がいい
+    if after[:1] == ["た"] and after[1:3] == ["方", "が"] and after[3:4] and after[3] in ("増し", "良い", "楽") and \
+            not _subject_before(words, sum(len(m.reading or m.surface) for m in words[:i])):
+        return True  # 死んだほうがまし, いなくなった方がいい; not データは消えたほうがいい
     if after[:1] == ["しか"] and any(x in NEGATIONS for x in after[1:3]):
         return True  # 死ぬしかない
-    if _relief_in_dying(n, i):
+    if _relief_in_dying(n, i) and not _a_saying(n, i):
         return True  # 死んだら楽になれますか
-    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画"):
+    if after[:1] and after[0] in ("つもり", "予定", "覚悟", "方法", "場所", "やり方", "勇気", "準備", "用意", "計画", "練習"):
         return True  # 死ぬつもり, 首をつる準備
     return w.normalized in PLAIN_DEATH and _plain_use(words, n, i)
 
@@ -633,17 +1004,29 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     if n[k] in IDIOM_AFTER_DEATH or n[k] in NEGATIONS or n[k] in ("たい", "れる", "られる"):
         return False  # たい is judged by _desire; れる is an honorific: nobody uses one of themselves
     if nxt.pos[5].startswith("仮定形") or n[k] in ("ば", "なら", "と", "場合"):
-        return _relief_in_dying(n, i)  # 死んだら楽になれる, 死ねたらいいのに
-    if nxt.pos[0] == "名詞" and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
+        trailing = all(x in ("た", "ば", "のに", "の", "に", "なあ", "な", "ね", "…", "。", "!", ".") for x in n[k:])
+        return _relief_in_dying(n, i) or (trailing and n[k] != "場合")  # いっそ死ねたら…: a wish left unsaid  # 死んだら楽になれる, 死ねたらいいのに
+    if nxt.pos[0] in ("名詞", "接尾辞") and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
         return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
+
+
+def _a_saying(n: list[str], i: int) -> bool:
+    """死んだら終わりなので、相続対策を: "once you die it is over", said to plan for it, not a way out."""
+    relief = [x for x in n[i + 1:i + 7] if x in RELIEF or x == "終わり"]
+    return bool(relief) and all(x in ("終わる", "終わり") for x in relief) and \
+        any(x in ("相続", "対策", "準備", "保険", "備える", "生きる", "今", "内") for x in n[i + 1:])
 
 
 def _relief_in_dying(n: list[str], i: int, relief: frozenset[str] = frozenset()) -> bool:
     """死んだら楽になれる / 飛び込めば全部終わる: dying (or jumping) as the way out."""
     after = n[i + 1:i + 7]
-    conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2])
-    return conditional and any(x in (relief or RELIEF) for x in after)
+    # (死んだ方がいい is not a condition: it is judged as "better off", with its subject)
+    conditional = any(x in ("た", "ば", "と", "なら") for x in after[:2]) and after[1:3] != ["方", "が"]
+    found = [x for x in after if x in (relief or RELIEF)]
+    if "どう" in after:
+        found = [x for x in found if x != "良い"]  # 遭ったらどうすればいい: asking what to do, not relief
+    return conditional and bool(found)
 
 
 def _is_inaku(n: list[str], i: int) -> bool:
@@ -659,8 +1042,11 @@ def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
         return True
     if "仕方無い" in after[:3] or "しょうが無い" in after[:3]:
         return True
+    painful = ("辛い", "疲れる", "嫌", "しんどい", "苦しい")
+    if after[:1] == ["の"] and after[1:2] and after[1] in painful:
+        return True  # 生きてるのつらい: the particle dropped
     return after[:2] in (["の", "が"], ["の", "に"], ["こと", "に"], ["こと", "が"]) and \
-        any(x in ("辛い", "疲れる", "嫌", "しんどい", "苦しい") for x in after[2:4])
+        any(x in painful for x in after[2:4])
 
 
 def _self_object(n: list[str], i: int) -> bool:
@@ -730,9 +1116,12 @@ def _someone_else(words: Words) -> bool:
 
 def _reported(n: list[str]) -> bool:
     """Someone else's words: お客様から「死にたい」と言われた, 父が死にたいと言っています."""
+    # 友達が死にたいって: what someone said; not 上司が怖くて死にたいって, where the て-clause makes it the writer's
+    hearsay = [x for x in n if x not in ("。", "!", "?", "…")][-1:] in (["って"], ["だって"], ["とか"]) and \
+        not any(x in ("て", "で") for x in n)
     return not _is_first_person(n) and any(y in THIRD_PERSON for y in n) and \
-        any(x in ("言う", "話す", "聞く", "漏らす", "口にする") and i > 0 and n[i - 1] in ("と", "って")
-            for i, x in enumerate(n))
+        (hearsay or any(x in ("言う", "話す", "聞く", "漏らす", "口にする") and i > 0 and n[i - 1] in ("と", "って")
+                        for i, x in enumerate(n)))
 
 
 def _acted_by_someone_else(n: list[str]) -> bool:
@@ -743,10 +1132,45 @@ def _acted_by_someone_else(n: list[str]) -> bool:
 
 def _third_person_subject(n: list[str]) -> bool:
     for i, x in enumerate(n):
+        if x == "彼" and n[max(0, i - 2):i] == ["何", "も"]:
+            continue  # 何もかも is read 何/も/彼/も: nobody else
         if x in THIRD_PERSON:
             j = i + 1
             while j < len(n) and n[j] in HONORIFICS - {"の"}:
                 j += 1
             if j < len(n) and n[j] in SUBJECT_PARTICLES:
                 return True
+    return False
+
+
+def _resolved(n: list[str]) -> bool:
+    """頑張る, 乗り切る: tired but going on; not 頑張れない."""
+    return any(x in ("頑張る", "乗り切る", "踏ん張る") and not _negated(n, i) for i, x in enumerate(n))
+
+
+def _subject_of(n: list[str], i: int) -> str | None:
+    """The noun marked as subject (が, は, も) nearest before i, if any: 妻が死んだら -> 妻."""
+    for k in range(i - 1, 0, -1):
+        if n[k] == "が" and n[k - 1] in ("です", "だ", "ます", "た", "ない", "けれど"):
+            return None  # 自分の話なんですが、: が joins two clauses; the subject is in the first
+        if n[k] in SUBJECT_PARTICLES:
+            j = k - 1
+            while j > 0 and n[j] in HONORIFICS - {"の"}:
+                j -= 1
+            return n[j]
+        if n[k] in ("。", "、") and k < i - 1:
+            return None
+    return None
+
+
+def _subject_before(words: Words, end: int) -> bool:
+    """A subject other than the writer (データは, いぬが) before the reading offset `end`."""
+    offset, n = 0, _norms(words)
+    for k, m in enumerate(words):
+        if offset >= end:
+            break
+        if k and n[k] in SUBJECT_PARTICLES and words[k - 1].pos[0] in ("名詞", "代名詞") and \
+                words[k - 1].pos[2] != "副詞可能" and n[k - 1] not in FIRST_PERSON and n[k - 1] not in ("方", "なんか"):
+            return True
+        offset += len(m.reading or m.surface)
     return False
