@@ -61,6 +61,7 @@ CORDS = frozenset({"紐", "ひも", "ロープ", "縄", "ベルト", "コード"
 SEEK = frozenset({"探す", "調べる", "検索", "考える", "決める", "見つける", "選ぶ"})
 READY = frozenset({"用意", "準備", "買う", "買い込む", "購入", "手に入れる", "握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる",
                    "結ぶ", "掛ける", "溜める", "貯める", "集める"})
+INTRUSIVE = frozenset({"考える", "思う", "想像", "浮かぶ", "過る", "よぎる"})  # a thought that comes unbidden
 STARED_AT = frozenset({"線路", "ホーム", "屋上", "橋", "崖", "踏切", "ロープ", "縄", "刃物", "カッター", "剃刀", "ナイフ", "薬"})
 INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付金", "請求", "免責", "労災", "補償", "場合", "物件",
                              "火災保険", "医療保険", "支払う", "支払い", "契約", "被保険者", "方", "死亡", "亡くなる", "保障",
@@ -271,6 +272,8 @@ def _a_method_in_mind(words: Words, n: list[str], i: int) -> bool:
     if conditional and (_relief_in_dying(n, i) or _consequence_question(n) or _question(n[k:])
                         or any(y in ("何処", "どこ", "どう", "何") for y in after)):
         return True  # 首をつったら楽になれますか, 首を吊るならどこがいい, 飛び降りたらどうなる
+    if conditional and any(y in INTRUSIVE for y in after):
+        return True  # 落ちたらって考えてしまう, 飛び込んだらと思う: the thought that keeps coming
     if "仕舞う" in n[i + 1:k + 1] and any(y in BODY for y in n[max(0, i - 5):i]) and x not in ("飲む",):
         return True  # 手首に傷をつけてしまった: done to the body, not カッターで指を切ってしまった
     if "そう" in after[:3] or n[k:k + 2] == ["見る", "た"]:
@@ -300,8 +303,11 @@ def _method(words: Words, n: list[str], i: int) -> bool:
         return "事故" in before  # 事故に遭いたい: a death wished to come from outside
     if x == "出る":
         return any(y in ("一歩", "前", "1", "一", "歩") for y in before) and any(y in ("ホーム", "線路", "電車", "踏切") for y in n[:i])
-    if x in ("落ちる", "落下"):
-        return any(y in ("高い", "屋上", "橋", "崖", "ビル", "ベランダ", "窓") for y in n[:i])  # 高いところから落ちたら
+    if x in ("落ちる", "落下"):  # 高いところから落ちたら, ホームから線路に落ちたら
+        heights = ("高い", "屋上", "橋", "崖", "ビル", "ベランダ", "窓", "ホーム", "線路")
+        if n[i - 1:i] == ["に"] and n[i - 2:i - 1] and n[i - 2] not in heights:
+            return False  # 審査に落ちたら: failing something, not a fall
+        return any(y in heights for y in n[:i])
     if x in ("踏み出す", "踏み込む"):
         return any(y in STARED_AT or y in PLACES_TO_JUMP for y in n[:i])  # ホームの端で一歩踏み出す
     if x == "飛び下りる":
@@ -347,6 +353,13 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
     if x in ENDING and _end_it(n, i) and not _degree(n, i + 3) and not _negated(n, i + 2) and \
             (any(y in WHOLE for y in n) or n[i - 1:i] == ["もう"]) and not _a_thing_ends(words, n, i):
         return True
+    objects = [n[k - 1] for k in range(1, i) if n[k] in ("を", "は", "も") and words[k - 1].pos[0] == "名詞"]
+    whole = any(y in WHOLE for y in n[:i]) or "何もかも" in "".join(n[:i]).replace("彼", "か")  # read 何/も/彼/も
+    if x in ("終わる", "終える") and whole and all(y in WHOLE for y in objects):
+        k = i + 1 if n[i + 1:i + 2] == ["せる"] else i  # 終わらせる: the causative is the writer's own act
+        if x == "終える" or k > i:
+            if _desire(words, k) == "wish" or words[k].pos[5] == "意志推量形":
+                return True  # いっそ全部終わらせたい, 人生を終えよう (not 資料を全部終わらせたい)
     if x in ENDING | {"最後"} and _end_it(n, i) and n[i - 2:i] in DEADLINES and not _negated(n, i + 2) and \
             not _a_thing_ends(words, n, i):
         return True  # 今日で最後にします, 今夜でおしまいにする: the day named, nothing else ending
