@@ -89,9 +89,8 @@ def word_terms(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """Each content word as (normalised form, alternatives): the short-unit parts of a compound
     (相続税 -> 相続) and Sudachi's synonym groups ("#536" for 医者/ドクター/医師)."""
     words = []
-    for m in _tokenizer().tokenize(fold(text), SplitMode.C):
-        if not _is_search_word(m.part_of_speech_id()):
-            continue
+    # The full build reads millions of morphemes: Sudachi's PosMatcher filters them in Rust.
+    for m in filter(_search_words(), _tokenizer().tokenize(fold(text), SplitMode.C)):
         key = (m.word_id(), m.surface())  # the same dictionary word reads the same: read it once
         word = _WORD_CACHE.get(key)
         if word is None:
@@ -100,6 +99,11 @@ def word_terms(text: str) -> list[tuple[str, tuple[str, ...]]]:
                 _WORD_CACHE[key] = word
         words.append(word)
     return words
+
+
+@lru_cache(maxsize=1)
+def _search_words():
+    return _dictionary().pos_matcher(_is_search_pos)
 
 
 def _read_word(m) -> tuple[str, tuple[str, ...]]:
@@ -117,8 +121,11 @@ def _read_word(m) -> tuple[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=4096)
 def _is_search_word(pos_id: int) -> bool:
+    return _is_search_pos(_dictionary().pos_of(pos_id))
+
+
+def _is_search_pos(pos: tuple[str, ...]) -> bool:
     # Content words without prefixes (お, 御): they carry what a question is about.
-    pos = _dictionary().pos_of(pos_id)
     return pos[0] in CONTENT_POS and pos[0] != "接頭辞" and pos[1] not in ("非自立可能", "数詞")
 
 

@@ -10,15 +10,18 @@ answers the question is the coverage model's call (bot/coverage.py).
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import re
 import threading
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 
-from bot import coverage
+from bot import coverage, knowledge
 from bot.japanese import topic_words, word_terms
 from bot.knowledge import Entry, bigrams, fold_synonyms
 from bot.patterns import PATTERNS
@@ -34,6 +37,9 @@ RERANK = 20  # the fused best this many are ranked again by soft word matching
 # words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
 TOPIC_COSINE = (0.75, 0.9)
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
+# A full build of at least this many entries reads near half of them in a second process: Sudachi's
+# tokenizer is most of the build and uses one core (10,000 entries took 12 s on one core).
+POOL_FROM = 2_000
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,18 @@ class Bm25:
         # A document's terms are kept as ids (an int32 array, not a set of strings: a tenth of the memory).
         self._ids: dict[str, int] = {}
         self._terms: list[str] = []
+
+    def adopt(self, terms: list[str], ids: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """Another index's term ids as ours, numbering new terms in the order `counted` would have;
+        `known` maps their ids to ours (-1: not yet) and is filled in."""
+        for i in ids[known[ids] < 0].tolist():
+            term = terms[i]
+            mine = self._ids.get(term)
+            if mine is None:
+                mine = self._ids[term] = len(self._terms)
+                self._terms.append(term)
+            known[i] = mine
+        return known[ids]
 
     def counted(self, counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
         """A document's term ids (new terms numbered as they come) and their frequencies."""
@@ -191,15 +209,13 @@ class SearchIndex:
         index = cls()
         entries = list(entries)
         words, grams, question_vecs, text_vecs = [], [], [], []
-        for entry in entries:  # each entry is read and stored compactly at once: no pile of Counters
-            read = _read_entry(entry)
-            words.append(index._words.counted(read.words))
-            grams.append(index._bigrams.counted(read.grams))
-            rows = index._vectors.rows(read.norms)
-            index._rows.append(np.unique(rows))
-            index._heads.append(index._head(read))
-            question_vecs.append(index._vectors.embed(index._vectors.rows(read.question_norms)))
-            text_vecs.append(index._vectors.embed(rows))
+        for word, gram, rows, head, question_vec, text_vec in index._store_all(entries):
+            words.append(word)
+            grams.append(gram)
+            index._rows.append(rows)
+            index._heads.append(head)
+            question_vecs.append(question_vec)
+            text_vecs.append(text_vec)
         index._entries = list(entries)
         index._slots = {e.id: i for i, e in enumerate(entries)}
         index._patterns = np.array([_pattern_code(e) for e in entries], dtype=np.int8)
@@ -210,6 +226,38 @@ class SearchIndex:
         index._question_vecs = np.array(question_vecs, dtype=np.float32).reshape(len(entries), dims)
         index._text_vecs = np.array(text_vecs, dtype=np.float32).reshape(len(entries), dims)
         return index
+
+    def _store(self, entry: Entry) -> tuple:
+        """An entry read and stored compactly at once (no pile of Counters): its word and bigram ids
+        and frequencies, vector rows, head, question vector and text vector."""
+        read = _read_entry(entry)
+        rows = self._vectors.rows(read.norms)
+        return (self._words.counted(read.words), self._bigrams.counted(read.grams), np.unique(rows),
+                self._head(read), self._vectors.embed(self._vectors.rows(read.question_norms)),
+                self._vectors.embed(rows))
+
+    def _store_all(self, entries: list[Entry]) -> Iterable[tuple]:
+        """`_store` for each entry in order; a large build has a second process store the last 45%."""
+        if len(entries) < POOL_FROM or (os.cpu_count() or 1) < 2:
+            yield from map(self._store, entries)
+            return
+        mine = len(entries) * 11 // 20  # the child's share a little smaller: it starts a second late
+        # Spawned, not forked: the bot runs threads. The child gets this process's thesaurus (KNOWLEDGE_DIR's).
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            theirs = pool.submit(_store_batch, knowledge._THESAURUS, entries[mine:])
+            yield from map(self._store, entries[:mine])
+            try:
+                word_terms, gram_terms, stored = theirs.result()
+            except Exception:  # noqa: BLE001 - no second process here (or it failed): store them in this one
+                yield from map(self._store, entries[mine:])
+                return
+        # Renumber the child's term ids as this index would have numbered them, entry by entry.
+        words_known = np.full(len(word_terms), -1, dtype=np.int32)
+        grams_known = np.full(len(gram_terms), -1, dtype=np.int32)
+        for (w_ids, w_tf), (g_ids, g_tf), rows, (h_ids, h_rows), question_vec, text_vec in stored:
+            word = self._words.adopt(word_terms, w_ids, words_known), w_tf
+            gram = self._bigrams.adopt(gram_terms, g_ids, grams_known), g_tf
+            yield word, gram, rows, (np.sort(words_known[h_ids]), h_rows), question_vec, text_vec
 
     @property
     def entries(self) -> list[Entry]:
@@ -405,6 +453,14 @@ def _read_entry(entry: Entry) -> _Read:
             head_norms = norms[:]
     return _Read(Counter(word_list), Counter(gram_list), tuple(question_norms), tuple(norms), Counter(head_terms),
                  tuple(head_norms))
+
+
+def _store_batch(thesaurus: knowledge.Thesaurus, entries: list[Entry]) -> tuple[list[str], list[str], list[tuple]]:
+    """In the second process: the entries stored by an index of their own, with its term lists."""
+    knowledge._THESAURUS = thesaurus
+    index = SearchIndex()
+    stored = [index._store(e) for e in entries]
+    return index._words._terms, index._bigrams._terms, stored
 
 
 def _fuse(signals: list[np.ndarray]) -> np.ndarray:

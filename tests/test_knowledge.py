@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dataclasses import replace
@@ -10,6 +11,7 @@ from dataclasses import replace
 from bot.knowledge import Entry, KnowledgeError, bigrams, load_dir, parse_entry, render_entry
 from bot.knowledge_store import KnowledgeBase
 from bot.models import KnowledgeEntry
+from bot import search
 from bot.search import Query, SearchIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,6 +122,29 @@ def test_the_index_changes_one_entry_at_a_time_as_a_full_build_would():
     for text in ("生命保険の見直し", "開業医の事業承継", "クーリング・オフはいつまで？", "断られ続けて落ち込んでいます"):
         assert [h.entry.id for h in grown.search(text)] == [h.entry.id for h in built.search(text)], text
     assert not any(h.entry.id == entries[1].id for h in grown.search(entries[1].question))
+
+
+def test_a_large_build_read_in_two_processes_is_the_build_of_one(monkeypatch):
+    entries, _ = load_dir(ROOT / "knowledge")
+    one = SearchIndex.build(entries)
+    monkeypatch.setattr(search, "POOL_FROM", 2)  # the shipped entries are too few to share out
+    futures = []
+
+    class Pool(search.ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            futures.append(super().submit(*args, **kwargs))
+            return futures[-1]
+
+    monkeypatch.setattr(search, "ProcessPoolExecutor", Pool)
+    two = SearchIndex.build(entries)
+    assert len(futures) == 1 and futures[0].exception() is None  # the second process did read its share
+    for bm_one, bm_two in ((one._words, two._words), (one._bigrams, two._bigrams)):
+        assert bm_one._terms == bm_two._terms and bm_one.mean_length == bm_two.mean_length
+        assert all(np.array_equal(bm_one.postings[t][1], bm_two.postings[t][1]) for t in bm_one._terms)
+    assert np.array_equal(one._text_vecs, two._text_vecs) and np.array_equal(one._question_vecs, two._question_vecs)
+    assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(one._heads, two._heads))
+    for text in ("死亡保険金の非課税枠は？", "開業医の事業承継", "断られ続けて落ち込んでいます"):
+        assert one.search(text) == two.search(text), text
 
 
 def test_a_learned_phrasing_is_written_to_a_curated_file_and_kept_with_a_learned_entry(runtime, knowledge_dir):
