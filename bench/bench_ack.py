@@ -13,16 +13,12 @@ both ratios meet the target and every event was acknowledged with 200.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import statistics
-import threading
 import time
-from typing import Iterator
 
-import uvicorn
-from webhooks import percentile, run_bench, send_all
+from webhooks import percentile, run_bench, send_all, uvicorn_on_a_free_port
 
 from bot.models import Job
 from fakes import FakeServer
@@ -125,23 +121,8 @@ async def _bare(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
 
 
-@contextlib.contextmanager
-def _bare_server() -> Iterator[int]:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(_bare, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def _bare_server():
+    return uvicorn_on_a_free_port(_bare, lifespan="off")
 
 
 if __name__ == "__main__":

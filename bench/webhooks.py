@@ -70,13 +70,25 @@ def run_bench(name: str, fake: FakeServer, run: Callable[[Runtime, int, ProcessP
 @contextlib.contextmanager
 def serving(runtime: Runtime, background: bool = True) -> Iterator[int]:
     """The app (with its job workers unless `background` is off) under uvicorn on a free port; yields the port."""
+    # As `main.py serve` runs it: the job workers in a process of their own beside the web process.
+    workers = start_worker_process(runtime.settings) if background else None
+    try:
+        with uvicorn_on_a_free_port(create_app(runtime)) as port:
+            yield port
+    finally:
+        if workers is not None:
+            workers.terminate()
+            workers.join(timeout=15)
+
+
+@contextlib.contextmanager
+def uvicorn_on_a_free_port(app, **config) -> Iterator[int]:
+    """Any ASGI app under uvicorn in a thread on a free loopback port; yields the port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    # As `main.py serve` runs it: the job workers in a process of their own beside the web process.
-    workers = start_worker_process(runtime.settings) if background else None
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, **config))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -89,9 +101,6 @@ def serving(runtime: Runtime, background: bool = True) -> Iterator[int]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        if workers is not None:
-            workers.terminate()
-            workers.join(timeout=15)
 
 
 @contextlib.contextmanager
