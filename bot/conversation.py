@@ -175,10 +175,8 @@ class Core:
 
     def _to_staff(self, question: Question, pattern: Pattern, reason: str) -> Reply:
         """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
-        crisis = reason == "crisis"
-        escalation = self.escalations.open(question, reason, "high" if crisis else "normal")
-        text = crisis_message() if crisis else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
-        return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id,
+        escalation = self.escalations.open(question, reason, "high" if reason == "crisis" else "normal")
+        return Reply(holding_text(reason), kind="escalated", pattern=pattern.number, question_id=question.id,
                      escalation_id=escalation.id, escalation_reason=reason)
 
     def _gate(self, user: User, pattern: Pattern) -> Reply | None:
@@ -254,9 +252,10 @@ class Core:
                          source="system")
         answer = _store_answer(question, result)
         screening = screening | result.safety  # either the code or the model is enough
-        if covered_by(result, covered) != covered:
-            Question.update(covered=not covered).where(Question.id == question.id).execute()
-        decision = decide(result, screening, covered, pattern)
+        judged = covered_by(result, covered)
+        if judged != covered:
+            Question.update(covered=judged).where(Question.id == question.id).execute()
+        decision = decide(result, screening, judged, pattern)
         if decision.reason is None:
             reply = Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
                           question_id=question.id, answer_id=answer.id, confidence=result.confidence,
@@ -268,7 +267,7 @@ class Core:
             return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id,
                            escalation_reason="crisis")
         escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
-        text = crisis_message() if decision.reason == "crisis" else HOLDING_MESSAGES.get(decision.reason, DEFAULT_HOLDING)
+        text = holding_text(decision.reason)
         if screening.distress and decision.reason != "crisis":
             text += gentle_line()
         return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
@@ -346,8 +345,8 @@ def _invalid(text: str) -> Reply | None:
 def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pattern) -> Decision:
     """Whether an answer goes to the user or to staff, and why (the first reason that applies).
 
-    `screening` is the code's reading and the model's together. Pattern 4 also takes the model's
-    high urgency as a crisis: the persona must never role-play through one.
+    `screening` is the code's reading and the model's together; `covered` is `covered_by`'s judgement.
+    Pattern 4 also takes the model's high urgency as a crisis: the persona must never role-play through one.
     """
     if screening.crisis or (result.urgency == "high" and pattern.number == 4):
         return Decision("crisis", "high")
@@ -355,7 +354,6 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
         return Decision("compliance", "normal")
     if screening.wants_human:
         return Decision("human_request", "normal")
-    covered = covered_by(result, covered)
     if result.needs_human:
         return Decision("needs_human" if covered else "no_knowledge", result.urgency)
     if not covered:
@@ -363,6 +361,11 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     if result.confidence < pattern.threshold:
         return Decision("low_confidence", "normal")
     return Decision(None, result.urgency)
+
+
+def holding_text(reason: str) -> str:
+    """What the user is told when a question goes to staff: help lines for a crisis, else a holding message."""
+    return crisis_message() if reason == "crisis" else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
 
 
 def covered_by(result: ModelAnswer, lexical: bool) -> bool:
@@ -398,10 +401,8 @@ def stored_reply(question: Question) -> Reply | None:
     if escalation is not None:
         if escalation.reason == "error":
             return Reply(APOLOGY, kind="error", escalation_id=escalation.id, escalation_reason="error", **common)
-        text = crisis_message() if escalation.reason == "crisis" else HOLDING_MESSAGES.get(escalation.reason,
-                                                                                            DEFAULT_HOLDING)
-        return Reply(text, kind="escalated", escalation_id=escalation.id, escalation_reason=escalation.reason,
-                     **common)
+        return Reply(holding_text(escalation.reason), kind="escalated", escalation_id=escalation.id,
+                     escalation_reason=escalation.reason, **common)
     if answer is not None:
         return Reply(answer.text, kind="answer", buttons=feedback_buttons(answer.id), **common)
     return None
