@@ -20,19 +20,10 @@ log = logging.getLogger(__name__)
 WORKER_NICENESS = 5
 
 
-def create_app(runtime: Runtime, *, background: bool = False) -> FastAPI:
-    """Mount what the settings enable. `background` runs the job worker (and scheduler) with the app."""
+def create_app(runtime: Runtime) -> FastAPI:
+    """Mount what the settings enable. The job workers run elsewhere (`start_worker_process`)."""
     settings = runtime.settings
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI):
-        if background:
-            start_background(runtime)
-        yield
-        if background:
-            runtime.queue.stop()
-
-    app = FastAPI(title="bansou", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="bansou", docs_url=None, redoc_url=None)
     app.state.runtime = runtime
 
     @app.get("/healthz")
@@ -74,14 +65,18 @@ def _mount_slack_not_configured(app: FastAPI) -> None:
                             status_code=503)
 
 
-def start_background(runtime: Runtime, *, poll_seconds: float = 1.0) -> None:
+def start_background(runtime: Runtime) -> None:
     """The durable queue's workers, and the report scheduler when it is installed."""
-    runtime.queue.start(workers=runtime.settings.job_workers, poll_seconds=poll_seconds)
+    # A short poll: the web process that stored the job cannot wake a worker in another process.
+    runtime.queue.start(workers=runtime.settings.job_workers, poll_seconds=0.25)
     with contextlib.suppress(ImportError):
         from reports.scheduler import start_scheduler
         start_scheduler(runtime)
-    # The start-up heap (SDKs, models, the knowledge index) lives as long as the process. Frozen,
-    # it is not rescanned by every full collection, which otherwise paused webhook acks for 100-200 ms.
+
+
+def freeze_start_up_heap() -> None:
+    """The start-up heap (SDKs, models, the knowledge index) lives as long as the process. Frozen, it is
+    not rescanned by every full collection, which otherwise paused webhook acks for 100-200 ms."""
     gc.freeze()
 
 
@@ -109,8 +104,10 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     try:
         runtime = build_runtime(settings)
         workers = start_worker_process(settings)
+        app = create_app(runtime)
+        freeze_start_up_heap()
         try:
-            uvicorn.run(create_app(runtime), host=host, port=port, log_level="info",
+            uvicorn.run(app, host=host, port=port, log_level="info",
                         log_config=None)  # our logging set-up (file + stdout) stays in charge
         finally:
             workers.terminate()  # SIGTERM: the workers finish their current jobs, then exit
@@ -128,7 +125,7 @@ def _work(settings: Settings, parent_pid: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
     create_app(runtime)  # wires every adapter's job kinds and deliverers, as in the web process
-    start_background(runtime, poll_seconds=0.25)
+    start_background(runtime)
     while not stop.wait(1.0):
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
             break

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import uvicorn  # noqa: E402
 
-from adapters.web import create_app, start_worker_process  # noqa: E402
+from adapters.web import create_app, freeze_start_up_heap, start_worker_process  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.models import Job  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
@@ -72,8 +72,10 @@ def serving(runtime: Runtime, background: bool = True) -> Iterator[int]:
     """The app (with its job workers unless `background` is off) under uvicorn on a free port; yields the port."""
     # As `main.py serve` runs it: the job workers in a process of their own beside the web process.
     workers = start_worker_process(runtime.settings) if background else None
+    app = create_app(runtime)
+    freeze_start_up_heap()
     try:
-        with uvicorn_on_a_free_port(create_app(runtime)) as port:
+        with uvicorn_on_a_free_port(app) as port:
             yield port
     finally:
         if workers is not None:

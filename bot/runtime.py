@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from bot.answering import Answerer, AnswererStatus, AnswerRequest, ModelAnswer, OfflineAnswerer
+from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.conversation import Core
 from bot.escalation import Escalations, LogDesk, OperatorDesk
@@ -70,8 +70,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                          alert=lambda text: escalations.desk.alert(text))
     core = Core(knowledge=knowledge, answerer=answerer or make_answerer(settings), plan=plan,
                 escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
-                rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort},
-                status=AnswererStatus(alert=lambda text: escalations.desk.alert(text)))
+                rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort})
     queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
     return Runtime(settings, database, core, queue, knowledge, Intake(queue, database))
 
