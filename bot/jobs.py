@@ -74,20 +74,13 @@ class JobQueue:
 
     def enqueue(self, kind: str, payload: dict[str, Any], dedupe_key: str | None = None) -> bool:
         """Store a job; False when a job with this dedupe key exists already (a redelivery)."""
-        if kind not in self._kinds:
-            raise KeyError(f"no handler for job kind {kind!r}")
-        lane = self._kinds[kind].lane
-        try:
-            Job.create(kind=kind, lane=lane, payload=payload,
-                       dedupe_key=dedupe_key or f"{kind}:{uuid.uuid4().hex}")
-        except pw.IntegrityError:
-            log.info("duplicate job %s ignored", dedupe_key)
-            return False
-        self._wake[lane].set()
-        return True
+        return self.enqueue_many([(kind, payload, dedupe_key)])[0]
 
     def enqueue_many(self, jobs: list[tuple[str, dict[str, Any], str | None]]) -> list[bool]:
         """Store (kind, payload, dedupe_key) jobs in one transaction; per job, False for a duplicate."""
+        for kind, _, _ in jobs:
+            if kind not in self._kinds:
+                raise KeyError(f"no handler for job kind {kind!r}")
         rows, fresh = [], []
         keys = [key or f"{kind}:{uuid.uuid4().hex}" for kind, _, key in jobs]
         db = _database()
