@@ -31,12 +31,8 @@ class Morpheme:
     pos: tuple[str, ...]  # part of speech, e.g. ("動詞", "一般", "*", "*", "五段-ナ行", "意志推量形")
     reading: str
 
-    @property
-    def is_content(self) -> bool:
-        """Nouns, verbs, adjectives and the like: the words that carry what a question is about."""
-        return self.pos[0] in CONTENT_POS and self.pos[1] not in ("非自立可能", "数詞")
 
-
+# Nouns, verbs, adjectives and the like: the words that carry what a question is about.
 CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞"})
 
 
@@ -82,7 +78,6 @@ def _tokenizer():
 @lru_cache(maxsize=1)
 def _dictionary() -> Dictionary:
     return Dictionary(dict="core")
-
 
 
 def word_terms(text: str) -> list[tuple[str, tuple[str, ...]]]:
