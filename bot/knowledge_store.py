@@ -103,7 +103,8 @@ class KnowledgeBase:
         phrasing = " ".join(phrasing.split())[:300]
         if row is None or not phrasing or phrasing in (row.phrasings or []) or phrasing == row.question:
             return None
-        entry = replace(_entry(row), phrasings=(*_entry(row).phrasings, phrasing))
+        known = _entry(row)
+        entry = replace(known, phrasings=(*known.phrasings, phrasing))
         if row.origin == "file" and row.path and Path(row.path).is_file():
             _write_phrasings(Path(row.path), entry)
         _update_row(row, entry, origin=row.origin)
@@ -131,9 +132,9 @@ class KnowledgeBase:
     def _current_index(self) -> SearchIndex:
         # Another process (the CLI's sync, a worker's learn) may change the rows: the stamp notices,
         # and only the rows changed since the last look are read into the index.
-        query = KnowledgeEntry.select(pw.fn.COUNT(KnowledgeEntry.id), pw.fn.MAX(KnowledgeEntry.updated_at))
-        stamp = tuple(query.tuples().get()) + (
-            KnowledgeEntry.select().where(KnowledgeEntry.active == True).count(),)  # noqa: E712
+        active = pw.Case(None, [(KnowledgeEntry.active == True, 1)], 0)  # noqa: E712 (SQL, not Python)
+        stamp = tuple(KnowledgeEntry.select(pw.fn.COUNT(KnowledgeEntry.id), pw.fn.MAX(KnowledgeEntry.updated_at),
+                                            pw.fn.COALESCE(pw.fn.SUM(active), 0)).tuples().get())
         with self._lock:
             if self._index is None:
                 rows = KnowledgeEntry.select().where(KnowledgeEntry.active == True).order_by(KnowledgeEntry.id)  # noqa: E712
