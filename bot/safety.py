@@ -149,8 +149,8 @@ def _clean(text: str) -> str:
 
 
 def _for_crisis(text: str) -> str:
-    """Quoted speech is someone else's words (「俺が死んだら…」と聞かれた), unless it is the writer's thought."""
-    text = _clean(text)
+    """Quoted speech is someone else's words (「俺が死んだら…」と聞かれた), unless it is the writer's thought.
+    `text` is already cleaned."""
     kept, last = [], 0
     for match in _QUOTE.finditer(text):
         own = _OWN_THOUGHT_AFTER_QUOTE.match(text[match.end():])
