@@ -48,11 +48,16 @@ def check_slack(settings: Settings) -> Finding:
     if not settings.slack_staff_user_ids:
         problems.append("SLACK_STAFF_USER_IDS が未設定（エスカレーションに回答できる人がいません）")
     team = f"ワークスペース {me.get('team')} の {me.get('user')}"
+    if settings.slack_app_token and (socket := _probe_socket_mode(settings)):
+        return error("Slack", f"{team} として接続できますが、Socket Mode の App-Level Token が使えません（{socket}）",
+                     "Slack アプリの「Basic Information」→「App-Level Tokens」で connections:write の"
+                     "トークン（xapp- で始まる）を作り直して .env の SLACK_APP_TOKEN に入れ、再起動してください。")
     if problems:
         return error("Slack", f"{team} として接続できますが、" + "、".join(problems),
                      "docs/slack-setup.md の「ID を調べる」で正しい ID を確認し、.env を直して再起動してください。")
     return ok("Slack", f"{team} として接続でき、オペレーター用チャンネルとスタッフ {len(settings.slack_staff_user_ids)} 人"
-                       f"{'・牧野氏' if settings.slack_makino_user_id else ''}を確認しました")
+                       f"{'・牧野氏' if settings.slack_makino_user_id else ''}"
+                       f"{'・Socket Mode の接続' if settings.slack_app_token else ''}を確認しました")
 
 
 def check_line(settings: Settings) -> Finding:
@@ -81,6 +86,17 @@ def check_line(settings: Settings) -> Finding:
         return error("LINE", f"{name} の「Webhookの利用」がオフです", "LINE Developers の「Messaging API設定」で"
                                                                   "「Webhookの利用」をオンにしてください。")
     return ok("LINE", f"{name} に接続でき、Webhook は {hook.endpoint} でオンです")
+
+
+def _probe_socket_mode(settings: Settings) -> str | None:
+    """Why the App-Level Token cannot open a Socket Mode connection, or None when it can. Asking for the
+    connection URL is what Socket Mode does first; no WebSocket is opened here."""
+    client = WebClient(base_url=settings.slack_api_base_url, timeout=10)
+    try:
+        client.apps_connections_open(app_token=settings.slack_app_token)
+    except SlackApiError as exc:
+        return _cause(exc)
+    return None
 
 
 def _probe(call, what: str) -> list[str]:  # noqa: ANN001

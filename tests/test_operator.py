@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.doctor import check_slack
 from bot.doctor import Status
 from cli.doctor import diagnose
 from fakes import FakeServer
@@ -201,6 +202,27 @@ def test_doctor_passes_working_platforms(settings, fake_anthropic):
     for topic in ("Claude", "Slack", "LINE"):
         assert status_of(findings, topic).status == Status.OK, status_of(findings, topic)
     assert "https://bansou.example.jp/line/webhook" in status_of(findings, "LINE").text
+
+
+@pytest.mark.parametrize("answer, status, said", [
+    ({"ok": False, "error": "invalid_auth"}, Status.ERROR, "App-Level Token が使えません（トークンが無効です: invalid_auth）"),
+    ({"ok": True, "url": "wss://example.invalid/link"}, Status.OK, "Socket Mode の接続を確認しました"),
+])
+def test_doctor_checks_the_socket_mode_token_when_one_is_set(settings, answer, status, said):
+    platforms = FakeServer().start()
+    platforms.route("POST", "/api/auth.test", (200, {"ok": True, "team": "牧野生保塾", "user": "bansou"}))
+    platforms.route("POST", "/api/conversations.info", (200, {"ok": True, "channel": {"id": "C1"}}))
+    platforms.route("POST", "/api/users.info", (200, {"ok": True, "user": {"id": "U1"}}))
+    platforms.route("POST", "/api/apps.connections.open", (200, answer))
+    try:
+        slack = check_slack(replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s",
+                                    slack_app_token="xapp-1", slack_api_base_url=platforms.url + "/api/",
+                                    slack_operator_channel="C1", slack_staff_user_ids=("U1",)))
+        token_used = platforms.calls_to("/api/apps.connections.open")[0].headers["authorization"]
+    finally:
+        platforms.stop()
+    assert slack.status == status and said in slack.text, slack
+    assert token_used == "Bearer xapp-1"  # the App-Level Token, not the bot token
 
 
 # ---- users ---------------------------------------------------------------------------------------
