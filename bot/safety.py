@@ -106,7 +106,7 @@ def has_help_line(text: str) -> bool:
 
 def _the_writers_state(text: str) -> Screening:
     """Crisis and distress, read from the writer's own words in every spelling."""
-    spelled = rules.NET_SPELLINGS.sub("死", rules.KANA_WORDS.sub("自殺", _clean(text)))
+    spelled = rules.respell_net_slang(rules.KANA_WORDS.sub("自殺", _clean(text)))
     spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
     about_self = _for_crisis(spelled)
     parts = [_read(s) for s in sentences(about_self)]

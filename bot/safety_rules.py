@@ -24,11 +24,22 @@ Words = Sequence[Morpheme]
 # 死 written around filters: タヒ (looks like 死), 氏 (same reading) before a verb ending of 死ぬ;
 # and the words typed in romaji (shinitai, kietai).
 NET_SPELLINGS = re.compile(r"タヒ(?=[なにぬねのん])|氏(?=にた|にそ|ねば|のう|んだ|ぬし|ぬか|ねる)")
+# タヒ also made a verb of its own, conjugated like 走る (タヒりたい, タヒる, タヒった): read as 死ぬ's forms.
+SLANG_DEATH_VERB = re.compile(r"タヒ(?:っ([たて])|([りるろられ]))")
+_SLANG_ENDINGS = {"た": "死んだ", "て": "死んで", "り": "死に", "る": "死ぬ", "ろ": "死の", "ら": "死な", "れ": "死ね"}
 ROMAJI = {"shinitai": "死にたい", "sinitai": "死にたい", "kietai": "消えたい", "shinou": "死のう", "sinou": "死のう",
           "shinitaku": "死にたく", "kiechaitai": "消えちゃいたい"}
 KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi reads them as other words
 ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
+
+
+
+def respell_net_slang(text: str) -> str:
+    """死 as the net writes it around filters (タヒ, 氏, タヒる), spelled 死 again."""
+    text = SLANG_DEATH_VERB.sub(lambda m: _SLANG_ENDINGS[m.group(1) or m.group(2)], text)
+    return NET_SPELLINGS.sub("死", text)
+
 
 # ---- vocabulary (normalised forms) ------------------------------------------------------------------
 
@@ -73,13 +84,16 @@ MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業
 BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
 DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
+PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前"})
+RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
 THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
     "友人", "友達", "同僚", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
     "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
-    "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット"})
+    "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット",
+    "主人公", "登場人物", "ヒロイン", "キャラクター", "作者", "著者"})  # the people of a story
 OWN_POLICY = frozenset({"生命保険", "死亡保険金", "保険金", "死亡保険", "団信", "団体信用生命保険"})
 SUBJECT_PARTICLES = frozenset({"が", "は", "も"})
 HONORIFICS = frozenset({"さん", "様", "ちゃん", "君", "氏", "殿", "の", "方", "御"})
@@ -153,15 +167,27 @@ def crisis(words: Words) -> bool:
         return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
             any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
         # いなくなっても保険金があるから家族は困らない: the family comes after; who disappears has no subject
-    return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
+    return not _over_now(n) and _crisis_rule_applies(words, n)
 
 
 def distress(words: Words) -> bool:
-    """Weaker but worrying: worn out, hopeless, a death wish denied. A person should look."""
+    """Weaker but worrying: worn out, hopeless, a death wish denied or told as over. A person should look."""
     if _someone_else(words):
         return False
     n = _norms(words)
-    return any(rule(words, n, i) for i in range(len(words)) for rule in DISTRESS_RULES)
+    return any(rule(words, n, i) for i in range(len(words)) for rule in DISTRESS_RULES) or \
+        (_over_now(n) and _crisis_rule_applies(words, n))
+
+
+def _crisis_rule_applies(words: Words, n: list[str]) -> bool:
+    return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
+
+
+def _over_now(n: list[str]) -> bool:
+    """死にたいと思っていた時期もあったが、今は回復した: a time the writer tells as past, and well now."""
+    past = any(n[i:i + 3] == ["て", "居る", "た"] for i in range(len(n))) or any(x in PAST_TIMES for x in n)
+    return past and any(x == "今" and any(n[k] in RECOVERED and not _negated(n, k, span=4) for k in range(i + 1, min(len(n), i + 8)))
+                        for i, x in enumerate(n))
 
 
 # Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
@@ -445,7 +471,7 @@ def death_and_the_writers_signals(parts: Sequence[Words]) -> bool:
 
 def _own_death(words: Words) -> bool:
     n = _norms(words)
-    if _someone_else(words) or any(x in LAUGHING for x in n):
+    if _someone_else(words) or any(x in LAUGHING for x in n) or _over_now(n):
         return False
     for i, x in enumerate(n):
         if _subject_of(n, i) not in (None, *FIRST_PERSON):
@@ -519,12 +545,19 @@ def a_last_goodbye(parts: Sequence[Words]) -> bool:
     """Thanks for everything and goodbye, with no move named (今までありがとうございました。さようなら):
     a farewell with nowhere to go is how some people say they will die. A person looks."""
     n = [x for w in parts for x in _norms(w)]
-    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n)
+    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n) or _never_again(n)
     thanks = any(x in ("今迄", "此れ", "今", "色々", "皆") and any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝")
                                                                  for y in n[i + 1:i + 5]) for i, x in enumerate(n))
     moving = any(x in MOVING or x in THIRD_PERSON for x in n)
     worn = any(distress(w) for w in parts)  # もう疲れた。さよなら
     return goodbye and (thanks or worn) and not moving
+
+
+def _never_again(n: list[str]) -> bool:
+    """もう会うことはない, 二度と会えない: the writer will not meet us again (a farewell without its word)."""
+    meet = [i for i, x in enumerate(n) if x == "会う" or (x == "掛かる" and n[i - 2:i] == ["目", "に"])]
+    return any(any(y in ("もう", "度") for y in n[max(0, i - 5):i])  # 二度と is read 2 度 と
+               and any(y in NEGATIONS or y == "無い" for y in n[i + 1:i + 6]) for i in meet)
 
 
 def own_suicide(words: Words) -> bool:
@@ -665,8 +698,9 @@ def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
         n = _norms(variants[-1])
         if match.group().endswith("おわ") and any(_a_saying(n, i) for i, x in enumerate(n) if x == "死ぬ"):
             return False  # しんだらおわりなので、相続対策を
-    if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) for words in variants):
-        return False  # お客様がしにたいと言っていた, しにたいｗ
+    if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) or _over_now(_norms(words))
+           for words in variants):
+        return False  # お客様がしにたいと言っていた, しにたいｗ, しにたいとおもっていたが、いまはげんき
     reported = KANA_REPORTED.search(kana, match.end())
     return not (reported and not KANA_FIRST_PERSON.search(kana))
 
@@ -874,6 +908,8 @@ def wants_human(words: Words) -> bool:
             return True  # 人間が答えてくれるところはありますか
         if x == "有人" and _request_follows(words, n, j, bare=True):
             return True  # 有人対応をお願いします
+        if j < len(n) and n[j] in ("誰", "何方") and n[j + 1:j + 2] == ["か"]:  # スタッフの誰かと
+            j += 1
         if j < len(n) and n[j] == "か":  # 誰か, どなたか
             j += 1
         if j < len(n) and n[j] in CONTACT and _contact_request(words, n, j):
@@ -906,8 +942,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return not _negated(n, start + k)
         if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and _question(rest[k:]):
             return True
-        if k == 0 and x == "ます" and _question(rest[:4]):
-            return True  # 話せますか, 話せませんか (Sudachi reads 話せる as 話す)
+        if k == 0 and (x == "?" or (x == "ます" and _question(rest[:4]))):
+            return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
             return True  # 見てもらえたら嬉しいです
         if x == "て" and start + k + 1 >= len(n) - (1 if n[-1] in ("。", "!", "?") else 0):
