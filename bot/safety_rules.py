@@ -30,14 +30,16 @@ _SLANG_ENDINGS = {"た": "死んだ", "て": "死んで", "り": "死に", "る"
 ROMAJI = {"shinitai": "死にたい", "sinitai": "死にたい", "kietai": "消えたい", "shinou": "死のう", "sinou": "死のう",
           "shinitaku": "死にたく", "kiechaitai": "消えちゃいたい"}
 KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi reads them as other words
+# Self-harm slang Sudachi splits by context (またリスカ → また|リ|スカ): spelled out before reading.
+SELF_HARM_SLANG = re.compile(r"リスカ|アムカ|レグカ")
 ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
 
 
 def respell_net_slang(text: str) -> str:
-    """死 as the net writes it around filters (タヒ, 氏, タヒる), spelled 死 again."""
-    text = SLANG_DEATH_VERB.sub(lambda m: _SLANG_ENDINGS[m.group(1) or m.group(2)], text)
+    """死 as the net writes it around filters (タヒ, 氏, タヒる), spelled 死 again; self-harm slang as 自傷."""
+    text = SELF_HARM_SLANG.sub("自傷", SLANG_DEATH_VERB.sub(lambda m: _SLANG_ENDINGS[m.group(1) or m.group(2)], text))
     return NET_SPELLINGS.sub("死", text)
 
 
@@ -134,6 +136,8 @@ VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "
 HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
+SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え"})
+DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "酷い", "損", "終わる", "潰れる", "怪しい"})
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
                     "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
@@ -386,6 +390,10 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
         if x == "終える" or k > i:
             if _desire(words, k) == "wish" or words[k].pos[5] == "意志推量形":
                 return True  # いっそ全部終わらせたい, 人生を終えよう (not 資料を全部終わらせたい)
+            named = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in n)  # この案件を, said after
+            intent = n[k + 1:k + 2] in (["積もり"], ["事"], ["こと"]) and not objects and not named
+            if intent and any(n[d:d + 2] in DEADLINES for d in range(max(0, i - 5), i)):
+                return True  # 今夜で全部終わらせるつもり: the night named, the writer's own plan
     if x in ENDING | {"最後"} and _end_it(n, i) and n[i - 2:i] in DEADLINES and not _negated(n, i + 2) and \
             not _a_thing_ends(words, n, i):
         return True  # 今日で最後にします, 今夜でおしまいにする: the day named, nothing else ending
@@ -837,6 +845,8 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
             return True  # 考える時間を与えず
         if x == "場" and "決める" in n[i:i + 5] and any(y in ("トーク", "方法", "言い方", "為る", "貰う") for y in n[i:]):
             return True
+        if x == "即決" and n[i + 1:i + 3] in (["為る", "せる"], ["為る", "させる"]):
+            return True  # その場で即決させる: the customer made to decide
         if x in ("判子", "印鑑", "サイン", "署名") and any(y in VULNERABLE for y in n) and "さえ" in n:
             return True
     return False
@@ -850,8 +860,13 @@ def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
             return True  # 損だと思わせて: leading the customer to believe
         if x in ("勘違い", "誤解", "錯覚") and n[i + 1:i + 3] in (["為る", "せる"], ["為る", "させる"]):
             return True  # 誤解させる
+    ours = any(x in ("うち", "自社", "当社", "弊社") for x in n)
+    run_down = "他社" in n and any(x in DISPARAGING and any(y in CLAIM_VERBS for y in n[i + 1:i + 5])
+                                  for i, x in enumerate(n))
     return ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or \
-        ("都合" in n and "良い" in n and "だけ" in n)
+        ("都合" in n and "良い" in n and "だけ" in n) or \
+        (ours and "有利" in n and "比較" in n) or \
+        (run_down and bool(topic & (CONTRACT | SWITCH)))  # 他社の商品は危ないと言って乗り換えてもらう
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:
