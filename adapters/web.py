@@ -117,8 +117,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
 
 def _work(settings: Settings, parent_pid: int) -> None:
-    from bot.logs import setup_logging
-    setup_logging(settings.log_level, settings.log_dir, stdout=True)  # the per-question lines come from here
+    from bot.logs import WORKER_LOG_FILE, setup_logging
+    setup_logging(settings.log_level, settings.log_dir, stdout=True, file_name=WORKER_LOG_FILE)  # the per-question lines
     # Below the web process in the CPU scheduler: an ack has a deadline (Slack's 3 s), an answer has none.
     os.nice(WORKER_NICENESS)
     stop = threading.Event()

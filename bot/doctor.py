@@ -12,7 +12,7 @@ import peewee as pw
 
 from bot import dbops
 from bot.config import COHORTS, Settings
-from bot.logs import LOG_FILE, recent_errors
+from bot.logs import LOG_FILE, WORKER_LOG_FILE, recent_errors
 from bot.models import Job, KnowledgeEntry, ScheduledRun, init_db, utcnow
 from bot.rollout import COHORT_LABELS, RolloutError, RolloutPlan
 
@@ -229,7 +229,7 @@ def check_log(settings: Settings) -> Finding:
     if settings.log_dir is None:
         return ok("ログ", "ファイルには書かず、標準出力だけに出しています（LOG_DIR=off）")
     errors = recent_errors(settings.log_dir)
-    where = settings.log_dir / LOG_FILE
+    where = f"{settings.log_dir / LOG_FILE} と {WORKER_LOG_FILE}"
     if errors:
         return warn("ログ", f"{where} の最近のエラー: " + " / ".join(e[:160] for e in errors),
                     "docs/manual.md の「困ったとき」で、このエラーの意味と対処を確認してください。")

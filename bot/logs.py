@@ -1,4 +1,5 @@
-"""Logging: a rotating file under LOG_DIR (var/log/bansou.log) and a stream; one line per question."""
+"""Logging: a rotating file per process under LOG_DIR (var/log/bansou.log; the server's job worker writes
+bansou-worker.log) and a stream; one line per question."""
 from __future__ import annotations
 
 import functools
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 LOG_FILE = "bansou.log"
+WORKER_LOG_FILE = "bansou-worker.log"  # its own file: two processes rotating one file can lose a rotated part
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 ROTATE_BYTES = 5 * 1024 * 1024
 ROTATE_KEEP = 10
@@ -17,7 +19,7 @@ QUIET = ("httpx", "httpcore", "urllib3", "slack_bolt", "slack_sdk", "anthropic",
 turn_log = logging.getLogger("bansou.turn")
 
 
-def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False) -> Path | None:
+def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False, file_name: str = LOG_FILE) -> Path | None:
     """A terminal command logs to stderr at `level`; a server logs to stdout (what a PaaS collects) and
     the rotating file at INFO or finer, so the per-question lines are always kept. Returns the file."""
     root = logging.getLogger()
@@ -33,8 +35,7 @@ def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False) -> 
     root.setLevel(file_level)
     for name in QUIET:  # their per-request INFO lines would drown the ones that matter
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    path = _file_handler(root, log_dir, file_level) if log_dir else None
-    return path
+    return _file_handler(root, log_dir / file_name, file_level) if log_dir else None
 
 
 def timed_turn(handle: Callable) -> Callable:
@@ -59,26 +60,27 @@ def log_failure_to_file(message: str) -> None:
 
 
 def recent_errors(log_dir: Path | None, limit: int = 3, scan_bytes: int = 256_000) -> list[str]:
-    """The last ERROR lines of the log file (for `doctor`)."""
-    path = log_dir / LOG_FILE if log_dir else None
-    if path is None or not path.is_file():
-        return []
-    with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - scan_bytes))
-        lines = handle.read().decode("utf-8", errors="replace").splitlines()
-    return [line for line in lines if " ERROR " in line or " CRITICAL " in line][-limit:]
+    """The last ERROR lines of the log files, oldest first (for `doctor`)."""
+    lines: list[str] = []
+    for path in (log_dir / LOG_FILE, log_dir / WORKER_LOG_FILE) if log_dir else ():
+        if path.is_file():
+            with path.open("rb") as handle:
+                handle.seek(max(0, path.stat().st_size - scan_bytes))
+                lines += handle.read().decode("utf-8", errors="replace").splitlines()
+    errors = [line for line in lines if " ERROR " in line or " CRITICAL " in line]
+    return sorted(errors)[-limit:]  # each line starts with its time stamp
 
 
-def _file_handler(root: logging.Logger, log_dir: Path, level: int) -> Path | None:
+def _file_handler(root: logging.Logger, path: Path, level: int) -> Path | None:
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(log_dir / LOG_FILE, maxBytes=ROTATE_BYTES,
-                                                       backupCount=ROTATE_KEEP, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=ROTATE_BYTES, backupCount=ROTATE_KEEP,
+                                                       encoding="utf-8")
     except OSError as exc:  # a read-only disk must not stop the bot: the stream still has everything
-        root.warning("cannot write log files under %s: %s", log_dir, exc)
+        root.warning("cannot write log files under %s: %s", path.parent, exc)
         return None
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.bansou = True
     root.addHandler(handler)
-    return log_dir / LOG_FILE
+    return path

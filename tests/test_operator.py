@@ -89,6 +89,16 @@ def test_each_question_is_one_log_line_in_var_log(run, tmp_path):
     assert "latency_ms=" in line
 
 
+def test_doctor_reads_the_errors_of_the_web_and_the_worker_log_in_time_order(tmp_path):
+    from bot.logs import LOG_FILE, WORKER_LOG_FILE, recent_errors
+    (tmp_path / LOG_FILE).write_text("2026-12-08 10:00:01,000 ERROR bansou: web first\n"
+                                     "2026-12-08 10:00:03,000 INFO bansou: fine\n"
+                                     "2026-12-08 10:00:05,000 ERROR bansou: web last\n", encoding="utf-8")
+    (tmp_path / WORKER_LOG_FILE).write_text("2026-12-08 10:00:02,000 ERROR bansou.jobs: worker\n", encoding="utf-8")
+    assert [line.rsplit(": ", 1)[1] for line in recent_errors(tmp_path, limit=5)] == ["web first", "worker", "web last"]
+    assert [line.rsplit(": ", 1)[1] for line in recent_errors(tmp_path, limit=2)] == ["worker", "web last"]
+
+
 # ---- db ------------------------------------------------------------------------------------------
 
 def test_db_backup_names_the_file_with_the_date_and_restore_brings_it_back(run, tmp_path):
