@@ -110,12 +110,11 @@ def _index(knowledge_dir: Path) -> SearchIndex:
 def _labelled(items: list[dict], index: SearchIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, covered, top = [], [], []
     for item in items:
-        features = index.features(item["question"], item.get("pattern"))
-        hits = index.search(item["question"], item.get("pattern"), top=1)
+        found = index.best_evidence(item["question"], item.get("pattern"))
         expected = set(item.get("expected") or [])
-        rows.append(features.vector() if features else np.zeros(len(coverage.FEATURE_NAMES)))
+        rows.append(found[1].vector() if found else np.zeros(len(coverage.FEATURE_NAMES)))
         covered.append(bool(expected))
-        top.append(bool(hits) and hits[0].entry.id in expected)
+        top.append(found is not None and found[0].id in expected)
     return np.array(rows), np.array(covered, dtype=float), np.array(top, dtype=float)
 
 
@@ -129,6 +128,7 @@ def _cross_validation(items: list[dict], knowledge_dir: Path) -> dict:
     x2, grouped = _without_their_entries(items, _index(knowledge_dir))
     near_misses: list[float] = []
     p = coverage.cross_validated(x, covered, groups(items), extra=(x2, np.zeros(len(x2)), grouped),
+                                 extra_weight=coverage.NEAR_MISS_WEIGHT["covered"],
                                  extra_out=near_misses)
     return {"cv_coverage_accuracy": round(float(((p >= coverage.COVERS_AT) == (covered == 1)).mean()), 4),
             "cv_coverage_auc": round(coverage.roc_auc(p, covered), 4),

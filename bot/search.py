@@ -36,6 +36,7 @@ RERANK = 20  # the fused best this many are ranked again by soft word matching
 # A topic noun's cosine to an entry's word from which it counts as partly there, and fully: related
 # words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
 TOPIC_COSINE = (0.75, 0.9)
+TOPIC_DEPTH = 3  # the fused best this many are read for the question's topic (the depth recall@3 measures)
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 # A full build of at least this many entries reads near half of them in a second process: Sudachi's
 # tokenizer is most of the build and uses one core (10,000 entries took 12 s on one core).
@@ -305,18 +306,26 @@ class SearchIndex:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
-            evidence = [self._evidence(query, d, fused, pattern) for d in best]
+            best_topic = self._best_topic(query, fused)
+            evidence = [self._evidence(query, d, fused, pattern, best_topic) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
                     for d, f in zip(best, evidence)]
         return hits[:top]
 
     def features(self, text: str, pattern: int | None = None) -> coverage.Features | None:
         """The coverage evidence of the best hit (for fitting the coverage model)."""
+        found = self.best_evidence(text, pattern)
+        return found[1] if found else None
+
+    def best_evidence(self, text: str, pattern: int | None = None) -> tuple[Entry, coverage.Features] | None:
+        """The best hit and its coverage evidence, without the fitted models (the fit itself reads these)."""
         query = Query.read(text)
         with self._lock:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, 2).tolist()
-            return self._evidence(query, best[0], fused, pattern) if best else None
+            if not best:
+                return None
+            return self._entries[best[0]], self._evidence(query, best[0], fused, pattern, self._best_topic(query, fused))
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
@@ -381,12 +390,22 @@ class SearchIndex:
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
-    def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None) -> coverage.Features:
-        ids, rows = self._heads[doc]
+    def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
+                  best_topic: float) -> coverage.Features:
         return coverage.Features(bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
-                                 topic=self._topic_share(query, set(ids.tolist()), rows),
+                                 topic=self._entry_topic(query, doc), best_topic=best_topic,
                                  agreement=float(fused[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
+
+    def _entry_topic(self, query: Query, doc: int) -> float:
+        ids, rows = self._heads[doc]
+        return self._topic_share(query, set(ids.tolist()), rows)
+
+    def _best_topic(self, query: Query, fused: np.ndarray) -> float:
+        """The largest topic share among the fused best TOPIC_DEPTH: whether some entry answers the question
+        does not hang on the first place being right (the right entry is in the top three far more often)."""
+        docs = _best(fused, TOPIC_DEPTH).tolist()
+        return max((self._entry_topic(query, d) for d in docs), default=coverage.NO_TOPIC)
 
     def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> float:
         """The idf-weighted share of the question's topic nouns the entry has: the word itself (Sudachi's
