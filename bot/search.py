@@ -82,6 +82,16 @@ class Query:
         return {t for norm, alts in self.words for t in (norm, *alts)}
 
 
+@dataclass(frozen=True)
+class Searched:
+    """The entries one search may return (its Pattern's and the shared ones): idf is counted over these
+    alone, since a word every doctor-market entry uses (院長, クリニック) tells none of them apart there,
+    however rare it is in the whole base."""
+
+    mask: np.ndarray  # by slot
+    size: int
+
+
 class Bm25:
     """BM25 postings that take one document in or out without a rebuild.
 
@@ -160,16 +170,18 @@ class Bm25:
                 del self.postings[term]
         self.live -= 1
 
-    def idf(self, term: str) -> float:
-        df = len(self.postings[term][0]) if term in self.postings else 0
-        return _term_weight(term) * math.log(1 + (self.live - df + 0.5) / (df + 0.5))
+    def idf(self, term: str, searched: Searched | None = None) -> float:
+        """How specific a term is among the searched entries (all of them without `searched`)."""
+        docs = self.postings[term][0] if term in self.postings else _NO_IDS
+        live, df = (self.live, len(docs)) if searched is None else (searched.size, int(searched.mask[docs].sum()))
+        return _term_weight(term) * math.log(1 + (live - df + 0.5) / (df + 0.5))
 
-    def scores(self, terms: Iterable[str], size: int) -> np.ndarray:
+    def scores(self, terms: Iterable[str], size: int, searched: Searched | None = None) -> np.ndarray:
         scores = np.zeros(size, dtype=np.float32)
         for term in terms:
             if term in self.postings:
                 ids, weights = self.postings[term]
-                scores[ids] += self.idf(term) * weights
+                scores[ids] += self.idf(term, searched) * weights
         return scores
 
     def _norm(self, lengths: np.ndarray) -> np.ndarray:
@@ -333,21 +345,27 @@ class SearchIndex:
 
     def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray]:
         # Fuse the four signals, then let soft word matching rank the best few once more.
-        signals = self._signals(query, pattern)
+        searched = self._searched(pattern)
+        signals = self._signals(query, searched)
         fused = _fuse(signals)
         candidates = _best(fused, RERANK).tolist()
-        soft = self._soft_shares(query, candidates)
+        soft = self._soft_shares(query, candidates, searched)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
         return signals, fused
 
-    def _soft_shares(self, query: Query, docs: list[int]) -> dict[int, float]:
+    def _searched(self, pattern: int | None) -> Searched:
+        codes = self._patterns
+        mask = codes >= 0 if pattern is None else (codes == 0) | (codes == pattern)
+        return Searched(mask, int(mask.sum()))
+
+    def _soft_shares(self, query: Query, docs: list[int], searched: Searched | None = None) -> dict[int, float]:
         """For each entry, the idf-weighted mean over the question's words of the best cosine to one
         of the entry's words: 怒られる meets クレーム, 辞めたい meets 続けるか迷う."""
         norms = [norm for norm, _ in query.words]
         rows = [self._vectors.row(n) for n in norms]
         known = [i for i, r in enumerate(rows) if r is not None]
-        weights = np.array([self._idf_or_unknown(n) for n in norms])
+        weights = np.array([self._idf_or_unknown(n, searched) for n in norms])
         if not docs or not known or weights.sum() <= 0:
             return {d: 0.0 for d in docs}
         others = np.unique(np.concatenate([self._rows[d] for d in docs] + [_NO_IDS]))
@@ -361,19 +379,22 @@ class SearchIndex:
             shares[d] = float((best * weights[known]).sum() / weights.sum())
         return shares
 
-    def _signals(self, query: Query, pattern: int | None) -> list[np.ndarray]:
+    def _signals(self, query: Query, searched: Searched) -> list[np.ndarray]:
         size = len(self._entries)
-        codes = self._patterns
-        allowed = codes >= 0 if pattern is None else (codes == 0) | (codes == pattern)
+        allowed = searched.mask
         vector = self._vectors.embed(self._vectors.rows(norm for norm, _ in query.words))
         has_meaning = bool(vector.any())
-        signals = [self._words.scores(query.word_terms, size), self._bigrams.scores(query.bigrams, size),
+        # Bigrams and the soft word match weigh by idf over the searched entries; whole words keep the
+        # base's idf: counted in the Pattern alone they gained nothing on the public set and cost a close
+        # paraphrase on the shipped base its confidence (院長/承継 fill the doctor-market entries).
+        signals = [self._words.scores(query.word_terms, size),
+                   self._bigrams.scores(query.bigrams, size, searched),
                    _dot(self._question_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32),
                    _dot(self._text_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32)]
         return [np.where(allowed, s, 0.0) for s in signals]
 
-    def _idf_or_unknown(self, norm: str) -> float:
-        return self._words.idf(norm) if norm in self._words.postings else self._unknown_idf()
+    def _idf_or_unknown(self, norm: str, searched: Searched | None = None) -> float:
+        return self._words.idf(norm, searched) if norm in self._words.postings else self._unknown_idf(searched)
 
     def _remove(self, entry_id: str) -> bool:
         slot = self._slots.pop(entry_id, None)
@@ -447,8 +468,8 @@ class SearchIndex:
         total = sum(weights.values())
         return sum(w for g, w in weights.items() if self._bigrams.id_of(g) in ids) / total if total else 0.0
 
-    def _unknown_idf(self) -> float:
-        return math.log(1 + (self._words.live + 0.5) / 0.5)
+    def _unknown_idf(self, searched: Searched | None = None) -> float:
+        return math.log(1 + ((self._words.live if searched is None else searched.size) + 0.5) / 0.5)
 
 
 def _read_entry(entry: Entry) -> _Read:
