@@ -23,6 +23,7 @@ class Settings:
 
     database_url: str = "sqlite:///var/bansou.db"
     knowledge_dir: Path = Path("knowledge")
+    knowledge_dir_given: bool = False  # KNOWLEDGE_DIR was set (environment or .env), not the default
     rollout_file: Path = Path("rollout.toml")
     anthropic_api_key: str | None = None
     claude_model: str = DEFAULT_MODEL
@@ -80,6 +81,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     settings = Settings(
         database_url=env.text("DATABASE_URL", Settings.database_url),
         knowledge_dir=Path(env.text("KNOWLEDGE_DIR", "knowledge")),
+        knowledge_dir_given=bool(values.get("KNOWLEDGE_DIR", "").strip()),
         rollout_file=Path(env.text("ROLLOUT_FILE", "rollout.toml")),
         anthropic_api_key=env.optional("ANTHROPIC_API_KEY"),
         claude_model=env.text("CLAUDE_MODEL", DEFAULT_MODEL),

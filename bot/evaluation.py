@@ -30,6 +30,7 @@ class EvalResult:
 def run_eval(questions_file: Path, knowledge_dir: Path) -> tuple[list[EvalResult], dict]:
     """Search every question of the file against the knowledge base; return results and summary."""
     items, index = _read(questions_file), _index(knowledge_dir)
+    _check_expected(items, index, questions_file, knowledge_dir)
     results = []
     for item in items:
         hits = index.search(item["question"], item.get("pattern"), top=5)
@@ -39,6 +40,15 @@ def run_eval(questions_file: Path, knowledge_dir: Path) -> tuple[list[EvalResult
     summary = summarize(results)
     summary.update(_cross_validation(items, knowledge_dir))
     return results, summary
+
+
+def _check_expected(items: list[dict], index: SearchIndex, questions_file: Path, knowledge_dir: Path) -> None:
+    # An expected id the base lacks would count as a miss of search: it is a mismatched file or base.
+    missing = sorted({i for item in items for i in item.get("expected") or [] if index.get(i) is None})
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" ほか{len(missing) - 5}件" if len(missing) > 5 else "")
+        raise EvalError(f"{questions_file} の正解 ID がナレッジ（{knowledge_dir}）にありません: {shown}"
+                        "（KNOWLEDGE_DIR で評価用のナレッジを指定してください）")
 
 
 def summarize(results: list[EvalResult]) -> dict:
@@ -110,12 +120,11 @@ def _index(knowledge_dir: Path) -> SearchIndex:
 def _labelled(items: list[dict], index: SearchIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, covered, top = [], [], []
     for item in items:
-        features = index.features(item["question"], item.get("pattern"))
-        hits = index.search(item["question"], item.get("pattern"), top=1)
+        found = index.best_evidence(item["question"], item.get("pattern"))
         expected = set(item.get("expected") or [])
-        rows.append(features.vector() if features else np.zeros(len(coverage.FEATURE_NAMES)))
+        rows.append(found[1].vector() if found else np.zeros(len(coverage.FEATURE_NAMES)))
         covered.append(bool(expected))
-        top.append(bool(hits) and hits[0].entry.id in expected)
+        top.append(found is not None and found[0].id in expected)
     return np.array(rows), np.array(covered, dtype=float), np.array(top, dtype=float)
 
 

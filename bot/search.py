@@ -36,6 +36,7 @@ RERANK = 20  # the fused best this many are ranked again by soft word matching
 # A topic noun's cosine to an entry's word from which it counts as partly there, and fully: related
 # words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
 TOPIC_COSINE = (0.75, 0.9)
+TOPIC_DEPTH = 3  # the fused best this many are read for the question's topic (the depth recall@3 measures)
 _KANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 # A full build of at least this many entries reads near half of them in a second process: Sudachi's
 # tokenizer is most of the build and uses one core (10,000 entries took 12 s on one core).
@@ -79,6 +80,16 @@ class Query:
     @property
     def word_terms(self) -> set[str]:
         return {t for norm, alts in self.words for t in (norm, *alts)}
+
+
+@dataclass(frozen=True)
+class Searched:
+    """The entries one search may return (its Pattern's and the shared ones): idf is counted over these
+    alone, since a word every doctor-market entry uses (院長, クリニック) tells none of them apart there,
+    however rare it is in the whole base."""
+
+    mask: np.ndarray  # by slot
+    size: int
 
 
 class Bm25:
@@ -159,16 +170,18 @@ class Bm25:
                 del self.postings[term]
         self.live -= 1
 
-    def idf(self, term: str) -> float:
-        df = len(self.postings[term][0]) if term in self.postings else 0
-        return _term_weight(term) * math.log(1 + (self.live - df + 0.5) / (df + 0.5))
+    def idf(self, term: str, searched: Searched | None = None) -> float:
+        """How specific a term is among the searched entries (all of them without `searched`)."""
+        docs = self.postings[term][0] if term in self.postings else _NO_IDS
+        live, df = (self.live, len(docs)) if searched is None else (searched.size, int(searched.mask[docs].sum()))
+        return _term_weight(term) * math.log(1 + (live - df + 0.5) / (df + 0.5))
 
-    def scores(self, terms: Iterable[str], size: int) -> np.ndarray:
+    def scores(self, terms: Iterable[str], size: int, searched: Searched | None = None) -> np.ndarray:
         scores = np.zeros(size, dtype=np.float32)
         for term in terms:
             if term in self.postings:
                 ids, weights = self.postings[term]
-                scores[ids] += self.idf(term) * weights
+                scores[ids] += self.idf(term, searched) * weights
         return scores
 
     def _norm(self, lengths: np.ndarray) -> np.ndarray:
@@ -305,18 +318,26 @@ class SearchIndex:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
-            evidence = [self._evidence(query, d, fused, pattern) for d in best]
+            best_topic = self._best_topic(query, fused)
+            evidence = [self._evidence(query, d, fused, pattern, best_topic) for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
                     for d, f in zip(best, evidence)]
         return hits[:top]
 
     def features(self, text: str, pattern: int | None = None) -> coverage.Features | None:
         """The coverage evidence of the best hit (for fitting the coverage model)."""
+        found = self.best_evidence(text, pattern)
+        return found[1] if found else None
+
+    def best_evidence(self, text: str, pattern: int | None = None) -> tuple[Entry, coverage.Features] | None:
+        """The best hit and its coverage evidence, without the fitted models (the fit itself reads these)."""
         query = Query.read(text)
         with self._lock:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, 2).tolist()
-            return self._evidence(query, best[0], fused, pattern) if best else None
+            if not best:
+                return None
+            return self._entries[best[0]], self._evidence(query, best[0], fused, pattern, self._best_topic(query, fused))
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
@@ -324,21 +345,27 @@ class SearchIndex:
 
     def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray]:
         # Fuse the four signals, then let soft word matching rank the best few once more.
-        signals = self._signals(query, pattern)
+        searched = self._searched(pattern)
+        signals = self._signals(query, searched)
         fused = _fuse(signals)
         candidates = _best(fused, RERANK).tolist()
-        soft = self._soft_shares(query, candidates)
+        soft = self._soft_shares(query, candidates, searched)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
         return signals, fused
 
-    def _soft_shares(self, query: Query, docs: list[int]) -> dict[int, float]:
+    def _searched(self, pattern: int | None) -> Searched:
+        codes = self._patterns
+        mask = codes >= 0 if pattern is None else (codes == 0) | (codes == pattern)
+        return Searched(mask, int(mask.sum()))
+
+    def _soft_shares(self, query: Query, docs: list[int], searched: Searched | None = None) -> dict[int, float]:
         """For each entry, the idf-weighted mean over the question's words of the best cosine to one
         of the entry's words: 怒られる meets クレーム, 辞めたい meets 続けるか迷う."""
         norms = [norm for norm, _ in query.words]
         rows = [self._vectors.row(n) for n in norms]
         known = [i for i, r in enumerate(rows) if r is not None]
-        weights = np.array([self._idf_or_unknown(n) for n in norms])
+        weights = np.array([self._idf_or_unknown(n, searched) for n in norms])
         if not docs or not known or weights.sum() <= 0:
             return {d: 0.0 for d in docs}
         others = np.unique(np.concatenate([self._rows[d] for d in docs] + [_NO_IDS]))
@@ -352,19 +379,22 @@ class SearchIndex:
             shares[d] = float((best * weights[known]).sum() / weights.sum())
         return shares
 
-    def _signals(self, query: Query, pattern: int | None) -> list[np.ndarray]:
+    def _signals(self, query: Query, searched: Searched) -> list[np.ndarray]:
         size = len(self._entries)
-        codes = self._patterns
-        allowed = codes >= 0 if pattern is None else (codes == 0) | (codes == pattern)
+        allowed = searched.mask
         vector = self._vectors.embed(self._vectors.rows(norm for norm, _ in query.words))
         has_meaning = bool(vector.any())
-        signals = [self._words.scores(query.word_terms, size), self._bigrams.scores(query.bigrams, size),
+        # Bigrams and the soft word match weigh by idf over the searched entries; whole words keep the
+        # base's idf: counted in the Pattern alone they gained nothing on the public set and cost a close
+        # paraphrase on the shipped base its confidence (院長/承継 fill the doctor-market entries).
+        signals = [self._words.scores(query.word_terms, size),
+                   self._bigrams.scores(query.bigrams, size, searched),
                    _dot(self._question_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32),
                    _dot(self._text_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32)]
         return [np.where(allowed, s, 0.0) for s in signals]
 
-    def _idf_or_unknown(self, norm: str) -> float:
-        return self._words.idf(norm) if norm in self._words.postings else self._unknown_idf()
+    def _idf_or_unknown(self, norm: str, searched: Searched | None = None) -> float:
+        return self._words.idf(norm, searched) if norm in self._words.postings else self._unknown_idf(searched)
 
     def _remove(self, entry_id: str) -> bool:
         slot = self._slots.pop(entry_id, None)
@@ -381,12 +411,22 @@ class SearchIndex:
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
         return True
 
-    def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None) -> coverage.Features:
-        ids, rows = self._heads[doc]
+    def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
+                  best_topic: float) -> coverage.Features:
         return coverage.Features(bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
-                                 topic=self._topic_share(query, set(ids.tolist()), rows),
+                                 topic=self._entry_topic(query, doc), best_topic=best_topic,
                                  agreement=float(fused[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
+
+    def _entry_topic(self, query: Query, doc: int) -> float:
+        ids, rows = self._heads[doc]
+        return self._topic_share(query, set(ids.tolist()), rows)
+
+    def _best_topic(self, query: Query, fused: np.ndarray) -> float:
+        """The largest topic share among the fused best TOPIC_DEPTH: whether some entry answers the question
+        does not hang on the first place being right (the right entry is in the top three far more often)."""
+        docs = _best(fused, TOPIC_DEPTH).tolist()
+        return max((self._entry_topic(query, d) for d in docs), default=coverage.NO_TOPIC)
 
     def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> float:
         """The idf-weighted share of the question's topic nouns the entry has: the word itself (Sudachi's
@@ -428,8 +468,8 @@ class SearchIndex:
         total = sum(weights.values())
         return sum(w for g, w in weights.items() if self._bigrams.id_of(g) in ids) / total if total else 0.0
 
-    def _unknown_idf(self) -> float:
-        return math.log(1 + (self._words.live + 0.5) / 0.5)
+    def _unknown_idf(self, searched: Searched | None = None) -> float:
+        return math.log(1 + ((self._words.live if searched is None else searched.size) + 0.5) / 0.5)
 
 
 def _read_entry(entry: Entry) -> _Read:

@@ -5,6 +5,8 @@ import json
 import os
 import sys
 import unicodedata
+from dataclasses import replace
+from pathlib import Path
 
 from bot.config import Settings
 from cli.parser import UsageError
@@ -160,8 +162,9 @@ def cmd_eval(args, settings: Settings) -> int:
     from bot.safety_eval import is_safety_file
     if not args.file.is_file():
         raise UsageError(f"{args.file} が見つかりません")
+    settings, source = _eval_knowledge(args.file, settings)
     if is_safety_file(args.file):
-        return _eval_safety(args, settings)
+        return _eval_safety(args, settings, source)
     try:
         results, summary = run_eval(args.file, settings.knowledge_dir)
     except EvalError as exc:
@@ -176,6 +179,7 @@ def cmd_eval(args, settings: Settings) -> int:
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
           f"coverage accuracy {summary['coverage_accuracy']:.3f}  coverage AUC {summary['coverage_auc']:.3f}  "
           f"({summary['questions']} questions)")
+    print(source)
     if "cv_coverage_auc" in summary:
         print(f"coverage model refitted in 5 folds by expected entry (each question scored without its entry's "
               f"questions): accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
@@ -185,13 +189,23 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
-def _eval_safety(args, settings: Settings) -> int:
+def _eval_knowledge(file: Path, settings: Settings) -> tuple[Settings, str]:
+    """The knowledge an evaluation file is run against, and a line saying which: KNOWLEDGE_DIR when it is
+    set, else the knowledge/ folder beside the file (a golden set ships with the base it was written for)."""
+    beside = file.parent / "knowledge"
+    if settings.knowledge_dir_given or not beside.is_dir():
+        origin = "KNOWLEDGE_DIR" if settings.knowledge_dir_given else "既定"
+        return settings, f"ナレッジ: {settings.knowledge_dir}（{origin}）"
+    return replace(settings, knowledge_dir=beside), f"ナレッジ: {beside}（評価ファイルと同じフォルダの knowledge/）"
+
+
+def _eval_safety(args, settings: Settings, source: str) -> int:
     from bot import safety_eval
     try:
         results, summary = safety_eval.run_safety_eval(args.file, settings)
     except safety_eval.SafetyEvalError as exc:
         raise UsageError(str(exc)) from None
-    print(safety_eval.as_json(results, summary) if args.json else safety_eval.as_text(results, summary))
+    print(safety_eval.as_json(results, summary) if args.json else f"{safety_eval.as_text(results, summary)}\n{source}")
     return 0
 
 

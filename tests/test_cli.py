@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,20 +119,51 @@ def test_eval_reports_search_and_coverage_figures_on_the_shared_set(shared_eval)
     # What this search reaches today (issue 10 asks for more: see the test below). The coverage model is
     # fitted to turn away near misses too (a covered question asked without its entries), which the public
     # set's uncovered questions, mostly far off the domain, do not show: it trades some accuracy here
-    # (0.88 -> 0.83) for rejecting about half the near misses (0.1 when fitted on this set alone).
-    assert summary["recall_at_1"] >= 0.72 and summary["recall_at_3"] >= 0.9
+    # (0.91 -> 0.81) for rejecting about half the near misses (0.1 when fitted on this set alone).
+    assert summary["recall_at_1"] >= 0.75 and summary["recall_at_3"] >= 0.93
     assert summary["coverage_accuracy"] >= 0.8 and summary["coverage_auc"] >= 0.9
     assert summary["cv_coverage_accuracy"] >= 0.78 and summary["cv_coverage_auc"] >= 0.9  # it generalises
     assert summary["cv_near_misses_rejected"] >= 0.45
 
 
 @pytest.mark.skipif(not SHARED_EVAL.is_dir(), reason="../shared/eval is not beside this clone")
-@pytest.mark.xfail(reason="issue 10's targets are not met yet: recall@1 0.73, recall@3 0.92-, coverage accuracy 0.83",
+@pytest.mark.xfail(reason="issue 10's coverage target is not met yet: coverage accuracy 0.81 (recall@1 0.76 and "
+                          "recall@3 0.93 are)",
                    strict=True)  # strict: once they are met this fails, so the marker is removed
 def test_eval_meets_the_targets_on_the_shared_set(shared_eval):
     summary = shared_eval["summary"]
     assert summary["recall_at_1"] >= 0.75 and summary["recall_at_3"] >= 0.92
     assert summary["coverage_accuracy"] >= 0.92 and summary["coverage_auc"] >= 0.9
+
+
+def _eval_without_knowledge_dir(tmp_path: Path, questions: list[dict], *args: str) -> subprocess.CompletedProcess:
+    """`main.py eval` on a golden set with the test knowledge beside it, KNOWLEDGE_DIR unset."""
+    folder = tmp_path / "golden"
+    shutil.copytree(ROOT / "tests/data/knowledge", folder / "knowledge")
+    path = folder / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "LINE_", "SLACK_", "KNOWLEDGE_DIR"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path}/eval.db")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "eval", str(path), *args], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_eval_without_knowledge_dir_reads_the_knowledge_beside_the_file(tmp_path):
+    questions = [{"question": "クーリング・オフは何日以内？", "pattern": 1, "expected": ["t1-0002"]},
+                 {"question": "役員退職金の計算方法は？", "pattern": 3, "expected": ["t3-0001"]},
+                 {"question": "明日の天気は？", "pattern": 1, "expected": []}]
+    text = _eval_without_knowledge_dir(tmp_path, questions)
+    assert text.returncode == 0, text.stderr
+    assert f"ナレッジ: {tmp_path / 'golden' / 'knowledge'}" in text.stdout
+    data = json.loads(_eval_without_knowledge_dir(tmp_path / "again", questions, "--json").stdout)
+    assert set(data) == {"results", "summary"} and data["summary"]["recall_at_1"] == 1.0
+
+
+def test_eval_with_ids_the_knowledge_lacks_is_one_line(tmp_path):
+    questions = [{"question": "クーリング・オフは何日以内？", "pattern": 1, "expected": ["p9-0001"]}]
+    result = _eval_without_knowledge_dir(tmp_path, questions)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "p9-0001" in result.stderr
 
 
 def test_ask_applies_the_cohort_given_each_time(run, tmp_path):
