@@ -178,13 +178,13 @@ def cmd_eval(args, settings: Settings) -> int:
               f"retrieved={','.join(r.retrieved)}  {r.question}")
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
           f"coverage accuracy {summary['coverage_accuracy']:.3f}  coverage AUC {summary['coverage_auc']:.3f}  "
-          f"({summary['questions']} questions)")
+          f"（{summary['questions']} 問）")
     print(source)
     if "cv_coverage_auc" in summary:
-        print(f"coverage model refitted in 5 folds by expected entry (each question scored without its entry's "
-              f"questions): accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
+        print(f"交差検証（正解エントリごとに 5 分割し、各質問を自分のエントリの質問を除いて当て直したモデルで判定）: "
+              f"coverage accuracy {summary['cv_coverage_accuracy']:.3f}  AUC {summary['cv_coverage_auc']:.3f}")
         if summary.get("cv_near_misses_rejected") is not None:
-            print(f"near misses (each covered question asked without the entries that answer it) judged not covered: "
+            print(f"答えるエントリを除いて同じ質問をしたとき（ニアミス）に「該当なし」と判定した割合: "
                   f"{summary['cv_near_misses_rejected']:.3f}")
     return 0
 
