@@ -137,7 +137,8 @@ def _cross_validation(items: list[dict], knowledge_dir: Path) -> dict:
         return {}
     x2, grouped = _without_their_entries(items, _index(knowledge_dir))
     near_misses: list[float] = []
-    p = coverage.cross_validated(x, covered, groups(items), extra=(x2, np.zeros(len(x2)), grouped),
+    p = coverage.cross_validated(coverage.for_covered(x), covered, groups(items),
+                                 extra=(coverage.for_covered(x2), np.zeros(len(x2)), grouped),
                                  extra_out=near_misses)
     return {"cv_coverage_accuracy": round(float(((p >= coverage.COVERS_AT) == (covered == 1)).mean()), 4),
             "cv_coverage_auc": round(coverage.roc_auc(p, covered), 4),

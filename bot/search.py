@@ -413,12 +413,13 @@ class SearchIndex:
 
     def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
                   best_topic: float) -> coverage.Features:
+        topic, specific_topic = self._entry_topic(query, doc)
         return coverage.Features(bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
-                                 topic=self._entry_topic(query, doc), best_topic=best_topic,
+                                 topic=topic, specific_topic=specific_topic, best_topic=best_topic,
                                  agreement=float(fused[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
 
-    def _entry_topic(self, query: Query, doc: int) -> float:
+    def _entry_topic(self, query: Query, doc: int) -> tuple[float, float]:
         ids, rows = self._heads[doc]
         return self._topic_share(query, set(ids.tolist()), rows)
 
@@ -426,21 +427,25 @@ class SearchIndex:
         """The largest topic share among the fused best TOPIC_DEPTH: whether some entry answers the question
         does not hang on the first place being right (the right entry is in the top three far more often)."""
         docs = _best(fused, TOPIC_DEPTH).tolist()
-        return max((self._entry_topic(query, d) for d in docs), default=coverage.NO_TOPIC)
+        return max((self._entry_topic(query, d)[1] for d in docs), default=coverage.NO_TOPIC)
 
-    def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> float:
+    def _topic_share(self, query: Query, ids: set[int], rows: np.ndarray) -> tuple[float, float]:
         """The idf-weighted share of the question's topic nouns the entry has: the word itself (Sudachi's
         normalised form), a compound part or synonym group (earning that term's idf, no more), or a word
         of the entry close in meaning (credited linearly between the cosines of TOPIC_COSINE). A noun the
-        knowledge base never uses weighs most, so 自動車保険 against an entry on 保険 shares little."""
+        knowledge base never uses weighs most, so 自動車保険 against an entry on 保険 shares little.
+        Second, the same share with each noun's idf times its rarity in general Japanese (`_rarity`)."""
         if not query.topics:
-            return coverage.NO_TOPIC
-        total = found = 0.0
+            return coverage.NO_TOPIC, coverage.NO_TOPIC
+        total = found = total_rare = found_rare = 0.0
         for norm, alts in query.topics:
             weight = self._idf_or_unknown(norm)
+            rare = weight * self._rarity(norm, alts)
             total += weight
+            total_rare += rare
             if self._words.id_of(norm) in ids:
                 found += weight
+                found_rare += rare
                 continue
             credit = max((min(weight, self._words.idf(a)) / weight for a in alts if self._words.id_of(a) in ids),
                          default=0.0)
@@ -456,7 +461,19 @@ class SearchIndex:
                 low, high = TOPIC_COSINE
                 credit = max(credit, (cosine - low) / (high - low))
             found += weight * min(max(credit, 0.0), 1.0)
-        return found / total if total else coverage.NO_TOPIC
+            found_rare += rare * min(max(credit, 0.0), 1.0)
+        return (found / total if total else coverage.NO_TOPIC,
+                found_rare / total_rare if total_rare else coverage.NO_TOPIC)
+
+    def _rarity(self, norm: str, alts: tuple[str, ...]) -> float:
+        """How rare a topic noun is in general Japanese (bot/vectors.py): お客様, 先生, 自分, 話 say little
+        about what a chatty question asks, however seldom the knowledge base uses them. A compound (its
+        parts among the alternatives: 医療保険, 事業承継税制) names something specific, and the vector table
+        reads many with a part's row (医療保険 as 保険), so it counts fully; so does a word the table lacks."""
+        if any(not a.startswith("#") for a in alts):
+            return 1.0
+        row = self._vectors.row(norm)
+        return 1.0 if row is None else self._vectors.rarity(row)
 
     def _head(self, read: _Read) -> tuple[np.ndarray, np.ndarray]:
         """The entry's question, phrasings and tags: what it is about (a long body does not widen it)."""

@@ -32,6 +32,13 @@ class WordVectors:
         ranks = np.arange(1, len(vectors) + 1)
         probability = 1.0 / (ranks * np.sum(1.0 / ranks))
         self._sif = (SIF_A / (SIF_A + probability)).astype(np.float32)
+        # How much a word says about what a question is about, by the same Zipf probability: a/(a + p)
+        # with a the probability at the table's last row, so a word at the edge of the everyday
+        # vocabulary chiVe kept weighs half and the everyday words the table starts with (人, 自分, 話,
+        # 先生, お金) next to nothing. Unlike SIF's a (which only quietens the few hundred commonest
+        # words in a mean vector) it sets the scale by the table itself.
+        edge = float(probability[-1])
+        self._rarity = (edge / (edge + probability)).astype(np.float32)
         self._row_cache: dict[str, int | None] = {}
 
     @classmethod
@@ -53,6 +60,10 @@ class WordVectors:
     def vector(self, word: str) -> np.ndarray | None:
         row = self.row(word)
         return None if row is None else self._vectors[row]
+
+    def rarity(self, row: int) -> float:
+        """0..1: how rare in general Japanese the word of this row is (half at the table's last row)."""
+        return float(self._rarity[row])
 
     def similarities(self, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
         """Cosines of the rows' vectors with the others': shape (len(rows), len(others))."""
