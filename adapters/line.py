@@ -23,10 +23,11 @@ from adapters.line_postback import Postback, PostbackCodec
 from adapters.line_richmenu import NAME as RICH_MENU_NAME
 from adapters.line_richmenu import rich_menu_image, rich_menu_request
 from bot.config import ConfigError, Settings
-from bot.conversation import APOLOGY
+from bot.conversation import APOLOGY, Core
+from bot.intake import Intake
+from bot.jobs import JobKind
 from bot.messages import IncomingMessage, Recipient, Reply
-from bot.outbox import SendState
-from bot.runtime import Runtime
+from bot.outbox import Outbox, SendState
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +42,46 @@ class LineSetupError(RuntimeError):
     """The rich menu could not be set up; the message says which call failed."""
 
 
+def line_client(settings: Settings, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> tuple[LineClient, PostbackCodec]:
+    """The Messaging API client and the postback codec both the adapter and the deliverer use."""
+    if not settings.line_enabled:
+        raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
+    client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
+    return client, PostbackCodec(settings.line_channel_secret)
+
+
+class LineDelivery:
+    """Deliverer: a later message (a staff answer) pushed to a LINE user. Raises when it fails."""
+
+    def __init__(self, *, client: LineClient, codec: PostbackCodec) -> None:
+        self.client = client
+        self.codec = codec
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        result = self.client.push(recipient.user_id, lm.to_line_messages(reply, self.codec))
+        if not result.ok:
+            raise LineDeliveryError(result.error)
+        return result.method
+
+
 class LineAdapter:
     """Turns LINE events into core calls and core replies into LINE messages."""
 
-    def __init__(self, runtime: Runtime, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
-        settings = runtime.settings
-        if not settings.line_enabled:
-            raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
-        self.core = runtime.core
-        self.queue = runtime.queue
-        self.intake = runtime.intake  # the webhook's one writer
-        self.outbox = runtime.outbox
+    def __init__(self, *, settings: Settings, core: Core, intake: Intake, outbox: Outbox, client: LineClient,
+                 codec: PostbackCodec) -> None:
+        self.core = core
+        self.intake = intake  # the webhook's one writer
+        self.outbox = outbox
         self._secret = settings.line_channel_secret.encode()
-        self.codec = PostbackCodec(settings.line_channel_secret)
-        self.client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
+        self.codec = codec
+        self.client = client
+
+    def jobs(self) -> list[JobKind]:
+        """The LINE lane's one job kind: an event (the composition root registers it)."""
+        return [JobKind(EVENT_JOB, self.run_event, self.event_failed, lm.CHANNEL)]
 
     def mount(self, app: FastAPI) -> None:
-        """Add POST /line/webhook, the queue's job kind and the push deliverer for staff answers."""
-        self.queue.register(EVENT_JOB, self.run_event, self.event_failed, lane=lm.CHANNEL)
-        self.core.escalations.deliverers[lm.CHANNEL] = self
+        """Add POST /line/webhook."""
         app.add_api_route("/line/webhook", self.webhook, methods=["POST"], include_in_schema=False)
         app.state.line = self
 
@@ -161,13 +183,6 @@ class LineAdapter:
             self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
 
     # ---- sending -------------------------------------------------------------------------
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        """Push a later message (a staff answer); the escalation desk records it. Raises when it fails."""
-        result = self.client.push(recipient.user_id, lm.to_line_messages(reply, self.codec))
-        if not result.ok:
-            raise LineDeliveryError(result.error)
-        return result.method
 
     def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply, key: str) -> SendResult | None:
         """Send the event's one answer, unless a run of this job before a crash or retry sent it already."""

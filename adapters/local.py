@@ -58,7 +58,6 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
     """A terminal conversation: questions, Pattern switching, Good/Bad, escalations shown."""
     import sys
     out = out or sys.stdout
-    core.escalations.deliverers["local"] = TerminalDelivery(out)
     print(f"牧野生保塾 AI アシスタント（ローカル）へようこそ。{CHAT_HELP}", file=out)
     print("（ここでの質問は「テスト」として記録され、KPI やレポートには含まれません）", file=out)
     core.user_for(to_message("", user=user, pattern=None, cohort=cohort))  # --cohort applies from the first line

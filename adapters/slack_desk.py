@@ -61,7 +61,7 @@ class QueuedDesk:
     """The operator desk as the core sees it: posts and alerts become jobs in the Slack lane, so an answer
     on LINE never waits for Slack. Reminders come from the scheduler's own thread and go straight out."""
 
-    def __init__(self, desk: "SlackDesk", queue: JobQueue) -> None:
+    def __init__(self, *, desk: "SlackDesk", queue: JobQueue) -> None:
         self.desk = desk
         self.queue = queue
 

@@ -29,6 +29,19 @@ _GONE = ("message_not_found", "cant_update_message")
 _NAME_CACHE_SIZE = 5000
 
 
+class SlackDelivery:
+    """Deliverer: a staff answer, later, in the user's thread or DM; raises if Slack refuses."""
+
+    def __init__(self, *, client: WebClient) -> None:
+        self.client = client
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        channel, thread = (parse_conversation(recipient.conversation_id) if recipient.conversation_id
+                           else (recipient.user_id, None))
+        self.client.chat_postMessage(channel=channel, thread_ts=thread, **reply_message(reply))
+        return "push"
+
+
 class TraineeSide:
     """Turns trainee events into core calls and core replies into Slack messages."""
 
@@ -121,15 +134,6 @@ class TraineeSide:
             log.warning("could not open the Bad modal: %s", exc)
             return False
         return True
-
-    # ---- delivery of later answers (escalations) ----------------------------------------------
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        """Deliverer: an escalation's answer in the user's thread or DM; raises if Slack refuses."""
-        channel, thread = (parse_conversation(recipient.conversation_id) if recipient.conversation_id
-                           else (recipient.user_id, None))
-        self.client.chat_postMessage(channel=channel, thread_ts=thread, **reply_message(reply))
-        return "push"
 
     def patterns(self, user_id: str, notice: str = "") -> Message:
         opened, current = self._patterns_of(user_id)

@@ -1,6 +1,7 @@
 """The core: one way in (`handle`), one error path, and the answer-or-escalate decision."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -50,7 +51,8 @@ class Core:
     def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
                  escalations: Escalations, budget: BudgetGuard, rate_per_minute: int = 5,
                  rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
-                 status: AnswererStatus | None = None, now: Callable | None = None) -> None:
+                 status: AnswererStatus | None = None, now: Callable | None = None,
+                 remind_after: dt.timedelta = dt.timedelta(minutes=120)) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -60,7 +62,8 @@ class Core:
         self.rate_per_minute = rate_per_minute
         self.rate_per_day = rate_per_day
         self.default_cohorts = default_cohorts or {}
-        self.status = status or AnswererStatus(alert=lambda text: escalations.desk.alert(text))  # for /healthz
+        self.status = status or AnswererStatus(alert=escalations.desk.alert)  # for /healthz
+        self.remind_after = remind_after
         self._now = now
 
     # ---- the way in -------------------------------------------------------------------------
@@ -164,6 +167,16 @@ class Core:
         if not ok and answer_id:
             Answer.update(delivered=False).where(Answer.id == answer_id).execute()
             self.escalations.desk.alert(f"回答 #{answer_id} を {channel} でお届けできませんでした: {error[:200]}")
+
+    # ---- periodic work (the scheduler calls these) -------------------------------------------
+
+    def remind_open(self) -> int:
+        """Remind the operators of escalations open longer than `remind_after`."""
+        return self.escalations.remind_due(self.remind_after)
+
+    def check_budget(self) -> bool:
+        """Alert at 80% and 100% of the month's budget; True when over."""
+        return self.budget.check()
 
     # ---- steps ------------------------------------------------------------------------------
 

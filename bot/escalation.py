@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Mapping, Protocol
 
 from bot.knowledge import Entry, bigrams
 from bot.knowledge_store import KnowledgeBase
@@ -129,10 +129,11 @@ class Resolution:
 class Escalations:
     """Open, answer and follow up escalations."""
 
-    def __init__(self, *, knowledge: KnowledgeBase, desk: OperatorDesk) -> None:
+    def __init__(self, *, knowledge: KnowledgeBase, desk: OperatorDesk,
+                 deliverers: Mapping[str, Deliverer] | None = None) -> None:
         self.knowledge = knowledge
         self.desk = desk
-        self.deliverers: dict[str, Deliverer] = {}
+        self.deliverers: Mapping[str, Deliverer] = dict(deliverers or {})
 
     def open(self, question: Question, reason: str, urgency: str = "normal", draft: Answer | None = None) -> Escalation:
         """Record an escalation and post it to the operators; posting problems never lose it."""

@@ -40,6 +40,16 @@ class JobStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class JobKind:
+    """A kind of job an adapter works: its handler, its failure handler, its lane."""
+
+    kind: str
+    run: Handler
+    on_failure: FailureHandler | None = None
+    lane: str = DEFAULT_LANE
+
+
+@dataclass(frozen=True)
 class _Kind:
     run: Handler
     on_failure: FailureHandler | None

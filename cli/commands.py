@@ -20,9 +20,10 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_chat(args, settings: Settings) -> int:
-    from adapters.local import chat
+    from adapters.local import TerminalDelivery, chat
     _check_pattern(args.pattern)
-    chat(_runtime(settings).core, user=args.user, pattern=args.pattern, cohort=args.cohort)
+    runtime = _runtime(settings, deliverers={"local": TerminalDelivery(sys.stdout)})
+    chat(runtime.core, user=args.user, pattern=args.pattern, cohort=args.cohort)
     return 0
 
 
@@ -188,7 +189,7 @@ def cmd_eval(args, settings: Settings) -> int:
 def _eval_safety(args, settings: Settings) -> int:
     from bot import safety_eval
     try:
-        results, summary = safety_eval.run_safety_eval(args.file, settings)
+        results, summary = safety_eval.run_safety_eval(args.file, settings, build=_runtime)
     except safety_eval.SafetyEvalError as exc:
         raise UsageError(str(exc)) from None
     print(safety_eval.as_json(results, summary) if args.json else safety_eval.as_text(results, summary))
@@ -227,13 +228,10 @@ COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": c
             "eval": cmd_eval, "jobs": cmd_jobs}
 
 
-def _runtime(settings: Settings, sync: bool = True):
-    from bot.runtime import build_runtime
-    desk = None
-    if settings.slack_enabled and settings.slack_operator_channel:
-        from adapters.slack import make_desk  # escalations from the terminal reach the operators too
-        desk = make_desk(settings)
-    return build_runtime(settings, desk=desk, sync_knowledge=sync)
+def _runtime(settings: Settings, sync: bool = True, **parts):
+    """The core without the channels' adapters; escalations from the terminal reach the operators too."""
+    from app import build_runtime
+    return build_runtime(settings, sync_knowledge=sync, channels=False, **parts)
 
 
 def _check_pattern(number: int | None) -> None:

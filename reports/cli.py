@@ -5,16 +5,18 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import ConfigError, Settings
-from bot.runtime import Runtime
 from reports.daily import build_daily
 from reports.metrics import including_tests
 from reports.document import Report
 from reports.monthly import build_monthly
 from reports.periods import Period, parse_date, period_for
 from reports.weekly import build_weekly
+
+if TYPE_CHECKING:
+    from app import Runtime
 
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("var/reports")

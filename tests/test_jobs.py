@@ -153,7 +153,7 @@ def test_on_postgresql_concurrent_claimers_take_each_job_exactly_once(settings, 
     import threading
     from dataclasses import replace
 
-    from bot.runtime import build_runtime
+    from app import build_runtime
     runtime = build_runtime(replace(settings, database_url=postgres_url))
     ran: list[int] = []
     lock = threading.Lock()
