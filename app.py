@@ -20,6 +20,7 @@ from bot.intake import Intake
 from bot.jobs import JobQueue
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
+from bot.operators import Operators
 from bot.outbox import Outbox
 from bot.runtime import check_knowledge_dir, load_knowledge, load_plan, make_answerer, open_database
 from bot.scheduler import DailyBackup, Periodic, Scheduler, best_effort
@@ -97,6 +98,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     line_parts = _line_parts(settings) if channels and settings.line_enabled else None
     channel_deliverers = _deliverers(line_parts, slack_client) if channels else {}
     escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
+    operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
+                          makino_id=settings.slack_makino_user_id)
     budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, alert=desk.alert)
     core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, budget=budget,
                 rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
@@ -108,7 +111,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     reports = scheduled_reports(settings, alert=desk.alert, desk=_report_desk(settings, slack_desk))
     scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports)
     line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
-    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
+    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk, operators)
     for adapter in (line, slack):  # the queue exists before the adapters that enqueue: their kinds join here
         for job in adapter.jobs() if adapter else ():
             queue.register(job.kind, job.run, job.on_failure, lane=job.lane)
@@ -197,9 +200,9 @@ def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox
 
 
 def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox, client,
-                   slack_desk: "SlackDesk | None") -> "SlackAdapter | None":
+                   slack_desk: "SlackDesk | None", operators: Operators) -> "SlackAdapter | None":
     if client is None:
         return None
     from adapters.slack import SlackAdapter
     return SlackAdapter(settings=settings, core=core, queue=queue, intake=intake, outbox=outbox, client=client,
-                        desk=slack_desk)
+                        desk=slack_desk, operators=operators)

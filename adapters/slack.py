@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.conversation import Core
 from bot.intake import Intake, NewJob
 from bot.jobs import JobKind, JobQueue
+from bot.operators import Operators
 from bot.outbox import Outbox
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
@@ -47,7 +48,7 @@ class SlackAdapter:
     """Holds the core (does not extend it); converts Slack traffic into queued core work."""
 
     def __init__(self, *, settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,
-                 client: WebClient, desk: SlackDesk | None) -> None:
+                 client: WebClient, desk: SlackDesk | None, operators: Operators) -> None:
         self.settings = settings
         self.queue = queue
         self.intake = intake  # the Events API's one writer
@@ -56,8 +57,7 @@ class SlackAdapter:
                                    channel_patterns=settings.slack_channel_patterns)
         self.desk = desk
         self.escalations = core.escalations
-        self.operator = OperatorLoop(escalations=core.escalations, desk=desk, staff_ids=settings.slack_staff_user_ids,
-                                     makino_id=settings.slack_makino_user_id) if desk else None
+        self.operator = OperatorLoop(operators=operators, desk=desk) if desk else None
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.bolt = self._bolt_app()
         self._socket: Any = None

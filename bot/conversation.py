@@ -15,7 +15,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
-from bot.models import Answer, Delivery, Escalation, Feedback, Question, User
+from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, screen
@@ -163,10 +163,9 @@ class Core:
     def record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
                         error: str = "") -> None:
         """Adapters report each send (reply vs push, failures) here; reports count them."""
-        Delivery.create(channel=channel, method=method, answer=answer_id, ok=ok, error=error[:500])
-        if not ok and answer_id:
-            Answer.update(delivered=False).where(Answer.id == answer_id).execute()
-            self.escalations.desk.alert(f"回答 #{answer_id} を {channel} でお届けできませんでした: {error[:200]}")
+        alert = f"回答 #{answer_id} を {channel} でお届けできませんでした: {error[:200]}" if answer_id else None
+        self.escalations.outbox.record(channel=channel, method=method, answer_id=answer_id, ok=ok, error=error,
+                                       alert=alert)
 
     # ---- periodic work (the scheduler calls these) -------------------------------------------
 

@@ -15,12 +15,14 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Callable
 
 import peewee as pw
 
 from bot.models import Job, utcnow
+from bot.states import JobStatus
+
+__all__ = ["JobKind", "JobQueue", "JobStatus", "dead_letters", "replay"]
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +31,6 @@ FailureHandler = Callable[[dict[str, Any], str], None]
 BACKOFF_SECONDS = (2, 10, 60, 300)
 LEASE_SECONDS = 60.0
 DEFAULT_LANE = "default"
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"  # failed for good; its failure handler apologised, alerted and escalated
-    DEAD = "dead"  # failed for good and the failure handler failed too (or there is none): replay by hand
 
 
 @dataclass(frozen=True)
