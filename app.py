@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
 from bot.intake import Intake
-from bot.jobs import JobQueue
+from bot.jobs import JobKind, JobQueue
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.operators import Operators
@@ -101,8 +101,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
                           makino_id=settings.slack_makino_user_id)
     budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, alert=desk.alert)
-    core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, budget=budget,
-                rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
+    core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, operators=operators,
+                budget=budget, rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes))
     outbox, intake = Outbox(), Intake(queue, database)
@@ -111,10 +111,11 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     reports = scheduled_reports(settings, alert=desk.alert, desk=_report_desk(settings, slack_desk))
     scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports)
     line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
-    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk, operators)
-    for adapter in (line, slack):  # the queue exists before the adapters that enqueue: their kinds join here
-        for job in adapter.jobs() if adapter else ():
-            queue.register(job.kind, job.run, job.on_failure, lane=job.lane)
+    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
+    # The queue exists before the adapters and the desk that enqueue: their job kinds join it here.
+    kinds = [*(line.jobs() if line else ()), *(slack.jobs() if slack else ()), *_desk_jobs(slack_desk, escalations)]
+    for job in kinds:
+        queue.register(job.kind, job.run, job.on_failure, lane=job.lane)
     return Runtime(settings, database, knowledge, queue, intake, outbox, core, scheduler, line, slack)
 
 
@@ -200,9 +201,18 @@ def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox
 
 
 def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox, client,
-                   slack_desk: "SlackDesk | None", operators: Operators) -> "SlackAdapter | None":
+                   slack_desk: "SlackDesk | None") -> "SlackAdapter | None":
     if client is None:
         return None
     from adapters.slack import SlackAdapter
     return SlackAdapter(settings=settings, core=core, queue=queue, intake=intake, outbox=outbox, client=client,
-                        desk=slack_desk, operators=operators)
+                        desk=slack_desk)
+
+
+def _desk_jobs(slack_desk: "SlackDesk | None", escalations: Escalations) -> list[JobKind]:
+    """The queued desk's posts and alerts, worked in the Slack lane."""
+    if slack_desk is None:
+        return []
+    from adapters.slack_desk import DESK_ALERT_JOB, DESK_POST_JOB, LANE
+    return [JobKind(DESK_POST_JOB, lambda p: escalations.post(p["escalation_id"], desk=slack_desk), lane=LANE),
+            JobKind(DESK_ALERT_JOB, lambda p: slack_desk.alert(p["text"]), lane=LANE)]

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import random
+from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
                                                    ServerErrorRetryHandler)
@@ -20,7 +22,10 @@ from bot.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 
+LANE = "slack"  # every Slack job runs in the Slack worker pool: a Slack outage holds up nothing else
 DESK_POST_JOB, DESK_ALERT_JOB = "slack.desk_post", "slack.desk_alert"
+# What a Web API call raises when Slack or the network fails (the SDK passes connection errors through).
+SLACK_ERRORS = (SlackClientError, OSError, HTTPException, ValueError, KeyError)
 RETRY_COUNT = 3
 RETRY_BACKOFF_SECONDS = 0.5  # 0.5 s, 1 s, 2 s between attempts (tests shorten it)
 
@@ -101,7 +106,7 @@ class SlackDesk:
         """Best effort: an alert about a failure must not become a second failure."""
         try:
             self.client.chat_postMessage(channel=self.channel, text=f":warning: {escape(text)}")
-        except Exception as exc:
+        except SLACK_ERRORS as exc:
             log.error("could not post the alert %r: %s", text[:200], exc)
 
     def remind(self, view: EscalationView) -> None:
@@ -117,7 +122,7 @@ class SlackDesk:
         """A message only `user_id` sees (refusals): best effort."""
         try:
             self.client.chat_postEphemeral(channel=channel or self.channel, user=user_id, text=text, thread_ts=thread)
-        except Exception as exc:
+        except SLACK_ERRORS as exc:
             log.warning("ephemeral to %s failed: %s", user_id, exc)
 
     def post_report(self, summary: str, files: list[Path]) -> None:

@@ -11,7 +11,9 @@ from adapters.slack_blocks import (ACTION_PREFIX, ASK_MAKINO, CONFIRM_REPLY, SEN
 from adapters.slack_convert import Action, deleted_ts, edited_message, plain_text
 from adapters.slack_desk import SlackDesk
 from bot.escalation import EscalationView
-from bot.operators import AnswerSent, KnowledgeUndone, MakinoAsked, OperatorAction, Operators, Outcome, Refused
+from bot.conversation import Core
+from bot.events import OperatorDelete, OperatorEdit, OperatorReply
+from bot.operators import AnswerSent, KnowledgeUndone, MakinoAsked, OperatorAction, Outcome, Refused
 from bot.states import OperatorCommand
 
 log = logging.getLogger(__name__)
@@ -22,8 +24,8 @@ OPERATOR_ACTIONS = (SEND_AI_DRAFT, ASK_MAKINO, CONFIRM_REPLY, UNDO_KNOWLEDGE)
 class OperatorLoop:
     """Thread replies, edits and the escalation buttons in, the workflow's outcomes out."""
 
-    def __init__(self, *, operators: Operators, desk: SlackDesk) -> None:
-        self.operators = operators
+    def __init__(self, *, core: Core, desk: SlackDesk) -> None:
+        self.core = core
         self.desk = desk
 
     # ---- thread messages ----------------------------------------------------------------------
@@ -31,19 +33,19 @@ class OperatorLoop:
     def on_reply(self, payload: dict[str, Any]) -> None:
         """A staff or Makino reply in an open escalation's thread becomes a draft with a send button."""
         event = payload["event"]
-        offered = self.operators.reply(thread=event.get("thread_ts", ""), user_id=event.get("user"),
-                                       text=plain_text(event.get("text", "")), ref=event.get("ts", ""))
+        offered = self.core.receive(OperatorReply(event.get("thread_ts", ""), event.get("user"),
+                                                  plain_text(event.get("text", "")), event.get("ts", "")))
         if offered is not None:
             self.desk.in_thread(offered.view.thread, draft_offer(offered.draft))
 
     def on_edit(self, payload: dict[str, Any]) -> None:
         edited = edited_message(payload["event"])
-        if edited and self.operators.edit(*edited):
+        if edited and self.core.receive(OperatorEdit(*edited)):
             log.info("draft %s edited", edited[0])
 
     def on_delete(self, payload: dict[str, Any]) -> None:
         ts = deleted_ts(payload["event"])
-        if ts and self.operators.withdraw(ts):
+        if ts and self.core.receive(OperatorDelete(ts)):
             log.info("draft %s withdrawn", ts)
 
     # ---- buttons ------------------------------------------------------------------------------
@@ -52,7 +54,7 @@ class OperatorLoop:
         """One of the escalation buttons: the workflow decides, this renders what it decided."""
         action = Action(**payload["action"])
         command = OperatorCommand(action.action_id.removeprefix(ACTION_PREFIX))
-        outcome = self.operators.act(OperatorAction(command, action.user_id, action.value))
+        outcome = self.core.receive(OperatorAction(command, action.user_id, action.value))
         self._render(action, outcome)
 
     def _render(self, action: Action, outcome: Outcome) -> None:

@@ -29,7 +29,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     def healthz() -> JSONResponse:
         try:
             health = runtime.health()
-        except Exception as exc:  # the check exists to say exactly this
+        except Exception as exc:  # edge: the health endpoint; the check exists to say exactly this
             return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
         return JSONResponse(health)  # "degraded" (Claude failing) is still 200: the bot answers from knowledge
 

@@ -4,22 +4,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, overload
 
 from bot import users
 from bot.answering import (Answerer, AnswererStatus, AnswererUnavailable, AnswerRequest, ModelAnswer,
                            OfflineAnswerer, Turn)
 from bot.escalation import Escalations, feedback_buttons
+from bot.events import (ButtonPress, Failed, Follow, OperatorDelete, OperatorEdit, OperatorReply, PatternMenu, Sent,
+                        ShowPatterns, Unfollow)
 from bot.knowledge import normalize
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
 from bot.models import Answer, Escalation, Feedback, Question, User
+from bot.operators import DraftOffered, OperatorAction, Operators, Outcome
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, screen
 from bot.scope import Scope, classify, reply_text
+from bot.states import ButtonAction, Reason, Urgency
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ class Core:
     """The channel-agnostic bot. Adapters call it; it never calls a platform directly."""
 
     def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
-                 escalations: Escalations, budget: BudgetGuard, rate_per_minute: int = 5,
+                 escalations: Escalations, operators: Operators, budget: BudgetGuard, rate_per_minute: int = 5,
                  rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
                  remind_after: dt.timedelta = dt.timedelta(minutes=120)) -> None:
@@ -58,6 +62,7 @@ class Core:
         self.offline = OfflineAnswerer()
         self.plan = plan
         self.escalations = escalations
+        self.operators = operators
         self.budget = budget
         self.rate_per_minute = rate_per_minute
         self.rate_per_day = rate_per_day
@@ -67,6 +72,49 @@ class Core:
         self._now = now
 
     # ---- the way in -------------------------------------------------------------------------
+
+    @overload
+    def receive(self, event: IncomingMessage | ButtonPress | Follow | Failed) -> Reply: ...
+    @overload
+    def receive(self, event: ShowPatterns) -> PatternMenu: ...
+    @overload
+    def receive(self, event: OperatorReply) -> DraftOffered | None: ...
+    @overload
+    def receive(self, event: OperatorAction) -> Outcome: ...
+    @overload
+    def receive(self, event: OperatorEdit | OperatorDelete) -> bool: ...
+    @overload
+    def receive(self, event: Unfollow | Sent) -> None: ...
+
+    def receive(self, event):
+        """The one way in: every adapter hands the core its events here and gets back what goes out."""
+        match event:
+            case IncomingMessage():
+                return self.handle(event)
+            case ButtonPress():
+                return self._press(event)
+            case ShowPatterns():
+                return self.patterns_of(event.channel, event.user_id)
+            case Follow():
+                return self.follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
+                                   cohort=event.cohort)
+            case Unfollow():
+                return users.deactivate(event.channel, event.user_id)
+            case OperatorReply():
+                return self.operators.reply(thread=event.thread, user_id=event.user_id, text=event.text,
+                                            ref=event.ref)
+            case OperatorEdit():
+                return self.operators.edit(event.ref, event.text)
+            case OperatorDelete():
+                return self.operators.withdraw(event.ref)
+            case OperatorAction():
+                return self.operators.act(event)
+            case Sent():
+                return self.record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
+                                            ok=event.ok, error=event.error, failure=event.failure)
+            case Failed():
+                return self.fail(event)
+        raise TypeError(f"not an event the core takes: {event!r}")
 
     @timed_turn  # the log line per question (id, Pattern, outcome, latency)
     def handle(self, message: IncomingMessage) -> Reply:
@@ -97,7 +145,7 @@ class Core:
                 return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
             Question.update(status="refused").where(Question.id == question.id).execute()
             return replace(refusal, question_id=question.id)
-        except Exception as exc:
+        except Exception as exc:  # edge: the turn; every failure of it ends in the one error path
             log.exception("turn failed: %s", exc)
             return self.give_up(message, f"{type(exc).__name__}: {exc}", question)
 
@@ -143,29 +191,44 @@ class Core:
         return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
                      kind="notice", pattern=chosen.number)
 
-    def follow(self, *, channel: str, user_id: str, display_name: str = "") -> Reply:
+    def follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None) -> Reply:
         """A user added the bot: register them and offer the Patterns open to them."""
-        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name))
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name,
+                                             cohort=cohort))
         name = f"{display_name}さん、" if display_name else ""
         return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
                      "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
                      "下のボタンから相談したい内容を選べます。", kind="notice", buttons=self.pattern_buttons(user))
 
-    def unfollow(self, *, channel: str, user_id: str) -> None:
-        users.deactivate(channel, user_id)
+    def patterns_of(self, channel: str, user_id: str) -> PatternMenu:
+        """The Patterns open to a user, and theirs (their last choice while open, else the first open one)."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
+        opened = tuple(self.open_patterns(user))
+        numbers = [p.number for p in opened]
+        current = user.pattern if user.pattern in numbers else (numbers[0] if numbers else None)
+        return PatternMenu(opened, current)
 
     def open_patterns(self, user: User) -> list[Pattern]:
         return [PATTERNS[n] for n in self.plan.open_patterns(user.cohort, self.plan.today(self._clock()))]
 
     def pattern_buttons(self, user: User) -> tuple[Button, ...]:
-        return tuple(Button(p.name, "switch_pattern", str(p.number)) for p in self.open_patterns(user))
+        return PatternMenu(tuple(self.open_patterns(user)), None).buttons
 
     def record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
-                        error: str = "") -> None:
+                        error: str = "", failure: str | None = None) -> None:
         """Adapters report each send (reply vs push, failures) here; reports count them."""
-        alert = f"回答 #{answer_id} を {channel} でお届けできませんでした: {error[:200]}" if answer_id else None
+        if answer_id:
+            failure = f"回答 #{answer_id} を {channel} でお届けできませんでした"
         self.escalations.outbox.record(channel=channel, method=method, answer_id=answer_id, ok=ok, error=error,
-                                       alert=alert)
+                                       alert=f"{failure}: {error[:200]}" if failure else None)
+
+    def fail(self, failed: Failed) -> Reply | None:
+        """The one error path of work that failed for good: a user's message is kept, escalated, alerted
+        and apologised for (as a failed turn is); anything else is alerted."""
+        if failed.message is not None:
+            return self.give_up(failed.message, failed.error)
+        self.escalations.desk.alert(f"{failed.what}: {failed.error[:300]}")
+        return None
 
     # ---- periodic work (the scheduler calls these) -------------------------------------------
 
@@ -178,6 +241,12 @@ class Core:
         return self.budget.check()
 
     # ---- steps ------------------------------------------------------------------------------
+
+    def _press(self, press: ButtonPress) -> Reply:
+        if press.action == ButtonAction.SWITCH_PATTERN:
+            return self.switch_pattern(channel=press.channel, user_id=press.user_id, pattern=press.value)
+        return self.feedback(channel=press.channel, user_id=press.user_id, answer_id=press.value,
+                             good=press.action == ButtonAction.FEEDBACK_GOOD, reason=press.reason)
 
     def _rate_limited(self, user: User, message: IncomingMessage) -> Reply | None:
         if message.channel == "local":  # the operator's own terminal: limits guard the public channels
@@ -314,27 +383,24 @@ class Core:
         return turns
 
     def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
-        """The one error path: keep the question, hand it to staff, alert, and apologise."""
-        try:
-            if question is None and message.message_id:
-                question = Question.get_or_none(Question.dedupe_key == message.message_id)
-            if question is None:
-                user = self.user_for(message)
-                question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
-                                           test=message.test, conversation=message.conversation_id or "",
-                                           text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
-                                           dedupe_key=message.message_id or None)
-            escalation = question.escalations.where(Escalation.reason == "error").first()
-            if escalation is not None:  # a replayed failure: staff have it already
-                return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
-                             escalation_reason="error")
-            escalation = self.escalations.open(question, "error", "normal")
-            self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
+        """The one error path: keep the question, hand it to staff, alert, and apologise. Raises when the
+        database itself is down (the job's retry keeps the message)."""
+        if question is None and message.message_id:
+            question = Question.get_or_none(Question.dedupe_key == message.message_id)
+        if question is None:
+            user = self.user_for(message)
+            question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
+                                       test=message.test, conversation=message.conversation_id or "",
+                                       text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
+                                       dedupe_key=message.message_id or None)
+        escalation = question.escalations.where(Escalation.reason == Reason.ERROR).first()
+        if escalation is not None:  # a replayed failure: staff have it already
             return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
                          escalation_reason="error")
-        except Exception:  # the database itself is down: the adapter's job retry keeps the message
-            log.exception("could not record the failed turn")
-            raise
+        escalation = self.escalations.open(question, Reason.ERROR, Urgency.NORMAL)
+        self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
+        return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
+                     escalation_reason="error")
 
     def _clock(self):
         return self._now() if self._now else None

@@ -76,7 +76,7 @@ def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
     """A check that fails unexpectedly is a red line with its cause, never a traceback."""
     try:
         return check()
-    except Exception as exc:  # the diagnosis must finish and say what it could not check
+    except Exception as exc:  # edge: a `doctor` check; the diagnosis must finish and say what it could not check
         return error(topic, f"点検できませんでした（{type(exc).__name__}: {dbops.first_line(exc)}）",
                      "この行をエンジニアに伝えてください。")
 

@@ -74,7 +74,7 @@ class EscalationOutbox:
             return
         try:
             thread = (desk or self.desk).post_escalation(view)
-        except Exception as exc:  # edge: the operator desk's I/O; stored already, the reminder re-posts it
+        except Exception as exc:  # edge: the desk's platform I/O; stored already, the reminder re-posts it
             if desk is not None:
                 raise
             log.error("could not post escalation #%d: %s", escalation_id, exc)

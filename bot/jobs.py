@@ -162,7 +162,7 @@ class JobQueue:
                 with db.connection_context():
                     while not self._stop.is_set() and (job := self._claim(lane)) is not None:
                         self._run(job)
-            except Exception:  # the worker must outlive a database hiccup
+            except Exception:  # edge: the job worker must outlive a database hiccup
                 log.exception("job worker iteration (lane %s) failed", lane)
             wake.wait(poll_seconds)
             wake.clear()
@@ -178,7 +178,7 @@ class JobQueue:
                         Job.update(lease_until=self._lease_end()).where(
                             Job.id.in_(running), Job.owner == self.owner).execute()
                     self.recover()  # another process may have died meanwhile
-            except Exception:  # a missed renewal only shortens the lease; the next one may succeed
+            except Exception:  # edge: the job worker; a missed renewal only shortens the lease
                 log.exception("job lease renewal failed")
 
     def _lease_end(self) -> dt.datetime:
@@ -216,7 +216,7 @@ class JobQueue:
             if kind is None:
                 raise KeyError(f"no handler for job kind {job.kind!r}")
             kind.run(job.payload)
-        except Exception as exc:  # whatever the handler raised, the job is retried or failed, never lost
+        except Exception as exc:  # edge: the job worker; whatever the handler raised, retried or failed, never lost
             self._failed(job, kind, exc)
         else:
             Job.update(status=JobStatus.DONE, owner=None, lease_until=None, updated_at=utcnow()).where(
@@ -239,7 +239,7 @@ class JobQueue:
             try:
                 kind.on_failure(job.payload, error)
                 status = JobStatus.FAILED
-            except Exception as handler_exc:  # the error path itself failed: keep the job as a dead letter
+            except Exception as handler_exc:  # edge: the job worker; the error path failed, keep a dead letter
                 log.error("failure handler of job %s (%s) failed, kept as a dead letter: %s: %s",
                           job.id, job.kind, type(handler_exc).__name__, handler_exc)
                 error = f"{error}\nfailure handler: {type(handler_exc).__name__}: {handler_exc}"[:4000]

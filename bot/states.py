@@ -95,3 +95,12 @@ class OperatorCommand(StrEnum):
     ASK_MAKINO = "ask_makino"
     CONFIRM_REPLY = "confirm_reply"
     UNDO_KNOWLEDGE = "undo_knowledge"
+
+
+class ButtonAction(StrEnum):
+    """What a button under a reply asks the core to do."""
+
+    FEEDBACK_GOOD = "feedback_good"
+    FEEDBACK_BAD = "feedback_bad"
+    SWITCH_PATTERN = "switch_pattern"
+    SHOW_PATTERNS = "show_patterns"  # a channel's own menu of the Patterns (LINE's rich menu)

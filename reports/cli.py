@@ -74,7 +74,7 @@ def run_report(runtime: Runtime, period: str, *, date: str | None = None, out: P
     except ConfigError as exc:  # e.g. SLACK_OPERATOR_CHANNEL missing: a setting to fix, not a failure
         print(f"エラー: {exc}（レポートのファイルは作成済みです）", file=sys.stderr)
         return 2
-    except Exception as exc:  # the files are written; say why posting failed in one line
+    except Exception as exc:  # edge: the `report --post` command; the files are written, say why posting failed
         log.exception("posting the report failed")
         print(f"エラー: レポートは作成しましたが、Slack に投稿できませんでした: {exc}", file=sys.stderr)
         return 1
