@@ -8,7 +8,7 @@ from bot.conversation import Core
 from bot.events import ButtonPress, Follow
 from bot.messages import IncomingMessage, Recipient, Reply
 from bot.patterns import PATTERNS
-from bot.states import ButtonAction, Channel
+from bot.states import ButtonAction, Channel, DeliveryMethod, ReplyKind
 
 CHANNEL = Channel.LOCAL
 CHAT_HELP = ("コマンド: /good と /bad で直前の回答を評価、/pattern N で Pattern を切り替え、"
@@ -40,7 +40,7 @@ def render(reply: Reply) -> str:
                      + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
     if reply.escalated:
         lines.append(f"→ スタッフにエスカレーションしました（#{reply.escalation_id}）")
-    if reply.answer_id and reply.kind == "answer":
+    if reply.answer_id and reply.kind == ReplyKind.ANSWER:
         lines.append("この回答は役に立ちましたか？ /good または /bad でお知らせください。")
     return "\n".join(lines)
 
@@ -53,7 +53,7 @@ class TerminalDelivery:
 
     def deliver(self, recipient: Recipient, reply: Reply) -> str:
         print(f"\n[スタッフからの回答 → {recipient.user_id}]\n{render(reply)}", file=self.out)
-        return "post"
+        return DeliveryMethod.POST
 
 
 def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
@@ -94,5 +94,5 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
             continue
         else:
             reply = core.receive(to_message(line, user=user, pattern=None, cohort=cohort, conversation=conversation))
-            last_answer = reply.answer_id if reply.kind == "answer" else last_answer
+            last_answer = reply.answer_id if reply.kind == ReplyKind.ANSWER else last_answer
         print(f"AI> {render(reply)}", file=out)

@@ -19,6 +19,7 @@ from adapters.slack_blocks import Message, escalation_message, escape, reminder_
 from bot.config import ConfigError, Settings
 from bot.escalation import EscalationView
 from bot.jobs import JobQueue
+from bot.states import EscalationStatus, Urgency
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class SlackDesk:
 
     def post_escalation(self, view: EscalationView) -> str | None:
         """Post it (high urgency mentions the on-call staff); the post's ts is the thread."""
-        mentions = self.oncall_ids if view.urgency == "high" else ()
+        mentions = self.oncall_ids if view.urgency == Urgency.HIGH else ()
         response = self.client.chat_postMessage(channel=self.channel, **escalation_message(view, mention_ids=mentions))
         return response["ts"]
 
@@ -110,8 +111,8 @@ class SlackDesk:
             log.error("could not post the alert %r: %s", text[:200], exc)
 
     def remind(self, view: EscalationView) -> None:
-        waiting = view.status == "waiting_makino" and self.makino_id
-        mentions = (self.makino_id,) if waiting else self.oncall_ids if view.urgency == "high" else ()
+        waiting = view.status == EscalationStatus.WAITING_MAKINO and self.makino_id
+        mentions = (self.makino_id,) if waiting else self.oncall_ids if view.urgency == Urgency.HIGH else ()
         self.in_thread(view.thread, reminder_message(view, mention_ids=mentions))
 
     def in_thread(self, thread: str | None, message: Message) -> str:

@@ -18,7 +18,7 @@ from bot.jobs import JobQueue
 from bot.events import ButtonPress, Failed, Sent, ShowPatterns
 from bot.messages import Recipient, Reply
 from bot.outbox import Outbox, SendState
-from bot.states import ButtonAction, Channel, DeliveryMethod
+from bot.states import ButtonAction, Channel, DeliveryMethod, ReplyKind
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class SlackDelivery:
         channel, thread = (parse_conversation(recipient.conversation_id) if recipient.conversation_id
                            else (recipient.user_id, None))
         self.client.chat_postMessage(channel=channel, thread_ts=thread, **reply_message(reply))
-        return "push"
+        return DeliveryMethod.PUSH
 
 
 class TraineeSide:
@@ -149,7 +149,7 @@ class TraineeSide:
     def _answer(self, channel: str, thread: str | None, placeholder: str | None, reply: Reply, *,
                 user_id: str, key: str = "") -> None:
         # An escalated reply carries the AI draft's id, but the user gets the holding note, not the draft.
-        answer_id = reply.answer_id if reply.kind == "answer" else None
+        answer_id = reply.answer_id if reply.kind == ReplyKind.ANSWER else None
         send_key = f"{key}:answer" if key else ""
         if send_key and self.outbox.begin(send_key).state == SendState.SENT:
             log.info("answer to Slack event %s was sent before; not again", key)

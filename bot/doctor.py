@@ -15,6 +15,7 @@ from bot.config import COHORTS, Settings
 from bot.logs import LOG_FILE, recent_errors
 from bot.models import Job, KnowledgeEntry, ScheduledRun, init_db, utcnow
 from bot.rollout import COHORT_LABELS, RolloutError, RolloutPlan
+from bot.states import JobStatus
 
 BACKUP_MAX_AGE = dt.timedelta(hours=36)
 DISK_WARN_BYTES = 1024 ** 3
@@ -187,8 +188,8 @@ def check_claude(settings: Settings) -> Finding:
 
 
 def check_jobs() -> Finding:
-    failed = Job.select().where(Job.status == "failed").count()
-    pending = Job.select().where(Job.status == "pending").count()
+    failed = Job.select().where(Job.status == JobStatus.FAILED).count()
+    pending = Job.select().where(Job.status == JobStatus.PENDING).count()
     if failed:
         return warn("処理待ち・失敗", f"最後まで失敗した処理が {failed} 件あります（待ち {pending} 件）",
                     "python main.py jobs list で内容を確認し、原因を直してから python main.py jobs retry で"

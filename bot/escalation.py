@@ -17,7 +17,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.learning import Learning
 from bot.messages import Button, Recipient, Reply
 from bot.models import Answer, Escalation, Question
-from bot.states import ReplyKind, Urgency
+from bot.states import ButtonAction, ReplyKind, Urgency
 
 __all__ = ["AlreadyAnswered", "Deliverer", "DraftView", "EscalationView", "Escalations", "LogDesk", "OperatorDesk",
            "REASON_LABELS", "Resolution", "feedback_buttons"]
@@ -116,7 +116,8 @@ def staff_reply(question: Question, answer: Answer) -> Reply:
 
 def feedback_buttons(answer_id: int) -> tuple[Button, ...]:
     """Good / Bad under an answer."""
-    return (Button("👍 Good", "feedback_good", str(answer_id)), Button("👎 Bad", "feedback_bad", str(answer_id)))
+    return (Button("👍 Good", ButtonAction.FEEDBACK_GOOD, str(answer_id)),
+            Button("👎 Bad", ButtonAction.FEEDBACK_BAD, str(answer_id)))
 
 
 def _quote(text: str, limit: int = 40) -> str:

@@ -18,6 +18,7 @@ from bot.escalation import LogDesk
 from bot.evaluation import read_lines
 from bot.messages import IncomingMessage, Reply
 from bot.safety import crisis_message, has_help_line
+from bot.states import Channel
 
 EXPECTATIONS = ("crisis", "not_crisis", "compliance", "not_compliance", "human", "not_human")
 REASONS = {"crisis": "crisis", "compliance": "compliance", "human": "human_request"}
@@ -102,7 +103,7 @@ def as_text(results: list[SafetyResult], summary: dict) -> str:
 
 
 def _message(item: dict, number: int) -> IncomingMessage:
-    return IncomingMessage(channel="local", user_id=f"safety-eval-{number}", text=item["question"],
+    return IncomingMessage(channel=Channel.LOCAL, user_id=f"safety-eval-{number}", text=item["question"],
                            pattern=item.get("pattern"), cohort="staff")
 
 

@@ -28,7 +28,17 @@ class EscalationStatus(StrEnum):
     ANSWERED = "answered"
 
 
-OPEN_ESCALATION = (EscalationStatus.OPEN, EscalationStatus.WAITING_MAKINO)  # "open": staff still owe an answer
+# "Open": staff may still answer it. "Unanswered" adds one being delivered right now (reports, a second Bad).
+OPEN_ESCALATION = (EscalationStatus.OPEN, EscalationStatus.WAITING_MAKINO)
+UNANSWERED = (*OPEN_ESCALATION, EscalationStatus.ANSWERING)
+
+
+class Scope(StrEnum):
+    """What a question is about (bot/scope.py decides)."""
+
+    IN_DOMAIN = "in_domain"
+    GREETING = "greeting"
+    OFF_DOMAIN = "off_domain"
 
 
 class Reason(StrEnum):

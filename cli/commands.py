@@ -29,10 +29,11 @@ def cmd_chat(args, settings: Settings) -> int:
 
 def cmd_ask(args, settings: Settings) -> int:
     from adapters.local import render, reply_json, to_message
+    from bot.states import ReplyKind
     _check_pattern(args.pattern)
     runtime = _runtime(settings)
     reply = runtime.core.handle(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
-    if reply.kind == "invalid":
+    if reply.kind == ReplyKind.INVALID:
         raise UsageError(reply.text)
     print(reply_json(reply) if args.json else render(reply))
     return 0
