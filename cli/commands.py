@@ -32,7 +32,7 @@ def cmd_ask(args, settings: Settings) -> int:
     from bot.states import ReplyKind
     _check_pattern(args.pattern)
     runtime = _runtime(settings)
-    reply = runtime.core.handle(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
+    reply = runtime.core.receive(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
     if reply.kind == ReplyKind.INVALID:
         raise UsageError(reply.text)
     print(reply_json(reply) if args.json else render(reply))
