@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.config import Settings
 from bot.scheduler import claim, unclaim
-from reports.cli import DEFAULT_OUT, ReportDesk, produce
 from reports.periods import Period, daily, jst_now, monthly, weekly
+
+if TYPE_CHECKING:
+    from reports.cli import ReportDesk
+    from reports.document import Report
 
 log = logging.getLogger(__name__)
 REPORT_HOUR = 9  # 09:00 Asia/Tokyo
@@ -34,11 +37,19 @@ def due_reports(now: dt.datetime) -> list[tuple[str, Period]]:
     return due
 
 
-class ScheduledReports:
-    """Makes the due reports, writes them under `out`, posts them through `desk` when there is one."""
+def produce(settings: Settings, kind: str, period: Period, out: Path,
+            now: dt.datetime | None = None) -> tuple["Report", list[Path]]:
+    """Build and write a report: `reports.cli.produce`, imported when a report is due (its charts library
+    takes seconds to import and a large heap every process would otherwise carry)."""
+    from reports import cli
+    return cli.produce(settings, kind, period, out, now)
 
-    def __init__(self, *, settings: Settings, alert: Callable[[str], None], out: Path = DEFAULT_OUT,
-                 desk: Callable[[], ReportDesk] | None = None) -> None:
+
+class ScheduledReports:
+    """Makes the due reports, writes them under `out` (var/reports), posts them through `desk` if any."""
+
+    def __init__(self, *, settings: Settings, alert: Callable[[str], None], out: Path | None = None,
+                 desk: "Callable[[], ReportDesk] | None" = None) -> None:
         self.settings = settings
         self.out = out
         self._alert = alert
@@ -62,7 +73,8 @@ class ScheduledReports:
         return made
 
     def _report(self, kind: str, period: Period, now: dt.datetime) -> None:
-        report, files = produce(self.settings, kind, period, self.out, now)
+        from reports.cli import DEFAULT_OUT
+        report, files = produce(self.settings, kind, period, self.out or DEFAULT_OUT, now)
         log.info("scheduled report written: %s", report.path)
         if self._desk is not None:
             self._desk().post_report(report.summary, files)
