@@ -94,9 +94,9 @@ class Core:
             case ButtonPress():
                 return self._press(event)
             case ShowPatterns():
-                return self.patterns_of(event.channel, event.user_id)
+                return self._patterns_of(event.channel, event.user_id)
             case Follow():
-                return self.follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
+                return self._follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
                                    cohort=event.cohort)
             case Unfollow():
                 return users.deactivate(event.channel, event.user_id)
@@ -110,10 +110,10 @@ class Core:
             case OperatorAction():
                 return self.operators.act(event)
             case Sent():
-                return self.record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
+                return self._record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
                                             ok=event.ok, error=event.error, failure=event.failure)
             case Failed():
-                return self.fail(event)
+                return self._fail(event)
         raise TypeError(f"not an event the core takes: {event!r}")
 
     @timed_turn  # the log line per question (id, Pattern, outcome, latency)
@@ -131,7 +131,7 @@ class Core:
             try:
                 pattern = get_pattern(message.pattern or self._chosen_pattern(user))
             except UnknownPattern as exc:
-                return Reply(str(exc), kind=ReplyKind.INVALID, buttons=self.pattern_buttons(user))
+                return Reply(str(exc), kind=ReplyKind.INVALID, buttons=self._pattern_buttons(user))
             # Safety first: screened and recorded before the rate limit, the rollout gate and the budget.
             screening = screen(message.text)
             limited = self._rate_limited(user, message)
@@ -158,6 +158,26 @@ class Core:
             user.save()
         return user
 
+    def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
+        """The one error path: keep the question, hand it to staff, alert, and apologise. Raises when the
+        database itself is down (the job's retry keeps the message)."""
+        if question is None and message.message_id:
+            question = Question.get_or_none(Question.dedupe_key == message.message_id)
+        if question is None:
+            user = self.user_for(message)
+            question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
+                                       test=message.test, conversation=message.conversation_id or "",
+                                       text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
+                                       dedupe_key=message.message_id or None)
+        escalation = question.escalations.where(Escalation.reason == Reason.ERROR).first()
+        if escalation is not None:  # a replayed failure: staff have it already
+            return Reply(APOLOGY, kind=ReplyKind.ERROR, question_id=question.id, escalation_id=escalation.id,
+                         escalation_reason=Reason.ERROR)
+        escalation = self.escalations.open(question, Reason.ERROR, Urgency.NORMAL)
+        self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
+        return Reply(APOLOGY, kind=ReplyKind.ERROR, question_id=question.id, escalation_id=escalation.id,
+                     escalation_reason=Reason.ERROR)
+
     # ---- other user actions -----------------------------------------------------------------
 
     def feedback(self, *, channel: str, user_id: str, answer_id: int | str, good: bool, reason: str = "") -> Reply:
@@ -183,52 +203,13 @@ class Core:
         try:
             chosen = get_pattern(pattern)
         except UnknownPattern as exc:
-            return Reply(str(exc), kind=ReplyKind.NOTICE, buttons=self.pattern_buttons(user))
+            return Reply(str(exc), kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user))
         gate = self._gate(user, chosen)
         if gate is not None:
             return gate
         User.update(pattern=chosen.number).where(User.id == user.id).execute()
         return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
                      kind=ReplyKind.NOTICE, pattern=chosen.number)
-
-    def follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None) -> Reply:
-        """A user added the bot: register them and offer the Patterns open to them."""
-        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name,
-                                             cohort=cohort))
-        name = f"{display_name}さん、" if display_name else ""
-        return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
-                     "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
-                     "下のボタンから相談したい内容を選べます。", kind=ReplyKind.NOTICE, buttons=self.pattern_buttons(user))
-
-    def patterns_of(self, channel: str, user_id: str) -> PatternMenu:
-        """The Patterns open to a user, and theirs (their last choice while open, else the first open one)."""
-        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
-        opened = tuple(self.open_patterns(user))
-        numbers = [p.number for p in opened]
-        current = user.pattern if user.pattern in numbers else (numbers[0] if numbers else None)
-        return PatternMenu(opened, current)
-
-    def open_patterns(self, user: User) -> list[Pattern]:
-        return [PATTERNS[n] for n in self.plan.open_patterns(user.cohort, self.plan.today(self._clock()))]
-
-    def pattern_buttons(self, user: User) -> tuple[Button, ...]:
-        return PatternMenu(tuple(self.open_patterns(user)), None).buttons
-
-    def record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
-                        error: str = "", failure: str | None = None) -> None:
-        """Adapters report each send (reply vs push, failures) here; reports count them."""
-        if answer_id:
-            failure = f"回答 #{answer_id} を {channel} でお届けできませんでした"
-        self.escalations.outbox.record(channel=channel, method=method, answer_id=answer_id, ok=ok, error=error,
-                                       alert=f"{failure}: {error[:200]}" if failure else None)
-
-    def fail(self, failed: Failed) -> Reply | None:
-        """The one error path of work that failed for good: a user's message is kept, escalated, alerted
-        and apologised for (as a failed turn is); anything else is alerted."""
-        if failed.message is not None:
-            return self.give_up(failed.message, failed.error)
-        self.escalations.desk.alert(f"{failed.what}: {failed.error[:300]}")
-        return None
 
     # ---- periodic work (the scheduler calls these) -------------------------------------------
 
@@ -241,6 +222,45 @@ class Core:
         return self.budget.check()
 
     # ---- steps ------------------------------------------------------------------------------
+
+    def _follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None) -> Reply:
+        """A user added the bot: register them and offer the Patterns open to them."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name,
+                                             cohort=cohort))
+        name = f"{display_name}さん、" if display_name else ""
+        return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
+                     "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
+                     "下のボタンから相談したい内容を選べます。", kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user))
+
+    def _patterns_of(self, channel: str, user_id: str) -> PatternMenu:
+        """The Patterns open to a user, and theirs (their last choice while open, else the first open one)."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
+        opened = tuple(self._open_patterns(user))
+        numbers = [p.number for p in opened]
+        current = user.pattern if user.pattern in numbers else (numbers[0] if numbers else None)
+        return PatternMenu(opened, current)
+
+    def _open_patterns(self, user: User) -> list[Pattern]:
+        return [PATTERNS[n] for n in self.plan.open_patterns(user.cohort, self.plan.today(self._clock()))]
+
+    def _pattern_buttons(self, user: User) -> tuple[Button, ...]:
+        return PatternMenu(tuple(self._open_patterns(user)), None).buttons
+
+    def _record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
+                        error: str = "", failure: str | None = None) -> None:
+        """Adapters report each send (reply vs push, failures) here; reports count them."""
+        if answer_id:
+            failure = f"回答 #{answer_id} を {channel} でお届けできませんでした"
+        self.escalations.outbox.record(channel=channel, method=method, answer_id=answer_id, ok=ok, error=error,
+                                       alert=f"{failure}: {error[:200]}" if failure else None)
+
+    def _fail(self, failed: Failed) -> Reply | None:
+        """The one error path of work that failed for good: a user's message is kept, escalated, alerted
+        and apologised for (as a failed turn is); anything else is alerted."""
+        if failed.message is not None:
+            return self.give_up(failed.message, failed.error)
+        self.escalations.desk.alert(f"{failed.what}: {failed.error[:300]}")
+        return None
 
     def _press(self, press: ButtonPress) -> Reply:
         if press.action == ButtonAction.SWITCH_PATTERN:
@@ -277,14 +297,14 @@ class Core:
                 text = f"{pattern.label}は{whom}の皆さま向けにご用意しているため、現在のご所属ではご利用いただけません。"
         else:
             text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
-        opened = self.open_patterns(user)
+        opened = self._open_patterns(user)
         if opened:
             text += "\n今ご利用いただけるのは、" + "、".join(p.label for p in opened) + "です。"
-        return Reply(text, kind=ReplyKind.NOTICE, buttons=self.pattern_buttons(user), pattern=pattern.number)
+        return Reply(text, kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user), pattern=pattern.number)
 
     def _chosen_pattern(self, user: User) -> int:
         # The user's last choice while it is open to them (a cohort may change), else the first open one.
-        opened = [p.number for p in self.open_patterns(user)]
+        opened = [p.number for p in self._open_patterns(user)]
         if user.pattern in opened or (user.pattern and not opened):
             return user.pattern
         return opened[0] if opened else 1
@@ -381,26 +401,6 @@ class Core:
             if last is not None:
                 turns.append(Turn(q.text, last.text))
         return turns
-
-    def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
-        """The one error path: keep the question, hand it to staff, alert, and apologise. Raises when the
-        database itself is down (the job's retry keeps the message)."""
-        if question is None and message.message_id:
-            question = Question.get_or_none(Question.dedupe_key == message.message_id)
-        if question is None:
-            user = self.user_for(message)
-            question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
-                                       test=message.test, conversation=message.conversation_id or "",
-                                       text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
-                                       dedupe_key=message.message_id or None)
-        escalation = question.escalations.where(Escalation.reason == Reason.ERROR).first()
-        if escalation is not None:  # a replayed failure: staff have it already
-            return Reply(APOLOGY, kind=ReplyKind.ERROR, question_id=question.id, escalation_id=escalation.id,
-                         escalation_reason=Reason.ERROR)
-        escalation = self.escalations.open(question, Reason.ERROR, Urgency.NORMAL)
-        self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
-        return Reply(APOLOGY, kind=ReplyKind.ERROR, question_id=question.id, escalation_id=escalation.id,
-                     escalation_reason=Reason.ERROR)
 
     def _clock(self):
         return self._now() if self._now else None

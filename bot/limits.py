@@ -9,7 +9,7 @@ import peewee as pw
 
 from bot.models import Answer, Question, ScheduledRun, User, utcnow
 
-JST = dt.timezone(dt.timedelta(hours=9))
+JST = dt.timezone(dt.timedelta(hours=9))  # the academy's time (rollout.toml's timezone is Asia/Tokyo)
 BUDGET_ALERT_LEVELS = (0.8, 1.0)
 
 
