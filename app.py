@@ -105,7 +105,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 budget=budget, rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes))
-    outbox, intake = Outbox(), Intake(queue, database)
+    outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
     reports = scheduled_reports(settings, alert=desk.alert, desk=_report_desk(settings, slack_desk))
@@ -133,7 +133,7 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
 
 def scheduled_reports(settings: Settings, *, alert: Callable[[str], None],
                       desk: Callable[[], "ReportDesk"] | None = None) -> "ScheduledReports":
-    """The reports job, writing under var/reports (imported here: the CLI's commands never need it)."""
+    """The reports job, writing under var/reports and posting through `desk` when there is one."""
     from reports.scheduler import ScheduledReports
     return ScheduledReports(settings=settings, alert=best_effort(alert), desk=desk)
 

@@ -25,7 +25,7 @@ MAX_BATCH = 200
 class Intake:
     """Stores jobs for the webhooks from one thread; `submit` returns a future of how many were new."""
 
-    def __init__(self, jobs: JobQueue, database: pw.Database) -> None:
+    def __init__(self, *, jobs: JobQueue, database: pw.Database) -> None:
         self.jobs = jobs
         self.database = database
         self._inbox: queue.SimpleQueue[tuple[list[NewJob], Future]] = queue.SimpleQueue()
