@@ -26,13 +26,18 @@ from bot.runtime import check_knowledge_dir, load_knowledge, load_plan, make_ans
 from bot.scheduler import DailyBackup, Periodic, Scheduler, best_effort
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from adapters.line import LineAdapter
+    from adapters.line_client import LineClient
+    from adapters.line_postback import PostbackCodec
     from adapters.slack import SlackAdapter
     from adapters.slack_desk import SlackDesk
     from reports.cli import ReportDesk
     from reports.scheduler import ScheduledReports
 
 log = logging.getLogger(__name__)
+LineParts = tuple["LineClient", "PostbackCodec"]
 REMINDER_MINUTES = 10
 WORKER_POLL_SECONDS = 0.25  # the web process that stored a job cannot wake a worker in another process
 
@@ -140,14 +145,14 @@ def scheduled_reports(settings: Settings, *, alert: Callable[[str], None],
 
 # ---- the channels' parts -------------------------------------------------------------------------
 
-def _slack_client(settings: Settings):
+def _slack_client(settings: Settings) -> "WebClient | None":
     if not settings.slack_enabled:
         return None
     from adapters.slack_desk import make_client
     return make_client(settings)
 
 
-def _slack_desk(settings: Settings, client, *, serving: bool) -> "SlackDesk | None":
+def _slack_desk(settings: Settings, client: "WebClient | None", *, serving: bool) -> "SlackDesk | None":
     if client is None:
         return None
     if not settings.slack_operator_channel:
@@ -177,12 +182,12 @@ def _report_desk(settings: Settings, slack_desk: "SlackDesk | None") -> Callable
     return None
 
 
-def _line_parts(settings: Settings):
+def _line_parts(settings: Settings) -> LineParts:
     from adapters.line import line_client
     return line_client(settings)
 
 
-def _deliverers(line_parts, slack_client) -> dict[str, Deliverer]:
+def _deliverers(line_parts: LineParts | None, slack_client: "WebClient | None") -> dict[str, Deliverer]:
     """How a staff answer reaches a user later, per channel: a LINE push, a Slack post."""
     found: dict[str, Deliverer] = {}
     if line_parts is not None:
@@ -194,14 +199,15 @@ def _deliverers(line_parts, slack_client) -> dict[str, Deliverer]:
     return found
 
 
-def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox, line_parts) -> "LineAdapter":
+def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox,
+                  line_parts: LineParts) -> "LineAdapter":
     from adapters.line import LineAdapter
     client, codec = line_parts
     return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec)
 
 
-def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox, client,
-                   slack_desk: "SlackDesk | None") -> "SlackAdapter | None":
+def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,
+                   client: "WebClient | None", slack_desk: "SlackDesk | None") -> "SlackAdapter | None":
     if client is None:
         return None
     from adapters.slack import SlackAdapter
