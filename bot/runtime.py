@@ -8,6 +8,7 @@ import peewee as pw
 
 from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
+from bot.knowledge import use_thesaurus
 from bot.knowledge_store import KnowledgeBase
 from bot.models import init_db
 from bot.rollout import RolloutError, RolloutPlan
@@ -31,7 +32,11 @@ def check_knowledge_dir(settings: Settings) -> None:
 
 
 def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
-    """The knowledge base, synced from KNOWLEDGE_DIR unless `sync` is off (another process synced it)."""
+    """The knowledge base, synced from KNOWLEDGE_DIR unless `sync` is off (another process synced it).
+
+    Search folds synonyms with the shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml, loaded here once
+    at start-up (building a KnowledgeBase no longer replaces it for the whole process)."""
+    use_thesaurus(settings.knowledge_dir)
     knowledge = KnowledgeBase(settings.knowledge_dir)
     if sync:
         for error in knowledge.sync().errors:
