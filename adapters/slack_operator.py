@@ -10,8 +10,8 @@ from adapters.slack_blocks import (ACTION_PREFIX, ASK_MAKINO, CONFIRM_REPLY, SEN
                                    draft_offer, knowledge_message, makino_request, sent_message, undone_message)
 from adapters.slack_convert import Action, deleted_ts, edited_message, plain_text
 from adapters.slack_desk import SlackDesk
-from bot.escalation import EscalationView
 from bot.conversation import Core
+from bot.escalation import EscalationView
 from bot.events import OperatorDelete, OperatorEdit, OperatorReply
 from bot.operators import AnswerSent, KnowledgeUndone, MakinoAsked, OperatorAction, Outcome, Refused
 from bot.states import OperatorCommand

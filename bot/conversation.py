@@ -97,7 +97,7 @@ class Core:
                 return self._patterns_of(event.channel, event.user_id)
             case Follow():
                 return self._follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
-                                   cohort=event.cohort)
+                                    cohort=event.cohort)
             case Unfollow():
                 return users.deactivate(event.channel, event.user_id)
             case OperatorReply():
@@ -111,7 +111,7 @@ class Core:
                 return self.operators.act(event)
             case Sent():
                 return self._record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
-                                            ok=event.ok, error=event.error, failure=event.failure)
+                                             ok=event.ok, error=event.error, failure=event.failure)
             case Failed():
                 return self._fail(event)
         raise TypeError(f"not an event the core takes: {event!r}")
