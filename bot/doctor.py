@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
@@ -15,17 +14,12 @@ from bot.config import COHORTS, Settings
 from bot.logs import LOG_FILE, recent_errors
 from bot.models import Job, KnowledgeEntry, ScheduledRun, init_db, utcnow
 from bot.rollout import COHORT_LABELS, RolloutError, RolloutPlan
+from bot.states import CheckStatus as Status
 from bot.states import JobStatus
 
 BACKUP_MAX_AGE = dt.timedelta(hours=36)
 DISK_WARN_BYTES = 1024 ** 3
 DISK_ERROR_BYTES = 200 * 1024 ** 2
-
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    ERROR = "error"
 
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️", Status.ERROR: "❌"}

@@ -114,3 +114,19 @@ class ButtonAction(StrEnum):
     FEEDBACK_BAD = "feedback_bad"
     SWITCH_PATTERN = "switch_pattern"
     SHOW_PATTERNS = "show_patterns"  # a channel's own menu of the Patterns (LINE's rich menu)
+
+
+class SendState(StrEnum):
+    """One outbound message's record (bot/outbox.py)."""
+
+    NEW = "new"  # never tried
+    SENDING = "sending"  # tried; the outcome was not recorded
+    SENT = "sent"
+
+
+class CheckStatus(StrEnum):
+    """A `doctor` finding."""
+
+    OK = "ok"
+    WARN = "warn"
+    ERROR = "error"
