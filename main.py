@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a path that is not there, not writable, a full disk: the operator can fix it
         print(f"エラー: ファイルを読み書きできません（{exc.strerror or exc}: {exc.filename or ''}）", file=sys.stderr)
         return 2
-    except Exception as exc:  # a bug: one line here, the traceback in the log for an engineer
+    except Exception as exc:  # edge: the command line; a bug is one line here, the traceback in the log
         log_failure_to_file(f"command {argv or sys.argv[1:]} failed")
         print(f"エラー: 予期しないエラーが発生しました（{type(exc).__name__}: {exc}）。"
               "詳しい内容はログ（var/log/bansou.log）にあります", file=sys.stderr)

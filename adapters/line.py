@@ -23,10 +23,13 @@ from adapters.line_postback import Postback, PostbackCodec
 from adapters.line_richmenu import NAME as RICH_MENU_NAME
 from adapters.line_richmenu import rich_menu_image, rich_menu_request
 from bot.config import ConfigError, Settings
-from bot.conversation import APOLOGY
-from bot.messages import IncomingMessage, Recipient, Reply
-from bot.outbox import SendState
-from bot.runtime import Runtime
+from bot.conversation import APOLOGY, Core
+from bot.events import ButtonPress, Failed, Follow, Sent, ShowPatterns, Unfollow
+from bot.intake import Intake
+from bot.jobs import JobKind
+from bot.messages import Recipient, Reply
+from bot.outbox import Outbox, SendState
+from bot.states import ButtonAction
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +44,46 @@ class LineSetupError(RuntimeError):
     """The rich menu could not be set up; the message says which call failed."""
 
 
+def line_client(settings: Settings, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> tuple[LineClient, PostbackCodec]:
+    """The Messaging API client and the postback codec both the adapter and the deliverer use."""
+    if not settings.line_enabled:
+        raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
+    client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
+    return client, PostbackCodec(settings.line_channel_secret)
+
+
+class LineDelivery:
+    """Deliverer: a later message (a staff answer) pushed to a LINE user. Raises when it fails."""
+
+    def __init__(self, *, client: LineClient, codec: PostbackCodec) -> None:
+        self.client = client
+        self.codec = codec
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        result = self.client.push(recipient.user_id, lm.to_line_messages(reply, self.codec))
+        if not result.ok:
+            raise LineDeliveryError(result.error)
+        return result.method
+
+
 class LineAdapter:
     """Turns LINE events into core calls and core replies into LINE messages."""
 
-    def __init__(self, runtime: Runtime, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
-        settings = runtime.settings
-        if not settings.line_enabled:
-            raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
-        self.core = runtime.core
-        self.queue = runtime.queue
-        self.intake = runtime.intake  # the webhook's one writer
-        self.outbox = runtime.outbox
+    def __init__(self, *, settings: Settings, core: Core, intake: Intake, outbox: Outbox, client: LineClient,
+                 codec: PostbackCodec) -> None:
+        self.core = core
+        self.intake = intake  # the webhook's one writer
+        self.outbox = outbox
         self._secret = settings.line_channel_secret.encode()
-        self.codec = PostbackCodec(settings.line_channel_secret)
-        self.client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
+        self.codec = codec
+        self.client = client
+
+    def jobs(self) -> list[JobKind]:
+        """The LINE lane's one job kind: an event (the composition root registers it)."""
+        return [JobKind(EVENT_JOB, self.run_event, self.event_failed, lm.CHANNEL)]
 
     def mount(self, app: FastAPI) -> None:
-        """Add POST /line/webhook, the queue's job kind and the push deliverer for staff answers."""
-        self.queue.register(EVENT_JOB, self.run_event, self.event_failed, lane=lm.CHANNEL)
-        self.core.escalations.deliverers[lm.CHANNEL] = self
+        """Add POST /line/webhook."""
         app.add_api_route("/line/webhook", self.webhook, methods=["POST"], include_in_schema=False)
         app.state.line = self
 
@@ -85,7 +109,7 @@ class LineAdapter:
         jobs = [(EVENT_JOB, {"event": raw, "key": lm.dedupe_key(raw)}, lm.dedupe_key(raw)) for raw in wanted]
         try:
             queued = await asyncio.wrap_future(self.intake.submit(jobs))
-        except Exception:  # a non-2xx makes LINE redeliver; the dedupe key keeps that safe
+        except Exception:  # edge: the webhook ack; a non-2xx makes LINE redeliver (the dedupe key keeps that safe)
             log.error("LINE webhook %s: could not store %d event(s)", rid, len(wanted))
             return edge.refuse(503, "could not store the events", rid, platform="LINE")
         return JSONResponse({"status": "ok", "queued": queued})
@@ -111,28 +135,24 @@ class LineAdapter:
         elif isinstance(event, FollowEvent):
             user_id = lm.user_of(event)
             name = self.client.display_name(user_id)
-            self._answer(event, self.core.follow(channel=lm.CHANNEL, user_id=user_id, display_name=name), key)
+            self._answer(event, self.core.receive(Follow(lm.CHANNEL, user_id, display_name=name)), key)
         elif isinstance(event, UnfollowEvent):
-            self.core.unfollow(channel=lm.CHANNEL, user_id=lm.user_of(event))
+            self.core.receive(Unfollow(lm.CHANNEL, lm.user_of(event)))
 
     def event_failed(self, payload: dict[str, Any], error: str) -> None:
-        """The job ran out of attempts: hand the question to staff and apologise to the user."""
+        """The job ran out of attempts: the core's error path (the question to staff), then the apology."""
         event, key = lm.read_event(payload.get("event")), _key(payload)
         if isinstance(event, UnfollowEvent):
             log.error("unfollow of %s not recorded: %s", lm.user_of(event), error)
             return
         message = lm.to_incoming(event, message_id=key) if isinstance(event, MessageEvent) else None
-        reply = Reply(lm.FAILED, kind="error")
         kind = event.kind if isinstance(event, lm.UnreadableEvent) else event.type
         try:
-            if message is not None:
-                reply = self.core.give_up(message, error)
-            else:
-                self.core.escalations.desk.alert(f"LINE のイベント（{kind}）を処理できませんでした: {error[:300]}")
-        except Exception:  # the database is still down: apologise anyway
+            reply = self.core.receive(Failed(error, message, what=f"LINE のイベント（{kind}）を処理できませんでした"))
+        except Exception:  # edge: a job's failure handler; the database is still down, apologise anyway
             log.exception("could not record the failed LINE event")
             reply = Reply(APOLOGY if message else lm.FAILED, kind="error")
-        self._answer(event, reply, key)
+        self._answer(event, reply or Reply(lm.FAILED, kind="error"), key)
 
     def _on_message(self, event: MessageEvent, key: str) -> None:
         message = lm.to_incoming(event, message_id=key)
@@ -140,19 +160,15 @@ class LineAdapter:
             self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
             return
         self.client.show_loading(message.user_id)
-        self._answer(event, self.core.handle(message), key)
+        self._answer(event, self.core.receive(message), key)
 
     def _postback_reply(self, user_id: str, postback: Postback | None) -> Reply:
         if postback is None:
             return Reply(lm.INVALID_POSTBACK, kind="notice")
-        if postback.action == "show_patterns":
-            user = self.core.user_for(IncomingMessage(channel=lm.CHANNEL, user_id=user_id, text=""))
-            buttons = self.core.pattern_buttons(user)
+        if postback.action == ButtonAction.SHOW_PATTERNS:
+            buttons = self.core.receive(ShowPatterns(lm.CHANNEL, user_id)).buttons
             return Reply(lm.CHOOSE_PATTERN if buttons else lm.NO_PATTERN, kind="notice", buttons=buttons)
-        if postback.action == "switch_pattern":
-            return self.core.switch_pattern(channel=lm.CHANNEL, user_id=user_id, pattern=postback.value)
-        return self.core.feedback(channel=lm.CHANNEL, user_id=user_id, answer_id=postback.value,
-                                  good=postback.action == "feedback_good")
+        return self.core.receive(ButtonPress(lm.CHANNEL, user_id, postback.action, postback.value))
 
     def _unreadable(self, event: lm.UnreadableEvent, key: str) -> None:
         # A message type newer than the SDK still deserves the polite "text only" answer.
@@ -161,13 +177,6 @@ class LineAdapter:
             self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
 
     # ---- sending -------------------------------------------------------------------------
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        """Push a later message (a staff answer); the escalation desk records it. Raises when it fails."""
-        result = self.client.push(recipient.user_id, lm.to_line_messages(reply, self.codec))
-        if not result.ok:
-            raise LineDeliveryError(result.error)
-        return result.method
 
     def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply, key: str) -> SendResult | None:
         """Send the event's one answer, unless a run of this job before a crash or retry sent it already."""
@@ -191,13 +200,12 @@ class LineAdapter:
               resumed: bool = False) -> SendResult:
         result = self.client.send(user_id, lm.to_line_messages(reply, self.codec), reply_token=token,
                                   reply_deadline=deadline, retry_key=retry_key, resumed=resumed)
+        guidance = reply.answer_id is None and reply.question_id is not None
         try:
-            self.core.record_delivery(channel=lm.CHANNEL, method=result.method, answer_id=reply.answer_id,
-                                      ok=result.ok, error=result.error)
-            if not result.ok and reply.answer_id is None and reply.question_id is not None:
-                self.core.escalations.desk.alert(
-                    f"質問 #{reply.question_id} へのご案内を LINE でお届けできませんでした: {result.error[:200]}")
-        except Exception:  # the message went out; failing the job would ask the core a second time
+            self.core.receive(Sent(lm.CHANNEL, result.method, reply.answer_id, ok=result.ok, error=result.error,
+                                   failure=f"質問 #{reply.question_id} へのご案内を LINE でお届けできませんでした"
+                                   if guidance else None))
+        except Exception:  # edge: the job's send went out; failing the job would ask the core a second time
             log.exception("could not record the LINE %s of answer %s", result.method, reply.answer_id)
         return result
 

@@ -11,6 +11,8 @@ import urllib3
 from linebot.v3.messaging import (ApiException, MessagingApi, PushMessageRequest, ReplyMessageRequest,
                                   ShowLoadingAnimationRequest, TextMessage)
 
+from bot.states import DeliveryMethod
+
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt
@@ -53,12 +55,12 @@ class LineClient:
         if reply_token and self._clock() < reply_deadline:
             outcome = self._attempts(lambda: self._reply(reply_token, messages), until=reply_deadline)
             if outcome.error is None:
-                return SendResult("reply", True)
+                return SendResult(DeliveryMethod.REPLY, True)
             if resumed and outcome.token_dead:
                 log.info("reply token of %s already used by an earlier attempt: delivered", to)
-                return SendResult("reply", True)
+                return SendResult(DeliveryMethod.REPLY, True)
             if not (outcome.token_dead or outcome.retryable):
-                return SendResult("reply", False, outcome.error)
+                return SendResult(DeliveryMethod.REPLY, False, outcome.error)
             # A reply that kept failing with 5xx may still have arrived: a rare duplicate beats a lost answer.
             log.info("reply to %s failed (%s); pushing instead", to, outcome.error)
         return self.push(to, messages, retry_key=retry_key)
@@ -67,7 +69,7 @@ class LineClient:
         """Push with one retry key (given, or new), so a retried push is never shown twice."""
         retry_key = retry_key or str(uuid.uuid4())
         outcome = self._attempts(lambda: self._push(to, messages, retry_key))
-        return SendResult("push", outcome.error is None, outcome.error or "")
+        return SendResult(DeliveryMethod.PUSH, outcome.error is None, outcome.error or "")
 
     def show_loading(self, user_id: str) -> None:
         """The typing indicator; a nicety, so a failure is only logged."""

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs, urlencode
 
+from bot.states import ButtonAction
+
 VERSION = "1"
 MAX_AGE_SECONDS = 30 * 24 * 3600  # a month-old Good/Bad button is stale
 # The core's button actions, plus show_patterns (the adapter's own "switch Pattern" menu).
-CODES = {"feedback_good": "g", "feedback_bad": "b", "switch_pattern": "p", "show_patterns": "m"}
+CODES = {ButtonAction.FEEDBACK_GOOD: "g", ButtonAction.FEEDBACK_BAD: "b", ButtonAction.SWITCH_PATTERN: "p",
+         ButtonAction.SHOW_PATTERNS: "m"}
 ACTIONS = {code: action for action, code in CODES.items()}
-PERMANENT = {"switch_pattern", "show_patterns"}  # rich menu buttons never expire
+PERMANENT = {ButtonAction.SWITCH_PATTERN, ButtonAction.SHOW_PATTERNS}  # rich menu buttons never expire
 
 
 @dataclass(frozen=True)

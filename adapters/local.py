@@ -5,16 +5,19 @@ import json
 from typing import Callable, TextIO
 
 from bot.conversation import Core
+from bot.events import ButtonPress, Follow
 from bot.messages import IncomingMessage, Recipient, Reply
 from bot.patterns import PATTERNS
+from bot.states import ButtonAction, Channel, DeliveryMethod, ReplyKind
 
+CHANNEL = Channel.LOCAL
 CHAT_HELP = ("コマンド: /good と /bad で直前の回答を評価、/pattern N で Pattern を切り替え、"
              "/patterns で一覧、/help でこの説明、/quit で終了")
 
 
 def to_message(text: str, *, user: str, pattern: int | None, cohort: str | None, conversation: str = "") -> IncomingMessage:
     """A terminal line as the core's incoming message."""
-    return IncomingMessage(channel="local", user_id=user, text=text, conversation_id=conversation,
+    return IncomingMessage(channel=CHANNEL, user_id=user, text=text, conversation_id=conversation,
                            display_name=user, pattern=pattern, cohort=cohort, test=True)
 
 
@@ -37,7 +40,7 @@ def render(reply: Reply) -> str:
                      + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
     if reply.escalated:
         lines.append(f"→ スタッフにエスカレーションしました（#{reply.escalation_id}）")
-    if reply.answer_id and reply.kind == "answer":
+    if reply.answer_id and reply.kind == ReplyKind.ANSWER:
         lines.append("この回答は役に立ちましたか？ /good または /bad でお知らせください。")
     return "\n".join(lines)
 
@@ -50,7 +53,7 @@ class TerminalDelivery:
 
     def deliver(self, recipient: Recipient, reply: Reply) -> str:
         print(f"\n[スタッフからの回答 → {recipient.user_id}]\n{render(reply)}", file=self.out)
-        return "post"
+        return DeliveryMethod.POST
 
 
 def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
@@ -58,12 +61,12 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
     """A terminal conversation: questions, Pattern switching, Good/Bad, escalations shown."""
     import sys
     out = out or sys.stdout
-    core.escalations.deliverers["local"] = TerminalDelivery(out)
     print(f"牧野生保塾 AI アシスタント（ローカル）へようこそ。{CHAT_HELP}", file=out)
     print("（ここでの質問は「テスト」として記録され、KPI やレポートには含まれません）", file=out)
-    core.user_for(to_message("", user=user, pattern=None, cohort=cohort))  # --cohort applies from the first line
+    core.receive(Follow(CHANNEL, user, display_name=user, cohort=cohort))  # --cohort applies from the first line
     if pattern is not None:  # --pattern becomes the user's chosen Pattern (if it is open to them)
-        print(f"AI> {render(core.switch_pattern(channel='local', user_id=user, pattern=pattern))}", file=out)
+        print(f"AI> {render(core.receive(ButtonPress(CHANNEL, user, ButtonAction.SWITCH_PATTERN, str(pattern))))}",
+              file=out)
     last_answer: int | None = None
     conversation = f"chat-{user}"
     while True:
@@ -79,16 +82,17 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
             continue
         if line.startswith("/pattern ") or line == "/pattern":
             number = line.removeprefix("/pattern").strip()
-            reply = core.switch_pattern(channel="local", user_id=user, pattern=number)
+            reply = core.receive(ButtonPress(CHANNEL, user, ButtonAction.SWITCH_PATTERN, number))
         elif line in ("/good", "/bad"):
             if last_answer is None:
                 print("評価できる回答がまだありません。", file=out)
                 continue
-            reply = core.feedback(channel="local", user_id=user, answer_id=last_answer, good=line == "/good")
+            action = ButtonAction.FEEDBACK_GOOD if line == "/good" else ButtonAction.FEEDBACK_BAD
+            reply = core.receive(ButtonPress(CHANNEL, user, action, str(last_answer)))
         elif line.startswith("/"):  # /help, or a command mistyped: never a question to the staff
             print(("" if line == "/help" else f"{line} というコマンドはありません。") + CHAT_HELP, file=out)
             continue
         else:
-            reply = core.handle(to_message(line, user=user, pattern=None, cohort=cohort, conversation=conversation))
-            last_answer = reply.answer_id if reply.kind == "answer" else last_answer
+            reply = core.receive(to_message(line, user=user, pattern=None, cohort=cohort, conversation=conversation))
+            last_answer = reply.answer_id if reply.kind == ReplyKind.ANSWER else last_answer
         print(f"AI> {render(reply)}", file=out)

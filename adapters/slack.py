@@ -25,17 +25,19 @@ from adapters import edge
 from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
 from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, clean_envelope, envelope_problem,
                                     read_bad_reason, read_event, route_event, to_action)
-from adapters.slack_desk import (DESK_ALERT_JOB, DESK_POST_JOB, QueuedDesk, SlackDesk, make_client, make_desk,
-                                 retry_handlers)
+from adapters.slack_desk import LANE, SLACK_ERRORS, SlackDesk, make_desk, retry_handlers
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
-from bot.intake import NewJob
-from bot.runtime import Runtime
+from bot.config import Settings
+from bot.conversation import Core
+from bot.events import Failed
+from bot.intake import Intake, NewJob
+from bot.jobs import JobKind, JobQueue
+from bot.outbox import Outbox
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
 
-LANE = "slack"  # every Slack job runs in the Slack worker pool: a Slack outage holds up nothing else
 COMMAND = "/bansou"  # also in manifest.yml
 EVENTS_PATH = "/slack/events"
 COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生しました。少し時間をおいて、もう一度お試しください。"
@@ -44,22 +46,16 @@ COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生し�
 class SlackAdapter:
     """Holds the core (does not extend it); converts Slack traffic into queued core work."""
 
-    def __init__(self, runtime: Runtime, *, client: WebClient | None = None) -> None:
-        self.runtime = runtime
-        self.settings = settings = runtime.settings
-        self.client = client or make_client(settings)
-        self.trainee = TraineeSide(core=runtime.core, queue=runtime.queue, client=self.client, outbox=runtime.outbox,
+    def __init__(self, *, settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,
+                 client: WebClient, desk: SlackDesk | None) -> None:
+        self.settings = settings
+        self.queue = queue
+        self.intake = intake  # the Events API's one writer
+        self.client = client
+        self.trainee = TraineeSide(core=core, queue=queue, client=client, outbox=outbox,
                                    channel_patterns=settings.slack_channel_patterns)
-        self.desk: SlackDesk | None = make_desk(settings, self.client) if settings.slack_operator_channel else None
-        self.operator = OperatorLoop(escalations=runtime.core.escalations, desk=self.desk,
-                                     staff_ids=settings.slack_staff_user_ids,
-                                     makino_id=settings.slack_makino_user_id) if self.desk else None
-        if self.desk:
-            runtime.core.escalations.desk = QueuedDesk(self.desk, runtime.queue)
-        else:
-            log.warning("SLACK_OPERATOR_CHANNEL is not set: escalations are only logged")
-        runtime.core.escalations.deliverers["slack"] = self.trainee
-        self._register_jobs()
+        self.core = core
+        self.operator = OperatorLoop(core=core, desk=desk) if desk else None
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.bolt = self._bolt_app()
         self._socket: Any = None
@@ -95,7 +91,7 @@ class SlackAdapter:
         """Best effort: the bot's own ids let its own events be dropped (the routing drops bot posts anyway)."""
         try:
             result = self.client.auth_test()
-        except Exception as exc:
+        except SLACK_ERRORS as exc:
             log.warning("auth.test failed, relying on the bot_id check alone: %s", exc)
             return
         self._identity = {"bot_id": result.get("bot_id"), "user_id": result.get("user_id")}
@@ -151,7 +147,7 @@ class SlackAdapter:
     def _on_command(self, ack: Callable, command: dict) -> None:
         try:
             ack(**self.trainee.command(command["user_id"], command.get("text", "")))
-        except Exception:
+        except Exception:  # edge: the command's ack; whatever failed, Slack gets an answer within 3 s
             log.exception("slash command failed")
             ack(text=COMMAND_FAILED)
 
@@ -162,7 +158,7 @@ class SlackAdapter:
 
     def _enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str) -> None:
         with self._enqueue_lock:
-            self.runtime.queue.enqueue(kind, payload, dedupe_key=dedupe_key)
+            self.queue.enqueue(kind, payload, dedupe_key=dedupe_key)
 
     # ---- private --------------------------------------------------------------------------------
 
@@ -185,22 +181,21 @@ class SlackAdapter:
         app.command(COMMAND)(self._on_command)
         return app
 
-    def _register_jobs(self) -> None:
-        queue, trainee = self.runtime.queue, self.trainee
-        queue.register(QUESTION_JOB, trainee.on_question, trainee.question_failed, lane=LANE)
-        queue.register(SEND_JOB, trainee.on_send, trainee.send_failed, lane=LANE)
-        queue.register("slack.feedback", trainee.on_feedback, self._job_failed, lane=LANE)
-        queue.register("slack.switch", trainee.on_switch, self._job_failed, lane=LANE)
-        queue.register("slack.home", trainee.on_home, lane=LANE)
-        if self.desk:
-            desk, escalations = self.desk, self.runtime.core.escalations
-            queue.register(DESK_POST_JOB, lambda p: escalations.post(p["escalation_id"], desk=desk), lane=LANE)
-            queue.register(DESK_ALERT_JOB, lambda p: desk.alert(p["text"]), lane=LANE)
+    def jobs(self) -> list[JobKind]:
+        """The Slack lane's job kinds (the composition root registers them)."""
+        trainee = self.trainee
+        kinds = [JobKind(QUESTION_JOB, trainee.on_question, trainee.question_failed, LANE),
+                 JobKind(SEND_JOB, trainee.on_send, trainee.send_failed, LANE),
+                 JobKind("slack.feedback", trainee.on_feedback, self._job_failed, LANE),
+                 JobKind("slack.switch", trainee.on_switch, self._job_failed, LANE),
+                 JobKind("slack.home", trainee.on_home, None, LANE)]
         if self.operator:
-            queue.register("slack.operator_reply", self.operator.on_reply, self._job_failed, lane=LANE)
-            queue.register("slack.operator_edit", self.operator.on_edit, self._job_failed, lane=LANE)
-            queue.register("slack.operator_delete", self.operator.on_delete, self._job_failed, lane=LANE)
-            queue.register("slack.operator_action", self.operator.on_action, self._job_failed, lane=LANE)
+            operator = self.operator
+            kinds += [JobKind("slack.operator_reply", operator.on_reply, self._job_failed, LANE),
+                      JobKind("slack.operator_edit", operator.on_edit, self._job_failed, LANE),
+                      JobKind("slack.operator_delete", operator.on_delete, self._job_failed, LANE),
+                      JobKind("slack.operator_action", operator.on_action, self._job_failed, LANE)]
+        return kinds
 
     def _authorize(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         """One workspace, one bot token: no network call on the ack path."""
@@ -208,7 +203,7 @@ class SlackAdapter:
                                bot_id=self._identity.get("bot_id"), bot_user_id=self._identity.get("user_id"))
 
     def _job_failed(self, payload: dict[str, Any], error: str) -> None:
-        self.runtime.core.escalations.desk.alert(f"Slack の処理に失敗しました（再試行済み）: {error[:300]}")
+        self.core.receive(Failed(error, what="Slack の処理に失敗しました（再試行済み）"))
 
     async def _endpoint(self, request: Request) -> Response:
         """Verify the raw bytes, then parse with care; only a readable, handled request reaches bolt."""
@@ -242,8 +237,8 @@ class SlackAdapter:
         job = self._event_job(body)
         if job is not None:
             try:
-                await asyncio.wrap_future(self.runtime.intake.submit([job]))
-            except Exception:  # not stored: a non-2xx makes Slack retry, and the dedupe key keeps that safe
+                await asyncio.wrap_future(self.intake.submit([job]))
+            except Exception:  # edge: the webhook ack; not stored, a non-2xx makes Slack retry (deduplicated)
                 log.error("Slack webhook %s: could not store the event", rid)
                 return edge.refuse(503, "could not store the event", rid, platform="Slack")
         return Response(status_code=200)

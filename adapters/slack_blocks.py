@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from bot.escalation import DraftView, EscalationView, Resolution
 from bot.messages import Button, Reply
 from bot.patterns import PATTERNS, Pattern
+from bot.states import EscalationStatus
 
 Block = dict[str, Any]
 Message = dict[str, Any]  # chat.postMessage keyword arguments: text (+ blocks)
@@ -120,7 +121,7 @@ def makino_request(view: EscalationView, *, makino_id: str, requested_by: str) -
 
 def reminder_message(view: EscalationView, *, mention_ids: Iterable[str] = ()) -> Message:
     mentions = " ".join(f"<@{u}>" for u in mention_ids)
-    state = "牧野氏の確認待ちのままです" if view.status == "waiting_makino" else "まだ回答されていません"
+    state = "牧野氏の確認待ちのままです" if view.status == EscalationStatus.WAITING_MAKINO else "まだ回答されていません"
     return {"text": f"{mentions} ⏰ エスカレーション #{view.id} は{state}。ご対応をお願いします。".strip()}
 
 
@@ -199,9 +200,9 @@ def _draft_text(view: EscalationView) -> str:
 
 
 def _status_line(view: EscalationView) -> str:
-    if view.status == "answered":
+    if view.status == EscalationStatus.ANSWERED:
         return "✅ 回答済み"
-    if view.status == "waiting_makino":
+    if view.status == EscalationStatus.WAITING_MAKINO:
         return "⏳ 牧野氏の確認待ち。牧野氏の返信か承認で回答します。"
     return ("このスレッドに返信すると、送信前に確認ボタンが出ます。"
             "ボタンを押すまでユーザーには届きません。")

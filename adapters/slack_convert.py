@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from adapters.slack_blocks import BAD_REASON_BLOCK, BAD_REASON_INPUT
 from bot.messages import IncomingMessage
+from bot.states import Channel
 
 # What an event is for the bot; the adapter enqueues one job kind per route.
 QUESTION = "question"
@@ -162,7 +163,7 @@ def to_incoming(event: Mapping[str, Any], *, display_name: str = "",
                 channel_patterns: Mapping[str, int] | None = None) -> IncomingMessage:
     """A trainee's DM or mention as the core's incoming message."""
     channel = event["channel"]
-    return IncomingMessage(channel="slack", user_id=event["user"], text=plain_text(event.get("text", "")),
+    return IncomingMessage(channel=Channel.SLACK, user_id=event["user"], text=plain_text(event.get("text", "")),
                            conversation_id=conversation_of(event), display_name=display_name,
                            pattern=(channel_patterns or {}).get(channel), raw=dict(event))
 

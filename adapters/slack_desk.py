@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import random
+from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
                                                    ServerErrorRetryHandler)
@@ -17,10 +19,14 @@ from adapters.slack_blocks import Message, escalation_message, escape, reminder_
 from bot.config import ConfigError, Settings
 from bot.escalation import EscalationView
 from bot.jobs import JobQueue
+from bot.states import EscalationStatus, Urgency
 
 log = logging.getLogger(__name__)
 
+LANE = "slack"  # every Slack job runs in the Slack worker pool: a Slack outage holds up nothing else
 DESK_POST_JOB, DESK_ALERT_JOB = "slack.desk_post", "slack.desk_alert"
+# What a Web API call raises when Slack or the network fails (the SDK passes connection errors through).
+SLACK_ERRORS = (SlackClientError, OSError, HTTPException, ValueError, KeyError)
 RETRY_COUNT = 3
 RETRY_BACKOFF_SECONDS = 0.5  # 0.5 s, 1 s, 2 s between attempts (tests shorten it)
 
@@ -61,7 +67,7 @@ class QueuedDesk:
     """The operator desk as the core sees it: posts and alerts become jobs in the Slack lane, so an answer
     on LINE never waits for Slack. Reminders come from the scheduler's own thread and go straight out."""
 
-    def __init__(self, desk: "SlackDesk", queue: JobQueue) -> None:
+    def __init__(self, *, desk: "SlackDesk", queue: JobQueue) -> None:
         self.desk = desk
         self.queue = queue
 
@@ -88,7 +94,7 @@ class SlackDesk:
 
     def post_escalation(self, view: EscalationView) -> str | None:
         """Post it (high urgency mentions the on-call staff); the post's ts is the thread."""
-        mentions = self.oncall_ids if view.urgency == "high" else ()
+        mentions = self.oncall_ids if view.urgency == Urgency.HIGH else ()
         response = self.client.chat_postMessage(channel=self.channel, **escalation_message(view, mention_ids=mentions))
         return response["ts"]
 
@@ -101,12 +107,12 @@ class SlackDesk:
         """Best effort: an alert about a failure must not become a second failure."""
         try:
             self.client.chat_postMessage(channel=self.channel, text=f":warning: {escape(text)}")
-        except Exception as exc:
+        except SLACK_ERRORS as exc:
             log.error("could not post the alert %r: %s", text[:200], exc)
 
     def remind(self, view: EscalationView) -> None:
-        waiting = view.status == "waiting_makino" and self.makino_id
-        mentions = (self.makino_id,) if waiting else self.oncall_ids if view.urgency == "high" else ()
+        waiting = view.status == EscalationStatus.WAITING_MAKINO and self.makino_id
+        mentions = (self.makino_id,) if waiting else self.oncall_ids if view.urgency == Urgency.HIGH else ()
         self.in_thread(view.thread, reminder_message(view, mention_ids=mentions))
 
     def in_thread(self, thread: str | None, message: Message) -> str:
@@ -117,7 +123,7 @@ class SlackDesk:
         """A message only `user_id` sees (refusals): best effort."""
         try:
             self.client.chat_postEphemeral(channel=channel or self.channel, user=user_id, text=text, thread_ts=thread)
-        except Exception as exc:
+        except SLACK_ERRORS as exc:
             log.warning("ephemeral to %s failed: %s", user_id, exc)
 
     def post_report(self, summary: str, files: list[Path]) -> None:

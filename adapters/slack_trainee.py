@@ -12,14 +12,17 @@ from slack_sdk.webhook import WebhookClient
 from adapters.slack_blocks import (PLACEHOLDER, Message, bad_reason_modal, home_view, pattern_message,
                                    reply_message)
 from adapters.slack_convert import Action, parse_conversation, reply_target, to_incoming
-from adapters.slack_desk import retry_handlers
+from adapters.slack_desk import SLACK_ERRORS, retry_handlers
 from bot.conversation import Core
 from bot.jobs import JobQueue
-from bot.messages import IncomingMessage, Recipient, Reply
+from bot.events import ButtonPress, Failed, Sent, ShowPatterns
+from bot.messages import Recipient, Reply
 from bot.outbox import Outbox, SendState
+from bot.states import ButtonAction, Channel, DeliveryMethod, ReplyKind
 
 log = logging.getLogger(__name__)
 
+CHANNEL = Channel.SLACK
 QUESTION_JOB = "slack.question"
 SEND_JOB = "slack.send"
 HELP = ("使い方: `/bansou` でご利用いただける Pattern の一覧、`/bansou 2` のように番号を付けると切り替えます。"
@@ -27,6 +30,19 @@ HELP = ("使い方: `/bansou` でご利用いただける Pattern の一覧、`/
 HELP_WORDS = ("help", "ヘルプ", "使い方")
 _GONE = ("message_not_found", "cant_update_message")
 _NAME_CACHE_SIZE = 5000
+
+
+class SlackDelivery:
+    """Deliverer: a staff answer, later, in the user's thread or DM; raises if Slack refuses."""
+
+    def __init__(self, *, client: WebClient) -> None:
+        self.client = client
+
+    def deliver(self, recipient: Recipient, reply: Reply) -> str:
+        channel, thread = (parse_conversation(recipient.conversation_id) if recipient.conversation_id
+                           else (recipient.user_id, None))
+        self.client.chat_postMessage(channel=channel, thread_ts=thread, **reply_message(reply))
+        return DeliveryMethod.PUSH
 
 
 class TraineeSide:
@@ -52,7 +68,7 @@ class TraineeSide:
         placeholder = self._placeholder(channel, thread, key)
         message = replace(to_incoming(event, display_name=self._name(event["user"]),
                                       channel_patterns=self.channel_patterns), message_id=key)
-        self._answer(channel, thread, placeholder, self.core.handle(message), user_id=event["user"], key=key)
+        self._answer(channel, thread, placeholder, self.core.receive(message), user_id=event["user"], key=key)
 
     def question_failed(self, payload: dict[str, Any], error: str) -> None:
         """The one error path: the user gets an apology, the operators an alert and an escalation."""
@@ -60,8 +76,8 @@ class TraineeSide:
         channel, thread = reply_target(event)
         message = replace(to_incoming(event, channel_patterns=self.channel_patterns), message_id=key)
         placeholder = self.outbox.find(f"{key}:placeholder").ref if key else ""
-        self._answer(channel, thread, placeholder or None, self.core.give_up(message, error), user_id=event["user"],
-                     key=key)
+        self._answer(channel, thread, placeholder or None, self.core.receive(Failed(error, message)),
+                     user_id=event["user"], key=key)
 
     def on_send(self, payload: dict[str, Any]) -> None:
         """A retried send (the core is not asked again); raises to be retried with back-off."""
@@ -71,24 +87,22 @@ class TraineeSide:
         self._send(payload)
         if key:
             self.outbox.sent(key)
-        self.core.record_delivery(channel="slack", method="reply", answer_id=payload.get("answer_id"))
+        self.core.receive(Sent(CHANNEL, DeliveryMethod.REPLY, payload.get("answer_id")))
 
     def send_failed(self, payload: dict[str, Any], error: str) -> None:
         """Undeliverable after every retry: recorded and alerted, never silently lost."""
-        self.core.record_delivery(channel="slack", method="reply", answer_id=payload.get("answer_id"),
-                                  ok=False, error=error)
-        if not payload.get("answer_id"):
-            self.core.escalations.desk.alert(
-                f"Slack のユーザー {payload.get('user_id')} にメッセージをお届けできませんでした: {error[:200]}")
+        self.core.receive(Sent(CHANNEL, DeliveryMethod.REPLY, payload.get("answer_id"), ok=False, error=error,
+                               failure=f"Slack のユーザー {payload.get('user_id')} にメッセージをお届けできませんでした"))
 
     def on_feedback(self, payload: dict[str, Any]) -> None:
-        reply = self.core.feedback(channel="slack", user_id=payload["user"], answer_id=payload["answer_id"],
-                                   good=payload["good"], reason=payload.get("reason", ""))
+        action = ButtonAction.FEEDBACK_GOOD if payload["good"] else ButtonAction.FEEDBACK_BAD
+        reply = self.core.receive(ButtonPress(CHANNEL, payload["user"], action, payload["answer_id"],
+                                              reason=payload.get("reason", "")))
         self._ephemeral(payload["user"], payload.get("channel"), payload.get("thread_ts"), reply.text)
 
     def on_switch(self, payload: dict[str, Any]) -> None:
         action = Action(**payload["action"])
-        reply = self.core.switch_pattern(channel="slack", user_id=action.user_id, pattern=action.value)
+        reply = self.core.receive(ButtonPress(CHANNEL, action.user_id, ButtonAction.SWITCH_PATTERN, action.value))
         if action.in_home:
             self.publish_home(action.user_id, reply.text)
         elif action.response_url:
@@ -107,7 +121,7 @@ class TraineeSide:
         arg = text.strip().lower().removeprefix("pattern").strip()
         if arg in HELP_WORDS:
             return {"text": HELP}
-        notice = self.core.switch_pattern(channel="slack", user_id=user_id, pattern=arg).text if arg else ""
+        notice = self.core.receive(ButtonPress(CHANNEL, user_id, ButtonAction.SWITCH_PATTERN, arg)).text if arg else ""
         return self.patterns(user_id, notice)
 
     def open_bad_reason(self, action: Action) -> bool:
@@ -117,19 +131,10 @@ class TraineeSide:
         metadata = {"answer_id": action.value, "channel": action.channel, "thread_ts": action.thread_ts}
         try:
             self.client.views_open(trigger_id=action.trigger_id, view=bad_reason_modal(metadata))
-        except Exception as exc:  # the Bad still counts: the caller records it without a reason
+        except SLACK_ERRORS as exc:  # the Bad still counts: the caller records it without a reason
             log.warning("could not open the Bad modal: %s", exc)
             return False
         return True
-
-    # ---- delivery of later answers (escalations) ----------------------------------------------
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        """Deliverer: an escalation's answer in the user's thread or DM; raises if Slack refuses."""
-        channel, thread = (parse_conversation(recipient.conversation_id) if recipient.conversation_id
-                           else (recipient.user_id, None))
-        self.client.chat_postMessage(channel=channel, thread_ts=thread, **reply_message(reply))
-        return "push"
 
     def patterns(self, user_id: str, notice: str = "") -> Message:
         opened, current = self._patterns_of(user_id)
@@ -144,7 +149,7 @@ class TraineeSide:
     def _answer(self, channel: str, thread: str | None, placeholder: str | None, reply: Reply, *,
                 user_id: str, key: str = "") -> None:
         # An escalated reply carries the AI draft's id, but the user gets the holding note, not the draft.
-        answer_id = reply.answer_id if reply.kind == "answer" else None
+        answer_id = reply.answer_id if reply.kind == ReplyKind.ANSWER else None
         send_key = f"{key}:answer" if key else ""
         if send_key and self.outbox.begin(send_key).state == SendState.SENT:
             log.info("answer to Slack event %s was sent before; not again", key)
@@ -153,13 +158,13 @@ class TraineeSide:
                "user_id": user_id, "send_key": send_key, **reply_message(reply)}
         try:
             self._send(out)
-        except Exception as exc:  # never re-run the core for a send failure: retry the send alone
+        except SLACK_ERRORS as exc:  # never re-run the core for a send failure: retry the send alone
             log.warning("answer to %s not sent yet (%s); queued for retry", channel, exc)
             self.queue.enqueue(SEND_JOB, out, dedupe_key=f"{send_key}:retry" if send_key else None)
             return
         if send_key:
             self.outbox.sent(send_key)
-        self.core.record_delivery(channel="slack", method="reply", answer_id=answer_id)
+        self.core.receive(Sent(CHANNEL, DeliveryMethod.REPLY, answer_id))
 
     def _send(self, out: dict[str, Any]) -> None:
         message = {"text": out["text"], "blocks": out["blocks"]}
@@ -178,7 +183,7 @@ class TraineeSide:
             return earlier.ref or None
         try:
             ts = self.client.chat_postMessage(channel=channel, thread_ts=thread, text=PLACEHOLDER)["ts"]
-        except Exception as exc:  # the answer is still posted, as a new message
+        except SLACK_ERRORS as exc:  # the answer is still posted, as a new message
             log.warning("placeholder in %s failed: %s", channel, exc)
             return None
         if key:
@@ -190,7 +195,7 @@ class TraineeSide:
             try:
                 profile = self.client.users_info(user=user_id)["user"]
                 name = profile.get("profile", {}).get("display_name") or profile.get("real_name") or ""
-            except Exception as exc:  # a name is nice to have; the id is enough
+            except SLACK_ERRORS as exc:  # a name is nice to have; the id is enough
                 log.info("users.info %s failed: %s", user_id, exc)
                 return ""
             if len(self._names) >= _NAME_CACHE_SIZE:
@@ -199,14 +204,11 @@ class TraineeSide:
         return self._names[user_id]
 
     def _patterns_of(self, user_id: str) -> tuple[list, int | None]:
-        user = self.core.user_for(IncomingMessage(channel="slack", user_id=user_id, text=""))
-        opened = self.core.open_patterns(user)
-        numbers = [p.number for p in opened]
-        current = user.pattern if user.pattern in numbers else (numbers[0] if numbers else None)
-        return opened, current
+        menu = self.core.receive(ShowPatterns(CHANNEL, user_id))
+        return list(menu.patterns), menu.current
 
     def _ephemeral(self, user_id: str, channel: str | None, thread: str | None, text: str) -> None:
         try:
             self.client.chat_postEphemeral(channel=channel or user_id, user=user_id, text=text, thread_ts=thread)
-        except Exception as exc:  # a courtesy note; what it confirms is already stored
+        except SLACK_ERRORS as exc:  # a courtesy note; what it confirms is already stored
             log.warning("ephemeral to %s failed: %s", user_id, exc)

@@ -1,7 +1,6 @@
 """The web app: platform webhooks, health check and dashboard, plus the background workers."""
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import multiprocessing
@@ -13,16 +12,16 @@ from multiprocessing.process import BaseProcess
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from app import Runtime, build_runtime
 from bot.config import ConfigError, Settings
-from bot.runtime import Runtime, build_runtime
+from reports.dashboard import mount_dashboard
 
 log = logging.getLogger(__name__)
 WORKER_NICENESS = 5
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    """Mount what the settings enable. The job workers run elsewhere (`start_worker_process`)."""
-    settings = runtime.settings
+    """Mount the adapters the runtime holds. The job workers run elsewhere (`start_worker_process`)."""
     app = FastAPI(title="bansou", docs_url=None, redoc_url=None)
     app.state.runtime = runtime
 
@@ -30,21 +29,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     def healthz() -> JSONResponse:
         try:
             health = runtime.health()
-        except Exception as exc:  # the check exists to say exactly this
+        except Exception as exc:  # edge: the health endpoint; the check exists to say exactly this
             return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
         return JSONResponse(health)  # "degraded" (Claude failing) is still 200: the bot answers from knowledge
 
-    if settings.line_enabled:
-        from adapters.line import LineAdapter
-        LineAdapter(runtime).mount(app)
-    if settings.slack_enabled:
-        from adapters.slack import SlackAdapter
-        SlackAdapter(runtime).mount(app)
+    if runtime.line is not None:
+        runtime.line.mount(app)
+    if runtime.slack is not None:
+        runtime.slack.mount(app)
     else:
         _mount_slack_not_configured(app)
-    with contextlib.suppress(ImportError):
-        from reports.dashboard import mount_dashboard
-        mount_dashboard(app, runtime)
+    mount_dashboard(app, runtime)
     return app
 
 
@@ -63,15 +58,6 @@ def _mount_slack_not_configured(app: FastAPI) -> None:
         log.warning("a Slack request arrived but SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET are not set")
         return JSONResponse({"error": "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"},
                             status_code=503)
-
-
-def start_background(runtime: Runtime) -> None:
-    """The durable queue's workers, and the report scheduler when it is installed."""
-    # A short poll: the web process that stored the job cannot wake a worker in another process.
-    runtime.queue.start(workers=runtime.settings.job_workers, poll_seconds=0.25)
-    with contextlib.suppress(ImportError):
-        from reports.scheduler import start_scheduler
-        start_scheduler(runtime)
 
 
 def freeze_start_up_heap() -> None:
@@ -124,9 +110,8 @@ def _work(settings: Settings, parent_pid: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
-    create_app(runtime)  # wires every adapter's job kinds and deliverers, as in the web process
-    start_background(runtime)
+    runtime.start()  # the job workers and the scheduler
     while not stop.wait(1.0):
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
             break
-    runtime.queue.stop()
+    runtime.stop()

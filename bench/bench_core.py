@@ -21,7 +21,7 @@ from bot.config import load_settings  # noqa: E402
 from bot.knowledge import Entry, load_dir  # noqa: E402
 from bot.search import SearchIndex  # noqa: E402
 from bot.messages import IncomingMessage  # noqa: E402
-from bot.runtime import build_runtime  # noqa: E402
+from app import build_runtime  # noqa: E402
 
 # Japanese text is roughly 1.3 characters per token on Claude's current tokenizer (an estimate:
 # there is no offline tokenizer); output is assumed to be a typical 300-token answer.

@@ -26,7 +26,7 @@ import uvicorn  # noqa: E402
 from adapters.web import create_app, freeze_start_up_heap, start_worker_process  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.models import Job  # noqa: E402
-from bot.runtime import Runtime, build_runtime  # noqa: E402
+from app import Runtime, build_runtime  # noqa: E402
 from fakes import FakeServer  # noqa: E402
 
 TARGET_P99_MS = 100.0

@@ -10,6 +10,9 @@ from bot.knowledge import Entry
 from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
 from bot.search import Hit
+from bot.states import Source, Urgency
+
+HISTORY_TURNS = 3  # earlier turns of a conversation the answerer sees
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,9 @@ class OfflineAnswerer:
                 text="申し訳ありません。このご質問にお答えできる情報が、まだナレッジにありません。"
                      "担当スタッフに確認して、改めてご連絡します。",
                 confidence=round(best.confidence if best else 0.0, 2), knowledge_ids=(), needs_human=True,
-                urgency="normal", source="offline", model="offline", prompt_version=version)
+                urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
         # The coverage model's calibrated probability that this entry answers the question.
         confidence = round(best.confidence, 2)
         text = f"{best.entry.body}\n\n（参考ナレッジ：{best.entry.question}）"
         return ModelAnswer(text=text, confidence=confidence, knowledge_ids=(best.entry.id,), needs_human=False,
-                           urgency="normal", source="offline", model="offline", prompt_version=version)
+                           urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)

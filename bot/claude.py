@@ -8,15 +8,15 @@ from typing import Any
 
 import anthropic
 
-from bot.answering import AnswerRequest, AnswererRejected, AnswererUnavailable, ModelAnswer, Usage
+from bot.answering import HISTORY_TURNS, AnswerRequest, AnswererRejected, AnswererUnavailable, ModelAnswer, Usage
 from bot.knowledge import Entry
 from bot.patterns import prompt_version, system_prompt
 from bot.safety import Screening
+from bot.states import Source, Urgency
 
 log = logging.getLogger(__name__)
 
 MAX_OUTPUT_TOKENS = 1024
-HISTORY_TURNS = 3
 SCOPE_CHAR_BUDGET = 60_000  # the cached knowledge prefix; more than this arrives as search hits only
 
 ANSWER_SCHEMA: dict[str, Any] = {
@@ -89,8 +89,8 @@ class ClaudeAnswerer:
             confidence=min(1.0, max(0.0, float(data["confidence"]))),
             knowledge_ids=tuple(i for i in data["knowledge_ids"] if i in known),
             needs_human=bool(data["needs_human"]),
-            urgency=data["urgency"] if data["urgency"] in ("low", "normal", "high") else "normal",
-            source="ai", model=model, prompt_version=prompt_version(number), usage=usage,
+            urgency=data["urgency"] if data["urgency"] in tuple(Urgency) else Urgency.NORMAL,
+            source=Source.AI, model=model, prompt_version=prompt_version(number), usage=usage,
             latency_ms=latency_ms, safety=Screening(crisis=bool(data["crisis"]), compliance=bool(data["compliance"]),
                                                     wants_human=bool(data["wants_human"])))
 

@@ -1,35 +1,40 @@
 """The core: one way in (`handle`), one error path, and the answer-or-escalate decision."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, overload
 
 from bot import users
-from bot.answering import (Answerer, AnswererStatus, AnswererUnavailable, AnswerRequest, ModelAnswer,
+from bot.answering import (HISTORY_TURNS, Answerer, AnswererStatus, AnswererUnavailable, AnswerRequest, ModelAnswer,
                            OfflineAnswerer, Turn)
 from bot.escalation import Escalations, feedback_buttons
+from bot.events import (ButtonPress, Failed, Follow, OperatorDelete, OperatorEdit, OperatorReply, PatternMenu, Sent,
+                        ShowPatterns, Unfollow)
 from bot.knowledge import normalize
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
-from bot.models import Answer, Delivery, Escalation, Feedback, Question, User
+from bot.models import Answer, Escalation, Feedback, Question, User
+from bot.operators import DraftOffered, OperatorAction, Operators, Outcome
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, screen
-from bot.scope import Scope, classify, reply_text
+from bot.scope import classify, reply_text
+from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
+                        Source, Urgency)
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-HISTORY_TURNS = 3
 
 HOLDING_MESSAGES = {
-    "compliance": "このご質問は、法令やお客様保護に関わる大切な内容を含むため、担当スタッフが確認してからお答えします。"
+    Reason.COMPLIANCE: "このご質問は、法令やお客様保護に関わる大切な内容を含むため、担当スタッフが確認してからお答えします。"
                   "回答まで少しお時間をください。",
-    "human_request": "承知しました。担当スタッフにおつなぎします。回答まで少しお時間をください。",
-    "api_error": "申し訳ありません。ただいま AI の回答でエラーが発生しました。"
+    Reason.HUMAN_REQUEST: "承知しました。担当スタッフにおつなぎします。回答まで少しお時間をください。",
+    Reason.API_ERROR: "申し訳ありません。ただいま AI の回答でエラーが発生しました。"
                  "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。",
 }
 DEFAULT_HOLDING = "このご質問は、より正確にお答えするため担当スタッフが確認します。回答まで少しお時間をください。"
@@ -40,7 +45,7 @@ APOLOGY = ("申し訳ありません。システムでエラーが発生し、�
 
 @dataclass(frozen=True)
 class Decision:
-    reason: str | None  # why it goes to staff; None = the AI answer is sent
+    reason: Reason | None  # why it goes to staff; None = the AI answer is sent
     urgency: str
 
 
@@ -48,22 +53,68 @@ class Core:
     """The channel-agnostic bot. Adapters call it; it never calls a platform directly."""
 
     def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
-                 escalations: Escalations, budget: BudgetGuard, rate_per_minute: int = 5,
+                 escalations: Escalations, operators: Operators, budget: BudgetGuard, rate_per_minute: int = 5,
                  rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
-                 status: AnswererStatus | None = None, now: Callable | None = None) -> None:
+                 status: AnswererStatus | None = None, now: Callable | None = None,
+                 remind_after: dt.timedelta = dt.timedelta(minutes=120)) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
         self.plan = plan
         self.escalations = escalations
+        self.operators = operators
         self.budget = budget
         self.rate_per_minute = rate_per_minute
         self.rate_per_day = rate_per_day
         self.default_cohorts = default_cohorts or {}
-        self.status = status or AnswererStatus(alert=lambda text: escalations.desk.alert(text))  # for /healthz
+        self.status = status or AnswererStatus(alert=escalations.desk.alert)  # for /healthz
+        self.remind_after = remind_after
         self._now = now
 
     # ---- the way in -------------------------------------------------------------------------
+
+    @overload
+    def receive(self, event: IncomingMessage | ButtonPress | Follow | Failed) -> Reply: ...
+    @overload
+    def receive(self, event: ShowPatterns) -> PatternMenu: ...
+    @overload
+    def receive(self, event: OperatorReply) -> DraftOffered | None: ...
+    @overload
+    def receive(self, event: OperatorAction) -> Outcome: ...
+    @overload
+    def receive(self, event: OperatorEdit | OperatorDelete) -> bool: ...
+    @overload
+    def receive(self, event: Unfollow | Sent) -> None: ...
+
+    def receive(self, event):
+        """The one way in: every adapter hands the core its events here and gets back what goes out."""
+        match event:
+            case IncomingMessage():
+                return self.handle(event)
+            case ButtonPress():
+                return self._press(event)
+            case ShowPatterns():
+                return self._patterns_of(event.channel, event.user_id)
+            case Follow():
+                return self._follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
+                                    cohort=event.cohort)
+            case Unfollow():
+                return users.deactivate(event.channel, event.user_id)
+            case OperatorReply():
+                return self.operators.reply(thread=event.thread, user_id=event.user_id, text=event.text,
+                                            ref=event.ref)
+            case OperatorEdit():
+                return self.operators.edit(event.ref, event.text)
+            case OperatorDelete():
+                return self.operators.withdraw(event.ref)
+            case OperatorAction():
+                return self.operators.act(event)
+            case Sent():
+                return self._record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
+                                             ok=event.ok, error=event.error, failure=event.failure)
+            case Failed():
+                return self._fail(event)
+        raise TypeError(f"not an event the core takes: {event!r}")
 
     @timed_turn  # the log line per question (id, Pattern, outcome, latency)
     def handle(self, message: IncomingMessage) -> Reply:
@@ -80,7 +131,7 @@ class Core:
             try:
                 pattern = get_pattern(message.pattern or self._chosen_pattern(user))
             except UnknownPattern as exc:
-                return Reply(str(exc), kind="invalid", buttons=self.pattern_buttons(user))
+                return Reply(str(exc), kind=ReplyKind.INVALID, buttons=self._pattern_buttons(user))
             # Safety first: screened and recorded before the rate limit, the rollout gate and the budget.
             screening = screen(message.text)
             limited = self._rate_limited(user, message)
@@ -92,9 +143,9 @@ class Core:
                 return self._answer(question, pattern, screening)
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
-            Question.update(status="refused").where(Question.id == question.id).execute()
+            Question.update(status=QuestionStatus.REFUSED).where(Question.id == question.id).execute()
             return replace(refusal, question_id=question.id)
-        except Exception as exc:
+        except Exception as exc:  # edge: the turn; every failure of it ends in the one error path
             log.exception("turn failed: %s", exc)
             return self.give_up(message, f"{type(exc).__name__}: {exc}", question)
 
@@ -107,24 +158,44 @@ class Core:
             user.save()
         return user
 
+    def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
+        """The one error path: keep the question, hand it to staff, alert, and apologise. Raises when the
+        database itself is down (the job's retry keeps the message)."""
+        if question is None and message.message_id:
+            question = Question.get_or_none(Question.dedupe_key == message.message_id)
+        if question is None:
+            user = self.user_for(message)
+            question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
+                                       test=message.test, conversation=message.conversation_id or "",
+                                       text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
+                                       dedupe_key=message.message_id or None)
+        escalation = question.escalations.where(Escalation.reason == Reason.ERROR).first()
+        if escalation is not None:  # a replayed failure: staff have it already
+            return Reply(APOLOGY, kind=ReplyKind.ERROR, question_id=question.id, escalation_id=escalation.id,
+                         escalation_reason=Reason.ERROR)
+        escalation = self.escalations.open(question, Reason.ERROR, Urgency.NORMAL)
+        self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
+        return Reply(APOLOGY, kind=ReplyKind.ERROR, question_id=question.id, escalation_id=escalation.id,
+                     escalation_reason=Reason.ERROR)
+
     # ---- other user actions -----------------------------------------------------------------
 
     def feedback(self, *, channel: str, user_id: str, answer_id: int | str, good: bool, reason: str = "") -> Reply:
         """Record Good/Bad (last click wins). Bad goes to staff. A forged button changes nothing."""
         answer = _answer_of(channel, user_id, answer_id)
         if answer is None:
-            return Reply("このボタンは使えなくなっています。お手数ですが、もう一度ご質問ください。", kind="notice")
-        Feedback.insert(answer=answer, rating="good" if good else "bad", reason=reason[:1000]).on_conflict(
-            conflict_target=[Feedback.answer], update={Feedback.rating: "good" if good else "bad",
+            return Reply("このボタンは使えなくなっています。お手数ですが、もう一度ご質問ください。", kind=ReplyKind.NOTICE)
+        Feedback.insert(answer=answer, rating=Rating.GOOD if good else Rating.BAD, reason=reason[:1000]).on_conflict(
+            conflict_target=[Feedback.answer], update={Feedback.rating: Rating.GOOD if good else Rating.BAD,
                                                       Feedback.reason: reason[:1000]}).execute()
         if good:
-            return Reply("ご評価ありがとうございます！お役に立てて嬉しいです。", kind="notice")
+            return Reply("ご評価ありがとうございます！お役に立てて嬉しいです。", kind=ReplyKind.NOTICE)
         question = answer.question
-        already = [e for e in question.escalations if e.status != "answered"]
+        already = [e for e in question.escalations if e.status in UNANSWERED]
         if not already:
-            self.escalations.open(question, "bad_feedback", "normal", draft=answer)
+            self.escalations.open(question, Reason.BAD_FEEDBACK, Urgency.NORMAL, draft=answer)
         return Reply("ご評価ありがとうございます。十分な回答ができず申し訳ありません。"
-                     "担当スタッフが確認して、改めてご回答します。", kind="escalated")
+                     "担当スタッフが確認して、改めてご回答します。", kind=ReplyKind.ESCALATED)
 
     def switch_pattern(self, *, channel: str, user_id: str, pattern: int | str) -> Reply:
         """Make `pattern` the user's Pattern, if it is open to them."""
@@ -132,51 +203,81 @@ class Core:
         try:
             chosen = get_pattern(pattern)
         except UnknownPattern as exc:
-            return Reply(str(exc), kind="notice", buttons=self.pattern_buttons(user))
+            return Reply(str(exc), kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user))
         gate = self._gate(user, chosen)
         if gate is not None:
             return gate
         User.update(pattern=chosen.number).where(User.id == user.id).execute()
         return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
-                     kind="notice", pattern=chosen.number)
+                     kind=ReplyKind.NOTICE, pattern=chosen.number)
 
-    def follow(self, *, channel: str, user_id: str, display_name: str = "") -> Reply:
-        """A user added the bot: register them and offer the Patterns open to them."""
-        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name))
-        name = f"{display_name}さん、" if display_name else ""
-        return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
-                     "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
-                     "下のボタンから相談したい内容を選べます。", kind="notice", buttons=self.pattern_buttons(user))
+    # ---- periodic work (the scheduler calls these) -------------------------------------------
 
-    def unfollow(self, *, channel: str, user_id: str) -> None:
-        users.deactivate(channel, user_id)
+    def remind_open(self) -> int:
+        """Remind the operators of escalations open longer than `remind_after`."""
+        return self.escalations.remind_due(self.remind_after)
 
-    def open_patterns(self, user: User) -> list[Pattern]:
-        return [PATTERNS[n] for n in self.plan.open_patterns(user.cohort, self.plan.today(self._clock()))]
-
-    def pattern_buttons(self, user: User) -> tuple[Button, ...]:
-        return tuple(Button(p.name, "switch_pattern", str(p.number)) for p in self.open_patterns(user))
-
-    def record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
-                        error: str = "") -> None:
-        """Adapters report each send (reply vs push, failures) here; reports count them."""
-        Delivery.create(channel=channel, method=method, answer=answer_id, ok=ok, error=error[:500])
-        if not ok and answer_id:
-            Answer.update(delivered=False).where(Answer.id == answer_id).execute()
-            self.escalations.desk.alert(f"回答 #{answer_id} を {channel} でお届けできませんでした: {error[:200]}")
+    def check_budget(self) -> bool:
+        """Alert at 80% and 100% of the month's budget; True when over."""
+        return self.budget.check()
 
     # ---- steps ------------------------------------------------------------------------------
 
+    def _follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None) -> Reply:
+        """A user added the bot: register them and offer the Patterns open to them."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name,
+                                             cohort=cohort))
+        name = f"{display_name}さん、" if display_name else ""
+        return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
+                     "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
+                     "下のボタンから相談したい内容を選べます。", kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user))
+
+    def _patterns_of(self, channel: str, user_id: str) -> PatternMenu:
+        """The Patterns open to a user, and theirs (their last choice while open, else the first open one)."""
+        user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
+        opened = tuple(self._open_patterns(user))
+        numbers = [p.number for p in opened]
+        current = user.pattern if user.pattern in numbers else (numbers[0] if numbers else None)
+        return PatternMenu(opened, current)
+
+    def _open_patterns(self, user: User) -> list[Pattern]:
+        return [PATTERNS[n] for n in self.plan.open_patterns(user.cohort, self.plan.today(self._clock()))]
+
+    def _pattern_buttons(self, user: User) -> tuple[Button, ...]:
+        return PatternMenu(tuple(self._open_patterns(user)), None).buttons
+
+    def _record_delivery(self, *, channel: str, method: str, answer_id: int | None, ok: bool = True,
+                        error: str = "", failure: str | None = None) -> None:
+        """Adapters report each send (reply vs push, failures) here; reports count them."""
+        if answer_id:
+            failure = f"回答 #{answer_id} を {channel} でお届けできませんでした"
+        self.escalations.outbox.record(channel=channel, method=method, answer_id=answer_id, ok=ok, error=error,
+                                       alert=f"{failure}: {error[:200]}" if failure else None)
+
+    def _fail(self, failed: Failed) -> Reply | None:
+        """The one error path of work that failed for good: a user's message is kept, escalated, alerted
+        and apologised for (as a failed turn is); anything else is alerted."""
+        if failed.message is not None:
+            return self.give_up(failed.message, failed.error)
+        self.escalations.desk.alert(f"{failed.what}: {failed.error[:300]}")
+        return None
+
+    def _press(self, press: ButtonPress) -> Reply:
+        if press.action == ButtonAction.SWITCH_PATTERN:
+            return self.switch_pattern(channel=press.channel, user_id=press.user_id, pattern=press.value)
+        return self.feedback(channel=press.channel, user_id=press.user_id, answer_id=press.value,
+                             good=press.action == ButtonAction.FEEDBACK_GOOD, reason=press.reason)
+
     def _rate_limited(self, user: User, message: IncomingMessage) -> Reply | None:
-        if message.channel == "local":  # the operator's own terminal: limits guard the public channels
+        if message.channel == Channel.LOCAL:  # the operator's own terminal: limits guard the public channels
             return None
         limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day)
-        return Reply(limited, kind="notice") if limited else None
+        return Reply(limited, kind=ReplyKind.NOTICE) if limited else None
 
     def _to_staff(self, question: Question, pattern: Pattern, reason: str) -> Reply:
         """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
-        escalation = self.escalations.open(question, reason, "high" if reason == "crisis" else "normal")
-        return Reply(holding_text(reason), kind="escalated", pattern=pattern.number, question_id=question.id,
+        escalation = self.escalations.open(question, reason, Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL)
+        return Reply(holding_text(reason), kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                      escalation_id=escalation.id, escalation_reason=reason)
 
     def _gate(self, user: User, pattern: Pattern) -> Reply | None:
@@ -196,14 +297,14 @@ class Core:
                 text = f"{pattern.label}は{whom}の皆さま向けにご用意しているため、現在のご所属ではご利用いただけません。"
         else:
             text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
-        opened = self.open_patterns(user)
+        opened = self._open_patterns(user)
         if opened:
             text += "\n今ご利用いただけるのは、" + "、".join(p.label for p in opened) + "です。"
-        return Reply(text, kind="notice", buttons=self.pattern_buttons(user), pattern=pattern.number)
+        return Reply(text, kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user), pattern=pattern.number)
 
     def _chosen_pattern(self, user: User) -> int:
         # The user's last choice while it is open to them (a cohort may change), else the first open one.
-        opened = [p.number for p in self.open_patterns(user)]
+        opened = [p.number for p in self._open_patterns(user)]
         if user.pattern in opened or (user.pattern and not opened):
             return user.pattern
         return opened[0] if opened else 1
@@ -226,8 +327,8 @@ class Core:
         stored = stored_reply(question)
         if stored is not None:
             return stored
-        if question.status == "refused":  # the notice was lost with the crash; the gate said no then
-            return Reply(RESUMED_REFUSAL, kind="notice", pattern=question.pattern, question_id=question.id)
+        if question.status == QuestionStatus.REFUSED:  # the notice was lost with the crash; the gate said no then
+            return Reply(RESUMED_REFUSAL, kind=ReplyKind.NOTICE, pattern=question.pattern, question_id=question.id)
         return self._answer(question, get_pattern(question.pattern), screen(question.text))
 
     def _answer(self, question: Question, pattern: Pattern, screening: Screening) -> Reply:
@@ -246,10 +347,10 @@ class Core:
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question))
         result = self._model_answer(request)
         if result is None:
-            escalation = self.escalations.open(question, "api_error", "normal")
-            return Reply(HOLDING_MESSAGES["api_error"], kind="escalated", pattern=pattern.number,
-                         question_id=question.id, escalation_id=escalation.id, escalation_reason="api_error",
-                         source="system")
+            escalation = self.escalations.open(question, Reason.API_ERROR, Urgency.NORMAL)
+            return Reply(HOLDING_MESSAGES[Reason.API_ERROR], kind=ReplyKind.ESCALATED, pattern=pattern.number,
+                         question_id=question.id, escalation_id=escalation.id, escalation_reason=Reason.API_ERROR,
+                         source=Source.SYSTEM)
         answer = _store_answer(question, result)
         screening = screening | result.safety  # either the code or the model is enough
         judged = covered_by(result, covered)
@@ -257,20 +358,20 @@ class Core:
             Question.update(covered=judged).where(Question.id == question.id).execute()
         decision = decide(result, screening, judged, pattern)
         if decision.reason is None:
-            reply = Reply(result.text, kind="answer", buttons=feedback_buttons(answer.id), pattern=pattern.number,
+            reply = Reply(result.text, kind=ReplyKind.ANSWER, buttons=feedback_buttons(answer.id), pattern=pattern.number,
                           question_id=question.id, answer_id=answer.id, confidence=result.confidence,
                           knowledge_ids=result.knowledge_ids, source=result.source)
             if not screening.distress:
                 return reply
             # Worn out, not in danger: answer what was asked, add a gentle word, and a person looks.
-            escalation = self.escalations.open(question, "crisis", "normal", draft=answer)
+            escalation = self.escalations.open(question, Reason.CRISIS, Urgency.NORMAL, draft=answer)
             return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id,
-                           escalation_reason="crisis")
+                           escalation_reason=Reason.CRISIS)
         escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
         text = holding_text(decision.reason)
-        if screening.distress and decision.reason != "crisis":
+        if screening.distress and decision.reason != Reason.CRISIS:
             text += gentle_line()
-        return Reply(text, kind="escalated", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
+        return Reply(text, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id, answer_id=answer.id,
                      escalation_id=escalation.id, escalation_reason=decision.reason, confidence=result.confidence,
                      knowledge_ids=result.knowledge_ids, source=result.source)
 
@@ -301,29 +402,6 @@ class Core:
                 turns.append(Turn(q.text, last.text))
         return turns
 
-    def give_up(self, message: IncomingMessage, error: str, question: Question | None = None) -> Reply:
-        """The one error path: keep the question, hand it to staff, alert, and apologise."""
-        try:
-            if question is None and message.message_id:
-                question = Question.get_or_none(Question.dedupe_key == message.message_id)
-            if question is None:
-                user = self.user_for(message)
-                question = Question.create(user=user, channel=message.channel, pattern=message.pattern or 1,
-                                           test=message.test, conversation=message.conversation_id or "",
-                                           text=(message.text or "").strip()[:MAX_QUESTION_CHARS] or "（空）",
-                                           dedupe_key=message.message_id or None)
-            escalation = question.escalations.where(Escalation.reason == "error").first()
-            if escalation is not None:  # a replayed failure: staff have it already
-                return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
-                             escalation_reason="error")
-            escalation = self.escalations.open(question, "error", "normal")
-            self.escalations.desk.alert(f"質問 #{question.id} の処理でエラーが発生しました: {error}")
-            return Reply(APOLOGY, kind="error", question_id=question.id, escalation_id=escalation.id,
-                         escalation_reason="error")
-        except Exception:  # the database itself is down: the adapter's job retry keeps the message
-            log.exception("could not record the failed turn")
-            raise
-
     def _clock(self):
         return self._now() if self._now else None
 
@@ -332,13 +410,13 @@ def _invalid(text: str) -> Reply | None:
     """Empty, too long, or no words at all: refused at once, nothing recorded."""
     text = text.strip()
     if not text:
-        return Reply("ご質問の内容を文章でお送りください。", kind="invalid")
+        return Reply("ご質問の内容を文章でお送りください。", kind=ReplyKind.INVALID)
     if len(text) > MAX_QUESTION_CHARS:
         return Reply(f"ご質問が長すぎるため、お受けできませんでした（{len(text):,}文字）。"
                      f"恐れ入りますが、{MAX_QUESTION_CHARS:,}文字以内にまとめて、もう一度お送りください。",
-                     kind="invalid")
+                     kind=ReplyKind.INVALID)
     if not normalize(text):
-        return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind="invalid")
+        return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind=ReplyKind.INVALID)
     return None
 
 
@@ -348,38 +426,38 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     `screening` is the code's reading and the model's together; `covered` is `covered_by`'s judgement.
     Pattern 4 also takes the model's high urgency as a crisis: the persona must never role-play through one.
     """
-    if screening.crisis or (result.urgency == "high" and pattern.number == 4):
-        return Decision("crisis", "high")
+    if screening.crisis or (result.urgency == Urgency.HIGH and pattern.number == 4):
+        return Decision(Reason.CRISIS, Urgency.HIGH)
     if screening.compliance:
-        return Decision("compliance", "normal")
+        return Decision(Reason.COMPLIANCE, Urgency.NORMAL)
     if screening.wants_human:
-        return Decision("human_request", "normal")
+        return Decision(Reason.HUMAN_REQUEST, Urgency.NORMAL)
     if result.needs_human:
-        return Decision("needs_human" if covered else "no_knowledge", result.urgency)
+        return Decision(Reason.NEEDS_HUMAN if covered else Reason.NO_KNOWLEDGE, result.urgency)
     if not covered:
-        return Decision("no_knowledge", "normal")
+        return Decision(Reason.NO_KNOWLEDGE, Urgency.NORMAL)
     if result.confidence < pattern.threshold:
-        return Decision("low_confidence", "normal")
+        return Decision(Reason.LOW_CONFIDENCE, Urgency.NORMAL)
     return Decision(None, result.urgency)
 
 
 def holding_text(reason: str) -> str:
     """What the user is told when a question goes to staff: help lines for a crisis, else a holding message."""
-    return crisis_message() if reason == "crisis" else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
+    return crisis_message() if reason == Reason.CRISIS else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
 
 
 def covered_by(result: ModelAnswer, lexical: bool) -> bool:
     """Whether knowledge covers the question: the answerer's own word on which entries it used (none =
     not covered; Claude judges, the offline answerer asks the coverage model); the search's otherwise."""
-    return bool(result.knowledge_ids) if result.source in ("ai", "offline") else lexical
+    return bool(result.knowledge_ids) if result.source in (Source.AI, Source.OFFLINE) else lexical
 
 
 def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:
     """A greeting or an off-domain question: a polite reply, recorded apart from the KPIs, no escalation."""
     text = reply_text(scope, question.text, pattern)
     Question.update(scope=scope.value, covered=False).where(Question.id == question.id).execute()
-    answer = Answer.create(question=question, text=text, source="system")
-    return Reply(text, kind="notice", pattern=pattern.number, question_id=question.id, answer_id=answer.id,
+    answer = Answer.create(question=question, text=text, source=Source.SYSTEM)
+    return Reply(text, kind=ReplyKind.NOTICE, pattern=pattern.number, question_id=question.id, answer_id=answer.id,
                  out_of_scope=True)
 
 
@@ -388,23 +466,23 @@ def stored_reply(question: Question) -> Reply | None:
     message, or its answer with the Good/Bad buttons; None when it got neither yet."""
     answer = question.answers.order_by(Answer.id.desc()).first()
     # The escalation the turn itself opened; a later Bad opens another, which the user was not told of so.
-    escalation = question.escalations.where(Escalation.reason != "bad_feedback").order_by(Escalation.id).first()
+    escalation = question.escalations.where(Escalation.reason != Reason.BAD_FEEDBACK).order_by(Escalation.id).first()
     common = dict(pattern=question.pattern, question_id=question.id, answer_id=answer.id if answer else None,
                   confidence=answer.confidence if answer else None, source=answer.source if answer else "system",
                   knowledge_ids=tuple(answer.knowledge_ids or ()) if answer else ())
-    if question.scope != "in_domain" and answer is not None:
-        return Reply(answer.text, kind="notice", out_of_scope=True, **common)
-    if escalation is not None and escalation.reason == "crisis" and escalation.urgency != "high" and answer:
+    if question.scope != Scope.IN_DOMAIN and answer is not None:
+        return Reply(answer.text, kind=ReplyKind.NOTICE, out_of_scope=True, **common)
+    if escalation is not None and escalation.reason == Reason.CRISIS and escalation.urgency != Urgency.HIGH and answer:
         # Distress: the answer went out with a gentle line, and a person looks.
-        return Reply(answer.text + gentle_line(), kind="answer", buttons=feedback_buttons(answer.id),
-                     escalation_id=escalation.id, escalation_reason="crisis", **common)
+        return Reply(answer.text + gentle_line(), kind=ReplyKind.ANSWER, buttons=feedback_buttons(answer.id),
+                     escalation_id=escalation.id, escalation_reason=Reason.CRISIS, **common)
     if escalation is not None:
-        if escalation.reason == "error":
-            return Reply(APOLOGY, kind="error", escalation_id=escalation.id, escalation_reason="error", **common)
-        return Reply(holding_text(escalation.reason), kind="escalated", escalation_id=escalation.id,
+        if escalation.reason == Reason.ERROR:
+            return Reply(APOLOGY, kind=ReplyKind.ERROR, escalation_id=escalation.id, escalation_reason=Reason.ERROR, **common)
+        return Reply(holding_text(escalation.reason), kind=ReplyKind.ESCALATED, escalation_id=escalation.id,
                      escalation_reason=escalation.reason, **common)
     if answer is not None:
-        return Reply(answer.text, kind="answer", buttons=feedback_buttons(answer.id), **common)
+        return Reply(answer.text, kind=ReplyKind.ANSWER, buttons=feedback_buttons(answer.id), **common)
     return None
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect
 
+from bot.limits import JST
 from bot.models import MODELS, init_db
 
 try:
@@ -35,7 +36,6 @@ BACKUP_DIR = Path("var/backups")
 ADVISORY_LOCK_KEY = 0x62616E73  # "bans": the PostgreSQL advisory lock the server holds
 CHUNK = 1000
 COPY_LINE = re.compile(r'^COPY (?:[\w"]+\.)?"?(\w+)"? \(.*\) FROM stdin;$')
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 class DbOpsError(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
@@ -15,16 +14,12 @@ from bot.config import COHORTS, Settings
 from bot.logs import LOG_FILE, WORKER_LOG_FILE, recent_errors
 from bot.models import Job, KnowledgeEntry, ScheduledRun, init_db, utcnow
 from bot.rollout import COHORT_LABELS, RolloutError, RolloutPlan
+from bot.states import CheckStatus as Status
+from bot.states import JobStatus
 
 BACKUP_MAX_AGE = dt.timedelta(hours=36)
 DISK_WARN_BYTES = 1024 ** 3
 DISK_ERROR_BYTES = 200 * 1024 ** 2
-
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    ERROR = "error"
 
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️", Status.ERROR: "❌"}
@@ -76,7 +71,7 @@ def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
     """A check that fails unexpectedly is a red line with its cause, never a traceback."""
     try:
         return check()
-    except Exception as exc:  # the diagnosis must finish and say what it could not check
+    except Exception as exc:  # edge: a `doctor` check; the diagnosis must finish and say what it could not check
         return error(topic, f"点検できませんでした（{type(exc).__name__}: {dbops.first_line(exc)}）",
                      "この行をエンジニアに伝えてください。")
 
@@ -187,8 +182,8 @@ def check_claude(settings: Settings) -> Finding:
 
 
 def check_jobs() -> Finding:
-    failed = Job.select().where(Job.status == "failed").count()
-    pending = Job.select().where(Job.status == "pending").count()
+    failed = Job.select().where(Job.status == JobStatus.FAILED).count()
+    pending = Job.select().where(Job.status == JobStatus.PENDING).count()
     if failed:
         return warn("処理待ち・失敗", f"最後まで失敗した処理が {failed} 件あります（待ち {pending} 件）",
                     "python main.py jobs list で内容を確認し、原因を直してから python main.py jobs retry で"

@@ -25,7 +25,7 @@ MAX_BATCH = 200
 class Intake:
     """Stores jobs for the webhooks from one thread; `submit` returns a future of how many were new."""
 
-    def __init__(self, jobs: JobQueue, database: pw.Database) -> None:
+    def __init__(self, *, jobs: JobQueue, database: pw.Database) -> None:
         self.jobs = jobs
         self.database = database
         self._inbox: queue.SimpleQueue[tuple[list[NewJob], Future]] = queue.SimpleQueue()
@@ -56,7 +56,7 @@ class Intake:
         waiting = [future.set_running_or_notify_cancel() for _, future in batch]
         try:
             fresh = self.jobs.enqueue_many([job for jobs, _ in batch for job in jobs])
-        except Exception as exc:  # each caller answers non-2xx, so the platform redelivers
+        except Exception as exc:  # edge: the webhook ack's writer; each caller answers non-2xx, the platform redelivers
             log.error("could not store %d webhook job(s): %s", sum(len(j) for j, _ in batch), exc)
             with contextlib.suppress(Exception):  # a broken connection stays broken in this thread
                 self.database.close()

@@ -15,12 +15,14 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Callable
 
 import peewee as pw
 
 from bot.models import Job, utcnow
+from bot.states import JobStatus
+
+__all__ = ["JobKind", "JobQueue", "JobStatus", "dead_letters", "replay"]
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,14 @@ LEASE_SECONDS = 60.0
 DEFAULT_LANE = "default"
 
 
-class JobStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"  # failed for good; its failure handler apologised, alerted and escalated
-    DEAD = "dead"  # failed for good and the failure handler failed too (or there is none): replay by hand
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of job an adapter works: its handler, its failure handler, its lane."""
+
+    kind: str
+    run: Handler
+    on_failure: FailureHandler | None = None
+    lane: str = DEFAULT_LANE
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ class JobQueue:
                 with db.connection_context():
                     while not self._stop.is_set() and (job := self._claim(lane)) is not None:
                         self._run(job)
-            except Exception:  # the worker must outlive a database hiccup
+            except Exception:  # edge: the job worker must outlive a database hiccup
                 log.exception("job worker iteration (lane %s) failed", lane)
             wake.wait(poll_seconds)
             wake.clear()
@@ -174,7 +178,7 @@ class JobQueue:
                         Job.update(lease_until=self._lease_end()).where(
                             Job.id.in_(running), Job.owner == self.owner).execute()
                     self.recover()  # another process may have died meanwhile
-            except Exception:  # a missed renewal only shortens the lease; the next one may succeed
+            except Exception:  # edge: the job worker; a missed renewal only shortens the lease
                 log.exception("job lease renewal failed")
 
     def _lease_end(self) -> dt.datetime:
@@ -212,7 +216,7 @@ class JobQueue:
             if kind is None:
                 raise KeyError(f"no handler for job kind {job.kind!r}")
             kind.run(job.payload)
-        except Exception as exc:  # whatever the handler raised, the job is retried or failed, never lost
+        except Exception as exc:  # edge: the job worker; whatever the handler raised, retried or failed, never lost
             self._failed(job, kind, exc)
         else:
             Job.update(status=JobStatus.DONE, owner=None, lease_until=None, updated_at=utcnow()).where(
@@ -235,7 +239,7 @@ class JobQueue:
             try:
                 kind.on_failure(job.payload, error)
                 status = JobStatus.FAILED
-            except Exception as handler_exc:  # the error path itself failed: keep the job as a dead letter
+            except Exception as handler_exc:  # edge: the job worker; the error path failed, keep a dead letter
                 log.error("failure handler of job %s (%s) failed, kept as a dead letter: %s: %s",
                           job.id, job.kind, type(handler_exc).__name__, handler_exc)
                 error = f"{error}\nfailure handler: {type(handler_exc).__name__}: {handler_exc}"[:4000]

@@ -10,7 +10,7 @@ from pathlib import Path
 import peewee as pw
 import yaml
 
-from bot.knowledge import Entry, KnowledgeError, load_dir, parse_entry, render_entry, use_thesaurus
+from bot.knowledge import Entry, KnowledgeError, load_dir, parse_entry, render_entry
 from bot.models import KnowledgeEntry, utcnow
 from bot.search import Hit, SearchIndex
 
@@ -32,7 +32,6 @@ class KnowledgeBase:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        use_thesaurus(directory)
         self._lock = threading.Lock()
         self._index: SearchIndex | None = None
         self._stamp: tuple | None = None

@@ -9,7 +9,7 @@ import peewee as pw
 
 from bot.models import Answer, Question, ScheduledRun, User, utcnow
 
-JST = dt.timezone(dt.timedelta(hours=9))
+JST = dt.timezone(dt.timedelta(hours=9))  # the academy's time (rollout.toml's timezone is Asia/Tokyo)
 BUDGET_ALERT_LEVELS = (0.8, 1.0)
 
 
@@ -38,10 +38,17 @@ def rate_limit_message(user: User, per_minute: int, per_day: int) -> str | None:
     return None
 
 
+def spend_usd(start_utc: dt.datetime, end_utc: dt.datetime | None = None) -> float:
+    """What Claude has cost from `start_utc` (up to `end_utc`), both naive UTC."""
+    query = Answer.select(pw.fn.SUM(Answer.cost_usd)).where(Answer.created_at >= start_utc)
+    if end_utc is not None:
+        query = query.where(Answer.created_at < end_utc)
+    return float(query.scalar() or 0.0)
+
+
 def month_spend_usd(now: dt.datetime | None = None) -> float:
     """What Claude has cost since the start of this JST month."""
-    total = Answer.select(pw.fn.SUM(Answer.cost_usd)).where(Answer.created_at >= jst_month_start_utc(now)).scalar()
-    return float(total or 0.0)
+    return spend_usd(jst_month_start_utc(now))
 
 
 class BudgetGuard:

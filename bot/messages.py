@@ -9,7 +9,7 @@ from typing import Any
 class IncomingMessage:
     """One user turn as the core sees it, whatever channel it came from."""
 
-    channel: str  # line | slack | local
+    channel: str  # bot.states.Channel
     user_id: str  # the platform's id of the user
     text: str
     conversation_id: str = ""  # thread or chat: earlier turns here are context
@@ -26,7 +26,7 @@ class Button:
     """A button under a reply. `action` is what the core is asked to do, `value` its argument."""
 
     label: str
-    action: str  # feedback_good | feedback_bad | switch_pattern
+    action: str  # bot.states.ButtonAction
     value: str
 
 
@@ -35,13 +35,13 @@ class Reply:
     """What the core answers; adapters render text and buttons for their platform."""
 
     text: str
-    kind: str = "answer"  # answer | escalated | notice | invalid (bad input) | error
+    kind: str = "answer"  # bot.states.ReplyKind
     buttons: tuple[Button, ...] = ()
     pattern: int | None = None
     question_id: int | None = None
     answer_id: int | None = None
     escalation_id: int | None = None
-    escalation_reason: str | None = None  # crisis, compliance, human_request, … (bot.escalation.REASON_LABELS)
+    escalation_reason: str | None = None  # bot.states.Reason
     confidence: float | None = None
     knowledge_ids: tuple[str, ...] = ()
     source: str = "system"

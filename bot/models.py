@@ -38,7 +38,7 @@ class BaseModel(pw.Model):
 
 
 class User(BaseModel):
-    channel = pw.CharField()  # line | slack | local
+    channel = pw.CharField()  # bot.states.Channel
     external_id = pw.CharField()
     display_name = pw.CharField(default="")
     cohort = pw.CharField(default="academy_member")
@@ -59,7 +59,7 @@ class KnowledgeEntry(BaseModel):
     phrasings = JSONField(default=list)  # other ways people ask it (learned from answered escalations too)
     source = pw.CharField(default="")
     approved_by = pw.CharField(null=True)
-    origin = pw.CharField(default="file")  # file | escalation
+    origin = pw.CharField(default="file")  # file | escalation (learned from a staff answer)
     path = pw.CharField(null=True)
     checksum = pw.CharField(default="")
     active = pw.BooleanField(default=True)
@@ -74,8 +74,8 @@ class Question(BaseModel):
     text = pw.TextField()
     covered = pw.BooleanField(default=False)  # did existing knowledge cover it (new-question rate)
     top_score = pw.FloatField(default=0.0)
-    scope = pw.CharField(default="in_domain")  # in_domain | greeting | off_domain (bot/scope.py)
-    status = pw.CharField(default="answered")  # answered | escalated | failed | refused (rate limit, gate)
+    scope = pw.CharField(default="in_domain")  # bot.states.Scope
+    status = pw.CharField(default="answered")  # bot.states.QuestionStatus: answered | escalated | refused
     test = pw.BooleanField(default=False)  # asked from the terminal (ask / chat): left out of the KPIs
     # The inbound job's dedupe key (the platform's event id): a retried job finds its question here.
     dedupe_key = pw.CharField(null=True, unique=True)
@@ -86,7 +86,7 @@ class Answer(BaseModel):
     question = pw.ForeignKeyField(Question, backref="answers")
     text = pw.TextField()
     confidence = pw.FloatField(null=True)
-    source = pw.CharField()  # ai | offline | staff | makino | system
+    source = pw.CharField()  # bot.states.Source: ai | offline | staff | makino | system
     knowledge_ids = JSONField(default=list)
     model = pw.CharField(default="")
     prompt_version = pw.CharField(default="")
@@ -103,7 +103,7 @@ class Answer(BaseModel):
 
 class Feedback(BaseModel):
     answer = pw.ForeignKeyField(Answer, backref="feedback", unique=True)  # last click wins
-    rating = pw.CharField()  # good | bad
+    rating = pw.CharField()  # bot.states.Rating: good | bad
     reason = pw.TextField(default="")
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
@@ -111,9 +111,9 @@ class Feedback(BaseModel):
 class Escalation(BaseModel):
     question = pw.ForeignKeyField(Question, backref="escalations")
     draft = pw.ForeignKeyField(Answer, null=True)  # the AI draft, if any
-    reason = pw.CharField()
-    urgency = pw.CharField(default="normal")  # low | normal | high
-    status = pw.CharField(default="open", index=True)  # open | waiting_makino | answered
+    reason = pw.CharField()  # bot.states.Reason
+    urgency = pw.CharField(default="normal")  # bot.states.Urgency: low | normal | high
+    status = pw.CharField(default="open", index=True)  # bot.states.EscalationStatus (answering: being delivered)
     operator_thread = pw.CharField(null=True)  # where the operators discuss it (Slack ts)
     answered_by = pw.CharField(null=True)
     answered_at = pw.DateTimeField(null=True)
@@ -139,7 +139,7 @@ class Delivery(BaseModel):
     """Each message sent to a platform: reply vs push counts, and what failed."""
 
     channel = pw.CharField()
-    method = pw.CharField()  # reply | push | post
+    method = pw.CharField()  # bot.states.DeliveryMethod: reply | push | post
     answer = pw.ForeignKeyField(Answer, null=True)
     ok = pw.BooleanField(default=True)
     error = pw.TextField(default="")
@@ -153,7 +153,7 @@ class Job(BaseModel):
     lane = pw.CharField(default="default")  # the worker pool that runs it (one per platform)
     dedupe_key = pw.CharField(unique=True)
     payload = JSONField()
-    status = pw.CharField(default="pending", index=True)  # bot.jobs.JobStatus
+    status = pw.CharField(default="pending", index=True)  # bot.states.JobStatus
     owner = pw.CharField(null=True)  # the process holding the lease while it runs
     lease_until = pw.DateTimeField(null=True)
     attempts = pw.IntegerField(default=0)

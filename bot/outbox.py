@@ -7,17 +7,13 @@ call and the record) and lets the adapter settle it with the platform's retry ke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import peewee as pw
 
 from bot.models import Send, utcnow
+from bot.states import SendState
 
-
-class SendState(StrEnum):
-    NEW = "new"  # never tried
-    SENDING = "sending"  # tried; the outcome was not recorded
-    SENT = "sent"
+__all__ = ["Attempt", "Outbox", "SendState"]
 
 
 @dataclass(frozen=True)

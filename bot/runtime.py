@@ -1,78 +1,47 @@
-"""The composition root: settings in, a wired core (database, knowledge, answerer, queue) out."""
+"""The core's construction helpers (database, knowledge, answerer, plan); `app.build_runtime` wires them."""
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
 
 import peewee as pw
 
 from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
-from bot.conversation import Core
-from bot.escalation import Escalations, LogDesk, OperatorDesk
-from bot.intake import Intake
-from bot.jobs import JobQueue
+from bot.knowledge import use_thesaurus
 from bot.knowledge_store import KnowledgeBase
-from bot.limits import BudgetGuard
 from bot.models import init_db
-from bot.outbox import Outbox
 from bot.rollout import RolloutError, RolloutPlan
 
 log = logging.getLogger(__name__)
 CLAUDE_CONCURRENCY = 3  # answers in flight at once, across all lanes
 
 
-@dataclass
-class Runtime:
-    """Everything a running bot holds; adapters get `core` and `queue`."""
-
-    settings: Settings
-    database: pw.Database
-    core: Core
-    queue: JobQueue
-    knowledge: KnowledgeBase
-    intake: Intake
-    outbox: Outbox = field(default_factory=Outbox)
-
-    def health(self) -> dict:
-        """Status (degraded while Claude fails), a database round trip and the queue's backlog.
-
-        Raises when the database is unusable.
-        """
-        with self.database.connection_context():
-            lanes = self.queue.backlog()
-        reason = self.core.status.degraded_reason
-        health = {"status": "degraded" if reason else "ok", "database": "ok",
-                  "pending_jobs": sum(lane["pending"] for lane in lanes.values()),
-                  "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
-                  "answerer": "claude" if self.settings.anthropic_api_key else "offline", "lanes": lanes}
-        return {**health, "reason": reason} if reason else health
-
-
-def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
-                  sync_knowledge: bool = True) -> Runtime:
-    """Connect, migrate, load the plan and the knowledge, and wire the core."""
-    plan = load_plan(settings)
-    if not settings.knowledge_dir.is_dir():
-        raise ConfigError(f"KNOWLEDGE_DIR: フォルダ {settings.knowledge_dir} がありません（ナレッジの Markdown を置くフォルダを指定してください）")
+def open_database(settings: Settings) -> pw.Database:
+    """Connect and migrate; an unusable DATABASE_URL is a ConfigError naming it."""
     try:
-        database = init_db(settings.database_url)
+        return init_db(settings.database_url)
     except (pw.DatabaseError, pw.ImproperlyConfigured, OSError) as exc:
         raise ConfigError(f"DATABASE_URL: データベースを開けません（{str(exc).strip().splitlines()[0]}）") from None
+
+
+def check_knowledge_dir(settings: Settings) -> None:
+    """Before anything is opened: KNOWLEDGE_DIR must be a folder."""
+    if not settings.knowledge_dir.is_dir():
+        raise ConfigError(f"KNOWLEDGE_DIR: フォルダ {settings.knowledge_dir} がありません（ナレッジの Markdown を置くフォルダを指定してください）")
+
+
+def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
+    """The knowledge base, synced from KNOWLEDGE_DIR unless `sync` is off (another process synced it).
+
+    Search folds synonyms with the shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml, loaded here once
+    at start-up (building a KnowledgeBase no longer replaces it for the whole process)."""
+    use_thesaurus(settings.knowledge_dir)
     knowledge = KnowledgeBase(settings.knowledge_dir)
-    if sync_knowledge:
-        result = knowledge.sync()
-        for error in result.errors:
+    if sync:
+        for error in knowledge.sync().errors:
             log.error("knowledge file skipped: %s", error)
-    escalations = Escalations(knowledge=knowledge, desk=desk or LogDesk())
-    budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate,
-                         alert=lambda text: escalations.desk.alert(text))
-    core = Core(knowledge=knowledge, answerer=answerer or make_answerer(settings), plan=plan,
-                escalations=escalations, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
-                rate_per_day=settings.rate_limit_per_day, default_cohorts={"slack": settings.slack_default_cohort})
-    queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
-    return Runtime(settings, database, core, queue, knowledge, Intake(queue, database))
+    return knowledge
 
 
 class BoundedAnswerer:

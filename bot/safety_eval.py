@@ -11,13 +11,14 @@ import json
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any, Callable
 
 from bot.config import Settings
 from bot.escalation import LogDesk
 from bot.evaluation import read_lines
 from bot.messages import IncomingMessage, Reply
-from bot.runtime import build_runtime
 from bot.safety import crisis_message, has_help_line
+from bot.states import Channel
 
 EXPECTATIONS = ("crisis", "not_crisis", "compliance", "not_compliance", "human", "not_human")
 REASONS = {"crisis": "crisis", "compliance": "compliance", "human": "human_request"}
@@ -61,12 +62,14 @@ def is_safety_file(path: Path) -> bool:
     return False
 
 
-def run_safety_eval(path: Path, settings: Settings) -> tuple[list[SafetyResult], dict]:
-    """Every message of the file through the core; the results and a per-kind summary."""
+def run_safety_eval(path: Path, settings: Settings, *, build: Callable[..., Any]) -> tuple[list[SafetyResult], dict]:
+    """Every message of the file through the core (`build` wires one from settings, as the composition
+    root does); the results and a per-kind summary."""
     items = _read(path)
     with tempfile.TemporaryDirectory(prefix="bansou-safety-eval-") as tmp:
-        runtime = build_runtime(replace(settings, database_url=f"sqlite:///{tmp}/eval.db", anthropic_api_key=None),
-                                desk=LogDesk())
+        # No Slack desk: an evaluation must not post to the operators.
+        runtime = build(replace(settings, database_url=f"sqlite:///{tmp}/eval.db", anthropic_api_key=None,
+                                slack_bot_token=None, slack_signing_secret=None), desk=LogDesk())
         try:
             results = [_result(item, runtime.core.handle(_message(item, n))) for n, item in enumerate(items, 1)]
         finally:
@@ -100,7 +103,7 @@ def as_text(results: list[SafetyResult], summary: dict) -> str:
 
 
 def _message(item: dict, number: int) -> IncomingMessage:
-    return IncomingMessage(channel="local", user_id=f"safety-eval-{number}", text=item["question"],
+    return IncomingMessage(channel=Channel.LOCAL, user_id=f"safety-eval-{number}", text=item["question"],
                            pattern=item.get("pattern"), cohort="staff")
 
 

@@ -12,17 +12,11 @@ For the same reason only a message that asks for something can be off-domain: a 
 """
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Callable
 
 from bot.japanese import fold, morphemes
 from bot.patterns import Pattern
-
-
-class Scope(StrEnum):
-    IN_DOMAIN = "in_domain"
-    GREETING = "greeting"
-    OFF_DOMAIN = "off_domain"
+from bot.states import Scope
 
 
 # Word stems of the academy's domain: life insurance, selling it, tax around it, the academy, the work.

@@ -22,18 +22,20 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_chat(args, settings: Settings) -> int:
-    from adapters.local import chat
+    from adapters.local import TerminalDelivery, chat
     _check_pattern(args.pattern)
-    chat(_runtime(settings).core, user=args.user, pattern=args.pattern, cohort=args.cohort)
+    runtime = _runtime(settings, deliverers={"local": TerminalDelivery(sys.stdout)})
+    chat(runtime.core, user=args.user, pattern=args.pattern, cohort=args.cohort)
     return 0
 
 
 def cmd_ask(args, settings: Settings) -> int:
     from adapters.local import render, reply_json, to_message
+    from bot.states import ReplyKind
     _check_pattern(args.pattern)
     runtime = _runtime(settings)
-    reply = runtime.core.handle(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
-    if reply.kind == "invalid":
+    reply = runtime.core.receive(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
+    if reply.kind == ReplyKind.INVALID:
         raise UsageError(reply.text)
     print(reply_json(reply) if args.json else render(reply))
     return 0
@@ -202,7 +204,7 @@ def _eval_knowledge(file: Path, settings: Settings) -> tuple[Settings, str]:
 def _eval_safety(args, settings: Settings, source: str) -> int:
     from bot import safety_eval
     try:
-        results, summary = safety_eval.run_safety_eval(args.file, settings)
+        results, summary = safety_eval.run_safety_eval(args.file, settings, build=_runtime)
     except safety_eval.SafetyEvalError as exc:
         raise UsageError(str(exc)) from None
     print(safety_eval.as_json(results, summary) if args.json else f"{safety_eval.as_text(results, summary)}\n{source}")
@@ -241,13 +243,10 @@ COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": c
             "eval": cmd_eval, "jobs": cmd_jobs}
 
 
-def _runtime(settings: Settings, sync: bool = True):
-    from bot.runtime import build_runtime
-    desk = None
-    if settings.slack_enabled and settings.slack_operator_channel:
-        from adapters.slack import make_desk  # escalations from the terminal reach the operators too
-        desk = make_desk(settings)
-    return build_runtime(settings, desk=desk, sync_knowledge=sync)
+def _runtime(settings: Settings, sync: bool = True, **parts):
+    """The core without the channels' adapters; escalations from the terminal reach the operators too."""
+    from app import build_runtime
+    return build_runtime(settings, sync_knowledge=sync, channels=False, **parts)
 
 
 def _check_pattern(number: int | None) -> None:

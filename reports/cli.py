@@ -5,16 +5,18 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import ConfigError, Settings
-from bot.runtime import Runtime
 from reports.daily import build_daily
 from reports.metrics import including_tests
 from reports.document import Report
 from reports.monthly import build_monthly
 from reports.periods import Period, parse_date, period_for
 from reports.weekly import build_weekly
+
+if TYPE_CHECKING:
+    from app import Runtime
 
 log = logging.getLogger(__name__)
 DEFAULT_OUT = Path("var/reports")
@@ -72,7 +74,7 @@ def run_report(runtime: Runtime, period: str, *, date: str | None = None, out: P
     except ConfigError as exc:  # e.g. SLACK_OPERATOR_CHANNEL missing: a setting to fix, not a failure
         print(f"エラー: {exc}（レポートのファイルは作成済みです）", file=sys.stderr)
         return 2
-    except Exception as exc:  # the files are written; say why posting failed in one line
+    except Exception as exc:  # edge: the `report --post` command; the files are written, say why posting failed
         log.exception("posting the report failed")
         print(f"エラー: レポートは作成しましたが、Slack に投稿できませんでした: {exc}", file=sys.stderr)
         return 1

@@ -9,14 +9,17 @@ import datetime as dt
 import hmac
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from bot.runtime import Runtime
 from reports import metrics
 from reports.dashboard_html import render
 from reports.periods import jst_today, last_days, monthly, naive_utc
+
+if TYPE_CHECKING:
+    from app import Runtime
 
 TREND_DAYS = 30
 CACHE_SECONDS = 30.0

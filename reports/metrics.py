@@ -15,11 +15,13 @@ from typing import Iterator
 import peewee as pw
 from peewee import JOIN, SQL, Case, fn
 
+from bot.limits import spend_usd
 from bot.models import Answer, Delivery, Escalation, Feedback, Question, db
+from bot.states import UNANSWERED, Channel, DeliveryMethod, QuestionStatus, Rating, Scope, Source
 from reports.periods import Period
 
-AI_SOURCES = ("ai", "offline")  # answers the bot wrote itself (confidence is theirs)
-STAFF_SOURCES = ("staff", "makino")
+AI_SOURCES = (Source.AI, Source.OFFLINE)  # answers the bot wrote itself (confidence is theirs)
+STAFF_SOURCES = (Source.STAFF, Source.MAKINO)
 _include_tests: ContextVar[bool] = ContextVar("include_tests", default=False)
 
 
@@ -39,7 +41,7 @@ def counted() -> pw.Expression:
     A turn refused by the rate limit or the rollout gate is recorded for safety, but it is not a
     question the bot could take, so no figure counts it.
     """
-    taken = Question.status != "refused"
+    taken = Question.status != QuestionStatus.REFUSED
     return taken if _include_tests.get() else taken & (Question.test == False)  # noqa: E712
 
 
@@ -237,7 +239,7 @@ class OpenFigures:
 
 def open_escalations(now: dt.datetime, limit: int = 10) -> OpenFigures:
     """`now` is naive UTC."""
-    waiting = (Escalation.status != "answered") & counted()  # open, waiting for Makino, or mid-confirmation
+    waiting = Escalation.status.in_(UNANSWERED) & counted()
     by_urgency = dict(Escalation.select(Escalation.urgency, fn.COUNT(Escalation.id)).join(Question).where(waiting)
                       .group_by(Escalation.urgency).tuples())
     over = (Escalation.select().join(Question)
@@ -262,7 +264,7 @@ def line_pushes(period: Period) -> Pushes:
     start, end = period.utc_bounds()
     ok_sum = fn.SUM(Case(None, [(Delivery.ok, 1)], 0))
     total, ok = (Delivery.select(fn.COUNT(Delivery.id), ok_sum)
-                 .where(Delivery.channel == "line", Delivery.method == "push",
+                 .where(Delivery.channel == Channel.LINE, Delivery.method == DeliveryMethod.PUSH,
                         Delivery.created_at >= start, Delivery.created_at < end).tuples().get())
     return Pushes(int(ok or 0), int(total or 0) - int(ok or 0))
 
@@ -296,17 +298,15 @@ def budget(month: Period, until: dt.date, *, budget_jpy: float, usd_jpy: float) 
     """Spend from the month's first day through `until` (JST), as Tally.cost_usd sums it."""
     end = min(until + dt.timedelta(days=1), month.end)
     start_utc, end_utc = Period("range", month.start, end).utc_bounds()
-    spent = (Answer.select(fn.SUM(Answer.cost_usd))
-             .where(Answer.created_at >= start_utc, Answer.created_at < end_utc).scalar()) or 0.0
-    return Budget(float(spent) * usd_jpy, budget_jpy, max(0, (end - month.start).days), len(month.days))
+    return Budget(spend_usd(start_utc, end_utc) * usd_jpy, budget_jpy, max(0, (end - month.start).days), len(month.days))
 
 
 def _question_cells(period: Period) -> list[Cell]:
     start, end = period.utc_bounds()
     day = _jst_day(Question.created_at)
     has_escalation = fn.EXISTS(Escalation.select(SQL("1")).where(Escalation.question == Question.id))
-    in_scope = Question.scope == "in_domain"
-    succeeded = Case(None, [(in_scope & (Question.status == "answered") & ~has_escalation, 1)], 0)
+    in_scope = Question.scope == Scope.IN_DOMAIN
+    succeeded = Case(None, [(in_scope & (Question.status == QuestionStatus.ANSWERED) & ~has_escalation, 1)], 0)
     uncovered = Case(None, [(in_scope & (Question.covered == False), 1)], 0)  # noqa: E712 (SQL, not Python)
     rows = (Question.select(day.alias("day"), Question.pattern, Question.channel, _count_if(in_scope),
                             fn.SUM(succeeded), fn.SUM(uncovered), _count_if(~in_scope))
@@ -322,10 +322,10 @@ def _answer_cells(period: Period) -> list[Cell]:
     day = _jst_day(Answer.created_at)
     rated = Feedback.id.is_null(False)
     is_ai = Answer.source.in_(AI_SOURCES) & Answer.confidence.is_null(False)
-    shown = rated | Answer.source.in_(STAFF_SOURCES) | (Answer.source.in_(AI_SOURCES) & (Question.status == "answered"))
+    shown = rated | Answer.source.in_(STAFF_SOURCES) | (Answer.source.in_(AI_SOURCES) & (Question.status == QuestionStatus.ANSWERED))
     rows = (Answer.select(day.alias("day"), Question.pattern, Answer.prompt_version,
                           _count_if(is_ai), fn.SUM(Case(None, [(is_ai, Answer.confidence)], 0)), _count_if(shown),
-                          _count_if(Feedback.rating == "good"), _count_if(Feedback.rating == "bad"),
+                          _count_if(Feedback.rating == Rating.GOOD), _count_if(Feedback.rating == Rating.BAD),
                           fn.SUM(Answer.input_tokens), fn.SUM(Answer.output_tokens),
                           fn.SUM(Answer.cache_write_tokens), fn.SUM(Answer.cache_read_tokens),
                           fn.SUM(Answer.cost_usd))

@@ -9,6 +9,7 @@ from peewee import Case
 
 from bot.models import Answer, Feedback, Question
 from bot.patterns import PATTERNS
+from bot.states import Rating
 from reports.metrics import AI_SOURCES, counted
 from reports.periods import Period
 
@@ -45,7 +46,7 @@ def low_confidence(period: Period, limit: int = 10) -> Samples:
 
 def rated_bad(period: Period, limit: int = 15) -> Samples:
     """Answers of the period users rated Bad, the newest first; their number is Tally.bad."""
-    return _samples(_in(period) & (Feedback.rating == "bad"), Answer.created_at.desc(), limit, pw.JOIN.INNER,
+    return _samples(_in(period) & (Feedback.rating == Rating.BAD), Answer.created_at.desc(), limit, pw.JOIN.INNER,
                     count=False)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.models import Question
+from bot.states import QuestionStatus
 from reports.metrics import counted
 from reports.periods import Period
 
@@ -71,7 +72,7 @@ def group(rows: list[tuple[str, str]], *, top: int = 10, examples: int = 3, trun
     vocabulary = set().union(*words)
     # 事業承継対策 also counts for 事業承継 when another question uses that shorter word.
     expanded = {w: _parts(w) & vocabulary | {w} for w in vocabulary}
-    items = [_Item(text, status != "answered", frozenset().union(*(expanded[w] for w in ws)))
+    items = [_Item(text, status != QuestionStatus.ANSWERED, frozenset().union(*(expanded[w] for w in ws)))
              for (text, status), ws in zip(rows, words)]
     remaining = items
     themes: list[Theme] = []

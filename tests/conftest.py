@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.escalation import LogDesk  # noqa: E402
 from bot.messages import IncomingMessage, Reply  # noqa: E402
-from bot.runtime import Runtime, build_runtime  # noqa: E402
+from app import Runtime, build_runtime  # noqa: E402
 from fakes import FakeServer  # noqa: E402
 import postgres_server  # noqa: E402
 

@@ -10,7 +10,7 @@ import pytest
 from bot.claude import ANSWER_SCHEMA, cost_usd
 from bot.answering import Usage
 from bot.models import Answer, Escalation, Question
-from bot.runtime import build_runtime
+from app import build_runtime
 from conftest import Chat
 
 MESSAGES = "/v1/messages"

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from adapters.web import create_app
 from bot.answering import AnswererRejected, AnswererStatus, AnswererUnavailable
 from bot.models import Escalation
-from bot.runtime import build_runtime
+from app import build_runtime
 from bot.safety import crisis_message
 from conftest import Chat
 from test_claude import MESSAGES, OVERLOADED, UNCOVERED, message

@@ -15,7 +15,7 @@ import pytest
 
 from bot.knowledge import load_dir
 from bot.models import Escalation
-from bot.runtime import build_runtime
+from app import build_runtime
 from bot.search import Query, SearchIndex
 from tests.conftest import Chat
 

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 import report_data
 from adapters.web import create_app
-from bot.runtime import build_runtime
+from app import build_runtime
 from reports import dashboard
 
 TOKEN = "s3cret-dashboard"

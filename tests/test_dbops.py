@@ -14,7 +14,7 @@ import pytest
 
 from bot import dbops
 from bot.models import Escalation, Feedback, KnowledgeEntry, Question, User
-from bot.runtime import build_runtime
+from app import build_runtime
 from conftest import Chat
 
 

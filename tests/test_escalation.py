@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from freezegun import freeze_time
 
 from adapters.local import chat as terminal_chat
+from app import build_runtime
 from bot.messages import Recipient, Reply
 from bot.models import Answer, Delivery, Escalation, KnowledgeEntry
 
@@ -23,9 +25,20 @@ class RecordingDelivery:
         return "push"
 
 
-def test_a_staff_answer_is_delivered_learned_and_answers_next_time(runtime, chat):
-    delivery = RecordingDelivery()
-    runtime.core.escalations.deliverers["local"] = delivery
+@pytest.fixture
+def delivery() -> RecordingDelivery:
+    return RecordingDelivery()
+
+
+@pytest.fixture
+def runtime(settings, desk, delivery):
+    rt = build_runtime(settings, desk=desk, deliverers={"local": delivery})
+    yield rt
+    rt.queue.stop()
+    rt.database.close()
+
+
+def test_a_staff_answer_is_delivered_learned_and_answers_next_time(runtime, chat, delivery):
     escalated = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
     assert escalated.escalated
     result = runtime.core.escalations.resolve(escalated.escalation_id, "保険会社のコールセンターで再発行を依頼できます。",
@@ -45,7 +58,6 @@ def test_a_staff_answer_is_delivered_learned_and_answers_next_time(runtime, chat
 
 
 def test_an_existing_similar_entry_is_named_instead_of_a_duplicate(runtime, chat):
-    runtime.core.escalations.deliverers["local"] = RecordingDelivery()
     reply = chat.say("スタッフと話したい。死亡保険金の相続税の非課税枠はいくらですか？", pattern=1)
     result = runtime.core.escalations.resolve(reply.escalation_id, "500万円×法定相続人の数です。",
                                               answered_by="staff1", source="staff")
@@ -54,7 +66,6 @@ def test_an_existing_similar_entry_is_named_instead_of_a_duplicate(runtime, chat
 
 
 def test_undo_takes_the_learned_entry_out_of_search(runtime, chat):
-    runtime.core.escalations.deliverers["local"] = RecordingDelivery()
     reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
     result = runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
     assert runtime.core.escalations.undo_knowledge(reply.escalation_id) == result.knowledge_id
@@ -62,8 +73,8 @@ def test_undo_takes_the_learned_entry_out_of_search(runtime, chat):
     assert runtime.core.escalations.undo_knowledge(reply.escalation_id) is None
 
 
-def test_an_undeliverable_answer_is_recorded_and_alerted(runtime, chat, desk):
-    runtime.core.escalations.deliverers["local"] = RecordingDelivery(fail=True)
+def test_an_undeliverable_answer_is_recorded_and_alerted(runtime, chat, desk, delivery):
+    delivery.fail = True
     reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
     result = runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
     assert not result.delivered and not Answer.get_by_id(result.answer_id).delivered
@@ -84,7 +95,6 @@ def test_open_escalations_are_reminded_once_per_interval(runtime, chat, desk):
 
 def test_export_writes_learned_entries_that_validate(runtime, chat, tmp_path):
     from bot.knowledge import load_dir
-    runtime.core.escalations.deliverers["local"] = RecordingDelivery()
     reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)
     runtime.core.escalations.resolve(reply.escalation_id, "再発行できます。", answered_by="s", source="staff")
     written = runtime.knowledge.export(tmp_path / "export")

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from adapters import slack_desk
 from adapters.web import create_app
 from bot.models import Answer, Escalation, Job, Question, Send
-from bot.runtime import build_runtime
+from app import build_runtime
 from server_process import (SECRET, TOKEN, FakeLine, ServerProcess, free_port, line_event_body, line_headers,
                             server_env, user, wait_until)
 from slack_harness import SIGNING_SECRET, event_body, signed_headers

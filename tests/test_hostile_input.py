@@ -20,7 +20,7 @@ from adapters.slack_convert import (IGNORE, QUESTION, Unreadable, envelope_probl
                                     reply_target, route_event, to_action, to_incoming)
 from adapters.web import create_app
 from bot.models import Job, Question
-from bot.runtime import build_runtime
+from app import build_runtime
 from fakes import FakeServer
 from hostile import (LINE_EVENT, SLACK_ACTION, SLACK_EVENT, SLACK_VIEW, line_requests, line_signature,
                      slack_headers, slack_requests)

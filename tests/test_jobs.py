@@ -153,7 +153,7 @@ def test_on_postgresql_concurrent_claimers_take_each_job_exactly_once(settings, 
     import threading
     from dataclasses import replace
 
-    from bot.runtime import build_runtime
+    from app import build_runtime
     runtime = build_runtime(replace(settings, database_url=postgres_url))
     ran: list[int] = []
     lock = threading.Lock()
@@ -184,7 +184,7 @@ def test_on_postgresql_concurrent_claimers_take_each_job_exactly_once(settings, 
 def test_the_intake_stores_a_batch_in_one_go_and_survives_a_caller_that_gave_up(runtime):
     from bot.intake import Intake
     runtime.queue.register("work", lambda payload: None)
-    intake = Intake(runtime.queue, runtime.database)
+    intake = Intake(jobs=runtime.queue, database=runtime.database)
     gave_up = intake.submit([("work", {"n": 0}, "k0")])
     gave_up.cancel()
     futures = [intake.submit([("work", {"n": n}, f"k{n}"), ("work", {"n": n}, "k0")]) for n in range(1, 20)]

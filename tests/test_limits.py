@@ -7,7 +7,7 @@ from dataclasses import replace
 from freezegun import freeze_time
 
 from bot.models import Answer, Question, ScheduledRun
-from bot.runtime import build_runtime
+from app import build_runtime
 from conftest import Chat
 
 

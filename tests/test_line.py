@@ -24,7 +24,7 @@ from adapters.line_postback import PostbackCodec
 from adapters.web import create_app
 from bot.conversation import APOLOGY
 from bot.models import Answer, Delivery, Escalation, Feedback, Job, Question, User
-from bot.runtime import build_runtime
+from app import build_runtime
 from fakes import FakeServer
 from linebot.v3.webhooks import Event
 

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 import report_data
 from bot.models import Answer, Escalation, Question, User
-from bot.runtime import build_runtime
+from app import build_runtime
 from reports import markdown as md
 from reports import metrics, samples
 from reports.periods import daily, monthly, parse_date, period_for, weekly

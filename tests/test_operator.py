@@ -313,9 +313,8 @@ def test_slack_url_check_is_answered_before_the_slack_settings_are_in(runtime):
 def test_the_server_backs_up_once_a_day_from_4am_and_keeps_the_newest(runtime, settings, tmp_path):
     import datetime as dt
 
-    from reports.scheduler import ReportScheduler
-    scheduler = ReportScheduler(runtime, out=tmp_path / "reports", desk_factory=lambda: None)
-    scheduler.runtime.settings = replace(settings, backup_dir=tmp_path / "backups", backup_keep=2)
+    from bot.scheduler import DailyBackup
+    scheduler = DailyBackup(settings=replace(settings, backup_dir=tmp_path / "backups", backup_keep=2))
     jst = dt.timezone(dt.timedelta(hours=9))
     assert scheduler.daily_backup(dt.datetime(2026, 12, 1, 3, 59, tzinfo=jst)) is None  # before 04:00
     made = [scheduler.daily_backup(dt.datetime(2026, 12, day, 4, 5, tzinfo=jst)) for day in (1, 2, 3)]

@@ -5,7 +5,7 @@ import time
 from dataclasses import replace
 
 from bot.models import Escalation, Feedback, KnowledgeEntry
-from bot.runtime import build_runtime
+from app import build_runtime
 from conftest import Chat
 
 

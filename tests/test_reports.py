@@ -10,7 +10,7 @@ import pytest
 
 import main
 import report_data
-from bot.runtime import build_runtime
+from app import build_runtime
 from reports.cli import run_report
 from reports.themes import group
 

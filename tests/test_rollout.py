@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from bot.config import ConfigError
 from bot.models import Escalation, Question
 from bot.rollout import RolloutError, RolloutPlan
-from bot.runtime import build_runtime
+from app import build_runtime
 from conftest import Chat
 
 ROOT = Path(__file__).resolve().parent.parent

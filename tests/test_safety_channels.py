@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from adapters.web import create_app
 from bot import users
 from bot.models import Answer, Escalation, Question, User
-from bot.runtime import build_runtime
+from app import build_runtime
 from slack_harness import text_of
 from test_line import ALICE, REPLY, deliver, line_api, line_server, texts, webhook  # noqa: F401 (fixtures)
 from test_slack import ONCALL, TRAINEE, Slack, fake_slack, slack_settings  # noqa: F401 (fixtures)

@@ -10,16 +10,23 @@ from freezegun import freeze_time
 
 import report_data
 from bot.models import Answer, Escalation, Question, ScheduledRun, User
-from bot.runtime import build_runtime
+from app import build_runtime, build_scheduler
 from reports import scheduler as scheduler_module
 from reports.periods import daily, monthly, weekly
-from reports.scheduler import ReportScheduler, due_reports, start_scheduler
+from reports.scheduler import ScheduledReports, due_reports
 
 UTC = dt.timezone.utc
 
 
 def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def report_jobs(runtime, operators, **kw) -> tuple[ScheduledReports, object]:
+    """The reports job and the scheduler that runs it, as the composition root builds them."""
+    reports = ScheduledReports(settings=runtime.settings, alert=operators.alert, **kw)
+    return reports, build_scheduler(runtime.settings, database=runtime.database, core=runtime.core,
+                                    alert=operators.alert, reports=reports)
 
 
 class FakeDesk:
@@ -53,15 +60,15 @@ def test_schedule_runs_each_report_once_per_period_across_a_restart(runtime, des
     report_data.insert()
     out = tmp_path / "out"
     with freeze_time("2026-11-30 23:59:30") as clock:  # Tuesday 1 December, 08:59:30 in Tokyo
-        jobs = ReportScheduler(runtime, out=out)
+        reports, jobs = report_jobs(runtime, desk, out=out)
         jobs.tick()
         assert ScheduledRun.select().count() == 0 and not out.exists()
         clock.tick(dt.timedelta(seconds=61))
         jobs.tick()
         assert sorted(p.name for p in out.iterdir()) == ["daily-2026-11-30", "monthly-2026-11"]
-        restarted = ReportScheduler(runtime, out=out)
+        restarted, _ = report_jobs(runtime, desk, out=out)
         clock.tick(dt.timedelta(hours=3))
-        assert restarted.run_due_reports() == [] and jobs.run_due_reports() == []
+        assert restarted.run_due_reports() == [] and reports.run_due_reports() == []
         clock.tick(dt.timedelta(days=1))  # Wednesday: only the daily report
         assert restarted.run_due_reports() == ["daily-2026-12-01"]
     runs = {(r.name, r.period, r.ok) for r in ScheduledRun.select()}
@@ -79,7 +86,7 @@ def test_a_failing_report_alerts_the_desk_and_the_others_still_run(runtime, desk
             raise RuntimeError("disk full")
         return real(settings, kind, period, out, now)
     monkeypatch.setattr(scheduler_module, "produce", produce)
-    jobs = ReportScheduler(runtime, out=tmp_path)
+    jobs, _ = report_jobs(runtime, desk, out=tmp_path)
     assert jobs.run_due_reports(utc("2026-12-01 00:05:00")) == ["daily-2026-11-30"]
     (alert,) = desk.alerts
     assert "monthly-2026-11" in alert and "disk full" in alert and "report monthly --date 2026-11-01" in alert
@@ -95,7 +102,7 @@ def test_a_failing_job_alerts_and_the_thread_keeps_running(runtime, desk, monkey
         raise RuntimeError("database is locked")
     monkeypatch.setattr(runtime.core.budget, "check", broken_check)
     with freeze_time("2026-12-01 03:00:00") as clock:
-        jobs = ReportScheduler(runtime)
+        _, jobs = report_jobs(runtime, desk)
         clock.tick(dt.timedelta(hours=1, seconds=1))
         jobs.tick()
         clock.tick(dt.timedelta(hours=1, seconds=1))
@@ -111,7 +118,7 @@ def test_reminders_every_ten_minutes_and_the_hourly_budget_alert(settings, desk,
         question = Question.create(user=user, channel="line", pattern=1, text="教えてください", status="escalated")
         Escalation.create(question=question, reason="no_knowledge")
         Answer.create(question=question, text="x", source="ai", confidence=0.5, cost_usd=0.6)  # 90 yen of 100
-        jobs = ReportScheduler(runtime, out=tmp_path)
+        _, jobs = report_jobs(runtime, desk, out=tmp_path)
         clock.tick(dt.timedelta(minutes=10, seconds=1))
         jobs.tick()
         assert desk.posted == []  # not yet 30 minutes old
@@ -123,16 +130,16 @@ def test_reminders_every_ten_minutes_and_the_hourly_budget_alert(settings, desk,
     assert any("予算の 80%" in a for a in desk.alerts)
 
 
-def test_reports_are_posted_through_the_desk(runtime, tmp_path):
+def test_reports_are_posted_through_the_desk(runtime, desk, tmp_path):
     fake = FakeDesk()
-    jobs = ReportScheduler(runtime, out=tmp_path, desk_factory=lambda: fake)
+    jobs, _ = report_jobs(runtime, desk, out=tmp_path, desk=lambda: fake)
     jobs.run_due_reports(utc("2026-11-30 00:10:00"))  # Monday 09:10 in Tokyo
     assert [p.split("\n")[0] for p in fake.posts] == ["📊 日次レポート 2026年11月29日（日）",
                                                       "📊 週次レポート 2026年11月23日（月）〜29日（日）"]
 
 
 def test_start_scheduler_runs_a_daemon_thread(runtime):
-    jobs = start_scheduler(runtime)
+    jobs = runtime.scheduler.start()
     try:
         assert jobs._thread is not None and jobs._thread.daemon and jobs._thread.is_alive()
     finally:

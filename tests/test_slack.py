@@ -15,7 +15,7 @@ from adapters import slack_desk
 from adapters.web import create_app
 from bot.messages import IncomingMessage, Recipient, Reply
 from bot.models import Answer, Delivery, Escalation, Job, KnowledgeEntry, Question, User
-from bot.runtime import build_runtime
+from app import build_runtime
 from slack_harness import (SIGNING_SECRET, FakeSlack, button, event_body, form_body, signed_headers, text_of)
 
 TRAINEE, DM = "U0TRAINEE", "D0TRAINEE"
@@ -256,7 +256,7 @@ def test_undo_of_a_learned_entry(slack):
 
 
 class RecordingDeliverer:
-    """Stands in for another channel's delivery (LINE's adapter registers the real one)."""
+    """Stands in for another channel's delivery (the composition root builds the real one)."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[Recipient, Reply]] = []
@@ -266,9 +266,17 @@ class RecordingDeliverer:
         return "push"
 
 
-def test_a_line_users_escalation_is_answered_from_slack_through_the_line_deliverer(slack):
+@pytest.fixture
+def slack_and_line(slack_settings, fake_slack):
     line = RecordingDeliverer()
-    slack.runtime.core.escalations.deliverers["line"] = line
+    runtime = build_runtime(slack_settings, deliverers={"line": line})
+    yield Slack(runtime, fake_slack), line
+    runtime.queue.stop()
+    runtime.database.close()
+
+
+def test_a_line_users_escalation_is_answered_from_slack_through_the_line_deliverer(slack_and_line):
+    slack, line = slack_and_line
     slack.runtime.core.handle(IncomingMessage(channel="line", user_id="Uline1", text="次回の勉強会はいつ開催されますか？",
                                               display_name="佐藤"))
     slack.work()  # the escalation is posted by a job in the Slack lane

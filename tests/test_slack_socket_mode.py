@@ -10,8 +10,7 @@ from dataclasses import replace
 import pytest
 from aiohttp import WSMsgType, web
 
-from adapters.slack import SlackAdapter
-from bot.runtime import build_runtime
+from app import build_runtime
 from slack_harness import SIGNING_SECRET, FakeSlack, event_body, text_of
 
 DM, TRAINEE = "D0SOCKET", "U0SOCKET"
@@ -85,7 +84,7 @@ def test_an_event_over_socket_mode_is_acked_queued_once_and_answered(settings, s
     fake.route("POST", "/api/apps.connections.open", (200, {"ok": True, "url": socket_mode.url}))
     runtime = build_runtime(replace(settings, slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,
                                     slack_app_token="xapp-test", slack_api_base_url=fake.api_url))
-    adapter = SlackAdapter(runtime)
+    adapter = runtime.slack
     try:
         adapter.start_socket_mode()
         assert socket_mode.wait_connected()

@@ -1,0 +1,224 @@
+"""The composition root: every part built once, in order, from the settings; nothing patched in afterwards.
+
+database -> knowledge -> answerer -> queue -> desk -> deliverers -> core -> scheduler -> adapters.
+The core never imports an adapter; this module is the one place that knows both.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Mapping
+
+import peewee as pw
+
+from bot.answering import Answerer
+from bot.config import Settings
+from bot.conversation import Core
+from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
+from bot.intake import Intake
+from bot.jobs import JobKind, JobQueue
+from bot.knowledge_store import KnowledgeBase
+from bot.limits import BudgetGuard
+from bot.operators import Operators
+from bot.outbox import Outbox
+from bot.runtime import check_knowledge_dir, load_knowledge, load_plan, make_answerer, open_database
+from bot.scheduler import DailyBackup, Periodic, Scheduler, best_effort
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from adapters.line import LineAdapter
+    from adapters.line_client import LineClient
+    from adapters.line_postback import PostbackCodec
+    from adapters.slack import SlackAdapter
+    from adapters.slack_desk import SlackDesk
+    from reports.cli import ReportDesk
+    from reports.scheduler import ScheduledReports
+
+log = logging.getLogger(__name__)
+LineParts = tuple["LineClient", "PostbackCodec"]
+REMINDER_MINUTES = 10
+WORKER_POLL_SECONDS = 0.25  # the web process that stored a job cannot wake a worker in another process
+
+
+@dataclass
+class Runtime:
+    """Everything a running bot holds. `line` and `slack` are the adapters the settings enable."""
+
+    settings: Settings
+    database: pw.Database
+    knowledge: KnowledgeBase
+    queue: JobQueue
+    intake: Intake
+    outbox: Outbox
+    core: Core
+    scheduler: Scheduler | None = None
+    line: "LineAdapter | None" = None
+    slack: "SlackAdapter | None" = None
+
+    def health(self) -> dict:
+        """Status (degraded while Claude fails), a database round trip and the queue's backlog.
+
+        Raises when the database is unusable.
+        """
+        with self.database.connection_context():
+            lanes = self.queue.backlog()
+        reason = self.core.status.degraded_reason
+        health = {"status": "degraded" if reason else "ok", "database": "ok",
+                  "pending_jobs": sum(lane["pending"] for lane in lanes.values()),
+                  "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
+                  "answerer": "claude" if self.settings.anthropic_api_key else "offline", "lanes": lanes}
+        return {**health, "reason": reason} if reason else health
+
+    def start(self) -> None:
+        """The durable queue's workers and the scheduler (the worker process runs them)."""
+        self.queue.start(workers=self.settings.job_workers, poll_seconds=WORKER_POLL_SECONDS)
+        if self.scheduler is not None:
+            self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.queue.stop()
+
+
+def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
+                  deliverers: Mapping[str, Deliverer] | None = None, sync_knowledge: bool = True,
+                  channels: bool = True) -> Runtime:
+    """Connect, migrate, load the plan and the knowledge, and wire the core and the channels.
+
+    `channels` off (the CLI): no adapters and no scheduler; escalations still reach the Slack operator
+    channel, posted at once. `desk` and `deliverers` stand in where no channel provides one (tests).
+    """
+    plan = load_plan(settings)
+    check_knowledge_dir(settings)
+    database = open_database(settings)
+    knowledge = load_knowledge(settings, sync=sync_knowledge)
+    answerer = answerer or make_answerer(settings)
+    queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
+    slack_client = _slack_client(settings)
+    slack_desk = _slack_desk(settings, slack_client, serving=channels)
+    desk = _operator_desk(slack_desk, queue, queued=channels) or desk or LogDesk()
+    line_parts = _line_parts(settings) if channels and settings.line_enabled else None
+    channel_deliverers = _deliverers(line_parts, slack_client) if channels else {}
+    escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
+    operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
+                          makino_id=settings.slack_makino_user_id)
+    budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, alert=desk.alert)
+    core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, operators=operators,
+                budget=budget, rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
+                default_cohorts={"slack": settings.slack_default_cohort},
+                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes))
+    outbox, intake = Outbox(), Intake(jobs=queue, database=database)
+    if not channels:
+        return Runtime(settings, database, knowledge, queue, intake, outbox, core)
+    reports = scheduled_reports(settings, alert=desk.alert, desk=_report_desk(settings, slack_desk))
+    scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports)
+    line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
+    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
+    # The queue exists before the adapters and the desk that enqueue: their job kinds join it here.
+    kinds = [*(line.jobs() if line else ()), *(slack.jobs() if slack else ()), *_desk_jobs(slack_desk, escalations)]
+    for job in kinds:
+        queue.register(job.kind, job.run, job.on_failure, lane=job.lane)
+    return Runtime(settings, database, knowledge, queue, intake, outbox, core, scheduler, line, slack)
+
+
+def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, alert: Callable[[str], None],
+                    reports: "ScheduledReports | None" = None) -> Scheduler:
+    """The periodic work: reports, escalation reminders, the budget check, the daily backup."""
+    reports = reports or scheduled_reports(settings, alert=alert)
+    jobs = [Periodic("reports", "定期レポート", 1, reports.run_due_reports),
+            Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
+            Periodic("budget", "予算チェック", 60, core.check_budget)]
+    if settings.backup_daily:
+        jobs.append(Periodic("backup", "毎日のバックアップ", 5, DailyBackup(settings=settings).daily_backup))
+    return Scheduler(database=database, alert=alert, jobs=jobs)
+
+
+def scheduled_reports(settings: Settings, *, alert: Callable[[str], None],
+                      desk: Callable[[], "ReportDesk"] | None = None) -> "ScheduledReports":
+    """The reports job, writing under var/reports and posting through `desk` when there is one."""
+    from reports.scheduler import ScheduledReports
+    return ScheduledReports(settings=settings, alert=best_effort(alert), desk=desk)
+
+
+# ---- the channels' parts -------------------------------------------------------------------------
+
+def _slack_client(settings: Settings) -> "WebClient | None":
+    if not settings.slack_enabled:
+        return None
+    from adapters.slack_desk import make_client
+    return make_client(settings)
+
+
+def _slack_desk(settings: Settings, client: "WebClient | None", *, serving: bool) -> "SlackDesk | None":
+    if client is None:
+        return None
+    if not settings.slack_operator_channel:
+        if serving:
+            log.warning("SLACK_OPERATOR_CHANNEL is not set: escalations are only logged")
+        return None
+    from adapters.slack_desk import make_desk
+    return make_desk(settings, client)
+
+
+def _operator_desk(slack_desk: "SlackDesk | None", queue: JobQueue, *, queued: bool) -> OperatorDesk | None:
+    """The server queues its posts and alerts in the Slack lane; the CLI posts at once."""
+    if slack_desk is None:
+        return None
+    if not queued:
+        return slack_desk
+    from adapters.slack_desk import QueuedDesk
+    return QueuedDesk(desk=slack_desk, queue=queue)
+
+
+def _report_desk(settings: Settings, slack_desk: "SlackDesk | None") -> Callable[[], "ReportDesk"] | None:
+    if slack_desk is not None:
+        return lambda: slack_desk
+    if settings.slack_enabled:  # Slack without an operator channel: each report says what is missing
+        from reports.cli import report_desk
+        return lambda: report_desk(settings)
+    return None
+
+
+def _line_parts(settings: Settings) -> LineParts:
+    from adapters.line import line_client
+    return line_client(settings)
+
+
+def _deliverers(line_parts: LineParts | None, slack_client: "WebClient | None") -> dict[str, Deliverer]:
+    """How a staff answer reaches a user later, per channel: a LINE push, a Slack post."""
+    found: dict[str, Deliverer] = {}
+    if line_parts is not None:
+        from adapters.line import LineDelivery
+        found["line"] = LineDelivery(client=line_parts[0], codec=line_parts[1])
+    if slack_client is not None:
+        from adapters.slack_trainee import SlackDelivery
+        found["slack"] = SlackDelivery(client=slack_client)
+    return found
+
+
+def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox,
+                  line_parts: LineParts) -> "LineAdapter":
+    from adapters.line import LineAdapter
+    client, codec = line_parts
+    return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec)
+
+
+def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,
+                   client: "WebClient | None", slack_desk: "SlackDesk | None") -> "SlackAdapter | None":
+    if client is None:
+        return None
+    from adapters.slack import SlackAdapter
+    return SlackAdapter(settings=settings, core=core, queue=queue, intake=intake, outbox=outbox, client=client,
+                        desk=slack_desk)
+
+
+def _desk_jobs(slack_desk: "SlackDesk | None", escalations: Escalations) -> list[JobKind]:
+    """The queued desk's posts and alerts, worked in the Slack lane."""
+    if slack_desk is None:
+        return []
+    from adapters.slack_desk import DESK_ALERT_JOB, DESK_POST_JOB, LANE
+    return [JobKind(DESK_POST_JOB, lambda p: escalations.post(p["escalation_id"], desk=slack_desk), lane=LANE),
+            JobKind(DESK_ALERT_JOB, lambda p: slack_desk.alert(p["text"]), lane=LANE)]
