@@ -12,7 +12,7 @@ from bot.answering import (HISTORY_TURNS, Answerer, AnswererStatus, AnswererUnav
 from bot.escalation import Escalations, feedback_buttons
 from bot.events import (ButtonPress, Failed, Follow, OperatorDelete, OperatorEdit, OperatorReply, PatternMenu, Sent,
                         ShowPatterns, Unfollow)
-from bot.knowledge import normalize
+from bot.knowledge import Thesaurus
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
@@ -125,7 +125,7 @@ class Core:
             if resumed is not None:
                 return resumed
             user = self.user_for(message)
-            invalid = _invalid(message.text)
+            invalid = _invalid(message.text, self.knowledge.thesaurus)
             if invalid is not None:
                 return invalid
             try:
@@ -406,7 +406,7 @@ class Core:
         return self._now() if self._now else None
 
 
-def _invalid(text: str) -> Reply | None:
+def _invalid(text: str, thesaurus: Thesaurus) -> Reply | None:
     """Empty, too long, or no words at all: refused at once, nothing recorded."""
     text = text.strip()
     if not text:
@@ -415,7 +415,7 @@ def _invalid(text: str) -> Reply | None:
         return Reply(f"ご質問が長すぎるため、お受けできませんでした（{len(text):,}文字）。"
                      f"恐れ入りますが、{MAX_QUESTION_CHARS:,}文字以内にまとめて、もう一度お送りください。",
                      kind=ReplyKind.INVALID)
-    if not normalize(text):
+    if not thesaurus.normalize(text):
         return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind=ReplyKind.INVALID)
     return None
 

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from bot import coverage
-from bot.knowledge import load_dir, use_thesaurus
+from bot.knowledge import Thesaurus, load_dir
 from bot.search import SearchIndex
 
 
@@ -110,11 +110,10 @@ def as_json(results: list[EvalResult], summary: dict) -> str:
 
 
 def _index(knowledge_dir: Path) -> SearchIndex:
-    use_thesaurus(knowledge_dir)
     entries, errors = load_dir(knowledge_dir)
     if errors:
         raise EvalError(str(errors[0]))
-    return SearchIndex.build(entries)
+    return SearchIndex.build(entries, thesaurus=Thesaurus.for_dir(knowledge_dir))  # the bot's folding for this dir
 
 
 def _labelled(items: list[dict], index: SearchIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -107,18 +107,9 @@ def render_entry(entry: Entry) -> str:
     return f"---\n{front}\n---\n{entry.body}\n"
 
 
-def normalize(text: str) -> str:
-    """NFKC, lower case, synonyms folded, only letters and digits: what search compares."""
-    return _NOT_WORD.sub("", fold_synonyms(text))
-
-
-def fold_synonyms(text: str) -> str:
-    """NFKC, lower case, and the thesaurus's domain synonyms folded into one term."""
-    return _THESAURUS.fold(unicodedata.normalize("NFKC", text).lower())
-
-
 class Thesaurus:
-    """Folds domain synonyms (お医者さん → 医師) into one term before bigrams are taken."""
+    """Folds domain synonyms (お医者さん → 医師) into one term before search reads text. A value handed to
+    whatever folds, not a process global: each knowledge base folds by its own KNOWLEDGE_DIR's words."""
 
     def __init__(self, groups: dict[str, list[str]] | None = None) -> None:
         self._canonical: dict[str, str] = {}
@@ -134,8 +125,22 @@ class Thesaurus:
             alternatives = sorted(self._canonical, key=len, reverse=True)
             self._pattern = re.compile("|".join(map(re.escape, alternatives)))
 
-    def fold(self, text: str) -> str:
+    def fold_synonyms(self, text: str) -> str:
+        """NFKC, lower case, and the domain synonyms folded into one term."""
+        text = unicodedata.normalize("NFKC", text).lower()
         return self._pattern.sub(lambda m: self._canonical[m.group(0)], text) if self._pattern else text
+
+    def normalize(self, text: str) -> str:
+        """NFKC, lower case, synonyms folded, only letters and digits: what search compares."""
+        return _NOT_WORD.sub("", self.fold_synonyms(text))
+
+    def bigrams(self, text: str, *, folded: bool = False) -> list[str]:
+        """Character bigrams of the normalized text (a single character stays a unigram); `folded`
+        says `text` has been through fold_synonyms already."""
+        norm = _NOT_WORD.sub("", text) if folded else self.normalize(text)
+        if len(norm) < 2:
+            return [norm] if norm else []
+        return list(map(operator.add, norm, norm[1:]))  # pairs by map: a fifth faster than slicing
 
     @classmethod
     def load(cls, *paths: Path) -> "Thesaurus":
@@ -145,24 +150,15 @@ class Thesaurus:
                 thesaurus.add(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
         return thesaurus
 
-
-def use_thesaurus(knowledge_dir: Path | None = None) -> None:
-    """Load the shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml (if any) for search."""
-    global _THESAURUS
-    extra = (knowledge_dir / "thesaurus.yaml",) if knowledge_dir else ()
-    _THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"), *extra)
+    @classmethod
+    def for_dir(cls, knowledge_dir: Path) -> "Thesaurus":
+        """The shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml (if any)."""
+        return cls.load(_SHIPPED_FILE, knowledge_dir / "thesaurus.yaml")
 
 
-def bigrams(text: str, *, folded: bool = False) -> list[str]:
-    """Character bigrams of the normalized text (a single character stays a unigram); `folded`
-    says `text` has been through fold_synonyms already."""
-    norm = _NOT_WORD.sub("", text) if folded else normalize(text)
-    if len(norm) < 2:
-        return [norm] if norm else []
-    return list(map(operator.add, norm, norm[1:]))  # pairs by map: a fifth faster than slicing
-
-
-_THESAURUS = Thesaurus.load(Path(__file__).with_name("thesaurus.yaml"))
+_SHIPPED_FILE = Path(__file__).with_name("thesaurus.yaml")
+# For callers with no knowledge dir (tests, benchmarks, an index built from bare entries); never reassigned.
+SHIPPED = Thesaurus.load(_SHIPPED_FILE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 

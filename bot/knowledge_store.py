@@ -10,7 +10,7 @@ from pathlib import Path
 import peewee as pw
 import yaml
 
-from bot.knowledge import Entry, KnowledgeError, load_dir, parse_entry, render_entry
+from bot.knowledge import Entry, KnowledgeError, Thesaurus, load_dir, parse_entry, render_entry
 from bot.models import KnowledgeEntry, utcnow
 from bot.search import Hit, SearchIndex
 
@@ -30,8 +30,9 @@ class SyncResult:
 class KnowledgeBase:
     """Search over the active entries; the index follows the database one changed entry at a time."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, thesaurus: Thesaurus) -> None:
         self.directory = directory
+        self.thesaurus = thesaurus  # search's, and whatever compares text with the entries (learning)
         self._lock = threading.Lock()
         self._index: SearchIndex | None = None
         self._stamp: tuple | None = None
@@ -137,7 +138,7 @@ class KnowledgeBase:
         with self._lock:
             if self._index is None:
                 rows = KnowledgeEntry.select().where(KnowledgeEntry.active == True).order_by(KnowledgeEntry.id)  # noqa: E712
-                self._index = SearchIndex.build(_entry(r) for r in rows)
+                self._index = SearchIndex.build((_entry(r) for r in rows), thesaurus=self.thesaurus)
                 log.debug("knowledge index built: %d entries", len(self._index))
             elif stamp != self._stamp:
                 self._apply_changes(self._index)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.knowledge import Entry, bigrams
+from bot.knowledge import Entry
 from bot.knowledge_store import KnowledgeBase
 
 SIMILAR_ANSWER = 0.6  # an entry whose answer has this share of the staff answer's bigrams already says it
@@ -40,6 +40,7 @@ class Learning:
 
     def _similar(self, question: str, pattern: int, answer: str) -> str | None:
         # "Already says it" is about the answer: the question may be worded so that search missed it.
+        bigrams = self.knowledge.thesaurus.bigrams  # folded as the knowledge base folds its entries
         grams = set(bigrams(answer))
         if not grams:
             return None

@@ -8,7 +8,7 @@ import peewee as pw
 
 from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
-from bot.knowledge import use_thesaurus
+from bot.knowledge import Thesaurus
 from bot.knowledge_store import KnowledgeBase
 from bot.models import init_db
 from bot.rollout import RolloutError, RolloutPlan
@@ -35,9 +35,9 @@ def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
     """The knowledge base, synced from KNOWLEDGE_DIR unless `sync` is off (another process synced it).
 
     Search folds synonyms with the shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml, loaded here once
-    at start-up (building a KnowledgeBase no longer replaces it for the whole process)."""
-    use_thesaurus(settings.knowledge_dir)
-    knowledge = KnowledgeBase(settings.knowledge_dir)
+    at start-up and handed to the knowledge base (nothing process-wide is replaced)."""
+    thesaurus = Thesaurus.for_dir(settings.knowledge_dir)
+    knowledge = KnowledgeBase(settings.knowledge_dir, thesaurus=thesaurus)
     if sync:
         for error in knowledge.sync().errors:
             log.error("knowledge file skipped: %s", error)

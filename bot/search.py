@@ -21,9 +21,9 @@ from typing import Iterable
 
 import numpy as np
 
-from bot import coverage, knowledge
+from bot import coverage
 from bot.japanese import topic_words, word_terms
-from bot.knowledge import Entry, bigrams, fold_synonyms
+from bot.knowledge import SHIPPED, Entry, Thesaurus
 from bot.patterns import PATTERNS
 from bot.vectors import word_vectors
 
@@ -73,9 +73,10 @@ class Query:
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns saying what it is about
 
     @classmethod
-    def read(cls, text: str) -> "Query":
-        folded = fold_synonyms(text)
-        return cls(tuple(dict.fromkeys(word_terms(folded))), frozenset(bigrams(text)), tuple(topic_words(folded)))
+    def read(cls, text: str, thesaurus: Thesaurus) -> "Query":
+        folded = thesaurus.fold_synonyms(text)
+        return cls(tuple(dict.fromkeys(word_terms(folded))), frozenset(thesaurus.bigrams(text)),
+                   tuple(topic_words(folded)))
 
     @property
     def word_terms(self) -> set[str]:
@@ -203,7 +204,8 @@ class _Read:
 class SearchIndex:
     """The active entries, searchable; `upsert` and `remove` change one entry in place (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, thesaurus: Thesaurus = SHIPPED) -> None:
+        self.thesaurus = thesaurus  # folds the entries and the questions alike
         self._lock = threading.Lock()
         self._entries: list[Entry | None] = []  # by slot; a removed entry leaves a hole
         self._slots: dict[str, int] = {}
@@ -218,8 +220,8 @@ class SearchIndex:
         self._text_vecs = np.zeros((0, dims), dtype=np.float32)
 
     @classmethod
-    def build(cls, entries: Iterable[Entry]) -> "SearchIndex":
-        index = cls()
+    def build(cls, entries: Iterable[Entry], *, thesaurus: Thesaurus = SHIPPED) -> "SearchIndex":
+        index = cls(thesaurus=thesaurus)
         entries = list(entries)
         words, grams, question_vecs, text_vecs = [], [], [], []
         for word, gram, rows, head, question_vec, text_vec in index._store_all(entries):
@@ -243,7 +245,7 @@ class SearchIndex:
     def _store(self, entry: Entry) -> tuple:
         """An entry read and stored compactly at once (no pile of Counters): its word and bigram ids
         and frequencies, vector rows, head, question vector and text vector."""
-        read = _read_entry(entry)
+        read = _read_entry(entry, self.thesaurus)
         rows = self._vectors.rows(read.norms)
         return (self._words.counted(read.words), self._bigrams.counted(read.grams), np.unique(rows),
                 self._head(read), self._vectors.embed(self._vectors.rows(read.question_norms)),
@@ -255,9 +257,9 @@ class SearchIndex:
             yield from map(self._store, entries)
             return
         mine = len(entries) * 11 // 20  # the child's share a little smaller: it starts a second late
-        # Spawned, not forked: the bot runs threads. The child gets this process's thesaurus (KNOWLEDGE_DIR's).
+        # Spawned, not forked: the bot runs threads. The child gets this index's thesaurus (KNOWLEDGE_DIR's).
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            theirs = pool.submit(_store_batch, knowledge._THESAURUS, entries[mine:])
+            theirs = pool.submit(_store_batch, self.thesaurus, entries[mine:])
             yield from map(self._store, entries[:mine])
             try:
                 word_terms, gram_terms, stored = theirs.result()
@@ -286,7 +288,7 @@ class SearchIndex:
 
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with its id."""
-        read = _read_entry(entry)  # outside the lock: reading is the slow part
+        read = _read_entry(entry, self.thesaurus)  # outside the lock: reading is the slow part
         with self._lock:
             self._remove(entry.id)
             slot = len(self._entries)
@@ -313,7 +315,7 @@ class SearchIndex:
 
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
         """Entries for `pattern` (and those for every Pattern), best first."""
-        query = Query.read(text)
+        query = Query.read(text, self.thesaurus)
         with self._lock:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, max(top, 2)).tolist()
@@ -331,7 +333,7 @@ class SearchIndex:
 
     def best_evidence(self, text: str, pattern: int | None = None) -> tuple[Entry, coverage.Features] | None:
         """The best hit and its coverage evidence, without the fitted models (the fit itself reads these)."""
-        query = Query.read(text)
+        query = Query.read(text, self.thesaurus)
         with self._lock:
             signals, fused = self._rank(query, pattern)
             best = _best(fused, 2).tolist()
@@ -489,7 +491,7 @@ class SearchIndex:
         return math.log(1 + ((self._words.live if searched is None else searched.size) + 0.5) / 0.5)
 
 
-def _read_entry(entry: Entry) -> _Read:
+def _read_entry(entry: Entry, thesaurus: Thesaurus) -> _Read:
     word_list: list[str] = []
     gram_list: list[str] = []
     question_norms: list[str] = []
@@ -498,10 +500,10 @@ def _read_entry(entry: Entry) -> _Read:
     head_norms: list[str] = []
     fields = {"question": " ".join((entry.question, *entry.phrasings)), "tags": " ".join(entry.tags), "body": entry.body}
     for name, weight in FIELD_WEIGHTS.items():
-        folded = fold_synonyms(fields[name])
+        folded = thesaurus.fold_synonyms(fields[name])
         read = word_terms(folded)
         word_list += [t for norm, alts in read for t in (norm, *alts)] * weight  # repeating weighs; Counter counts in C
-        gram_list += bigrams(folded, folded=True) * weight
+        gram_list += thesaurus.bigrams(folded, folded=True) * weight
         norms += [norm for norm, _ in read]
         if name == "question":
             question_norms = norms[:]
@@ -512,10 +514,10 @@ def _read_entry(entry: Entry) -> _Read:
                  tuple(head_norms))
 
 
-def _store_batch(thesaurus: knowledge.Thesaurus, entries: list[Entry]) -> tuple[list[str], list[str], list[tuple]]:
-    """In the second process: the entries stored by an index of their own, with its term lists."""
-    knowledge._THESAURUS = thesaurus
-    index = SearchIndex()
+def _store_batch(thesaurus: Thesaurus, entries: list[Entry]) -> tuple[list[str], list[str], list[tuple]]:
+    """In the second process: the entries stored by an index of their own (folding by the parent's
+    thesaurus), with its term lists."""
+    index = SearchIndex(thesaurus=thesaurus)
     stored = [index._store(e) for e in entries]
     return index._words._terms, index._bigrams._terms, stored
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import load_dir
+from bot.knowledge import SHIPPED, load_dir
 from bot.models import Escalation
 from app import build_runtime
 from bot.search import Query, SearchIndex
@@ -99,7 +99,7 @@ def test_the_issue_example_gets_no_confident_wrong_entry(shipped_index):
 
 def test_a_compound_read_as_its_part_earns_no_meaning_match(shipped_index):
     # The vector table gives 医療保険 the row of 保険: that must not count as the entry having the topic.
-    query = Query.read("医療保険とがん保険の違い")
+    query = Query.read("医療保険とがん保険の違い", SHIPPED)
     assert [norm for norm, _ in query.topics][:2] == ["医療保険", "がん保険"]
     features = shipped_index.features("医療保険とがん保険の違い", 1)
     assert features is not None and features.topic < 0.2

@@ -8,7 +8,7 @@ import pytest
 
 from dataclasses import replace
 
-from bot.knowledge import Entry, KnowledgeError, bigrams, load_dir, parse_entry, render_entry
+from bot.knowledge import SHIPPED, Entry, KnowledgeError, Thesaurus, load_dir, parse_entry, render_entry
 from bot.knowledge_store import KnowledgeBase
 from bot.models import KnowledgeEntry
 from bot import search
@@ -46,7 +46,7 @@ def test_duplicate_ids_are_reported(tmp_path):
 
 
 def test_sync_adds_updates_and_retires(runtime, tmp_path):
-    kb = KnowledgeBase(tmp_path)
+    kb = KnowledgeBase(tmp_path, thesaurus=Thesaurus.for_dir(tmp_path))
     (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
     assert kb.sync().added == ["p1-0100"]
     (tmp_path / "a.md").write_text(GOOD.replace("回答です。", "新しい回答です。"), encoding="utf-8")
@@ -59,7 +59,7 @@ def test_sync_adds_updates_and_retires(runtime, tmp_path):
 
 
 def test_a_broken_file_is_not_taken_for_a_deletion(runtime, tmp_path):
-    kb = KnowledgeBase(tmp_path)
+    kb = KnowledgeBase(tmp_path, thesaurus=Thesaurus.for_dir(tmp_path))
     (tmp_path / "p1-0100.md").write_text(GOOD, encoding="utf-8")
     kb.sync()
     (tmp_path / "p1-0100.md").write_text("---\nid: p1-0100\nquestion: [broken\n---\nx\n", encoding="utf-8")
@@ -78,10 +78,12 @@ def test_search_finds_paraphrases_and_respects_pattern():
 
 
 def test_bigrams_fold_domain_synonyms_and_words_meet_through_sudachi_synonyms():
+    bigrams = SHIPPED.bigrams
     assert bigrams("クリニック！") == bigrams("診療所")  # the thesaurus: a domain term
     assert bigrams("Ａ") == ["a"]
     # 医者/ドクター/医師 are one synonym group in Sudachi's dictionary: no thesaurus line needed
-    assert Query.read("お医者さん").word_terms & Query.read("ドクター").word_terms & Query.read("医師").word_terms
+    assert (Query.read("お医者さん", SHIPPED).word_terms & Query.read("ドクター", SHIPPED).word_terms
+            & Query.read("医師", SHIPPED).word_terms)
 
 
 def test_the_shipped_knowledge_base_is_valid_and_full():
