@@ -86,6 +86,16 @@ def test_bigrams_fold_domain_synonyms_and_words_meet_through_sudachi_synonyms():
             & Query.read("医師", SHIPPED).word_terms)
 
 
+def test_a_knowledge_dirs_thesaurus_belongs_to_its_index_not_the_process(tmp_path):
+    (tmp_path / "thesaurus.yaml").write_text("診療所: [ホスピタル]\n", encoding="utf-8")
+    own = Thesaurus.for_dir(tmp_path)
+    assert own.bigrams("ホスピタル") == own.bigrams("診療所") == own.bigrams("クリニック")  # added to the shipped words
+    assert SearchIndex.build([], thesaurus=own).thesaurus is own
+    # Loading it changed nothing else: an index without a knowledge dir still folds by the shipped words.
+    assert SHIPPED.bigrams("ホスピタル") != SHIPPED.bigrams("診療所")
+    assert SearchIndex.build([]).thesaurus is SHIPPED
+
+
 def test_the_shipped_knowledge_base_is_valid_and_full():
     entries, errors = load_dir(ROOT / "knowledge")
     assert errors == []
