@@ -9,6 +9,7 @@ import pytest
 from freezegun import freeze_time
 
 import report_data
+from bot import limits
 from bot.models import Answer, Escalation, Question, User
 from app import build_runtime
 from reports import markdown as md
@@ -158,3 +159,24 @@ def test_the_same_figures_on_postgresql(settings, desk, postgres_url):
         assert new_question_themes(DEC1).themes[0].count == 2
     finally:
         rt.database.close()
+
+
+def test_the_plans_timezone_sets_the_report_days_and_the_budget_month(settings, desk, plan_file):
+    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace("Asia/Tokyo", "UTC"), encoding="utf-8")
+    rt = build_runtime(replace(settings, monthly_budget_jpy=1000, usd_jpy_rate=150), desk=desk)
+    report_data.insert()
+    utc_dec1 = period_for("daily", dt.date(2026, 12, 1), tz=rt.core.plan.timezone)
+    assert utc_dec1.utc_bounds() == (dt.datetime(2026, 12, 1), dt.datetime(2026, 12, 2))
+    nov30, dec2 = dt.date(2026, 11, 30), dt.date(2026, 12, 2)
+    in_utc, in_tokyo = metrics.figures(utc_dec1.span(nov30, dec2)), metrics.figures(DEC1.span(nov30, dec2))
+    # q1 (2026-11-30 15:30 UTC) is on 1 December in Tokyo, on 30 November in UTC; q6 moves into 1 December.
+    assert [in_utc.tally(day=nov30).questions, in_utc.tally(day=DEC1.start).questions] == [2, 5]
+    assert [in_tokyo.tally(day=nov30).questions, in_tokyo.tally(day=DEC1.start).questions] == [1, 5]
+    with freeze_time("2026-12-01 03:00:00"):  # 12:00 in Tokyo: December in both zones
+        question = Question.create(user=User.create(channel="line", external_id="U-cost"), channel="line", pattern=1,
+                                   text="x", created_at=dt.datetime(2026, 11, 30, 20))  # December in Tokyo only
+        Answer.create(question=question, text="x", source="ai", cost_usd=7.0, created_at=question.created_at)
+        assert not rt.core.budget.check()  # 1,050 yen, but spent in November in UTC
+        assert limits.month_spend_usd(tz=TOKYO) == pytest.approx(7.0 + 0.04)  # in Tokyo it is December's
+    rt.queue.stop()
+    rt.database.close()
