@@ -105,7 +105,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
                           makino_id=settings.slack_makino_user_id)
-    budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, alert=desk.alert)
+    budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=plan.timezone,
+                         alert=desk.alert)
     core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, operators=operators,
                 budget=budget, rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
@@ -113,7 +114,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
-    reports = scheduled_reports(settings, alert=desk.alert, desk=_report_desk(settings, slack_desk))
+    reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert, desk=_report_desk(settings, slack_desk))
     scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports)
     line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
     slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
@@ -127,20 +128,21 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
 def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, alert: Callable[[str], None],
                     reports: "ScheduledReports | None" = None) -> Scheduler:
     """The periodic work: reports, escalation reminders, the budget check, the daily backup."""
-    reports = reports or scheduled_reports(settings, alert=alert)
+    tz = core.plan.timezone
+    reports = reports or scheduled_reports(settings, tz=tz, alert=alert)
     jobs = [Periodic("reports", "定期レポート", 1, reports.run_due_reports),
             Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
             Periodic("budget", "予算チェック", 60, core.check_budget)]
     if settings.backup_daily:
-        jobs.append(Periodic("backup", "毎日のバックアップ", 5, DailyBackup(settings=settings).daily_backup))
+        jobs.append(Periodic("backup", "毎日のバックアップ", 5, DailyBackup(settings=settings, tz=tz).daily_backup))
     return Scheduler(database=database, alert=alert, jobs=jobs)
 
 
-def scheduled_reports(settings: Settings, *, alert: Callable[[str], None],
+def scheduled_reports(settings: Settings, *, tz: dt.tzinfo, alert: Callable[[str], None],
                       desk: Callable[[], "ReportDesk"] | None = None) -> "ScheduledReports":
     """The reports job, writing under var/reports and posting through `desk` when there is one."""
     from reports.scheduler import ScheduledReports
-    return ScheduledReports(settings=settings, alert=best_effort(alert), desk=desk)
+    return ScheduledReports(settings=settings, tz=tz, alert=best_effort(alert), desk=desk)
 
 
 # ---- the channels' parts -------------------------------------------------------------------------

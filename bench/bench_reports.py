@@ -25,10 +25,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
 from bot.models import Answer, Delivery, Escalation, Feedback, Question, User, db, init_db  # noqa: E402
+from bot.rollout import RolloutPlan  # noqa: E402
 from reports.cli import produce  # noqa: E402
 from reports.periods import daily, monthly, utc_midnight, weekly  # noqa: E402
 
 MONTH = dt.date(2026, 11, 1)
+TZ = RolloutPlan.load(ROOT / "rollout.toml").timezone  # the academy's days (Asia/Tokyo)
 DAYS = 30
 USERS = 2000
 TOPICS = {1: ["保険料控除", "告知義務", "クーリング・オフ", "紹介営業", "塾の受講ルール", "保険金の非課税枠"],
@@ -51,7 +53,7 @@ def generate(path: Path, total: int, seed: int = 5) -> None:
         _insert(User, [(f"{'line' if i % 3 else 'slack'}", f"U{i:06d}", f"user{i}") for i in range(USERS)],
                 [User.channel, User.external_id, User.display_name])
     rows = _Rows()
-    start = utc_midnight(MONTH)
+    start = utc_midnight(MONTH, tz=TZ)
     # Ids follow time, as they do when rows are inserted as the questions arrive.
     for qid, second in enumerate(sorted(rng.randrange(DAYS * 86400) for _ in range(total)), 1):
         rows.add(rng, qid, start + dt.timedelta(seconds=second))
@@ -160,7 +162,8 @@ def bench(total: int, workdir: Path) -> dict[str, float]:
     settings = replace(Settings(), database_url=f"sqlite:///{path}")
     init_db(settings.database_url)  # the schema migration and indexes, as a server start would do
     day = MONTH + dt.timedelta(days=24)
-    for kind, period in (("daily", daily(day)), ("weekly", weekly(day)), ("monthly", monthly(MONTH))):
+    for kind, period in (("daily", daily(day, tz=TZ)), ("weekly", weekly(day, tz=TZ)),
+                         ("monthly", monthly(MONTH, tz=TZ))):
         started = time.perf_counter()
         with db.connection_context():
             produce(settings, kind, period, workdir / "out")

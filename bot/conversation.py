@@ -271,7 +271,7 @@ class Core:
     def _rate_limited(self, user: User, message: IncomingMessage) -> Reply | None:
         if message.channel == Channel.LOCAL:  # the operator's own terminal: limits guard the public channels
             return None
-        limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day)
+        limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day, tz=self.plan.timezone)
         return Reply(limited, kind=ReplyKind.NOTICE) if limited else None
 
     def _to_staff(self, question: Question, pattern: Pattern, reason: str) -> Reply:

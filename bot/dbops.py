@@ -22,7 +22,6 @@ from pathlib import Path
 import peewee as pw
 from playhouse.db_url import connect
 
-from bot.limits import JST
 from bot.models import MODELS, init_db
 
 try:
@@ -62,17 +61,18 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def default_backup_path(url: str, directory: Path = BACKUP_DIR, now: dt.datetime | None = None) -> Path:
-    """`var/backups/bansou-2026-11-25-093000.db` (Japan time; `.sql` for PostgreSQL)."""
-    stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST).strftime("%Y-%m-%d-%H%M%S")
+def default_backup_path(url: str, directory: Path = BACKUP_DIR, now: dt.datetime | None = None, *,
+                        tz: dt.tzinfo) -> Path:
+    """`var/backups/bansou-2026-11-25-093000.db` (local time in `tz`; `.sql` for PostgreSQL)."""
+    stamp = (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz).strftime("%Y-%m-%d-%H%M%S")
     return directory / f"bansou-{stamp}.{'db' if is_sqlite(url) else 'sql'}"
 
 
 # ---- backup ---------------------------------------------------------------------------------------
 
-def backup(url: str, target: Path | None = None) -> BackupResult:
-    """Copy the live database to `target` (default: dated, under var/backups) and verify the copy."""
-    target = Path(target or default_backup_path(url))
+def backup(url: str, target: Path) -> BackupResult:
+    """Copy the live database to `target` (e.g. `default_backup_path`) and verify the copy."""
+    target = Path(target)
     if target.exists():
         raise DbOpsError(f"{target} は既にあります。別のファイル名を指定してください。")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -139,9 +139,10 @@ def last_backup(directory: Path = BACKUP_DIR) -> Path | None:
 
 # ---- restore --------------------------------------------------------------------------------------
 
-def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR) -> tuple[Path | None, dict[str, int]]:
+def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR, *,
+            tz: dt.tzinfo) -> tuple[Path | None, dict[str, int]]:
     """Replace the database with the backup `source`; return the copy of what it replaced (None when there
-    was no database yet) and the counts."""
+    was no database yet, stamped in local time of `tz`) and the counts."""
     source = Path(source)
     if not source.is_file():
         raise DbOpsError(f"バックアップファイル {source} が見つかりません。")
@@ -150,14 +151,14 @@ def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR) -> tuple[Path |
         raise DbOpsError("サーバー（python main.py serve）が動いているため復元できません。"
                          "サーバーを止めてから、もう一度実行してください。")
     try:
-        return _restore(url, source, keep_dir)
+        return _restore(url, source, keep_dir, tz)
     finally:
         lock.release()
 
 
-def _restore(url: str, source: Path, keep_dir: Path) -> tuple[Path | None, dict[str, int]]:
+def _restore(url: str, source: Path, keep_dir: Path, tz: dt.tzinfo) -> tuple[Path | None, dict[str, int]]:
     keep_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(JST).strftime("%Y-%m-%d-%H%M%S")
+    stamp = dt.datetime.now(tz).strftime("%Y-%m-%d-%H%M%S")
     if is_sqlite(url):
         counts = sqlite_counts(source)
         live = sqlite_path(url)

@@ -9,30 +9,29 @@ import peewee as pw
 
 from bot.models import Answer, Question, ScheduledRun, User, utcnow
 
-JST = dt.timezone(dt.timedelta(hours=9))  # the academy's time (rollout.toml's timezone is Asia/Tokyo)
 BUDGET_ALERT_LEVELS = (0.8, 1.0)
 
 
-def jst_month_start_utc(now: dt.datetime | None = None) -> dt.datetime:
-    """The start of the current JST month, as naive UTC (how the database stores time)."""
-    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST)
+def month_start_utc(now: dt.datetime | None = None, *, tz: dt.tzinfo) -> dt.datetime:
+    """The start of the current month in `tz` (the plan's timezone), as naive UTC (how the database stores time)."""
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return start.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def jst_day_start_utc(now: dt.datetime | None = None) -> dt.datetime:
-    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST)
+def day_start_utc(now: dt.datetime | None = None, *, tz: dt.tzinfo) -> dt.datetime:
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return start.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def rate_limit_message(user: User, per_minute: int, per_day: int) -> str | None:
+def rate_limit_message(user: User, per_minute: int, per_day: int, *, tz: dt.tzinfo) -> str | None:
     """A polite refusal when the user asked too much lately; None when they may ask."""
     now = utcnow()
     recent = Question.select().where(Question.user == user)
     if per_minute and recent.where(Question.created_at > now - dt.timedelta(minutes=1)).count() >= per_minute:
         return "短い時間にたくさんのご質問をいただきました。恐れ入りますが、1分ほど置いてから改めてお送りください。"
-    if per_day and recent.where(Question.created_at >= jst_day_start_utc()).count() >= per_day:
+    if per_day and recent.where(Question.created_at >= day_start_utc(tz=tz)).count() >= per_day:
         return (f"本日のご質問の上限（{per_day}件）に達しました。明日また、どうぞお気軽にご質問ください。"
                 "お急ぎの場合は事務局までご連絡ください。")
     return None
@@ -46,17 +45,19 @@ def spend_usd(start_utc: dt.datetime, end_utc: dt.datetime | None = None) -> flo
     return float(query.scalar() or 0.0)
 
 
-def month_spend_usd(now: dt.datetime | None = None) -> float:
-    """What Claude has cost since the start of this JST month."""
-    return spend_usd(jst_month_start_utc(now))
+def month_spend_usd(now: dt.datetime | None = None, *, tz: dt.tzinfo) -> float:
+    """What Claude has cost since the start of this month in `tz`."""
+    return spend_usd(month_start_utc(now, tz=tz))
 
 
 class BudgetGuard:
     """Over the monthly budget the bot answers offline; operators hear at 80% and 100%, once a month."""
 
-    def __init__(self, *, budget_jpy: float, usd_jpy: float, alert, cache_seconds: float = 30.0) -> None:
+    def __init__(self, *, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, alert,
+                 cache_seconds: float = 30.0) -> None:
         self.budget_jpy = budget_jpy
         self.usd_jpy = usd_jpy
+        self.tz = tz
         self._alert = alert
         self._cache_seconds = cache_seconds
         self._checked_at = -1e9
@@ -75,8 +76,8 @@ class BudgetGuard:
         """Compare spend with the budget now, alert at each level once per month; True when over."""
         if self.budget_jpy <= 0:
             return False
-        spend_jpy = month_spend_usd() * self.usd_jpy
-        month = dt.datetime.now(JST).strftime("%Y-%m")
+        spend_jpy = month_spend_usd(tz=self.tz) * self.usd_jpy
+        month = dt.datetime.now(self.tz).strftime("%Y-%m")
         for level in BUDGET_ALERT_LEVELS:
             if spend_jpy >= self.budget_jpy * level:
                 _, first = ScheduledRun.get_or_create(name=f"budget_alert_{int(level * 100)}", period=month)

@@ -63,7 +63,7 @@ class RolloutPlan:
         return cls(zone, tuple(_stage(raw, n, path, text) for n, raw in enumerate(stages)))
 
     def today(self, now: dt.datetime | None = None) -> dt.date:
-        """Today in the plan's time zone (JST): a stage opens at local midnight."""
+        """Today in the plan's time zone (Asia/Tokyo as shipped): a stage opens at local midnight."""
         return (now or dt.datetime.now(dt.timezone.utc)).astimezone(self.timezone).date()
 
     def gate(self, cohort: str, pattern: int, today: dt.date) -> Gate:

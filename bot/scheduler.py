@@ -18,7 +18,6 @@ import schedule
 
 from bot import dbops
 from bot.config import Settings
-from bot.limits import JST
 from bot.models import ScheduledRun
 
 log = logging.getLogger(__name__)
@@ -79,13 +78,15 @@ class Scheduler:
 
 
 class DailyBackup:
-    """From 04:00 JST, once a day: back the database up and keep the newest BACKUP_KEEP copies."""
+    """From 04:00 local time (`tz`, the plan's), once a day: back the database up and keep the newest
+    BACKUP_KEEP copies."""
 
-    def __init__(self, *, settings: Settings) -> None:
+    def __init__(self, *, settings: Settings, tz: dt.tzinfo) -> None:
         self.settings = settings
+        self.tz = tz
 
     def daily_backup(self, now: dt.datetime | None = None) -> Path | None:
-        local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST)
+        local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(self.tz)
         day = local.date().isoformat()
         if local.hour < BACKUP_HOUR or not claim("backup", day):
             return None
@@ -93,7 +94,8 @@ class DailyBackup:
         written = False
         try:
             result = dbops.backup(settings.database_url,
-                                  dbops.default_backup_path(settings.database_url, settings.backup_dir, now))
+                                  dbops.default_backup_path(settings.database_url, settings.backup_dir, now,
+                                                            tz=self.tz))
             written = True
         finally:
             if not written:  # the claim stays, marked failed: the next day's backup is the retry

@@ -100,7 +100,7 @@ class UserRow:
     active: bool
 
 def list_rows(plan: RolloutPlan, now: dt.datetime | None = None) -> list[UserRow]:
-    """Every user with cohort, Patterns open today and questions this month (JST)."""
+    """Every user with cohort, Patterns open today and questions this month (the plan's time zone)."""
     today = plan.today(now)
     month_start = dt.datetime(today.year, today.month, 1, tzinfo=plan.timezone).astimezone(dt.timezone.utc)
     counts = dict(Question.select(Question.user, pw.fn.COUNT(Question.id))

@@ -129,14 +129,16 @@ def cmd_line(args, settings: Settings) -> int:
 
 def cmd_db(args, settings: Settings) -> int:
     from bot import dbops
+    from bot.runtime import load_plan
     url = settings.database_url
     try:
         if args.action == "backup":
-            result = dbops.backup(url, args.file or dbops.default_backup_path(url, settings.backup_dir))
+            tz = load_plan(settings).timezone
+            result = dbops.backup(url, args.file or dbops.default_backup_path(url, settings.backup_dir, tz=tz))
             print(f"バックアップを作成しました: {result.path}")
             print("バックアップを開き直して確認した件数: " + _counts(result.counts))
         elif args.action == "restore":
-            kept, counts = dbops.restore(url, args.file, settings.backup_dir)
+            kept, counts = dbops.restore(url, args.file, settings.backup_dir, tz=load_plan(settings).timezone)
             print(f"{args.file} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
                                                   "（復元先にデータベースはまだありませんでした）"))
             print("復元したデータの件数: " + _counts(counts))

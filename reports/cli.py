@@ -49,7 +49,7 @@ def run_report(runtime: Runtime, period: str, *, date: str | None = None, out: P
     """The command: write the report, print where, post it when asked; the exit code."""
     settings = runtime.settings
     try:
-        chosen = period_for(period, parse_date(date) if date else None, now)
+        chosen = period_for(period, parse_date(date) if date else None, now, tz=runtime.core.plan.timezone)
     except ValueError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2

@@ -14,11 +14,11 @@ from reports.periods import Period, monthly, naive_utc
 def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.datetime) -> Report:
     """Questions per Pattern, success rate, escalations by urgency, open escalations, usage."""
     report = Report("daily", period, folder, now)
-    figs = metrics.figures(Period("range", period.previous().start, period.end))
+    figs = metrics.figures(period.span(period.previous().start, period.end))
     today, before = figs.tally(day=period.start), figs.tally(day=period.previous().start)
     esc = metrics.escalation_figures(period)
     opened = metrics.open_escalations(naive_utc(now))
-    month = monthly(period.start)
+    month = monthly(period.start, tz=period.tz)
     budget = metrics.budget(month, period.last, budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate)
     urgent = esc.by_urgency.get("high", 0)
     report.summary_lines = [

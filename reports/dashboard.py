@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from reports import metrics
 from reports.dashboard_html import render
-from reports.periods import jst_today, last_days, monthly, naive_utc
+from reports.periods import last_days, local_today, monthly, naive_utc
 
 if TYPE_CHECKING:
     from app import Runtime
@@ -38,7 +38,7 @@ class DashboardData:
 
 def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE_SECONDS) -> None:
     """Add GET /dashboard to the app."""
-    settings = runtime.settings
+    settings, tz = runtime.settings, runtime.core.plan.timezone
     cached: dict[str, tuple[float, str]] = {}  # a reload does not rescan a large database at once
 
     @app.get("/dashboard", include_in_schema=False)
@@ -49,7 +49,7 @@ def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE
         stamp, page = cached.get("page", (-cache_seconds, ""))
         if _clock() - stamp >= cache_seconds:
             with runtime.database.connection_context():
-                page = render(collect(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate))
+                page = render(collect(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=tz))
             cached["page"] = (_clock(), page)
         return HTMLResponse(page, headers=HEADERS)
 
@@ -65,14 +65,14 @@ def check_token(expected: str | None, given: str | None) -> Response | None:
     return None
 
 
-def collect(*, budget_jpy: float, usd_jpy: float, now: dt.datetime | None = None) -> DashboardData:
+def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetime | None = None) -> DashboardData:
     now = now or dt.datetime.now(dt.timezone.utc)
-    today = jst_today(now)
+    today = local_today(now, tz=tz)
     return DashboardData(
         now=now,
-        figures=metrics.figures(last_days(TREND_DAYS, now)),
+        figures=metrics.figures(last_days(TREND_DAYS, now, tz=tz)),
         open=metrics.open_escalations(naive_utc(now), limit=15),
-        budget=metrics.budget(monthly(today), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy))
+        budget=metrics.budget(monthly(today, tz=tz), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy))
 
 
 def _clock() -> float:

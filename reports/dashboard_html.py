@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from reports import markdown as md
 from reports.metrics import KPIS, SUCCESS_RATE, Figures
-from reports.periods import jst_now
+from reports.periods import local_now
 
 if TYPE_CHECKING:
     from reports.dashboard import DashboardData
@@ -30,8 +30,8 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eaeef2}th{color:#
 
 def render(data: "DashboardData") -> str:
     """The whole page."""
-    updated = jst_now(data.now).strftime("%Y-%m-%d %H:%M")
     period = data.figures.period
+    updated = local_now(data.now, tz=period.tz).strftime("%Y-%m-%d %H:%M")
     body = "".join([_kpis(data.figures), _trend(data.figures), _open(data), _cost(data)])
     return (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>bansou ダッシュボード</title>'

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports.periods import Period, jst_now
+from reports.periods import Period, local_now
 
 TITLES = {"daily": "日次レポート", "weekly": "週次レポート", "monthly": "月次レポート"}
 
@@ -45,7 +45,7 @@ class Report:
         return f"![{path.stem}]({path.name})"
 
     def markdown(self) -> str:
-        created = jst_now(self.now).strftime("%Y-%m-%d %H:%M")
+        created = local_now(self.now, tz=self.period.tz).strftime("%Y-%m-%d %H:%M")
         first, last = self.period.start, self.period.last
         span = f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} 〜 {last:%Y-%m-%d}"
         head = f"# {self.title}\n\n対象期間: {span}（日本時間）　作成: {created}"

@@ -1,6 +1,6 @@
 """Every figure the reports and the dashboard show: one SQL aggregate per table, one definition each.
 
-A period's questions and answers are summed in SQL by (JST day, Pattern, channel / prompt version)
+A period's questions and answers are summed in SQL by (local day, Pattern, channel / prompt version)
 into a few hundred cells; `Figures.tally(...)` adds cells up along any of those dimensions and
 `Tally` defines each rate once. Nothing here loads individual rows.
 """
@@ -177,7 +177,7 @@ class Figures:
 
 
 def figures(period: Period) -> Figures:
-    """Questions and answers of the period, summed in SQL by JST day and Pattern."""
+    """Questions and answers of the period, summed in SQL by local day (the plan's timezone) and Pattern."""
     return Figures(period, tuple(_question_cells(period) + _answer_cells(period)))
 
 
@@ -295,15 +295,15 @@ class Budget:
 
 
 def budget(month: Period, until: dt.date, *, budget_jpy: float, usd_jpy: float) -> Budget:
-    """Spend from the month's first day through `until` (JST), as Tally.cost_usd sums it."""
+    """Spend from the month's first day through `until` (local days), as Tally.cost_usd sums it."""
     end = min(until + dt.timedelta(days=1), month.end)
-    start_utc, end_utc = Period("range", month.start, end).utc_bounds()
+    start_utc, end_utc = month.span(month.start, end).utc_bounds()
     return Budget(spend_usd(start_utc, end_utc) * usd_jpy, budget_jpy, max(0, (end - month.start).days), len(month.days))
 
 
 def _question_cells(period: Period) -> list[Cell]:
     start, end = period.utc_bounds()
-    day = _jst_day(Question.created_at)
+    day = _local_day(Question.created_at, period)
     has_escalation = fn.EXISTS(Escalation.select(SQL("1")).where(Escalation.question == Question.id))
     in_scope = Question.scope == Scope.IN_DOMAIN
     succeeded = Case(None, [(in_scope & (Question.status == QuestionStatus.ANSWERED) & ~has_escalation, 1)], 0)
@@ -319,7 +319,7 @@ def _question_cells(period: Period) -> list[Cell]:
 
 def _answer_cells(period: Period) -> list[Cell]:
     start, end = period.utc_bounds()
-    day = _jst_day(Answer.created_at)
+    day = _local_day(Answer.created_at, period)
     rated = Feedback.id.is_null(False)
     is_ai = Answer.source.in_(AI_SOURCES) & Answer.confidence.is_null(False)
     shown = rated | Answer.source.in_(STAFF_SOURCES) | (Answer.source.in_(AI_SOURCES) & (Question.status == QuestionStatus.ANSWERED))
@@ -343,11 +343,14 @@ def _count_if(condition: pw.Expression) -> pw.Function:
     return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
 
 
-def _jst_day(column: pw.Field) -> pw.Node:
-    """The JST calendar day of a naive UTC timestamp, computed by the database."""
+def _local_day(column: pw.Field, period: Period) -> pw.Node:
+    """The local calendar day (the period's zone) of a naive UTC timestamp, computed by the database."""
+    # A zone with DST is bucketed by its offset at the period's start (Asia/Tokyo has none).
+    offset = period.tz.utcoffset(dt.datetime.combine(period.start, dt.time())) or dt.timedelta()
+    minutes = int(offset.total_seconds()) // 60
     if _postgres():
-        return fn.DATE(column + SQL("INTERVAL '9 hours'"))
-    return fn.DATE(column, "+9 hours")
+        return fn.DATE(column + SQL(f"INTERVAL '{minutes} minutes'"))
+    return fn.DATE(column, f"{minutes:+d} minutes")
 
 
 def _hours_between(start: pw.Field, end: pw.Field) -> pw.Node:

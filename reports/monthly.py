@@ -9,7 +9,7 @@ from reports import charts, metrics, proposals, samples, sections
 from reports import markdown as md
 from reports.document import Report
 from reports.metrics import Figures
-from reports.periods import Period, jst_today, weekly
+from reports.periods import Period, local_today, weekly
 from reports.themes import new_question_themes
 
 TREND_MONTHS = 6
@@ -24,13 +24,13 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
     months = [period]
     for _ in range(TREND_MONTHS - 1):
         months.insert(0, months[0].previous())
-    history = metrics.figures(Period("range", months[0].start, period.end))  # one scan for the whole trend
+    history = metrics.figures(period.span(months[0].start, period.end))  # one scan for the whole trend
     figs, before = history.within(period), history.within(months[-2])
     month, last_month = figs.tally(), before.tally()
     esc, esc_before = metrics.escalation_figures(period), metrics.escalation_figures(months[-2])
     bad = samples.rated_bad(period, limit=10)
-    budget = metrics.budget(period, min(period.last, jst_today(now)), budget_jpy=settings.monthly_budget_jpy,
-                            usd_jpy=settings.usd_jpy_rate)
+    until = min(period.last, local_today(now, tz=period.tz))
+    budget = metrics.budget(period, until, budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate)
     report.summary_lines = [
         f"総質問数 {md.count(month.questions)}（前月 {md.count(last_month.questions)}）{md.out_of_scope_note(month)}",
         sections.kpi_line(month),
@@ -61,8 +61,8 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
 def _success_trend(report: Report, history: Figures, months: list[Period]) -> list[str]:
     period = report.period
     weeks = []
-    for start in sorted({weekly(d).start for d in period.days}):
-        part = Period("range", max(start, period.start), min(start + dt.timedelta(days=7), period.end))
+    for start in sorted({weekly(d, tz=period.tz).start for d in period.days}):
+        part = period.span(max(start, period.start), min(start + dt.timedelta(days=7), period.end))
         t = history.within(part).tally()
         weeks.append([part.label, md.count(t.questions), md.pct(t.success_rate), md.pct(t.satisfaction)])
     by_month = [[m.label, md.count(t.questions), md.pct(t.success_rate), md.pct(t.satisfaction),

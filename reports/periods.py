@@ -1,10 +1,9 @@
-"""Report periods in Asia/Tokyo days, and their bounds in naive UTC (how the database stores time)."""
+"""Report periods in local days of the plan's timezone, and their bounds in naive UTC (how the database stores time)."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.limits import JST
 
 KINDS = ("daily", "weekly", "monthly")
 WEEKDAYS = "月火水木金土日"
@@ -12,11 +11,12 @@ WEEKDAYS = "月火水木金土日"
 
 @dataclass(frozen=True)
 class Period:
-    """JST days from `start` up to, not including, `end`."""
+    """Local days of `tz` (the plan's timezone) from `start` up to, not including, `end`."""
 
     kind: str  # daily | weekly | monthly | range
     start: dt.date
     end: dt.date
+    tz: dt.tzinfo
 
     @property
     def last(self) -> dt.date:
@@ -48,50 +48,55 @@ class Period:
         return f"{day_label(self.start)}〜{last}"
 
     def utc_bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) as naive UTC: JST midnight is 15:00 UTC the day before."""
-        return utc_midnight(self.start), utc_midnight(self.end)
+        """[start, end) as naive UTC: Tokyo's midnight is 15:00 UTC the day before."""
+        return utc_midnight(self.start, tz=self.tz), utc_midnight(self.end, tz=self.tz)
+
+    def span(self, start: dt.date, end: dt.date) -> "Period":
+        """A range of days in the same time zone."""
+        return Period("range", start, end, self.tz)
 
     def previous(self) -> "Period":
         """The period of the same kind just before this one."""
         if self.kind == "monthly":
-            return monthly(self.start - dt.timedelta(days=1))
-        return Period(self.kind, self.start - (self.end - self.start), self.start)
+            return monthly(self.start - dt.timedelta(days=1), tz=self.tz)
+        return Period(self.kind, self.start - (self.end - self.start), self.start, self.tz)
 
     def is_over(self, now: dt.datetime | None = None) -> bool:
-        return jst_today(now) >= self.end
+        return local_today(now, tz=self.tz) >= self.end
 
 
-def daily(day: dt.date) -> Period:
-    return Period("daily", day, day + dt.timedelta(days=1))
+def daily(day: dt.date, *, tz: dt.tzinfo) -> Period:
+    return Period("daily", day, day + dt.timedelta(days=1), tz)
 
 
-def weekly(day: dt.date) -> Period:
+def weekly(day: dt.date, *, tz: dt.tzinfo) -> Period:
     """The Monday-to-Sunday week that contains `day`."""
     monday = day - dt.timedelta(days=day.weekday())
-    return Period("weekly", monday, monday + dt.timedelta(days=7))
+    return Period("weekly", monday, monday + dt.timedelta(days=7), tz)
 
 
-def monthly(day: dt.date) -> Period:
+def monthly(day: dt.date, *, tz: dt.tzinfo) -> Period:
     """The calendar month that contains `day`."""
     start = day.replace(day=1)
     end = (start + dt.timedelta(days=32)).replace(day=1)
-    return Period("monthly", start, end)
+    return Period("monthly", start, end, tz)
 
 
-def last_days(count: int, now: dt.datetime | None = None) -> Period:
-    """The `count` JST days up to and including today."""
-    today = jst_today(now)
-    return Period("range", today - dt.timedelta(days=count - 1), today + dt.timedelta(days=1))
+def last_days(count: int, now: dt.datetime | None = None, *, tz: dt.tzinfo) -> Period:
+    """The `count` local days up to and including today."""
+    today = local_today(now, tz=tz)
+    return Period("range", today - dt.timedelta(days=count - 1), today + dt.timedelta(days=1), tz)
 
 
-def period_for(kind: str, day: dt.date | None = None, now: dt.datetime | None = None) -> Period:
+def period_for(kind: str, day: dt.date | None = None, now: dt.datetime | None = None, *,
+               tz: dt.tzinfo) -> Period:
     """The period of `kind` containing `day`; without a day, the last complete one before today."""
     if kind not in KINDS:
         raise ValueError(f"レポートの種類 {kind!r} はありません（{' / '.join(KINDS)} のどれか）")
     make = {"daily": daily, "weekly": weekly, "monthly": monthly}[kind]
     if day is not None:
-        return make(day)
-    return make(jst_today(now)).previous()
+        return make(day, tz=tz)
+    return make(local_today(now, tz=tz), tz=tz).previous()
 
 
 def parse_date(text: str) -> dt.date:
@@ -102,12 +107,12 @@ def parse_date(text: str) -> dt.date:
         raise ValueError(f"--date は 2026-12-01 の形の日付で指定してください（指定された値: {text!r}）") from None
 
 
-def jst_now(now: dt.datetime | None = None) -> dt.datetime:
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(JST)
+def local_now(now: dt.datetime | None = None, *, tz: dt.tzinfo) -> dt.datetime:
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(tz)
 
 
-def jst_today(now: dt.datetime | None = None) -> dt.date:
-    return jst_now(now).date()
+def local_today(now: dt.datetime | None = None, *, tz: dt.tzinfo) -> dt.date:
+    return local_now(now, tz=tz).date()
 
 
 def naive_utc(moment: dt.datetime) -> dt.datetime:
@@ -115,14 +120,9 @@ def naive_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def utc_midnight(day: dt.date) -> dt.datetime:
-    """The JST midnight that starts `day`, as naive UTC."""
-    return naive_utc(dt.datetime.combine(day, dt.time(), tzinfo=JST))
-
-
-def to_jst(naive_utc: dt.datetime) -> dt.datetime:
-    """A stored (naive UTC) timestamp in Japan time."""
-    return naive_utc.replace(tzinfo=dt.timezone.utc).astimezone(JST)
+def utc_midnight(day: dt.date, *, tz: dt.tzinfo) -> dt.datetime:
+    """The local midnight that starts `day`, as naive UTC."""
+    return naive_utc(dt.datetime.combine(day, dt.time(), tzinfo=tz))
 
 
 def day_label(day: dt.date) -> str:

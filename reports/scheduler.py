@@ -1,7 +1,8 @@
-"""The scheduled reports: from 09:00 Japan time, yesterday's daily, on Mondays last week's, on the 1st
-last month's, each at most once per period. The core's scheduler (`bot.scheduler`) runs them.
+"""The scheduled reports: from 09:00 local time (rollout.toml's timezone), yesterday's daily, on Mondays
+last week's, on the 1st last month's, each at most once per period. The core's scheduler (`bot.scheduler`)
+runs them.
 
-The 09:00 Asia/Tokyo rule is computed here from UTC, not from the machine's time zone.
+The 09:00 rule is computed here from UTC and the plan's zone, not from the machine's time zone.
 """
 from __future__ import annotations
 
@@ -12,28 +13,28 @@ from typing import TYPE_CHECKING, Callable
 
 from bot.config import Settings
 from bot.scheduler import claim, unclaim
-from reports.periods import Period, daily, jst_now, monthly, weekly
+from reports.periods import Period, daily, local_now, monthly, weekly
 
 if TYPE_CHECKING:
     from reports.cli import ReportDesk
     from reports.document import Report
 
 log = logging.getLogger(__name__)
-REPORT_HOUR = 9  # 09:00 Asia/Tokyo
+REPORT_HOUR = 9  # 09:00 local time
 
 
-def due_reports(now: dt.datetime) -> list[tuple[str, Period]]:
-    """The reports due at `now` (aware): from 09:00 JST, yesterday's daily, on Mondays last week's,
+def due_reports(now: dt.datetime, *, tz: dt.tzinfo) -> list[tuple[str, Period]]:
+    """The reports due at `now` (aware): from 09:00 in `tz`, yesterday's daily, on Mondays last week's,
     on the 1st last month's."""
-    local = jst_now(now)
+    local = local_now(now, tz=tz)
     if local.hour < REPORT_HOUR:
         return []
     yesterday = local.date() - dt.timedelta(days=1)
-    due = [("daily", daily(yesterday))]
+    due = [("daily", daily(yesterday, tz=tz))]
     if local.weekday() == 0:
-        due.append(("weekly", weekly(yesterday)))
+        due.append(("weekly", weekly(yesterday, tz=tz)))
     if local.day == 1:
-        due.append(("monthly", monthly(yesterday)))
+        due.append(("monthly", monthly(yesterday, tz=tz)))
     return due
 
 
@@ -48,9 +49,10 @@ def produce(settings: Settings, kind: str, period: Period, out: Path,
 class ScheduledReports:
     """Makes the due reports, writes them under `out` (var/reports), posts them through `desk` if any."""
 
-    def __init__(self, *, settings: Settings, alert: Callable[[str], None], out: Path | None = None,
+    def __init__(self, *, settings: Settings, tz: dt.tzinfo, alert: Callable[[str], None], out: Path | None = None,
                  desk: "Callable[[], ReportDesk] | None" = None) -> None:
         self.settings = settings
+        self.tz = tz
         self.out = out
         self._alert = alert
         self._desk = desk
@@ -59,7 +61,7 @@ class ScheduledReports:
         """Make each due report not made yet; return the keys of those made (failures alert)."""
         made = []
         now = now or dt.datetime.now(dt.timezone.utc)
-        for kind, period in due_reports(now):
+        for kind, period in due_reports(now, tz=self.tz):
             if not claim(f"report_{kind}", period.key):
                 continue
             try:

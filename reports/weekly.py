@@ -16,7 +16,7 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
     """Satisfaction and response rate, per-Pattern results, new themes, answers to review, vs last week."""
     report = Report("weekly", period, folder, now)
     previous = period.previous()
-    both = metrics.figures(Period("range", previous.start, period.end))
+    both = metrics.figures(period.span(previous.start, period.end))
     figs, before = both.within(period), both.within(previous)
     week, last_week = figs.tally(), before.tally()
     themes = new_question_themes(period)

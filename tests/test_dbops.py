@@ -8,6 +8,7 @@ import time
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import peewee as pw
 import pytest
@@ -16,6 +17,8 @@ from bot import dbops
 from bot.models import Escalation, Feedback, KnowledgeEntry, Question, User
 from app import build_runtime
 from conftest import Chat
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 def question_ids(path: Path) -> set[int]:
@@ -58,7 +61,7 @@ def test_a_backup_taken_under_load_holds_every_question_committed_before_it(runt
 
     runtime.database.close()  # the server is stopped for a restore
     live = dbops.sqlite_path(settings.database_url)
-    kept, counts = dbops.restore(settings.database_url, result.path, tmp_path / "kept")
+    kept, counts = dbops.restore(settings.database_url, result.path, tmp_path / "kept", tz=TOKYO)
     assert question_ids(live) == in_backup  # exactly the backed-up state, not the later writes
     assert question_ids(kept) == set(committed)  # what was replaced is kept
     assert counts["question"] == len(in_backup)
@@ -71,7 +74,7 @@ def test_restore_refuses_while_a_server_holds_the_database(runtime, settings, tm
     assert server.acquire(shared=True)
     assert dbops.ServerLock(settings.database_url).acquire(shared=True)  # a second server may run beside it
     with pytest.raises(dbops.DbOpsError, match="サーバー.*動いている"):
-        dbops.restore(settings.database_url, backup, tmp_path / "kept")
+        dbops.restore(settings.database_url, backup, tmp_path / "kept", tz=TOKYO)
     server.release()
 
 
@@ -79,7 +82,7 @@ def test_restore_refuses_a_file_that_is_not_a_bansou_database(runtime, settings,
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(dbops.DbOpsError, match="SQLite のデータベースとして開けません"):
-        dbops.restore(settings.database_url, junk, tmp_path / "kept")
+        dbops.restore(settings.database_url, junk, tmp_path / "kept", tz=TOKYO)
     assert Question.select().count() == 0 and KnowledgeEntry.select().count() > 0  # untouched
 
 
@@ -143,7 +146,7 @@ def test_backup_and_restore_on_postgresql(settings, desk, postgres_url, pg_tools
     assert result.counts["question"] == questions and result.counts["escalation"] == 1
     Chat(rt, user="U9").say("後から来た質問です", pattern=1)
     rt.database.close()
-    kept, counts = dbops.restore(postgres_url, result.path, tmp_path / "kept")
+    kept, counts = dbops.restore(postgres_url, result.path, tmp_path / "kept", tz=TOKYO)
     assert dbops.table_counts(postgres_url)["question"] == questions == counts["question"]
     assert dbops.dump_counts(kept)["question"] == questions + 1
 
@@ -152,7 +155,7 @@ def test_a_backup_restores_onto_a_fresh_machine(runtime, settings, tmp_path):
     filled(runtime)
     backup = dbops.backup(settings.database_url, tmp_path / "b.db")
     fresh = f"sqlite:///{tmp_path}/new-server/var/bansou.db"  # nothing there yet, not even the folder
-    kept, counts = dbops.restore(fresh, backup.path, tmp_path / "kept")
+    kept, counts = dbops.restore(fresh, backup.path, tmp_path / "kept", tz=TOKYO)
     assert counts == backup.counts and dbops.table_counts(fresh)["question"] == backup.counts["question"] == 3
     assert kept is None  # there was nothing to keep
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
 
 import report_data
+from bot import limits
 from bot.models import Answer, Escalation, Question, User
 from app import build_runtime
 from reports import markdown as md
@@ -15,7 +17,8 @@ from reports import metrics, samples
 from reports.periods import daily, monthly, parse_date, period_for, weekly
 from reports.themes import new_question_themes
 
-DEC1 = daily(dt.date(2026, 12, 1))
+TOKYO = ZoneInfo("Asia/Tokyo")
+DEC1 = daily(dt.date(2026, 12, 1), tz=TOKYO)
 
 
 @pytest.fixture
@@ -25,20 +28,21 @@ def data(runtime) -> report_data.Data:
 
 def test_jst_day_bounds_are_utc_15_00_and_a_month_ends_on_its_last_jst_day():
     assert DEC1.utc_bounds() == (dt.datetime(2026, 11, 30, 15), dt.datetime(2026, 12, 1, 15))
-    november = monthly(dt.date(2026, 11, 30))
+    november = monthly(dt.date(2026, 11, 30), tz=TOKYO)
     assert (november.start, november.end) == (dt.date(2026, 11, 1), dt.date(2026, 12, 1))
     assert november.utc_bounds() == (dt.datetime(2026, 10, 31, 15), dt.datetime(2026, 11, 30, 15))
-    assert monthly(dt.date(2026, 12, 31)).end == dt.date(2027, 1, 1)
-    assert monthly(dt.date(2028, 2, 10)).last == dt.date(2028, 2, 29)
-    assert weekly(dt.date(2026, 12, 6)).start == dt.date(2026, 11, 30)  # Sunday belongs to Monday's week
+    assert monthly(dt.date(2026, 12, 31), tz=TOKYO).end == dt.date(2027, 1, 1)
+    assert monthly(dt.date(2028, 2, 10), tz=TOKYO).last == dt.date(2028, 2, 29)
+    assert weekly(dt.date(2026, 12, 6), tz=TOKYO).start == dt.date(2026, 11, 30)  # Sunday belongs to Monday's week
 
 
 @freeze_time("2026-11-30 15:30:00")  # 2026-12-01 00:30 in Tokyo, still November in UTC
 def test_default_periods_are_the_last_complete_ones_in_japan_time():
-    assert period_for("daily") == daily(dt.date(2026, 11, 30))
-    assert period_for("monthly") == monthly(dt.date(2026, 11, 1))
-    assert period_for("weekly") == weekly(dt.date(2026, 11, 23))  # today is Tuesday the 1st in Tokyo
-    assert period_for("weekly", dt.date(2026, 11, 29)).label == "2026年11月23日（月）〜29日（日）"
+    assert period_for("daily", tz=TOKYO) == daily(dt.date(2026, 11, 30), tz=TOKYO)
+    assert period_for("monthly", tz=TOKYO) == monthly(dt.date(2026, 11, 1), tz=TOKYO)
+    # today is Tuesday the 1st in Tokyo
+    assert period_for("weekly", tz=TOKYO) == weekly(dt.date(2026, 11, 23), tz=TOKYO)
+    assert period_for("weekly", dt.date(2026, 11, 29), tz=TOKYO).label == "2026年11月23日（月）〜29日（日）"
     with pytest.raises(ValueError, match="2026-12-01"):
         parse_date("12/01")
 
@@ -47,9 +51,9 @@ def test_a_question_at_15_30_utc_on_the_last_of_november_counts_for_december(run
     user = User.create(channel="line", external_id="u")
     Question.create(user=user, channel="line", pattern=1, text="a", created_at=dt.datetime(2026, 11, 30, 15, 30))
     Question.create(user=user, channel="line", pattern=1, text="b", created_at=dt.datetime(2026, 11, 30, 14, 59, 59))
-    assert metrics.figures(monthly(dt.date(2026, 12, 1))).tally().questions == 1
-    assert metrics.figures(monthly(dt.date(2026, 11, 1))).tally().questions == 1
-    cells = metrics.figures(daily(dt.date(2026, 12, 1))).cells
+    assert metrics.figures(monthly(dt.date(2026, 12, 1), tz=TOKYO)).tally().questions == 1
+    assert metrics.figures(monthly(dt.date(2026, 11, 1), tz=TOKYO)).tally().questions == 1
+    cells = metrics.figures(daily(dt.date(2026, 12, 1), tz=TOKYO)).cells
     assert [c.day for c in cells] == [dt.date(2026, 12, 1)]
 
 
@@ -108,7 +112,8 @@ def test_open_escalations_urgent_first_with_their_age(data):
 
 def test_line_pushes_and_the_budget(data):
     assert metrics.line_pushes(DEC1) == metrics.Pushes(ok=1, failed=1)
-    budget = metrics.budget(monthly(dt.date(2026, 12, 1)), dt.date(2026, 12, 1), budget_jpy=300, usd_jpy=150)
+    budget = metrics.budget(monthly(dt.date(2026, 12, 1), tz=TOKYO), dt.date(2026, 12, 1), budget_jpy=300,
+                            usd_jpy=150)
     assert budget.spent_jpy == pytest.approx(6.0) and budget.share == pytest.approx(0.02)
     assert budget.projected_jpy == pytest.approx(6.0 * 31)
 
@@ -154,3 +159,24 @@ def test_the_same_figures_on_postgresql(settings, desk, postgres_url):
         assert new_question_themes(DEC1).themes[0].count == 2
     finally:
         rt.database.close()
+
+
+def test_the_plans_timezone_sets_the_report_days_and_the_budget_month(settings, desk, plan_file):
+    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace("Asia/Tokyo", "UTC"), encoding="utf-8")
+    rt = build_runtime(replace(settings, monthly_budget_jpy=1000, usd_jpy_rate=150), desk=desk)
+    report_data.insert()
+    utc_dec1 = period_for("daily", dt.date(2026, 12, 1), tz=rt.core.plan.timezone)
+    assert utc_dec1.utc_bounds() == (dt.datetime(2026, 12, 1), dt.datetime(2026, 12, 2))
+    nov30, dec2 = dt.date(2026, 11, 30), dt.date(2026, 12, 2)
+    in_utc, in_tokyo = metrics.figures(utc_dec1.span(nov30, dec2)), metrics.figures(DEC1.span(nov30, dec2))
+    # q1 (2026-11-30 15:30 UTC) is on 1 December in Tokyo, on 30 November in UTC; q6 moves into 1 December.
+    assert [in_utc.tally(day=nov30).questions, in_utc.tally(day=DEC1.start).questions] == [2, 5]
+    assert [in_tokyo.tally(day=nov30).questions, in_tokyo.tally(day=DEC1.start).questions] == [1, 5]
+    with freeze_time("2026-12-01 03:00:00"):  # 12:00 in Tokyo: December in both zones
+        question = Question.create(user=User.create(channel="line", external_id="U-cost"), channel="line", pattern=1,
+                                   text="x", created_at=dt.datetime(2026, 11, 30, 20))  # December in Tokyo only
+        Answer.create(question=question, text="x", source="ai", cost_usd=7.0, created_at=question.created_at)
+        assert not rt.core.budget.check()  # 1,050 yen, but spent in November in UTC
+        assert limits.month_spend_usd(tz=TOKYO) == pytest.approx(7.0 + 0.04)  # in Tokyo it is December's
+    rt.queue.stop()
+    rt.database.close()

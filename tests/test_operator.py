@@ -314,7 +314,8 @@ def test_the_server_backs_up_once_a_day_from_4am_and_keeps_the_newest(runtime, s
     import datetime as dt
 
     from bot.scheduler import DailyBackup
-    scheduler = DailyBackup(settings=replace(settings, backup_dir=tmp_path / "backups", backup_keep=2))
+    scheduler = DailyBackup(settings=replace(settings, backup_dir=tmp_path / "backups", backup_keep=2),
+                            tz=runtime.core.plan.timezone)
     jst = dt.timezone(dt.timedelta(hours=9))
     assert scheduler.daily_backup(dt.datetime(2026, 12, 1, 3, 59, tzinfo=jst)) is None  # before 04:00
     made = [scheduler.daily_backup(dt.datetime(2026, 12, day, 4, 5, tzinfo=jst)) for day in (1, 2, 3)]
@@ -370,11 +371,12 @@ def test_chat_as_staff_sends_the_first_question_to_the_chosen_pattern(run, tmp_p
 def test_figures_leave_test_questions_out_unless_included(runtime):
     from bot.messages import IncomingMessage
     from reports import metrics
-    from reports.periods import daily, jst_today
+    from reports.periods import daily, local_today
     runtime.core.handle(IncomingMessage(channel="local", user_id="op", text="死亡保険金の非課税枠は？", pattern=1,
                                         test=True))
     runtime.core.handle(IncomingMessage(channel="line", user_id="U1", text="死亡保険金の非課税枠は？", pattern=1))
-    today = daily(jst_today())
+    tz = runtime.core.plan.timezone
+    today = daily(local_today(tz=tz), tz=tz)
     assert metrics.figures(today).tally().questions == 1
     with metrics.including_tests():
         assert metrics.figures(today).tally().questions == 2

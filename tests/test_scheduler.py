@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -16,6 +17,7 @@ from reports.periods import daily, monthly, weekly
 from reports.scheduler import ScheduledReports, due_reports
 
 UTC = dt.timezone.utc
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 def utc(text: str) -> dt.datetime:
@@ -24,7 +26,8 @@ def utc(text: str) -> dt.datetime:
 
 def report_jobs(runtime, operators, **kw) -> tuple[ScheduledReports, object]:
     """The reports job and the scheduler that runs it, as the composition root builds them."""
-    reports = ScheduledReports(settings=runtime.settings, alert=operators.alert, **kw)
+    reports = ScheduledReports(settings=runtime.settings, tz=runtime.core.plan.timezone, alert=operators.alert,
+                               **kw)
     return reports, build_scheduler(runtime.settings, database=runtime.database, core=runtime.core,
                                     alert=operators.alert, reports=reports)
 
@@ -48,12 +51,12 @@ def machine_in_new_york(monkeypatch):
 
 
 def test_reports_fall_due_at_09_00_tokyo(machine_in_new_york):
-    assert due_reports(utc("2026-11-30 23:59:59")) == []  # 1 December 08:59:59 in Tokyo
-    assert due_reports(utc("2026-12-01 00:00:00")) == [("daily", daily(dt.date(2026, 11, 30))),
-                                                       ("monthly", monthly(dt.date(2026, 11, 1)))]
-    assert due_reports(utc("2026-11-30 00:00:00")) == [("daily", daily(dt.date(2026, 11, 29))),
-                                                       ("weekly", weekly(dt.date(2026, 11, 23)))]
-    assert due_reports(utc("2026-12-02 14:59:00")) == [("daily", daily(dt.date(2026, 12, 1)))]
+    assert due_reports(utc("2026-11-30 23:59:59"), tz=TOKYO) == []  # 1 December 08:59:59 in Tokyo
+    assert due_reports(utc("2026-12-01 00:00:00"), tz=TOKYO) == [("daily", daily(dt.date(2026, 11, 30), tz=TOKYO)),
+                                                                 ("monthly", monthly(dt.date(2026, 11, 1), tz=TOKYO))]
+    assert due_reports(utc("2026-11-30 00:00:00"), tz=TOKYO) == [("daily", daily(dt.date(2026, 11, 29), tz=TOKYO)),
+                                                                 ("weekly", weekly(dt.date(2026, 11, 23), tz=TOKYO))]
+    assert due_reports(utc("2026-12-02 14:59:00"), tz=TOKYO) == [("daily", daily(dt.date(2026, 12, 1), tz=TOKYO))]
 
 
 def test_schedule_runs_each_report_once_per_period_across_a_restart(runtime, desk, tmp_path, machine_in_new_york):
