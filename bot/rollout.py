@@ -39,6 +39,9 @@ class Gate:
     others: tuple[str, ...] = ()
 
 
+DEFAULT_TIMEZONE = "Asia/Tokyo"  # the academy's, when the plan names none
+
+
 @dataclass(frozen=True)
 class RolloutPlan:
     timezone: ZoneInfo
@@ -53,7 +56,7 @@ class RolloutPlan:
         except tomllib.TOMLDecodeError as exc:
             raise RolloutError(f"{path}: {exc}") from None
         try:
-            zone = ZoneInfo(str(data.get("timezone", "Asia/Tokyo")))
+            zone = ZoneInfo(str(data.get("timezone", DEFAULT_TIMEZONE)))
         except (ZoneInfoNotFoundError, ValueError):
             raise RolloutError(f"{path}:{_line(text, 'timezone')}: timezone {data.get('timezone')!r} という"
                                "タイムゾーンはありません（通常は \"Asia/Tokyo\"）") from None
@@ -110,3 +113,12 @@ def _line(text: str, key: str) -> int:
 def _nth_line(text: str, pattern: re.Pattern[str], n: int) -> int:
     found = [i + 1 for i, line in enumerate(text.splitlines()) if pattern.match(line)]
     return found[n] if n < len(found) else 1
+
+
+def timezone_or_default(path: Path) -> ZoneInfo:
+    """The plan's time zone, or the default when the plan cannot be read: a backup or a restore must never
+    wait for a broken plan file (it only names the backup files by local time)."""
+    try:
+        return RolloutPlan.load(path).timezone
+    except (OSError, RolloutError):
+        return ZoneInfo(DEFAULT_TIMEZONE)

@@ -129,16 +129,16 @@ def cmd_line(args, settings: Settings) -> int:
 
 def cmd_db(args, settings: Settings) -> int:
     from bot import dbops
-    from bot.runtime import load_plan
+    from bot.rollout import timezone_or_default
     url = settings.database_url
+    tz = timezone_or_default(settings.rollout_file)
     try:
         if args.action == "backup":
-            tz = load_plan(settings).timezone
             result = dbops.backup(url, args.file or dbops.default_backup_path(url, settings.backup_dir, tz=tz))
             print(f"バックアップを作成しました: {result.path}")
             print("バックアップを開き直して確認した件数: " + _counts(result.counts))
         elif args.action == "restore":
-            kept, counts = dbops.restore(url, args.file, settings.backup_dir, tz=load_plan(settings).timezone)
+            kept, counts = dbops.restore(url, args.file, settings.backup_dir, tz=tz)
             print(f"{args.file} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
                                                   "（復元先にデータベースはまだありませんでした）"))
             print("復元したデータの件数: " + _counts(counts))

@@ -115,6 +115,17 @@ def test_db_backup_names_the_file_with_the_date_and_restore_brings_it_back(run, 
     one_japanese_line(run("db", "restore", "nothing.db"), "nothing.db")
 
 
+def test_db_backup_and_restore_do_not_wait_for_a_broken_rollout_file(run, tmp_path):
+    run("ask", "死亡保険金の非課税枠は？", "--pattern", "1")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[stage]\n", encoding="utf-8")
+    made = run("db", "backup", ROLLOUT_FILE=str(broken))
+    assert made.returncode == 0, made.stderr
+    path = made.stdout.split("バックアップを作成しました: ")[1].splitlines()[0]
+    back = run("db", "restore", path, ROLLOUT_FILE=str(broken))
+    assert back.returncode == 0 and "question 1" in back.stdout, back.stderr
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
