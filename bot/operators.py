@@ -134,23 +134,17 @@ class Operators:
                                                                                  author=draft.author)
 
     def _send_ai_draft(self, action: OperatorAction) -> Outcome:
-        view = self._view(action)
+        view = self._actionable_view(action)
         if isinstance(view, Refused):
             return view
-        blocked = self._blocked(action, view, author=action.user_id)
-        if blocked:
-            return blocked
         if not view.draft:
             return Refused(NO_AI_DRAFT)
         return self._resolve(action, view, view.draft, author=action.user_id)
 
     def _ask_makino(self, action: OperatorAction) -> Outcome:
-        view = self._view(action)
+        view = self._actionable_view(action)
         if isinstance(view, Refused):
             return view
-        blocked = self._blocked(action, view, author=action.user_id)
-        if blocked:
-            return blocked
         if not self.makino_id:
             return Refused(NO_MAKINO)
         self.store.ask_makino(view.id)
@@ -184,6 +178,13 @@ class Operators:
         if view.status == EscalationStatus.WAITING_MAKINO and self.makino_id not in (action.user_id, author):
             return Refused(WAITING_MAKINO)
         return None
+
+    def _actionable_view(self, action: OperatorAction) -> EscalationView | Refused:
+        """The button's escalation, if the one who tapped may act on it now."""
+        view = self._view(action)
+        if isinstance(view, Refused):
+            return view
+        return self._blocked(action, view, author=action.user_id) or view
 
     def _view(self, action: OperatorAction) -> EscalationView | Refused:
         try:

@@ -100,3 +100,17 @@ class FakeServer:
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
         return Handler
+
+
+class RecordingDelivery:
+    """Stands in for a channel's later delivery of a staff answer (the composition root builds the real ones)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[tuple[Any, Any]] = []  # (Recipient, Reply)
+        self.fail = fail
+
+    def deliver(self, recipient: Any, reply: Any) -> str:
+        if self.fail:
+            raise ConnectionError("platform down")
+        self.sent.append((recipient, reply))
+        return "push"

@@ -9,20 +9,9 @@ from freezegun import freeze_time
 
 from adapters.local import chat as terminal_chat
 from app import build_runtime
-from bot.messages import Recipient, Reply
+from bot.messages import Recipient
 from bot.models import Answer, Delivery, Escalation, KnowledgeEntry
-
-
-class RecordingDelivery:
-    def __init__(self, fail: bool = False) -> None:
-        self.sent: list[tuple[Recipient, Reply]] = []
-        self.fail = fail
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        if self.fail:
-            raise ConnectionError("platform down")
-        self.sent.append((recipient, reply))
-        return "push"
+from fakes import RecordingDelivery
 
 
 @pytest.fixture

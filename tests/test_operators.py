@@ -7,22 +7,13 @@ import pytest
 
 from app import build_runtime
 from bot.events import OperatorDelete, OperatorEdit, OperatorReply
-from bot.messages import Recipient, Reply
 from bot.operators import (ANSWERED, NOT_ALLOWED, UNKNOWN, WAITING_MAKINO, AnswerSent, DraftOffered, MakinoAsked,
                            OperatorAction, Refused)
 from bot.states import EscalationStatus, OperatorCommand
+from fakes import RecordingDelivery
 
 STAFF, MAKINO, OTHER = "S1", "M1", "X1"
 THREAD = "thread-1"
-
-
-class RecordingDelivery:
-    def __init__(self) -> None:
-        self.sent: list[tuple[Recipient, Reply]] = []
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        self.sent.append((recipient, reply))
-        return "push"
 
 
 @pytest.fixture

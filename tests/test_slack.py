@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 from adapters import slack_blocks as blocks
 from adapters import slack_desk
 from adapters.web import create_app
-from bot.messages import IncomingMessage, Recipient, Reply
+from bot.messages import IncomingMessage
 from bot.models import Answer, Delivery, Escalation, Job, KnowledgeEntry, Question, User
 from app import build_runtime
+from fakes import RecordingDelivery
 from slack_harness import (SIGNING_SECRET, FakeSlack, button, event_body, form_body, signed_headers, text_of)
 
 TRAINEE, DM = "U0TRAINEE", "D0TRAINEE"
@@ -255,20 +256,9 @@ def test_undo_of_a_learned_entry(slack):
     assert STAFF_ANSWER not in text_of(slack.last_answer())  # answered from the original entry again
 
 
-class RecordingDeliverer:
-    """Stands in for another channel's delivery (the composition root builds the real one)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[Recipient, Reply]] = []
-
-    def deliver(self, recipient: Recipient, reply: Reply) -> str:
-        self.sent.append((recipient, reply))
-        return "push"
-
-
 @pytest.fixture
 def slack_and_line(slack_settings, fake_slack):
-    line = RecordingDeliverer()
+    line = RecordingDelivery()
     runtime = build_runtime(slack_settings, deliverers={"line": line})
     yield Slack(runtime, fake_slack), line
     runtime.queue.stop()
