@@ -99,7 +99,7 @@ class DailyBackup:
             written = True
         finally:
             if not written:  # the claim stays, marked failed: the next day's backup is the retry
-                unclaim("backup", day)
+                mark_failed("backup", day)
         removed = dbops.prune(settings.backup_dir, settings.backup_keep)
         log.info("daily backup %s written, %d old ones removed", result.path, len(removed))
         return result.path
@@ -126,6 +126,6 @@ def claim(name: str, period: str) -> bool:
         return False
 
 
-def unclaim(name: str, period: str) -> None:
+def mark_failed(name: str, period: str) -> None:
     """Mark a claimed run as failed (it is not retried automatically; an operator can run it by hand)."""
     ScheduledRun.update(ok=False).where(ScheduledRun.name == name, ScheduledRun.period == period).execute()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bot.config import Settings
-from bot.scheduler import claim, unclaim
+from bot.scheduler import claim, mark_failed
 from reports.periods import Period, daily, local_now, monthly, weekly
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class ScheduledReports:
                 made.append(period.key)
             except Exception as exc:  # edge: a scheduled job; one failing report must not stop the others
                 log.exception("scheduled report %s failed", period.key)
-                unclaim(f"report_{kind}", period.key)
+                mark_failed(f"report_{kind}", period.key)
                 self._alert(f"定期レポート（{period.key}）の作成に失敗しました: {exc}\n"
                             f"手動で作成するには: python main.py report {kind} --date {period.start}")
         return made
