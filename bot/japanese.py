@@ -150,3 +150,44 @@ def _is_topic(pos_id: int, surface: str) -> bool:
     if pos[0] != "名詞" or pos[1] not in ("普通名詞", "固有名詞") or pos[2] in ("副詞可能", "助数詞可能"):
         return False
     return len(surface) > 1 or "\u4e00" <= surface <= "\u9fff"  # one kanji (犬, 塩) says something; one kana does not
+
+
+_SENTENCE_END = frozenset("。！？!?\n")
+_ASKING = ("何", "いつ", "いくら", "どう", "どこ", "誰", "どれ", "どの", "なぜ", "なに", "どちら", "どっち")
+_CLAUSE_ENDS = frozenset(("、", ",", "たら", "だら", "なら"))
+
+
+def focus_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The topic nouns (as `topic_words`) of what a question asks. Japanese is head-final: the ask is in
+    the last clause of the sentence that asks (the last ending in a question mark, else the last holding
+    an interrogative, else the last), after its last clause boundary (a conjunctive particle: て, けど,
+    と; a conditional: たら, なら; a comma). A clause without topic nouns (…やめたいんです) gives way to the
+    one before it. 相続税の申告期限はいつまで? asks for 相続税 and 申告期限; 名義を社長個人に変えたいん
+    ですが、そのときの評価額ってどう決まりますか? for 評価 and 額."""
+    sentences: list[list] = [[]]
+    for m in _tokenizer().tokenize(fold(text), SplitMode.C):
+        sentences[-1].append(m)
+        if m.surface()[-1:] in _SENTENCE_END:
+            sentences.append([])
+    sentences = [s for s in sentences if any(_dictionary().pos_of(m.part_of_speech_id())[0] != "補助記号" for m in s)]
+    asking = ([s for s in sentences if s[-1].surface()[-1:] in ("?", "？")]
+              or [s for s in sentences if any(m.surface().startswith(_ASKING) for m in s)] or sentences)
+    if not asking:
+        return []
+    clauses: list[list] = [[]]
+    for m in asking[-1]:
+        pos = _dictionary().pos_of(m.part_of_speech_id())
+        if (pos[0] == "助詞" and pos[1] == "接続助詞") or m.surface() in _CLAUSE_ENDS:
+            clauses.append([])
+        else:
+            clauses[-1].append(m)
+    for clause in reversed(clauses):
+        words = []
+        for m in clause:
+            if _is_topic(m.part_of_speech_id(), m.surface()):
+                word = _read_word(m)
+                if word not in words:
+                    words.append(word)
+        if words:
+            return words
+    return []

@@ -16,13 +16,13 @@ import re
 import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
 
 from bot import coverage
-from bot.japanese import topic_words, word_terms
+from bot.japanese import focus_words, topic_words, word_terms
 from bot.knowledge import SHIPPED, Entry, Thesaurus
 from bot.patterns import PATTERNS
 from bot.vectors import word_vectors
@@ -71,12 +71,13 @@ class Query:
     words: tuple[tuple[str, tuple[str, ...]], ...]
     bigrams: frozenset[str]
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns saying what it is about
+    focus: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns of what it asks (its last clause)
 
     @classmethod
     def read(cls, text: str, thesaurus: Thesaurus) -> "Query":
         folded = thesaurus.fold_synonyms(text)
         return cls(tuple(dict.fromkeys(word_terms(folded))), frozenset(thesaurus.bigrams(text)),
-                   tuple(topic_words(folded)))
+                   tuple(topic_words(folded)), tuple(focus_words(folded)))
 
     @property
     def word_terms(self) -> set[str]:
@@ -416,10 +417,25 @@ class SearchIndex:
     def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
                   best_topic: float) -> coverage.Features:
         topic, specific_topic = self._entry_topic(query, doc)
-        return coverage.Features(bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
+        return coverage.Features(focus=self._focus(query, doc),
+                                 bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
                                  topic=topic, specific_topic=specific_topic, best_topic=best_topic,
                                  agreement=float(fused[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
+
+    def _focus(self, query: Query, doc: int) -> float:
+        """The specific topic share (`_topic_share`, idf times general rarity) of the nouns of what the
+        question asks (bot/japanese.focus_words) that the entry's question, phrasings and tags have,
+        drawn towards NO_TOPIC by the weight of one specific noun (the idf of a word one entry uses): an
+        ask in everyday nouns only (枠, 目安, 考え方: a chatty covered question's) says little either way,
+        one in specific nouns (申告期限, 評価額) says much."""
+        if not query.focus:
+            return coverage.NO_TOPIC
+        mass = sum(self._idf_or_unknown(norm) * self._rarity(norm, alts) for norm, alts in query.focus)
+        prior = math.log(1 + (self._words.live - 0.5) / 1.5)
+        ids, rows = self._heads[doc]
+        share = self._topic_share(replace(query, topics=query.focus), set(ids.tolist()), rows)[1]
+        return (share * mass + coverage.NO_TOPIC * prior) / (mass + prior)
 
     def _entry_topic(self, query: Query, doc: int) -> tuple[float, float]:
         ids, rows = self._heads[doc]
