@@ -21,8 +21,7 @@ import time
 from webhooks import percentile, run_bench, send_all, uvicorn_on_a_free_port
 
 from bot.models import Job
-from fakes import FakeServer
-from hostile import line_signature
+from fakes import FakeServer, line_signature
 from slack_harness import SIGNING_SECRET, FakeSlack, event_body, signed_headers
 
 TARGET_RATIO = 2.0

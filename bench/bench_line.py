@@ -10,9 +10,6 @@ and the ack p99 met the target.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import sys
@@ -23,7 +20,7 @@ from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_benc
 
 from adapters.line import EVENT_JOB
 from bot.models import Delivery
-from fakes import FakeServer
+from fakes import FakeServer, line_signature
 
 SECRET, TOKEN = "bench-line-secret", "bench-line-token"
 SENT = (200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]})
@@ -78,8 +75,7 @@ def _body(i: int, text: str) -> bytes:
 
 
 def _signed(body: bytes) -> tuple[bytes, dict[str, str]]:
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-    return body, {"Content-Type": "application/json", "X-Line-Signature": signature}
+    return body, {"Content-Type": "application/json", "X-Line-Signature": line_signature(body, SECRET)}
 
 
 def _messages_per_user(fake: FakeServer) -> Counter:

@@ -1,6 +1,9 @@
 """Fake platform servers on 127.0.0.1 (port 0): they record every call and answer as told."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +29,11 @@ class Call:
     @property
     def form(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+
+def line_signature(body: bytes, secret: str) -> str:
+    """The X-Line-Signature LINE sends with `body`: base64 of its HMAC-SHA256 under the channel secret."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 Response = tuple[int, Any]  # status, JSON body (dict/list) or raw bytes

@@ -5,10 +5,7 @@ answer must be 200 (or 400), and never 401; an unsigned, forged or stale one mus
 """
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import random
 import time
@@ -16,6 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
+
+from fakes import line_signature
 
 Request = tuple[bytes, dict[str, str], bool]
 
@@ -38,10 +37,6 @@ SLACK_VIEW = {"type": "view_submission", "user": {"id": "U0HOSTILE"}, "team": {"
                        "state": {"values": {"reason": {"reason_input": {"value": "違う"}}}}}}
 ODD_VALUES: list[Any] = [None, True, 0, -1, 1e308, "", "x" * 300, "\u0000", "🙂", [], {}, [1, [2]], {"a": {"b": 1}},
                          "1e9", "abc"]
-
-
-def line_signature(body: bytes, secret: str) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def slack_headers(body: bytes, secret: str, *, stamp: str | None = None, content_type: str = "application/json"

@@ -5,10 +5,7 @@ key once (then 409), and counts per user the messages a member would actually se
 """
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -21,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from fakes import Call, FakeServer
+from fakes import Call, FakeServer, line_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET, TOKEN = "fault-line-secret", "fault-line-token"
@@ -79,8 +76,7 @@ def line_event_body(i: int, text: str) -> bytes:
 
 
 def line_headers(body: bytes) -> dict[str, str]:
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-    return {"Content-Type": "application/json", "X-Line-Signature": signature}
+    return {"Content-Type": "application/json", "X-Line-Signature": line_signature(body, SECRET)}
 
 
 def free_port() -> int:

@@ -21,9 +21,8 @@ from adapters.slack_convert import (IGNORE, QUESTION, Unreadable, envelope_probl
 from adapters.web import create_app
 from bot.models import Job, Question
 from app import build_runtime
-from fakes import FakeServer
-from hostile import (LINE_EVENT, SLACK_ACTION, SLACK_EVENT, SLACK_VIEW, line_requests, line_signature,
-                     slack_headers, slack_requests)
+from fakes import FakeServer, line_signature
+from hostile import LINE_EVENT, SLACK_ACTION, SLACK_EVENT, SLACK_VIEW, line_requests, slack_headers, slack_requests
 from slack_harness import SIGNING_SECRET, FakeSlack
 
 LINE_SECRET = "test-line-channel-secret"

@@ -1,10 +1,7 @@
 """The LINE adapter end to end: signed webhooks into the app, the real SDK against a fake Messaging API."""
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import hmac
 import io
 import json
 import time
@@ -25,7 +22,7 @@ from adapters.web import create_app
 from bot.conversation import APOLOGY
 from bot.models import Answer, Delivery, Escalation, Feedback, Job, Question, User
 from app import build_runtime
-from fakes import FakeServer
+from fakes import FakeServer, line_signature
 from linebot.v3.webhooks import Event
 
 DATA = Path(__file__).parent / "data" / "line"
@@ -102,7 +99,7 @@ def webhook(name: str, *, age: float = 0.0, **changes: Any) -> dict[str, Any]:
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return line_signature(body, secret)
 
 
 def post(client: TestClient, body: dict[str, Any], signature: str | None = None):
