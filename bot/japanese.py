@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
+Term = tuple[str, tuple[str, ...]]  # a word's normalised form and its alternatives (parts, synonym groups)
 _SPACES = re.compile(r"\s+")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 _local = threading.local()
@@ -80,12 +81,26 @@ def _dictionary() -> Dictionary:
     return Dictionary(dict="core")
 
 
-def word_terms(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def read_question(text: str) -> tuple[list[Term], list[Term], list[Term]]:
+    """`word_terms`, `topic_words` and `focus_words` of a text from one reading (a query's hot path)."""
+    read = _read(text)
+    return _word_terms(read), _topic_words(read), _focus_words(read)
+
+
+def word_terms(text: str) -> list[Term]:
     """Each content word as (normalised form, alternatives): the short-unit parts of a compound
     (相続税 -> 相続) and Sudachi's synonym groups ("#536" for 医者/ドクター/医師)."""
+    return _word_terms(_read(text))
+
+
+def _read(text: str):  # noqa: ANN202 - Sudachi's MorphemeList
+    return _tokenizer().tokenize(fold(text), SplitMode.C)
+
+
+def _word_terms(read) -> list[Term]:  # noqa: ANN001
     words = []
     # The full build reads millions of morphemes: Sudachi's PosMatcher filters them in Rust.
-    for m in filter(_search_words(), _tokenizer().tokenize(fold(text), SplitMode.C)):
+    for m in filter(_search_words(), read):
         key = (m.word_id(), m.surface())  # the same dictionary word reads the same: read it once
         word = _WORD_CACHE.get(key)
         if word is None:
@@ -101,7 +116,7 @@ def _search_words():
     return _dictionary().pos_matcher(_is_search_pos)
 
 
-def _read_word(m) -> tuple[str, tuple[str, ...]]:
+def _read_word(m) -> Term:
     norm = m.normalized_form()
     alternatives = {f"#{g}" for g in m.synonym_group_ids()}
     parts = m.split(SplitMode.A) if len(m.surface()) > 2 else []
@@ -124,25 +139,34 @@ def _is_search_pos(pos: tuple[str, ...]) -> bool:
     return pos[0] in CONTENT_POS and pos[0] != "接頭辞" and pos[1] not in ("非自立可能", "数詞")
 
 
-_TOPIC_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]] | None] = {}
+_TOPIC_CACHE: dict[tuple[int, str], Term | None] = {}
 
 
-def topic_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def topic_words(text: str) -> list[Term]:
     """The nouns that say what a question is about, as (normalised form, alternatives) like
     `word_terms`: Sudachi's long units (自動車保険 stays 自動車 + 保険, 雇用契約書 stays whole), without
     the nouns of time (来週, 時), counters, numbers and single kana or letters."""
+    return _topic_words(_read(text))
+
+
+def _topic_words(morphemes) -> list[Term]:  # noqa: ANN001
     words = []
-    for m in _tokenizer().tokenize(fold(text), SplitMode.C):
-        key = (m.word_id(), m.surface())
-        if key in _TOPIC_CACHE:
-            word = _TOPIC_CACHE[key]
-        else:
-            word = _read_word(m) if _is_topic(m.part_of_speech_id(), m.surface()) else None
-            if len(_TOPIC_CACHE) < 200_000:
-                _TOPIC_CACHE[key] = word
+    for m in morphemes:
+        word = _topic_of(m)
         if word is not None and word not in words:
             words.append(word)
     return words
+
+
+def _topic_of(m) -> Term | None:  # noqa: ANN001
+    """The morpheme as a topic word, or None when it is not one (read once per dictionary word)."""
+    key = (m.word_id(), m.surface())
+    if key in _TOPIC_CACHE:
+        return _TOPIC_CACHE[key]
+    word = _read_word(m) if _is_topic(m.part_of_speech_id(), m.surface()) else None
+    if len(_TOPIC_CACHE) < 200_000:
+        _TOPIC_CACHE[key] = word
+    return word
 
 
 def _is_topic(pos_id: int, surface: str) -> bool:
@@ -157,15 +181,19 @@ _ASKING = ("何", "いつ", "いくら", "どう", "どこ", "誰", "どれ", "�
 _CLAUSE_ENDS = frozenset(("、", ",", "たら", "だら", "なら"))
 
 
-def focus_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def focus_words(text: str) -> list[Term]:
     """The topic nouns (as `topic_words`) of what a question asks. Japanese is head-final: the ask is in
     the last clause of the sentence that asks (the last ending in a question mark, else the last holding
     an interrogative, else the last), after its last clause boundary (a conjunctive particle: て, けど,
     と; a conditional: たら, なら; a comma). A clause without topic nouns (…やめたいんです) gives way to the
     one before it. 相続税の申告期限はいつまで? asks for 相続税 and 申告期限; 名義を社長個人に変えたいん
     ですが、そのときの評価額ってどう決まりますか? for 評価 and 額."""
+    return _focus_words(_read(text))
+
+
+def _focus_words(read) -> list[Term]:  # noqa: ANN001
     sentences: list[list] = [[]]
-    for m in _tokenizer().tokenize(fold(text), SplitMode.C):
+    for m in read:
         sentences[-1].append(m)
         if m.surface()[-1:] in _SENTENCE_END:
             sentences.append([])
@@ -182,12 +210,7 @@ def focus_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
         else:
             clauses[-1].append(m)
     for clause in reversed(clauses):
-        words = []
-        for m in clause:
-            if _is_topic(m.part_of_speech_id(), m.surface()):
-                word = _read_word(m)
-                if word not in words:
-                    words.append(word)
+        words = _topic_words(clause)
         if words:
             return words
     return []

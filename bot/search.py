@@ -22,7 +22,7 @@ from typing import Iterable
 import numpy as np
 
 from bot import coverage
-from bot.japanese import focus_words, topic_words, word_terms
+from bot.japanese import read_question, word_terms
 from bot.knowledge import SHIPPED, Entry, Thesaurus
 from bot.patterns import PATTERNS
 from bot.vectors import word_vectors
@@ -75,9 +75,8 @@ class Query:
 
     @classmethod
     def read(cls, text: str, thesaurus: Thesaurus) -> "Query":
-        folded = thesaurus.fold_synonyms(text)
-        return cls(tuple(dict.fromkeys(word_terms(folded))), frozenset(thesaurus.bigrams(text)),
-                   tuple(topic_words(folded)), tuple(focus_words(folded)))
+        words, topics, focus = read_question(thesaurus.fold_synonyms(text))
+        return cls(tuple(dict.fromkeys(words)), frozenset(thesaurus.bigrams(text)), tuple(topics), tuple(focus))
 
     @property
     def word_terms(self) -> set[str]:
