@@ -86,6 +86,7 @@ MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業
 BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
 DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
+DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前"})
 RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
@@ -390,7 +391,7 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
         if x == "終える" or k > i:
             if _desire(words, k) == "wish" or words[k].pos[5] == "意志推量形":
                 return True  # いっそ全部終わらせたい, 人生を終えよう (not 資料を全部終わらせたい)
-            named = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in n)  # この案件を, said after
+            named = any(y in DEMONSTRATIVES for y in n)  # この案件を, said after
             intent = n[k + 1:k + 2] in (["積もり"], ["事"], ["こと"]) and not objects and not named
             if intent and any(n[d:d + 2] in DEADLINES for d in range(max(0, i - 5), i)):
                 return True  # 今夜で全部終わらせるつもり: the night named, the writer's own plan
@@ -410,7 +411,7 @@ def _ending_it_all(words: Words, n: list[str], i: int) -> bool:
 def _a_thing_ends(words: Words, n: list[str], i: int) -> bool:
     """この商談はもう終わりにしたい: a named thing (この/その + noun, or a topic noun) is what ends, not the writer."""
     # anywhere in the sentence: 今日で最後にしますね、この資料の修正は (the thing said after the verb)
-    demonstrative = any(y in ("此の", "この", "其の", "その", "あの", "彼の") for y in n)
+    demonstrative = any(y in DEMONSTRATIVES for y in n)
     topic = any(n[k] in ("は", "を") and words[k - 1].pos[0] == "名詞" and n[k - 1] not in WHOLE | FIRST_PERSON
                 for k in range(1, len(n)))
     return (demonstrative or topic) and not any(y in WHOLE for y in n)
