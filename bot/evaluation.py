@@ -68,15 +68,14 @@ def labelled_features(questions_file: Path, knowledge_dir: Path) -> tuple[np.nda
     return _labelled(_read(questions_file), _index(knowledge_dir))
 
 
-def training_set(questions_file: Path, knowledge_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], int]:
-    """The coverage models' training set: the questions as they are, then each covered question asked
-    again with the entries that answer it taken out (an in-domain question no entry covers, whose top
-    hit shares the domain's generic words but not its topic: the near miss the public set lacks).
+def training_set(questions_files: list[Path], knowledge_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], int]:
+    """The coverage models' training set: the questions of every file as they are, then each covered
+    question asked again with the entries that answer it taken out (an in-domain question no entry covers,
+    whose top hit shares the domain's generic words but not its topic).
     Returns features, covered, top, cross-validation groups and how many rows are the real questions."""
-    items, directory = _read(questions_file), knowledge_dir
-    index = _index(directory)
-    x, covered, top = _labelled(items, index)
-    x2, grouped = _without_their_entries(items, _index(directory))
+    items = [item for path in questions_files for item in _read(path)]
+    x, covered, top = _labelled(items, _index(knowledge_dir))
+    x2, grouped = _without_their_entries(items, _index(knowledge_dir))
     n = len(items)
     return (np.vstack([x, x2]) if len(x2) else x, np.concatenate([covered, np.zeros(len(x2))]),
             np.concatenate([top, np.zeros(len(x2))]), groups(items) + grouped, n)
