@@ -628,6 +628,105 @@ def _leaving_the_payout(parts: Sequence[Words]) -> bool:
                              x in THIRD_PERSON - family for x in n)
 
 
+# ---- many signs at once: how a plan is told without its word -----------------------------------------------
+# Each sign alone is ordinary (a date, a letter for the family, a car by the sea, being worn out, a policy
+# that pays off the loan); two different kinds of them in one message from the writer are how people tell
+# a plan to die without saying so. When in doubt, a person looks: two kinds make a crisis.
+
+FINAL_ACTS = frozenset({"終わる", "終わり", "終わらせる", "清算", "おしまい", "御仕舞い", "片付く", "片付ける", "決着",
+                        "けり", "区切り", "幕"})
+LEFT_FOR = frozenset({"家族", "妻", "夫", "子供", "子供達", "子", "娘", "息子", "親", "両親", "母", "父", "皆", "嫁", "旦那"})
+LETTERS = frozenset({"手紙", "遺書", "遺言", "置き手紙", "メモ", "書き置き"})
+GIVING_AWAY = frozenset({"上げる", "譲る", "託す", "遺す", "残す", "処分", "整理"})
+NEAR_TIMES = frozenset({"今夜", "今晩", "今日", "明日", "明朝", "明後日", "今週末", "週末", "月末", "今週", "年内",
+                        "今月", "朝"})
+# Leaving for a reason (MOVING without its times: 来月の件 is no reason to leave).
+ORDINARY_ABSENCE = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "退社", "出張",
+                              "旅行", "休暇", "入院", "産休", "育休", "帰省", "有給", "休職", "独立", "研修"})
+PAYOFF = frozenset({"返す", "返せる", "片付く", "完済", "済む", "得", "楽", "足りる", "賄う", "迷惑", "困る", "残す",
+                    "残せる", "清算"})
+DANGER_PLACES = PLACES_TO_JUMP | HIGH_PLACES | frozenset({"海沿い", "岸壁", "ダム", "港", "埠頭", "山奥", "ホーム"})
+BEING_THERE = frozenset({"来る", "居る", "着く", "立つ", "止める", "停める", "上る", "登る", "向かう", "座る"})
+MORE_MEANS = MEANS | frozenset({"排ガス", "ホース", "包丁", "七輪", "農薬", "目張り"})
+RELEASED_FROM = frozenset({"考える", "悩む", "頑張る", "苦しむ", "気にする", "働く", "我慢", "耐える"})
+BETTER_OFF = frozenset({"得", "楽", "増し", "良い", "為", "幸せ"})  # 死んだ方が得: worth more dead
+
+
+def many_signs(parts: Sequence[Words]) -> bool:
+    """Two kinds of sign in one message from the writer (`_signs`), or one that is a plan on its own:
+    dying (or being gone) called the better way (死んだ方が家族のためになる)."""
+    own = [w for w in parts if not _reported(_norms(w)) and not _about_a_case(_norms(w))]
+    signs = set().union(*map(_signs, own), set())
+    if signs & {"end", "gone"} and any(_soon(w) for w in own):
+        signs.add("when")  # 何もかも終わりにします。今夜、決めました
+    return any(_better_dead(_norms(w)) for w in own) or len(signs) >= 2
+
+
+def _signs(words: Words) -> set[str]:
+    n = _norms(words)
+    found = set()
+    ordinary = any(x in ORDINARY_ABSENCE for x in n)  # leaving for a reason: 退職, 出張, 来週
+    for i, x in enumerate(n):
+        whose = _subject_of(n, i)  # 先輩がいなくなった is someone else's; 何もかも is read 何 も 彼 も
+        mine = whose not in THIRD_PERSON or whose == "彼" and "何" in n[max(0, i - 4):i]
+        if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(n, i) and not _negated(n, i):
+            found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
+        if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary:
+            found.add("end")  # これで最後にします
+        if x in LETTERS and any(y in LEFT_FOR for y in n) or x in ("形見", "身辺整理"):
+            found.add("left")  # 家族には手紙を書いてあります
+        if x in GIVING_AWAY and any(y in ("物", "私物", "持ち物", "荷物", "全部") for y in n[max(0, i - 5):i]) and not ordinary:
+            found.add("left")  # 私の物はみんなにあげます
+        if x == "居る" and n[i + 1:i + 2] in (["ない"], ["ず"]) and "成る" in n[i + 2:i + 5] and mine and not ordinary:
+            found.add("gone")  # いなくなっている, おらんようになる
+        if x in OWN_POLICY and any(y in PAYOFF for y in n[i + 1:]) and not any(y in BUSINESS for y in n):
+            found.add("payoff")  # 保険金で借金も返せる, 団信でローンも片付く
+        if x in DANGER_PLACES and any(y in BEING_THERE and not _negated(n, k) for k, y in enumerate(n[i + 1:], i + 1)):
+            found.add("there")  # 線路の近くに来てしまった, 海沿いの駐車場に車を停めています
+        if x in MORE_MEANS and not _insurance_frame(n):
+            found.add("means")  # 排ガスのホースもトランクに
+        if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or \
+                (x == "後" and n[i + 1:i + 3] in (["は", "頼む"], ["は", "宜しく"], ["を", "頼む"])):
+            found.add("goodbye") if not ordinary else None  # お世話になりました, あとは頼む
+    if distress(words) or any(x == "限界" for x in n):
+        found.add("worn")
+    no_longer = "もう" in n and any(x in RELEASED_FROM and n[i + 1:i + 4] == ["ない", "て", "良い"] for i, x in enumerate(n))
+    if no_longer or any(x == "楽" and n[i + 2:i + 3] == ["なれる"] for i, x in enumerate(n)):
+        found.add("released")  # もう数字のこと考えなくていい, 楽になれる
+    return found
+
+
+def _the_whole_of_it(n: list[str], i: int) -> bool:
+    """全部, 何もかも, 人生 just before the final act (全部終わらせる), with nothing else named as what ends
+    (経費を全部清算: the expenses end, not everything)."""
+    before = n[max(0, i - 4):i]
+    whole = any(y in WHOLE or y == "何" and "彼" in before for y in before)  # なんもかんも is read 何 も 彼 も
+    named = any(n[k] == "を" and n[k - 1] not in WHOLE for k in range(1, i))
+    return whole and not named
+
+
+def _soon(words: Words) -> bool:
+    """今夜, 明日, 週末, 31日, 3日後: a near day named."""
+    return any(m.normalized in NEAR_TIMES or m.pos[1] == "数詞" and k + 1 < len(words) and
+               words[k + 1].normalized in ("日", "日後") for k, m in enumerate(words))
+
+
+def _better_dead(n: list[str]) -> bool:
+    """死んだ方が得, 消えた方がまし, いなくなった方が楽: being gone called the better way, not a plan of
+    someone else (妻が死んだ方が) nor a case (死亡した方が保険金は多い)."""
+    for i, x in enumerate(n):
+        gone = x in ("死ぬ", "消える") or (x == "成る" and n[i - 2:i] in (["居る", "ない"], ["居る", "ず"]))
+        if gone and n[i + 1:i + 3] == ["た", "方"] and any(y in BETTER_OFF for y in n[i + 3:i + 8]) and \
+                _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
+            return True
+    return False
+
+
+def _about_a_case(n: list[str]) -> bool:
+    """A policy question about a case (自殺した場合, 死亡したときの保険金は): no sign of the writer's."""
+    return any(x in ("場合", "ケース") for x in n) and _insurance_frame(n)
+
+
 # ---- kana spellings: the reading layer ---------------------------------------------------------------------
 # Written wholly in kana (しんだほうがらく) or with katakana inside a word (死ンだ, 消エたい), the words
 # of death are segmented badly and the rules above never see 死ぬ. The same words are matched on the
@@ -1115,8 +1214,10 @@ def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
 
 
 def _self_object(n: list[str], i: int) -> bool:
-    """自分を傷つける, 手首を切る: the writer's own body is what the verb acts on."""
-    return i >= 2 and n[i - 1] == "を" and n[i - 2] in BODY
+    """自分を傷つける, 手首を切る, 腕をカッターで切る: the writer's own body is what the verb acts on (an
+    instrument may come between)."""
+    k = i - 3 if i >= 3 and n[i - 1] == "で" else i - 1  # カッターで: one noun and で
+    return k >= 1 and n[k] == "を" and n[k - 1] in BODY
 
 
 def _better_not(n: list[str], i: int) -> bool:

@@ -1,0 +1,56 @@
+"""A plan to die told without its word: two kinds of sign in one message (bot/safety_rules.many_signs).
+
+Each sign alone is ordinary, so each look-alike below carries one sign, or a sign with a reason.
+The sentences are our own.
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import screen
+
+TWO_KINDS = [
+    "家族宛てに手紙を書きました。今までお世話になりました",  # a letter for the family, a goodbye
+    "子供たちには手紙を残しておきます。もう限界です",  # a letter, worn out
+    "何もかも終わりにします。今夜、決めました",  # the end, a time
+    "週末に全部終わらせるつもりです",  # the end, a time, in one sentence
+    "もうええねん。明日にはおらんようになってるわ",  # gone, a time? no: gone and worn (もうええ)
+    "団信で家のローンも片付くし、もう限界や",  # the payoff, worn out
+    "保険金で借金は返せる。あとは頼みます",  # the payoff, a goodbye
+    "港の岸壁に車を停めています。もう疲れました",  # there, worn out
+    "橋の上に立ってる。これで楽になれる",  # there, relief
+    "練炭を車に積んできた。今までありがとう",  # means, a goodbye
+    "ダムに来ました。もう何も考えなくていいですよね",  # there, relief
+    "私物は全部同期にあげました。もう限界なんです",  # giving things away, worn out
+]
+ONE_ALONE = [
+    "年末に経費を全部清算します",  # business: the expenses end, a time
+    "今月で退職します。今までお世話になりました",  # a goodbye with a reason
+    "来週から出張でいなくなります。よろしくお願いします",
+    "海に来ました。風が気持ちいい",  # a place, nothing else
+    "屋上でランチしてます。疲れたけど午後も頑張ります",  # tired but going on
+    "団信に入っていれば、住宅ローンは保険金で完済されますか？",  # a policy question
+    "母に手紙を書きました。誕生日なので",  # a letter, a reason
+    "これで最後にします、と言ってお客様が電話を切りました",  # someone else's words
+    "もう残業しなくていいので嬉しいです",  # released from overtime, glad
+]
+BETTER_DEAD = [
+    "生きてるより死んだ方が家族は得なんです",
+    "自分なんか消えた方がましだ",
+    "僕がいなくなった方がみんな楽になる",
+]
+NOT_BETTER_DEAD = [
+    "死亡した場合と解約した場合、どちらの方が受取額は多いですか",  # a case
+    "妻が死んだ方が保険金は多いと言われた",  # someone else, someone's words
+]
+SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
+
+
+@pytest.mark.parametrize("text", TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL)
+def test_two_kinds_of_sign_or_death_as_the_better_way_are_a_crisis(text):
+    assert screen(text).crisis
+
+
+@pytest.mark.parametrize("text", ONE_ALONE + NOT_BETTER_DEAD)
+def test_one_sign_alone_or_with_its_reason_is_not_a_crisis(text):
+    assert not screen(text).crisis
