@@ -671,8 +671,8 @@ def _signs(words: Words) -> set[str]:
         mine = whose not in THIRD_PERSON or whose == "彼" and "何" in n[max(0, i - 4):i]
         if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(n, i) and not _negated(n, i):
             found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
-        if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary:
-            found.add("end")  # これで最後にします
+        if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary and not _names_what_ends(n):
+            found.add("end")  # これで最後にします; not 今日で最後にしますね、この資料の修正は
         if x in LETTERS and any(y in LEFT_FOR for y in n) or x in ("形見", "身辺整理"):
             found.add("left")  # 家族には手紙を書いてあります
         if x in GIVING_AWAY and any(y in ("物", "私物", "持ち物", "荷物", "全部") for y in n[max(0, i - 5):i]) and not ordinary:
@@ -698,11 +698,17 @@ def _signs(words: Words) -> set[str]:
 
 def _the_whole_of_it(n: list[str], i: int) -> bool:
     """全部, 何もかも, 人生 just before the final act (全部終わらせる), with nothing else named as what ends
-    (経費を全部清算: the expenses end, not everything)."""
+    (経費を全部清算, 全部終わらせます、この案件: the expenses or the deal end, not everything)."""
     before = n[max(0, i - 4):i]
     whole = any(y in WHOLE or y == "何" and "彼" in before for y in before)  # なんもかんも is read 何 も 彼 も
-    named = any(n[k] == "を" and n[k - 1] not in WHOLE for k in range(1, i))
+    named = any(n[k] == "を" and n[k - 1] not in WHOLE for k in range(1, i)) or _names_what_ends(n)
     return whole and not named
+
+
+def _names_what_ends(n: list[str]) -> bool:
+    """この案件, その資料: a thing named (not このまま, このよう, この度)."""
+    return any(y in DEMONSTRATIVES and n[k + 1:k + 2] not in (["まま"], ["儘"], ["侭"], ["様"], ["よう"], ["度"], ["辺"], [])
+               for k, y in enumerate(n))
 
 
 def _soon(words: Words) -> bool:
