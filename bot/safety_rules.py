@@ -33,6 +33,10 @@ KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi read
 # Self-harm slang Sudachi splits by context (またリスカ → また|リ|スカ): spelled out before reading.
 SELF_HARM_SLANG = re.compile(r"リスカ|アムカ|レグカ")
 ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
+# Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
+# reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
+# へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
+KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
 
@@ -159,6 +163,14 @@ NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "�
 CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
                    "無くなる", "なくなる"})  # 消えてなくなりたい
 NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
+# Business slang: a deal, a plan or a device "dies" (案件が死んだ, スマホが死んだ). Only a thing named as
+# the subject makes 死ぬ ordinary; the heart or mind dying (心が死んだ) is the writer's state: a person looks.
+THINGS = frozenset({"案件", "契約", "商談", "計画", "企画", "提案", "プロジェクト", "アポ", "予定", "見込み", "話",
+                    "スマホ", "スマートフォン", "携帯", "パソコン", "pc", "PC", "電池", "バッテリー", "充電", "回線",
+                    "ネット", "wifi", "Wi-Fi", "サーバー", "データ", "ファイル", "アプリ", "システム", "車", "エンジン",
+                    "株", "相場", "市場", "数字", "成績", "売上", "売り上げ", "ノルマ", "目標", "予算", "会議", "資料",
+                    "紹介", "リスト", "ルート", "プラン", "アイデア", "ネタ", "店", "ブランド", "商品", "制度"})
+MIND = frozenset({"心", "気持ち", "感情", "精神", "目", "魂", "表情"})
 
 
 # ---- crisis -------------------------------------------------------------------------------------------
@@ -460,7 +472,12 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
 
 
 CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _a_method_in_mind, _ending_it_all)
-DISTRESS_RULES = (_worn_out, _hopeless)
+def _numb(words: Words, n: list[str], i: int) -> bool:
+    """心が死んだ, 気持ちが死んでる: not a plan to die, but the writer's state; a person looks."""
+    return n[i] == "死ぬ" and _subject_noun(n, i) in MIND and not _negated(n, i)
+
+
+DISTRESS_RULES = (_worn_out, _hopeless, _numb)
 
 
 # ---- signs a message gives across its sentences (when in doubt about distress, a person looks) ----------
@@ -483,8 +500,8 @@ def _own_death(words: Words) -> bool:
     if _someone_else(words) or any(x in LAUGHING for x in n) or _over_now(n):
         return False
     for i, x in enumerate(n):
-        if _subject_of(n, i) not in (None, *FIRST_PERSON):
-            continue  # 妻が死んだら: someone else dies
+        if _subject_of(n, i) not in (None, *FIRST_PERSON) or (x == "死ぬ" and _subject_noun(n, i) in THINGS | MIND):
+            continue  # 妻が死んだら: someone else dies; 案件が、…死にました: a thing
         if x in ("自殺", "自死") and (i + 1 >= len(words) or words[i + 1].pos[0] != "名詞"):
             return True  # 自殺しても, 自殺を; not 自殺免責, 自殺防止
         if x in ("自殺", "自死") and any(y in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for y in n[i + 1:]) and \
@@ -919,6 +936,9 @@ def wants_human(words: Words) -> bool:
             return True  # 担当者をお願いします, 有人対応でお願いします
         if j < len(n) and n[j] in ("居る", "いらっしゃる") and _question(n[j:]):
             return True  # 人間の方いますか
+        if n[j:j + 1] in (["は"], ["が"]) and n[j + 1:j + 2] in (["居る"], ["いらっしゃる"]) and _question(n[j + 1:]) \
+                and x in ("人間", "有人", "生身", "担当者", "スタッフ", "オペレーター"):
+            return True  # 人間の担当者はいないの？, おらへんの？
         if j < len(n) and n[j] == "が" and any(y in CONTACT for y in n[j + 1:j + 3]) and "所" in n[j:j + 7] \
                 and _question(n[j:]):
             return True  # 人間が答えてくれるところはありますか
@@ -956,8 +976,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
     for k, x in enumerate(rest):
         if x in REQUEST_ENDS or (bare and x == "下さる"):
             return not _negated(n, start + k)
-        if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and _question(rest[k:]):
-            return True
+        if x in ("出来る", "可能", "貰う", "頂く", "呉れる", "れる", "られる", "せる", "させる") and _question(rest[k:]):
+            return True  # 話せますか, つないでくれる？, つないでくれへん？ (a negative question asks as much)
         if k == 0 and (x == "?" or (x == "ます" and _question(rest[:4]))):
             return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
@@ -974,7 +994,7 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
 def _asked_of_us(rest: list[str]) -> bool:
     """ください, ほしい, お願い, いただけますか: something the writer asks us to do (not 電話したい)."""
     return any(x in ("下さる", "欲しい", "願う") for x in rest) or \
-        (any(x in ("頂く", "貰う") for x in rest) and (_question(rest) or "たい" in rest))
+        (any(x in ("頂く", "貰う", "呉れる") for x in rest) and (_question(rest) or "たい" in rest))
 
 
 def _question(rest: list[str]) -> bool:
@@ -1055,6 +1075,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     a hypothetical (死んだ場合, 死んだら保険金は), a noun it describes (死ぬまで, 死んだ祖父), or
     someone else as its subject (犬が死んだ)."""
     start = i - 1 if n[i - 1:i] in (["自殺"], ["自死"]) else i
+    if _subject_noun(n, i) in THINGS | MIND:
+        return False  # 案件が、社長交代で死にました: the deal died
     if start >= 2 and n[start - 1] in SUBJECT_PARTICLES and words[start - 2].pos[0] in ("名詞", "代名詞") \
             and n[start - 2] not in FIRST_PERSON:
         return False
@@ -1074,6 +1096,22 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     if nxt.pos[0] in ("名詞", "接尾辞") and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
         return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
+
+
+def _subject_noun(n: list[str], i: int) -> str | None:
+    """The noun before the nearest subject particle before i in the clause, across commas:
+    大型案件が、先方の社長交代で死にました -> 案件; a topic said with a comma: この契約、完全に死んだ -> 契約."""
+    for k in range(i - 1, 0, -1):
+        if n[k] in ("。", "!", "?"):
+            return None
+        if n[k] == "、" and n[k - 1] in THINGS | MIND:
+            return n[k - 1]
+        if n[k] in ("が", "は", "も"):
+            j = k - 1
+            while j > 0 and n[j] in HONORIFICS - {"の"}:
+                j -= 1
+            return n[j]
+    return None
 
 
 def _a_saying(n: list[str], i: int) -> bool:

@@ -391,6 +391,50 @@ LOOK_ALIKES = [
 ]
 
 
+# ---- classes a fresh evaluation found missed (our own sentences, other wordings of each class) -------------
+
+# 死ぬ said of a deal, a plan or a device is business slang; the heart dying is the writer's own state.
+A_THING_DIES = ["大口の案件が、担当者の異動で死にました", "この契約、完全に死んだわ", "スマホが死んだので返信が遅れます",
+                "新人研修の計画が死んだ。組み直しです", "パソコンが死んで提案書が消えた…どうしよう",
+                "先月の商談、ほぼ全部死んだんやけど、立て直し方ある？"]
+THE_HEART_DIES = ["最近、心が死んでる気がします", "断られすぎて気持ちが死んだ"]
+STILL_THE_WRITER = ["案件が死んだ。もう死のう", "契約は全部死んだし、私も死にたい"]
+
+# Kansai requests: a negative question (くれへん？, もらえへん？) asks as くれない？ does.
+KANSAI_HUMAN = ["人間の担当者につないでくれへん？", "スタッフさんに代わってもらえへん？", "事務局の人に電話かけてくれへんかな",
+                "牧野先生に直接相談できひん？", "ほんまの人と話させてほしいねん", "人間のスタッフはおらへんの？",
+                "担当者につないでくれない？"]
+KANSAI_NOT_HUMAN = ["先輩に相談したら、ええ方法教えてくれはった", "担当者がなかなか連絡くれへんかったお客様への対応は？",
+                    "事務局の人、いつも丁寧やな。次のセミナーはいつ？", "たいへんな案件でしたが、決まりました"]
+
+
+@pytest.mark.parametrize("text", A_THING_DIES)
+def test_a_deal_or_a_device_that_dies_is_not_a_crisis(text):
+    found = screen(text)
+    assert not found.crisis and not found.distress
+
+
+@pytest.mark.parametrize("text", THE_HEART_DIES)
+def test_the_heart_dying_reaches_a_person_as_distress(text):
+    found = screen(text)
+    assert found.distress and not found.crisis
+
+
+@pytest.mark.parametrize("text", STILL_THE_WRITER)
+def test_a_dead_deal_does_not_hide_the_writers_own_wish(text):
+    assert screen(text).crisis
+
+
+@pytest.mark.parametrize("text", KANSAI_HUMAN)
+def test_kansai_requests_for_a_person(text):
+    assert screen(text).wants_human
+
+
+@pytest.mark.parametrize("text", KANSAI_NOT_HUMAN)
+def test_kansai_mentions_of_people_are_not_requests(text):
+    assert not screen(text).wants_human
+
+
 @pytest.mark.parametrize("text", CRISIS)
 def test_crisis_is_the_writers_own_wish_in_any_spelling(text):
     assert screen(text).crisis
