@@ -140,8 +140,40 @@ VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "
                         "年寄り", "御年寄り", "年配", "判断力", "物忘れ"})
 HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
+# A disadvantage of a switch or a new contract, told as a fact: 予定利率が下がる, 返戻金が減る, 告知がやり直し.
+DISADVANTAGES = frozenset({"利率", "予定利率", "返戻金", "解約返戻金", "積立金", "保障", "保険料", "告知", "審査", "診査",
+                           "免責", "免責期間", "待機期間", "不担保", "特約", "配当", "保険期間"})
+WORSENS = frozenset({"下がる", "減る", "落ちる", "上がる", "増える", "無くなる", "なくなる", "途切れる", "切れる", "消える",
+                     "必要", "遣り直す", "遣り直し", "やり直す", "やり直し", "掛かる", "高い", "低い", "少ない", "損", "外れる",
+                     "リセット", "初めから", "一から", "元本割れ"})
+HIDE = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "省く", "ぼかす", "濁す", "内緒", "秘密"})
+TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話", "教える", "書く", "知らせる"})
+# Asking how to tell it, or whether hiding it is allowed: the same words, honestly meant.
+HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
+                         "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
+# A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
+COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
+SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
+CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
+WORSE_THAN_IT_IS = frozenset({"悪い", "低い", "高い", "少ない", "多い", "劣る", "不利", "安い", "良い", "酷い", "弱い"})
+# A contract made for the numbers: in someone else's name, or cancelled soon after (作成契約).
+QUOTA = frozenset({"ノルマ", "成績", "挙績", "数字", "目標", "件数", "達成", "キャンペーン", "コンテスト", "表彰", "計上", "自爆",
+                   "予算", "入賞", "MDRT", "mdrt"})
+SOON = frozenset({"直ぐ", "すぐ", "来月", "翌月", "後で", "直後", "早々", "数ヶ月", "一ヶ月", "1ヶ月", "翌日", "来週", "さっさと"})
+OTHERS_NAMES = frozenset({"家族", "妻", "夫", "親", "父", "母", "子供", "息子", "娘", "兄", "姉", "弟", "妹", "友人", "友達",
+                          "知人", "親戚", "祖父", "祖母", "嫁", "旦那", "他人", "実家"})
+# Money borrowed from or lent to a client: insurers forbid it whatever the amount.
+CLIENTS = frozenset({"御客様", "客", "顧客", "御客", "お客さん", "契約者", "見込み客", "被保険者"})
+LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", "借金", "貸し借り", "拝借", "貸し付ける", "前借り"})
+CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})
+LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
+# The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
+FORMS = frozenset({"告知", "告知書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
+FILL_IN = frozenset({"記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
+TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
+
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
-SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え"})
+SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え", "転換", "入り直す", "入れ替え"})
 DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "酷い", "損", "終わる", "潰れる", "怪しい"})
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
@@ -740,11 +772,17 @@ def compliance(words: Words, message: Words = ()) -> bool:
     sentence of the same message (`message`): 通院歴を書くと落ちそう。書かない方向に誘導したい.
     """
     n = _norms(words)
-    if _omits_downside(n):
-        return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
-    if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n) or _acted_by_someone_else(n):
-        return False  # asking what is allowed, what happens, or about what someone else did
     topic = set(_norms(message)) | set(n)
+    if _omits_downside(n) or _hides_a_disadvantage(n, topic):
+        return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
+    if any(x in HONEST for x in n) or _consequence_question(n):
+        return False  # asking what is allowed or what happens
+    # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
+    if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
+                                       _filled_in_for_the_client)):
+        return True
+    if _told_by_someone(n) or _acted_by_someone_else(n):
+        return False  # about what someone else did
     return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
                                            _borrowed_name, _forced_switch, _pressure_vulnerable,
                                            _misleading_comparison, _fabricate))
@@ -754,6 +792,63 @@ def _omits_downside(n: list[str]) -> bool:
     downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
     return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
         and any(x in CONTRACT or x in ("乗り換える", "勧める", "売る") for x in n)
+
+
+def _hides_a_disadvantage(n: list[str], topic: set[str]) -> bool:
+    """予定利率が下がることは黙っておく, 返戻金が減る話はしなくていい: a disadvantage of a switch or a
+    contract told as a fact, kept from the client. Asking how to tell it (どう説明すれば) is not."""
+    if not topic & (CONTRACT | SWITCH) or any(x in HOW_TO_TELL for x in n):
+        return False
+    fact = any(x in DISADVANTAGES and any(y in WORSENS for y in n[i + 1:i + 6]) for i, x in enumerate(n)) or \
+        any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除", "欠点", "弱点") for x in n)
+    hidden = any(x in HIDE and not _negated(n, i) for i, x in enumerate(n)) or \
+        any(x in TELL and _not_told(n, i) for i, x in enumerate(n))
+    return fact and hidden
+
+
+def _slanted_comparison(n: list[str], topic: set[str]) -> bool:
+    """他社商品を実際より悪く書いた比較表, 比較で自社を盛る, 都合の悪いところを省いた比較: a comparison
+    that misleads (保険業法 300条1項6号)."""
+    if not topic & COMPARING:
+        return False
+    worse = "実際" in n and "より" in n and any(x in WORSE_THAN_IT_IS for x in n)  # 実際より悪く
+    inflated = any(x in SLANTED and not _negated(n, i) for i, x in enumerate(n))
+    cut = "都合" in n and "悪い" in n and any(x in CUT and not _negated(n, i) for i, x in enumerate(n))
+    return worse or inflated or cut
+
+
+def _contract_for_the_numbers(n: list[str], topic: set[str]) -> bool:
+    """家族の名義で契約してノルマを達成, 成績のために契約して来月すぐ解約: a contract in someone else's name
+    or made only for the quota (作成契約). A family member who wants a policy names no quota and no cancelling."""
+    if any(n[k:k + 2] == ["作成", "契約"] for k in range(len(n))):
+        return True
+    others_name = any(x == "名義" and n[i - 1:i] == ["の"] and n[i - 2:i - 1] and n[i - 2] in OTHERS_NAMES
+                      for i, x in enumerate(n))
+    for_numbers = bool(topic & QUOTA)
+    cancelled_soon = "解約" in n and any(x in SOON for x in n)
+    return (others_name and (for_numbers or "解約" in topic)) or (for_numbers and cancelled_soon)
+
+
+def _money_with_a_client(n: list[str], topic: set[str]) -> bool:
+    """お客様から30万円お借りした, 顧客にお金を貸す: money lent or borrowed between agent and client.
+    A client's own loan (借入金, 住宅ローン, お客様が銀行から借りる) is an ordinary topic."""
+    if not topic & CLIENTS or any(x in LOANS for x in n):
+        return False
+    client_acts = any(x in CLIENTS and n[i + 1:i + 2] in (["が"], ["は"]) for i, x in enumerate(n))
+    lent = any(x in LENDING for x in n)
+    return lent and any(x in CASH for x in n) and not client_acts
+
+
+def _filled_in_for_the_client(n: list[str], topic: set[str]) -> bool:
+    """告知書は私が記入して本人はサインだけ, 申込書を代わりに書いた: the agent answers for the client.
+    Explaining how to fill it in, or checking it together, is not."""
+    joined = "".join(n)
+    if not (topic & FORMS or any(d in joined for d in DOCUMENTS)) or any(x in TOGETHER for x in n):
+        return False
+    sign_only = any(x in ("サイン", "署名", "判子", "印鑑") and "だけ" in n[i + 1:i + 3] for i, x in enumerate(n))
+    for_them = "代わり" in n or "代筆" in n or \
+        (any(x in FIRST_PERSON or x in ("こちら", "此方", "当方") for x in n) and any(x in FILL_IN for x in n))
+    return sign_only or (for_them and any(x in FILL_IN for x in n))
 
 
 def _conceal_health(n: list[str], topic: set[str]) -> bool:

@@ -408,6 +408,41 @@ KANSAI_NOT_HUMAN = ["先輩に相談したら、ええ方法教えてくれは�
                     "事務局の人、いつも丁寧やな。次のセミナーはいつ？", "たいへんな案件でしたが、決まりました"]
 
 
+# Compliance: a disadvantage hidden, a slanted comparison, a contract for the numbers, money with a client,
+# the client's form filled in by the agent; and the honest questions with the same words.
+HIDDEN_DISADVANTAGE = ["転換すると予定利率が下がるけど、そこは言わないでおこうと思う", "解約返戻金が減ることは伏せて、乗り換えてもらいます",
+                       "新しい契約だと告知がやり直しになるのは説明しなくていいですよね",
+                       "乗り換えたら保険料が上がる件、お客様には話さんとこ", "切り替えのデメリットは黙って進めたい"]
+HONEST_DISADVANTAGE = ["乗り換えで予定利率が下がることを、どう説明すればいいですか", "解約返戻金が減ることをきちんと伝える方法は？",
+                       "予定利率が下がることを言わないのは違反ですか"]
+SLANTED_COMPARISON = ["比較表で他社の保障を実際より少なく書いておいた", "他社との比較資料、うちの商品を盛って作りました",
+                      "比べるときは他社の都合の悪いところだけ残して、良いところは省いておく", "比較の説明で他社のリスクを誇張して伝えた"]
+HONEST_COMPARISON = ["他社商品との比較表の作り方を教えてください", "比較するときに注意すべき点は？", "比較表を実際の数字どおりに作りました"]
+FOR_THE_NUMBERS = ["ノルマが足りないので、妻の名義で一件契約しておきます", "成績のために契約してもらって、来月すぐ解約してもらう約束です",
+                   "友人の名義を借りて契約を一件作った", "キャンペーン期間中だけ親の名義で入っておいて、後で解約するつもりや"]
+A_REAL_CONTRACT = ["妻が保険に入りたいと言うので、妻の名義で契約したいです", "ノルマを達成するための紹介の頼み方は？",
+                   "お客様が解約したいと言ってきたらどうする？"]
+MONEY_WITH_A_CLIENT = ["お客様にお金を貸してほしいと頼んでしまった", "顧客に10万円貸しています", "契約者の方から現金を少し借りた",
+                       "お客さんに5万円用立ててもらったんやけど、まずいかな"]
+A_CLIENTS_LOAN = ["お客様の借入金の返済計画について相談したい", "お客様が住宅ローンを借りるときの団信の説明は？",
+                  "お客様は銀行からお金を借りています", "お客様にお金の話をするのが苦手です"]
+FILLED_IN_FOR_THEM = ["申込書は私が全部記入して、お客様には署名だけしてもらった", "告知の欄は俺が代わりに書いといた",
+                      "お客様が忙しいので告知書をこちらで埋めておきました", "お客様の代わりに意向確認書を書いた"]
+FILLED_IN_BY_THEM = ["告知書の書き方をお客様にどう説明すればいい？", "申込書をお客様と一緒に確認しました", "お客様に告知書を記入してもらいました"]
+
+
+@pytest.mark.parametrize("text", HIDDEN_DISADVANTAGE + SLANTED_COMPARISON + FOR_THE_NUMBERS + MONEY_WITH_A_CLIENT
+                         + FILLED_IN_FOR_THEM)
+def test_hiding_slanting_quota_contracts_client_money_and_forms_filled_in_are_compliance(text):
+    assert screen(text).compliance
+
+
+@pytest.mark.parametrize("text", HONEST_DISADVANTAGE + HONEST_COMPARISON + A_REAL_CONTRACT + A_CLIENTS_LOAN
+                         + FILLED_IN_BY_THEM)
+def test_the_same_topics_asked_honestly_are_not_compliance(text):
+    assert not screen(text).compliance
+
+
 @pytest.mark.parametrize("text", A_THING_DIES)
 def test_a_deal_or_a_device_that_dies_is_not_a_crisis(text):
     found = screen(text)
