@@ -86,9 +86,21 @@ INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付�
 WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
                   "参る", "孤独", "無理", "楽", "嫌", "嫌気"})  # with words of one's own death, a sign about the writer
 MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
+                    "定年", "引退", "退任", "留学", "帰国", "産休", "育休", "休職", "独立", "移籍", "解約", "退塾",
                     "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
 BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
 DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
+# Where a fall or the water is near: with relief or an ending in the same message, being there now is a crisis.
+EDGES = frozenset({"屋上", "橋", "崖", "海", "川", "ホーム", "線路", "踏切", "ビル", "ベランダ", "樹海", "岸壁", "埠頭", "ダム",
+                   "鉄橋", "歩道橋", "展望台", "湖", "滝", "断崖", "港", "桟橋", "堤防", "窓"})
+ARRIVE = frozenset({"居る", "来る", "着く", "立つ", "上がる", "登る", "上る", "座る", "向かう", "行く", "辿り着く", "居す"})
+INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "行く", "踏み出す", "沈む", "突っ込む", "飛び下りる", "降りる",
+                  "歩く", "落ちる", "滑る", "乗り出す", "越える"})  # このまま入ったら, このまま飛んだら
+# Someone else in danger now, told by the writer: the act, and what makes it imminent.
+ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死", "首吊り"})
+IMMINENT = frozenset({"今", "いま", "今にも", "今夜", "今晩"})  # and これから (此れ + から)
+CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付", "給付金", "請求", "支払い", "支払う", "保障", "対象",
+                        "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前"})
@@ -600,15 +612,99 @@ def drawn_down(parts: Sequence[Words]) -> bool:
 
 
 def a_last_goodbye(parts: Sequence[Words]) -> bool:
-    """Thanks for everything and goodbye, with no move named (今までありがとうございました。さようなら):
-    a farewell with nowhere to go is how some people say they will die. A person looks."""
+    """Thanks for everything and goodbye, or "this is the last", with no move named (今までありがとうございました。
+    さようなら / もうこれで最後にします): a farewell with nowhere to go is how some people say they will die.
+    A person looks."""
     n = [x for w in parts for x in _norms(w)]
-    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n) or _never_again(n)
-    thanks = any(x in ("今迄", "此れ", "今", "色々", "皆") and any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝")
-                                                                 for y in n[i + 1:i + 5]) for i, x in enumerate(n))
+    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n) or _never_again(n) or \
+        any(_the_last(w) for w in parts)
+    thanks = any(x in ("今迄", "此れ", "今", "色々", "皆", "本当", "本真", "心") and
+                 any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝") for y in n[i + 1:i + 7]) for i, x in enumerate(n))
     moving = any(x in MOVING or x in THIRD_PERSON for x in n)
     worn = any(distress(w) for w in parts)  # もう疲れた。さよなら
     return goodbye and (thanks or worn) and not moving
+
+
+def _the_last(words: Words) -> bool:
+    """もうこれで最後にします, 今日で終わりにします, もう最後や: the writer's own "this is the last", nothing
+    named that ends (not この質問で最後です, 最後の訪問, 最後まで頑張る)."""
+    n = _norms(words)
+    if _someone_else(words) or _a_thing_ends(words, n, 0):
+        return False
+    for i, x in enumerate(n):
+        if x not in ENDING | {"最後"} or n[i + 1:i + 2] in (["の"], ["まで"], ["迄"]) or _negated(n, i + 2):
+            continue
+        framed = any(y in ("もう", "此れ", "これ", "今日", "今夜", "今回", "今度") for y in n[max(0, i - 3):i])
+        if framed and (_end_it(n, i) or _ends_at(n, i)):
+            return True
+    return False
+
+
+def at_the_edge(parts: Sequence[Words]) -> bool:
+    """At a drop or the water now (屋上にいます, 海まで来た) and, in the same message, an ending or relief
+    (もう考えなくていい, このまま入ったら全部終わる, 楽になれる, 最後): a place and a way out together.
+    An ordinary visit (屋上でランチ, 海に来た、気持ちいい) names neither."""
+    there = any(not _someone_else(w) and _arrived(_norms(w)) for w in parts)
+    return there and any(not _someone_else(w) and _way_out(words=w) for w in parts)
+
+
+def _arrived(n: list[str]) -> bool:
+    """屋上にいます, 海まで来た, 橋の上に立っている, ビルの上に来た."""
+    for i, x in enumerate(n):
+        if x in EDGES:
+            k = i + 1
+            while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下"):
+                k += 1
+            if n[k:k + 1] in (["に"], ["まで"], ["へ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:
+                return True
+    return False
+
+
+def _way_out(words: Words) -> bool:
+    """もう考えなくていい, 楽になれる, 全部終わる, 最後, このまま入ったら / 飛んだら."""
+    n = _norms(words)
+    for i, x in enumerate(n):
+        if x in ("考える", "悩む", "頑張る", "苦しむ") and n[i + 1:i + 4] in (["ない", "て", "良い"], ["ない", "で", "良い"]):
+            return True  # もう数字のこと考えなくていい
+        if x == "楽" and n[i + 1:i + 2] in (["に"], ["だ"]) and n[i + 2:i + 3] in (["成る"], ["なれる"]):
+            return True
+        if x in ("終わる", "終わり", "終える") and any(y in WHOLE for y in n[max(0, i - 3):i]) and n[i + 1:i + 2] != ["た"]:
+            return True  # 全部終わる (not 全部終わった: a day's work done)
+        if x == "最後" and n[i + 1:i + 2] not in (["の"], ["まで"], ["迄"]):
+            return True
+        if x in INTO and "侭" in n[max(0, i - 6):i] and \
+                (any(y in ("た", "ば", "と", "なら") for y in n[i + 1:i + 3]) or words[i].pos[5] == "意志推量形"):
+            return True  # このまま車ごと入ったら
+        if x in FAREWELL or x == "解放":
+            return True
+    return False
+
+
+def someone_in_danger(parts: Sequence[Words]) -> bool:
+    """Someone else about to die, told by the writer: お客様から「今から飛び降りる」と電話があった,
+    友達がビルの屋上にいて飛び降りそう. A person must act now, so it is a crisis, with its own reply.
+    A policy question (自殺の場合の保険金), a past death (昔お客様が亡くなった) and someone's past wish
+    (父が昔死にたいと言っていた) are not imminent."""
+    for k, words in enumerate(parts):
+        n = _norms(words)
+        around = n + (_norms(parts[k - 1]) if k else [])
+        if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around):
+            continue
+        for i, x in enumerate(n):
+            hanging = x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i]
+            cut_off = x in ("絶つ", "断つ") and "命" in n[max(0, i - 3):i]
+            if not (x in ACTS or hanging or cut_off) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
+                continue
+            if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
+                continue
+            if n[i + 1:i + 2] and n[i + 1] in ("ほど", "程", "くらい", "ぐらい", "位", "気", "まで", "迄", "かと", "前"):
+                continue  # 死ぬほど忙しいと言っていた (死ぬって, 死ぬと are what was said)
+            now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] == ["此れ", "から"] for j in range(i))
+            about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
+            at_a_drop = _arrived(around)
+            if now or about_to or at_a_drop:
+                return True
+    return False
 
 
 def _never_again(n: list[str]) -> bool:
@@ -1277,7 +1373,7 @@ def _end_it(n: list[str], i: int) -> bool:
 
 
 def _ends_at(n: list[str], i: int) -> bool:
-    rest = [x for x in n[i + 1:i + 4] if x not in ("だ", "です", "。", "!", "…", ".", "ぽい", "ぽ", "よ", "な", "わ")]
+    rest = [x for x in n[i + 1:i + 4] if x not in ("だ", "です", "。", "!", "…", ".", "ぽい", "ぽ", "よ", "な", "わ", "や")]
     return not rest or rest[0] in ("、", "。")
 
 

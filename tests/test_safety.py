@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Answer, Escalation, Question
-from bot.safety import HELPLINES, crisis_message, has_help_line, screen, sentences
+from bot.safety import HELPLINES, crisis_message, has_help_line, screen, sentences, someone_in_danger_message
 
 CRISIS = [
     "しにたい",  # hiragana
@@ -406,6 +406,56 @@ KANSAI_HUMAN = ["人間の担当者につないでくれへん？", "スタッ�
                 "担当者につないでくれない？"]
 KANSAI_NOT_HUMAN = ["先輩に相談したら、ええ方法教えてくれはった", "担当者がなかなか連絡くれへんかったお客様への対応は？",
                     "事務局の人、いつも丁寧やな。次のセミナーはいつ？", "たいへんな案件でしたが、決まりました"]
+
+
+# Someone else about to die, told by the member: a crisis, answered for those around them.
+SOMEONE_IN_DANGER = ["先輩が今から死ぬってLINEしてきた。どうしよう", "お客様から、これから首を吊るというメールが届きました",
+                     "友人がいま線路の近くにいて、飛び込みそうなんです", "後輩が駅のホームにいて、今にも飛び込みそうやねん。どないしよ",
+                     "契約者の方から今夜自殺するって電話があって、手が震えています", "同僚が屋上にいます。飛び降りると言っています"]
+NOT_IN_DANGER_NOW = ["お客様が自殺した場合、免責期間中だと保険金は出ますか", "昔、担当のお客様が亡くなったことがあります",
+                     "お客様が今から死ぬほど忙しいと言っていた", "先輩が飛び込み営業のコツを教えてくれた",
+                     "お客様が今、自殺したら保険金は出るのか聞かれました", "お客様のお父様が屋上から飛び降りて亡くなったそうです"]
+# Thanks for everything and "this is the last", no ordinary leaving named.
+LAST_FAREWELL = ["皆さん、今まで本当にありがとうございました。もうこれで最後にします", "色々お世話になりました。今日で終わりにします",
+                 "今まで支えてくれて感謝しかないです。これで最後や", "本当にありがとうございました。もう最後です"]
+ORDINARY_FAREWELL = ["今までお世話になりました。今月で退職するので、これで最後にします",
+                     "今までありがとうございました。引っ越すのでこれで最後です", "色々ありがとうございました。質問はこれで最後です",
+                     "今までありがとうございました。最後まで頑張ります", "今までお世話になりました。卒業してもまた相談させてください"]
+# At a drop or the water now, with an ending or relief.
+AT_THE_EDGE = ["駅のホームにいます。もう何も考えなくていいんだって思うと楽", "崖の上に立ってる。このまま飛んだら全部終わるかな",
+               "橋まで来ました。川を見てると、楽になれる気がする", "ビルの屋上に上がった。これで最後にする",
+               "夜の海に来た。このまま歩いて入ったらどうなるかな"]
+AN_ORDINARY_VISIT = ["屋上でランチしながら商談しました", "海に来た、気持ちいい。明日から頑張る", "契約が飛んだら全部終わる",
+                     "橋の近くのお客様のところに来ました。最後の確認をします", "ホームに着いた。今日の仕事は全部終わった"]
+
+
+@pytest.mark.parametrize("text", SOMEONE_IN_DANGER)
+def test_someone_else_in_danger_now_is_a_crisis_of_its_own_kind(text):
+    found = screen(text)
+    assert found.crisis and found.someone_in_danger
+
+
+@pytest.mark.parametrize("text", LAST_FAREWELL + AT_THE_EDGE)
+def test_a_last_farewell_and_being_at_the_edge_are_the_writers_crisis(text):
+    found = screen(text)
+    assert found.crisis and not found.someone_in_danger
+
+
+@pytest.mark.parametrize("text", NOT_IN_DANGER_NOW + ORDINARY_FAREWELL + AN_ORDINARY_VISIT)
+def test_policy_questions_past_deaths_ordinary_goodbyes_and_visits_are_not_crisis(text):
+    assert not screen(text).crisis
+
+
+def test_the_writers_own_crisis_is_answered_as_theirs_even_when_someone_else_is_named():
+    assert not screen("友達が今から飛び降りるって。私ももう死にたい").someone_in_danger
+
+
+def test_someone_in_danger_gets_the_reply_for_those_around_them_and_an_urgent_escalation(chat, desk):
+    reply = chat.say("お客様から「今から飛び降りる」と電話がありました。どうしたらいいですか", pattern=1)
+    assert reply.text == someone_in_danger_message() and crisis_message() not in reply.text
+    assert "119" in reply.text and "110" in reply.text and has_help_line(reply.text)
+    escalation = Escalation.get_by_id(reply.escalation_id)
+    assert (escalation.reason, escalation.urgency) == ("crisis", "high") and desk.posted[-1].urgency == "high"
 
 
 # Compliance: a disadvantage hidden, a slanted comparison, a contract for the numbers, money with a client,
