@@ -697,8 +697,10 @@ def someone_in_danger(parts: Sequence[Words]) -> bool:
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
                 continue
-            if n[i + 1:i + 2] and n[i + 1] in ("ほど", "程", "くらい", "ぐらい", "位", "気", "まで", "迄", "かと", "前"):
-                continue  # 死ぬほど忙しいと言っていた (死ぬって, 死ぬと are what was said)
+            if n[i + 1:i + 2] and n[i + 1] in ("ほど", "程", "くらい", "ぐらい", "位", "気", "まで", "迄", "かと", "前", "こと", "事"):
+                continue  # 死ぬほど忙しいと言っていた, 死ぬことが怖いそうです (死ぬって, 死ぬと are what was said)
+            if x == "死ぬ" and "そう" in n[i + 1:i + 3]:
+                continue  # 今にも死にそうな声: worn out, an idiom
             now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] == ["此れ", "から"] for j in range(i))
             about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
             at_a_drop = _arrived(around)
