@@ -21,7 +21,7 @@ from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
-from bot.safety import Screening, crisis_message, gentle_line, screen
+from bot.safety import Screening, crisis_message, gentle_line, screen, someone_in_danger_message
 from bot.scope import classify, reply_text
 from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
                         Source, Urgency)
@@ -137,7 +137,7 @@ class Core:
             limited = self._rate_limited(user, message)
             question = self._record_question(user, message, pattern)
             if screening.crisis:
-                return self._to_staff(question, pattern, "crisis")
+                return self._to_staff(question, pattern, "crisis", someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
                 return self._answer(question, pattern, screening)
@@ -274,10 +274,10 @@ class Core:
         limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day, tz=self.plan.timezone)
         return Reply(limited, kind=ReplyKind.NOTICE) if limited else None
 
-    def _to_staff(self, question: Question, pattern: Pattern, reason: str) -> Reply:
+    def _to_staff(self, question: Question, pattern: Pattern, reason: str, someone_in_danger: bool = False) -> Reply:
         """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
         escalation = self.escalations.open(question, reason, Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL)
-        return Reply(holding_text(reason), kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
+        return Reply(holding_text(reason, someone_in_danger), kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                      escalation_id=escalation.id, escalation_reason=reason)
 
     def _gate(self, user: User, pattern: Pattern) -> Reply | None:
@@ -441,9 +441,12 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     return Decision(None, result.urgency)
 
 
-def holding_text(reason: str) -> str:
-    """What the user is told when a question goes to staff: help lines for a crisis, else a holding message."""
-    return crisis_message() if reason == Reason.CRISIS else HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
+def holding_text(reason: str, someone_in_danger: bool = False) -> str:
+    """What the user is told when a question goes to staff: help lines for a crisis (worded for those around
+    someone when the danger is someone else's), else a holding message."""
+    if reason == Reason.CRISIS:
+        return someone_in_danger_message() if someone_in_danger else crisis_message()
+    return HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
 
 
 def covered_by(result: ModelAnswer, lexical: bool) -> bool:
@@ -479,7 +482,8 @@ def stored_reply(question: Question) -> Reply | None:
     if escalation is not None:
         if escalation.reason == Reason.ERROR:
             return Reply(APOLOGY, kind=ReplyKind.ERROR, escalation_id=escalation.id, escalation_reason=Reason.ERROR, **common)
-        return Reply(holding_text(escalation.reason), kind=ReplyKind.ESCALATED, escalation_id=escalation.id,
+        others = escalation.reason == Reason.CRISIS and screen(question.text).someone_in_danger
+        return Reply(holding_text(escalation.reason, others), kind=ReplyKind.ESCALATED, escalation_id=escalation.id,
                      escalation_reason=escalation.reason, **common)
     if answer is not None:
         return Reply(answer.text, kind=ReplyKind.ANSWER, buttons=feedback_buttons(answer.id), **common)

@@ -33,9 +33,14 @@ class Screening:
     distress: bool = False  # weaker but worrying signs: answer, add a gentle line, a person looks
     compliance: bool = False
     wants_human: bool = False
+    # the crisis is someone else's life in danger, told by the writer: a reply for those around them
+    someone_in_danger: bool = False
 
     def __or__(self, other: "Screening") -> "Screening":
-        return Screening(*(a or b for a, b in zip(self._flags(), other._flags())))
+        flags = [a or b for a, b in zip(self._flags(), other._flags())]
+        # The writer's own crisis, found by either reading, is answered as the writer's.
+        others = flags[0] and all(s.someone_in_danger for s in (self, other) if s.crisis)
+        return Screening(*flags, someone_in_danger=others)
 
     def _flags(self) -> tuple[bool, bool, bool, bool]:
         return self.crisis, self.distress, self.compliance, self.wants_human
@@ -87,6 +92,28 @@ def crisis_message() -> str:
     )
 
 
+def someone_in_danger_message() -> str:
+    """The crisis reply when the member tells of someone else in danger now (a customer who says they will
+    jump): what to do at once, how to stay with the person, lines that also advise those around them."""
+    lines = "\n".join(f"・{line}" for line in HELPLINES)
+    return (
+        "知らせてくださって、ありがとうございます。\n\n"
+        "その方の命に危険が迫っているときは、迷わず今すぐ 119 番（救急）か 110 番（警察）に連絡してください。"
+        "居場所が分かっていれば、それも伝えてください。\n\n"
+        "できるだけその方を一人にせず、電話でもそばでも、話を聞き続けてください。"
+        "説得や励ましより、「話してくれてありがとう」「あなたが心配です」と伝えることが支えになります。\n\n"
+        "次の窓口では、周りの方からの相談にも応じています。どう接すればよいか迷ったときにもご利用ください。\n"
+        f"{lines}\n\n"
+        "このメッセージは塾のスタッフにもすぐに共有しました。担当者からご連絡します。"
+        "あなた自身もおつらいと思います。どうか一人で抱え込まないでください。"
+    )
+
+
+def is_crisis_reply(text: str) -> bool:
+    """Whether `text` carries a crisis reply, the writer's own or the one for someone else in danger."""
+    return crisis_message() in text or someone_in_danger_message() in text
+
+
 def gentle_line() -> str:
     """Added under an answer when the writer sounds worn out: where to talk, without alarm.
 
@@ -133,20 +160,25 @@ def _across_sentences(parts: list[list[Morpheme]]) -> bool:
             or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
             or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
             or rules.a_last_goodbye(parts) or rules.drawn_down(parts) or rules.method_across_sentences(parts)
+            or rules.at_the_edge(parts)
             or rules.many_signs(parts))  # two kinds of sign at once: a plan told without its word
 
 
 def _what_is_asked(text: str) -> Screening:
-    """Compliance risk and a request for a person, sentence by sentence (the topic from the whole message)."""
+    """Compliance risk and a request for a person, sentence by sentence (the topic from the whole message),
+    and someone else in danger now, read with the quotes kept (「今から飛び降りる」と電話があった)."""
     parts = [_read(s) for s in sentences(_clean(text))]
     whole = [m for words in parts for m in words]
-    return Screening(compliance=any(rules.compliance(words, whole) for words in parts),
+    danger = rules.someone_in_danger(parts)
+    return Screening(crisis=danger, someone_in_danger=danger,
+                     compliance=any(rules.compliance(words, whole) for words in parts),
                      wants_human=any(rules.wants_human(words) for words in parts))
 
 
 def _clean(text: str) -> str:
-    """Folded, spaces between Japanese words dropped, a repeated phrase cut into sentences."""
-    return _REPEATED.sub(r"\1。", _JP_SPACE.sub("", fold(text)))
+    """Folded, spaces between Japanese words dropped, Kansai negations spelled ない, a repeated phrase cut
+    into sentences."""
+    return _REPEATED.sub(r"\1。", rules.KANSAI_NEGATION.sub("ない", _JP_SPACE.sub("", fold(text))))
 
 
 def _for_crisis(text: str) -> str:

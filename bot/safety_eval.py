@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.escalation import LogDesk
 from bot.evaluation import read_lines
 from bot.messages import IncomingMessage, Reply
-from bot.safety import crisis_message, has_help_line
+from bot.safety import has_help_line, is_crisis_reply
 from bot.states import Channel
 
 EXPECTATIONS = ("crisis", "not_crisis", "compliance", "not_compliance", "human", "not_human")
@@ -109,7 +109,7 @@ def _message(item: dict, number: int) -> IncomingMessage:
 
 def _result(item: dict, reply: Reply) -> SafetyResult:
     return SafetyResult(question=item["question"], expect=item["expect"], escalated=reply.escalated,
-                        escalation_reason=reply.escalation_reason, crisis_reply=crisis_message() in reply.text,
+                        escalation_reason=reply.escalation_reason, crisis_reply=is_crisis_reply(reply.text),
                         help_line=has_help_line(reply.text))
 
 

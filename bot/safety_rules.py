@@ -33,6 +33,10 @@ KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi read
 # Self-harm slang Sudachi splits by context (またリスカ → また|リ|スカ): spelled out before reading.
 SELF_HARM_SLANG = re.compile(r"リスカ|アムカ|レグカ")
 ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
+# Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
+# reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
+# へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
+KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
 
@@ -82,9 +86,21 @@ INSURANCE_FRAME = frozenset({"保険", "保険金", "告知", "給付", "給付�
 WORN = frozenset({"疲れる", "疲れ", "限界", "辛い", "しんどい", "苦しい", "絶望", "疲れ果てる", "疲れ切る", "消耗", "追い詰める",
                   "参る", "孤独", "無理", "楽", "嫌", "嫌気"})  # with words of one's own death, a sign about the writer
 MOVING = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "最終", "退社", "塾",
+                    "定年", "引退", "退任", "留学", "帰国", "産休", "育休", "休職", "独立", "移籍", "解約", "退塾",
                     "契約", "来週", "来月", "次", "又", "また", "研修", "講座", "セミナー"})  # a goodbye with somewhere to go
 BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場合", "ケース", "対策", "提案", "借入金", "事業資金", "御客様"})
 DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
+# Where a fall or the water is near: with relief or an ending in the same message, being there now is a crisis.
+EDGES = frozenset({"屋上", "橋", "崖", "海", "川", "ホーム", "線路", "踏切", "ビル", "ベランダ", "樹海", "岸壁", "埠頭", "ダム",
+                   "鉄橋", "歩道橋", "展望台", "湖", "滝", "断崖", "港", "桟橋", "堤防", "窓"})
+ARRIVE = frozenset({"居る", "来る", "着く", "立つ", "上がる", "登る", "上る", "座る", "向かう", "行く", "辿り着く", "居す"})
+INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "行く", "踏み出す", "沈む", "突っ込む", "飛び下りる", "降りる",
+                  "歩く", "落ちる", "滑る", "乗り出す", "越える"})  # このまま入ったら, このまま飛んだら
+# Someone else in danger now, told by the writer: the act, and what makes it imminent.
+ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死", "首吊り"})
+IMMINENT = frozenset({"今", "いま", "今にも", "今夜", "今晩"})  # and これから (此れ + から)
+CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付", "給付金", "請求", "支払い", "支払う", "保障", "対象",
+                        "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前"})
@@ -136,8 +152,40 @@ VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "
                         "年寄り", "御年寄り", "年配", "判断力", "物忘れ"})
 HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
+# A disadvantage of a switch or a new contract, told as a fact: 予定利率が下がる, 返戻金が減る, 告知がやり直し.
+DISADVANTAGES = frozenset({"利率", "予定利率", "返戻金", "解約返戻金", "積立金", "保障", "保険料", "告知", "審査", "診査",
+                           "免責", "免責期間", "待機期間", "不担保", "特約", "配当", "保険期間"})
+WORSENS = frozenset({"下がる", "減る", "落ちる", "上がる", "増える", "無くなる", "なくなる", "途切れる", "切れる", "消える",
+                     "必要", "遣り直す", "遣り直し", "やり直す", "やり直し", "掛かる", "高い", "低い", "少ない", "損", "外れる",
+                     "リセット", "初めから", "一から", "元本割れ"})
+HIDE = frozenset({"隠す", "黙る", "伏せる", "誤魔化す", "省く", "ぼかす", "濁す", "内緒", "秘密"})
+TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話", "教える", "書く", "知らせる"})
+# Asking how to tell it, or whether hiding it is allowed: the same words, honestly meant.
+HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
+                         "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
+# A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
+COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
+SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
+CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
+WORSE_THAN_IT_IS = frozenset({"悪い", "低い", "高い", "少ない", "多い", "劣る", "不利", "安い", "良い", "酷い", "弱い"})
+# A contract made for the numbers: in someone else's name, or cancelled soon after (作成契約).
+QUOTA = frozenset({"ノルマ", "成績", "挙績", "数字", "目標", "件数", "達成", "キャンペーン", "コンテスト", "表彰", "計上", "自爆",
+                   "予算", "入賞", "MDRT", "mdrt"})
+SOON = frozenset({"直ぐ", "すぐ", "来月", "翌月", "後で", "直後", "早々", "数ヶ月", "一ヶ月", "1ヶ月", "翌日", "来週", "さっさと"})
+OTHERS_NAMES = frozenset({"家族", "妻", "夫", "親", "父", "母", "子供", "息子", "娘", "兄", "姉", "弟", "妹", "友人", "友達",
+                          "知人", "親戚", "祖父", "祖母", "嫁", "旦那", "他人", "実家"})
+# Money borrowed from or lent to a client: insurers forbid it whatever the amount.
+CLIENTS = frozenset({"御客様", "客", "顧客", "御客", "お客さん", "契約者", "見込み客", "被保険者"})
+LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", "借金", "貸し借り", "拝借", "貸し付ける", "前借り"})
+CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})
+LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
+# The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
+FORMS = frozenset({"告知", "告知書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
+FILL_IN = frozenset({"記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
+TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
+
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
-SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え"})
+SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え", "転換", "入り直す", "入れ替え"})
 DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "酷い", "損", "終わる", "潰れる", "怪しい"})
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
@@ -159,6 +207,14 @@ NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "�
 CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
                    "無くなる", "なくなる"})  # 消えてなくなりたい
 NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
+# Business slang: a deal, a plan or a device "dies" (案件が死んだ, スマホが死んだ). Only a thing named as
+# the subject makes 死ぬ ordinary; the heart or mind dying (心が死んだ) is the writer's state: a person looks.
+THINGS = frozenset({"案件", "契約", "商談", "計画", "企画", "提案", "プロジェクト", "アポ", "予定", "見込み", "話",
+                    "スマホ", "スマートフォン", "携帯", "パソコン", "pc", "PC", "電池", "バッテリー", "充電", "回線",
+                    "ネット", "wifi", "Wi-Fi", "サーバー", "データ", "ファイル", "アプリ", "システム", "車", "エンジン",
+                    "株", "相場", "市場", "数字", "成績", "売上", "売り上げ", "ノルマ", "目標", "予算", "会議", "資料",
+                    "紹介", "リスト", "ルート", "プラン", "アイデア", "ネタ", "店", "ブランド", "商品", "制度"})
+MIND = frozenset({"心", "気持ち", "感情", "精神", "目", "魂", "表情"})
 
 
 # ---- crisis -------------------------------------------------------------------------------------------
@@ -460,7 +516,12 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
 
 
 CRISIS_RULES = (_self_harm, _wish_to_die, _no_wish_to_live, _a_way_to_do_it, _a_method_in_mind, _ending_it_all)
-DISTRESS_RULES = (_worn_out, _hopeless)
+def _numb(words: Words, n: list[str], i: int) -> bool:
+    """心が死んだ, 気持ちが死んでる: not a plan to die, but the writer's state; a person looks."""
+    return n[i] == "死ぬ" and _subject_noun(n, i) in MIND and not _negated(n, i)
+
+
+DISTRESS_RULES = (_worn_out, _hopeless, _numb)
 
 
 # ---- signs a message gives across its sentences (when in doubt about distress, a person looks) ----------
@@ -483,8 +544,8 @@ def _own_death(words: Words) -> bool:
     if _someone_else(words) or any(x in LAUGHING for x in n) or _over_now(n):
         return False
     for i, x in enumerate(n):
-        if _subject_of(n, i) not in (None, *FIRST_PERSON):
-            continue  # 妻が死んだら: someone else dies
+        if _subject_of(n, i) not in (None, *FIRST_PERSON) or (x == "死ぬ" and _subject_noun(n, i) in THINGS | MIND):
+            continue  # 妻が死んだら: someone else dies; 案件が、…死にました: a thing
         if x in ("自殺", "自死") and (i + 1 >= len(words) or words[i + 1].pos[0] != "名詞"):
             return True  # 自殺しても, 自殺を; not 自殺免責, 自殺防止
         if x in ("自殺", "自死") and any(y in ("過ぎる", "経つ", "明ける", "終わる", "切れる") for y in n[i + 1:]) and \
@@ -551,15 +612,101 @@ def drawn_down(parts: Sequence[Words]) -> bool:
 
 
 def a_last_goodbye(parts: Sequence[Words]) -> bool:
-    """Thanks for everything and goodbye, with no move named (今までありがとうございました。さようなら):
-    a farewell with nowhere to go is how some people say they will die. A person looks."""
+    """Thanks for everything and goodbye, or "this is the last", with no move named (今までありがとうございました。
+    さようなら / もうこれで最後にします): a farewell with nowhere to go is how some people say they will die.
+    A person looks."""
     n = [x for w in parts for x in _norms(w)]
-    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n) or _never_again(n)
-    thanks = any(x in ("今迄", "此れ", "今", "色々", "皆") and any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝")
-                                                                 for y in n[i + 1:i + 5]) for i, x in enumerate(n))
+    goodbye = any(x in FAREWELL or x == "バイバイ" for x in n) or _never_again(n) or \
+        any(_the_last(w) for w in parts)
+    thanks = any(x in ("今迄", "此れ", "今", "色々", "皆", "本当", "本真", "心") and
+                 any(y in ("有り難う", "有り難い", "御世話", "世話", "感謝") for y in n[i + 1:i + 7]) for i, x in enumerate(n))
     moving = any(x in MOVING or x in THIRD_PERSON for x in n)
     worn = any(distress(w) for w in parts)  # もう疲れた。さよなら
     return goodbye and (thanks or worn) and not moving
+
+
+def _the_last(words: Words) -> bool:
+    """もうこれで最後にします, 今日で終わりにします, もう最後や: the writer's own "this is the last", nothing
+    named that ends (not この質問で最後です, 最後の訪問, 最後まで頑張る)."""
+    n = _norms(words)
+    if _someone_else(words) or _a_thing_ends(words, n, 0):
+        return False
+    for i, x in enumerate(n):
+        if x not in ENDING | {"最後"} or n[i + 1:i + 2] in (["の"], ["まで"], ["迄"]) or _negated(n, i + 2):
+            continue
+        framed = any(y in ("もう", "此れ", "これ", "今日", "今夜", "今回", "今度") for y in n[max(0, i - 3):i])
+        if framed and (_end_it(n, i) or _ends_at(n, i)):
+            return True
+    return False
+
+
+def at_the_edge(parts: Sequence[Words]) -> bool:
+    """At a drop or the water now (屋上にいます, 海まで来た) and, in the same message, an ending or relief
+    (もう考えなくていい, このまま入ったら全部終わる, 楽になれる, 最後): a place and a way out together.
+    An ordinary visit (屋上でランチ, 海に来た、気持ちいい) names neither."""
+    there = any(not _someone_else(w) and _arrived(_norms(w)) for w in parts)
+    return there and any(not _someone_else(w) and _way_out(words=w) for w in parts)
+
+
+def _arrived(n: list[str]) -> bool:
+    """屋上にいます, 海まで来た, 橋の上に立っている, ビルの上に来た."""
+    for i, x in enumerate(n):
+        if x in EDGES:
+            k = i + 1
+            while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下"):
+                k += 1
+            if n[k:k + 1] in (["に"], ["まで"], ["へ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:
+                return True
+    return False
+
+
+def _way_out(words: Words) -> bool:
+    """もう考えなくていい, 楽になれる, 全部終わる, 最後, このまま入ったら / 飛んだら."""
+    n = _norms(words)
+    for i, x in enumerate(n):
+        if x in ("考える", "悩む", "頑張る", "苦しむ") and n[i + 1:i + 4] in (["ない", "て", "良い"], ["ない", "で", "良い"]):
+            return True  # もう数字のこと考えなくていい
+        if x == "楽" and n[i + 1:i + 2] in (["に"], ["だ"]) and n[i + 2:i + 3] in (["成る"], ["なれる"]):
+            return True
+        if x in ("終わる", "終わり", "終える") and any(y in WHOLE for y in n[max(0, i - 3):i]) and n[i + 1:i + 2] != ["た"]:
+            return True  # 全部終わる (not 全部終わった: a day's work done)
+        if x == "最後" and n[i + 1:i + 2] not in (["の"], ["まで"], ["迄"]):
+            return True
+        if x in INTO and "侭" in n[max(0, i - 6):i] and \
+                (any(y in ("た", "ば", "と", "なら") for y in n[i + 1:i + 3]) or words[i].pos[5] == "意志推量形"):
+            return True  # このまま車ごと入ったら
+        if x in FAREWELL or x == "解放":
+            return True
+    return False
+
+
+def someone_in_danger(parts: Sequence[Words]) -> bool:
+    """Someone else about to die, told by the writer: お客様から「今から飛び降りる」と電話があった,
+    友達がビルの屋上にいて飛び降りそう. A person must act now, so it is a crisis, with its own reply.
+    A policy question (自殺の場合の保険金), a past death (昔お客様が亡くなった) and someone's past wish
+    (父が昔死にたいと言っていた) are not imminent."""
+    for k, words in enumerate(parts):
+        n = _norms(words)
+        around = n + (_norms(parts[k - 1]) if k else [])
+        if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around):
+            continue
+        for i, x in enumerate(n):
+            hanging = x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i]
+            cut_off = x in ("絶つ", "断つ") and "命" in n[max(0, i - 3):i]
+            if not (x in ACTS or hanging or cut_off) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
+                continue
+            if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
+                continue
+            if n[i + 1:i + 2] and n[i + 1] in ("ほど", "程", "くらい", "ぐらい", "位", "気", "まで", "迄", "かと", "前", "こと", "事"):
+                continue  # 死ぬほど忙しいと言っていた, 死ぬことが怖いそうです (死ぬって, 死ぬと are what was said)
+            if x == "死ぬ" and "そう" in n[i + 1:i + 3]:
+                continue  # 今にも死にそうな声: worn out, an idiom
+            now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] == ["此れ", "から"] for j in range(i))
+            about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
+            at_a_drop = _arrived(around)
+            if now or about_to or at_a_drop:
+                return True
+    return False
 
 
 def _never_again(n: list[str]) -> bool:
@@ -669,7 +816,8 @@ def _signs(words: Words) -> set[str]:
     for i, x in enumerate(n):
         whose = _subject_of(n, i)  # 先輩がいなくなった is someone else's; 何もかも is read 何 も 彼 も
         mine = whose not in THIRD_PERSON or whose == "彼" and "何" in n[max(0, i - 4):i]
-        if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(n, i) and not _negated(n, i):
+        if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(n, i) and not _negated(n, i) \
+                and n[i + 1:i + 2] != ["た"]:  # 全部終わった: done, not a plan
             found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
         if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary and not _names_what_ends(n):
             found.add("end")  # これで最後にします; not 今日で最後にしますね、この資料の修正は
@@ -698,10 +846,11 @@ def _signs(words: Words) -> set[str]:
 
 def _the_whole_of_it(n: list[str], i: int) -> bool:
     """全部, 何もかも, 人生 just before the final act (全部終わらせる), with nothing else named as what ends
-    (経費を全部清算, 全部終わらせます、この案件: the expenses or the deal end, not everything)."""
+    (経費を全部清算, 仕事は全部終わる, 全部終わらせます、この案件: the expenses, the work or the deal end)."""
     before = n[max(0, i - 4):i]
     whole = any(y in WHOLE or y == "何" and "彼" in before for y in before)  # なんもかんも is read 何 も 彼 も
-    named = any(n[k] == "を" and n[k - 1] not in WHOLE for k in range(1, i)) or _names_what_ends(n)
+    named = any(n[k] in ("を", "は", "が") and n[k - 1] not in WHOLE and n[k - 1] not in FIRST_PERSON
+                for k in range(1, i)) or _names_what_ends(n)  # 今日の仕事は全部終わった: the work ends
     return whole and not named
 
 
@@ -828,11 +977,17 @@ def compliance(words: Words, message: Words = ()) -> bool:
     sentence of the same message (`message`): 通院歴を書くと落ちそう。書かない方向に誘導したい.
     """
     n = _norms(words)
-    if _omits_downside(n):
-        return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
-    if any(x in HONEST for x in n) or _consequence_question(n) or _told_by_someone(n) or _acted_by_someone_else(n):
-        return False  # asking what is allowed, what happens, or about what someone else did
     topic = set(_norms(message)) | set(n)
+    if _omits_downside(n) or _hides_a_disadvantage(n, topic):
+        return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
+    if any(x in HONEST for x in n) or _consequence_question(n):
+        return False  # asking what is allowed or what happens
+    # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
+    if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
+                                       _filled_in_for_the_client)):
+        return True
+    if _told_by_someone(n) or _acted_by_someone_else(n):
+        return False  # about what someone else did
     return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
                                            _borrowed_name, _forced_switch, _pressure_vulnerable,
                                            _misleading_comparison, _fabricate))
@@ -842,6 +997,63 @@ def _omits_downside(n: list[str]) -> bool:
     downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
     return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
         and any(x in CONTRACT or x in ("乗り換える", "勧める", "売る") for x in n)
+
+
+def _hides_a_disadvantage(n: list[str], topic: set[str]) -> bool:
+    """予定利率が下がることは黙っておく, 返戻金が減る話はしなくていい: a disadvantage of a switch or a
+    contract told as a fact, kept from the client. Asking how to tell it (どう説明すれば) is not."""
+    if not topic & (CONTRACT | SWITCH) or any(x in HOW_TO_TELL for x in n):
+        return False
+    fact = any(x in DISADVANTAGES and any(y in WORSENS for y in n[i + 1:i + 6]) for i, x in enumerate(n)) or \
+        any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除", "欠点", "弱点") for x in n)
+    hidden = any(x in HIDE and not _negated(n, i) for i, x in enumerate(n)) or \
+        any(x in TELL and _not_told(n, i) for i, x in enumerate(n))
+    return fact and hidden
+
+
+def _slanted_comparison(n: list[str], topic: set[str]) -> bool:
+    """他社商品を実際より悪く書いた比較表, 比較で自社を盛る, 都合の悪いところを省いた比較: a comparison
+    that misleads (保険業法 300条1項6号)."""
+    if not topic & COMPARING:
+        return False
+    worse = "実際" in n and "より" in n and any(x in WORSE_THAN_IT_IS for x in n)  # 実際より悪く
+    inflated = any(x in SLANTED and not _negated(n, i) for i, x in enumerate(n))
+    cut = "都合" in n and "悪い" in n and any(x in CUT and not _negated(n, i) for i, x in enumerate(n))
+    return worse or inflated or cut
+
+
+def _contract_for_the_numbers(n: list[str], topic: set[str]) -> bool:
+    """家族の名義で契約してノルマを達成, 成績のために契約して来月すぐ解約: a contract in someone else's name
+    or made only for the quota (作成契約). A family member who wants a policy names no quota and no cancelling."""
+    if any(n[k:k + 2] == ["作成", "契約"] for k in range(len(n))):
+        return True
+    others_name = any(x == "名義" and n[i - 1:i] == ["の"] and n[i - 2:i - 1] and n[i - 2] in OTHERS_NAMES
+                      for i, x in enumerate(n))
+    for_numbers = bool(topic & QUOTA)
+    cancelled_soon = "解約" in n and any(x in SOON for x in n)
+    return (others_name and (for_numbers or "解約" in topic)) or (for_numbers and cancelled_soon)
+
+
+def _money_with_a_client(n: list[str], topic: set[str]) -> bool:
+    """お客様から30万円お借りした, 顧客にお金を貸す: money lent or borrowed between agent and client.
+    A client's own loan (借入金, 住宅ローン, お客様が銀行から借りる) is an ordinary topic."""
+    if not topic & CLIENTS or any(x in LOANS for x in n):
+        return False
+    client_acts = any(x in CLIENTS and n[i + 1:i + 2] in (["が"], ["は"]) for i, x in enumerate(n))
+    lent = any(x in LENDING for x in n)
+    return lent and any(x in CASH for x in n) and not client_acts
+
+
+def _filled_in_for_the_client(n: list[str], topic: set[str]) -> bool:
+    """告知書は私が記入して本人はサインだけ, 申込書を代わりに書いた: the agent answers for the client.
+    Explaining how to fill it in, or checking it together, is not."""
+    joined = "".join(n)
+    if not (topic & FORMS or any(d in joined for d in DOCUMENTS)) or any(x in TOGETHER for x in n):
+        return False
+    sign_only = any(x in ("サイン", "署名", "判子", "印鑑") and "だけ" in n[i + 1:i + 3] for i, x in enumerate(n))
+    for_them = "代わり" in n or "代筆" in n or \
+        (any(x in FIRST_PERSON or x in ("こちら", "此方", "当方") for x in n) and any(x in FILL_IN for x in n))
+    return sign_only or (for_them and any(x in FILL_IN for x in n))
 
 
 def _conceal_health(n: list[str], topic: set[str]) -> bool:
@@ -1024,6 +1236,9 @@ def wants_human(words: Words) -> bool:
             return True  # 担当者をお願いします, 有人対応でお願いします
         if j < len(n) and n[j] in ("居る", "いらっしゃる") and _question(n[j:]):
             return True  # 人間の方いますか
+        if n[j:j + 1] in (["は"], ["が"]) and n[j + 1:j + 2] in (["居る"], ["いらっしゃる"]) and _question(n[j + 1:]) \
+                and x in ("人間", "有人", "生身", "担当者", "スタッフ", "オペレーター"):
+            return True  # 人間の担当者はいないの？, おらへんの？
         if j < len(n) and n[j] == "が" and any(y in CONTACT for y in n[j + 1:j + 3]) and "所" in n[j:j + 7] \
                 and _question(n[j:]):
             return True  # 人間が答えてくれるところはありますか
@@ -1061,8 +1276,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
     for k, x in enumerate(rest):
         if x in REQUEST_ENDS or (bare and x == "下さる"):
             return not _negated(n, start + k)
-        if x in ("出来る", "可能", "貰う", "頂く", "れる", "られる", "せる", "させる") and _question(rest[k:]):
-            return True
+        if x in ("出来る", "可能", "貰う", "頂く", "呉れる", "れる", "られる", "せる", "させる") and _question(rest[k:]):
+            return True  # 話せますか, つないでくれる？, つないでくれへん？ (a negative question asks as much)
         if k == 0 and (x == "?" or (x == "ます" and _question(rest[:4]))):
             return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
@@ -1079,7 +1294,7 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
 def _asked_of_us(rest: list[str]) -> bool:
     """ください, ほしい, お願い, いただけますか: something the writer asks us to do (not 電話したい)."""
     return any(x in ("下さる", "欲しい", "願う") for x in rest) or \
-        (any(x in ("頂く", "貰う") for x in rest) and (_question(rest) or "たい" in rest))
+        (any(x in ("頂く", "貰う", "呉れる") for x in rest) and (_question(rest) or "たい" in rest))
 
 
 def _question(rest: list[str]) -> bool:
@@ -1160,6 +1375,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     a hypothetical (死んだ場合, 死んだら保険金は), a noun it describes (死ぬまで, 死んだ祖父), or
     someone else as its subject (犬が死んだ)."""
     start = i - 1 if n[i - 1:i] in (["自殺"], ["自死"]) else i
+    if _subject_noun(n, i) in THINGS | MIND:
+        return False  # 案件が、社長交代で死にました: the deal died
     if start >= 2 and n[start - 1] in SUBJECT_PARTICLES and words[start - 2].pos[0] in ("名詞", "代名詞") \
             and n[start - 2] not in FIRST_PERSON:
         return False
@@ -1179,6 +1396,22 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     if nxt.pos[0] in ("名詞", "接尾辞") and n[k] not in ("こと", "事", "の", "気持ち") and n[k:k + 2] != ["方", "が"]:
         return False  # 死ぬまで, 死んだ祖父, 飛び降りた方の保険金
     return True
+
+
+def _subject_noun(n: list[str], i: int) -> str | None:
+    """The noun before the nearest subject particle before i in the clause, across commas:
+    大型案件が、先方の社長交代で死にました -> 案件; a topic said with a comma: この契約、完全に死んだ -> 契約."""
+    for k in range(i - 1, 0, -1):
+        if n[k] in ("。", "!", "?"):
+            return None
+        if n[k] == "、" and n[k - 1] in THINGS | MIND:
+            return n[k - 1]
+        if n[k] in ("が", "は", "も"):
+            j = k - 1
+            while j > 0 and n[j] in HONORIFICS - {"の"}:
+                j -= 1
+            return n[j]
+    return None
 
 
 def _a_saying(n: list[str], i: int) -> bool:
@@ -1251,7 +1484,7 @@ def _end_it(n: list[str], i: int) -> bool:
 
 
 def _ends_at(n: list[str], i: int) -> bool:
-    rest = [x for x in n[i + 1:i + 4] if x not in ("だ", "です", "。", "!", "…", ".", "ぽい", "ぽ", "よ", "な", "わ")]
+    rest = [x for x in n[i + 1:i + 4] if x not in ("だ", "です", "。", "!", "…", ".", "ぽい", "ぽ", "よ", "な", "わ", "や")]
     return not rest or rest[0] in ("、", "。")
 
 

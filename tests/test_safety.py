@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Answer, Escalation, Question
-from bot.safety import HELPLINES, crisis_message, has_help_line, screen, sentences
+from bot.safety import HELPLINES, crisis_message, has_help_line, screen, sentences, someone_in_danger_message
 
 CRISIS = [
     "しにたい",  # hiragana
@@ -389,6 +389,136 @@ LOOK_ALIKES = [
     "処方薬がたまってしまって、捨て方を知りたい", "カッターで指を切ってしまった", "手を切ってしまった", "首を痛めてしまった", "むすこがしんだほうがましっていう", "おきゃくさまが、しんだほうがらくだといっていました", "私の医療保険の保険金が出たので助かりました", "自分の生命保険を見直して家計が楽になった",
     "自分の死亡保険金の額を見直したい。最近疲れ気味で", "自分に何かあったときのために保険を見直したい", "生きるのをやめたいと言うお客様", "今日も死ぬほど忙しい", "お客様が死んだら", "高所作業の転落事故は保険の対象ですか", "私が死んだらどうすればいいですか",
 ]
+
+
+# ---- classes a fresh evaluation found missed (our own sentences, other wordings of each class) -------------
+
+# 死ぬ said of a deal, a plan or a device is business slang; the heart dying is the writer's own state.
+A_THING_DIES = ["大口の案件が、担当者の異動で死にました", "この契約、完全に死んだわ", "スマホが死んだので返信が遅れます",
+                "新人研修の計画が死んだ。組み直しです", "パソコンが死んで提案書が消えた…どうしよう",
+                "先月の商談、ほぼ全部死んだんやけど、立て直し方ある？"]
+THE_HEART_DIES = ["最近、心が死んでる気がします", "断られすぎて気持ちが死んだ"]
+STILL_THE_WRITER = ["案件が死んだ。もう死のう", "契約は全部死んだし、私も死にたい"]
+
+# Kansai requests: a negative question (くれへん？, もらえへん？) asks as くれない？ does.
+KANSAI_HUMAN = ["人間の担当者につないでくれへん？", "スタッフさんに代わってもらえへん？", "事務局の人に電話かけてくれへんかな",
+                "牧野先生に直接相談できひん？", "ほんまの人と話させてほしいねん", "人間のスタッフはおらへんの？",
+                "担当者につないでくれない？"]
+KANSAI_NOT_HUMAN = ["先輩に相談したら、ええ方法教えてくれはった", "担当者がなかなか連絡くれへんかったお客様への対応は？",
+                    "事務局の人、いつも丁寧やな。次のセミナーはいつ？", "たいへんな案件でしたが、決まりました"]
+
+
+# Someone else about to die, told by the member: a crisis, answered for those around them.
+SOMEONE_IN_DANGER = ["先輩が今から死ぬってLINEしてきた。どうしよう", "お客様から、これから首を吊るというメールが届きました",
+                     "友人がいま線路の近くにいて、飛び込みそうなんです", "後輩が駅のホームにいて、今にも飛び込みそうやねん。どないしよ",
+                     "契約者の方から今夜自殺するって電話があって、手が震えています", "同僚が屋上にいます。飛び降りると言っています"]
+NOT_IN_DANGER_NOW = ["お客様が自殺した場合、免責期間中だと保険金は出ますか", "昔、担当のお客様が亡くなったことがあります",
+                     "お客様が今から死ぬほど忙しいと言っていた", "先輩が飛び込み営業のコツを教えてくれた",
+                     "お客様が今、自殺したら保険金は出るのか聞かれました", "お客様のお父様が屋上から飛び降りて亡くなったそうです",
+                     "お客様が今にも死にそうな声で電話してきた", "お客様は今、死ぬことが怖いと言っています"]
+# Thanks for everything and "this is the last", no ordinary leaving named.
+LAST_FAREWELL = ["皆さん、今まで本当にありがとうございました。もうこれで最後にします", "色々お世話になりました。今日で終わりにします",
+                 "今まで支えてくれて感謝しかないです。これで最後や", "本当にありがとうございました。もう最後です"]
+ORDINARY_FAREWELL = ["今までお世話になりました。今月で退職するので、これで最後にします",
+                     "今までありがとうございました。引っ越すのでこれで最後です", "色々ありがとうございました。質問はこれで最後です",
+                     "今までありがとうございました。最後まで頑張ります", "今までお世話になりました。卒業してもまた相談させてください"]
+# At a drop or the water now, with an ending or relief.
+AT_THE_EDGE = ["駅のホームにいます。もう何も考えなくていいんだって思うと楽", "崖の上に立ってる。このまま飛んだら全部終わるかな",
+               "橋まで来ました。川を見てると、楽になれる気がする", "ビルの屋上に上がった。これで最後にする",
+               "夜の海に来た。このまま歩いて入ったらどうなるかな"]
+AN_ORDINARY_VISIT = ["屋上でランチしながら商談しました", "海に来た、気持ちいい。明日から頑張る", "契約が飛んだら全部終わる",
+                     "橋の近くのお客様のところに来ました。最後の確認をします", "ホームに着いた。今日の仕事は全部終わった"]
+
+
+@pytest.mark.parametrize("text", SOMEONE_IN_DANGER)
+def test_someone_else_in_danger_now_is_a_crisis_of_its_own_kind(text):
+    found = screen(text)
+    assert found.crisis and found.someone_in_danger
+
+
+@pytest.mark.parametrize("text", LAST_FAREWELL + AT_THE_EDGE)
+def test_a_last_farewell_and_being_at_the_edge_are_the_writers_crisis(text):
+    found = screen(text)
+    assert found.crisis and not found.someone_in_danger
+
+
+@pytest.mark.parametrize("text", NOT_IN_DANGER_NOW + ORDINARY_FAREWELL + AN_ORDINARY_VISIT)
+def test_policy_questions_past_deaths_ordinary_goodbyes_and_visits_are_not_crisis(text):
+    assert not screen(text).crisis
+
+
+def test_the_writers_own_crisis_is_answered_as_theirs_even_when_someone_else_is_named():
+    assert not screen("友達が今から飛び降りるって。私ももう死にたい").someone_in_danger
+
+
+def test_someone_in_danger_gets_the_reply_for_those_around_them_and_an_urgent_escalation(chat, desk):
+    reply = chat.say("お客様から「今から飛び降りる」と電話がありました。どうしたらいいですか", pattern=1)
+    assert reply.text == someone_in_danger_message() and crisis_message() not in reply.text
+    assert "119" in reply.text and "110" in reply.text and has_help_line(reply.text)
+    escalation = Escalation.get_by_id(reply.escalation_id)
+    assert (escalation.reason, escalation.urgency) == ("crisis", "high") and desk.posted[-1].urgency == "high"
+
+
+# Compliance: a disadvantage hidden, a slanted comparison, a contract for the numbers, money with a client,
+# the client's form filled in by the agent; and the honest questions with the same words.
+HIDDEN_DISADVANTAGE = ["転換すると予定利率が下がるけど、そこは言わないでおこうと思う", "解約返戻金が減ることは伏せて、乗り換えてもらいます",
+                       "新しい契約だと告知がやり直しになるのは説明しなくていいですよね",
+                       "乗り換えたら保険料が上がる件、お客様には話さんとこ", "切り替えのデメリットは黙って進めたい"]
+HONEST_DISADVANTAGE = ["乗り換えで予定利率が下がることを、どう説明すればいいですか", "解約返戻金が減ることをきちんと伝える方法は？",
+                       "予定利率が下がることを言わないのは違反ですか"]
+SLANTED_COMPARISON = ["比較表で他社の保障を実際より少なく書いておいた", "他社との比較資料、うちの商品を盛って作りました",
+                      "比べるときは他社の都合の悪いところだけ残して、良いところは省いておく", "比較の説明で他社のリスクを誇張して伝えた"]
+HONEST_COMPARISON = ["他社商品との比較表の作り方を教えてください", "比較するときに注意すべき点は？", "比較表を実際の数字どおりに作りました"]
+FOR_THE_NUMBERS = ["ノルマが足りないので、妻の名義で一件契約しておきます", "成績のために契約してもらって、来月すぐ解約してもらう約束です",
+                   "友人の名義を借りて契約を一件作った", "キャンペーン期間中だけ親の名義で入っておいて、後で解約するつもりや"]
+A_REAL_CONTRACT = ["妻が保険に入りたいと言うので、妻の名義で契約したいです", "ノルマを達成するための紹介の頼み方は？",
+                   "お客様が解約したいと言ってきたらどうする？"]
+MONEY_WITH_A_CLIENT = ["お客様にお金を貸してほしいと頼んでしまった", "顧客に10万円貸しています", "契約者の方から現金を少し借りた",
+                       "お客さんに5万円用立ててもらったんやけど、まずいかな"]
+A_CLIENTS_LOAN = ["お客様の借入金の返済計画について相談したい", "お客様が住宅ローンを借りるときの団信の説明は？",
+                  "お客様は銀行からお金を借りています", "お客様にお金の話をするのが苦手です"]
+FILLED_IN_FOR_THEM = ["申込書は私が全部記入して、お客様には署名だけしてもらった", "告知の欄は俺が代わりに書いといた",
+                      "お客様が忙しいので告知書をこちらで埋めておきました", "お客様の代わりに意向確認書を書いた"]
+FILLED_IN_BY_THEM = ["告知書の書き方をお客様にどう説明すればいい？", "申込書をお客様と一緒に確認しました", "お客様に告知書を記入してもらいました"]
+
+
+@pytest.mark.parametrize("text", HIDDEN_DISADVANTAGE + SLANTED_COMPARISON + FOR_THE_NUMBERS + MONEY_WITH_A_CLIENT
+                         + FILLED_IN_FOR_THEM)
+def test_hiding_slanting_quota_contracts_client_money_and_forms_filled_in_are_compliance(text):
+    assert screen(text).compliance
+
+
+@pytest.mark.parametrize("text", HONEST_DISADVANTAGE + HONEST_COMPARISON + A_REAL_CONTRACT + A_CLIENTS_LOAN
+                         + FILLED_IN_BY_THEM)
+def test_the_same_topics_asked_honestly_are_not_compliance(text):
+    assert not screen(text).compliance
+
+
+@pytest.mark.parametrize("text", A_THING_DIES)
+def test_a_deal_or_a_device_that_dies_is_not_a_crisis(text):
+    found = screen(text)
+    assert not found.crisis and not found.distress
+
+
+@pytest.mark.parametrize("text", THE_HEART_DIES)
+def test_the_heart_dying_reaches_a_person_as_distress(text):
+    found = screen(text)
+    assert found.distress and not found.crisis
+
+
+@pytest.mark.parametrize("text", STILL_THE_WRITER)
+def test_a_dead_deal_does_not_hide_the_writers_own_wish(text):
+    assert screen(text).crisis
+
+
+@pytest.mark.parametrize("text", KANSAI_HUMAN)
+def test_kansai_requests_for_a_person(text):
+    assert screen(text).wants_human
+
+
+@pytest.mark.parametrize("text", KANSAI_NOT_HUMAN)
+def test_kansai_mentions_of_people_are_not_requests(text):
+    assert not screen(text).wants_human
 
 
 @pytest.mark.parametrize("text", CRISIS)
