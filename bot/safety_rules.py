@@ -795,6 +795,7 @@ PAYOFF = frozenset({"返す", "返せる", "片付く", "完済", "済む", "得
 DANGER_PLACES = PLACES_TO_JUMP | HIGH_PLACES | frozenset({"海沿い", "岸壁", "ダム", "港", "埠頭", "山奥", "ホーム"})
 BEING_THERE = frozenset({"来る", "居る", "着く", "立つ", "止める", "停める", "上る", "登る", "向かう", "座る"})
 MORE_MEANS = MEANS | frozenset({"排ガス", "ホース", "包丁", "七輪", "農薬", "目張り"})
+CLAUSE_ENDS = frozenset({"です", "だ", "ます", "た", "けれど"})  # 来月の件ですが、: が joins two clauses
 RELEASED_FROM = frozenset({"考える", "悩む", "頑張る", "苦しむ", "気にする", "働く", "我慢", "耐える"})
 BETTER_OFF = frozenset({"得", "楽", "増し", "良い", "為", "幸せ"})  # 死んだ方が得: worth more dead
 
@@ -849,7 +850,7 @@ def _the_whole_of_it(n: list[str], i: int) -> bool:
     (経費を全部清算, 仕事は全部終わる, 全部終わらせます、この案件: the expenses, the work or the deal end)."""
     before = n[max(0, i - 4):i]
     whole = any(y in WHOLE or y == "何" and "彼" in before for y in before)  # なんもかんも is read 何 も 彼 も
-    named = any(n[k] in ("を", "は", "が") and n[k - 1] not in WHOLE and n[k - 1] not in FIRST_PERSON
+    named = any(n[k] in ("を", "は", "が") and n[k - 1] not in WHOLE | FIRST_PERSON | CLAUSE_ENDS
                 for k in range(1, i)) or _names_what_ends(n)  # 今日の仕事は全部終わった: the work ends
     return whole and not named
 
