@@ -780,11 +780,12 @@ def _leaving_the_payout(parts: Sequence[Words]) -> bool:
 # that pays off the loan); two different kinds of them in one message from the writer are how people tell
 # a plan to die without saying so. When in doubt, a person looks: two kinds make a crisis.
 
-FINAL_ACTS = frozenset({"終わる", "終わり", "終わらせる", "清算", "おしまい", "御仕舞い", "片付く", "片付ける", "決着",
+FINAL_ACTS = frozenset({"終わる", "終わり", "終わらせる", "清算", "おしまい", "御仕舞い", "決着",
                         "けり", "区切り", "幕"})
 LEFT_FOR = frozenset({"家族", "妻", "夫", "子供", "子供達", "子", "娘", "息子", "親", "両親", "母", "父", "皆", "嫁", "旦那"})
 LETTERS = frozenset({"手紙", "遺書", "遺言", "置き手紙", "メモ", "書き置き"})
 GIVING_AWAY = frozenset({"上げる", "譲る", "託す", "遺す", "残す", "処分", "整理"})
+DECIDED = frozenset({"決める", "決心", "決意", "覚悟", "決行"})  # a date with a decision is a plan; without, a deadline
 NEAR_TIMES = frozenset({"今夜", "今晩", "今日", "明日", "明朝", "明後日", "今週末", "週末", "月末", "今週", "年内",
                         "今月", "朝"})
 # Leaving for a reason (MOVING without its times: 来月の件 is no reason to leave).
@@ -805,8 +806,9 @@ def many_signs(parts: Sequence[Words]) -> bool:
     dying (or being gone) called the better way (死んだ方が家族のためになる)."""
     own = [w for w in parts if not _reported(_norms(w)) and not _about_a_case(_norms(w))]
     signs = set().union(*map(_signs, own), set())
-    if signs & {"end", "gone"} and any(_soon(w) for w in own):
-        signs.add("when")  # 何もかも終わりにします。今夜、決めました
+    decided = any(m.normalized in DECIDED for w in own for m in w)
+    if ("gone" in signs or "end" in signs and decided) and any(_soon(w) for w in own):
+        signs.add("when")  # 明日にはおらんようになってる, 何もかも終わりにします。今夜、決めました; not 今週中に全部終わらせます
     return any(_better_dead(_norms(w)) for w in own) or len(signs) >= 2
 
 

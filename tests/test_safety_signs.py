@@ -12,9 +12,9 @@ from bot.safety import screen
 TWO_KINDS = [
     "家族宛てに手紙を書きました。今までお世話になりました",  # a letter for the family, a goodbye
     "子供たちには手紙を残しておきます。もう限界です",  # a letter, worn out
-    "何もかも終わりにします。今夜、決めました",  # the end, a time
-    "週末に全部終わらせるつもりです",  # the end, a time, in one sentence
-    "もうええねん。明日にはおらんようになってるわ",  # gone, a time? no: gone and worn (もうええ)
+    "何もかも終わりにします。今夜、決めました",  # the end, a time decided
+    "週末に全部終わらせると決めました",  # the end, a time decided, in one sentence
+    "もうええねん。明日にはおらんようになってるわ",  # gone, and soon
     "団信で家のローンも片付くし、もう限界や",  # the payoff, worn out
     "保険金で借金は返せる。あとは頼みます",  # the payoff, a goodbye
     "港の岸壁に車を停めています。もう疲れました",  # there, worn out
@@ -53,4 +53,10 @@ def test_two_kinds_of_sign_or_death_as_the_better_way_are_a_crisis(text):
 
 @pytest.mark.parametrize("text", ONE_ALONE + NOT_BETTER_DEAD)
 def test_one_sign_alone_or_with_its_reason_is_not_a_crisis(text):
+    assert not screen(text).crisis
+
+
+@pytest.mark.parametrize("text", ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
+                                  "年内に全部清算したいと思います", "今日は全部終わったので帰ります"])
+def test_finishing_all_the_work_by_a_date_is_not_a_crisis(text):
     assert not screen(text).crisis
