@@ -160,7 +160,6 @@ def _across_sentences(parts: list[list[Morpheme]]) -> bool:
             or any(rules.own_suicide(w) for w in parts)  # 私が自殺しても保険金は出ますか
             or rules.death_and_the_writers_signals(parts)  # when in doubt about distress, a person looks
             or rules.a_last_goodbye(parts) or rules.drawn_down(parts) or rules.method_across_sentences(parts)
-            or rules.at_the_edge(parts)
             or rules.many_signs(parts))  # two kinds of sign at once: a plan told without its word
 
 

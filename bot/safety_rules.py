@@ -92,7 +92,7 @@ BUSINESS = frozenset({"会社", "法人", "事業", "相続", "相続税", "場�
 DEADLINES = [["今日", "で"], ["今夜", "で"], ["今晩", "で"], ["明日", "で"], ["今週", "で"], ["今月", "で"]]
 # Where a fall or the water is near: with relief or an ending in the same message, being there now is a crisis.
 EDGES = frozenset({"屋上", "橋", "崖", "海", "川", "ホーム", "線路", "踏切", "ビル", "ベランダ", "樹海", "岸壁", "埠頭", "ダム",
-                   "鉄橋", "歩道橋", "展望台", "湖", "滝", "断崖", "港", "桟橋", "堤防", "窓"})
+                   "鉄橋", "歩道橋", "展望台", "湖", "滝", "断崖", "港", "桟橋", "堤防", "窓", "海沿い", "海辺", "山奥"})
 ARRIVE = frozenset({"居る", "来る", "着く", "立つ", "上がる", "登る", "上る", "座る", "向かう", "行く", "辿り着く", "居す"})
 INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "行く", "踏み出す", "沈む", "突っ込む", "飛び下りる", "降りる",
                   "歩く", "落ちる", "滑る", "乗り出す", "越える"})  # このまま入ったら, このまま飛んだら
@@ -640,14 +640,6 @@ def _the_last(words: Words) -> bool:
     return False
 
 
-def at_the_edge(parts: Sequence[Words]) -> bool:
-    """At a drop or the water now (屋上にいます, 海まで来た) and, in the same message, an ending or relief
-    (もう考えなくていい, このまま入ったら全部終わる, 楽になれる, 最後): a place and a way out together.
-    An ordinary visit (屋上でランチ, 海に来た、気持ちいい) names neither."""
-    there = any(not _someone_else(w) and _arrived(_norms(w)) for w in parts)
-    return there and any(not _someone_else(w) and _way_out(words=w) for w in parts)
-
-
 def _arrived(n: list[str]) -> bool:
     """屋上にいます, 海まで来た, 橋の上に立っている, ビルの上に来た."""
     for i, x in enumerate(n):
@@ -655,27 +647,24 @@ def _arrived(n: list[str]) -> bool:
             k = i + 1
             while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下"):
                 k += 1
-            if n[k:k + 1] in (["に"], ["まで"], ["へ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:
+            if n[k:k + 1] in (["に"], ["まで"], ["へ"], ["さ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:  # さ: 東北の「へ」
                 return True
     return False
 
 
-def _way_out(words: Words) -> bool:
-    """もう考えなくていい, 楽になれる, 全部終わる, 最後, このまま入ったら / 飛んだら."""
+def _relief(words: Words) -> bool:
+    """もう考えなくていい, 楽になれる, このまま入ったら / 飛んだら: a way out, said without its word."""
     n = _norms(words)
     for i, x in enumerate(n):
-        if x in ("考える", "悩む", "頑張る", "苦しむ") and n[i + 1:i + 4] in (["ない", "て", "良い"], ["ない", "で", "良い"]):
+        if x in ("考える", "悩む", "頑張る", "苦しむ", "我慢", "耐える") and \
+                n[i + 1:i + 4] in (["ない", "て", "良い"], ["ない", "で", "良い"]) and "もう" in n[:i]:
             return True  # もう数字のこと考えなくていい
-        if x == "楽" and n[i + 1:i + 2] in (["に"], ["だ"]) and n[i + 2:i + 3] in (["成る"], ["なれる"]):
-            return True
-        if x in ("終わる", "終わり", "終える") and any(y in WHOLE for y in n[max(0, i - 3):i]) and n[i + 1:i + 2] != ["た"]:
-            return True  # 全部終わる (not 全部終わった: a day's work done)
-        if x == "最後" and n[i + 1:i + 2] not in (["の"], ["まで"], ["迄"]):
-            return True
+        if x == "楽" and n[i + 1:i + 2] in (["に"], ["だ"]) and n[i + 2:i + 3] == ["なれる"]:
+            return True  # 楽になれる (not 家計が楽になった, nor the wish 楽になりたい: distress)
         if x in INTO and "侭" in n[max(0, i - 6):i] and \
                 (any(y in ("た", "ば", "と", "なら") for y in n[i + 1:i + 3]) or words[i].pos[5] == "意志推量形"):
             return True  # このまま車ごと入ったら
-        if x in FAREWELL or x == "解放":
+        if x == "解放" and not _negated(n, i):
             return True
     return False
 
@@ -793,11 +782,8 @@ ORDINARY_ABSENCE = frozenset({"退会", "退職", "辞める", "異動", "転職
                               "旅行", "休暇", "入院", "産休", "育休", "帰省", "有給", "休職", "独立", "研修"})
 PAYOFF = frozenset({"返す", "返せる", "片付く", "完済", "済む", "得", "楽", "足りる", "賄う", "迷惑", "困る", "残す",
                     "残せる", "清算"})
-DANGER_PLACES = PLACES_TO_JUMP | HIGH_PLACES | frozenset({"海沿い", "岸壁", "ダム", "港", "埠頭", "山奥", "ホーム"})
-BEING_THERE = frozenset({"来る", "居る", "着く", "立つ", "止める", "停める", "上る", "登る", "向かう", "座る"})
 MORE_MEANS = MEANS | frozenset({"排ガス", "ホース", "包丁", "七輪", "農薬", "目張り"})
 CLAUSE_ENDS = frozenset({"です", "だ", "ます", "た", "けれど"})  # 来月の件ですが、: が joins two clauses
-RELEASED_FROM = frozenset({"考える", "悩む", "頑張る", "苦しむ", "気にする", "働く", "我慢", "耐える"})
 BETTER_OFF = frozenset({"得", "楽", "増し", "良い", "為", "幸せ"})  # 死んだ方が得: worth more dead
 
 
@@ -832,8 +818,6 @@ def _signs(words: Words) -> set[str]:
             found.add("gone")  # いなくなっている, おらんようになる
         if x in OWN_POLICY and any(y in PAYOFF for y in n[i + 1:]) and not any(y in BUSINESS for y in n):
             found.add("payoff")  # 保険金で借金も返せる, 団信でローンも片付く
-        if x in DANGER_PLACES and any(y in BEING_THERE and not _negated(n, k) for k, y in enumerate(n[i + 1:], i + 1)):
-            found.add("there")  # 線路の近くに来てしまった, 海沿いの駐車場に車を停めています
         if x in MORE_MEANS and not _insurance_frame(n):
             found.add("means")  # 排ガスのホースもトランクに
         if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or \
@@ -841,9 +825,10 @@ def _signs(words: Words) -> set[str]:
             found.add("goodbye") if not ordinary else None  # お世話になりました, あとは頼む
     if distress(words) or any(x == "限界" for x in n):
         found.add("worn")
-    no_longer = "もう" in n and any(x in RELEASED_FROM and n[i + 1:i + 4] == ["ない", "て", "良い"] for i, x in enumerate(n))
-    if no_longer or any(x == "楽" and n[i + 2:i + 3] == ["なれる"] for i, x in enumerate(n)):
-        found.add("released")  # もう数字のこと考えなくていい, 楽になれる
+    if _arrived(n) or any(x in ("止める", "停める") for x in n) and "車" in n and any(y in EDGES for y in n):
+        found.add("there")  # 線路の近くに来てしまった, 海沿いの駐車場に車を停めています
+    if _relief(words):
+        found.add("released")  # もう数字のこと考えなくていい, 楽になれる, このまま入ったら
     return found
 
 
