@@ -94,13 +94,15 @@ def crisis_message() -> str:
 
 def someone_in_danger_message() -> str:
     """The crisis reply when the member tells of someone else in danger now (a customer who says they will
-    jump): what to do at once, how to stay with the person, lines that also advise those around them."""
+    jump, a colleague silent after a farewell, someone collapsed): what to do at once, how to stay with
+    the person, lines that also advise those around them."""
     lines = "\n".join(f"・{line}" for line in HELPLINES)
     return (
         "知らせてくださって、ありがとうございます。\n\n"
         "その方の命に危険が迫っているときは、迷わず今すぐ 119 番（救急）か 110 番（警察）に連絡してください。"
-        "居場所が分かっていれば、それも伝えてください。\n\n"
-        "できるだけその方を一人にせず、電話でもそばでも、話を聞き続けてください。"
+        "居場所が分かっていれば、それも伝えてください。"
+        "意識や呼吸がないときは、119 番の指令員の指示に従って胸骨圧迫を行い、近くに AED があれば使ってください。\n\n"
+        "その方が死を考えているようなら、できるだけ一人にせず、電話でもそばでも、話を聞き続けてください。"
         "説得や励ましより、「話してくれてありがとう」「あなたが心配です」と伝えることが支えになります。\n\n"
         "次の窓口では、周りの方からの相談にも応じています。どう接すればよいか迷ったときにもご利用ください。\n"
         f"{lines}\n\n"
@@ -186,7 +188,8 @@ def _for_crisis(text: str) -> str:
     kept, last = [], 0
     for match in _QUOTE.finditer(text):
         own = _OWN_THOUGHT_AFTER_QUOTE.match(text[match.end():])
-        kept.append(text[last:match.start()] + (match.group()[1:-1] if own else "。"))
+        reported = re.match(r"\s*(と|って)", text[match.end():])  # 同期が「…」と言ってロープを: one sentence still
+        kept.append(text[last:match.start()] + (match.group()[1:-1] if own else "" if reported else "。"))
         last = match.end()
     return "".join(kept) + text[last:]
 

@@ -98,6 +98,9 @@ INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "�
                   "歩く", "落ちる", "滑る", "乗り出す", "越える"})  # このまま入ったら, このまま飛んだら
 # Someone else in danger now, told by the writer: the act, and what makes it imminent.
 ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死", "首吊り"})
+HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す"})  # 包丁を手にしている
+UNANSWERED = frozenset({"電話", "連絡", "返信", "返事", "既読", "LINE", "メール"})  # 電話に出ない, 既読がつかない
+VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "心肺"})  # 意識がない, 血が止まらない
 IMMINENT = frozenset({"今", "いま", "今にも", "今夜", "今晩"})  # and これから (此れ + から)
 CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付", "給付金", "請求", "支払い", "支払う", "保障", "対象",
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
@@ -109,7 +112,7 @@ WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
 THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
-    "友人", "友達", "同僚", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
+    "友人", "友達", "同僚", "同期", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
     "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
     "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット",
     "主人公", "登場人物", "ヒロイン", "キャラクター", "作者", "著者"})  # the people of a story
@@ -670,14 +673,21 @@ def _relief(words: Words) -> bool:
 
 
 def someone_in_danger(parts: Sequence[Words]) -> bool:
-    """Someone else about to die, told by the writer: お客様から「今から飛び降りる」と電話があった,
-    友達がビルの屋上にいて飛び降りそう. A person must act now, so it is a crisis, with its own reply.
-    A policy question (自殺の場合の保険金), a past death (昔お客様が亡くなった) and someone's past wish
-    (父が昔死にたいと言っていた) are not imminent."""
+    """Someone else's life in danger now, told by the writer: about to die (お客様から「今から飛び降りる」と
+    電話があった), silent after a farewell (「今までありがとう」と来て電話に出ない), or collapsed (倒れて息を
+    していない). A person must act now, so it is a crisis, with its own reply."""
+    return _about_to_die(parts) or _silent_after_a_farewell(parts) or _collapsed(parts)
+
+
+def _about_to_die(parts: Sequence[Words]) -> bool:
+    """友達がビルの屋上にいて飛び降りそう, お客様が「死にたい」と包丁を手にしていた. A policy question
+    (自殺の場合の保険金), a past death (昔お客様が亡くなった) and someone's past wish (父が昔死にたいと言って
+    いた) are not imminent."""
     for k, words in enumerate(parts):
         n = _norms(words)
         around = n + (_norms(parts[k - 1]) if k else [])
-        if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around):
+        armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around)
+        if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not armed:
             continue
         for i, x in enumerate(n):
             hanging = x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i]
@@ -693,7 +703,40 @@ def someone_in_danger(parts: Sequence[Words]) -> bool:
             now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] == ["此れ", "から"] for j in range(i))
             about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
             at_a_drop = _arrived(around)
-            if now or about_to or at_a_drop:
+            if now or about_to or at_a_drop or armed:
+                return True
+    return False
+
+
+def _silent_after_a_farewell(parts: Sequence[Words]) -> bool:
+    """先輩から「今までありがとう、あとは頼む」と来て、電話に出ない: someone's goodbye, then no answer."""
+    n = [x for w in parts for x in _norms(w)]
+    if not any(x in THIRD_PERSON for x in n):
+        return False
+    goodbye = any(x in FAREWELL or x == "頼む" and n[i - 2:i] in (["後", "は"], ["後", "を"]) or
+                  x in ("有り難う", "感謝", "世話") and any(y in ("今迄", "色々", "今") for y in n[max(0, i - 3):i])
+                  for i, x in enumerate(n))
+    silent = any(x in ("出る", "付く", "取れる", "繋がる", "来る", "返る") and _negated(n, i) and
+                 any(y in UNANSWERED for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
+    return goodbye and silent
+
+
+def _collapsed(parts: Sequence[Words]) -> bool:
+    """倒れて意識がない, 息をしていない, 呼吸が止まっている, 脈がない, 血が止まらない: a life at stake now, not
+    a claim (意識不明の場合の給付金) nor a past event told (意識がなかったそうです)."""
+    for words in parts:
+        n = _norms(words)
+        if any(x in CLAIM_TALK for x in n):
+            continue
+        for i, x in enumerate(n):
+            if x not in VITAL_SIGNS:
+                continue
+            after = n[i + 1:i + 7]
+            gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止") for y in after)  # 意識がありません
+            past = any(after[j:j + 2] in (["無い", "た"], ["ない", "た"]) for j in range(len(after)))
+            bleeding = x == "血" and "止まる" in after and any(y in NEGATIONS for y in after)
+            figure = any(y in ("かと", "か", "思う", "程", "ほど", "位", "くらい", "ぐらい") for y in after[:4])
+            if (gone if x != "血" else bleeding) and not past and not figure:  # not 心臓が止まるかと思った
                 return True
     return False
 

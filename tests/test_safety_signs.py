@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import screen
+from bot.safety import has_help_line, screen, someone_in_danger_message
 
 TWO_KINDS = [
     "家族宛てに手紙を書きました。今までお世話になりました",  # a letter for the family, a goodbye
@@ -60,3 +60,33 @@ def test_one_sign_alone_or_with_its_reason_is_not_a_crisis(text):
                                   "年内に全部清算したいと思います", "今日は全部終わったので帰ります"])
 def test_finishing_all_the_work_by_a_date_is_not_a_crisis(text):
     assert not screen(text).crisis
+
+
+SOMEONE_ELSE_NOW = [
+    "同期が「もう死にたい」と言ってロープを握っています。どうしたらいいですか",  # a wish and the means in hand
+    "後輩から『色々ありがとう、あとは頼みます』とメールが来て、それきり電話がつながりません",  # a farewell, then silence
+    "お客様の家で奥様が倒れていて、呼吸をしていないみたいです",  # collapsed
+    "事務所で社長が急に倒れました。意識がありません",
+]
+NOT_SOMEONE_ELSE_NOW = [
+    "父が倒れて意識がなかったそうです。今は回復しています",  # told as past
+    "意識不明の場合の給付金はいくらですか",  # a claim
+    "心臓が止まるかと思いました、社長に急に呼ばれて",  # a figure of speech
+    "退職する先輩から「今までありがとう」とメールが来ました",  # a goodbye, and nobody silent
+]
+
+
+@pytest.mark.parametrize("text", SOMEONE_ELSE_NOW)
+def test_someone_else_in_danger_now_is_a_crisis_with_its_own_reply(text):
+    found = screen(text)
+    assert found.crisis and found.someone_in_danger
+
+
+@pytest.mark.parametrize("text", NOT_SOMEONE_ELSE_NOW)
+def test_a_past_collapse_a_claim_or_a_figure_of_speech_is_not(text):
+    assert not screen(text).crisis
+
+
+def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
+    text = someone_in_danger_message()
+    assert "119" in text and "AED" in text and has_help_line(text)
