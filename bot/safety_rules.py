@@ -167,6 +167,8 @@ TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話",
 HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
+CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "住所", "年収", "連絡先", "家族構成", "病歴"})
+PASS_ON = frozenset({"渡す", "共有", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
 CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
@@ -178,7 +180,7 @@ SOON = frozenset({"直ぐ", "すぐ", "来月", "翌月", "後で", "直後", "�
 OTHERS_NAMES = frozenset({"家族", "妻", "夫", "親", "父", "母", "子供", "息子", "娘", "兄", "姉", "弟", "妹", "友人", "友達",
                           "知人", "親戚", "祖父", "祖母", "嫁", "旦那", "他人", "実家"})
 # Money borrowed from or lent to a client: insurers forbid it whatever the amount.
-CLIENTS = frozenset({"御客様", "客", "顧客", "御客", "お客さん", "契約者", "見込み客", "被保険者"})
+CLIENTS = frozenset({"御客様", "客", "顧客", "御客", "お客さん", "契約者", "見込み客", "被保険者", "患者"})
 LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", "借金", "貸し借り", "拝借", "貸し付ける", "前借り"})
 CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})
 LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
@@ -1011,17 +1013,17 @@ def compliance(words: Words, message: Words = ()) -> bool:
     topic = set(_norms(message)) | set(n)
     if _omits_downside(n) or _hides_a_disadvantage(n, topic):
         return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
-    if any(x in HONEST for x in n) or _consequence_question(n):
+    if any(x in HONEST for x in n) or _consequence_question(n) or _which_cases_are_allowed(n):
         return False  # asking what is allowed or what happens
     # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
-                                       _filled_in_for_the_client)):
+                                       _filled_in_for_the_client, _client_data_passed_on)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
     return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
                                            _borrowed_name, _forced_switch, _pressure_vulnerable,
-                                           _misleading_comparison, _fabricate))
+                                           _running_down, _fabricate))
 
 
 def _omits_downside(n: list[str]) -> bool:
@@ -1042,15 +1044,39 @@ def _hides_a_disadvantage(n: list[str], topic: set[str]) -> bool:
     return fact and hidden
 
 
+def _which_cases_are_allowed(n: list[str]) -> bool:
+    """代筆が認められるのはどんなケース, 共有する場合、どんな同意が必要ですか: a question about the rule itself."""
+    allowed = any(n[k:k + 2] in (["認める", "られる"], ["許す", "れる"], ["許可", "為る"]) for k in range(len(n)))
+    which = any(x in ("どんな", "どういう", "如何") and n[i + 1:i + 2] in (["ケース"], ["場合"], ["時"], ["条件"], ["同意"],
+                                                                    ["手続き"], ["書類"])
+                for i, x in enumerate(n))
+    return which and (allowed or "必要" in n or "場合" in n)
+
+
+def _client_data_passed_on(n: list[str], topic: set[str]) -> bool:
+    """顧客リストを知り合いの税理士に渡す, お客様の情報を他社に流す: a client's personal data handed to others
+    (個人情報保護法, 守秘義務). Sharing with the client themself or inside a form is not named here."""
+    data = any(x in CLIENT_DATA or x.endswith(("リスト", "名簿", "情報")) for x in n) and any(x in CLIENTS for x in n) \
+        or "個人情報" in n  # 連絡先リスト, 顧客名簿
+    return data and any(x in PASS_ON and not _negated(n, i) for i, x in enumerate(n))
+
+
 def _slanted_comparison(n: list[str], topic: set[str]) -> bool:
-    """他社商品を実際より悪く書いた比較表, 比較で自社を盛る, 都合の悪いところを省いた比較: a comparison
-    that misleads (保険業法 300条1項6号)."""
+    """他社商品を実際より悪く書いた比較表, 比較で自社を盛る, 都合の悪いところを省いた比較, うちの良い所だけ
+    並べる: a comparison that misleads (保険業法 300条1項6号)."""
+    if ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or ("都合" in n and "良い" in n and "だけ" in n):
+        return True  # 有利に見えるように, 都合の良い数字だけ
     if not topic & COMPARING:
         return False
     worse = "実際" in n and "より" in n and any(x in WORSE_THAN_IT_IS for x in n)  # 実際より悪く
     inflated = any(x in SLANTED and not _negated(n, i) for i, x in enumerate(n))
     cut = "都合" in n and "悪い" in n and any(x in CUT and not _negated(n, i) for i, x in enumerate(n))
-    return worse or inflated or cut
+    # うちの良い所だけ並べて、他社は悪い点だけ: one side's merits, the other's faults
+    only = any(x == "だけ" and (n[i - 1] in ("メリット", "デメリット", "長所", "短所", "弱点") or
+                                n[i - 1] in ("所", "点", "面", "部分") and any(y in ("良い", "悪い") for y in n[i - 3:i - 1]))
+               for i, x in enumerate(n) if i)
+    ours = any(x in ("うち", "自社", "当社", "弊社") for x in n) and "有利" in n
+    return worse or inflated or cut or only or ours
 
 
 def _contract_for_the_numbers(n: list[str], topic: set[str]) -> bool:
@@ -1099,6 +1125,9 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
             return True  # sign before the test result is in
         if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
             return True  # 病歴欄を「なし」にしておく
+        if x in ("なし", "無し", "いいえ", "ノー") and any(n[k:k + 2] in (["で", "良い"], ["で", "大丈夫"], ["で", "構う"])
+                                                        for k in range(i + 1, min(len(n), i + 4))):
+            return True  # 告知は「特になし」でええって言うといた
         if x == "こと" and n[i + 1:i + 3] == ["に", "為る"] and n[i - 2:i] in (["ない", "た"], ["無い", "た"]):
             return True  # 聞かなかったことにする
         if x in ("適当", "いい加減", "ざっくり") and any(y in TELL_VERBS for y in n[i + 1:i + 4]):
@@ -1137,7 +1166,8 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
     promised = any(x in PROMISE and n[i - 1:i] != ["不"] for i, x in enumerate(n))  # not 不確実
     told = any(x in CLAIM_VERBS and any(y in ("と", "って") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
     money_rises = any(x in RISE_VERBS for x in n) and (told or any(x in MONEY_NOUNS for x in n))
-    no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い") for x in n) or
+    no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い", "半分", "半減", "下がる")
+                                                 for x in n) or
                                              any(x == "掛かる" and _negated(n, i) for i, x in enumerate(n)))
     if promised and (any(x in RETURNS for x in n) or money_rises or no_tax):
         return True  # 必ず元本の120%になります, 絶対に損しない, 必ず増えます, 税金は絶対にかからない
@@ -1201,21 +1231,18 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
     return False
 
 
-def _misleading_comparison(n: list[str], topic: set[str]) -> bool:
+def _running_down(n: list[str], topic: set[str]) -> bool:
+    """他社商品の悪口を言って切り替えてもらう, 損だと思わせる, 誤解させる: leading the customer to believe."""
     if any(x in ("悪口", "中傷", "貶す", "けなす", "誹謗") for x in n):
-        return True  # 他社商品の悪口を言って切り替えてもらう
+        return True
     for i, x in enumerate(n):
         if x in ("思う", "信じる") and n[i + 1:i + 2] in (["せる"], ["させる"]):
-            return True  # 損だと思わせて: leading the customer to believe
+            return True  # 損だと思わせて
         if x in ("勘違い", "誤解", "錯覚") and n[i + 1:i + 3] in (["為る", "せる"], ["為る", "させる"]):
             return True  # 誤解させる
-    ours = any(x in ("うち", "自社", "当社", "弊社") for x in n)
     run_down = "他社" in n and any(x in DISPARAGING and any(y in CLAIM_VERBS for y in n[i + 1:i + 5])
                                   for i, x in enumerate(n))
-    return ("有利" in n and "見える" in n) or ("だけ" in n and "抜き出す" in n) or \
-        ("都合" in n and "良い" in n and "だけ" in n) or \
-        (ours and "有利" in n and "比較" in n) or \
-        (run_down and bool(topic & (CONTRACT | SWITCH)))  # 他社の商品は危ないと言って乗り換えてもらう
+    return run_down and bool(topic & (CONTRACT | SWITCH))  # 他社の商品は危ないと言って乗り換えてもらう
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:

@@ -90,3 +90,28 @@ def test_a_past_collapse_a_claim_or_a_figure_of_speech_is_not(text):
 def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
     text = someone_in_danger_message()
     assert "119" in text and "AED" in text and has_help_line(text)
+
+
+COMPLIANCE_MORE = [
+    "自社プランのメリットだけ載せて、他社のは短所だけ並べた比較資料を作りました",  # one side's merits only
+    "「この契約で相続税は必ず半分になります」と説明してしまいました",  # a tax result promised
+    "担当している患者さんの連絡先リストを、知り合いの業者に送ってもいいですか",  # client data passed on
+    "契約者の年収データを紹介会社に共有しておきました",
+    "既往歴のとこは「いいえ」で大丈夫ですよってお客様に言っときました",  # told to declare nothing
+]
+NOT_COMPLIANCE_MORE = [
+    "比較表のわかりやすい作り方だけ教えてください",
+    "意向確認書の代筆が認められるのはどういう場合ですか",  # asking which cases the rule allows
+    "法人税が下がる仕組みのある商品はありますか",  # a question, nothing promised
+    "顧客情報を社外に出さないために気を付けることは？",
+]
+
+
+@pytest.mark.parametrize("text", COMPLIANCE_MORE)
+def test_slanted_comparisons_tax_promises_client_data_and_told_nondisclosure_are_compliance(text):
+    assert screen(text).compliance
+
+
+@pytest.mark.parametrize("text", NOT_COMPLIANCE_MORE)
+def test_questions_about_those_rules_are_not(text):
+    assert not screen(text).compliance
