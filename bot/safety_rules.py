@@ -53,7 +53,9 @@ PLAIN_DEATH = frozenset({"死ぬ", "為る", "飛び下りる"})  # 為る: afte
 ENDING = frozenset({"終わり", "おしまい", "御仕舞い", "仕舞い", "終い"})
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
                                "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る", "ー"})  # 死んでも, 死ぬー
-LAUGHING = frozenset({"笑い", "笑", "w", "ｗ", "草", "www"})
+LAUGHING = frozenset({"笑い", "笑", "w", "W", "ｗ", "草", "www"})
+AFFAIRS = frozenset({"保険証券", "通帳", "印鑑", "権利書", "遺言書", "暗証番号", "パスワード"})  # put in order for those left
+PUT_AWAY = frozenset({"入れる", "置く", "纏める", "まとめる", "整理", "用意", "残す", "書く"})
 RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決", "助かる", "喜ぶ", "幸せ"})
 ESCAPE = frozenset({"楽", "解放", "救う"})  # 飛んだら楽に; not 契約が飛んだら全部終わる
 FAREWELL = frozenset({"別れる", "去る", "おさらば", "さよなら", "さようなら"})
@@ -63,14 +65,14 @@ QUIT = frozenset({"辞める", "止める", "やめる", "終える", "終わら
 HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ", "自害"})
 IDEATION = frozenset({"希死念慮", "自殺念慮", "自殺願望", "希死", "念慮"})  # the writer's own, unless someone else's
-HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "殺す", "焼く"})
+HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "消し去る", "殺す", "焼く"})
 BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足", "太腿", "脚", "腿", "肌", "二の腕"})
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
 PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
 HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む", "集まる", "溜まる", "貯まる"})
 MANY = frozenset({"沢山", "大量", "全部", "まとめる", "纏める", "何錠", "一度", "全て", "一気", "沢山", "一箱", "有る", "だけ"})
 UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
-STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り"})
+STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り", "目張り"})
 MEANS = frozenset({"ロープ", "縄", "練炭", "睡眠薬", "眠剤", "睡眠導入剤", "刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
 BLADES = frozenset({"刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
 HOLD = frozenset({"握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる"})  # a blade in hand, not a blade bought
@@ -98,6 +100,7 @@ INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "�
                   "歩く", "落ちる", "滑る", "乗り出す", "越える"})  # このまま入ったら, このまま飛んだら
 # Someone else in danger now, told by the writer: the act, and what makes it imminent.
 ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死", "首吊り"})
+URGENT = frozenset({"警察", "救急", "救急車", "至急", "緊急", "119", "110", "通報"})  # the writer asks whom to call
 HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す"})  # 包丁を手にしている
 UNANSWERED = frozenset({"電話", "連絡", "返信", "返事", "既読", "LINE", "メール"})  # 電話に出ない, 既読がつかない
 VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "心肺"})  # 意識がない, 血が止まらない
@@ -134,7 +137,7 @@ HAND_OVER = frozenset({"上げる", "渡す", "包む", "手渡す", "握らせ�
                        "バック", "配布", "御馳走", "奢る", "接待"})
 PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
-                      "紹介料", "変更", "プラン", "解約", "サイン"})
+                      "紹介料", "変更", "プラン", "解約", "サイン", "判子", "印鑑", "署名"})
 PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "確定", "確約"})
 RETURNS = frozenset({"元本", "利回り", "儲かる", "節税", "得", "利益", "%", "倍", "無税", "元本割れ", "損失", "非課税",
                      "損", "損する", "得する", "返戻金", "配当", "リターン", "利息", "儲け", "値上がり"})
@@ -143,7 +146,7 @@ RISE_VERBS = frozenset({"増える", "上がる", "戻る", "返る", "殖える
 MONEY_NOUNS = frozenset({"元本", "資産", "積立金", "返戻金", "解約返戻金", "御金", "金", "円", "万", "運用", "貯蓄",
                          "積立", "保険料", "%", "ゼロ", "変額保険", "変額", "外貨建て", "投資", "年金", "ドル"})
 CLAIM_VERBS = frozenset({"言う", "説明", "伝える", "謳う", "言い切る", "断言", "約束", "売る", "書く", "話す"})
-PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける", "押し切る", "丸め込む", "言いくるめる"})
+PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける", "押し切る", "丸め込む", "言いくるめる", "粘る"})
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
 DATES = frozenset({"日付け", "日付", "契約日", "申込日", "告知日"})
 BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", "ずらす", "前倒し"})
@@ -180,9 +183,9 @@ SOON = frozenset({"直ぐ", "すぐ", "来月", "翌月", "後で", "直後", "�
 OTHERS_NAMES = frozenset({"家族", "妻", "夫", "親", "父", "母", "子供", "息子", "娘", "兄", "姉", "弟", "妹", "友人", "友達",
                           "知人", "親戚", "祖父", "祖母", "嫁", "旦那", "他人", "実家"})
 # Money borrowed from or lent to a client: insurers forbid it whatever the amount.
-CLIENTS = frozenset({"御客様", "客", "顧客", "御客", "お客さん", "契約者", "見込み客", "被保険者", "患者"})
+CLIENTS = frozenset({"御客様", "客", "顧客", "御客", "お客さん", "契約者", "見込み客", "被保険者", "患者", "お得意", "得意先"})
 LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", "借金", "貸し借り", "拝借", "貸し付ける", "前借り"})
-CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})
+CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})  # and a sum: 30万 is read 300000
 LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
 # The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
 FORMS = frozenset({"告知", "告知書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
@@ -192,6 +195,7 @@ TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教�
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
 SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え", "転換", "入り直す", "入れ替え"})
 DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "酷い", "損", "終わる", "潰れる", "怪しい"})
+CHECKUPS = frozenset({"検査", "再検査", "精密検査", "受診", "健診", "健康診断", "病院", "人間ドック", "診察"})
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
                     "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
@@ -211,7 +215,7 @@ NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "�
                            "講義", "研修", "方針", "ブログ", "著書", "影響"})
 CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
                    "無くなる", "なくなる"})  # 消えてなくなりたい
-NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
+NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん", "へん", "ひん"})  # へん, ひん: 関西の「ない」
 # Business slang: a deal, a plan or a device "dies" (案件が死んだ, スマホが死んだ). Only a thing named as
 # the subject makes 死ぬ ordinary; the heart or mind dying (心が死んだ) is the writer's state: a person looks.
 THINGS = frozenset({"案件", "契約", "商談", "計画", "企画", "提案", "プロジェクト", "アポ", "予定", "見込み", "話",
@@ -322,8 +326,9 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
 def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     """飛んだら楽に, 線路に飛び込もう, 薬をたくさん飲んだ, 眠剤ためてる, 事故にでも遭えば楽なのに."""
     x, before = n[i], n[:i]
+    accepted = n[i + 1:i + 4] in (["て", "も", "良い"], ["で", "も", "良い"])  # いつ飛んでもいいかな
     if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
-                                                              (_death_wish(words, n, i) or _relief_in_dying(n, i)))):
+                                                              (_death_wish(words, n, i) or _relief_in_dying(n, i) or accepted))):
         return True
     if any(y in PILLS for y in before) and (x in HOARD or (x in ("飲む", "買う", "買い込む", "購入") and
                                                          any(y in MANY for y in before))) and \
@@ -671,6 +676,9 @@ def _relief(words: Words) -> bool:
             return True  # このまま車ごと入ったら
         if x == "解放" and not _negated(n, i):
             return True
+        if x == "来る" and n[i + 1:i + 2] == ["た"] and any(y in ("電車", "列車", "快速", "特急") for y in n[:i]) and \
+                any(y in ("出る", "飛び出す", "踏み出す", "入る", "飛び込む") for y in n[i + 2:i + 8]):
+            return True  # 電車が来たら一歩前に出るだけ
     return False
 
 
@@ -689,12 +697,14 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
         n = _norms(words)
         around = n + (_norms(parts[k - 1]) if k else [])
         armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around)
-        if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not armed:
+        urgent = any(x in URGENT for w in parts for x in _norms(w))
+        if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not (armed or urgent):
             continue
         for i, x in enumerate(n):
             hanging = x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i]
             cut_off = x in ("絶つ", "断つ") and "命" in n[max(0, i - 3):i]
-            if not (x in ACTS or hanging or cut_off) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
+            no_life = x == "生きる" and "たい" in n[i + 1:i + 5] and any(y in NEGATIONS for y in n[i + 2:i + 6])
+            if not (x in ACTS or hanging or cut_off or no_life) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
                 continue
@@ -705,7 +715,7 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] == ["此れ", "から"] for j in range(i))
             about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
             at_a_drop = _arrived(around)
-            if now or about_to or at_a_drop or armed:
+            if now or about_to or at_a_drop or armed or urgent:
                 return True
     return False
 
@@ -715,11 +725,12 @@ def _silent_after_a_farewell(parts: Sequence[Words]) -> bool:
     n = [x for w in parts for x in _norms(w)]
     if not any(x in THIRD_PERSON for x in n):
         return False
-    goodbye = any(x in FAREWELL or x == "頼む" and n[i - 2:i] in (["後", "は"], ["後", "を"]) or
+    goodbye = any(x in FAREWELL or x == "言い残す" or x == "頼む" and n[i - 2:i] in (["後", "は"], ["後", "を"]) or
                   x in ("有り難う", "感謝", "世話") and any(y in ("今迄", "色々", "今") for y in n[max(0, i - 3):i])
                   for i, x in enumerate(n))
     silent = any(x in ("出る", "付く", "取れる", "繋がる", "来る", "返る") and _negated(n, i) and
-                 any(y in UNANSWERED for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
+                 any(y in UNANSWERED for y in n[max(0, i - 4):i]) for i, x in enumerate(n)) or \
+        any(x == "居る" and n[i + 1:i + 2] and n[i + 1] in NEGATIONS for i, x in enumerate(n))  # 事務所にいない
     return goodbye and silent
 
 
@@ -855,17 +866,30 @@ def _signs(words: Words) -> set[str]:
             found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
         if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary and not _names_what_ends(n):
             found.add("end")  # これで最後にします; not 今日で最後にしますね、この資料の修正は
-        if x in LETTERS and any(y in LEFT_FOR for y in n) or x in ("形見", "身辺整理"):
+        if x in LETTERS and any(y in LEFT_FOR for y in n) or x == "形見":
             found.add("left")  # 家族には手紙を書いてあります
+        if x in ("宜しく", "頼む") and any(y in LEFT_FOR for y in n[max(0, i - 12):i]) and not ordinary:
+            found.add("left")  # 妻と娘のこと、何かあったらよろしくお願いします
+        if x == "身辺整理" or x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 8]):
+            found.add("affairs")  # 身辺整理, 保険証券と一緒に引き出しに入れてある
+        no_more = "もう" in n[max(0, i - 5):i] and any(y in FIRST_PERSON for y in n[max(0, i - 4):i])
+        if no_more and (x == "必要" and any(y in ("無い", "ない") for y in n[i + 1:i + 3]) or x == "要る" and _negated(n, i)):
+            found.add("done")  # もう自分には必要ない (not もう必要ないので: the things are not needed)
         if x in GIVING_AWAY and any(y in ("物", "私物", "持ち物", "荷物", "全部") for y in n[max(0, i - 5):i]) and not ordinary:
             found.add("left")  # 私の物はみんなにあげます
-        if x == "居る" and n[i + 1:i + 2] in (["ない"], ["ず"]) and "成る" in n[i + 2:i + 5] and mine and not ordinary:
-            found.add("gone")  # いなくなっている, おらんようになる
+        if x == "居る" and n[i + 1:i + 2] and n[i + 1] in NEGATIONS and mine and not ordinary and \
+                ("成る" in n[i + 2:i + 5] or "もう" in n[max(0, i - 3):i]):
+            found.add("gone")  # いなくなっている, おらんようになる, 明日にはもうおらへん
+        if x in ("連絡", "電話") and any(y in ("付く", "取れる", "繋がる") for y in n[i + 1:i + 4]) and \
+                "成る" in n[i + 2:i + 7] and _negated(n, i, span=4) and not ordinary:
+            found.add("gone")  # 明日からはもう連絡がつかなくなる
         if x in OWN_POLICY and any(y in PAYOFF for y in n[i + 1:]) and not any(y in BUSINESS for y in n):
             found.add("payoff")  # 保険金で借金も返せる, 団信でローンも片付く
         if x in MORE_MEANS and not _insurance_frame(n):
             found.add("means")  # 排ガスのホースもトランクに
-        if x in FAREWELL or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or \
+        thanks = x in ("有り難う", "有り難い", "感謝", "大きに") and \
+            any(y in ("今迄", "色々", "間", "此れ迄", "本当") for y in n[max(0, i - 4):i])  # 短い間でしたがありがとう
+        if x in FAREWELL or thanks or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or \
                 (x == "後" and n[i + 1:i + 3] in (["は", "頼む"], ["は", "宜しく"], ["を", "頼む"])):
             found.add("goodbye") if not ordinary else None  # お世話になりました, あとは頼む
     if distress(words) or any(x == "限界" for x in n):
@@ -882,6 +906,7 @@ def _the_whole_of_it(n: list[str], i: int) -> bool:
     (経費を全部清算, 仕事は全部終わる, 全部終わらせます、この案件: the expenses, the work or the deal end)."""
     before = n[max(0, i - 4):i]
     whole = any(y in WHOLE or y == "何" and "彼" in before for y in before)  # なんもかんも is read 何 も 彼 も
+    whole = whole or any(y in DECIDED for y in n[i + 1:i + 6])  # 終わらせるって決めた: nothing else named
     named = any(n[k] in ("を", "は", "が") and n[k - 1] not in WHOLE | FIRST_PERSON | CLAUSE_ENDS
                 for k in range(1, i)) or _names_what_ends(n)  # 今日の仕事は全部終わった: the work ends
     return whole and not named
@@ -1098,7 +1123,7 @@ def _money_with_a_client(n: list[str], topic: set[str]) -> bool:
         return False
     client_acts = any(x in CLIENTS and n[i + 1:i + 2] in (["が"], ["は"]) for i, x in enumerate(n))
     lent = any(x in LENDING for x in n)
-    return lent and any(x in CASH for x in n) and not client_acts
+    return lent and any(x in CASH or x.isdigit() and int(x) >= 1000 for x in n) and not client_acts
 
 
 def _filled_in_for_the_client(n: list[str], topic: set[str]) -> bool:
@@ -1125,6 +1150,8 @@ def _conceal_health(n: list[str], topic: set[str]) -> bool:
             return True  # sign before the test result is in
         if x in ("なし", "無し") and n[i + 1:i + 3] == ["に", "為る"]:
             return True  # 病歴欄を「なし」にしておく
+        if x in ("受ける", "行く") and _negated(n, i) and any(y in CHECKUPS for y in n[max(0, i - 3):i]):
+            return True  # 告知の前に再検査は受けないでおいて: so nothing shows
         if x in ("なし", "無し", "いいえ", "ノー") and any(n[k:k + 2] in (["で", "良い"], ["で", "大丈夫"], ["で", "構う"])
                                                         for k in range(i + 1, min(len(n), i + 4))):
             return True  # 告知は「特になし」でええって言うといた
@@ -1207,7 +1234,7 @@ def _forced_switch(n: list[str], topic: set[str]) -> bool:
 
 def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
     if any(x in ("内緒", "秘密", "こっそり") for x in n) or ("家族" in n and any(
-            x in ("相談", "知らせる", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4) for i, x in enumerate(n))):
+            x in ("相談", "知らせる", "知る", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4) for i, x in enumerate(n))):
         return bool(topic & CONTRACT)  # 家族に相談させずに, ご家族には言わずにこっそり: keeping the family out
     if any(x in ("分かる", "理解", "納得") and _negated(n, i) and "侭" in n[i + 1:i + 4] for i, x in enumerate(n)):
         return bool(topic & CONTRACT)  # よくわからないまま契約してもらう
@@ -1513,8 +1540,13 @@ def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
 def _self_object(n: list[str], i: int) -> bool:
     """自分を傷つける, 手首を切る, 腕をカッターで切る: the writer's own body is what the verb acts on (an
     instrument may come between)."""
+    if i >= 1 and n[i - 1] in BODY:
+        return True  # 手首切った: the particle dropped
     k = i - 3 if i >= 3 and n[i - 1] == "で" else i - 1  # カッターで: one noun and で
-    return k >= 1 and n[k] == "を" and n[k - 1] in BODY
+    if k >= 1 and n[k] == "を" and n[k - 1] in BODY:
+        return True
+    return n[i - 1:i] == ["から"] and any(n[k:k + 2] in (["自分", "を"], ["自身", "を"]) for k in range(max(0, i - 6), i))
+    # 自分をこの世から消す, 自分をこの世界から消し去りたい
 
 
 def _better_not(n: list[str], i: int) -> bool:

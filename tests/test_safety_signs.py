@@ -1,4 +1,5 @@
-"""A plan to die told without its word: two kinds of sign in one message (bot/safety_rules.many_signs).
+"""Classes of crisis, danger to others and compliance that fresh held-out sets found missing; first among
+them, a plan to die told without its word: two kinds of sign in one message (bot/safety_rules.many_signs).
 
 Each sign alone is ordinary, so each look-alike below carries one sign, or a sign with a reason.
 The sentences are our own.
@@ -115,3 +116,44 @@ def test_slanted_comparisons_tax_promises_client_data_and_told_nondisclosure_are
 @pytest.mark.parametrize("text", NOT_COMPLIANCE_MORE)
 def test_questions_about_those_rules_are_not(text):
     assert not screen(text).compliance
+
+
+MORE_CRISIS = [
+    "腕切った。血が止まらん",  # the particle dropped
+    "自分をこの世界から消し去りたい",
+    "ほんま今までおおきにな。明日にはもうおらへんから",  # thanks, and gone
+    "通帳と保険証券は机の引き出しにまとめました。短い間でしたがありがとうございました",  # affairs in order, thanks
+    "月末に終わらせると決めました。身辺整理も済ませます",  # an end decided, a date, affairs
+    "大事にしてた時計も車も、全部友達にあげた。もう俺には必要ないから",  # giving away, no need
+    "ホームの端に立ってる。次の電車が来たら前に出るだけ",  # at the edge, the train
+    "毎日マンションの屋上から下を見てて、いつ飛び降りてもいいかなって",  # a jump accepted
+    "兄が「もう生きていたくない」と言ってカッターを握っています",  # someone else, armed
+    "お客様から『もう死ぬ』とメールが来ました。警察に連絡すべきですか",  # someone else, whom to call
+    "取引先の社長が「あとは頼む」と言い残して、会社にいないそうです",  # last words, missing
+]
+MORE_NOT_CRISIS = [
+    "会議で部長に詰められて、正直ちょっと死んだわｗ",  # laughing
+    "保険証券は引き出しにまとめて保管しています。紛失したときの再発行は？",  # a policy question
+    "古いパソコンは全部後輩にあげました。もう必要ないので",  # giving away things one does not need, a reason
+]
+MORE_COMPLIANCE = [
+    "告知の前に人間ドックは受けないでおいてくださいとお客様に伝えました",  # skipping a check so nothing shows
+    "お得意様から50万ほど貸してもらいました",  # money with a client, a sum
+    "認知症気味のおじいちゃん、家族に知らせないで今日中にハンコをもらうつもり",  # keeping the family out
+    "ご高齢のご夫婦に「今入らないと損です」と4時間粘って契約してもらった",  # pressure on the elderly
+]
+
+
+@pytest.mark.parametrize("text", MORE_CRISIS)
+def test_more_ways_of_telling_a_crisis(text):
+    assert screen(text).crisis
+
+
+@pytest.mark.parametrize("text", MORE_NOT_CRISIS)
+def test_their_look_alikes(text):
+    assert not screen(text).crisis
+
+
+@pytest.mark.parametrize("text", MORE_COMPLIANCE)
+def test_more_compliance_intents(text):
+    assert screen(text).compliance
