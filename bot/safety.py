@@ -19,6 +19,9 @@ _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _REPEATED = re.compile(r"(\S{4,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again (not いっていって)
+# 「…と思った時期がありました。今は乗り越えて元気です」: 今は goes on the story of the sentence before, so the two
+# are read as one (a time told as past, and well now, is distress: bot/safety_rules._over_now).
+_NOW_GOES_ON = re.compile(r"[。．](?=\s*(?:今は|今では|いまは|いまでは))")
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
 # One or two katakana glued inside a word of kanji and hiragana (死ンだ, 消エたい, しニたい): written for effect.
 _GLUED_KATAKANA = re.compile(r"(?<![\u30a1-\u30fc])(?:(?<=[\u3041-\u3096\u4e00-\u9fff])[\u30a1-\u30f6]{1,2}|"
@@ -137,7 +140,7 @@ def _the_writers_state(text: str) -> Screening:
     """Crisis and distress, read from the writer's own words in every spelling."""
     spelled = rules.respell_net_slang(rules.KANA_WORDS.sub("自殺", _clean(text)))
     spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
-    about_self = _for_crisis(spelled)
+    about_self = _NOW_GOES_ON.sub("、", _for_crisis(spelled))
     parts = [_read(s) for s in sentences(about_self)]
     # Katakana for effect (シニタイ, 死ンだ, 消エたい) is read once more as hiragana; dictionary words (リスク)
     # stay as written.
@@ -173,7 +176,8 @@ def _what_is_asked(text: str) -> Screening:
     danger = rules.someone_in_danger(parts)
     return Screening(crisis=danger, someone_in_danger=danger,
                      compliance=any(rules.compliance(words, whole) for words in parts),
-                     wants_human=any(rules.wants_human(words) for words in parts))
+                     wants_human=any(rules.wants_human(words) for words in parts)
+                     or bool(rules.ENGLISH_PERSON.search(text.lower())))
 
 
 def _clean(text: str) -> str:

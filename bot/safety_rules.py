@@ -33,6 +33,8 @@ KANA_WORDS = re.compile(r"じさつ|ジサツ")  # written in kana, Sudachi read
 # Self-harm slang Sudachi splits by context (またリスカ → また|リ|スカ): spelled out before reading.
 SELF_HARM_SLANG = re.compile(r"リスカ|アムカ|レグカ")
 ENGLISH = re.compile(r"\b(want to die|wanna die|kill myself|killing myself|suicid\w*|end my life|self[- ]?harm)\b")
+ENGLISH_PERSON = re.compile(r"\b(talk|speak|chat) (to|with) (a |an |the )?(real |actual )?(person|human|staff|someone)\b|"
+                            r"\b(real|actual) (person|human)\b")  # Can I talk to a real person?
 # Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
 # reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
 # へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
@@ -53,7 +55,7 @@ PLAIN_DEATH = frozenset({"死ぬ", "為る", "飛び下りる"})  # 為る: afte
 ENDING = frozenset({"終わり", "おしまい", "御仕舞い", "仕舞い", "終い"})
 IDIOM_AFTER_DEATH = frozenset({"ほど", "程", "くらい", "ぐらい", "そう", "気", "かと", "か", "まで", "迄", "までに", "様",
                                "よう", "みたい", "思い", "位", "って", "も", "切れる", "切る", "ー"})  # 死んでも, 死ぬー
-LAUGHING = frozenset({"笑い", "笑", "w", "W", "ｗ", "草", "www"})
+LAUGHING = frozenset({"笑い", "笑", "w", "W", "ｗ", "草", "www", "🤣", "😂", "😆", "🤭"})
 AFFAIRS = frozenset({"保険証券", "通帳", "印鑑", "権利書", "遺言書", "暗証番号", "パスワード"})  # put in order for those left
 PUT_AWAY = frozenset({"入れる", "置く", "纏める", "まとめる", "整理", "用意", "残す", "書く"})
 RELIEF = frozenset({"楽", "終わる", "解放", "済む", "全部", "救う", "良い", "すっきり", "解決", "助かる", "喜ぶ", "幸せ"})
@@ -74,6 +76,7 @@ MANY = frozenset({"沢山", "大量", "全部", "まとめる", "纏める", "�
 UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り", "目張り"})
 MEANS = frozenset({"ロープ", "縄", "練炭", "睡眠薬", "眠剤", "睡眠導入剤", "刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
+CUT_PLACES = frozenset({"腕", "手首", "太腿", "腿", "二の腕", "肌", "手首"})
 BLADES = frozenset({"刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
 HOLD = frozenset({"握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる"})  # a blade in hand, not a blade bought
 CORDS = frozenset({"紐", "ひも", "ロープ", "縄", "ベルト", "コード", "ネクタイ"})
@@ -103,7 +106,7 @@ ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死
 URGENT = frozenset({"警察", "救急", "救急車", "至急", "緊急", "119", "110", "通報"})  # the writer asks whom to call
 HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す"})  # 包丁を手にしている
 UNANSWERED = frozenset({"電話", "連絡", "返信", "返事", "既読", "LINE", "メール"})  # 電話に出ない, 既読がつかない
-VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "心肺"})  # 意識がない, 血が止まらない
+VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "心肺", "反応"})  # 意識がない, 血が止まらない
 IMMINENT = frozenset({"今", "いま", "今にも", "今夜", "今晩"})  # and これから (此れ + から)
 CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付", "給付金", "請求", "支払い", "支払う", "保障", "対象",
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
@@ -115,7 +118,7 @@ WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
 THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
-    "友人", "友達", "同僚", "同期", "先輩", "後輩", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
+    "友人", "友達", "同僚", "同期", "先輩", "後輩", "部長", "課長", "係長", "支社長", "所長", "店長", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
     "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
     "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット",
     "主人公", "登場人物", "ヒロイン", "キャラクター", "作者", "著者"})  # the people of a story
@@ -170,8 +173,8 @@ TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話",
 HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
-CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "住所", "年収", "連絡先", "家族構成", "病歴"})
-PASS_ON = frozenset({"渡す", "共有", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
+CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "住所", "年収", "連絡先", "家族構成", "病歴"})
+PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
 CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
@@ -215,7 +218,7 @@ NOT_ADDRESSEE = frozenset({"みたい", "よう", "如し", "本", "動画", "�
                            "講義", "研修", "方針", "ブログ", "著書", "影響"})
 CHAIN = frozenset({"て", "で", "仕舞う", "ちゃう", "ちまう", "居る", "為る", "てる", "せる", "させる", "てしまう", "御",
                    "無くなる", "なくなる"})  # 消えてなくなりたい
-NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん", "へん", "ひん"})  # へん, ひん: 関西の「ない」
+NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
 # Business slang: a deal, a plan or a device "dies" (案件が死んだ, スマホが死んだ). Only a thing named as
 # the subject makes 死ぬ ordinary; the heart or mind dying (心が死んだ) is the writer's state: a person looks.
 THINGS = frozenset({"案件", "契約", "商談", "計画", "企画", "提案", "プロジェクト", "アポ", "予定", "見込み", "話",
@@ -231,8 +234,8 @@ MIND = frozenset({"心", "気持ち", "感情", "精神", "目", "魂", "表情"
 def crisis(words: Words) -> bool:
     """The writer's own wish or intent to die or to harm themselves, or acute hopelessness."""
     n = _norms(words)
-    if _reported(n):
-        return False
+    if _reported(n) or any(n[k:k + 4] == ["穴", "が", "有る", "た"] for k in range(len(n))):
+        return False  # 穴があったら入って消えたい: embarrassment
     if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
         return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
             any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
@@ -269,6 +272,9 @@ def _self_harm(words: Words, n: list[str], i: int) -> bool:
         return True  # not 自殺念慮のある方の保険加入
     if x in STRONG_MEANS and not (i + 1 < len(words) and words[i + 1].pos[0] == "名詞"):
         return True  # 練炭って買えますか; not 練炭ストーブ
+    if x in BLADES and any(y in CUT_PLACES for y in n[max(0, i - 4):i + 5]) and not any(y in CLAIM_TALK for y in n) and \
+            not any(y in THIRD_PERSON for y in n):
+        return True  # カッターで腕に線を引く (a finger cut at work is no CUT_PLACE)
     return x in SELF_HARM or x + "".join(n[i + 1:i + 2]) in SELF_HARM or \
         (x in HARM_VERBS and _self_object(n, i)) or \
         (x == "終わる" and _self_object(n, i) and n[i + 1:i + 2] == ["せる"])
@@ -655,7 +661,7 @@ def _arrived(n: list[str]) -> bool:
     for i, x in enumerate(n):
         if x in EDGES:
             k = i + 1
-            while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下"):
+            while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下", "一番", "際", "縁"):
                 k += 1
             if n[k:k + 1] in (["に"], ["まで"], ["へ"], ["さ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:  # さ: 東北の「へ」
                 return True
@@ -676,6 +682,8 @@ def _relief(words: Words) -> bool:
             return True  # このまま車ごと入ったら
         if x == "解放" and not _negated(n, i):
             return True
+        if x == "考える" and n[i + 1:i + 3] in (["の", "やめる"], ["の", "止める"]) and "もう" in n[max(0, i - 3):i]:
+            return True  # もう考えるのやめよう
         if x == "来る" and n[i + 1:i + 2] == ["た"] and any(y in ("電車", "列車", "快速", "特急") for y in n[:i]) and \
                 any(y in ("出る", "飛び出す", "踏み出す", "入る", "飛び込む") for y in n[i + 2:i + 8]):
             return True  # 電車が来たら一歩前に出るだけ
@@ -696,15 +704,18 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
     for k, words in enumerate(parts):
         n = _norms(words)
         around = n + (_norms(parts[k - 1]) if k else [])
-        armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around)
-        urgent = any(x in URGENT for w in parts for x in _norms(w))
+        armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around) or \
+            any(x in ("灯油", "ガソリン") and any(y in ("撒く", "被る", "掛ける") for y in around) for x in around)
+        urgent = any(x in URGENT for w in parts for x in _norms(w)) or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
         if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not (armed or urgent):
             continue
         for i, x in enumerate(n):
             hanging = x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i]
             cut_off = x in ("絶つ", "断つ") and "命" in n[max(0, i - 3):i]
-            no_life = x == "生きる" and "たい" in n[i + 1:i + 5] and any(y in NEGATIONS for y in n[i + 2:i + 6])
-            if not (x in ACTS or hanging or cut_off or no_life) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
+            no_life = x == "生きる" and ("たい" in n[i + 1:i + 5] and any(y in NEGATIONS for y in n[i + 2:i + 6]) or
+                                         any(y in ("仕方無い", "意味", "しょうがない") for y in n[i + 1:i + 6]))
+            doused = x in ("撒く", "被る") and any(y in ("灯油", "ガソリン") for y in n[max(0, i - 4):i])
+            if not (x in ACTS or hanging or cut_off or no_life or doused) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
                 continue
@@ -720,6 +731,13 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
     return False
 
 
+def _silent_after(parts: Sequence[Words]) -> bool:
+    """電話に出ない, 既読がつかない, 連絡が取れない: no answer now."""
+    n = [x for w in parts for x in _norms(w)]
+    return any(x in ("出る", "付く", "取れる", "繋がる", "来る", "返る") and _negated(n, i) and
+               any(y in UNANSWERED or y in ("掛け直す", "直す") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
+
+
 def _silent_after_a_farewell(parts: Sequence[Words]) -> bool:
     """先輩から「今までありがとう、あとは頼む」と来て、電話に出ない: someone's goodbye, then no answer."""
     n = [x for w in parts for x in _norms(w)]
@@ -728,8 +746,7 @@ def _silent_after_a_farewell(parts: Sequence[Words]) -> bool:
     goodbye = any(x in FAREWELL or x == "言い残す" or x == "頼む" and n[i - 2:i] in (["後", "は"], ["後", "を"]) or
                   x in ("有り難う", "感謝", "世話") and any(y in ("今迄", "色々", "今") for y in n[max(0, i - 3):i])
                   for i, x in enumerate(n))
-    silent = any(x in ("出る", "付く", "取れる", "繋がる", "来る", "返る") and _negated(n, i) and
-                 any(y in UNANSWERED for y in n[max(0, i - 4):i]) for i, x in enumerate(n)) or \
+    silent = _silent_after(parts) or \
         any(x == "居る" and n[i + 1:i + 2] and n[i + 1] in NEGATIONS for i, x in enumerate(n))  # 事務所にいない
     return goodbye and silent
 
@@ -741,11 +758,14 @@ def _collapsed(parts: Sequence[Words]) -> bool:
         n = _norms(words)
         if any(x in CLAIM_TALK for x in n):
             continue
+        if any(x in PILLS for x in n) and any(x in MANY for x in n) and "飲む" in n and any(x in THIRD_PERSON for x in n):
+            return True  # 妻が睡眠薬をたくさん飲んだみたい
         for i, x in enumerate(n):
             if x not in VITAL_SIGNS:
                 continue
             after = n[i + 1:i + 7]
-            gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止") for y in after)  # 意識がありません
+            gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止") for y in after) or \
+                x == "反応" and any(y in ("薄い", "鈍い", "弱い") for y in after)  # 意識がありません, 反応がうすい
             past = any(after[j:j + 2] in (["無い", "た"], ["ない", "た"]) for j in range(len(after)))
             bleeding = x == "血" and "止まる" in after and any(y in NEGATIONS for y in after)
             figure = any(y in ("かと", "か", "思う", "程", "ほど", "位", "くらい", "ぐらい") for y in after[:4])
@@ -825,14 +845,14 @@ def _leaving_the_payout(parts: Sequence[Words]) -> bool:
 # that pays off the loan); two different kinds of them in one message from the writer are how people tell
 # a plan to die without saying so. When in doubt, a person looks: two kinds make a crisis.
 
-FINAL_ACTS = frozenset({"終わる", "終わり", "終わらせる", "清算", "おしまい", "御仕舞い", "決着",
+FINAL_ACTS = frozenset({"終わる", "終わり", "終わらせる", "清算", "おしまい", "御仕舞い", "決着", "決行",
                         "けり", "区切り", "幕"})
 LEFT_FOR = frozenset({"家族", "妻", "夫", "子供", "子供達", "子", "娘", "息子", "親", "両親", "母", "父", "皆", "嫁", "旦那"})
 LETTERS = frozenset({"手紙", "遺書", "遺言", "置き手紙", "メモ", "書き置き"})
 GIVING_AWAY = frozenset({"上げる", "譲る", "託す", "遺す", "残す", "処分", "整理"})
 DECIDED = frozenset({"決める", "決心", "決意", "覚悟", "決行"})  # a date with a decision is a plan; without, a deadline
-NEAR_TIMES = frozenset({"今夜", "今晩", "今日", "明日", "明朝", "明後日", "今週末", "週末", "月末", "今週", "年内",
-                        "今月", "朝"})
+NEAR_TIMES = frozenset({"今夜", "今晩", "今日", "明日", "明朝", "明後日", "今週末", "週末", "月末", "今週", "来週", "年内",
+                        "今月", "朝", "夜", "月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜"})
 # Leaving for a reason (MOVING without its times: 来月の件 is no reason to leave).
 ORDINARY_ABSENCE = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "退社", "出張",
                               "旅行", "休暇", "入院", "産休", "育休", "帰省", "有給", "休職", "独立", "研修"})
@@ -840,6 +860,7 @@ PAYOFF = frozenset({"返す", "返せる", "片付く", "完済", "済む", "得
                     "残せる", "清算"})
 MORE_MEANS = MEANS | frozenset({"排ガス", "ホース", "包丁", "七輪", "農薬", "目張り"})
 CLAUSE_ENDS = frozenset({"です", "だ", "ます", "た", "けれど"})  # 来月の件ですが、: が joins two clauses
+LEAVING = frozenset({"暇", "去る", "旅立つ", "別れ", "御別れ", "おさらば", "消える", "退場", "卒業", "居なくなる"})
 BETTER_OFF = frozenset({"得", "楽", "増し", "良い", "為", "幸せ"})  # 死んだ方が得: worth more dead
 
 
@@ -851,7 +872,7 @@ def many_signs(parts: Sequence[Words]) -> bool:
     decided = any(m.normalized in DECIDED for w in own for m in w)
     if ("gone" in signs or "end" in signs and decided) and any(_soon(w) for w in own):
         signs.add("when")  # 明日にはおらんようになってる, 何もかも終わりにします。今夜、決めました; not 今週中に全部終わらせます
-    return any(_better_dead(_norms(w)) for w in own) or len(signs) >= 2
+    return any(_better_dead(_norms(w)) or _leaving_this_world(_norms(w)) for w in own) or len(signs) >= 2
 
 
 def _signs(words: Words) -> set[str]:
@@ -861,7 +882,7 @@ def _signs(words: Words) -> set[str]:
     for i, x in enumerate(n):
         whose = _subject_of(n, i)  # 先輩がいなくなった is someone else's; 何もかも is read 何 も 彼 も
         mine = whose not in THIRD_PERSON or whose == "彼" and "何" in n[max(0, i - 4):i]
-        if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(n, i) and not _negated(n, i) \
+        if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(words, n, i) and not _negated(n, i) \
                 and n[i + 1:i + 2] != ["た"]:  # 全部終わった: done, not a plan
             found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
         if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary and not _names_what_ends(n):
@@ -901,15 +922,19 @@ def _signs(words: Words) -> set[str]:
     return found
 
 
-def _the_whole_of_it(n: list[str], i: int) -> bool:
-    """全部, 何もかも, 人生 just before the final act (全部終わらせる), with nothing else named as what ends
-    (経費を全部清算, 仕事は全部終わる, 全部終わらせます、この案件: the expenses, the work or the deal end)."""
+def _the_whole_of_it(words: Words, n: list[str], i: int) -> bool:
+    """全部, 何もかも, 人生 just before the final act (全部終わらせる), or the act decided, with nothing else
+    named as what ends (経費を全部清算, 仕事は全部終わる, 雨天決行, 全部終わらせます、この案件: the expenses, the
+    work, the event or the deal end; 仕事を片付けてから決行する names the work of another clause)."""
     before = n[max(0, i - 4):i]
     whole = any(y in WHOLE or y == "何" and "彼" in before for y in before)  # なんもかんも is read 何 も 彼 も
-    whole = whole or any(y in DECIDED for y in n[i + 1:i + 6])  # 終わらせるって決めた: nothing else named
-    named = any(n[k] in ("を", "は", "が") and n[k - 1] not in WHOLE | FIRST_PERSON | CLAUSE_ENDS
-                for k in range(1, i)) or _names_what_ends(n)  # 今日の仕事は全部終わった: the work ends
-    return whole and not named
+    whole = whole or n[i] in DECIDED or any(y in DECIDED for y in n[i + 1:i + 6])  # 終わらせるって決めた, 決行する
+    k = i - 1
+    while k > 0 and (n[k] in WHOLE or n[k] == "も"):
+        k -= 1  # 仕事は全部終わった: past 全部 to the act's own argument
+    argument = k > 0 and n[k] in ("を", "は", "が") and n[k - 1] not in WHOLE | FIRST_PERSON | CLAUSE_ENDS
+    compound = k == i - 1 and k >= 0 and words[k].pos[0] == "名詞" and words[k].pos[2] != "副詞可能" and n[k] not in WHOLE
+    return whole and not (argument or compound or _names_what_ends(n))
 
 
 def _names_what_ends(n: list[str]) -> bool:
@@ -928,11 +953,18 @@ def _better_dead(n: list[str]) -> bool:
     """死んだ方が得, 消えた方がまし, いなくなった方が楽: being gone called the better way, not a plan of
     someone else (妻が死んだ方が) nor a case (死亡した方が保険金は多い)."""
     for i, x in enumerate(n):
-        gone = x in ("死ぬ", "消える") or (x == "成る" and n[i - 2:i] in (["居る", "ない"], ["居る", "ず"]))
-        if gone and n[i + 1:i + 3] == ["た", "方"] and any(y in BETTER_OFF for y in n[i + 3:i + 8]) and \
+        gone = x in ("死ぬ", "消える") or (x == "成る" and n[i - 2:i] in (["居る", "ない"], ["居る", "ず"])) or \
+            (x == "ない" and n[i - 2:i] == ["存在", "為る"])  # 存在しない方が良い
+        if gone and (n[i + 1:i + 3] == ["た", "方"] or x == "ない" and n[i + 1:i + 2] == ["方"]) and any(y in BETTER_OFF for y in n[i + 3:i + 8]) and \
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
             return True
     return False
+
+
+def _leaving_this_world(n: list[str]) -> bool:
+    """この世からお暇する, この世を去る, この世とおさらば: the writer leaving the world, said politely."""
+    return any(x == "此の世" and any(y in LEAVING for y in n[i + 1:i + 5]) and _subject_of(n, i) not in THIRD_PERSON
+               for i, x in enumerate(n))
 
 
 def _about_a_case(n: list[str]) -> bool:
@@ -1038,7 +1070,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
     topic = set(_norms(message)) | set(n)
     if _omits_downside(n) or _hides_a_disadvantage(n, topic):
         return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
-    if any(x in HONEST for x in n) or _consequence_question(n) or _which_cases_are_allowed(n):
+    careful = any(n[k:k + 3] in (["気", "を", "付ける"], ["気", "を", "つける"]) for k in range(len(n)))  # 気をつけるべき点
+    if any(x in HONEST for x in n) or careful or _consequence_question(n) or _which_cases_are_allowed(n):
         return False  # asking what is allowed or what happens
     # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
@@ -1335,7 +1368,7 @@ def wants_human(words: Words) -> bool:
             j += 1
         if j < len(n) and n[j] in CONTACT and _contact_request(words, n, j):
             return True  # 牧野先生ご本人のご意見を伺いたい
-        if j < len(n) and n[j] in ("と", "に", "から", "へ", "、") and _contact_request(words, n, j + 1):
+        if j < len(n) and n[j] in ("と", "に", "から", "へ", "、", "さ") and _contact_request(words, n, j + 1):
             return True
     return False
 
@@ -1552,7 +1585,8 @@ def _self_object(n: list[str], i: int) -> bool:
 def _better_not(n: list[str], i: int) -> bool:
     """〜なければよかった / 〜ないといいな: wishing one had not been born or would not wake."""
     after = n[i + 1:i + 7]
-    return any(x in NEGATIONS for x in after[:4]) and any(x in ("ば", "と", "た") for x in after) and "良い" in after
+    return any(x in NEGATIONS for x in after[:4]) and any(x in ("ば", "と", "た", "たら") for x in after) and \
+        any(x in ("良い", "楽") for x in after)
 
 
 def _nobody_would_miss_me(n: list[str], i: int) -> bool:

@@ -157,3 +157,42 @@ def test_their_look_alikes(text):
 @pytest.mark.parametrize("text", MORE_COMPLIANCE)
 def test_more_compliance_intents(text):
     assert screen(text).compliance
+
+
+ROUND_FOUR_CRISIS = [
+    "夜中になると、剃刀で太腿に傷をつけてしまいます",  # a blade and a place to cut
+    "布団に入るたび、このまま目が覚めんかったら楽やのにって思う",  # not waking, as a relief
+    "踏切の一番端に立ってる。もう考えるのやめよかな",  # at the edge, stopping thinking
+    "来週の金曜、仕事を片付けてから決行するつもりです。もう決めました",  # an act decided, a date
+    "そろそろこの世を去ろうと思います",  # leaving this world
+    "私なんて存在しない方がいいんです",  # not existing, the better way
+    "部長が「もう死ぬ」と電話してきて、切れたあと掛け直しても出ません",  # a threat, then silence
+    "母がたくさんの睡眠薬を飲んだようで、呼んでも反応が鈍いです",  # someone else's overdose
+    "父が「もう生きとってもしゃあない」言うて、ガソリンを被ろうとしています",  # doused
+]
+ROUND_FOUR_NOT_CRISIS = [
+    "プレゼンで噛みすぎて、穴があったら入って消えたい🤣",  # embarrassment, laughing
+    "去年は死にたいと思うほど落ち込んだ時期もありました。今は立ち直って元気です",  # told as over
+    "雨天決行なので、セミナーは予定どおり31日に開きます",  # a thing named
+    "カッターで段ボールを切るときのコツを新人に教えました",  # a blade, no body
+]
+
+
+@pytest.mark.parametrize("text", ROUND_FOUR_CRISIS)
+def test_round_four_ways_of_telling_a_crisis(text):
+    assert screen(text).crisis
+
+
+@pytest.mark.parametrize("text", ROUND_FOUR_NOT_CRISIS)
+def test_round_four_look_alikes(text):
+    assert not screen(text).crisis
+
+
+@pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please"])
+def test_asking_for_a_person_in_english(text):
+    assert screen(text).wants_human
+
+
+def test_sharing_client_data_in_english_words_is_compliance_and_asking_what_to_watch_is_not():
+    assert screen("お客様の健康状態のdataを、知り合いの代理店にshareしたいです").compliance
+    assert not screen("顧客の個人情報を扱うとき、どんな点に気をつけるべきですか？").compliance
