@@ -44,25 +44,6 @@ NOT_BETTER_DEAD = [
     "死亡した場合と解約した場合、どちらの方が受取額は多いですか",  # a case
     "妻が死んだ方が保険金は多いと言われた",  # someone else, someone's words
 ]
-SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
-
-
-@pytest.mark.parametrize("text", TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL)
-def test_two_kinds_of_sign_or_death_as_the_better_way_are_a_crisis(text):
-    assert screen(text).crisis
-
-
-@pytest.mark.parametrize("text", ONE_ALONE + NOT_BETTER_DEAD)
-def test_one_sign_alone_or_with_its_reason_is_not_a_crisis(text):
-    assert not screen(text).crisis
-
-
-@pytest.mark.parametrize("text", ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
-                                  "年内に全部清算したいと思います", "今日は全部終わったので帰ります"])
-def test_finishing_all_the_work_by_a_date_is_not_a_crisis(text):
-    assert not screen(text).crisis
-
-
 SOMEONE_ELSE_NOW = [
     "同期が「もう死にたい」と言ってロープを握っています。どうしたらいいですか",  # a wish and the means in hand
     "後輩から『色々ありがとう、あとは頼みます』とメールが来て、それきり電話がつながりません",  # a farewell, then silence
@@ -75,24 +56,6 @@ NOT_SOMEONE_ELSE_NOW = [
     "心臓が止まるかと思いました、社長に急に呼ばれて",  # a figure of speech
     "退職する先輩から「今までありがとう」とメールが来ました",  # a goodbye, and nobody silent
 ]
-
-
-@pytest.mark.parametrize("text", SOMEONE_ELSE_NOW)
-def test_someone_else_in_danger_now_is_a_crisis_with_its_own_reply(text):
-    found = screen(text)
-    assert found.crisis and found.someone_in_danger
-
-
-@pytest.mark.parametrize("text", NOT_SOMEONE_ELSE_NOW)
-def test_a_past_collapse_a_claim_or_a_figure_of_speech_is_not(text):
-    assert not screen(text).crisis
-
-
-def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
-    text = someone_in_danger_message()
-    assert "119" in text and "AED" in text and has_help_line(text)
-
-
 COMPLIANCE_MORE = [
     "自社プランのメリットだけ載せて、他社のは短所だけ並べた比較資料を作りました",  # one side's merits only
     "「この契約で相続税は必ず半分になります」と説明してしまいました",  # a tax result promised
@@ -106,18 +69,6 @@ NOT_COMPLIANCE_MORE = [
     "法人税が下がる仕組みのある商品はありますか",  # a question, nothing promised
     "顧客情報を社外に出さないために気を付けることは？",
 ]
-
-
-@pytest.mark.parametrize("text", COMPLIANCE_MORE)
-def test_slanted_comparisons_tax_promises_client_data_and_told_nondisclosure_are_compliance(text):
-    assert screen(text).compliance
-
-
-@pytest.mark.parametrize("text", NOT_COMPLIANCE_MORE)
-def test_questions_about_those_rules_are_not(text):
-    assert not screen(text).compliance
-
-
 MORE_CRISIS = [
     "腕切った。血が止まらん",  # the particle dropped
     "自分をこの世界から消し去りたい",
@@ -142,23 +93,6 @@ MORE_COMPLIANCE = [
     "認知症気味のおじいちゃん、家族に知らせないで今日中にハンコをもらうつもり",  # keeping the family out
     "ご高齢のご夫婦に「今入らないと損です」と4時間粘って契約してもらった",  # pressure on the elderly
 ]
-
-
-@pytest.mark.parametrize("text", MORE_CRISIS)
-def test_more_ways_of_telling_a_crisis(text):
-    assert screen(text).crisis
-
-
-@pytest.mark.parametrize("text", MORE_NOT_CRISIS)
-def test_their_look_alikes(text):
-    assert not screen(text).crisis
-
-
-@pytest.mark.parametrize("text", MORE_COMPLIANCE)
-def test_more_compliance_intents(text):
-    assert screen(text).compliance
-
-
 ROUND_FOUR_CRISIS = [
     "夜中になると、剃刀で太腿に傷をつけてしまいます",  # a blade and a place to cut
     "布団に入るたび、このまま目が覚めんかったら楽やのにって思う",  # not waking, as a relief
@@ -177,22 +111,45 @@ ROUND_FOUR_NOT_CRISIS = [
     "カッターで段ボールを切るときのコツを新人に教えました",  # a blade, no body
 ]
 
+SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
+WORK_BY_A_DATE = ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
+                  "年内に全部清算したいと思います", "今日は全部終わったので帰ります"]
 
-@pytest.mark.parametrize("text", ROUND_FOUR_CRISIS)
-def test_round_four_ways_of_telling_a_crisis(text):
+CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS
+NOT_CRISIS = ONE_ALONE + NOT_BETTER_DEAD + WORK_BY_A_DATE + MORE_NOT_CRISIS + ROUND_FOUR_NOT_CRISIS + NOT_SOMEONE_ELSE_NOW
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_two_kinds_of_sign_and_the_other_ways_fresh_sets_showed_are_a_crisis(text):
     assert screen(text).crisis
 
 
-@pytest.mark.parametrize("text", ROUND_FOUR_NOT_CRISIS)
-def test_round_four_look_alikes(text):
+@pytest.mark.parametrize("text", NOT_CRISIS)
+def test_one_sign_alone_work_by_a_date_a_joke_or_a_past_told_as_over_is_not(text):
     assert not screen(text).crisis
+
+
+@pytest.mark.parametrize("text", SOMEONE_ELSE_NOW)
+def test_someone_else_in_danger_now_is_a_crisis_with_its_own_reply(text):
+    found = screen(text)
+    assert found.crisis and found.someone_in_danger
+
+
+def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
+    text = someone_in_danger_message()
+    assert "119" in text and "AED" in text and has_help_line(text)
+
+
+@pytest.mark.parametrize("text", COMPLIANCE_MORE + MORE_COMPLIANCE + ["お客様の健康状態のdataを、知り合いの代理店にshareしたいです"])
+def test_slanted_comparisons_promises_client_data_money_and_pressure_are_compliance(text):
+    assert screen(text).compliance
+
+
+@pytest.mark.parametrize("text", NOT_COMPLIANCE_MORE + ["顧客の個人情報を扱うとき、どんな点に気をつけるべきですか？"])
+def test_questions_about_those_rules_are_not(text):
+    assert not screen(text).compliance
 
 
 @pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please"])
 def test_asking_for_a_person_in_english(text):
     assert screen(text).wants_human
-
-
-def test_sharing_client_data_in_english_words_is_compliance_and_asking_what_to_watch_is_not():
-    assert screen("お客様の健康状態のdataを、知り合いの代理店にshareしたいです").compliance
-    assert not screen("顧客の個人情報を扱うとき、どんな点に気をつけるべきですか？").compliance
