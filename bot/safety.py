@@ -181,9 +181,9 @@ def _what_is_asked(text: str) -> Screening:
 
 
 def _clean(text: str) -> str:
-    """Folded, spaces between Japanese words dropped, Kansai negations spelled ない, a repeated phrase cut
+    """Folded, spaces between Japanese words dropped, Kansai and Tohoku forms respelled, a repeated phrase cut
     into sentences."""
-    return _REPEATED.sub(r"\1。", rules.KANSAI_NEGATION.sub("ない", _JP_SPACE.sub("", fold(text))))
+    return _REPEATED.sub(r"\1。", rules.respell_dialect(_JP_SPACE.sub("", fold(text))))
 
 
 def _for_crisis(text: str) -> str:

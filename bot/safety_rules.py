@@ -38,9 +38,17 @@ ENGLISH_PERSON = re.compile(r"\b(talk|speak|chat) (to|with) (a |an |the )?(real 
 # Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
 # reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
 # へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
+TOHOKU = ((re.compile(r"ねぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"))  # わかんねぐなった, 代わってけさい
 KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
+
+
+def respell_dialect(text: str) -> str:
+    """Kansai and Tohoku negations and requests, spelled as the rules read them (くれへん -> くれない)."""
+    for pattern, standard in TOHOKU:
+        text = pattern.sub(standard, text)
+    return KANSAI_NEGATION.sub("ない", text)
 
 
 def respell_net_slang(text: str) -> str:
@@ -67,8 +75,9 @@ QUIT = frozenset({"辞める", "止める", "やめる", "終える", "終わら
 HIGH_PLACES = frozenset({"橋", "屋上", "崖", "線路", "踏切", "樹海"})
 SELF_HARM = frozenset({"リスカ", "リストカット", "自傷", "自傷行為", "オーバードーズ", "od", "アムカ", "自害"})
 IDEATION = frozenset({"希死念慮", "自殺念慮", "自殺願望", "希死", "念慮"})  # the writer's own, unless someone else's
-HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "消し去る", "殺す", "焼く"})
-BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足", "太腿", "脚", "腿", "肌", "二の腕"})
+HARM_VERBS = frozenset({"傷付ける", "切る", "殴る", "痛め付ける", "刺す", "消す", "消し去る", "殺す", "焼く", "打ち付ける",
+                        "抓る", "掻き毟る", "引っ掻く"})
+BODY = frozenset({"自分", "自身", "体", "身体", "腕", "手首", "首", "足", "太腿", "脚", "腿", "肌", "二の腕", "頭", "顔"})
 PLACES_TO_JUMP = frozenset({"線路", "屋上", "ビル", "電車", "ホーム", "海", "川", "橋", "崖", "ベランダ", "窓"})
 PILLS = frozenset({"薬", "睡眠薬", "睡眠導入剤", "錠剤", "市販薬", "抗うつ薬", "安定剤", "眠剤", "眠り薬"})
 HOARD = frozenset({"ためる", "溜める", "貯める", "集める", "買い溜め", "溜め込む", "集まる", "溜まる", "貯まる"})
@@ -153,7 +162,7 @@ PUSH_VERBS = frozenset({"急かす", "煽る", "焦らせる", "畳み掛ける"
 FABRICATE = frozenset({"でっち上げる", "捏造", "改竄", "改ざん", "偽造", "嘘", "誤魔化す", "偽る", "架空", "水増し"})
 DATES = frozenset({"日付け", "日付", "契約日", "申込日", "告知日"})
 BACKDATE = frozenset({"遡る", "書き直す", "書き換える", "変える", "ずらす", "前倒し"})
-DOCUMENTS = ("申込書", "告知書", "署名", "サイン", "筆跡", "意向確認書")  # matched in the joined text: 告知+書
+DOCUMENTS = ("申込書", "告知書", "署名", "サイン", "筆跡", "意向確認書", "同意書")  # matched in the joined text: 告知+書
 SIGN_FOR = frozenset({"代わり", "代筆", "真似る", "偽る", "改竄"})
 NAME_NOUNS = frozenset({"名義", "名前", "判子", "印鑑"})
 BORROW_VERBS = frozenset({"借りる", "貸す", "使う", "借用", "貸し借り", "拝借"})
@@ -174,7 +183,7 @@ HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
 CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "住所", "年収", "連絡先", "家族構成", "病歴"})
-PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
+PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
 CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
@@ -191,7 +200,7 @@ LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", 
 CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})  # and a sum: 30万 is read 300000
 LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
 # The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
-FORMS = frozenset({"告知", "告知書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
+FORMS = frozenset({"告知", "告知書", "同意書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
 FILL_IN = frozenset({"記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
 TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
 
@@ -723,7 +732,7 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
                 continue  # 死ぬほど忙しいと言っていた, 死ぬことが怖いそうです (死ぬって, 死ぬと are what was said)
             if x == "死ぬ" and "そう" in n[i + 1:i + 3]:
                 continue  # 今にも死にそうな声: worn out, an idiom
-            now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] == ["此れ", "から"] for j in range(i))
+            now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] in (["此れ", "から"], ["今", "から"]) for j in range(len(n)))
             about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
             at_a_drop = _arrived(around)
             if now or about_to or at_a_drop or armed or urgent:
@@ -735,7 +744,8 @@ def _silent_after(parts: Sequence[Words]) -> bool:
     """電話に出ない, 既読がつかない, 連絡が取れない: no answer now."""
     n = [x for w in parts for x in _norms(w)]
     return any(x in ("出る", "付く", "取れる", "繋がる", "来る", "返る") and _negated(n, i) and
-               any(y in UNANSWERED or y in ("掛け直す", "直す") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
+               any(y in UNANSWERED or y in ("掛け直す", "直す") for y in n[max(0, i - 4):i]) for i, x in enumerate(n)) or \
+        any(x == "切れる" and "言う" in n[max(0, i - 4):i] for i, x in enumerate(n))  # …と言って切れました
 
 
 def _silent_after_a_farewell(parts: Sequence[Words]) -> bool:
@@ -851,7 +861,7 @@ LEFT_FOR = frozenset({"家族", "妻", "夫", "子供", "子供達", "子", "娘
 LETTERS = frozenset({"手紙", "遺書", "遺言", "置き手紙", "メモ", "書き置き"})
 GIVING_AWAY = frozenset({"上げる", "譲る", "託す", "遺す", "残す", "処分", "整理"})
 DECIDED = frozenset({"決める", "決心", "決意", "覚悟", "決行"})  # a date with a decision is a plan; without, a deadline
-NEAR_TIMES = frozenset({"今夜", "今晩", "今日", "明日", "明朝", "明後日", "今週末", "週末", "月末", "今週", "来週", "年内",
+NEAR_TIMES = frozenset({"今夜", "今晩", "今日", "本日", "明日", "明朝", "明後日", "今週末", "週末", "月末", "今週", "来週", "年内",
                         "今月", "朝", "夜", "月曜", "火曜", "水曜", "木曜", "金曜", "土曜", "日曜"})
 # Leaving for a reason (MOVING without its times: 来月の件 is no reason to leave).
 ORDINARY_ABSENCE = frozenset({"退会", "退職", "辞める", "異動", "転職", "卒業", "引っ越し", "引っ越す", "転勤", "退社", "出張",
@@ -869,10 +879,12 @@ def many_signs(parts: Sequence[Words]) -> bool:
     dying (or being gone) called the better way (死んだ方が家族のためになる)."""
     own = [w for w in parts if not _reported(_norms(w)) and not _about_a_case(_norms(w))]
     signs = set().union(*map(_signs, own), set())
-    decided = any(m.normalized in DECIDED for w in own for m in w)
-    if ("gone" in signs or "end" in signs and decided) and any(_soon(w) for w in own):
+    decided = any(m.normalized in DECIDED for w in own for m in w) or \
+        any(_norms(w)[k:k + 3] in (["こと", "に", "為る"], ["こと", "に", "致す"]) for w in own for k in range(len(w)))
+    if ("gone" in signs or ("end" in signs or "goodbye" in signs) and decided) and any(_soon(w) for w in own):
         signs.add("when")  # 明日にはおらんようになってる, 何もかも終わりにします。今夜、決めました; not 今週中に全部終わらせます
-    return any(_better_dead(_norms(w)) or _leaving_this_world(_norms(w)) for w in own) or len(signs) >= 2
+    return any(_better_dead(_norms(w)) or _leaving_this_world(_norms(w)) or _worth_more_dead(_norms(w)) for w in own) \
+        or len(signs) >= 2
 
 
 def _signs(words: Words) -> set[str]:
@@ -891,7 +903,7 @@ def _signs(words: Words) -> set[str]:
             found.add("left")  # 家族には手紙を書いてあります
         if x in ("宜しく", "頼む") and any(y in LEFT_FOR for y in n[max(0, i - 12):i]) and not ordinary:
             found.add("left")  # 妻と娘のこと、何かあったらよろしくお願いします
-        if x == "身辺整理" or x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 8]):
+        if x == "身辺整理" or x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 14]):
             found.add("affairs")  # 身辺整理, 保険証券と一緒に引き出しに入れてある
         no_more = "もう" in n[max(0, i - 5):i] and any(y in FIRST_PERSON for y in n[max(0, i - 4):i])
         if no_more and (x == "必要" and any(y in ("無い", "ない") for y in n[i + 1:i + 3]) or x == "要る" and _negated(n, i)):
@@ -910,6 +922,13 @@ def _signs(words: Words) -> set[str]:
             found.add("means")  # 排ガスのホースもトランクに
         thanks = x in ("有り難う", "有り難い", "感謝", "大きに") and \
             any(y in ("今迄", "色々", "間", "此れ迄", "本当") for y in n[max(0, i - 4):i])  # 短い間でしたがありがとう
+        if x in ("未来", "将来", "この先", "先") and (_negated(n, i, span=4) or "無い" in n[i + 1:i + 4]) and \
+                any(y in ("無い", "見える", "想像") or y in NEGATIONS for y in n[i + 1:i + 6]):
+            found.add("no_future")  # 未来がない, この先のことが想像できない
+        if x == "借金" and mine and not any(y in BUSINESS for y in n):
+            found.add("debt")  # 借金だけ残った
+        if x in ("別れる", "御別れ", "別れ") and n[i + 1:i + 2] == ["為る"] and not ordinary:
+            found.add("goodbye")  # 皆さまとお別れすることにいたしました
         if x in FAREWELL or thanks or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or \
                 (x == "後" and n[i + 1:i + 3] in (["は", "頼む"], ["は", "宜しく"], ["を", "頼む"])):
             found.add("goodbye") if not ordinary else None  # お世話になりました, あとは頼む
@@ -959,6 +978,12 @@ def _better_dead(n: list[str]) -> bool:
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
             return True
     return False
+
+
+def _worth_more_dead(n: list[str]) -> bool:
+    """自分の死亡保険金のほうが、自分の稼ぎより家族の役に立つ: the writer's payout weighed against their life."""
+    return any(x in OWN_POLICY for x in n) and "自分" in n and "より" in n and "方" in n and \
+        any(y in ("役", "得", "為", "増し", "助かる") for y in n) and not any(y in THIRD_PERSON - {"家族"} for y in n)
 
 
 def _leaving_this_world(n: list[str]) -> bool:
@@ -1075,13 +1100,14 @@ def compliance(words: Words, message: Words = ()) -> bool:
         return False  # asking what is allowed or what happens
     # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
-                                       _filled_in_for_the_client, _client_data_passed_on)):
+                                       _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
+                                       _a_favour_for_a_contract)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
     return any(rule(n, topic) for rule in (_conceal_health, _gift_for_contract, _promise_returns,
                                            _borrowed_name, _forced_switch, _pressure_vulnerable,
-                                           _running_down, _fabricate))
+                                           _running_down, _fabricate, _left_vague))
 
 
 def _omits_downside(n: list[str]) -> bool:
@@ -1303,6 +1329,25 @@ def _running_down(n: list[str], topic: set[str]) -> bool:
     run_down = "他社" in n and any(x in DISPARAGING and any(y in CLAIM_VERBS for y in n[i + 1:i + 5])
                                   for i, x in enumerate(n))
     return run_down and bool(topic & (CONTRACT | SWITCH))  # 他社の商品は危ないと言って乗り換えてもらう
+
+
+def _clients_money_used(n: list[str], topic: set[str]) -> bool:
+    """保険料の現金を預かって自分の生活費に使った: the client's money kept or spent by the agent (着服, 流用)."""
+    held = any(x in ("預かる", "預かり", "集金") for x in n) or any(x in ("着服", "流用", "使い込む") for x in n)
+    return held and any(x in ("使う", "流用", "着服", "使い込む", "回す") and not _negated(n, i) for i, x in enumerate(n)) \
+        and any(x in ("保険料", "現金", "御金", "金", "集金") for x in n)
+
+
+def _a_favour_for_a_contract(n: list[str], topic: set[str]) -> bool:
+    """契約してもらう代わりに患者を紹介すると約束した: a favour promised for the contract (特別利益の提供)."""
+    return "代わり" in n and any(x in ("契約", "加入", "入る") for x in n[:n.index("代わり")]) and \
+        any(x in ("紹介", "約束", "融通", "便宜") for x in n[n.index("代わり"):])
+
+
+def _left_vague(n: list[str], topic: set[str]) -> bool:
+    """税務上の扱いは曖昧に説明する: a point that decides the sale blurred on purpose."""
+    return any(x in ("曖昧", "ぼかす", "濁す", "はぐらかす") and any(y in CLAIM_VERBS for y in n[i + 1:i + 4])
+               for i, x in enumerate(n))
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:
@@ -1578,6 +1623,8 @@ def _self_object(n: list[str], i: int) -> bool:
     k = i - 3 if i >= 3 and n[i - 1] == "で" else i - 1  # カッターで: one noun and で
     if k >= 1 and n[k] == "を" and n[k - 1] in BODY:
         return True
+    if any(n[j] == "を" and n[j - 1] in BODY for j in range(max(1, i - 4), i)) and n[i] in ("打ち付ける", "抓る", "掻き毟る"):
+        return True  # 自分の腕を強くつねる, 頭を壁に打ちつける
     return n[i - 1:i] == ["から"] and any(n[k:k + 2] in (["自分", "を"], ["自身", "を"]) for k in range(max(0, i - 6), i))
     # 自分をこの世から消す, 自分をこの世界から消し去りたい
 
@@ -1633,7 +1680,8 @@ def _consequence_question(n: list[str]) -> bool:
 def _told_by_someone(n: list[str]) -> bool:
     """〜と言われた / 頼まれた / 〜というお客様: someone else's proposal or wish the writer asks about."""
     return any(x in ("言う", "頼む", "誘う", "持ち掛ける") and
-               ("れる" in n[i + 1:i + 3] or any(y in THIRD_PERSON for y in n[i + 1:i + 3]))
+               ("れる" in n[i + 1:i + 3] or any(y in THIRD_PERSON for y in n[i + 1:i + 3]) or
+                n[i + 1:i + 3] == ["て", "来る"] and any(y in THIRD_PERSON for y in n[:i]))
                for i, x in enumerate(n))
 
 

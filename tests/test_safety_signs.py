@@ -111,11 +111,20 @@ ROUND_FOUR_NOT_CRISIS = [
     "カッターで段ボールを切るときのコツを新人に教えました",  # a blade, no body
 ]
 
+ROUND_FIVE_CRISIS = [
+    "突然ですが、本日をもって皆さまとお別れすることにしました。長い間ありがとうございました",  # a farewell decided, today
+    "借金だけが残りました。この先の未来が見えません",  # debt, no future
+    "印鑑と通帳のありかは娘への手紙に書いておきました",  # affairs, a letter for the family
+    "俺の死亡保険金のほうが、自分の給料よりずっと家族の役に立つと思う",  # worth more dead by the policy
+    "生きる意味がわかんねぐなった",  # 東北の「ねぐ」
+    "イライラすると自分の腕を何度もつねってしまいます",  # harm without a blade
+    "お客様が『もう死ぬ』と言い、今から海へ行くと言って電話が切れました",  # someone else, now, cut off
+]
 SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
 WORK_BY_A_DATE = ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
                   "年内に全部清算したいと思います", "今日は全部終わったので帰ります"]
 
-CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS
+CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS + ROUND_FIVE_CRISIS
 NOT_CRISIS = ONE_ALONE + NOT_BETTER_DEAD + WORK_BY_A_DATE + MORE_NOT_CRISIS + ROUND_FOUR_NOT_CRISIS + NOT_SOMEONE_ELSE_NOW
 
 
@@ -140,7 +149,17 @@ def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
     assert "119" in text and "AED" in text and has_help_line(text)
 
 
-@pytest.mark.parametrize("text", COMPLIANCE_MORE + MORE_COMPLIANCE + ["お客様の健康状態のdataを、知り合いの代理店にshareしたいです"])
+ROUND_FIVE_COMPLIANCE = [
+    "集金した保険料を一時的に自分の支払いに使ってしまいました",  # the client's money used
+    "退職前に顧客名簿をコピーして持ち出しておきます",  # a client list taken
+    "契約してくれる代わりに、先生の病院を知人に紹介すると約束しました",  # a favour for the contract
+    "役員の同意書は私が代わりに署名しておきます",  # a consent signed for others
+    "解約返戻金のところは曖昧に説明しておけばいいですよね",  # left vague on purpose
+]
+
+
+@pytest.mark.parametrize("text", COMPLIANCE_MORE + MORE_COMPLIANCE + ROUND_FIVE_COMPLIANCE +
+                         ["お客様の健康状態のdataを、知り合いの代理店にshareしたいです"])
 def test_slanted_comparisons_promises_client_data_money_and_pressure_are_compliance(text):
     assert screen(text).compliance
 
@@ -150,6 +169,11 @@ def test_questions_about_those_rules_are_not(text):
     assert not screen(text).compliance
 
 
-@pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please"])
-def test_asking_for_a_person_in_english(text):
+@pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please",
+                                  "事務局の人に代わってけさい"])
+def test_asking_for_a_person_in_english_or_dialect(text):
     assert screen(text).wants_human
+
+
+def test_a_clients_wish_for_a_person_is_theirs_not_the_writers():
+    assert not screen("お客様が「担当者と直接話したい」と言ってきたら、どう対応しますか").wants_human
