@@ -38,7 +38,8 @@ ENGLISH_PERSON = re.compile(r"\b(talk|speak|chat) (to|with) (a |an |the )?(real 
 # Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
 # reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
 # へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
-TOHOKU = ((re.compile(r"ねぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"))  # わかんねぐなった, 代わってけさい
+TOHOKU = ((re.compile(r"ねぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"), (re.compile(r"(?<=て)けろ"), "くれ"),
+          (re.compile(r"(?<=[きしちにひみりいぎじびぴ])てえ"), "たい"))  # わかんねぐなった, 代わってけさい, 行きてえ
 KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
@@ -115,7 +116,7 @@ ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死
 URGENT = frozenset({"警察", "救急", "救急車", "至急", "緊急", "119", "110", "通報"})  # the writer asks whom to call
 HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す"})  # 包丁を手にしている
 UNANSWERED = frozenset({"電話", "連絡", "返信", "返事", "既読", "LINE", "メール"})  # 電話に出ない, 既読がつかない
-VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "心肺", "反応"})  # 意識がない, 血が止まらない
+VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "出血", "心肺", "反応"})  # 意識がない, 血が止まらない
 IMMINENT = frozenset({"今", "いま", "今にも", "今夜", "今晩"})  # and これから (此れ + から)
 CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付", "給付金", "請求", "支払い", "支払う", "保障", "対象",
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
@@ -215,7 +216,7 @@ HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反"
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
                    "牧野", "有人", "専門家", "窓口", "生身", "係", "係員", "運営", "コーチ", "メンター",
                    "事務", "職員", "プロ", "サポート", "誰", "何方", "どなた"})
-CONTACT = frozenset({"話す", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
+CONTACT = frozenset({"話す", "話さす", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
                      "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し", "願う", "メール", "line",
@@ -245,11 +246,13 @@ def crisis(words: Words) -> bool:
     n = _norms(words)
     if _reported(n) or any(n[k:k + 4] == ["穴", "が", "有る", "た"] for k in range(len(n))):
         return False  # 穴があったら入って消えたい: embarrassment
+    if _over_now(n):
+        return False  # 死にたいと思った時期もありました、今は回復して…: distress, a person still looks
     if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
         return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
             any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
         # いなくなっても保険金があるから家族は困らない: the family comes after; who disappears has no subject
-    return not _over_now(n) and _crisis_rule_applies(words, n)
+    return _crisis_rule_applies(words, n)
 
 
 def distress(words: Words) -> bool:
@@ -529,6 +532,9 @@ def _hopeless(words: Words, n: list[str], i: int) -> bool:
         return True
     if x == "人生" and any(y in ("詰む", "終わる", "オワタ", "積む") for y in after):
         return True
+    if x == "嫌" and after[:2] in (["だ", "成る"], ["に", "成る"]) and \
+            (any(y in WHOLE for y in n[max(0, i - 3):i]) or n[max(0, i - 4):i] == ["何", "も", "彼", "も"]):
+        return True  # 何もかも嫌になった, 全部嫌になった
     if x == "生きる" and after[:2] == ["て", "行く"] and _negated(n, i + 2):
         return True
     if x in ("価値", "居場所", "希望", "生きがい") and _absent(n, i) and _is_first_person(n):
@@ -770,16 +776,17 @@ def _collapsed(parts: Sequence[Words]) -> bool:
             continue
         if any(x in PILLS for x in n) and any(x in MANY for x in n) and "飲む" in n and any(x in THIRD_PERSON for x in n):
             return True  # 妻が睡眠薬をたくさん飲んだみたい
+        fallen = "倒れる" in n
         for i, x in enumerate(n):
-            if x not in VITAL_SIGNS:
+            if x not in VITAL_SIGNS and not (fallen and x in ("返事", "返答", "応答")):  # 倒れて、呼びかけても返事がない
                 continue
             after = n[i + 1:i + 7]
             gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止") for y in after) or \
                 x == "反応" and any(y in ("薄い", "鈍い", "弱い") for y in after)  # 意識がありません, 反応がうすい
             past = any(after[j:j + 2] in (["無い", "た"], ["ない", "た"]) for j in range(len(after)))
-            bleeding = x == "血" and "止まる" in after and any(y in NEGATIONS for y in after)
+            bleeding = x in ("血", "出血") and "止まる" in after and any(y in NEGATIONS for y in after)
             figure = any(y in ("かと", "か", "思う", "程", "ほど", "位", "くらい", "ぐらい") for y in after[:4])
-            if (gone if x != "血" else bleeding) and not past and not figure:  # not 心臓が止まるかと思った
+            if (gone if x not in ("血", "出血") else bleeding) and not past and not figure:  # not 心臓が止まるかと思った
                 return True
     return False
 
@@ -897,13 +904,15 @@ def _signs(words: Words) -> set[str]:
         if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(words, n, i) and not _negated(n, i) \
                 and n[i + 1:i + 2] != ["た"]:  # 全部終わった: done, not a plan
             found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
+        if x == "最後" and n[i + 1:i + 3] in (["の", "メッセージ"], ["の", "連絡"], ["の", "挨拶"], ["の", "言葉"]) and not ordinary:
+            found.add("end")  # これが最後のメッセージになると思います
         if x == "最後" and n[i + 1:i + 3] == ["に", "為る"] and not ordinary and not _names_what_ends(n):
             found.add("end")  # これで最後にします; not 今日で最後にしますね、この資料の修正は
         if x in LETTERS and any(y in LEFT_FOR for y in n) or x == "形見":
             found.add("left")  # 家族には手紙を書いてあります
         if x in ("宜しく", "頼む") and any(y in LEFT_FOR for y in n[max(0, i - 12):i]) and not ordinary:
             found.add("left")  # 妻と娘のこと、何かあったらよろしくお願いします
-        if x == "身辺整理" or x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 14]):
+        if x == "身辺整理" or x == "身辺" and "整理" in n[i + 1:i + 4] or x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 14]):
             found.add("affairs")  # 身辺整理, 保険証券と一緒に引き出しに入れてある
         no_more = "もう" in n[max(0, i - 5):i] and any(y in FIRST_PERSON for y in n[max(0, i - 4):i])
         if no_more and (x == "必要" and any(y in ("無い", "ない") for y in n[i + 1:i + 3]) or x == "要る" and _negated(n, i)):
@@ -921,7 +930,7 @@ def _signs(words: Words) -> set[str]:
         if x in MORE_MEANS and not _insurance_frame(n):
             found.add("means")  # 排ガスのホースもトランクに
         thanks = x in ("有り難う", "有り難い", "感謝", "大きに") and \
-            any(y in ("今迄", "色々", "間", "此れ迄", "本当") for y in n[max(0, i - 4):i])  # 短い間でしたがありがとう
+            any(y in ("今迄", "色々", "間", "此れ迄", "迄", "まで", "本当") for y in n[max(0, i - 4):i])  # 短い間でしたが
         if x in ("未来", "将来", "この先", "先") and (_negated(n, i, span=4) or "無い" in n[i + 1:i + 4]) and \
                 any(y in ("無い", "見える", "想像") or y in NEGATIONS for y in n[i + 1:i + 6]):
             found.add("no_future")  # 未来がない, この先のことが想像できない
@@ -934,7 +943,10 @@ def _signs(words: Words) -> set[str]:
             found.add("goodbye") if not ordinary else None  # お世話になりました, あとは頼む
     if distress(words) or any(x == "限界" for x in n):
         found.add("worn")
-    if _arrived(n) or any(x in ("止める", "停める") for x in n) and "車" in n and any(y in EDGES for y in n):
+    into_water = any(x in ("海", "川", "湖", "ダム") and n[i + 1:i + 3] in (["に", "入る"], ["に", "沈む"]) and
+                     (words[i + 2].pos[5] == "意志推量形" or any(y in ("たい", "仕舞う", "ちゃう") for y in n[i + 3:i + 6]))
+                     for i, x in enumerate(n) if i + 2 < len(words))
+    if into_water or _arrived(n) or any(x in ("止める", "停める") for x in n) and "車" in n and any(y in EDGES for y in n):
         found.add("there")  # 線路の近くに来てしまった, 海沿いの駐車場に車を停めています
     if _relief(words):
         found.add("released")  # もう数字のこと考えなくていい, 楽になれる, このまま入ったら
@@ -1101,7 +1113,7 @@ def compliance(words: Words, message: Words = ()) -> bool:
     # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
                                        _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
-                                       _a_favour_for_a_contract)):
+                                       _a_favour_for_a_contract, _stand_in_at_the_exam)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1255,6 +1267,9 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
     no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い", "半分", "半減", "下がる")
                                                  for x in n) or
                                              any(x == "掛かる" and _negated(n, i) for i, x in enumerate(n)))
+    all_of_it = any(x.startswith("全額") for x in n) and any(w in x for x in n for w in ("非課税", "損金", "無税"))
+    if all_of_it and (told or any(x in CLAIM_VERBS for x in n)):
+        return True  # 「全額損金で落とせます」と説明する, 全額非課税で戻ってきます (a tax result stated as certain)
     if promised and (any(x in RETURNS for x in n) or money_rises or no_tax):
         return True  # 必ず元本の120%になります, 絶対に損しない, 必ず増えます, 税金は絶対にかからない
     for i, x in enumerate(n):
@@ -1303,7 +1318,7 @@ def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
     if declining and any(x in ("勧める", "売る", "契約", "加入", "サイン", "申し込む") and
                          not _negated(n, i) for i, x in enumerate(n)) and "たい" in n:
         return True  # 判断力が落ちているお客様に、高額な保険を勧めたい
-    if any(x in VULNERABLE for x in n) and any(x in HURRY for x in n) and topic & CONTRACT:
+    if any(x in VULNERABLE for x in n) and (any(x in HURRY for x in n) or "今日" in n and "中" in n) and topic & CONTRACT:
         return True  # 認知症の疑いがあるお客様、サインできるうちに契約を急ぎたい; 90歳の方に一人で来てもらって
     for i, x in enumerate(n):
         if x in ("時間", "考える") and "与える" in n[i:i + 4] and _negated(n, n.index("与える", i)):
@@ -1332,10 +1347,19 @@ def _running_down(n: list[str], topic: set[str]) -> bool:
 
 
 def _clients_money_used(n: list[str], topic: set[str]) -> bool:
-    """保険料の現金を預かって自分の生活費に使った: the client's money kept or spent by the agent (着服, 流用)."""
+    """保険料の現金を預かって自分の生活費に使った, 来月まとめて入金する: the client's money spent or held over by
+    the agent (着服, 流用, 預り金の遅延)."""
     held = any(x in ("預かる", "預かり", "集金") for x in n) or any(x in ("着服", "流用", "使い込む") for x in n)
-    return held and any(x in ("使う", "流用", "着服", "使い込む", "回す") and not _negated(n, i) for i, x in enumerate(n)) \
-        and any(x in ("保険料", "現金", "御金", "金", "集金") for x in n)
+    kept = any(x in ("使う", "流用", "着服", "使い込む", "回す") and not _negated(n, i) for i, x in enumerate(n)) or \
+        any(x in ("来月", "纏める", "まとめる", "後で", "暫く", "来週") for x in n)  # 来月まとめて入金: held over
+    return held and kept and any(x in ("保険料", "現金", "御金", "金", "集金") for x in n)
+
+
+def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:
+    """診査の日は別の健康な人に行ってもらう: someone else examined in the client's place (替え玉)."""
+    return any(x in ("診査", "健康診断", "健診", "検査", "面接") for x in n) and \
+        (any(x in ("替え玉", "身代わり") for x in n) or "別" in n and any(x in ("人", "方", "者") for x in n) and
+         any(x in ("行く", "受ける", "来る") for x in n))
 
 
 def _a_favour_for_a_contract(n: list[str], topic: set[str]) -> bool:
@@ -1441,6 +1465,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return not _negated(n, start + k)
         if x in ("出来る", "可能", "貰う", "頂く", "呉れる", "れる", "られる", "せる", "させる") and _question(rest[k:]):
             return True  # 話せますか, つないでくれる？, つないでくれへん？ (a negative question asks as much)
+        if x == "呉れる" and words[start + k].pos[5] == "命令形":
+            return True  # 話さしてくれ (東北の「けろ」も): asked outright
         if k == 0 and (x == "?" or (x == "ます" and _question(rest[:4]))):
             return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):

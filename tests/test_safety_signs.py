@@ -120,12 +120,21 @@ ROUND_FIVE_CRISIS = [
     "イライラすると自分の腕を何度もつねってしまいます",  # harm without a blade
     "お客様が『もう死ぬ』と言い、今から海へ行くと言って電話が切れました",  # someone else, now, cut off
 ]
+ROUND_SIX_CRISIS = [
+    "来週の資料は後で送ります。私事ですが、身辺の整理は済ませました。これまでありがとうございました",  # hidden in work
+    "先生、長い間ありがとうございました。これが最後の連絡になると思います",  # the last message, thanks
+    "もう疲れたけん、川に入ってしまおうかと思っとる",  # into the water
+    "全部嫌になった。もう楽になりたい",  # worn out twice
+    "研修中に同僚が倒れて、呼びかけても返事がありません",  # someone else collapsed
+    "後輩が腕から血を流していて、出血が止まりません",  # bleeding
+]
 SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
 WORK_BY_A_DATE = ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
                   "年内に全部清算したいと思います", "今日は全部終わったので帰ります"]
 
-CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS + ROUND_FIVE_CRISIS
-NOT_CRISIS = ONE_ALONE + NOT_BETTER_DEAD + WORK_BY_A_DATE + MORE_NOT_CRISIS + ROUND_FOUR_NOT_CRISIS + NOT_SOMEONE_ELSE_NOW
+CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS + ROUND_FIVE_CRISIS + ROUND_SIX_CRISIS
+TOLD_AS_OVER = ["3年前は本気で死にたいと思った時期もありました。今は回復して、後輩の相談にも乗っています"]
+NOT_CRISIS = TOLD_AS_OVER + ONE_ALONE + NOT_BETTER_DEAD + WORK_BY_A_DATE + MORE_NOT_CRISIS + ROUND_FOUR_NOT_CRISIS + NOT_SOMEONE_ELSE_NOW
 
 
 @pytest.mark.parametrize("text", CRISIS)
@@ -150,6 +159,10 @@ def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
 
 
 ROUND_FIVE_COMPLIANCE = [
+    "お預かりした保険料の現金は、来週まとめて会社に入金するつもりです",  # premiums held over
+    "告知に引っかかりそうなので、診査には別の人に行ってもらいます",  # a stand-in at the exam
+    "「これは全額損金で落とせます」と社長に説明して大丈夫ですよね",  # 全額損金 told
+    "認知症っぽいおばあちゃんに、今日中に決めないと損ですよと言って契約してもらった",  # the elderly pressed today
     "集金した保険料を一時的に自分の支払いに使ってしまいました",  # the client's money used
     "退職前に顧客名簿をコピーして持ち出しておきます",  # a client list taken
     "契約してくれる代わりに、先生の病院を知人に紹介すると約束しました",  # a favour for the contract
@@ -170,7 +183,7 @@ def test_questions_about_those_rules_are_not(text):
 
 
 @pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please",
-                                  "事務局の人に代わってけさい"])
+                                  "事務局の人に代わってけさい", "担当の人と話さしてけろ"])
 def test_asking_for_a_person_in_english_or_dialect(text):
     assert screen(text).wants_human
 
