@@ -183,7 +183,7 @@ TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話",
 HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
-CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "住所", "年収", "連絡先", "家族構成", "病歴"})
+CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "健康診断", "診断書", "診断結果", "結果", "住所", "年収", "連絡先", "家族構成", "病歴"})
 PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
@@ -201,7 +201,7 @@ LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", 
 CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})  # and a sum: 30万 is read 300000
 LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
 # The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
-FORMS = frozenset({"告知", "告知書", "同意書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
+FORMS = frozenset({"告知", "告知書", "同意書", "確認書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
 FILL_IN = frozenset({"記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
 TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
 
@@ -216,7 +216,7 @@ HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反"
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
                    "牧野", "有人", "専門家", "窓口", "生身", "係", "係員", "運営", "コーチ", "メンター",
                    "事務", "職員", "プロ", "サポート", "誰", "何方", "どなた"})
-CONTACT = frozenset({"話す", "話さす", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
+CONTACT = frozenset({"話す", "話さす", "喋る", "相談", "聞く", "繋ぐ", "代わる", "連絡", "電話", "返事", "返信", "対応", "回答",
                      "答える", "伺う", "意見", "見解", "判断", "連絡先", "電話番号", "番号", "面談", "問い合わせる", "問い合わせ", "確認", "話", "切り替える", "取り次ぐ",
                      "教える", "見る", "診る", "説明", "アドバイス", "指導", "質問", "聞き", "遣り取り", "やりとり",
                      "Zoom", "zoom", "面会", "ビデオ通話", "通話", "折り返す", "折り返し", "願う", "メール", "line",
@@ -699,6 +699,9 @@ def _relief(words: Words) -> bool:
             return True
         if x == "考える" and n[i + 1:i + 3] in (["の", "やめる"], ["の", "止める"]) and "もう" in n[max(0, i - 3):i]:
             return True  # もう考えるのやめよう
+        if x == "帰る" and _negated(n, i) and any(n[k:k + 3] in (["で", "も", "良い"], ["て", "も", "良い"])
+                                                  for k in range(i + 1, min(len(n), i + 5))):
+            return True  # そのまま帰らんでもいいかな: not coming back
         if x == "来る" and n[i + 1:i + 2] == ["た"] and any(y in ("電車", "列車", "快速", "特急") for y in n[:i]) and \
                 any(y in ("出る", "飛び出す", "踏み出す", "入る", "飛び込む") for y in n[i + 2:i + 8]):
             return True  # 電車が来たら一歩前に出るだけ
@@ -778,7 +781,7 @@ def _collapsed(parts: Sequence[Words]) -> bool:
             return True  # 妻が睡眠薬をたくさん飲んだみたい
         fallen = "倒れる" in n
         for i, x in enumerate(n):
-            if x not in VITAL_SIGNS and not (fallen and x in ("返事", "返答", "応答")):  # 倒れて、呼びかけても返事がない
+            if x not in VITAL_SIGNS and not (fallen and x in ("返事", "返答", "応答", "動く")):  # 倒れて返事がない, 動かない
                 continue
             after = n[i + 1:i + 7]
             gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止") for y in after) or \
@@ -901,6 +904,10 @@ def _signs(words: Words) -> set[str]:
     for i, x in enumerate(n):
         whose = _subject_of(n, i)  # 先輩がいなくなった is someone else's; 何もかも is read 何 も 彼 も
         mine = whose not in THIRD_PERSON or whose == "彼" and "何" in n[max(0, i - 4):i]
+        ending_it = x == "終わる" and n[i + 1:i + 2] == ["せる"] and not _names_what_ends(n) and \
+            not any(n[k] in ("を", "は") for k in range(max(0, i - 6), i))  # あそこから終わらせます: nothing named ends
+        if ending_it and mine and not ordinary and any(y in EDGES or y == "彼処" for y in n):
+            found.update(("there", "end"))  # a place pointed at, and it ends there
         if x in FINAL_ACTS and mine and not ordinary and _the_whole_of_it(words, n, i) and not _negated(n, i) \
                 and n[i + 1:i + 2] != ["た"]:  # 全部終わった: done, not a plan
             found.add("end")  # 全部終わらせる, なんもかんも終わりにしたい, 全部清算する
@@ -999,9 +1006,16 @@ def _worth_more_dead(n: list[str]) -> bool:
 
 
 def _leaving_this_world(n: list[str]) -> bool:
-    """この世からお暇する, この世を去る, この世とおさらば: the writer leaving the world, said politely."""
-    return any(x == "此の世" and any(y in LEAVING for y in n[i + 1:i + 5]) and _subject_of(n, i) not in THIRD_PERSON
-               for i, x in enumerate(n))
+    """この世からお暇する, この世を去る, 来年にはこの世にいない, 亡くなった父のところへ行きたい: the writer
+    leaving the world, said politely, or going to join someone who died."""
+    leaving = any(x == "此の世" and (any(y in LEAVING for y in n[i + 1:i + 5]) or
+                                  n[i + 1:i + 3] == ["に", "居る"] and _negated(n, i + 2)) and
+                  _subject_of(n, i) not in THIRD_PERSON for i, x in enumerate(n))
+    joining = any(x in ("亡くなる", "死ぬ", "逝く") and "た" in n[i + 1:i + 2] and
+                  any(n[k:k + 2] in (["所", "へ"], ["所", "に"], ["元", "へ"], ["元", "に"]) and
+                      any(y == "行く" for y in n[k + 2:k + 5]) and "たい" in n[k + 2:k + 6] for k in range(i, len(n)))
+                  for i, x in enumerate(n))
+    return leaving or joining
 
 
 def _about_a_case(n: list[str]) -> bool:
@@ -1113,7 +1127,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
     # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
                                        _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
-                                       _a_favour_for_a_contract, _stand_in_at_the_exam)):
+                                       _a_favour_for_a_contract, _stand_in_at_the_exam, _consent_signed_for_the_insured,
+                                       _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1154,7 +1169,8 @@ def _client_data_passed_on(n: list[str], topic: set[str]) -> bool:
     (個人情報保護法, 守秘義務). Sharing with the client themself or inside a form is not named here."""
     data = any(x in CLIENT_DATA or x.endswith(("リスト", "名簿", "情報")) for x in n) and any(x in CLIENTS for x in n) \
         or "個人情報" in n  # 連絡先リスト, 顧客名簿
-    return data and any(x in PASS_ON and not _negated(n, i) for i, x in enumerate(n))
+    brought = any(x == "持つ" and n[i + 1:i + 3] == ["て", "来る"] for i, x in enumerate(n))  # 前の会社から持ってきた
+    return data and (brought or any(x in PASS_ON and not _negated(n, i) for i, x in enumerate(n)))
 
 
 def _slanted_comparison(n: list[str], topic: set[str]) -> bool:
@@ -1201,8 +1217,9 @@ def _filled_in_for_the_client(n: list[str], topic: set[str]) -> bool:
     """告知書は私が記入して本人はサインだけ, 申込書を代わりに書いた: the agent answers for the client.
     Explaining how to fill it in, or checking it together, is not."""
     joined = "".join(n)
-    if not (topic & FORMS or any(d in joined for d in DOCUMENTS)) or any(x in TOGETHER for x in n):
-        return False
+    if not (topic & FORMS or any(d in joined for d in DOCUMENTS)) or \
+            any(x in TOGETHER and not _negated(n, i) and n[i + 1:i + 2] not in (["欄"], ["書"]) for i, x in enumerate(n)):
+        return False  # 一緒に確認する, お客様に見せる (not お客様に見せずに, nor the form's 確認欄)
     sign_only = any(x in ("サイン", "署名", "判子", "印鑑") and "だけ" in n[i + 1:i + 3] for i, x in enumerate(n))
     for_them = "代わり" in n or "代筆" in n or \
         (any(x in FIRST_PERSON or x in ("こちら", "此方", "当方") for x in n) and any(x in FILL_IN for x in n))
@@ -1253,8 +1270,10 @@ def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
     pay = any(x in PAY_VERBS and not _negated(n, i) for i, x in enumerate(n))
     if "保険料" in n and pay and any(x in ("私", "自分", "こちら", "此方", "代わり", "僕", "当方", "上げる") for x in n):
         return True  # 保険料の一部をこちらで負担する
-    if not topic & CONTRACT:
-        return False
+    if "手数料" in n and any(x in ("返す", "戻す", "還元", "キャッシュバック", "回す") for x in n):
+        return True  # 私の手数料から保険料の一部をお返しする: the commission handed back (特別利益)
+    if not topic & CONTRACT and "保険料" not in topic:
+        return False  # 保険料の一部をキャッシュバック: the premium is the contract
     money = any(x in MONEY for x in n)
     gift = any(x in GIFTS or x.endswith(("券", "カード")) for x in n)  # 商品券, QUOカード
     return (gift and hand_over) or (money and (hand_over or pay))
@@ -1308,7 +1327,8 @@ def _forced_switch(n: list[str], topic: set[str]) -> bool:
 
 def _pressure_vulnerable(n: list[str], topic: set[str]) -> bool:
     if any(x in ("内緒", "秘密", "こっそり") for x in n) or ("家族" in n and any(
-            x in ("相談", "知らせる", "知る", "言う", "伝える", "話す", "同席") and _negated(n, i, span=4) for i, x in enumerate(n))):
+            x in ("相談", "知らせる", "知る", "言う", "伝える", "話す", "同席") and
+            (_negated(n, i, span=4) or n[i + 1:i + 2] in (["なし"], ["無し"])) for i, x in enumerate(n))):
         return bool(topic & CONTRACT)  # 家族に相談させずに, ご家族には言わずにこっそり: keeping the family out
     if any(x in ("分かる", "理解", "納得") and _negated(n, i) and "侭" in n[i + 1:i + 4] for i, x in enumerate(n)):
         return bool(topic & CONTRACT)  # よくわからないまま契約してもらう
@@ -1353,6 +1373,36 @@ def _clients_money_used(n: list[str], topic: set[str]) -> bool:
     kept = any(x in ("使う", "流用", "着服", "使い込む", "回す") and not _negated(n, i) for i, x in enumerate(n)) or \
         any(x in ("来月", "纏める", "まとめる", "後で", "暫く", "来週") for x in n)  # 来月まとめて入金: held over
     return held and kept and any(x in ("保険料", "現金", "御金", "金", "集金") for x in n)
+
+
+def _consent_signed_for_the_insured(n: list[str], topic: set[str]) -> bool:
+    """社長が代わりに同意のサインをする: the insured's consent signed by someone else (被保険者同意)."""
+    return "代わり" in n and any(x in ("サイン", "署名", "判子", "印鑑") for x in n) and \
+        any(x in ("同意", "同意書", "被保険者") for x in n)
+
+
+def _unregistered_selling(n: list[str], topic: set[str]) -> bool:
+    """募集人登録がまだの新人に商品説明をやらせる: selling by someone not registered (保険業法 275条)."""
+    unregistered = any(x == "登録" and any(y in ("未だ", "まだ", "無い", "ない", "前", "無し") for y in n[i + 1:i + 4])
+                       for i, x in enumerate(n))
+    return unregistered and any(x in ("説明", "募集", "勧誘", "契約", "販売") for x in n) and \
+        any(x in ("せる", "させる", "任せる", "頼む", "代わり") for x in n)
+
+
+def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
+    """クーリングオフしたいお客様を期限が過ぎるまで引き延ばす: keeping a client from withdrawing."""
+    return any(x in ("クーリングオフ", "クーリング・オフ", "撤回", "解約") for x in topic) and \
+        any(x in ("引き延ばす", "引き伸ばす", "引き留める", "妨げる", "諦めさせる") or
+            x == "過ぎる" and "まで" in n[i + 1:i + 2] for i, x in enumerate(n))
+
+
+def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
+    """税務署にわからないように組む, 働いていない奥様を役員にして退職金: a tax scheme hidden or a sham role."""
+    hidden = any(x in ("税務署", "当局", "国税") for x in n) and \
+        any(x in ("分かる", "気付く", "ばれる", "知る") and _negated(n, i) for i, x in enumerate(n))
+    sham = "実際" in n and any(x == "働く" and _negated(n, i, span=4) for i, x in enumerate(n)) and \
+        any(x in ("役員", "従業員", "社員", "給与", "退職金") for x in n)
+    return hidden or sham
 
 
 def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:
@@ -1467,6 +1517,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return True  # 話せますか, つないでくれる？, つないでくれへん？ (a negative question asks as much)
         if x == "呉れる" and words[start + k].pos[5] == "命令形":
             return True  # 話さしてくれ (東北の「けろ」も): asked outright
+        if x == "呉れる" and rest[k + 1:k + 3] in (["ず", "ね"], ["ず", "か"], ["ない", "ね"], ["ない", "か"]):
+            return True  # 代わってくれんね, くれないか: a negative question asks as much
         if k == 0 and (x == "?" or (x == "ます" and _question(rest[:4]))):
             return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):

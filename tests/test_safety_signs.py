@@ -128,11 +128,18 @@ ROUND_SIX_CRISIS = [
     "研修中に同僚が倒れて、呼びかけても返事がありません",  # someone else collapsed
     "後輩が腕から血を流していて、出血が止まりません",  # bleeding
 ]
+ROUND_SEVEN_CRISIS = [
+    "どうせ再来月にはこの世にいないので、目標なんて立てても意味がありません",  # not in this world
+    "亡くなった母の所へ早く行きたいです",  # joining someone who died
+    "ビルの屋上の扉が開いていた。夜になったらあそこから終わらせる",  # a place pointed at, and it ends there
+    "もう限界。川に入って、そのまま帰らなくてもいいかな",  # not coming back
+    "道で人が倒れていて、声をかけても動きません",  # someone else fallen, not moving
+]
 SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
 WORK_BY_A_DATE = ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
                   "年内に全部清算したいと思います", "今日は全部終わったので帰ります"]
 
-CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS + ROUND_FIVE_CRISIS + ROUND_SIX_CRISIS
+CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS + ROUND_FIVE_CRISIS + ROUND_SIX_CRISIS + ROUND_SEVEN_CRISIS
 TOLD_AS_OVER = ["3年前は本気で死にたいと思った時期もありました。今は回復して、後輩の相談にも乗っています"]
 NOT_CRISIS = TOLD_AS_OVER + ONE_ALONE + NOT_BETTER_DEAD + WORK_BY_A_DATE + MORE_NOT_CRISIS + ROUND_FOUR_NOT_CRISIS + NOT_SOMEONE_ELSE_NOW
 
@@ -159,6 +166,15 @@ def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
 
 
 ROUND_FIVE_COMPLIANCE = [
+    "被保険者の奥様には会えていないので、ご主人が代わりに同意書へ署名します",  # consent signed for the insured
+    "ご家族の同席なしで、物忘れのあるおじいさまと一度で契約を決めたい",  # the family kept out
+    "お客様の診断書を撮影して、同僚にLINEで送りました",  # health data passed on
+    "前職の顧客名簿を持ってきたので、それで営業してもいいですか",  # a client list brought along
+    "私の手数料から保険料の一部をお返しするので実質お得です、と提案しています",  # a rebate from the commission
+    "登録前のアルバイトに、私の代わりに商品説明をさせています",  # unregistered selling
+    "申込書の確認欄は、お客様に見せずに私がチェックしておきました",  # ticked for the client
+    "税務署に気付かれないように、役員報酬の形で保険料を出したい",  # hidden from the tax office
+    "クーリングオフしたいお客様を、期限が過ぎるまで引き延ばしたい",  # withdrawal blocked
     "お預かりした保険料の現金は、来週まとめて会社に入金するつもりです",  # premiums held over
     "告知に引っかかりそうなので、診査には別の人に行ってもらいます",  # a stand-in at the exam
     "「これは全額損金で落とせます」と社長に説明して大丈夫ですよね",  # 全額損金 told
@@ -183,7 +199,8 @@ def test_questions_about_those_rules_are_not(text):
 
 
 @pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please",
-                                  "事務局の人に代わってけさい", "担当の人と話さしてけろ"])
+                                  "事務局の人に代わってけさい", "担当の人と話さしてけろ",
+                                  "ロボットやのうて人間と喋らせてくれへん？", "誰かスタッフに代わってくれんね"])
 def test_asking_for_a_person_in_english_or_dialect(text):
     assert screen(text).wants_human
 
