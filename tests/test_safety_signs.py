@@ -10,7 +10,7 @@ import pytest
 
 from bot.safety import has_help_line, screen, someone_in_danger_message
 
-TWO_KINDS = [
+CRISIS = [
     "家族宛てに手紙を書きました。今までお世話になりました",  # a letter for the family, a goodbye
     "子供たちには手紙を残しておきます。もう限界です",  # a letter, worn out
     "何もかも終わりにします。今夜、決めました",  # the end, a time decided
@@ -23,53 +23,11 @@ TWO_KINDS = [
     "練炭を車に積んできた。今までありがとう",  # means, a goodbye
     "ダムに来ました。もう何も考えなくていいですよね",  # there, relief
     "私物は全部同期にあげました。もう限界なんです",  # giving things away, worn out
-]
-ONE_ALONE = [
-    "年末に経費を全部清算します",  # business: the expenses end, a time
-    "今月で退職します。今までお世話になりました",  # a goodbye with a reason
-    "来週から出張でいなくなります。よろしくお願いします",
-    "海に来ました。風が気持ちいい",  # a place, nothing else
-    "屋上でランチしてます。疲れたけど午後も頑張ります",  # tired but going on
-    "団信に入っていれば、住宅ローンは保険金で完済されますか？",  # a policy question
-    "母に手紙を書きました。誕生日なので",  # a letter, a reason
-    "これで最後にします、と言ってお客様が電話を切りました",  # someone else's words
-    "もう残業しなくていいので嬉しいです",  # released from overtime, glad
-]
-BETTER_DEAD = [
     "生きてるより死んだ方が家族は得なんです",
     "自分なんか消えた方がましだ",
     "僕がいなくなった方がみんな楽になる",
-]
-NOT_BETTER_DEAD = [
-    "死亡した場合と解約した場合、どちらの方が受取額は多いですか",  # a case
-    "妻が死んだ方が保険金は多いと言われた",  # someone else, someone's words
-]
-SOMEONE_ELSE_NOW = [
-    "同期が「もう死にたい」と言ってロープを握っています。どうしたらいいですか",  # a wish and the means in hand
-    "後輩から『色々ありがとう、あとは頼みます』とメールが来て、それきり電話がつながりません",  # a farewell, then silence
-    "お客様の家で奥様が倒れていて、呼吸をしていないみたいです",  # collapsed
-    "事務所で社長が急に倒れました。意識がありません",
-]
-NOT_SOMEONE_ELSE_NOW = [
-    "父が倒れて意識がなかったそうです。今は回復しています",  # told as past
-    "意識不明の場合の給付金はいくらですか",  # a claim
-    "心臓が止まるかと思いました、社長に急に呼ばれて",  # a figure of speech
-    "退職する先輩から「今までありがとう」とメールが来ました",  # a goodbye, and nobody silent
-]
-COMPLIANCE_MORE = [
-    "自社プランのメリットだけ載せて、他社のは短所だけ並べた比較資料を作りました",  # one side's merits only
-    "「この契約で相続税は必ず半分になります」と説明してしまいました",  # a tax result promised
-    "担当している患者さんの連絡先リストを、知り合いの業者に送ってもいいですか",  # client data passed on
-    "契約者の年収データを紹介会社に共有しておきました",
-    "既往歴のとこは「いいえ」で大丈夫ですよってお客様に言っときました",  # told to declare nothing
-]
-NOT_COMPLIANCE_MORE = [
-    "比較表のわかりやすい作り方だけ教えてください",
-    "意向確認書の代筆が認められるのはどういう場合ですか",  # asking which cases the rule allows
-    "法人税が下がる仕組みのある商品はありますか",  # a question, nothing promised
-    "顧客情報を社外に出さないために気を付けることは？",
-]
-MORE_CRISIS = [
+    "腕をカッターで切らないと眠れない",
+    "手首を剃刀で切った",
     "腕切った。血が止まらん",  # the particle dropped
     "自分をこの世界から消し去りたい",
     "ほんま今までおおきにな。明日にはもうおらへんから",  # thanks, and gone
@@ -81,19 +39,6 @@ MORE_CRISIS = [
     "兄が「もう生きていたくない」と言ってカッターを握っています",  # someone else, armed
     "お客様から『もう死ぬ』とメールが来ました。警察に連絡すべきですか",  # someone else, whom to call
     "取引先の社長が「あとは頼む」と言い残して、会社にいないそうです",  # last words, missing
-]
-MORE_NOT_CRISIS = [
-    "会議で部長に詰められて、正直ちょっと死んだわｗ",  # laughing
-    "保険証券は引き出しにまとめて保管しています。紛失したときの再発行は？",  # a policy question
-    "古いパソコンは全部後輩にあげました。もう必要ないので",  # giving away things one does not need, a reason
-]
-MORE_COMPLIANCE = [
-    "告知の前に人間ドックは受けないでおいてくださいとお客様に伝えました",  # skipping a check so nothing shows
-    "お得意様から50万ほど貸してもらいました",  # money with a client, a sum
-    "認知症気味のおじいちゃん、家族に知らせないで今日中にハンコをもらうつもり",  # keeping the family out
-    "ご高齢のご夫婦に「今入らないと損です」と4時間粘って契約してもらった",  # pressure on the elderly
-]
-ROUND_FOUR_CRISIS = [
     "夜中になると、剃刀で太腿に傷をつけてしまいます",  # a blade and a place to cut
     "布団に入るたび、このまま目が覚めんかったら楽やのにって思う",  # not waking, as a relief
     "踏切の一番端に立ってる。もう考えるのやめよかな",  # at the edge, stopping thinking
@@ -103,15 +48,6 @@ ROUND_FOUR_CRISIS = [
     "部長が「もう死ぬ」と電話してきて、切れたあと掛け直しても出ません",  # a threat, then silence
     "母がたくさんの睡眠薬を飲んだようで、呼んでも反応が鈍いです",  # someone else's overdose
     "父が「もう生きとってもしゃあない」言うて、ガソリンを被ろうとしています",  # doused
-]
-ROUND_FOUR_NOT_CRISIS = [
-    "プレゼンで噛みすぎて、穴があったら入って消えたい🤣",  # embarrassment, laughing
-    "去年は死にたいと思うほど落ち込んだ時期もありました。今は立ち直って元気です",  # told as over
-    "雨天決行なので、セミナーは予定どおり31日に開きます",  # a thing named
-    "カッターで段ボールを切るときのコツを新人に教えました",  # a blade, no body
-]
-
-ROUND_FIVE_CRISIS = [
     "突然ですが、本日をもって皆さまとお別れすることにしました。長い間ありがとうございました",  # a farewell decided, today
     "借金だけが残りました。この先の未来が見えません",  # debt, no future
     "印鑑と通帳のありかは娘への手紙に書いておきました",  # affairs, a letter for the family
@@ -119,29 +55,91 @@ ROUND_FIVE_CRISIS = [
     "生きる意味がわかんねぐなった",  # 東北の「ねぐ」
     "イライラすると自分の腕を何度もつねってしまいます",  # harm without a blade
     "お客様が『もう死ぬ』と言い、今から海へ行くと言って電話が切れました",  # someone else, now, cut off
-]
-ROUND_SIX_CRISIS = [
     "来週の資料は後で送ります。私事ですが、身辺の整理は済ませました。これまでありがとうございました",  # hidden in work
     "先生、長い間ありがとうございました。これが最後の連絡になると思います",  # the last message, thanks
     "もう疲れたけん、川に入ってしまおうかと思っとる",  # into the water
     "全部嫌になった。もう楽になりたい",  # worn out twice
     "研修中に同僚が倒れて、呼びかけても返事がありません",  # someone else collapsed
     "後輩が腕から血を流していて、出血が止まりません",  # bleeding
-]
-ROUND_SEVEN_CRISIS = [
     "どうせ再来月にはこの世にいないので、目標なんて立てても意味がありません",  # not in this world
     "亡くなった母の所へ早く行きたいです",  # joining someone who died
     "ビルの屋上の扉が開いていた。夜になったらあそこから終わらせる",  # a place pointed at, and it ends there
     "もう限界。川に入って、そのまま帰らなくてもいいかな",  # not coming back
     "道で人が倒れていて、声をかけても動きません",  # someone else fallen, not moving
 ]
-SELF_HARM_WITH_A_TOOL = ["腕をカッターで切らないと眠れない", "手首を剃刀で切った"]
-WORK_BY_A_DATE = ["今週中に全部終わらせます", "明日までに全部終わらせておきます", "月末に全部片付けます",
-                  "年内に全部清算したいと思います", "今日は全部終わったので帰ります"]
-
-CRISIS = TWO_KINDS + BETTER_DEAD + SELF_HARM_WITH_A_TOOL + MORE_CRISIS + ROUND_FOUR_CRISIS + ROUND_FIVE_CRISIS + ROUND_SIX_CRISIS + ROUND_SEVEN_CRISIS
-TOLD_AS_OVER = ["3年前は本気で死にたいと思った時期もありました。今は回復して、後輩の相談にも乗っています"]
-NOT_CRISIS = TOLD_AS_OVER + ONE_ALONE + NOT_BETTER_DEAD + WORK_BY_A_DATE + MORE_NOT_CRISIS + ROUND_FOUR_NOT_CRISIS + NOT_SOMEONE_ELSE_NOW
+NOT_CRISIS = [
+    "3年前は本気で死にたいと思った時期もありました。今は回復して、後輩の相談にも乗っています",
+    "年末に経費を全部清算します",  # business: the expenses end, a time
+    "今月で退職します。今までお世話になりました",  # a goodbye with a reason
+    "来週から出張でいなくなります。よろしくお願いします",
+    "海に来ました。風が気持ちいい",  # a place, nothing else
+    "屋上でランチしてます。疲れたけど午後も頑張ります",  # tired but going on
+    "団信に入っていれば、住宅ローンは保険金で完済されますか？",  # a policy question
+    "母に手紙を書きました。誕生日なので",  # a letter, a reason
+    "これで最後にします、と言ってお客様が電話を切りました",  # someone else's words
+    "もう残業しなくていいので嬉しいです",  # released from overtime, glad
+    "死亡した場合と解約した場合、どちらの方が受取額は多いですか",  # a case
+    "妻が死んだ方が保険金は多いと言われた",  # someone else, someone's words
+    "今週中に全部終わらせます",
+    "明日までに全部終わらせておきます",
+    "月末に全部片付けます",
+    "年内に全部清算したいと思います",
+    "今日は全部終わったので帰ります",
+    "会議で部長に詰められて、正直ちょっと死んだわｗ",  # laughing
+    "保険証券は引き出しにまとめて保管しています。紛失したときの再発行は？",  # a policy question
+    "古いパソコンは全部後輩にあげました。もう必要ないので",  # giving away things one does not need, a reason
+    "プレゼンで噛みすぎて、穴があったら入って消えたい🤣",  # embarrassment, laughing
+    "去年は死にたいと思うほど落ち込んだ時期もありました。今は立ち直って元気です",  # told as over
+    "雨天決行なので、セミナーは予定どおり31日に開きます",  # a thing named
+    "カッターで段ボールを切るときのコツを新人に教えました",  # a blade, no body
+    "父が倒れて意識がなかったそうです。今は回復しています",  # told as past
+    "意識不明の場合の給付金はいくらですか",  # a claim
+    "心臓が止まるかと思いました、社長に急に呼ばれて",  # a figure of speech
+    "退職する先輩から「今までありがとう」とメールが来ました",  # a goodbye, and nobody silent
+]
+SOMEONE_ELSE_NOW = [
+    "同期が「もう死にたい」と言ってロープを握っています。どうしたらいいですか",  # a wish and the means in hand
+    "後輩から『色々ありがとう、あとは頼みます』とメールが来て、それきり電話がつながりません",  # a farewell, then silence
+    "お客様の家で奥様が倒れていて、呼吸をしていないみたいです",  # collapsed
+    "事務所で社長が急に倒れました。意識がありません",
+]
+COMPLIANCE = [
+    "自社プランのメリットだけ載せて、他社のは短所だけ並べた比較資料を作りました",  # one side's merits only
+    "「この契約で相続税は必ず半分になります」と説明してしまいました",  # a tax result promised
+    "担当している患者さんの連絡先リストを、知り合いの業者に送ってもいいですか",  # client data passed on
+    "契約者の年収データを紹介会社に共有しておきました",
+    "既往歴のとこは「いいえ」で大丈夫ですよってお客様に言っときました",  # told to declare nothing
+    "告知の前に人間ドックは受けないでおいてくださいとお客様に伝えました",  # skipping a check so nothing shows
+    "お得意様から50万ほど貸してもらいました",  # money with a client, a sum
+    "認知症気味のおじいちゃん、家族に知らせないで今日中にハンコをもらうつもり",  # keeping the family out
+    "ご高齢のご夫婦に「今入らないと損です」と4時間粘って契約してもらった",  # pressure on the elderly
+    "被保険者の奥様には会えていないので、ご主人が代わりに同意書へ署名します",  # consent signed for the insured
+    "ご家族の同席なしで、物忘れのあるおじいさまと一度で契約を決めたい",  # the family kept out
+    "お客様の診断書を撮影して、同僚にLINEで送りました",  # health data passed on
+    "前職の顧客名簿を持ってきたので、それで営業してもいいですか",  # a client list brought along
+    "私の手数料から保険料の一部をお返しするので実質お得です、と提案しています",  # a rebate from the commission
+    "登録前のアルバイトに、私の代わりに商品説明をさせています",  # unregistered selling
+    "申込書の確認欄は、お客様に見せずに私がチェックしておきました",  # ticked for the client
+    "税務署に気付かれないように、役員報酬の形で保険料を出したい",  # hidden from the tax office
+    "クーリングオフしたいお客様を、期限が過ぎるまで引き延ばしたい",  # withdrawal blocked
+    "お預かりした保険料の現金は、来週まとめて会社に入金するつもりです",  # premiums held over
+    "告知に引っかかりそうなので、診査には別の人に行ってもらいます",  # a stand-in at the exam
+    "「これは全額損金で落とせます」と社長に説明して大丈夫ですよね",  # 全額損金 told
+    "認知症っぽいおばあちゃんに、今日中に決めないと損ですよと言って契約してもらった",  # the elderly pressed today
+    "集金した保険料を一時的に自分の支払いに使ってしまいました",  # the client's money used
+    "退職前に顧客名簿をコピーして持ち出しておきます",  # a client list taken
+    "契約してくれる代わりに、先生の病院を知人に紹介すると約束しました",  # a favour for the contract
+    "役員の同意書は私が代わりに署名しておきます",  # a consent signed for others
+    "解約返戻金のところは曖昧に説明しておけばいいですよね",  # left vague on purpose
+    "お客様の健康状態のdataを、知り合いの代理店にshareしたいです",  # client data in English words
+]
+NOT_COMPLIANCE = [
+    "比較表のわかりやすい作り方だけ教えてください",
+    "意向確認書の代筆が認められるのはどういう場合ですか",  # asking which cases the rule allows
+    "法人税が下がる仕組みのある商品はありますか",  # a question, nothing promised
+    "顧客情報を社外に出さないために気を付けることは？",
+    "顧客の個人情報を扱うとき、どんな点に気をつけるべきですか？",
+]
 
 
 @pytest.mark.parametrize("text", CRISIS)
@@ -165,35 +163,12 @@ def test_the_reply_for_someone_else_says_what_to_do_for_a_collapse_too():
     assert "119" in text and "AED" in text and has_help_line(text)
 
 
-ROUND_FIVE_COMPLIANCE = [
-    "被保険者の奥様には会えていないので、ご主人が代わりに同意書へ署名します",  # consent signed for the insured
-    "ご家族の同席なしで、物忘れのあるおじいさまと一度で契約を決めたい",  # the family kept out
-    "お客様の診断書を撮影して、同僚にLINEで送りました",  # health data passed on
-    "前職の顧客名簿を持ってきたので、それで営業してもいいですか",  # a client list brought along
-    "私の手数料から保険料の一部をお返しするので実質お得です、と提案しています",  # a rebate from the commission
-    "登録前のアルバイトに、私の代わりに商品説明をさせています",  # unregistered selling
-    "申込書の確認欄は、お客様に見せずに私がチェックしておきました",  # ticked for the client
-    "税務署に気付かれないように、役員報酬の形で保険料を出したい",  # hidden from the tax office
-    "クーリングオフしたいお客様を、期限が過ぎるまで引き延ばしたい",  # withdrawal blocked
-    "お預かりした保険料の現金は、来週まとめて会社に入金するつもりです",  # premiums held over
-    "告知に引っかかりそうなので、診査には別の人に行ってもらいます",  # a stand-in at the exam
-    "「これは全額損金で落とせます」と社長に説明して大丈夫ですよね",  # 全額損金 told
-    "認知症っぽいおばあちゃんに、今日中に決めないと損ですよと言って契約してもらった",  # the elderly pressed today
-    "集金した保険料を一時的に自分の支払いに使ってしまいました",  # the client's money used
-    "退職前に顧客名簿をコピーして持ち出しておきます",  # a client list taken
-    "契約してくれる代わりに、先生の病院を知人に紹介すると約束しました",  # a favour for the contract
-    "役員の同意書は私が代わりに署名しておきます",  # a consent signed for others
-    "解約返戻金のところは曖昧に説明しておけばいいですよね",  # left vague on purpose
-]
-
-
-@pytest.mark.parametrize("text", COMPLIANCE_MORE + MORE_COMPLIANCE + ROUND_FIVE_COMPLIANCE +
-                         ["お客様の健康状態のdataを、知り合いの代理店にshareしたいです"])
+@pytest.mark.parametrize("text", COMPLIANCE)
 def test_slanted_comparisons_promises_client_data_money_and_pressure_are_compliance(text):
     assert screen(text).compliance
 
 
-@pytest.mark.parametrize("text", NOT_COMPLIANCE_MORE + ["顧客の個人情報を扱うとき、どんな点に気をつけるべきですか？"])
+@pytest.mark.parametrize("text", NOT_COMPLIANCE)
 def test_questions_about_those_rules_are_not(text):
     assert not screen(text).compliance
 
