@@ -128,7 +128,8 @@ WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
 THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
-    "友人", "友達", "同僚", "同期", "先輩", "後輩", "部長", "課長", "係長", "支社長", "所長", "店長", "上司", "部下", "社長", "院長", "理事長", "先生", "彼", "彼女", "契約者",
+    "友人", "友達", "同僚", "同期", "先輩", "後輩", "部長", "課長", "係長", "支社長", "所長", "店長", "上司", "部下", "社長",
+    "院長", "理事長", "先生", "彼", "彼女", "契約者",
     "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
     "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット",
     "主人公", "登場人物", "ヒロイン", "キャラクター", "作者", "著者"})  # the people of a story
@@ -733,7 +734,8 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             no_life = x == "生きる" and ("たい" in n[i + 1:i + 5] and any(y in NEGATIONS for y in n[i + 2:i + 6]) or
                                          any(y in ("仕方無い", "意味", "しょうがない") for y in n[i + 1:i + 6]))
             doused = x in ("撒く", "被る") and any(y in ("灯油", "ガソリン") for y in n[max(0, i - 4):i])
-            if not (x in ACTS or hanging or cut_off or no_life or doused) or _subject_of(n, i) in FIRST_PERSON or _negated(n, i) or n[i + 1:i + 2] == ["た"]:
+            if not (x in ACTS or hanging or cut_off or no_life or doused) or _subject_of(n, i) in FIRST_PERSON or \
+                    _negated(n, i) or n[i + 1:i + 2] == ["た"]:
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
                 continue
@@ -919,7 +921,8 @@ def _signs(words: Words) -> set[str]:
             found.add("left")  # 家族には手紙を書いてあります
         if x in ("宜しく", "頼む") and any(y in LEFT_FOR for y in n[max(0, i - 12):i]) and not ordinary:
             found.add("left")  # 妻と娘のこと、何かあったらよろしくお願いします
-        if x == "身辺整理" or x == "身辺" and "整理" in n[i + 1:i + 4] or x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 14]):
+        if x == "身辺整理" or x == "身辺" and "整理" in n[i + 1:i + 4] or \
+                x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 14]):
             found.add("affairs")  # 身辺整理, 保険証券と一緒に引き出しに入れてある
         no_more = "もう" in n[max(0, i - 5):i] and any(y in FIRST_PERSON for y in n[max(0, i - 4):i])
         if no_more and (x == "必要" and any(y in ("無い", "ない") for y in n[i + 1:i + 3]) or x == "要る" and _negated(n, i)):
@@ -945,9 +948,9 @@ def _signs(words: Words) -> set[str]:
             found.add("debt")  # 借金だけ残った
         if x in ("別れる", "御別れ", "別れ") and n[i + 1:i + 2] == ["為る"] and not ordinary:
             found.add("goodbye")  # 皆さまとお別れすることにいたしました
-        if x in FAREWELL or thanks or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or \
-                (x == "後" and n[i + 1:i + 3] in (["は", "頼む"], ["は", "宜しく"], ["を", "頼む"])):
-            found.add("goodbye") if not ordinary else None  # お世話になりました, あとは頼む
+        if (x in FAREWELL or thanks or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or
+                (x == "後" and n[i + 1:i + 3] in (["は", "頼む"], ["は", "宜しく"], ["を", "頼む"]))) and not ordinary:
+            found.add("goodbye")  # お世話になりました, あとは頼む
     if distress(words) or any(x == "限界" for x in n):
         found.add("worn")
     into_water = any(x in ("海", "川", "湖", "ダム") and n[i + 1:i + 3] in (["に", "入る"], ["に", "沈む"]) and
@@ -993,7 +996,8 @@ def _better_dead(n: list[str]) -> bool:
     for i, x in enumerate(n):
         gone = x in ("死ぬ", "消える") or (x == "成る" and n[i - 2:i] in (["居る", "ない"], ["居る", "ず"])) or \
             (x == "ない" and n[i - 2:i] == ["存在", "為る"])  # 存在しない方が良い
-        if gone and (n[i + 1:i + 3] == ["た", "方"] or x == "ない" and n[i + 1:i + 2] == ["方"]) and any(y in BETTER_OFF for y in n[i + 3:i + 8]) and \
+        the_way = n[i + 1:i + 3] == ["た", "方"] or x == "ない" and n[i + 1:i + 2] == ["方"]  # 死んだ方, 存在しない方
+        if gone and the_way and any(y in BETTER_OFF for y in n[i + 3:i + 8]) and \
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
             return True
     return False
