@@ -38,7 +38,7 @@ ENGLISH_PERSON = re.compile(r"\b(talk|speak|chat) (to|with) (a |an |the )?(real 
 # Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
 # reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
 # へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
-TOHOKU = ((re.compile(r"ねぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"), (re.compile(r"(?<=て)けろ"), "くれ"),
+TOHOKU = ((re.compile(r"[ねな]ぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"), (re.compile(r"(?<=て)けろ"), "くれ"),
           (re.compile(r"(?<=[きしちにひみりいぎじびぴ])てえ"), "たい"))  # わかんねぐなった, 代わってけさい, 行きてえ
 KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
@@ -122,10 +122,11 @@ CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
-PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前"})
-RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き"})
+PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前"})  # 3年前 is read 3 年 前: see _over_now
+RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き", "楽しい",
+                       "支える"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
-FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生"})
+FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生", "己", "おら"})  # おら: 東北
 THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
     "友人", "友達", "同僚", "同期", "先輩", "後輩", "部長", "課長", "係長", "支社長", "所長", "店長", "上司", "部下", "社長",
@@ -271,7 +272,8 @@ def _crisis_rule_applies(words: Words, n: list[str]) -> bool:
 
 def _over_now(n: list[str]) -> bool:
     """死にたいと思っていた時期もあったが、今は回復した: a time the writer tells as past, and well now."""
-    past = any(n[i:i + 3] == ["て", "居る", "た"] for i in range(len(n))) or any(x in PAST_TIMES for x in n)
+    past = any(n[i:i + 3] == ["て", "居る", "た"] for i in range(len(n))) or any(x in PAST_TIMES for x in n) or \
+        any(n[i:i + 2] in (["年", "前"], ["月", "前"]) for i in range(len(n)))  # 3年前
     return past and any(x == "今" and any(n[k] in RECOVERED and not _negated(n, k, span=4) for k in range(i + 1, min(len(n), i + 8)))
                         for i, x in enumerate(n))
 
@@ -317,8 +319,16 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
 
 
 def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
-    """生きていたくない, 生きる意味がない, 生まれてこなければよかった, 明日が来なければいいのに."""
+    """生きていたくない, 生きる意味がない, 生まれてこなければよかった, 明日が来なければいいのに, 明日とか来なくて
+    いい, 今日も生きていなきゃいけないのか."""
     x = n[i]
+    if x == "生きる" and any(n[k:k + 2] in (["ない", "行く"], ["ない", "成る"], ["なければ", "行く"])
+                             for k in range(i + 1, min(len(n), i + 5))) and \
+            any(n[k:k + 2] == ["の", "か"] for k in range(i + 3, min(len(n), i + 10))):
+        return True  # 今日も生きていなきゃいけないのか: living as a burden
+    if x == "明日" and "来る" in n[i + 1:i + 4] and any(n[k:k + 3] in (["ない", "て", "良い"], ["ない", "ば", "良い"])
+                                                  for k in range(i + 1, min(len(n), i + 6))):
+        return True  # 明日とか来なくていい: no tomorrow wanted
     if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
         return True
     if x == "生きる" and any(y in ("意味", "価値", "理由") for y in n[i + 1:i + 4]) and "何" in n[i + 2:i + 6]:
@@ -636,11 +646,16 @@ def method_across_sentences(parts: Sequence[Words]) -> bool:
 
 
 def drawn_down(parts: Sequence[Words]) -> bool:
-    """Feeling pulled towards a drop, the place named in any sentence: 屋上に上がった。下を見てたら吸い込まれそう."""
+    """Feeling pulled towards a drop, or unable to stop looking down at it, the place named in any sentence:
+    屋上に上がった。下を見てたら吸い込まれそう; 鉄橋で車を止めて川を見下ろしてしまう."""
     everyone = [x for w in parts for x in _norms(w)]
     place = "下" in everyone or any(x in STARED_AT or x in PLACES_TO_JUMP for x in everyone)
-    return place and any(not _someone_else(w) and any(x == "吸い込む" and _norms(w)[i + 1:i + 2] in (["れる"], ["られる"])
-                                                     for i, x in enumerate(_norms(w))) for w in parts)
+    drawn = any(not _someone_else(w) and any(x == "吸い込む" and _norms(w)[i + 1:i + 2] in (["れる"], ["られる"])
+                                             for i, x in enumerate(_norms(w))) for w in parts)
+    # 鉄橋で車を止めて川をずっと見下ろしてしまう: looking down, and not able to stop
+    staring = any(x in ("見下ろす", "見詰める", "見つめる", "覗き込む") and "仕舞う" in _norms(w)[i + 1:i + 4]
+                  for w in parts for i, x in enumerate(_norms(w)) if not _someone_else(w))
+    return place and (drawn or staring)
 
 
 def a_last_goodbye(parts: Sequence[Words]) -> bool:
@@ -713,7 +728,7 @@ def someone_in_danger(parts: Sequence[Words]) -> bool:
     """Someone else's life in danger now, told by the writer: about to die (お客様から「今から飛び降りる」と
     電話があった), silent after a farewell (「今までありがとう」と来て電話に出ない), or collapsed (倒れて息を
     していない). A person must act now, so it is a crisis, with its own reply."""
-    return _about_to_die(parts) or _silent_after_a_farewell(parts) or _collapsed(parts)
+    return _about_to_die(parts) or _silent_after_a_farewell(parts) or _missing_with_a_note(parts) or _collapsed(parts)
 
 
 def _about_to_die(parts: Sequence[Words]) -> bool:
@@ -759,6 +774,15 @@ def _silent_after(parts: Sequence[Words]) -> bool:
         any(x == "切れる" and "言う" in n[max(0, i - 4):i] for i, x in enumerate(n))  # …と言って切れました
 
 
+def _missing_with_a_note(parts: Sequence[Words]) -> bool:
+    """後輩が行方不明で、机に「探さないでください」とメモ: someone gone, leaving words behind."""
+    n = [x for w in parts for x in _norms(w)]
+    missing = any(x in ("行方不明", "失踪", "音信不通") for x in n)
+    note = any(x in ("メモ", "手紙", "書き置き", "置き手紙", "遺書") for x in n) or \
+        any(x == "探す" and _negated(n, i) for i, x in enumerate(n))
+    return missing and note
+
+
 def _silent_after_a_farewell(parts: Sequence[Words]) -> bool:
     """先輩から「今までありがとう、あとは頼む」と来て、電話に出ない: someone's goodbye, then no answer."""
     n = [x for w in parts for x in _norms(w)]
@@ -781,7 +805,7 @@ def _collapsed(parts: Sequence[Words]) -> bool:
             continue
         if any(x in PILLS for x in n) and any(x in MANY for x in n) and "飲む" in n and any(x in THIRD_PERSON for x in n):
             return True  # 妻が睡眠薬をたくさん飲んだみたい
-        fallen = "倒れる" in n
+        fallen = "倒れる" in n or "血" in n
         for i, x in enumerate(n):
             if x not in VITAL_SIGNS and not (fallen and x in ("返事", "返答", "応答", "動く")):  # 倒れて返事がない, 動かない
                 continue
@@ -896,7 +920,15 @@ def many_signs(parts: Sequence[Words]) -> bool:
     if ("gone" in signs or ("end" in signs or "goodbye" in signs) and decided) and any(_soon(w) for w in own):
         signs.add("when")  # 明日にはおらんようになってる, 何もかも終わりにします。今夜、決めました; not 今週中に全部終わらせます
     return any(_better_dead(_norms(w)) or _leaving_this_world(_norms(w)) or _worth_more_dead(_norms(w)) for w in own) \
-        or len(signs) >= 2
+        or _counting_the_days(own) or len(signs) >= 2
+
+
+def _counting_the_days(parts: Sequence[Words]) -> bool:
+    """自殺免責の3年は…自分の契約が来月で3年になる。過ぎれば家族に迷惑かけずに済む: the writer's own policy,
+    its suicide clause and the day it ends, told in different sentences; a client's policy is not."""
+    n = [x for w in parts for x in _norms(w)]
+    return "自殺" in n and _is_first_person(n) and any(x in OWN_POLICY | {"契約", "保険"} for x in n) and \
+        any(x in ("過ぎる", "経つ", "明ける", "切れる") for x in n) and not any(x in THIRD_PERSON - LEFT_FOR for x in n)
 
 
 def _signs(words: Words) -> set[str]:
@@ -941,9 +973,20 @@ def _signs(words: Words) -> set[str]:
             found.add("means")  # 排ガスのホースもトランクに
         thanks = x in ("有り難う", "有り難い", "感謝", "大きに") and \
             any(y in ("今迄", "色々", "間", "此れ迄", "迄", "まで", "本当") for y in n[max(0, i - 4):i])  # 短い間でしたが
-        if x in ("未来", "将来", "この先", "先") and (_negated(n, i, span=4) or "無い" in n[i + 1:i + 4]) and \
+        if x in ("未来", "将来", "この先", "先") and (_negated(n, i, span=8) or "無い" in n[i + 1:i + 4]) and \
                 any(y in ("無い", "見える", "想像") or y in NEGATIONS for y in n[i + 1:i + 6]):
             found.add("no_future")  # 未来がない, この先のことが想像できない
+        if x == "何" and n[i + 1:i + 2] == ["も"] and any(y == "言う" and _negated(n, k, span=4) for k, y in enumerate(n[i:i + 5], i)) \
+                and any(y in LEFT_FOR or y == "誰" for y in n[max(0, i - 4):i]):
+            found.add("secret")  # 家族には何も言っていません
+        if x == "タイミング" and "後" in n[max(0, i - 3):i]:
+            found.add("when")  # あとはタイミングだけです
+        if x == "生きる" and "十分" in n[max(0, i - 2):i]:
+            found.add("done")  # もう十分生きました
+        if x == "迷惑" and "だけ" in n[i + 1:i + 5] and mine:
+            found.add("burden")  # 子どもたちに迷惑をかけるだけ
+        if x == "幕" and n[i + 1:i + 3] in (["を", "引く"], ["を", "下ろす"], ["を", "閉じる"]) and mine:
+            found.add("end")  # そろそろ自分で幕を引こう
         if x == "借金" and mine and not any(y in BUSINESS for y in n):
             found.add("debt")  # 借金だけ残った
         if x in ("別れる", "御別れ", "別れ") and n[i + 1:i + 2] == ["為る"] and not ordinary:
@@ -1132,7 +1175,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
                                        _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
                                        _a_favour_for_a_contract, _stand_in_at_the_exam, _consent_signed_for_the_insured,
-                                       _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office)):
+                                       _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office,
+                                       _antisocial_client)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1188,11 +1232,12 @@ def _slanted_comparison(n: list[str], topic: set[str]) -> bool:
     inflated = any(x in SLANTED and not _negated(n, i) for i, x in enumerate(n))
     cut = "都合" in n and "悪い" in n and any(x in CUT and not _negated(n, i) for i, x in enumerate(n))
     # うちの良い所だけ並べて、他社は悪い点だけ: one side's merits, the other's faults
+    run_down = "他社" in n and any(x in DISPARAGING for x in n)  # 比較表で他社を「最悪」と書く
     only = any(x == "だけ" and (n[i - 1] in ("メリット", "デメリット", "長所", "短所", "弱点") or
                                 n[i - 1] in ("所", "点", "面", "部分") and any(y in ("良い", "悪い") for y in n[i - 3:i - 1]))
                for i, x in enumerate(n) if i)
     ours = any(x in ("うち", "自社", "当社", "弊社") for x in n) and "有利" in n
-    return worse or inflated or cut or only or ours
+    return worse or inflated or cut or only or ours or run_down
 
 
 def _contract_for_the_numbers(n: list[str], topic: set[str]) -> bool:
@@ -1201,7 +1246,8 @@ def _contract_for_the_numbers(n: list[str], topic: set[str]) -> bool:
     if any(n[k:k + 2] == ["作成", "契約"] for k in range(len(n))):
         return True
     others_name = any(x == "名義" and n[i - 1:i] == ["の"] and n[i - 2:i - 1] and n[i - 2] in OTHERS_NAMES
-                      for i, x in enumerate(n))
+                      for i, x in enumerate(n)) or any(x.endswith("名義") and x[:-2] in OTHERS_NAMES for x in n) or \
+        any(x == "名義" and n[i - 1:i] and n[i - 1] in OTHERS_NAMES for i, x in enumerate(n))  # 家族名義, 親名義
     for_numbers = bool(topic & QUOTA)
     cancelled_soon = "解約" in n and any(x in SOON for x in n)
     return (others_name and (for_numbers or "解約" in topic)) or (for_numbers and cancelled_soon)
@@ -1290,7 +1336,8 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
     no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い", "半分", "半減", "下がる")
                                                  for x in n) or
                                              any(x == "掛かる" and _negated(n, i) for i, x in enumerate(n)))
-    all_of_it = any(x.startswith("全額") for x in n) and any(w in x for x in n for w in ("非課税", "損金", "無税"))
+    all_of_it = any(x.startswith("全額") for x in n) and (any(w in x for x in n for w in ("非課税", "損金", "無税")) or
+                                                          "解約" in n and any(x in ("戻る", "返る") for x in n))
     if all_of_it and (told or any(x in CLAIM_VERBS for x in n)):
         return True  # 「全額損金で落とせます」と説明する, 全額非課税で戻ってきます (a tax result stated as certain)
     if promised and (any(x in RETURNS for x in n) or money_rises or no_tax):
@@ -1375,7 +1422,7 @@ def _clients_money_used(n: list[str], topic: set[str]) -> bool:
     the agent (着服, 流用, 預り金の遅延)."""
     held = any(x in ("預かる", "預かり", "集金") for x in n) or any(x in ("着服", "流用", "使い込む") for x in n)
     kept = any(x in ("使う", "流用", "着服", "使い込む", "回す") and not _negated(n, i) for i, x in enumerate(n)) or \
-        any(x in ("来月", "纏める", "まとめる", "後で", "暫く", "来週") for x in n)  # 来月まとめて入金: held over
+        any(x in ("来月", "纏める", "まとめる", "後で", "暫く", "来週", "口座", "数日") for x in n)  # 来月まとめて入金, 自分の口座に
     return held and kept and any(x in ("保険料", "現金", "御金", "金", "集金") for x in n)
 
 
@@ -1409,6 +1456,12 @@ def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
     return hidden or sham
 
 
+def _antisocial_client(n: list[str], topic: set[str]) -> bool:
+    """反社っぽい会社だが気づかなかったことにして進める: a contract with organised crime let through."""
+    return any(x in ("反社", "反社会的勢力", "暴力団", "ヤクザ", "やくざ") for x in n) and \
+        any(x in ("進める", "契約", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n))
+
+
 def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:
     """診査の日は別の健康な人に行ってもらう: someone else examined in the client's place (替え玉)."""
     return any(x in ("診査", "健康診断", "健診", "検査", "面接") for x in n) and \
@@ -1417,9 +1470,14 @@ def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:
 
 
 def _a_favour_for_a_contract(n: list[str], topic: set[str]) -> bool:
-    """契約してもらう代わりに患者を紹介すると約束した: a favour promised for the contract (特別利益の提供)."""
-    return "代わり" in n and any(x in ("契約", "加入", "入る") for x in n[:n.index("代わり")]) and \
-        any(x in ("紹介", "約束", "融通", "便宜") for x in n[n.index("代わり"):])
+    """契約してもらう代わりに患者を紹介すると約束した, 「契約していただけたら患者さんを紹介します」: a favour
+    promised for the contract (特別利益の提供)."""
+    for i, x in enumerate(n):
+        conditional = x in ("代わり", "たら", "ば") or x == "た" and "約束" in n  # 契約していただけたら…と約束した
+        if conditional and any(y in ("契約", "加入", "入る") for y in n[max(0, i - 6):i]) and \
+                any(y in ("紹介", "融通", "便宜") for y in n[i + 1:]):
+            return True
+    return False
 
 
 def _left_vague(n: list[str], topic: set[str]) -> bool:
@@ -1527,7 +1585,7 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
             return True  # 見てもらえたら嬉しいです
-        if x == "て" and start + k + 1 >= len(n) - (1 if n[-1] in ("。", "!", "?") else 0):
+        if x in ("て", "で") and start + k + 1 >= len(n) - (1 if n[-1] in ("。", "!", "?") else 0):
             return True  # 代わって, 話させて, つないで: a request in the te-form that ends the sentence
         if x in ("。", "、", "ので", "けど", "が") and k > 0:
             break
