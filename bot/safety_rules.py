@@ -150,7 +150,7 @@ GIFTS = frozenset({"商品券", "ギフト券", "キャッシュバック", "キ
 MONEY = frozenset({"現金", "御金", "金", "謝礼", "謝金", "紹介料", "手数料", "キャッシュバック"})
 HAND_OVER = frozenset({"上げる", "渡す", "包む", "手渡す", "握らせる", "贈る", "配る", "差し上げる", "送る", "プレゼント", "還元", "キャッシュバック",
                        "バック", "配布", "御馳走", "奢る", "接待"})
-PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ"})
+PAY_VERBS = frozenset({"負担", "払う", "支払う", "出す", "立て替える", "肩代わり", "持つ", "振り込む", "入金"})
 CONTRACT = frozenset({"契約", "入る", "加入", "申し込み", "申込", "申し込む", "成約", "乗り換え", "入れる", "紹介",
                       "紹介料", "変更", "プラン", "解約", "サイン", "判子", "印鑑", "署名"})
 PROMISE = frozenset({"必ず", "絶対", "確実", "間違い無い", "絶対に", "確実に", "間違いなく", "確定", "確約"})
@@ -238,7 +238,7 @@ THINGS = frozenset({"案件", "契約", "商談", "計画", "企画", "提案", 
                     "ネット", "wifi", "Wi-Fi", "サーバー", "データ", "ファイル", "アプリ", "システム", "車", "エンジン",
                     "株", "相場", "市場", "数字", "成績", "売上", "売り上げ", "ノルマ", "目標", "予算", "会議", "資料",
                     "紹介", "リスト", "ルート", "プラン", "アイデア", "ネタ", "店", "ブランド", "商品", "制度"})
-MIND = frozenset({"心", "気持ち", "感情", "精神", "目", "魂", "表情"})
+MIND = frozenset({"心", "気持ち", "感情", "精神", "目", "魂", "表情", "メンタル"})
 
 
 # ---- crisis -------------------------------------------------------------------------------------------
@@ -750,7 +750,7 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
                                          any(y in ("仕方無い", "意味", "しょうがない") for y in n[i + 1:i + 6]))
             doused = x in ("撒く", "被る") and any(y in ("灯油", "ガソリン") for y in n[max(0, i - 4):i])
             if not (x in ACTS or hanging or cut_off or no_life or doused) or _subject_of(n, i) in FIRST_PERSON or \
-                    _negated(n, i) or n[i + 1:i + 2] == ["た"]:
+                    _negated(n, i) and n[i + 1:i + 2] != ["しか"] or n[i + 1:i + 2] == ["た"]:  # 飛び降りるしかない
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
                 continue
@@ -810,10 +810,11 @@ def _collapsed(parts: Sequence[Words]) -> bool:
             if x not in VITAL_SIGNS and not (fallen and x in ("返事", "返答", "応答", "動く")):  # 倒れて返事がない, 動かない
                 continue
             after = n[i + 1:i + 7]
-            gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止") for y in after) or \
+            gone = any(y in NEGATIONS or y in ("無い", "止まる", "停止", "朦朧") for y in after) or \
                 x == "反応" and any(y in ("薄い", "鈍い", "弱い") for y in after)  # 意識がありません, 反応がうすい
             past = any(after[j:j + 2] in (["無い", "た"], ["ない", "た"]) for j in range(len(after)))
-            bleeding = x in ("血", "出血") and "止まる" in after and any(y in NEGATIONS for y in after)
+            bleeding = x in ("血", "出血") and ("止まる" in after and any(y in NEGATIONS for y in after) or
+                                           "流す" in after and "頭" in n[max(0, i - 3):i])  # 頭から血を流している
             figure = any(y in ("かと", "か", "思う", "程", "ほど", "位", "くらい", "ぐらい") for y in after[:4])
             if (gone if x not in ("血", "出血") else bleeding) and not past and not figure:  # not 心臓が止まるかと思った
                 return True
@@ -951,7 +952,8 @@ def _signs(words: Words) -> set[str]:
             found.add("end")  # これで最後にします; not 今日で最後にしますね、この資料の修正は
         if x in LETTERS and any(y in LEFT_FOR for y in n) or x == "形見":
             found.add("left")  # 家族には手紙を書いてあります
-        if x in ("宜しく", "頼む") and any(y in LEFT_FOR for y in n[max(0, i - 12):i]) and not ordinary:
+        if x in ("宜しく", "頼む", "伝える") and any(y in LEFT_FOR for y in n[max(0, i - 12):i]) and not ordinary and \
+                (x != "伝える" or any(y in ("下さる", "おく", "願う") for y in n[i + 1:i + 5])):
             found.add("left")  # 妻と娘のこと、何かあったらよろしくお願いします
         if x == "身辺整理" or x == "身辺" and "整理" in n[i + 1:i + 4] or \
                 x in AFFAIRS and any(y in PUT_AWAY for y in n[i + 1:i + 14]):
@@ -983,7 +985,14 @@ def _signs(words: Words) -> set[str]:
             found.add("when")  # あとはタイミングだけです
         if x == "生きる" and "十分" in n[max(0, i - 2):i]:
             found.add("done")  # もう十分生きました
-        if x == "迷惑" and "だけ" in n[i + 1:i + 5] and mine:
+        if x == "最後" and n[i + 1:i + 2] == ["に"] and any(y in ("礼", "挨拶", "一言") for y in n[i + 2:i + 5]) and not ordinary:
+            found.add("end")  # 最後にお礼だけ言いたくて
+        if x == "場所" and any(y in ("見付かる", "見つかる", "知る") and _negated(n, k) for k, y in enumerate(n[max(0, i - 4):i],
+                                                                                          max(0, i - 4))):
+            found.add("there")  # 誰にも見つからない場所
+        if x in ENDING and n[i + 1:i + 3] == ["に", "為る"] and "たい" in n[i + 3:i + 5] and not _names_what_ends(n) and mine:
+            found.add("end")  # そのまま終わりにしたい
+        if x == "迷惑" and any(y in ("だけ", "ばかり") for y in n[i + 1:i + 5]) and mine:
             found.add("burden")  # 子どもたちに迷惑をかけるだけ
         if x == "幕" and n[i + 1:i + 3] in (["を", "引く"], ["を", "下ろす"], ["を", "閉じる"]) and mine:
             found.add("end")  # そろそろ自分で幕を引こう
@@ -1176,7 +1185,7 @@ def compliance(words: Words, message: Words = ()) -> bool:
                                        _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
                                        _a_favour_for_a_contract, _stand_in_at_the_exam, _consent_signed_for_the_insured,
                                        _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office,
-                                       _antisocial_client)):
+                                       _antisocial_client, _agent_as_beneficiary)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1414,7 +1423,9 @@ def _running_down(n: list[str], topic: set[str]) -> bool:
             return True  # 誤解させる
     run_down = "他社" in n and any(x in DISPARAGING and any(y in CLAIM_VERBS for y in n[i + 1:i + 5])
                                   for i, x in enumerate(n))
-    return run_down and bool(topic & (CONTRACT | SWITCH))  # 他社の商品は危ないと言って乗り換えてもらう
+    never_pays = "他社" in n and any(x in ("下りる", "出る", "払う") and _negated(n, i) for i, x in enumerate(n)) and \
+        any(x in CLAIM_VERBS for x in n)  # 他社は保険金がなかなか下りないって言う
+    return never_pays or run_down and bool(topic & (CONTRACT | SWITCH))  # 他社の商品は危ないと言って乗り換えてもらう
 
 
 def _clients_money_used(n: list[str], topic: set[str]) -> bool:
@@ -1434,17 +1445,25 @@ def _consent_signed_for_the_insured(n: list[str], topic: set[str]) -> bool:
 
 def _unregistered_selling(n: list[str], topic: set[str]) -> bool:
     """募集人登録がまだの新人に商品説明をやらせる: selling by someone not registered (保険業法 275条)."""
-    unregistered = any(x == "登録" and any(y in ("未だ", "まだ", "無い", "ない", "前", "無し") for y in n[i + 1:i + 4])
-                       for i, x in enumerate(n))
+    unregistered = any(x == "登録" and (any(y in ("未だ", "まだ", "無い", "ない", "前", "無し") for y in n[i + 1:i + 7]) or
+                                     any(y in ("未だ", "まだ") for y in n[max(0, i - 3):i])) for i, x in enumerate(n))
     return unregistered and any(x in ("説明", "募集", "勧誘", "契約", "販売") for x in n) and \
         any(x in ("せる", "させる", "任せる", "頼む", "代わり") for x in n)
 
 
 def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
-    """クーリングオフしたいお客様を期限が過ぎるまで引き延ばす: keeping a client from withdrawing."""
+    """クーリングオフしたいお客様を期限が過ぎるまで引き延ばす, その書面は渡さないでおく: keeping a client
+    from withdrawing."""
     return any(x in ("クーリングオフ", "クーリング・オフ", "撤回", "解約") for x in topic) and \
         any(x in ("引き延ばす", "引き伸ばす", "引き留める", "妨げる", "諦めさせる") or
-            x == "過ぎる" and "まで" in n[i + 1:i + 2] for i, x in enumerate(n))
+            x == "過ぎる" and "まで" in n[i + 1:i + 2] or
+            x in ("渡す", "交付") and _negated(n, i) and any(y in ("書面", "書類") for y in n[max(0, i - 5):i])
+            for i, x in enumerate(n))
+
+
+def _agent_as_beneficiary(n: list[str], topic: set[str]) -> bool:
+    """保険金の受取人を私にしてもらう: the agent named as the client's beneficiary."""
+    return "受取人" in n and any(x in FIRST_PERSON and n[i + 1:i + 2] == ["に"] for i, x in enumerate(n))
 
 
 def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
@@ -1568,7 +1587,7 @@ def _contact_request(words: Words, n: list[str], start: int) -> bool:
 def _request_follows(words: Words, n: list[str], start: int, bare: bool = False) -> bool:
     """A desire, request or ability question right after a verb: 話したい, 代わってください, 話せますか,
     or a question for the way to do it: 相談する方法はありますか."""
-    rest = n[start:start + 9]
+    rest = n[start:start + 13]
     asked_how = rest[:1] in (["為る"], ["出来る"]) or words[start - 1].pos[0] == "動詞"  # 相談する方法, not 質問窓口
     if asked_how and any(x in ("方法", "手段", "やり方", "窓口", "連絡先") for x in rest[:4]) and _question(rest):
         return True
@@ -1704,6 +1723,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
 def _subject_noun(n: list[str], i: int) -> str | None:
     """The noun before the nearest subject particle before i in the clause, across commas:
     大型案件が、先方の社長交代で死にました -> 案件; a topic said with a comma: この契約、完全に死んだ -> 契約."""
+    if i >= 1 and n[i - 1] in THINGS | MIND:
+        return n[i - 1]  # メンタル死んだ, アポ死んだ: the particle dropped
     for k in range(i - 1, 0, -1):
         if n[k] in ("。", "!", "?"):
             return None
