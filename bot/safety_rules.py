@@ -38,7 +38,7 @@ ENGLISH_PERSON = re.compile(r"\b(talk|speak|chat) (to|with) (a |an |the )?(real 
 # Kansai negation: くれへん, できひん, おらへん are くれない, できない, いない. Spelled the standard way before
 # reading, so that a request (つないでくれへん？) and a negation (死なへん) read as they do in 標準語. The kana before
 # へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
-TOHOKU = ((re.compile(r"[ねな]ぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"), (re.compile(r"(?<=て)けろ"), "くれ"),
+TOHOKU = ((re.compile(r"[ねな]ぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"), (re.compile(r"(?<=[てで])けろ"), "くれ"),
           (re.compile(r"(?<=[きしちにひみりいぎじびぴ])てえ"), "たい"))  # わかんねぐなった, 代わってけさい, 行きてえ
 KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
@@ -114,6 +114,7 @@ INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "�
 # Someone else in danger now, told by the writer: the act, and what makes it imminent.
 ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死", "首吊り"})
 URGENT = frozenset({"警察", "救急", "救急車", "至急", "緊急", "119", "110", "通報"})  # the writer asks whom to call
+EXAMS = frozenset({"診査", "健診", "健康診断", "検査", "再検査", "数値"})  # a dose before an exam is no overdose
 HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す"})  # 包丁を手にしている
 UNANSWERED = frozenset({"電話", "連絡", "返信", "返事", "既読", "LINE", "メール"})  # 電話に出ない, 既読がつかない
 VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "出血", "心肺", "反応"})  # 意識がない, 血が止まらない
@@ -130,7 +131,7 @@ FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし
 THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
     "友人", "友達", "同僚", "同期", "先輩", "後輩", "部長", "課長", "係長", "支社長", "所長", "店長", "上司", "部下", "社長",
-    "院長", "理事長", "先生", "彼", "彼女", "契約者",
+    "院長", "理事長", "先生", "ドクター", "医師", "彼", "彼女", "契約者",
     "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
     "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット",
     "主人公", "登場人物", "ヒロイン", "キャラクター", "作者", "著者"})  # the people of a story
@@ -186,7 +187,7 @@ HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
 CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "健康診断", "診断書", "診断結果", "結果", "住所", "年収", "連絡先", "家族構成", "病歴"})
-PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
+PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "持ち帰る", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
 CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
@@ -203,7 +204,7 @@ LENDING = frozenset({"借りる", "貸す", "借用", "融通", "用立てる", 
 CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "万円"})  # and a sum: 30万 is read 300000
 LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
 # The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
-FORMS = frozenset({"告知", "告知書", "同意書", "確認書", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
+FORMS = frozenset({"告知", "告知書", "同意書", "確認書", "意向", "シート", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
 FILL_IN = frozenset({"記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
 TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
 
@@ -329,6 +330,11 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
     if x == "明日" and "来る" in n[i + 1:i + 4] and any(n[k:k + 3] in (["ない", "て", "良い"], ["ない", "ば", "良い"])
                                                   for k in range(i + 1, min(len(n), i + 6))):
         return True  # 明日とか来なくていい: no tomorrow wanted
+    if x == "死ぬ" and n[i + 1:i + 3] in (["て", "も"], ["で", "も"]) and \
+            (any(y == "構う" and _negated(n, k) for k, y in enumerate(n[i + 3:i + 7], i + 3)) or
+             n[i + 3:i + 4] == ["良い"] and "場合" not in n) and \
+            _subject_of(n, i) in (None, *FIRST_PERSON):
+        return True  # このまま死んでも別に構いません
     if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
         return True
     if x == "生きる" and any(y in ("意味", "価値", "理由") for y in n[i + 1:i + 4]) and "何" in n[i + 2:i + 6]:
@@ -359,9 +365,11 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
                                                               (_death_wish(words, n, i) or _relief_in_dying(n, i) or accepted))):
         return True
+    if x == "越える" and any(y in ("手摺", "手摺り", "手すり", "柵", "欄干", "フェンス") for y in before[-3:]):
+        return True  # あと少しで手すりを越えそうだった
     if any(y in PILLS for y in before) and (x in HOARD or (x in ("飲む", "買う", "買い込む", "購入") and
                                                          any(y in MANY for y in before))) and \
-            not _insurance_frame(n):
+            not _insurance_frame(n) and not any(y in EXAMS for y in n):
         return True  # not 市販薬をたくさん飲んだ場合の告知は？
     return x in ("会う", "遭う", "罹る", "成る") and "事故" in before and _relief_in_dying(n, i)
 
@@ -692,7 +700,8 @@ def _arrived(n: list[str]) -> bool:
     for i, x in enumerate(n):
         if x in EDGES:
             k = i + 1
-            while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下", "一番", "際", "縁"):
+            while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下", "一番", "際", "縁", "欄干", "手摺り", "手すり",
+                                          "柵", "淵"):
                 k += 1
             if n[k:k + 1] in (["に"], ["まで"], ["へ"], ["さ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:  # さ: 東北の「へ」
                 return True
@@ -728,7 +737,21 @@ def someone_in_danger(parts: Sequence[Words]) -> bool:
     """Someone else's life in danger now, told by the writer: about to die (お客様から「今から飛び降りる」と
     電話があった), silent after a farewell (「今までありがとう」と来て電話に出ない), or collapsed (倒れて息を
     していない). A person must act now, so it is a crisis, with its own reply."""
-    return _about_to_die(parts) or _silent_after_a_farewell(parts) or _missing_with_a_note(parts) or _collapsed(parts)
+    return _about_to_die(parts) or _silent_after_a_farewell(parts) or _missing_with_a_note(parts) or _collapsed(parts) \
+        or _hurt_or_at_the_edge(parts)
+
+
+def _hurt_or_at_the_edge(parts: Sequence[Words]) -> bool:
+    """部下が手首を切ったと言っている, 後輩が橋の欄干に立っている: someone else cut, or standing on a drop's edge."""
+    for words in parts:
+        n = _norms(words)
+        if not any(x in THIRD_PERSON for x in n) or any(x in CLAIM_TALK for x in n):
+            continue
+        if any(x in ("手首", "腕") and "切る" in n[i + 1:i + 4] for i, x in enumerate(n)):
+            return True
+        if _arrived(n) and any(x in ("欄干", "手摺り", "手すり", "柵", "縁", "淵") for x in n):
+            return True
+    return False
 
 
 def _about_to_die(parts: Sequence[Words]) -> bool:
@@ -739,6 +762,7 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
         n = _norms(words)
         around = n + (_norms(parts[k - 1]) if k else [])
         armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around) or \
+            any(x in PILLS for x in around) and any(x in MANY for x in around) and any(x in ("出す", "見せる") for x in around) or \
             any(x in ("灯油", "ガソリン") and any(y in ("撒く", "被る", "掛ける") for y in around) for x in around)
         urgent = any(x in URGENT for w in parts for x in _norms(w)) or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
         if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not (armed or urgent):
@@ -803,7 +827,8 @@ def _collapsed(parts: Sequence[Words]) -> bool:
         n = _norms(words)
         if any(x in CLAIM_TALK for x in n):
             continue
-        if any(x in PILLS for x in n) and any(x in MANY for x in n) and "飲む" in n and any(x in THIRD_PERSON for x in n):
+        if any(x in PILLS for x in n) and any(x in MANY for x in n) and "飲む" in n and any(x in THIRD_PERSON for x in n) \
+                and not any(x in EXAMS for x in n):
             return True  # 妻が睡眠薬をたくさん飲んだみたい
         fallen = "倒れる" in n or "血" in n
         for i, x in enumerate(n):
@@ -916,6 +941,9 @@ def many_signs(parts: Sequence[Words]) -> bool:
     dying (or being gone) called the better way (死んだ方が家族のためになる)."""
     own = [w for w in parts if not _reported(_norms(w)) and not _about_a_case(_norms(w))]
     signs = set().union(*map(_signs, own), set())
+    everyone = [x for w in own for x in _norms(w)]
+    if any(everyone[k:k + 2] == ["自殺", "免責"] for k in range(len(everyone))) and _is_first_person(everyone):
+        signs.add("own_clause")  # 自殺免責期間って何年ですか？自分のことです
     decided = any(m.normalized in DECIDED for w in own for m in w) or \
         any(_norms(w)[k:k + 3] in (["こと", "に", "為る"], ["こと", "に", "致す"]) for w in own for k in range(len(w)))
     if ("gone" in signs or ("end" in signs or "goodbye" in signs) and decided) and any(_soon(w) for w in own):
@@ -992,6 +1020,8 @@ def _signs(words: Words) -> set[str]:
             found.add("there")  # 誰にも見つからない場所
         if x in ENDING and n[i + 1:i + 3] == ["に", "為る"] and "たい" in n[i + 3:i + 5] and not _names_what_ends(n) and mine:
             found.add("end")  # そのまま終わりにしたい
+        if x == "重荷" and mine:
+            found.add("burden")  # 重荷でしかない
         if x == "迷惑" and any(y in ("だけ", "ばかり") for y in n[i + 1:i + 5]) and mine:
             found.add("burden")  # 子どもたちに迷惑をかけるだけ
         if x == "幕" and n[i + 1:i + 3] in (["を", "引く"], ["を", "下ろす"], ["を", "閉じる"]) and mine:
@@ -1046,10 +1076,11 @@ def _better_dead(n: list[str]) -> bool:
     """死んだ方が得, 消えた方がまし, いなくなった方が楽: being gone called the better way, not a plan of
     someone else (妻が死んだ方が) nor a case (死亡した方が保険金は多い)."""
     for i, x in enumerate(n):
-        gone = x in ("死ぬ", "消える") or (x == "成る" and n[i - 2:i] in (["居る", "ない"], ["居る", "ず"])) or \
+        gone = x in ("死ぬ", "消える") or (x == "成る" and "居る" in n[max(0, i - 5):i] and
+                                          any(y in NEGATIONS for y in n[max(0, i - 4):i])) or \
             (x == "ない" and n[i - 2:i] == ["存在", "為る"])  # 存在しない方が良い
         the_way = n[i + 1:i + 3] == ["た", "方"] or x == "ない" and n[i + 1:i + 2] == ["方"]  # 死んだ方, 存在しない方
-        if gone and the_way and any(y in BETTER_OFF for y in n[i + 3:i + 8]) and \
+        if gone and the_way and any(y in BETTER_OFF for y in n[i + 3:i + 12]) and \
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
             return True
     return False
@@ -1148,7 +1179,10 @@ def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
     """A crisis form of 死ぬ / 消える / いなくなる in the hiragana reading of one sentence, which no
     reading of the words (`variants`) puts in someone else's mouth or turns into a joke.
     `kana` is the reading of the last variant, word by word."""
-    match = KANA_WISH.search(kana) or KANA_WISH.search(plain_kana(kana))
+    # はしのうえ (橋の上) holds しのう: a match that starts in a word's middle is no word of death
+    match = next((m for m in KANA_WISH.finditer(kana) if not _inside_a_word(variants[-1], m.start())), None)
+    if not match and plain_kana(kana) != kana:
+        match = KANA_WISH.search(plain_kana(kana))
     if not match:
         match = KANA_BETTER_OFF.search(kana)
         if not match or _subject_before(variants[-1], match.start()):
@@ -1163,6 +1197,17 @@ def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
         return False  # お客様がしにたいと言っていた, しにたいｗ, しにたいとおもっていたが、いまはげんき
     reported = KANA_REPORTED.search(kana, match.end())
     return not (reported and not KANA_FIRST_PERSON.search(kana))
+
+
+def _inside_a_word(words: Words, offset: int) -> bool:
+    """The reading offset falls inside a word written with kanji (はしのうえ: 橋 is はし), not at a word's start."""
+    start = 0
+    for m in words:
+        reading = m.reading or m.surface
+        if start < offset < start + len(reading) and any("\u4e00" <= c <= "\u9fff" for c in m.surface):
+            return True
+        start += len(reading)
+    return False
 
 
 # ---- compliance -----------------------------------------------------------------------------------------
@@ -1185,7 +1230,7 @@ def compliance(words: Words, message: Words = ()) -> bool:
                                        _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
                                        _a_favour_for_a_contract, _stand_in_at_the_exam, _consent_signed_for_the_insured,
                                        _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office,
-                                       _antisocial_client, _agent_as_beneficiary)):
+                                       _antisocial_client, _agent_as_beneficiary, _without_the_clients_say)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1196,6 +1241,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
 
 def _omits_downside(n: list[str]) -> bool:
     downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
+    if downside and "説明" in n and any(x in ("省く", "飛ばす", "端折る", "抜く") and not _negated(n, i) for i, x in enumerate(n)):
+        return True  # 為替リスクの説明は省いて
     return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
         and any(x in CONTRACT or x in ("乗り換える", "勧める", "売る") for x in n)
 
@@ -1276,6 +1323,9 @@ def _filled_in_for_the_client(n: list[str], topic: set[str]) -> bool:
     """告知書は私が記入して本人はサインだけ, 申込書を代わりに書いた: the agent answers for the client.
     Explaining how to fill it in, or checking it together, is not."""
     joined = "".join(n)
+    carelessly = any(x in ("適当", "纏める", "まとめる") and any(y in FILL_IN for y in n[i + 1:i + 5]) for i, x in enumerate(n))
+    if carelessly and (topic & FORMS or any(d in joined for d in DOCUMENTS)):
+        return True  # 意向把握のシートは後でまとめて適当に埋めておく
     if not (topic & FORMS or any(d in joined for d in DOCUMENTS)) or \
             any(x in TOGETHER and not _negated(n, i) and n[i + 1:i + 2] not in (["欄"], ["書"]) for i, x in enumerate(n)):
         return False  # 一緒に確認する, お客様に見せる (not お客様に見せずに, nor the form's 確認欄)
@@ -1461,6 +1511,16 @@ def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
             for i, x in enumerate(n))
 
 
+def _without_the_clients_say(n: list[str], topic: set[str]) -> bool:
+    """確認せずに受取人を変更した, 本人に知らせずに被保険者にした, 診査の前日に数値を下げる: the client's
+    consent or the underwriting bypassed."""
+    bypassed = any(x in ("確認", "同意", "知らせる", "知る", "承諾") and _negated(n, i, span=4) for i, x in enumerate(n))
+    changed = "受取人" in n and any(x in ("変更", "変える") for x in n) or "被保険者" in n
+    exam = any(x in ("診査", "健診", "検査", "健康診断") for x in n) and "数値" in n and \
+        any(x in ("下げる", "誤魔化す", "良くする") for x in n)
+    return bypassed and changed or exam
+
+
 def _agent_as_beneficiary(n: list[str], topic: set[str]) -> bool:
     """保険金の受取人を私にしてもらう: the agent named as the client's beneficiary."""
     return "受取人" in n and any(x in FIRST_PERSON and n[i + 1:i + 2] == ["に"] for i, x in enumerate(n))
@@ -1513,7 +1573,7 @@ def _fabricate(n: list[str], topic: set[str]) -> bool:
     if any(x in FABRICATE and not _negated(n, i, span=4) for i, x in enumerate(n)) and \
             not any(x in ("れる", "られる") for x in n):
         return True  # 嘘をつく (not 嘘をつかれた, 嘘はつかない)
-    if any(x in DATES for x in n) and any(x in BACKDATE for x in n):
+    if any(x in DATES for x in n) and (any(x in BACKDATE for x in n) or "バック" in n and "デート" in n):  # バックデート
         return True  # 申込書の日付をさかのぼって書き直す
     if any(d in "".join(n) for d in DOCUMENTS) and (any(x in SIGN_FOR for x in n) or (
             any(x in ("こちら", "此方", "私", "僕", "当方") for x in n) and
@@ -1763,7 +1823,7 @@ def _is_inaku(n: list[str], i: int) -> bool:
 
 def _no_point(n: list[str], i: int, rhetorical: bool = False) -> bool:
     """生きる意味がない, 生きてても仕方ない, 生きるのがつらい; rhetorical: いる意味ある？"""
-    after = [x for x in n[i + 1:i + 7] if x not in CHAIN]
+    after = [x for x in n[i + 1:i + 9] if x not in CHAIN]  # 生きている理由もわかりません: the negation comes late
     point = any(x in ("意味", "価値", "理由", "仕方", "仕様", "気力", "希望", "力", "自信") for x in after[:3])
     if point and (any(x in NEGATIONS for x in after) or (rhetorical and "有る" in after and _question(after))):
         return True

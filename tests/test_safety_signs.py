@@ -78,8 +78,15 @@ CRISIS = [
     "家族に迷惑をかけるばかりです。もう十分生きました",  # a burden, lived enough
     "誰にも見つからない場所で、そのまま終わりにしたい",  # hidden away, the wish to end
     "おらがいなぐなった方が、みんなのためだべ",  # Tohoku, being gone the better way
+    "わしがおらんようになった方が、家族も楽やと思うねん",  # being gone the better way, a long way after
+    "毎晩薬を酒で流し込んでいます。このまま死んでも別に構いません",  # not caring to die
+    "自殺免責って何年ですか。お客様ではなく自分のことです。もう限界なんです",  # one's own clause, worn out
+    "生きている理由もわかりません",  # no reason to live, the negation late
+    "橋の上で川を見ていて、もう少しで手すりを越えそうでした",  # nearly over the railing
 ]
 NOT_CRISIS = [
+    "お客様と橋の上から花火を見る約束をしました",  # はしのうえ holds しのう, inside 橋
+    "健診の前日だけ薬を多めに飲んで数値を下げるよう、お客様に言いました",  # a dose before an exam (compliance, not crisis)
     "アポ全部飛んで草。メンタル死んだけど明日からまた電話します",  # the mind "dies", with resolve
     "2年前は死にたいと思うほど辛かったけど、今は仲間に支えられて毎日楽しいです",  # told as over
     "お客様の保険の自殺免責期間は3年ですが、契約から3年が過ぎれば支払われますか",  # a client's policy
@@ -113,6 +120,10 @@ NOT_CRISIS = [
     "退職する先輩から「今までありがとう」とメールが来ました",  # a goodbye, and nobody silent
 ]
 SOMEONE_ELSE_NOW = [
+    "面談中にお客様が大量の薬を出して見せ、「保険金が出るなら死んでもいい」と言っています",  # pills shown
+    "部下がトイレにこもって、手首を切ったと言っています",  # someone else cut
+    "後輩が橋の欄干に立っていると、今連絡がありました",  # at a drop's edge
+    "取引先のドクターが「もう終わりにする」と言い残して、連絡が取れなくなりました",  # last words, then silence
     "同僚が「もう飛び降りるしかない」と言って屋上に上がっていきました",  # no choice but to jump, and gone up
     "お客様が階段から落ちて、頭から血を流しています",  # an injury to the head
     "事故の相手の方が頭から血を流して動きません",  # bleeding and not moving
@@ -162,6 +173,13 @@ COMPLIANCE = [
     "引き落とせなかったお客様の保険料を、私の口座から振り込んでいます",  # premiums paid for the client
     "一人暮らしのお客様に、受取人を私にしてもらえないか頼むつもりです",  # the agent as beneficiary
     "クーリングオフの書面は渡さないでおこうと思います",  # the cooling-off paper withheld
+    "健診の前日だけ薬を多めに飲んで数値を下げるよう、お客様に言いました",  # the exam result bent
+    "契約者に確認せず、受取人を長男から次男に変えておきました",  # the beneficiary changed without the client
+    "社長に、従業員本人には知らせずに被保険者にした保険を勧めました",  # insured without consent
+    "意向確認のシートは後でまとめて適当に埋めておきます",  # forms filled carelessly
+    "為替リスクの説明は省いて、預金より確実ですと言って売っています",  # the risk left out
+    "締めに間に合わせたいので、契約日をバックデートできますか",  # a date moved back
+    "顧客データを自宅に持ち帰って、個人のパソコンで管理しています",  # client data taken home
 ]
 NOT_COMPLIANCE = [
     "比較表のわかりやすい作り方だけ教えてください",
@@ -205,7 +223,8 @@ def test_questions_about_those_rules_are_not(text):
 
 @pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please",
                                   "事務局の人に代わってけさい", "担当の人と話さしてけろ",
-                                  "ロボットやのうて人間と喋らせてくれへん？", "誰かスタッフに代わってくれんね"])
+                                  "ロボットやのうて人間と喋らせてくれへん？", "誰かスタッフに代わってくれんね",
+                                  "事務局さ電話させでけろ", "牧野先生ご本人に相談させていただくことはできませんか？"])
 def test_asking_for_a_person_in_english_or_dialect(text):
     assert screen(text).wants_human
 
