@@ -214,7 +214,7 @@ DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "�
 CHECKUPS = frozenset({"検査", "再検査", "精密検査", "受診", "健診", "健康診断", "病院", "人間ドック", "診察"})
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
-                    "ルール", "法律", "注意", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット"})
+                    "ルール", "法律", "注意", "注意点", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット", "安全"})
 
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
                    "牧野", "有人", "専門家", "窓口", "生身", "係", "係員", "運営", "コーチ", "メンター",
@@ -1265,7 +1265,8 @@ def _which_cases_are_allowed(n: list[str]) -> bool:
     which = any(x in ("どんな", "どういう", "如何") and n[i + 1:i + 2] in (["ケース"], ["場合"], ["時"], ["条件"], ["同意"],
                                                                     ["手続き"], ["書類"])
                 for i, x in enumerate(n))
-    return which and (allowed or "必要" in n or "場合" in n)
+    asked = allowed and _question(n)  # 代筆は認められますか？
+    return which and (allowed or "必要" in n or "場合" in n) or asked
 
 
 def _client_data_passed_on(n: list[str], topic: set[str]) -> bool:
@@ -1538,7 +1539,8 @@ def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
 def _antisocial_client(n: list[str], topic: set[str]) -> bool:
     """反社っぽい会社だが気づかなかったことにして進める: a contract with organised crime let through."""
     return any(x in ("反社", "反社会的勢力", "暴力団", "ヤクザ", "やくざ") for x in n) and \
-        any(x in ("進める", "契約", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n))
+        any(x in ("進める", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n)) and \
+        not any(x in ("チェック", "確認", "調べる", "調査") for x in n)  # not 反社チェックはいつ行うべきか
 
 
 def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:

@@ -182,6 +182,9 @@ COMPLIANCE = [
     "顧客データを自宅に持ち帰って、個人のパソコンで管理しています",  # client data taken home
 ]
 NOT_COMPLIANCE = [
+    "お客様の健康情報を安全に管理するための注意点は？",  # how to handle data well
+    "本人が字を書けない場合、代筆は認められますか？",  # asking whether the rule allows it
+    "反社チェックは契約前のいつ確認すべきですか",  # the check itself
     "比較表のわかりやすい作り方だけ教えてください",
     "意向確認書の代筆が認められるのはどういう場合ですか",  # asking which cases the rule allows
     "法人税が下がる仕組みのある商品はありますか",  # a question, nothing promised
