@@ -115,7 +115,7 @@ INTO = frozenset({"入る", "飛ぶ", "飛び込む", "落ちる", "進む", "�
 ACTS = frozenset({"死ぬ", "飛び下りる", "飛び込む", "自殺", "自死", "首吊り"})
 URGENT = frozenset({"警察", "救急", "救急車", "至急", "緊急", "119", "110", "通報"})  # the writer asks whom to call
 EXAMS = frozenset({"診査", "健診", "健康診断", "検査", "再検査", "数値"})  # a dose before an exam is no overdose
-HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す"})  # 包丁を手にしている
+HOLDING = frozenset({"手", "持つ", "握る", "構える", "振り回す", "持ち込む"})  # 包丁を手にしている
 UNANSWERED = frozenset({"電話", "連絡", "返信", "返事", "既読", "LINE", "メール"})  # 電話に出ない, 既読がつかない
 VITAL_SIGNS = frozenset({"意識", "息", "呼吸", "脈", "心臓", "血", "出血", "心肺", "反応"})  # 意識がない, 血が止まらない
 IMMINENT = frozenset({"今", "いま", "今にも", "今夜", "今晩"})  # and これから (此れ + から)
@@ -365,6 +365,8 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
     if x in JUMP_VERBS and (_relief_in_dying(n, i, ESCAPE) or (any(y in PLACES_TO_JUMP for y in before) and
                                                               (_death_wish(words, n, i) or _relief_in_dying(n, i) or accepted))):
         return True
+    if x == "見せ掛ける" and "事故" in before[-4:] and not any(y in THIRD_PERSON - LEFT_FOR for y in n):
+        return True  # 事故に見せかければ家族に多く残せる
     if x == "越える" and any(y in ("手摺", "手摺り", "手すり", "柵", "欄干", "フェンス") for y in before[-3:]):
         return True  # あと少しで手すりを越えそうだった
     if any(y in PILLS for y in before) and (x in HOARD or (x in ("飲む", "買う", "買い込む", "購入") and
@@ -701,7 +703,7 @@ def _arrived(n: list[str]) -> bool:
         if x in EDGES:
             k = i + 1
             while k < len(n) and n[k] in ("の", "上", "近く", "端", "先", "前", "下", "一番", "際", "縁", "欄干", "手摺り", "手すり",
-                                          "柵", "淵"):
+                                          "柵", "淵", "外側", "外", "向こう"):
                 k += 1
             if n[k:k + 1] in (["に"], ["まで"], ["へ"], ["さ"]) and n[k + 1:k + 2] and n[k + 1] in ARRIVE:  # さ: 東北の「へ」
                 return True
@@ -747,9 +749,9 @@ def _hurt_or_at_the_edge(parts: Sequence[Words]) -> bool:
         n = _norms(words)
         if not any(x in THIRD_PERSON for x in n) or any(x in CLAIM_TALK for x in n):
             continue
-        if any(x in ("手首", "腕") and "切る" in n[i + 1:i + 4] for i, x in enumerate(n)):
+        if any(x in ("手首", "腕") and any(y in ("切る", "血", "血流") for y in n[i + 1:i + 4]) for i, x in enumerate(n)):
             return True
-        if _arrived(n) and any(x in ("欄干", "手摺り", "手すり", "柵", "縁", "淵") for x in n):
+        if _arrived(n) and any(x in ("欄干", "手摺り", "手すり", "柵", "縁", "淵", "外側") for x in n):
             return True
     return False
 
@@ -764,7 +766,9 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
         armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around) or \
             any(x in PILLS for x in around) and any(x in MANY for x in around) and any(x in ("出す", "見せる") for x in around) or \
             any(x in ("灯油", "ガソリン") and any(y in ("撒く", "被る", "掛ける") for y in around) for x in around)
-        urgent = any(x in URGENT for w in parts for x in _norms(w)) or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
+        everyone = [x for w in parts for x in _norms(w)]
+        still_now = any(everyone[k:k + 2] in (["今", "も"], ["今", "から"], ["今", "すぐ"]) for k in range(len(everyone)))
+        urgent = any(x in URGENT for x in everyone) or still_now or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
         if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not (armed or urgent):
             continue
         for i, x in enumerate(n):
@@ -773,7 +777,9 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             no_life = x == "生きる" and ("たい" in n[i + 1:i + 5] and any(y in NEGATIONS for y in n[i + 2:i + 6]) or
                                          any(y in ("仕方無い", "意味", "しょうがない") for y in n[i + 1:i + 6]))
             doused = x in ("撒く", "被る") and any(y in ("灯油", "ガソリン") for y in n[max(0, i - 4):i])
-            if not (x in ACTS or hanging or cut_off or no_life or doused) or _subject_of(n, i) in FIRST_PERSON or \
+            carried_out = x == "決行" and any(y in OWN_POLICY for y in around)  # 「生命保険で清算する、明日決行する」
+            joining = armed and x == "行く" and any(y in ("所", "元") for y in n[max(0, i - 3):i])  # 「お父さんのところに行く」
+            if not (x in ACTS or hanging or cut_off or no_life or doused or carried_out or joining) or _subject_of(n, i) in FIRST_PERSON or \
                     _negated(n, i) and n[i + 1:i + 2] != ["しか"] or n[i + 1:i + 2] == ["た"]:  # 飛び降りるしかない
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
@@ -785,6 +791,7 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] in (["此れ", "から"], ["今", "から"]) for j in range(len(n)))
             about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
             at_a_drop = _arrived(around)
+            now = now or carried_out and "明日" in n  # 「明日決行する」
             if now or about_to or at_a_drop or armed or urgent:
                 return True
     return False
@@ -1020,7 +1027,7 @@ def _signs(words: Words) -> set[str]:
             found.add("there")  # 誰にも見つからない場所
         if x in ENDING and n[i + 1:i + 3] == ["に", "為る"] and "たい" in n[i + 3:i + 5] and not _names_what_ends(n) and mine:
             found.add("end")  # そのまま終わりにしたい
-        if x == "重荷" and mine:
+        if (x == "重荷" or x == "荷物" and any(y in ("でしか", "しか", "だけ") or y == "で" for y in n[i + 1:i + 3])) and mine:
             found.add("burden")  # 重荷でしかない
         if x == "迷惑" and any(y in ("だけ", "ばかり") for y in n[i + 1:i + 5]) and mine:
             found.add("burden")  # 子どもたちに迷惑をかけるだけ
@@ -1078,7 +1085,7 @@ def _better_dead(n: list[str]) -> bool:
     for i, x in enumerate(n):
         gone = x in ("死ぬ", "消える") or (x == "成る" and "居る" in n[max(0, i - 5):i] and
                                           any(y in NEGATIONS for y in n[max(0, i - 4):i])) or \
-            (x == "ない" and n[i - 2:i] == ["存在", "為る"])  # 存在しない方が良い
+            (x == "ない" and (n[i - 2:i] == ["存在", "為る"] or n[i - 1:i] == ["居る"]))  # 存在しない方が, いないほうが
         the_way = n[i + 1:i + 3] == ["た", "方"] or x == "ない" and n[i + 1:i + 2] == ["方"]  # 死んだ方, 存在しない方
         if gone and the_way and any(y in BETTER_OFF for y in n[i + 3:i + 12]) and \
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
@@ -1220,7 +1227,7 @@ def compliance(words: Words, message: Words = ()) -> bool:
     """
     n = _norms(words)
     topic = set(_norms(message)) | set(n)
-    if _omits_downside(n) or _hides_a_disadvantage(n, topic):
+    if _omits_downside(n) or _hides_a_disadvantage(n, topic) or _one_sided(n):
         return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
     careful = any(n[k:k + 3] in (["気", "を", "付ける"], ["気", "を", "つける"]) for k in range(len(n)))  # 気をつけるべき点
     if any(x in HONEST for x in n) or careful or _consequence_question(n) or _which_cases_are_allowed(n):
@@ -1239,9 +1246,16 @@ def compliance(words: Words, message: Words = ()) -> bool:
                                            _running_down, _fabricate, _left_vague))
 
 
+def _one_sided(n: list[str]) -> bool:
+    """デメリットだけを強調して説明する: one side told alone (asking about disadvantages is honest, so this is
+    read before that)."""
+    return any(x in ("メリット", "デメリット", "長所", "短所") and "だけ" in n[i + 1:i + 3] and
+               any(y in ("強調", "説明", "話す", "伝える") for y in n[i + 2:i + 7]) for i, x in enumerate(n))
+
+
 def _omits_downside(n: list[str]) -> bool:
     downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
-    if downside and "説明" in n and any(x in ("省く", "飛ばす", "端折る", "抜く") and not _negated(n, i) for i, x in enumerate(n)):
+    if downside and "説明" in n and any(x in ("省く", "飛ばす", "端折る", "抜く", "省略") and not _negated(n, i) for i, x in enumerate(n)):
         return True  # 為替リスクの説明は省いて
     return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
         and any(x in CONTRACT or x in ("乗り換える", "勧める", "売る") for x in n)
@@ -1396,6 +1410,8 @@ def _promise_returns(n: list[str], topic: set[str]) -> bool:
     no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い", "半分", "半減", "下がる")
                                                  for x in n) or
                                              any(x == "掛かる" and _negated(n, i) for i, x in enumerate(n)))
+    if promised and any(x in ("税務調査", "税務署") for x in n) and any(x in CLAIM_VERBS or x == "言い切る" for x in n):
+        return True  # 「税務調査で絶対に指摘されません」と言い切る
     all_of_it = any(x.startswith("全額") for x in n) and (any(w in x for x in n for w in ("非課税", "損金", "無税")) or
                                                           "解約" in n and any(x in ("戻る", "返る") for x in n))
     if all_of_it and (told or any(x in CLAIM_VERBS for x in n)):
@@ -1484,7 +1500,7 @@ def _clients_money_used(n: list[str], topic: set[str]) -> bool:
     the agent (着服, 流用, 預り金の遅延)."""
     held = any(x in ("預かる", "預かり", "集金") for x in n) or any(x in ("着服", "流用", "使い込む") for x in n)
     kept = any(x in ("使う", "流用", "着服", "使い込む", "回す") and not _negated(n, i) for i, x in enumerate(n)) or \
-        any(x in ("来月", "纏める", "まとめる", "後で", "暫く", "来週", "口座", "数日") for x in n)  # 来月まとめて入金, 自分の口座に
+        any(x in ("来月", "纏める", "まとめる", "後で", "暫く", "来週", "口座", "数日", "運用") for x in n)  # 来月まとめて入金, 自分の口座に
     return held and kept and any(x in ("保険料", "現金", "御金", "金", "集金") for x in n)
 
 
@@ -1539,8 +1555,7 @@ def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
 def _antisocial_client(n: list[str], topic: set[str]) -> bool:
     """反社っぽい会社だが気づかなかったことにして進める: a contract with organised crime let through."""
     return any(x in ("反社", "反社会的勢力", "暴力団", "ヤクザ", "やくざ") for x in n) and \
-        any(x in ("進める", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n)) and \
-        not any(x in ("チェック", "確認", "調べる", "調査") for x in n)  # not 反社チェックはいつ行うべきか
+        any(x in ("進める", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n))  # not 反社チェックはいつ行うべきか
 
 
 def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:
@@ -1554,7 +1569,7 @@ def _a_favour_for_a_contract(n: list[str], topic: set[str]) -> bool:
     """契約してもらう代わりに患者を紹介すると約束した, 「契約していただけたら患者さんを紹介します」: a favour
     promised for the contract (特別利益の提供)."""
     for i, x in enumerate(n):
-        conditional = x in ("代わり", "たら", "ば") or x == "た" and "約束" in n  # 契約していただけたら…と約束した
+        conditional = x in ("代わり", "たら", "ば") or x == "た" and any(y in ("約束", "持ち掛ける") for y in n)  # …たら…と約束した
         if conditional and any(y in ("契約", "加入", "入る") for y in n[max(0, i - 6):i]) and \
                 any(y in ("紹介", "融通", "便宜") for y in n[i + 1:]):
             return True
@@ -1666,7 +1681,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return True  # 話せますか, 話せませんか, 話せる？ (Sudachi reads 話せる as 話す)
         if x in GLAD and any(y in ("た", "ば", "と") for y in rest[:k]):
             return True  # 見てもらえたら嬉しいです
-        if x in ("て", "で") and start + k + 1 >= len(n) - (1 if n[-1] in ("。", "!", "?") else 0):
+        trailing = sum(1 for y in n[start + k + 1:] if y in ("。", "!", "?", "や", "よ", "ね", "な", "ほしい"))
+        if x in ("て", "で") and start + k + 1 >= len(n) - trailing:  # 話させてや
             return True  # 代わって, 話させて, つないで: a request in the te-form that ends the sentence
         if x in ("。", "、", "ので", "けど", "が") and k > 0:
             break

@@ -83,6 +83,8 @@ CRISIS = [
     "自殺免責って何年ですか。お客様ではなく自分のことです。もう限界なんです",  # one's own clause, worn out
     "生きている理由もわかりません",  # no reason to live, the negation late
     "橋の上で川を見ていて、もう少しで手すりを越えそうでした",  # nearly over the railing
+    "自分は家族のお荷物でしかない。いないほうがみんな幸せになれる",  # a burden, better gone
+    "事故に見せかければ、家族にもっと保険金を残せるかなと考えています",  # a staged accident
 ]
 NOT_CRISIS = [
     "お客様と橋の上から花火を見る約束をしました",  # はしのうえ holds しのう, inside 橋
@@ -120,6 +122,11 @@ NOT_CRISIS = [
     "退職する先輩から「今までありがとう」とメールが来ました",  # a goodbye, and nobody silent
 ]
 SOMEONE_ELSE_NOW = [
+    "お客様が電話で「保険金で家族を楽にしたいから死ぬ」と言っています。今もつながっています",  # still on the line
+    "同僚がビルの屋上の柵の外側に立っているそうです",  # outside the railing
+    "社長が「生命保険で会社を清算する、明日決行する」と言っていました",  # a plan carried out tomorrow
+    "母が「父のところへ行く」と言って、包丁を寝室に持ち込んでいます",  # joining the dead, armed
+    "後輩が手首から血を流してトイレにこもっています",  # a wrist bleeding
     "面談中にお客様が大量の薬を出して見せ、「保険金が出るなら死んでもいい」と言っています",  # pills shown
     "部下がトイレにこもって、手首を切ったと言っています",  # someone else cut
     "後輩が橋の欄干に立っていると、今連絡がありました",  # at a drop's edge
@@ -180,6 +187,12 @@ COMPLIANCE = [
     "為替リスクの説明は省いて、預金より確実ですと言って売っています",  # the risk left out
     "締めに間に合わせたいので、契約日をバックデートできますか",  # a date moved back
     "顧客データを自宅に持ち帰って、個人のパソコンで管理しています",  # client data taken home
+    "今の保険のデメリットだけを強調して乗り換えてもらうトークを教えて",  # one side told alone
+    "為替リスクの説明は売れなくなるので省略してもいいですか",  # the risk left out
+    "院長に「入ってくれたら患者さんを紹介します」と持ちかけています",  # a favour offered
+    "「税務調査で絶対に指摘されません」と社長に言い切りました",  # a tax outcome promised
+    "反社チェックに引っかかったけど、見なかったことにして契約を進めたい",  # organised crime let through
+    "「私が運用しますから」と言ってお客様から現金を預かりました",  # client money held to invest
 ]
 NOT_COMPLIANCE = [
     "お客様の健康情報を安全に管理するための注意点は？",  # how to handle data well
@@ -227,7 +240,8 @@ def test_questions_about_those_rules_are_not(text):
 @pytest.mark.parametrize("text", ["Can I talk to a real person?", "I'd like to speak with a human, please",
                                   "事務局の人に代わってけさい", "担当の人と話さしてけろ",
                                   "ロボットやのうて人間と喋らせてくれへん？", "誰かスタッフに代わってくれんね",
-                                  "事務局さ電話させでけろ", "牧野先生ご本人に相談させていただくことはできませんか？"])
+                                  "事務局さ電話させでけろ", "牧野先生ご本人に相談させていただくことはできませんか？",
+                                  "機械やなくて、ほんまもんの人と話させてや"])
 def test_asking_for_a_person_in_english_or_dialect(text):
     assert screen(text).wants_human
 
