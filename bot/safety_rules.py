@@ -186,7 +186,7 @@ TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話",
 HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
-CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "健康診断", "診断書", "診断結果", "結果", "住所", "年収", "連絡先", "家族構成", "病歴"})
+CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "契約内容", "スクショ", "写真", "健康診断", "診断書", "診断結果", "結果", "住所", "年収", "連絡先", "家族構成", "病歴"})
 PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "持ち帰る", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
@@ -205,7 +205,7 @@ CASH = frozenset({"円", "万", "お金", "御金", "金", "現金", "千円", "
 LOANS = frozenset({"銀行", "ローン", "住宅ローン", "借入金", "融資", "借入", "借り入れ", "金融機関", "返済計画", "事業資金"})
 # The agent filling in the client's disclosure or application (告知書は私が記入して、本人はサインだけ).
 FORMS = frozenset({"告知", "告知書", "同意書", "確認書", "意向", "シート", "申込書", "申し込み", "申込", "意向確認書", "告知欄", "書類", "質問表"})
-FILL_IN = frozenset({"記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
+FILL_IN = frozenset({"押印", "記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
 TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
 
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
@@ -298,8 +298,11 @@ def _self_harm(words: Words, n: list[str], i: int) -> bool:
 
 def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
     """死にたい, 死のう, 消えよ, 死んだほうがまし, 死ぬしかない, いなくなりたい, 首を吊ろう, 命を絶とう,
-    死について考えてしまう, もう消えるね."""
+    死について考えてしまう, もう消えるね, 自分の命で償うしかない."""
     x = n[i]
+    if x == "命" and n[i + 1:i + 2] == ["で"] and any(y in ("償う", "詫びる") for y in n[i + 2:i + 4]) and \
+            not any(y in THIRD_PERSON for y in n[max(0, i - 4):i]):
+        return True  # 責任を取るには自分の命で償うしかない
     if x in ("死", "自殺", "自死") and any(y in ("考える", "思う") for y in n[i + 1:i + 5]) and \
             not any(y in ("貰う", "せる", "させる") for y in n[i + 1:i + 8]) and \
             not any(y in THIRD_PERSON for y in n[max(0, i - 4):i]):
@@ -749,7 +752,7 @@ def _hurt_or_at_the_edge(parts: Sequence[Words]) -> bool:
         n = _norms(words)
         if not any(x in THIRD_PERSON for x in n) or any(x in CLAIM_TALK for x in n):
             continue
-        if any(x in ("手首", "腕") and any(y in ("切る", "血", "血流") for y in n[i + 1:i + 4]) for i, x in enumerate(n)):
+        if any(x in ("手首", "腕") and any(y in ("切る", "血", "血流", "切り傷", "傷") for y in n[i + 1:i + 5]) for i, x in enumerate(n)):
             return True
         if _arrived(n) and any(x in ("欄干", "手摺り", "手すり", "柵", "縁", "淵", "外側") for x in n):
             return True
@@ -763,7 +766,9 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
     for k, words in enumerate(parts):
         n = _norms(words)
         around = n + (_norms(parts[k - 1]) if k else [])
-        armed = any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around) or \
+        paying_off = any(x in ("返せる", "返す", "残す", "残せる") for x in around) and \
+            any(x == "死ぬ" and n[i + 1:i + 2] in (["ば"], ["たら"]) for i, x in enumerate(n))  # 「自分が死ねば保険金で借金が返せる」
+        armed = paying_off or any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around) or \
             any(x in PILLS for x in around) and any(x in MANY for x in around) and any(x in ("出す", "見せる") for x in around) or \
             any(x in ("灯油", "ガソリン") and any(y in ("撒く", "被る", "掛ける") for y in around) for x in around)
         everyone = [x for w in parts for x in _norms(w)]
@@ -778,9 +783,13 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
                                          any(y in ("仕方無い", "意味", "しょうがない") for y in n[i + 1:i + 6]))
             doused = x in ("撒く", "被る") and any(y in ("灯油", "ガソリン") for y in n[max(0, i - 4):i])
             carried_out = x == "決行" and any(y in OWN_POLICY for y in around)  # 「生命保険で清算する、明日決行する」
+            gone = x == "居る" and "もう" in n[max(0, i - 3):i] and _negated(n, i)  # 「明日にはもういないと思います」
+            burning = x in ("焚く", "燃やす") and any(y in ("練炭", "炭") for y in n[max(0, i - 4):i])  # 車の中で練炭を焚いている
             joining = armed and x == "行く" and any(y in ("所", "元") for y in n[max(0, i - 3):i])  # 「お父さんのところに行く」
-            if not (x in ACTS or hanging or cut_off or no_life or doused or carried_out or joining) or _subject_of(n, i) in FIRST_PERSON or \
-                    _negated(n, i) and n[i + 1:i + 2] != ["しか"] or n[i + 1:i + 2] == ["た"]:  # 飛び降りるしかない
+            quoted = n[:i].count("「") + n[:i].count("『") > n[:i].count("」") + n[:i].count("』")  # 「自分は…」: the speaker's
+            if not (x in ACTS or hanging or cut_off or no_life or doused or carried_out or joining or gone or burning) or \
+                    _subject_of(n, i) in FIRST_PERSON and not quoted or \
+                    _negated(n, i) and not gone and n[i + 1:i + 2] != ["しか"] or n[i + 1:i + 2] == ["た"]:  # 飛び降りるしかない
                 continue
             if x in ("自殺", "自死") and n[i + 1:i + 2] != ["為る"]:
                 continue
@@ -791,7 +800,7 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             now = any(y in IMMINENT for y in n[:i]) or any(n[j:j + 2] in (["此れ", "から"], ["今", "から"]) for j in range(len(n)))
             about_to = "そう" in n[i + 1:i + 3] or any(y in ("寸前", "所", "ところ", "直前") for y in n[i + 1:i + 4])
             at_a_drop = _arrived(around)
-            now = now or carried_out and "明日" in n  # 「明日決行する」
+            now = now or carried_out and "明日" in n or burning  # 「明日決行する」
             if now or about_to or at_a_drop or armed or urgent:
                 return True
     return False
@@ -1016,6 +1025,11 @@ def _signs(words: Words) -> set[str]:
         if x == "何" and n[i + 1:i + 2] == ["も"] and any(y == "言う" and _negated(n, k, span=4) for k, y in enumerate(n[i:i + 5], i)) \
                 and any(y in LEFT_FOR or y == "誰" for y in n[max(0, i - 4):i]):
             found.add("secret")  # 家族には何も言っていません
+        if x == "誰" and n[i + 1:i + 3] in (["に", "も"], ["も"]) and any(y == "言う" and _negated(n, k) for k, y in
+                                                                        enumerate(n[i + 2:i + 5], i + 2)):
+            found.add("secret")  # 誰にも言わずに
+        if x == "葬儀" and any(y in ("段取り", "準備", "手配", "予約") for y in n[i + 1:i + 4]) and mine:
+            found.add("affairs")  # 自分の葬儀の段取りを考えている
         if x == "タイミング" and "後" in n[max(0, i - 3):i]:
             found.add("when")  # あとはタイミングだけです
         if x == "生きる" and "十分" in n[max(0, i - 2):i]:
@@ -1043,8 +1057,11 @@ def _signs(words: Words) -> set[str]:
     if distress(words) or any(x == "限界" for x in n):
         found.add("worn")
     into_water = any(x in ("海", "川", "湖", "ダム") and n[i + 1:i + 3] in (["に", "入る"], ["に", "沈む"]) and
-                     (words[i + 2].pos[5] == "意志推量形" or any(y in ("たい", "仕舞う", "ちゃう") for y in n[i + 3:i + 6]))
-                     for i, x in enumerate(n) if i + 2 < len(words))
+                     (any(words[k].pos[5] == "意志推量形" and n[k] in ("入る", "沈む") for k in range(i + 2, min(len(n), i + 7)))
+                      or any(y in ("たい", "仕舞う", "ちゃう") for y in n[i + 3:i + 6]))
+                     for i, x in enumerate(n) if i + 2 < len(words))  # 海に入ってそのまま沈もう
+    if into_water and any(x == "沈む" and m.pos[5] == "意志推量形" for x, m in zip(n, words)):
+        found.update(("there", "end"))  # 海に入ってそのまま沈もう: the act itself
     if into_water or _arrived(n) or any(x in ("止める", "停める") for x in n) and "車" in n and any(y in EDGES for y in n):
         found.add("there")  # 線路の近くに来てしまった, 海沿いの駐車場に車を停めています
     if _relief(words):
@@ -1085,8 +1102,8 @@ def _better_dead(n: list[str]) -> bool:
     for i, x in enumerate(n):
         gone = x in ("死ぬ", "消える") or (x == "成る" and "居る" in n[max(0, i - 5):i] and
                                           any(y in NEGATIONS for y in n[max(0, i - 4):i])) or \
-            (x == "ない" and (n[i - 2:i] == ["存在", "為る"] or n[i - 1:i] == ["居る"]))  # 存在しない方が, いないほうが
-        the_way = n[i + 1:i + 3] == ["た", "方"] or x == "ない" and n[i + 1:i + 2] == ["方"]  # 死んだ方, 存在しない方
+            (x in ("ない", "ず") and (n[i - 2:i] == ["存在", "為る"] or n[i - 1:i] == ["居る"]))  # 存在しない方が, おらん方が
+        the_way = n[i + 1:i + 3] == ["た", "方"] or x in ("ない", "ず") and n[i + 1:i + 2] == ["方"]  # 死んだ方, いない方
         if gone and the_way and any(y in BETTER_OFF for y in n[i + 3:i + 12]) and \
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
             return True
@@ -1237,7 +1254,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
                                        _filled_in_for_the_client, _client_data_passed_on, _clients_money_used,
                                        _a_favour_for_a_contract, _stand_in_at_the_exam, _consent_signed_for_the_insured,
                                        _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office,
-                                       _antisocial_client, _agent_as_beneficiary, _without_the_clients_say)):
+                                       _antisocial_client, _agent_as_beneficiary, _without_the_clients_say,
+                                       _made_to_look, _papers_withheld)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1287,8 +1305,9 @@ def _client_data_passed_on(n: list[str], topic: set[str]) -> bool:
     """顧客リストを知り合いの税理士に渡す, お客様の情報を他社に流す: a client's personal data handed to others
     (個人情報保護法, 守秘義務). Sharing with the client themself or inside a form is not named here."""
     data = any(x in CLIENT_DATA or x.endswith(("リスト", "名簿", "情報")) for x in n) and any(x in CLIENTS for x in n) \
-        or "個人情報" in n  # 連絡先リスト, 顧客名簿
-    brought = any(x == "持つ" and n[i + 1:i + 3] == ["て", "来る"] for i, x in enumerate(n))  # 前の会社から持ってきた
+        or "個人情報" in n or "契約内容" in n  # 連絡先リスト, 顧客名簿, 契約内容のスクショ
+    brought = any(x == "持つ" and n[i + 1:i + 3] == ["て", "来る"] for i, x in enumerate(n)) or \
+        any(x in ("貰う", "入手", "手に入れる") for x in n) and any(x in ("名簿", "リスト") for x in n)  # 名簿をもらえる
     return data and (brought or any(x in PASS_ON and not _negated(n, i) for i, x in enumerate(n)))
 
 
@@ -1394,7 +1413,7 @@ def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
     pay = any(x in PAY_VERBS and not _negated(n, i) for i, x in enumerate(n))
     if "保険料" in n and pay and any(x in ("私", "自分", "こちら", "此方", "代わり", "僕", "当方", "上げる") for x in n):
         return True  # 保険料の一部をこちらで負担する
-    if "手数料" in n and any(x in ("返す", "戻す", "還元", "キャッシュバック", "回す") for x in n):
+    if "手数料" in n and any(x in ("返す", "戻す", "還元", "キャッシュバック", "回す", "バック") for x in n):
         return True  # 私の手数料から保険料の一部をお返しする: the commission handed back (特別利益)
     if not topic & CONTRACT and "保険料" not in topic:
         return False  # 保険料の一部をキャッシュバック: the premium is the contract
@@ -1514,8 +1533,8 @@ def _unregistered_selling(n: list[str], topic: set[str]) -> bool:
     """募集人登録がまだの新人に商品説明をやらせる: selling by someone not registered (保険業法 275条)."""
     unregistered = any(x == "登録" and (any(y in ("未だ", "まだ", "無い", "ない", "前", "無し") for y in n[i + 1:i + 7]) or
                                      any(y in ("未だ", "まだ") for y in n[max(0, i - 3):i])) for i, x in enumerate(n))
-    return unregistered and any(x in ("説明", "募集", "勧誘", "契約", "販売") for x in n) and \
-        any(x in ("せる", "させる", "任せる", "頼む", "代わり") for x in n)
+    return unregistered and any(x in ("説明", "募集", "勧誘", "契約", "販売", "営業") for x in n) and \
+        (any(x in ("せる", "させる", "任せる", "頼む", "代わり") for x in n) or "営業" in n)  # 登録前に先に営業して
 
 
 def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
@@ -1547,8 +1566,8 @@ def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
     """税務署にわからないように組む, 働いていない奥様を役員にして退職金: a tax scheme hidden or a sham role."""
     hidden = any(x in ("税務署", "当局", "国税") for x in n) and \
         any(x in ("分かる", "気付く", "ばれる", "知る") and _negated(n, i) for i, x in enumerate(n))
-    sham = "実際" in n and any(x == "働く" and _negated(n, i, span=4) for i, x in enumerate(n)) and \
-        any(x in ("役員", "従業員", "社員", "給与", "退職金") for x in n)
+    sham = ("実際" in n and any(x == "働く" and _negated(n, i, span=4) for i, x in enumerate(n)) or "名目" in n) and \
+        any(x in ("役員", "従業員", "社員", "給与", "退職金") for x in n)  # 名目上の従業員
     return hidden or sham
 
 
@@ -1580,6 +1599,24 @@ def _left_vague(n: list[str], topic: set[str]) -> bool:
     """税務上の扱いは曖昧に説明する: a point that decides the sale blurred on purpose."""
     return any(x in ("曖昧", "ぼかす", "濁す", "はぐらかす") and any(y in CLAIM_VERBS for y in n[i + 1:i + 4])
                for i, x in enumerate(n))
+
+
+def _made_to_look(n: list[str], topic: set[str]) -> bool:
+    """全員加入の福利厚生プランということにして書類を作る, 診断書の数値だけ修正する: papers that say what is not."""
+    pretend = any(n[k:k + 4] == ["こと", "に", "為る", "て"] and n[k - 1:k] in (["と"], ["という"], ["言う"])
+                  for k in range(1, len(n))) and any(x in ("書類", "作る", "申込書", "申し込む") for x in n)
+    altered = any(x in ("診断書", "健康診断", "検査結果", "数値") for x in n) and \
+        any(x in ("修正", "書き換える", "改竄", "直す") and not _negated(n, i) for i, x in enumerate(n))
+    return pretend or altered
+
+
+def _papers_withheld(n: list[str], topic: set[str]) -> bool:
+    """重要事項説明書を渡さずに済ませた, クーリングオフは聞かれなければ説明しない: what the client must be given."""
+    papers = any(d in "".join(n) for d in ("重要事項説明書", "契約概要", "注意喚起情報", "書面")) and \
+        any(x in ("渡す", "交付") and _negated(n, i) for i, x in enumerate(n))
+    untold = any(x in ("クーリングオフ", "クーリング・オフ") for x in topic) and \
+        any(x == "説明" and _not_told(n, i) for i, x in enumerate(n))
+    return papers or untold
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:
