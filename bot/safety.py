@@ -16,7 +16,7 @@ from bot.japanese import Morpheme, fold, is_unknown_word, kana_reading, morpheme
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
-_OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭)")
+_OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭|検索|調べ|ググ)")  # 「楽な死に方」って検索
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _REPEATED = re.compile(r"(\S{4,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again (not いっていって)
 # 「…と思った時期がありました。今は乗り越えて元気です」: 今は goes on the story of the sentence before, so the two

@@ -370,6 +370,8 @@ def _a_way_to_do_it(words: Words, n: list[str], i: int) -> bool:
         return True
     if x == "見せ掛ける" and "事故" in before[-4:] and not any(y in THIRD_PERSON - LEFT_FOR for y in n):
         return True  # 事故に見せかければ家族に多く残せる
+    if x in ("死に方", "自殺方法", "死ぬ方法") and any(y in ("検索", "調べる", "探す", "ググる") for y in n[i + 1:i + 5]):
+        return True  # 「楽な死に方」って検索してしまう
     if x == "越える" and any(y in ("手摺", "手摺り", "手すり", "柵", "欄干", "フェンス") for y in before[-3:]):
         return True  # あと少しで手すりを越えそうだった
     if any(y in PILLS for y in before) and (x in HOARD or (x in ("飲む", "買う", "買い込む", "購入") and
@@ -723,7 +725,7 @@ def _relief(words: Words) -> bool:
         if x == "楽" and n[i + 1:i + 2] in (["に"], ["だ"]) and n[i + 2:i + 3] == ["なれる"]:
             return True  # 楽になれる (not 家計が楽になった, nor the wish 楽になりたい: distress)
         if x in INTO and "侭" in n[max(0, i - 6):i] and \
-                (any(y in ("た", "ば", "と", "なら") for y in n[i + 1:i + 3]) or words[i].pos[5] == "意志推量形"):
+                (any(y in ("た", "ば", "と", "なら") for y in n[i + 1:i + 4]) or words[i].pos[5] == "意志推量形"):
             return True  # このまま車ごと入ったら
         if x == "解放" and not _negated(n, i):
             return True
@@ -770,9 +772,11 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             any(x == "死ぬ" and n[i + 1:i + 2] in (["ば"], ["たら"]) for i, x in enumerate(n))  # 「自分が死ねば保険金で借金が返せる」
         armed = paying_off or any(x in MEANS | {"包丁"} and any(y in HOLDING for y in around) for x in around) or \
             any(x in PILLS for x in around) and any(x in MANY for x in around) and any(x in ("出す", "見せる") for x in around) or \
+            any(x in PILLS for x in around) and any(x in ("手元", "幾らでも", "いくらでも") for x in around) or \
             any(x in ("灯油", "ガソリン") and any(y in ("撒く", "被る", "掛ける") for y in around) for x in around)
         everyone = [x for w in parts for x in _norms(w)]
-        still_now = any(everyone[k:k + 2] in (["今", "も"], ["今", "から"], ["今", "すぐ"]) for k in range(len(everyone)))
+        still_now = any(everyone[k:k + 2] in (["今", "も"], ["今", "から"], ["今", "すぐ"]) for k in range(len(everyone))) or \
+            any(x in ("今夜", "今晩") for x in everyone)  # 帰り際に「今夜やる」と
         urgent = any(x in URGENT for x in everyone) or still_now or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
         if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not (armed or urgent):
             continue
@@ -972,7 +976,7 @@ def _counting_the_days(parts: Sequence[Words]) -> bool:
     """自殺免責の3年は…自分の契約が来月で3年になる。過ぎれば家族に迷惑かけずに済む: the writer's own policy,
     its suicide clause and the day it ends, told in different sentences; a client's policy is not."""
     n = [x for w in parts for x in _norms(w)]
-    return "自殺" in n and _is_first_person(n) and any(x in OWN_POLICY | {"契約", "保険"} for x in n) and \
+    return "自殺" in n and _is_first_person(n) and any(x in OWN_POLICY | {"契約"} or x.endswith("保険") for x in n) and \
         any(x in ("過ぎる", "経つ", "明ける", "切れる") for x in n) and not any(x in THIRD_PERSON - LEFT_FOR for x in n)
 
 
@@ -1032,9 +1036,15 @@ def _signs(words: Words) -> set[str]:
             found.add("affairs")  # 自分の葬儀の段取りを考えている
         if x == "タイミング" and "後" in n[max(0, i - 3):i]:
             found.add("when")  # あとはタイミングだけです
-        if x == "生きる" and "十分" in n[max(0, i - 2):i]:
-            found.add("done")  # もう十分生きました
-        if x == "最後" and n[i + 1:i + 2] == ["に"] and any(y in ("礼", "挨拶", "一言") for y in n[i + 2:i + 5]) and not ordinary:
+        if x == "生きる" and "十分" in n[max(0, i - 2):i] or x == "役目" and "終わる" in n[i + 1:i + 4]:
+            found.add("done")  # もう十分生きました, 私の役目は終わった
+        if x == "切符" and "帰り" in n[max(0, i - 3):i] and any(y == "買う" and _negated(n, k, span=5)
+                                                           for k, y in enumerate(n[i:i + 5], i)):
+            found.add("gone")  # 帰りの切符は買っていません
+        if x in ("海", "川", "湖") and not any(y in ("泳ぐ", "釣り", "海水浴") for y in n) and \
+                any(n[k] in ("に", "まで") and n[k + 1:k + 2] == ["入る"] and "居る" in n[k + 2:k + 5] for k in range(i, len(n))):
+            found.add("there")  # 海を見てたら…気づいたら膝まで入っていました
+        if x == "最後" and n[i + 1:i + 2] == ["に"] and any(y in ("礼", "お礼", "挨拶", "一言") for y in n[i + 2:i + 5]) and not ordinary:
             found.add("end")  # 最後にお礼だけ言いたくて
         if x == "場所" and any(y in ("見付かる", "見つかる", "知る") and _negated(n, k) for k, y in enumerate(n[max(0, i - 4):i],
                                                                                           max(0, i - 4))):
@@ -1054,8 +1064,11 @@ def _signs(words: Words) -> set[str]:
         if (x in FAREWELL or thanks or (x in ("世話", "御世話") and "成る" in n[i + 1:i + 4]) or
                 (x == "後" and n[i + 1:i + 3] in (["は", "頼む"], ["は", "宜しく"], ["を", "頼む"]))) and not ordinary:
             found.add("goodbye")  # お世話になりました, あとは頼む
-    if distress(words) or any(x == "限界" for x in n):
-        found.add("worn")
+    if distress(words) or any(x in ("限界", "しんどい", "辛い", "苦しい", "疲れ果てる", "疲れ切る") and not _negated(n, i) and
+                              _subject_of(n, i) not in THIRD_PERSON for i, x in enumerate(n)):
+        found.add("worn")  # 部下の前で笑うのがしんどい: the writer's, though a 部下 is named
+    if _never_again(n):
+        found.add("goodbye")  # もう先生にお会いすることはないと思います
     into_water = any(x in ("海", "川", "湖", "ダム") and n[i + 1:i + 3] in (["に", "入る"], ["に", "沈む"]) and
                      (any(words[k].pos[5] == "意志推量形" and n[k] in ("入る", "沈む") for k in range(i + 2, min(len(n), i + 7)))
                       or any(y in ("たい", "仕舞う", "ちゃう") for y in n[i + 3:i + 6]))
@@ -1104,6 +1117,10 @@ def _better_dead(n: list[str]) -> bool:
                                           any(y in NEGATIONS for y in n[max(0, i - 4):i])) or \
             (x in ("ない", "ず") and (n[i - 2:i] == ["存在", "為る"] or n[i - 1:i] == ["居る"]))  # 存在しない方が, おらん方が
         the_way = n[i + 1:i + 3] == ["た", "方"] or x in ("ない", "ず") and n[i + 1:i + 2] == ["方"]  # 死んだ方, いない方
+        unless_me = x in ("ない", "ず") and n[i - 1:i] == ["居る"] and n[i + 1:i + 2] in (["ば"], ["けれ"], ["ければ"]) and \
+            any(y in ("収まる", "解決", "片付く", "楽", "幸せ") for y in n[i + 2:i + 10])  # 自分さえいなければ全部丸く収まる
+        if unless_me and _subject_of(n, i) in (None, *FIRST_PERSON):
+            return True
         if gone and the_way and any(y in BETTER_OFF for y in n[i + 3:i + 12]) and \
                 _subject_of(n, i) in (None, *FIRST_PERSON) and not _reported(n):
             return True
@@ -1255,7 +1272,7 @@ def compliance(words: Words, message: Words = ()) -> bool:
                                        _a_favour_for_a_contract, _stand_in_at_the_exam, _consent_signed_for_the_insured,
                                        _unregistered_selling, _cooling_off_blocked, _hidden_from_the_tax_office,
                                        _antisocial_client, _agent_as_beneficiary, _without_the_clients_say,
-                                       _made_to_look, _papers_withheld)):
+                                       _made_to_look, _papers_withheld, _not_what_it_is)):
         return True
     if _told_by_someone(n) or _acted_by_someone_else(n):
         return False  # about what someone else did
@@ -1322,7 +1339,7 @@ def _slanted_comparison(n: list[str], topic: set[str]) -> bool:
     inflated = any(x in SLANTED and not _negated(n, i) for i, x in enumerate(n))
     cut = "都合" in n and "悪い" in n and any(x in CUT and not _negated(n, i) for i, x in enumerate(n))
     # うちの良い所だけ並べて、他社は悪い点だけ: one side's merits, the other's faults
-    run_down = "他社" in n and any(x in DISPARAGING for x in n)  # 比較表で他社を「最悪」と書く
+    run_down = any("他社" in x for x in n) and any(x in DISPARAGING for x in n)  # 比較表で他社を「最悪」と書く
     only = any(x == "だけ" and (n[i - 1] in ("メリット", "デメリット", "長所", "短所", "弱点") or
                                 n[i - 1] in ("所", "点", "面", "部分") and any(y in ("良い", "悪い") for y in n[i - 3:i - 1]))
                for i, x in enumerate(n) if i)
@@ -1413,7 +1430,7 @@ def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
     pay = any(x in PAY_VERBS and not _negated(n, i) for i, x in enumerate(n))
     if "保険料" in n and pay and any(x in ("私", "自分", "こちら", "此方", "代わり", "僕", "当方", "上げる") for x in n):
         return True  # 保険料の一部をこちらで負担する
-    if "手数料" in n and any(x in ("返す", "戻す", "還元", "キャッシュバック", "回す", "バック") for x in n):
+    if "手数料" in n and any(x in ("返す", "戻す", "還元", "キャッシュバック", "回す", "バック", "キックバック") for x in n):
         return True  # 私の手数料から保険料の一部をお返しする: the commission handed back (特別利益)
     if not topic & CONTRACT and "保険料" not in topic:
         return False  # 保険料の一部をキャッシュバック: the premium is the contract
@@ -1507,7 +1524,7 @@ def _running_down(n: list[str], topic: set[str]) -> bool:
             return True  # 損だと思わせて
         if x in ("勘違い", "誤解", "錯覚") and n[i + 1:i + 3] in (["為る", "せる"], ["為る", "させる"]):
             return True  # 誤解させる
-    run_down = "他社" in n and any(x in DISPARAGING and any(y in CLAIM_VERBS for y in n[i + 1:i + 5])
+    run_down = any("他社" in x or x == "彼処" for x in n) and any(x in DISPARAGING and any(y in CLAIM_VERBS for y in n[i + 1:i + 9])
                                   for i, x in enumerate(n))
     never_pays = "他社" in n and any(x in ("下りる", "出る", "払う") and _negated(n, i) for i, x in enumerate(n)) and \
         any(x in CLAIM_VERBS for x in n)  # 他社は保険金がなかなか下りないって言う
@@ -1533,8 +1550,8 @@ def _unregistered_selling(n: list[str], topic: set[str]) -> bool:
     """募集人登録がまだの新人に商品説明をやらせる: selling by someone not registered (保険業法 275条)."""
     unregistered = any(x == "登録" and (any(y in ("未だ", "まだ", "無い", "ない", "前", "無し") for y in n[i + 1:i + 7]) or
                                      any(y in ("未だ", "まだ") for y in n[max(0, i - 3):i])) for i, x in enumerate(n))
-    return unregistered and any(x in ("説明", "募集", "勧誘", "契約", "販売", "営業") for x in n) and \
-        (any(x in ("せる", "させる", "任せる", "頼む", "代わり") for x in n) or "営業" in n)  # 登録前に先に営業して
+    return unregistered and any(x in ("説明", "募集", "勧誘", "契約", "販売", "営業", "申込書", "申し込み") for x in n) and \
+        (any(x in ("せる", "させる", "任せる", "頼む", "代わり", "貰う") for x in n) or "営業" in n)  # 登録前に先に営業して
 
 
 def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
@@ -1550,8 +1567,10 @@ def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
 def _without_the_clients_say(n: list[str], topic: set[str]) -> bool:
     """確認せずに受取人を変更した, 本人に知らせずに被保険者にした, 診査の前日に数値を下げる: the client's
     consent or the underwriting bypassed."""
-    bypassed = any(x in ("確認", "同意", "知らせる", "知る", "承諾") and _negated(n, i, span=4) for i, x in enumerate(n))
-    changed = "受取人" in n and any(x in ("変更", "変える") for x in n) or "被保険者" in n
+    bypassed = any(x in ("確認", "同意", "知らせる", "知る", "承諾", "言う", "伝える") and _negated(n, i, span=4)
+                   for i, x in enumerate(n))
+    changed = "受取人" in n and any(x in ("変更", "変える") for x in n) or "被保険者" in n or \
+        any(x in ("契約者貸付", "貸付", "貸し付け", "手続き", "解約") for x in n) and any(x in CLIENTS for x in n)  # 言わずに契約者貸付を
     exam = any(x in ("診査", "健診", "検査", "健康診断") for x in n) and "数値" in n and \
         any(x in ("下げる", "誤魔化す", "良くする") for x in n)
     return bypassed and changed or exam
@@ -1574,7 +1593,8 @@ def _hidden_from_the_tax_office(n: list[str], topic: set[str]) -> bool:
 def _antisocial_client(n: list[str], topic: set[str]) -> bool:
     """反社っぽい会社だが気づかなかったことにして進める: a contract with organised crime let through."""
     return any(x in ("反社", "反社会的勢力", "暴力団", "ヤクザ", "やくざ") for x in n) and \
-        any(x in ("進める", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n))  # not 反社チェックはいつ行うべきか
+        (any(x in ("進める", "通す", "見逃す") and not _negated(n, i) for i, x in enumerate(n)) or
+         "名義" in n and "契約" in n)  # 名義を奥さんにすれば契約しても  # not 反社チェックはいつ行うべきか
 
 
 def _stand_in_at_the_exam(n: list[str], topic: set[str]) -> bool:
@@ -1605,9 +1625,22 @@ def _made_to_look(n: list[str], topic: set[str]) -> bool:
     """全員加入の福利厚生プランということにして書類を作る, 診断書の数値だけ修正する: papers that say what is not."""
     pretend = any(n[k:k + 4] == ["こと", "に", "為る", "て"] and n[k - 1:k] in (["と"], ["という"], ["言う"])
                   for k in range(1, len(n))) and any(x in ("書類", "作る", "申込書", "申し込む") for x in n)
+    overstated = "実際" in n and "より" in n and any(x in ("多い", "少ない", "高い", "低い") for x in n) and \
+        any(x in ("申込書", "告知書", "書く", "記入") for x in n)  # 収入を実際より多く申込書に書く
+    if overstated:
+        return True
     altered = any(x in ("診断書", "健康診断", "検査結果", "数値") for x in n) and \
         any(x in ("修正", "書き換える", "改竄", "直す") and not _negated(n, i) for i, x in enumerate(n))
     return pretend or altered
+
+
+def _not_what_it_is(n: list[str], topic: set[str]) -> bool:
+    """一時払終身を「定期預金と同じです」と売る, 審査を通さない自作の広告: a product told as something else,
+    or advertised without the insurer's check."""
+    as_deposit = any(x in ("預金", "定期預金", "貯金") for x in n) and any(x in ("同じ", "変わる", "一緒") for x in n) and \
+        any(x in CLAIM_VERBS or x == "売る" for x in n)
+    unchecked_ad = "広告" in topic and any(x == "審査" for x in n) and any(x == "通す" and _negated(n, i) for i, x in enumerate(n))
+    return as_deposit or unchecked_ad
 
 
 def _papers_withheld(n: list[str], topic: set[str]) -> bool:
@@ -1615,7 +1648,7 @@ def _papers_withheld(n: list[str], topic: set[str]) -> bool:
     papers = any(d in "".join(n) for d in ("重要事項説明書", "契約概要", "注意喚起情報", "書面")) and \
         any(x in ("渡す", "交付") and _negated(n, i) for i, x in enumerate(n))
     untold = any(x in ("クーリングオフ", "クーリング・オフ") for x in topic) and \
-        any(x == "説明" and _not_told(n, i) for i, x in enumerate(n))
+        any(x in ("説明", "言う", "伝える") and _not_told(n, i) for i, x in enumerate(n))
     return papers or untold
 
 
