@@ -84,22 +84,24 @@ HELPLINE_MARKERS = ("0120-061-338", "0120-279-338", "0120-783-556", "0570-783-55
 
 def crisis_message() -> str:
     """A caring reply with help lines, sent at once when a message shows signs of crisis."""
-    lines = "\n".join(f"・{line}" for line in HELPLINES)
     return (
         "お話ししてくださって、ありがとうございます。今とてもつらい状態なのだと受け止めています。"
         "あなたの気持ちはとても大切です。どうか一人で抱え込まないでください。\n\n"
         "今すぐ誰かと話したいときは、こちらに相談できます（無料の窓口から順に載せています）。\n"
-        f"{lines}\n\n"
+        f"{_help_lines()}\n\n"
         "命の危険が迫っているときは、迷わず 119 番（救急）か 110 番（警察）に連絡してください。\n"
         "このメッセージは塾のスタッフにもすぐに共有しました。担当者からご連絡します。"
     )
+
+
+def _help_lines() -> str:
+    return "\n".join(f"・{line}" for line in HELPLINES)
 
 
 def someone_in_danger_message() -> str:
     """The crisis reply when the member tells of someone else in danger now (a customer who says they will
     jump, a colleague silent after a farewell, someone collapsed): what to do at once, how to stay with
     the person, lines that also advise those around them."""
-    lines = "\n".join(f"・{line}" for line in HELPLINES)
     return (
         "知らせてくださって、ありがとうございます。\n\n"
         "その方の命に危険が迫っているときは、迷わず今すぐ 119 番（救急）か 110 番（警察）に連絡してください。"
@@ -108,7 +110,7 @@ def someone_in_danger_message() -> str:
         "その方が死を考えているようなら、できるだけ一人にせず、電話でもそばでも、話を聞き続けてください。"
         "説得や励ましより、「話してくれてありがとう」「あなたが心配です」と伝えることが支えになります。\n\n"
         "次の窓口では、周りの方からの相談にも応じています。どう接すればよいか迷ったときにもご利用ください。\n"
-        f"{lines}\n\n"
+        f"{_help_lines()}\n\n"
         "このメッセージは塾のスタッフにもすぐに共有しました。担当者からご連絡します。"
         "あなた自身もおつらいと思います。どうか一人で抱え込まないでください。"
     )

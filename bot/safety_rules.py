@@ -86,7 +86,7 @@ MANY = frozenset({"沢山", "大量", "全部", "まとめる", "纏める", "�
 UNBORN = frozenset({"生まれる", "覚める", "起きる", "生きる", "出会う"})  # 生まれてこなければよかった
 STRONG_MEANS = frozenset({"遺書", "練炭", "首吊り", "目張り"})
 MEANS = frozenset({"ロープ", "縄", "練炭", "睡眠薬", "眠剤", "睡眠導入剤", "刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
-CUT_PLACES = frozenset({"腕", "手首", "太腿", "腿", "二の腕", "肌", "手首"})
+CUT_PLACES = frozenset({"腕", "手首", "太腿", "腿", "二の腕", "肌"})
 BLADES = frozenset({"刃物", "カッター", "剃刀", "カミソリ", "ナイフ"})
 HOLD = frozenset({"握る", "当てる", "持ち歩く", "隠し持つ", "忍ばせる"})  # a blade in hand, not a blade bought
 CORDS = frozenset({"紐", "ひも", "ロープ", "縄", "ベルト", "コード", "ネクタイ"})
@@ -174,6 +174,7 @@ VULNERABLE = frozenset({"認知症", "高齢", "高齢者", "御婆ちゃん", "
                         "年寄り", "御年寄り", "年配", "判断力", "物忘れ"})
 HURRY = frozenset({"急ぐ", "急がせる", "急かす", "一人", "独り", "即日", "当日", "即決", "今日中", "日"})
 PRESSURE = frozenset({"内緒", "秘密", "即決", "その場", "今日中", "考える時間"})
+DOWNSIDES = frozenset({"損", "デメリット", "リスク", "不利", "元本割れ", "解約控除"})  # named only to be kept back
 # A disadvantage of a switch or a new contract, told as a fact: 予定利率が下がる, 返戻金が減る, 告知がやり直し.
 DISADVANTAGES = frozenset({"利率", "予定利率", "返戻金", "解約返戻金", "積立金", "保障", "保険料", "告知", "審査", "診査",
                            "免責", "免責期間", "待機期間", "不担保", "特約", "配当", "保険期間"})
@@ -185,9 +186,12 @@ TELL = frozenset({"言う", "伝える", "説明", "話す", "触れる", "話",
 # Asking how to tell it, or whether hiding it is allowed: the same words, honestly meant.
 HOW_TO_TELL = frozenset({"どう", "方法", "仕方", "伝え方", "言い方", "説明方法", "違反", "駄目", "いけない", "禁止", "法律",
                          "ルール", "注意", "べき", "恐れ", "正直", "きちんと", "ちゃんと"})
+# A client's personal data, and handing it on or taking it away (個人情報保護法, 守秘義務).
+CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "契約内容", "スクショ", "写真", "健康診断", "診断書",
+                         "診断結果", "結果", "住所", "年収", "連絡先", "家族構成", "病歴"})
+PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "持ち帰る", "送る", "売る", "流す",
+                     "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 # A comparison (比較表) made to run another product down: written worse than it is, inflated, the bad parts cut.
-CLIENT_DATA = frozenset({"リスト", "名簿", "情報", "データ", "data", "契約内容", "スクショ", "写真", "健康診断", "診断書", "診断結果", "結果", "住所", "年収", "連絡先", "家族構成", "病歴"})
-PASS_ON = frozenset({"渡す", "共有", "share", "シェア", "コピー", "持ち出す", "持ち出し", "持ち帰る", "送る", "売る", "流す", "教える", "見せる", "提供", "転送", "譲る", "横流し"})
 COMPARING = frozenset({"比較", "比べる", "比較表", "対比", "見比べる"})
 SLANTED = frozenset({"盛る", "誇張", "大袈裟", "水増し", "歪める", "捻じ曲げる", "脚色", "改竄", "改ざん", "捏造"})
 CUT = frozenset({"省く", "抜く", "外す", "消す", "隠す", "削る", "伏せる"})
@@ -208,10 +212,10 @@ FORMS = frozenset({"告知", "告知書", "同意書", "確認書", "意向", "�
 FILL_IN = frozenset({"押印", "記入", "書く", "埋める", "チェック", "書き込む", "付ける", "つける"})
 TOGETHER = frozenset({"一緒", "説明", "方法", "仕方", "書き方", "教える", "確認", "見せる", "手伝い方", "説明書"})
 
-# A sentence asking what is allowed or how to do it right: the same words, honestly meant.
 SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗り換え", "転換", "入り直す", "入れ替え"})
 DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "酷い", "損", "終わる", "潰れる", "怪しい"})
 CHECKUPS = frozenset({"検査", "再検査", "精密検査", "受診", "健診", "健康診断", "病院", "人間ドック", "診察"})
+# A sentence asking what is allowed or how to do it right: the same words, honestly meant.
 HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
                     "ルール", "法律", "注意", "注意点", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット", "安全"})
@@ -668,8 +672,8 @@ def drawn_down(parts: Sequence[Words]) -> bool:
     drawn = any(not _someone_else(w) and any(x == "吸い込む" and _norms(w)[i + 1:i + 2] in (["れる"], ["られる"])
                                              for i, x in enumerate(_norms(w))) for w in parts)
     # 鉄橋で車を止めて川をずっと見下ろしてしまう: looking down, and not able to stop
-    staring = any(x in ("見下ろす", "見詰める", "見つめる", "覗き込む") and "仕舞う" in _norms(w)[i + 1:i + 4]
-                  for w in parts for i, x in enumerate(_norms(w)) if not _someone_else(w))
+    staring = any(x in ("見下ろす", "見詰める", "見つめる", "覗き込む") and "仕舞う" in n[i + 1:i + 4]
+                  for w, n in ((w, _norms(w)) for w in parts if not _someone_else(w)) for i, x in enumerate(n))
     return place and (drawn or staring)
 
 
@@ -765,6 +769,10 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
     """友達がビルの屋上にいて飛び降りそう, お客様が「死にたい」と包丁を手にしていた. A policy question
     (自殺の場合の保険金), a past death (昔お客様が亡くなった) and someone's past wish (父が昔死にたいと言って
     いた) are not imminent."""
+    everyone = [x for w in parts for x in _norms(w)]
+    still_now = any(everyone[j:j + 2] in (["今", "も"], ["今", "から"], ["今", "すぐ"]) for j in range(len(everyone))) or \
+        any(x in ("今夜", "今晩") for x in everyone)  # 帰り際に「今夜やる」と
+    urgent = any(x in URGENT for x in everyone) or still_now or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
     for k, words in enumerate(parts):
         n = _norms(words)
         around = n + (_norms(parts[k - 1]) if k else [])
@@ -774,10 +782,6 @@ def _about_to_die(parts: Sequence[Words]) -> bool:
             any(x in PILLS for x in around) and any(x in MANY for x in around) and any(x in ("出す", "見せる") for x in around) or \
             any(x in PILLS for x in around) and any(x in ("手元", "幾らでも", "いくらでも") for x in around) or \
             any(x in ("灯油", "ガソリン") and any(y in ("撒く", "被る", "掛ける") for y in around) for x in around)
-        everyone = [x for w in parts for x in _norms(w)]
-        still_now = any(everyone[k:k + 2] in (["今", "も"], ["今", "から"], ["今", "すぐ"]) for k in range(len(everyone))) or \
-            any(x in ("今夜", "今晩") for x in everyone)  # 帰り際に「今夜やる」と
-        urgent = any(x in URGENT for x in everyone) or still_now or _silent_after(parts)  # 「もう死ぬ」と電話、かけ直しても出ない
         if not any(x in THIRD_PERSON for x in around) or any(x in CLAIM_TALK for x in around) and not (armed or urgent):
             continue
         for i, x in enumerate(n):
@@ -959,17 +963,18 @@ BETTER_OFF = frozenset({"得", "楽", "増し", "良い", "為", "幸せ"})  # �
 def many_signs(parts: Sequence[Words]) -> bool:
     """Two kinds of sign in one message from the writer (`_signs`), or one that is a plan on its own:
     dying (or being gone) called the better way (死んだ方が家族のためになる)."""
-    own = [w for w in parts if not _reported(_norms(w)) and not _about_a_case(_norms(w))]
-    signs = set().union(*map(_signs, own), set())
-    everyone = [x for w in own for x in _norms(w)]
+    read = [(w, _norms(w)) for w in parts]
+    own = [(w, n) for w, n in read if not _reported(n) and not _about_a_case(n)]
+    signs = set().union(*(_signs(w) for w, _ in own), set())
+    everyone = [x for _, n in own for x in n]
     if any(everyone[k:k + 2] == ["自殺", "免責"] for k in range(len(everyone))) and _is_first_person(everyone):
         signs.add("own_clause")  # 自殺免責期間って何年ですか？自分のことです
-    decided = any(m.normalized in DECIDED for w in own for m in w) or \
-        any(_norms(w)[k:k + 3] in (["こと", "に", "為る"], ["こと", "に", "致す"]) for w in own for k in range(len(w)))
-    if ("gone" in signs or ("end" in signs or "goodbye" in signs) and decided) and any(_soon(w) for w in own):
+    decided = any(x in DECIDED for x in everyone) or \
+        any(n[k:k + 3] in (["こと", "に", "為る"], ["こと", "に", "致す"]) for _, n in own for k in range(len(n)))
+    if ("gone" in signs or ("end" in signs or "goodbye" in signs) and decided) and any(_soon(w) for w, _ in own):
         signs.add("when")  # 明日にはおらんようになってる, 何もかも終わりにします。今夜、決めました; not 今週中に全部終わらせます
-    return any(_better_dead(_norms(w)) or _leaving_this_world(_norms(w)) or _worth_more_dead(_norms(w)) for w in own) \
-        or _counting_the_days(own) or len(signs) >= 2
+    return any(_better_dead(n) or _leaving_this_world(n) or _worth_more_dead(n) for _, n in own) \
+        or _counting_the_days([w for w, _ in own]) or len(signs) >= 2
 
 
 def _counting_the_days(parts: Sequence[Words]) -> bool:
@@ -1289,7 +1294,7 @@ def _one_sided(n: list[str]) -> bool:
 
 
 def _omits_downside(n: list[str]) -> bool:
-    downside = any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除") for x in n)
+    downside = any(x in DOWNSIDES for x in n)
     if downside and "説明" in n and any(x in ("省く", "飛ばす", "端折る", "抜く", "省略") and not _negated(n, i) for i, x in enumerate(n)):
         return True  # 為替リスクの説明は省いて
     return downside and any(x in ("言う", "伝える", "説明", "話す", "触れる") and _not_told(n, i) for i, x in enumerate(n)) \
@@ -1302,7 +1307,7 @@ def _hides_a_disadvantage(n: list[str], topic: set[str]) -> bool:
     if not topic & (CONTRACT | SWITCH) or any(x in HOW_TO_TELL for x in n):
         return False
     fact = any(x in DISADVANTAGES and any(y in WORSENS for y in n[i + 1:i + 6]) for i, x in enumerate(n)) or \
-        any(x in ("損", "デメリット", "リスク", "不利", "元本割れ", "解約控除", "欠点", "弱点") for x in n)
+        any(x in DOWNSIDES | {"欠点", "弱点"} for x in n)
     hidden = any(x in HIDE and not _negated(n, i) for i, x in enumerate(n)) or \
         any(x in TELL and _not_told(n, i) for i, x in enumerate(n))
     return fact and hidden
