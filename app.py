@@ -22,6 +22,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.operators import Operators
 from bot.outbox import Outbox
+from bot.safety.screener import Screener
 from bot.runtime import check_knowledge_dir, load_knowledge, load_plan, make_answerer, open_database
 from bot.scheduler import DailyBackup, Periodic, Scheduler, best_effort
 
@@ -107,8 +108,10 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                           makino_id=settings.slack_makino_user_id)
     budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=plan.timezone,
                          alert=desk.alert)
-    core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, operators=operators,
-                budget=budget, rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
+    screener = Screener(model_dir=settings.safety_model_dir, encoder=settings.encoder)
+    core = Core(knowledge=knowledge, answerer=answerer, plan=plan, screener=screener, escalations=escalations,
+                operators=operators, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
+                rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes))
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)

@@ -9,6 +9,7 @@ import sys
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from bot.config import ConfigError, load_settings  # noqa: E402
+from bot.encoder import EncoderError  # noqa: E402
 from bot.logs import log_failure_to_file, setup_logging  # noqa: E402
 from cli.parser import UsageError, build_parser  # noqa: E402
 
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         code = COMMANDS[command](args, settings)
         sys.stdout.flush()  # here, so a reader that has gone (`| head`) is caught below, not at exit
         return code
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, ConfigError, EncoderError) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `ask … | head -3`: the reader has gone, which is not an error

@@ -89,6 +89,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
     try:
         runtime = build_runtime(settings)
+        runtime.core.screener.check()  # a broken safety model stops start-up; the worker loads it
         workers = start_worker_process(settings)
         app = create_app(runtime)
         freeze_start_up_heap()
@@ -110,6 +111,7 @@ def _work(settings: Settings, parent_pid: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
+    runtime.core.screener.load()  # before the first job: the encoder and the safety model, once
     runtime.start()  # the job workers and the scheduler
     while not stop.wait(1.0):
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work

@@ -8,6 +8,8 @@ from typing import Mapping
 
 from dotenv import dotenv_values
 
+from bot.encoder import DEFAULT_ENCODER, ENCODERS
+
 COHORTS = ("academy_member", "doctor_trainee", "corporate_trainee", "staff")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MODEL = "claude-haiku-5-5"
@@ -57,6 +59,8 @@ class Settings:
     backup_dir: Path = Path("var/backups")
     backup_daily: bool = True
     backup_keep: int = 14
+    encoder: str = DEFAULT_ENCODER  # the sentence encoder the safety model reads with (bot/encoder.py)
+    safety_model_dir: Path = Path("var/models/safety")  # where `safety retrain` keeps a model it has refitted
 
     @property
     def line_enabled(self) -> bool:
@@ -115,6 +119,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         backup_dir=Path(env.text("BACKUP_DIR", "var/backups")),
         backup_daily=env.flag("BACKUP_DAILY", env.text("DATABASE_URL", "sqlite").startswith("sqlite")),
         backup_keep=int(env.number("BACKUP_KEEP", 14)),
+        encoder=env.choice("ENCODER", DEFAULT_ENCODER, tuple(ENCODERS)),
+        safety_model_dir=Path(env.text("SAFETY_MODEL_DIR", "var/models/safety")),
     )
     _check_pairs(settings)
     return settings

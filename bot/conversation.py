@@ -21,7 +21,8 @@ from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
-from bot.safety import Screening, crisis_message, gentle_line, screen, someone_in_danger_message
+from bot.safety import Screening, crisis_message, gentle_line, someone_in_danger_message
+from bot.safety.screener import Screener
 from bot.scope import classify, reply_text
 from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
                         Source, Urgency)
@@ -52,7 +53,7 @@ class Decision:
 class Core:
     """The channel-agnostic bot. Adapters call it; it never calls a platform directly."""
 
-    def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
+    def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan, screener: Screener,
                  escalations: Escalations, operators: Operators, budget: BudgetGuard, rate_per_minute: int = 5,
                  rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
@@ -61,6 +62,7 @@ class Core:
         self.answerer = answerer
         self.offline = OfflineAnswerer()
         self.plan = plan
+        self.screener = screener
         self.escalations = escalations
         self.operators = operators
         self.budget = budget
@@ -133,7 +135,7 @@ class Core:
             except UnknownPattern as exc:
                 return Reply(str(exc), kind=ReplyKind.INVALID, buttons=self._pattern_buttons(user))
             # Safety first: screened and recorded before the rate limit, the rollout gate and the budget.
-            screening = screen(message.text)
+            screening = self.screener.screen(message.text)
             limited = self._rate_limited(user, message)
             question = self._record_question(user, message, pattern)
             if screening.crisis:
@@ -329,7 +331,7 @@ class Core:
             return stored
         if question.status == QuestionStatus.REFUSED:  # the notice was lost with the crash; the gate said no then
             return Reply(RESUMED_REFUSAL, kind=ReplyKind.NOTICE, pattern=question.pattern, question_id=question.id)
-        return self._answer(question, get_pattern(question.pattern), screen(question.text))
+        return self._answer(question, get_pattern(question.pattern), self.screener.screen(question.text))
 
     def _answer(self, question: Question, pattern: Pattern, screening: Screening) -> Reply:
         hits = self.knowledge.search(question.text, pattern.number, top=5)
@@ -482,7 +484,7 @@ def stored_reply(question: Question) -> Reply | None:
     if escalation is not None:
         if escalation.reason == Reason.ERROR:
             return Reply(APOLOGY, kind=ReplyKind.ERROR, escalation_id=escalation.id, escalation_reason=Reason.ERROR, **common)
-        others = escalation.reason == Reason.CRISIS and screen(question.text).someone_in_danger
+        others = escalation.reason == Reason.CRISIS and self.screener.screen(question.text).someone_in_danger
         return Reply(holding_text(escalation.reason, others), kind=ReplyKind.ESCALATED, escalation_id=escalation.id,
                      escalation_reason=escalation.reason, **common)
     if answer is not None:

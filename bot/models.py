@@ -185,8 +185,17 @@ class ScheduledRun(BaseModel):
         indexes = ((("name", "period"), True),)
 
 
+class SafetyLabel(BaseModel):
+    """What staff said a message really was (one tap in the operator channel): teaches the safety model."""
+
+    question = pw.ForeignKeyField(Question, backref="safety_labels", unique=True, on_delete="CASCADE")  # last tap wins
+    label = pw.CharField()  # bot.states.SafetyLabelKind
+    labelled_by = pw.CharField()
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
 MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job, Send,
-          ScheduledRun)
+          ScheduledRun, SafetyLabel)
 
 
 def init_db(url: str) -> pw.Database:

@@ -55,6 +55,18 @@ class Reason(StrEnum):
     ERROR = "error"
 
 
+class SafetyLabelKind(StrEnum):
+    """What staff say a screened message really was: a kind, or a false alarm of one (the look-alikes)."""
+
+    CRISIS = "crisis"
+    SOMEONE_IN_DANGER = "someone_in_danger"
+    COMPLIANCE = "compliance"
+    HUMAN = "human"
+    NOT_CRISIS = "not_crisis"
+    NOT_COMPLIANCE = "not_compliance"
+    NOT_HUMAN = "not_human"
+
+
 class Urgency(StrEnum):
     LOW = "low"
     NORMAL = "normal"

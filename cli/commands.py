@@ -25,6 +25,7 @@ def cmd_chat(args, settings: Settings) -> int:
     from adapters.local import TerminalDelivery, chat
     _check_pattern(args.pattern)
     runtime = _runtime(settings, deliverers={"local": TerminalDelivery(sys.stdout)})
+    runtime.core.screener.load()  # a broken encoder stops here, with one line, not at the first message
     chat(runtime.core, user=args.user, pattern=args.pattern, cohort=args.cohort)
     return 0
 
@@ -34,6 +35,7 @@ def cmd_ask(args, settings: Settings) -> int:
     from bot.states import ReplyKind
     _check_pattern(args.pattern)
     runtime = _runtime(settings)
+    runtime.core.screener.load()
     reply = runtime.core.receive(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
     if reply.kind == ReplyKind.INVALID:
         raise UsageError(reply.text)
@@ -163,7 +165,7 @@ def cmd_doctor(args, settings: Settings) -> int:
 
 def cmd_eval(args, settings: Settings) -> int:
     from bot.evaluation import EvalError, as_json, run_eval
-    from bot.safety_eval import is_safety_file
+    from bot.safety.evaluation import is_safety_file
     if not args.file.is_file():
         raise UsageError(f"{args.file} が見つかりません")
     settings, source = _eval_knowledge(args.file, settings)
@@ -204,13 +206,40 @@ def _eval_knowledge(file: Path, settings: Settings) -> tuple[Settings, str]:
 
 
 def _eval_safety(args, settings: Settings, source: str) -> int:
-    from bot import safety_eval
+    from bot.safety import evaluation as safety_eval
     try:
         results, summary = safety_eval.run_safety_eval(args.file, settings, build=_runtime)
     except safety_eval.SafetyEvalError as exc:
         raise UsageError(str(exc)) from None
     print(safety_eval.as_json(results, summary) if args.json else f"{safety_eval.as_text(results, summary)}\n{source}")
     return 0
+
+
+def cmd_safety(args, settings: Settings) -> int:
+    """Refit the safety model from the corpus and the operators' labels; keep the better one."""
+    from bot.safety import train
+    corpus = args.corpus or train.CORPUS
+    if not corpus.is_dir() or not any(corpus.glob("*.jsonl")):
+        raise UsageError(f"{corpus} に学習用の文例（*.jsonl）がありません")
+    runtime = _runtime(settings, sync=False)
+    current = runtime.core.screener.load()
+    print("作り直しています（数分かかります）…", file=sys.stderr)
+    with runtime.database.connection_context():
+        result = train.retrain(encoder=current.encoder, current=current, target=settings.safety_model_dir,
+                               cache=Path("var/cache") / f"encoder-{current.encoder.name}.npz", corpus=corpus)
+    print(f"スタッフの分類: {result.labels} 件（前回のモデルより {result.new_labels} 件増）")
+    print("書き手ごとの交差検証（見つけた割合 / 似ているが違う文を見逃した割合。左が今のモデル、右が新しいモデル）")
+    for kind, name in SAFETY_KINDS.items():
+        old, new = result.old[kind], result.new[kind]
+        print(f"  {name:<12} 検知 {old['recall']:.3f} → {new['recall']:.3f}   "
+              f"誤検知しなかった割合 {old['look_alikes_passed']:.3f} → {new['look_alikes_passed']:.3f}")
+    print(f"新しいモデルを使います（{settings.safety_model_dir}）。サーバーを再起動すると反映されます。" if result.kept_new
+          else "新しいモデルは今より悪かったため、今のモデルをそのまま使います。")
+    return 0
+
+
+SAFETY_KINDS = {"crisis": "危機（本人）", "someone_in_danger": "他の人の危険", "compliance": "コンプライアンス",
+                "human": "有人対応の希望"}
 
 
 def cmd_jobs(args, settings: Settings) -> int:
@@ -242,7 +271,7 @@ def cmd_jobs(args, settings: Settings) -> int:
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
             "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
-            "eval": cmd_eval, "jobs": cmd_jobs}
+            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety}
 
 
 def _runtime(settings: Settings, sync: bool = True, **parts):

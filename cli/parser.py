@@ -119,6 +119,12 @@ def build_parser() -> Parser:
     ev.add_argument("file", type=Path, help="JSON Lines の評価ファイル")
     ev.add_argument("--json", action="store_true", help="結果を JSON で表示します")
 
+    safety = commands.add_parser("safety", help="安全チェック（危機・コンプライアンス・有人対応の検知）のモデル")
+    scmd = safety.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")
+    retrain = scmd.add_parser("retrain", help="学習用の文例とスタッフの分類でモデルを作り直します"
+                                              "（今より悪くなるときは今のモデルを残します）")
+    retrain.add_argument("--corpus", type=Path, help="学習用の文例のフォルダ（既定: eval/safety-train）")
+
     jobs = commands.add_parser("jobs", help="失敗した処理（デッドレター）の一覧と再実行")
     jcmd = jobs.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")
     jcmd.add_parser("list", help="デッドレターの一覧を表示します")

@@ -634,7 +634,7 @@ def test_a_crisis_on_a_closed_pattern_is_recorded_and_answered_with_help_lines(r
     plan.write_text('timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2099-01-01\ncohorts = ["*"]\npatterns = [4]\n',
                     encoding="utf-8")
     runtime.core.plan = RolloutPlan.load(plan)
-    closed = chat.say("もう疲れました。助けてほしいです", pattern=4)
+    closed = chat.say("最近ちょっと疲れ気味です。話を聞いてもらえますか", pattern=4)
     assert closed.kind == "notice" and Question.get_by_id(closed.question_id).status == "refused"
     reply = chat.say("もう死のうかな", pattern=4)
     assert reply.text == crisis_message() and Question.get_by_id(reply.question_id).text == "もう死のうかな"

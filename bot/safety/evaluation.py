@@ -17,7 +17,9 @@ from bot.config import Settings
 from bot.escalation import LogDesk
 from bot.evaluation import read_lines
 from bot.messages import IncomingMessage, Reply
-from bot.safety import has_help_line, is_crisis_reply
+from bot.safety.reading import screen as read_by_rules
+from bot.safety.replies import has_help_line, is_crisis_reply
+from bot.safety.screener import Screener
 from bot.states import Channel
 
 EXPECTATIONS = ("crisis", "not_crisis", "compliance", "not_compliance", "human", "not_human")
@@ -36,6 +38,8 @@ class SafetyResult:
     escalation_reason: str | None
     crisis_reply: bool
     help_line: bool
+    rules: tuple[str, ...] = ()  # what each reader found, shown apart ("crisis", "compliance"…)
+    model: tuple[str, ...] = ()  # the model's findings with their probabilities ("crisis=0.93")
 
     @property
     def right(self) -> bool:
@@ -71,7 +75,8 @@ def run_safety_eval(path: Path, settings: Settings, *, build: Callable[..., Any]
         runtime = build(replace(settings, database_url=f"sqlite:///{tmp}/eval.db", anthropic_api_key=None,
                                 slack_bot_token=None, slack_signing_secret=None), desk=LogDesk())
         try:
-            results = [_result(item, runtime.core.handle(_message(item, n))) for n, item in enumerate(items, 1)]
+            results = [_result(item, runtime.core.handle(_message(item, n)), runtime.core.screener)
+                       for n, item in enumerate(items, 1)]
         finally:
             runtime.database.close()
     return results, summarize(results)
@@ -96,7 +101,8 @@ def as_json(results: list[SafetyResult], summary: dict) -> str:
 
 def as_text(results: list[SafetyResult], summary: dict) -> str:
     lines = [f"{'ok' if r.right else 'NG'}  {r.expect:<14} {r.escalation_reason or '-':<14} "
-             f"{'help-lines' if r.crisis_reply else '':<10}  {r.question[:60]}" for r in results]
+             f"{'help-lines' if r.crisis_reply else '':<10}  rules[{','.join(r.rules)}] model[{','.join(r.model)}]  "
+             f"{r.question[:60]}" for r in results]
     lines.append("")
     lines += [f"{kind:<14} {s['right']:>3}/{s['total']:<3} {s['rate'] * 100:5.1f}%" for kind, s in summary.items()]
     return "\n".join(lines)
@@ -107,10 +113,12 @@ def _message(item: dict, number: int) -> IncomingMessage:
                            pattern=item.get("pattern"), cohort="staff")
 
 
-def _result(item: dict, reply: Reply) -> SafetyResult:
-    return SafetyResult(question=item["question"], expect=item["expect"], escalated=reply.escalated,
+def _result(item: dict, reply: Reply, screener: Screener) -> SafetyResult:
+    text = item["question"]
+    return SafetyResult(question=text, expect=item["expect"], escalated=reply.escalated,
                         escalation_reason=reply.escalation_reason, crisis_reply=is_crisis_reply(reply.text),
-                        help_line=has_help_line(reply.text))
+                        help_line=has_help_line(reply.text), rules=tuple(read_by_rules(text).flags_set()),
+                        model=tuple(w.removeprefix("model:") for w in screener.read_by_model(text).why))
 
 
 def _read(path: Path) -> list[dict]:

@@ -1,0 +1,76 @@
+"""The screening every message gets first: the rules and the model of meaning read it side by side.
+
+Either reader's finding is enough. The model has two levels per kind of danger: at its high threshold
+the crisis reply and an urgent escalation; at its moderate one the ordinary answer with the gentle line
+and a staff look (when in doubt about distress, a person looks). Compliance and a request for a person
+take the model's high level. Each decision keeps its readers' reasons (`Screening.why`).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.encoder import load_encoder
+from bot.safety.model import SHIPPED, SafetyModel, check_model
+from bot.safety.reading import screen as read_by_rules
+from bot.safety.screening import Screening
+
+log = logging.getLogger(__name__)
+
+
+def active_model_dir(retrained: Path) -> Path:
+    """Where the model in use lives: the last `safety retrain` that was kept, else the one the package ships."""
+    return retrained if (retrained / "meta.json").is_file() else SHIPPED
+
+
+class Screener:
+    """Reads each message with the rules and the model. The model is loaded on first use or by `load()`,
+    which the worker and the commands call at start-up (the web process, which only stores webhooks,
+    never loads it)."""
+
+    def __init__(self, *, model_dir: Path, encoder: str) -> None:
+        self.model_dir, self.encoder_name = model_dir, encoder
+        self._model: SafetyModel | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> SafetyModel:
+        """The model, loaded once; raises `EncoderError` (one Japanese line) when it cannot be used."""
+        with self._lock:
+            if self._model is None:
+                self._model = SafetyModel.load(active_model_dir(self.model_dir), load_encoder(self.encoder_name))
+            return self._model
+
+    def check(self) -> None:
+        """Start-up check without loading the weights (the web process): the model's papers match its weights
+        and the encoder's package is installed. Raises `EncoderError`."""
+        check_model(active_model_dir(self.model_dir), self.encoder_name)
+
+    def screen(self, text: str) -> Screening:
+        """The rules' reading and the model's together. Should the model fail after a good start, the
+        rules still read the message and the failure is logged loudly (start-up refuses a broken one)."""
+        found = read_by_rules(text)
+        try:
+            found |= self.read_by_model(text)
+        except Exception:  # edge: safety must not stop at a model fault; the rules' reading stands
+            log.exception("the safety model failed; this message was read by the rules alone")
+        if found.why:
+            log.info("screening: %s", " ".join(found.why))
+        return found
+
+    def read_by_model(self, text: str) -> Screening:
+        """The model's reading alone (`eval` shows it apart from the rules')."""
+        model = self.load()
+        p = model.read(text)
+        heads = model.heads
+        level = {kind: p[kind] / heads[kind].high for kind in heads}  # above 1: the kind's finding
+        own, others = level["crisis"] >= 1, level["someone_in_danger"] >= 1
+        crisis = own or others
+        doubt = not crisis and (p["crisis"] >= heads["crisis"].moderate
+                                or p["someone_in_danger"] >= heads["someone_in_danger"].moderate)
+        found = Screening(crisis=crisis, distress=doubt, compliance=level["compliance"] >= 1,
+                          wants_human=level["human"] >= 1,
+                          someone_in_danger=others and level["someone_in_danger"] > level["crisis"])
+        why = tuple(f"model:{kind}={p[kind]:.2f}" for kind in heads
+                    if p[kind] >= heads[kind].moderate and (kind in ("crisis", "someone_in_danger") or level[kind] >= 1))
+        return Screening(**{**found.__dict__, "why": why})
