@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import peewee as pw
 
-from bot.answering import Answerer
+from bot.answering import Answerer, AnswererStatus
 from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
@@ -110,7 +110,9 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     core = Core(knowledge=knowledge, answerer=answerer, plan=plan, escalations=escalations, operators=operators,
                 budget=budget, rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
-                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes))
+                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes),
+                answer_seconds=settings.claude_deadline_seconds,
+                status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
