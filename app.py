@@ -100,7 +100,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     slack_client = _slack_client(settings)
     slack_desk = _slack_desk(settings, slack_client, serving=channels)
     desk = _operator_desk(slack_desk, queue, queued=channels) or desk or LogDesk()
-    line_parts = _line_parts(settings) if channels and settings.line_enabled else None
+    line_parts = _line_parts(settings, desk.alert) if channels and settings.line_enabled else None
     channel_deliverers = _deliverers(line_parts, slack_client) if channels else {}
     escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
@@ -186,9 +186,9 @@ def _report_desk(settings: Settings, slack_desk: "SlackDesk | None") -> Callable
     return None
 
 
-def _line_parts(settings: Settings) -> LineParts:
+def _line_parts(settings: Settings, alert: Callable[[str], None]) -> LineParts:
     from adapters.line import line_client
-    return line_client(settings)
+    return line_client(settings, alert=alert)
 
 
 def _deliverers(line_parts: LineParts | None, slack_client: "WebClient | None") -> dict[str, Deliverer]:
