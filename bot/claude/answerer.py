@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import anthropic
 
-from bot.answering import AnswerRequest, AnswererRefused, AnswererRejected, AnswererUnavailable, ModelAnswer
-from bot.claude.reading import read_answer
+from bot.answering import AnswerRequest, AnswererRejected, AnswererUnavailable, ModelAnswer
+from bot.claude.reading import read_final
 from bot.claude.request import request_params
 
 log = logging.getLogger(__name__)
@@ -45,14 +45,9 @@ class ClaudeAnswerer:
                         self.max_tokens, room)
             response = self._create(request_params(request, model=model, effort=self.effort, max_tokens=room),
                                     deadline)
-        latency_ms = int((time.monotonic() - started) * 1000)
         if response.stop_reason == "refusal":
-            details = getattr(response, "stop_details", None)
-            log.warning("Claude declined the question (%s)", getattr(details, "category", None) or "no category")
-            raise AnswererRefused(f"refusal: {getattr(details, 'explanation', None) or ''}")
-        if response.stop_reason not in ("end_turn", "stop_sequence"):
-            raise AnswererUnavailable(f"Claude stopped with {response.stop_reason} (max_tokens={room})")
-        return read_answer(response, request, model=model, latency_ms=latency_ms)
+            log.warning("Claude declined the question (%s)", getattr(response, "stop_details", None))
+        return read_final(response, request, model=model, latency_ms=int((time.monotonic() - started) * 1000))
 
     def _create(self, params: dict[str, Any], deadline: float) -> Any:
         """One answer's attempts: transient failures retried with backoff, none started past the deadline."""

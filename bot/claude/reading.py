@@ -4,12 +4,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.answering import AnswerRequest, AnswererUnavailable, ModelAnswer, Usage
+from bot.answering import AnswerRequest, AnswererRefused, AnswererUnavailable, ModelAnswer, Usage
 from bot.claude.prices import cost_usd
 from bot.claude.request import ANSWER_SCHEMA
 from bot.patterns import prompt_version
 from bot.safety import Screening
 from bot.states import Source, Urgency
+
+
+def read_final(response: Any, request: AnswerRequest, *, model: str, latency_ms: int = 0,
+               discount: float = 1.0) -> ModelAnswer:
+    """The answer of a response that ended as it should; a refusal raises AnswererRefused, any other stop
+    (max_tokens, a context window exceeded, ...) AnswererUnavailable."""
+    if response.stop_reason == "refusal":
+        details = getattr(response, "stop_details", None)
+        raise AnswererRefused(f"refusal: {getattr(details, 'category', None) or ''} "
+                              f"{getattr(details, 'explanation', None) or ''}".strip())
+    if response.stop_reason not in ("end_turn", "stop_sequence"):
+        raise AnswererUnavailable(f"Claude stopped with {response.stop_reason}")
+    return read_answer(response, request, model=model, latency_ms=latency_ms, discount=discount)
 
 
 def read_answer(response: Any, request: AnswerRequest, *, model: str, latency_ms: int = 0,
