@@ -45,6 +45,10 @@ class Usage:
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
 
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(getattr(self, f) + getattr(other, f) for f in
+                       ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_usd")))
+
 
 @dataclass(frozen=True)
 class ModelAnswer:

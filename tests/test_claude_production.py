@@ -13,7 +13,7 @@ from bot.answering import Usage
 from bot.claude.prices import DEAREST, PRICES, cost_usd
 from bot.config import ConfigError, load_settings
 from bot.conversation import DEFAULT_HOLDING
-from bot.models import Escalation
+from bot.models import Answer, Escalation
 from conftest import Chat
 from test_claude import MESSAGES, UNCOVERED, message
 
@@ -70,6 +70,8 @@ def test_an_answer_cut_off_at_max_tokens_is_asked_once_more_with_twice_the_room(
     assert reply.kind == "answer" and reply.source == "ai"
     first, second = (c.json["max_tokens"] for c in fake_anthropic.calls_to(MESSAGES))
     assert second == 2 * first
+    stored = Answer.get_by_id(reply.answer_id)
+    assert stored.input_tokens == 240 and stored.output_tokens == 120  # the cut-off call is billed too
 
 
 def test_cut_off_twice_is_the_error_path(claude_runtime, fake_anthropic):

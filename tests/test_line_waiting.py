@@ -13,7 +13,7 @@ from adapters import line_messages as lm
 from adapters.web import create_app
 from app import build_runtime
 from test_claude import MESSAGES, message
-from test_line import (LOADING, PUSH, REPLY, SENT, deliver, line_api, line_server, line_settings,  # noqa: F401
+from test_line import (LOADING, PUSH, REPLY, deliver, line_api, line_server, line_settings,  # noqa: F401
                        webhook)
 
 QUOTA_SPENT = (429, {"message": "You have reached your monthly limit."})

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any, Callable
 
 import anthropic
 
 from bot.answering import AnswerRequest, AnswererRejected, AnswererUnavailable, ModelAnswer
-from bot.claude.reading import read_final
+from bot.claude.reading import read_final, usage_of
 from bot.claude.request import request_params
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ class ClaudeAnswerer:
         started = time.monotonic()
         room = self.max_tokens
         response = self._create(request_params(request, model=model, effort=self.effort, max_tokens=room), deadline)
+        cut_off = None
         if response.stop_reason == "max_tokens":
+            cut_off = usage_of(model, response.usage)  # billed too: the budget must see it
             room = min(room * 2, MAX_TOKENS_CEILING)
             log.warning("answer cut off at max_tokens=%d (thinking + answer); asking once more with %d",
                         self.max_tokens, room)
@@ -47,7 +50,8 @@ class ClaudeAnswerer:
                                     deadline)
         if response.stop_reason == "refusal":
             log.warning("Claude declined the question (%s)", getattr(response, "stop_details", None))
-        return read_final(response, request, model=model, latency_ms=int((time.monotonic() - started) * 1000))
+        answer = read_final(response, request, model=model, latency_ms=int((time.monotonic() - started) * 1000))
+        return replace(answer, usage=answer.usage + cut_off) if cut_off else answer
 
     def _create(self, params: dict[str, Any], deadline: float) -> Any:
         """One answer's attempts: transient failures retried with backoff, none started past the deadline."""
