@@ -76,7 +76,13 @@ class AnswererRejected(AnswererUnavailable):
 
 
 class AnswererRefused(RuntimeError):
-    """The model declined this question (stop_reason "refusal"): a person looks; Claude itself is working."""
+    """The model declined this question (stop_reason "refusal"): a person looks; Claude itself is working.
+    The tokens used up to the refusal are billed: `usage` and `model` say so."""
+
+    def __init__(self, message: str, *, model: str = "", usage: Usage = Usage()) -> None:
+        super().__init__(message)
+        self.model = model
+        self.usage = usage
 
 
 class AnswererStatus:

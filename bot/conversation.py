@@ -353,7 +353,8 @@ class Core:
                                 deadline=deadline)
         try:
             result = self._model_answer(request)
-        except AnswererRefused:  # Claude works, but declined this one: a person answers, no alert
+        except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert
+            _store_refusal(question, refused)
             escalation = self.escalations.open(question, Reason.NEEDS_HUMAN, Urgency.NORMAL)
             return Reply(DEFAULT_HOLDING, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                          escalation_id=escalation.id, escalation_reason=Reason.NEEDS_HUMAN, source=Source.SYSTEM)
@@ -511,6 +512,14 @@ def _store_answer(question: Question, result: ModelAnswer) -> Answer:
                          prompt_version=result.prompt_version, input_tokens=u.input_tokens,
                          output_tokens=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
                          cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd, latency_ms=result.latency_ms)
+
+
+def _store_refusal(question: Question, refused: AnswererRefused) -> None:
+    # What the member was told, with the tokens billed up to the refusal (spend and the budget count them).
+    u = refused.usage
+    Answer.create(question=question, text=DEFAULT_HOLDING, source=Source.SYSTEM, model=refused.model,
+                  input_tokens=u.input_tokens, output_tokens=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
+                  cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd)
 
 
 def _answer_of(channel: str, user_id: str, answer_id: int | str) -> Answer | None:

@@ -62,6 +62,8 @@ def test_a_refusal_goes_to_staff_with_a_neutral_holding_message_and_no_alert(cla
     assert Escalation.get_by_id(reply.escalation_id).reason == "needs_human"
     assert len(fake_anthropic.calls_to(MESSAGES)) == 1  # not retried: the same question is declined again
     assert desk.alerts == [] and claude_runtime.core.status.degraded_reason is None
+    billed = Answer.get(Answer.question == reply.question_id)
+    assert billed.cost_usd > 0 and billed.model == "claude-haiku-5-5" and billed.source == "system"
 
 
 def test_an_answer_cut_off_at_max_tokens_is_asked_once_more_with_twice_the_room(claude_runtime, fake_anthropic):

@@ -19,7 +19,8 @@ def read_final(response: Any, request: AnswerRequest, *, model: str, latency_ms:
     if response.stop_reason == "refusal":
         details = getattr(response, "stop_details", None)
         raise AnswererRefused(f"refusal: {getattr(details, 'category', None) or ''} "
-                              f"{getattr(details, 'explanation', None) or ''}".strip())
+                              f"{getattr(details, 'explanation', None) or ''}".strip(), model=model,
+                              usage=usage_of(model, response.usage, discount))
     if response.stop_reason not in ("end_turn", "stop_sequence"):
         raise AnswererUnavailable(f"Claude stopped with {response.stop_reason}")
     return read_answer(response, request, model=model, latency_ms=latency_ms, discount=discount)
