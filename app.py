@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import peewee as pw
 
-from bot.answering import Answerer
+from bot.answering import Answerer, AnswererStatus
 from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
@@ -101,7 +101,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     slack_client = _slack_client(settings)
     slack_desk = _slack_desk(settings, slack_client, serving=channels)
     desk = _operator_desk(slack_desk, queue, queued=channels) or desk or LogDesk()
-    line_parts = _line_parts(settings) if channels and settings.line_enabled else None
+    line_parts = _line_parts(settings, desk.alert) if channels and settings.line_enabled else None
     channel_deliverers = _deliverers(line_parts, slack_client) if channels else {}
     escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
@@ -113,7 +113,9 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 operators=operators, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
                 rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
-                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes))
+                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes),
+                answer_seconds=settings.claude_deadline_seconds,
+                status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
@@ -187,9 +189,9 @@ def _report_desk(settings: Settings, slack_desk: "SlackDesk | None") -> Callable
     return None
 
 
-def _line_parts(settings: Settings) -> LineParts:
+def _line_parts(settings: Settings, alert: Callable[[str], None]) -> LineParts:
     from adapters.line import line_client
-    return line_client(settings)
+    return line_client(settings, alert=alert)
 
 
 def _deliverers(line_parts: LineParts | None, slack_client: "WebClient | None") -> dict[str, Deliverer]:

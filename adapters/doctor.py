@@ -5,10 +5,12 @@ from linebot.v3.messaging import ApiClient, ApiException, MessagingApi
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from adapters.line_client import LineClient
 from bot.config import Settings
 from bot.doctor import Finding, error, guarded, ok, warn
 
 TIMEOUT = (5, 10)
+QUOTA_WARN_SHARE = 0.8
 SLACK_CAUSES = {
     "invalid_auth": "トークンが無効です", "token_revoked": "トークンが取り消されています（アプリの再インストールなど）",
     "account_inactive": "アプリまたはワークスペースが無効になっています", "not_authed": "トークンが空です",
@@ -85,7 +87,18 @@ def check_line(settings: Settings) -> Finding:
     if not hook.active:
         return error("LINE", f"{name} の「Webhookの利用」がオフです", "LINE Developers の「Messaging API設定」で"
                                                                   "「Webhookの利用」をオンにしてください。")
-    return ok("LINE", f"{name} に接続でき、Webhook は {hook.endpoint} でオンです")
+    text = f"{name} に接続でき、Webhook は {hook.endpoint} でオンです"
+    try:
+        quota = LineClient(api).quota()
+    except (ApiException, OSError) as exc:
+        return warn("LINE", f"{text}。送信数の上限を確認できません（{getattr(exc, 'status', exc)}）",
+                    "しばらくして再度 doctor を実行してください。")
+    if quota.limit is not None and quota.used >= quota.limit * QUOTA_WARN_SHARE:
+        spent = quota.used >= quota.limit
+        return warn("LINE", f"{text}。{quota.render()}" + ("（上限に達しています）" if spent else "（8割を超えました）"),
+                    "上限を超えるとスタッフの回答など、プッシュで送るメッセージが届かなくなります。"
+                    "LINE Official Account Manager でプランの変更を検討してください。")
+    return ok("LINE", f"{text}。{quota.render()}")
 
 
 def _probe_socket_mode(settings: Settings) -> str | None:

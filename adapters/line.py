@@ -18,7 +18,7 @@ from linebot.v3.webhooks import Event, FollowEvent, MessageEvent, PostbackEvent,
 
 from adapters import edge
 from adapters import line_messages as lm
-from adapters.line_client import RETRY_DELAYS, TIMEOUT, LineClient, SendResult
+from adapters.line_client import LOADING_RENEW_SECONDS, RETRY_DELAYS, TIMEOUT, LineClient, SendResult
 from adapters.line_postback import Postback, PostbackCodec
 from adapters.line_richmenu import NAME as RICH_MENU_NAME
 from adapters.line_richmenu import rich_menu_image, rich_menu_request
@@ -44,11 +44,13 @@ class LineSetupError(RuntimeError):
     """The rich menu could not be set up; the message says which call failed."""
 
 
-def line_client(settings: Settings, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> tuple[LineClient, PostbackCodec]:
-    """The Messaging API client and the postback codec both the adapter and the deliverer use."""
+def line_client(settings: Settings, *, retry_delays: Sequence[float] = RETRY_DELAYS,
+                alert: Callable[[str], None] | None = None) -> tuple[LineClient, PostbackCodec]:
+    """The Messaging API client and the postback codec both the adapter and the deliverer use; `alert`
+    tells the operators when the month's message quota is spent."""
     if not settings.line_enabled:
         raise ConfigError("LINE を使うには LINE_CHANNEL_SECRET と LINE_CHANNEL_ACCESS_TOKEN の設定が必要です")
-    client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays)
+    client = LineClient(MessagingApi(ApiClient(configuration(settings))), retry_delays=retry_delays, alert=alert)
     return client, PostbackCodec(settings.line_channel_secret)
 
 
@@ -77,6 +79,7 @@ class LineAdapter:
         self._secret = settings.line_channel_secret.encode()
         self.codec = codec
         self.client = client
+        self.loading_every = LOADING_RENEW_SECONDS  # the loading animation is renewed while the member waits
 
     def jobs(self) -> list[JobKind]:
         """The LINE lane's one job kind: an event (the composition root registers it)."""
@@ -159,8 +162,9 @@ class LineAdapter:
         if message is None:
             self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
             return
-        self.client.show_loading(message.user_id)
-        self._answer(event, self.core.receive(message), key)
+        with self.client.loading(message.user_id, every=self.loading_every):
+            reply = self.core.receive(message)
+        self._answer(event, reply, key)
 
     def _postback_reply(self, user_id: str, postback: Postback | None) -> Reply:
         if postback is None:

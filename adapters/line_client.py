@@ -1,11 +1,13 @@
 """The Messaging API calls of the adapter: reply while the token lives, else push; bounded retries."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import urllib3
 from linebot.v3.messaging import (ApiException, MessagingApi, PushMessageRequest, ReplyMessageRequest,
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd attempt
 TIMEOUT = (3.05, 10.0)  # connect, read: the SDK has no timeout of its own
 LOADING_SECONDS = 30  # a multiple of 5; the animation stops when our message arrives
+LOADING_RENEW_SECONDS = 25.0  # started again before it runs out, while the member waits
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,17 @@ class SendResult:
     method: str
     ok: bool
     error: str = ""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """This month's messages: those sent that count (pushes), against the plan's limit (None: unlimited)."""
+
+    used: int
+    limit: int | None
+
+    def render(self) -> str:
+        return f"今月のプッシュ送信 {self.used:,}通 / 上限 " + ("なし" if self.limit is None else f"{self.limit:,}通")
 
 
 @dataclass(frozen=True)
@@ -40,11 +54,15 @@ class LineClient:
     """The Messaging API calls the adapter makes, each bounded in time and attempts."""
 
     def __init__(self, api: MessagingApi, *, retry_delays: Sequence[float] = RETRY_DELAYS,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+                 alert: Callable[[str], None] | None = None) -> None:
         self.api = api
         self.retry_delays = tuple(retry_delays)
         self._clock = clock
         self._sleep = sleep
+        self._alert = alert
+        self._quota_alerted: str | None = None  # the month ("2026-12") the operators heard the quota was spent
+        self._lock = threading.Lock()
 
     def send(self, to: str, messages: list[TextMessage], *, reply_token: str | None = None,
              reply_deadline: float = 0.0, retry_key: str | None = None, resumed: bool = False) -> SendResult:
@@ -78,6 +96,29 @@ class LineClient:
                 ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=LOADING_SECONDS), _request_timeout=TIMEOUT)
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             log.warning("loading animation for %s failed: %s", user_id, _describe(exc))
+
+    @contextlib.contextmanager
+    def loading(self, user_id: str, every: float = LOADING_RENEW_SECONDS) -> Iterator[None]:
+        """The typing indicator for as long as the block runs: shown now, renewed every `every` seconds."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(every):
+                self.show_loading(user_id)
+        self.show_loading(user_id)
+        renewer = threading.Thread(target=renew, name=f"line-loading-{user_id[-6:]}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join(timeout=TIMEOUT[0] + TIMEOUT[1])
+
+    def quota(self) -> Quota:
+        """This month's push count and the plan's limit (GET /v2/bot/message/quota and /quota/consumption)."""
+        limit = self.api.get_message_quota(_request_timeout=TIMEOUT)
+        used = self.api.get_message_quota_consumption(_request_timeout=TIMEOUT)
+        return Quota(used=int(used.total_usage or 0), limit=int(limit.value) if limit.type == "limited" else None)
 
     def display_name(self, user_id: str) -> str:
         """The user's LINE display name, or "" when the profile cannot be read."""
@@ -115,10 +156,29 @@ class LineClient:
         except ApiException as exc:
             if exc.status == 409:  # an earlier attempt with this retry key was accepted
                 return _Outcome(None)
+            if quota_spent(exc):  # retrying cannot help until next month (or a bigger plan)
+                self._quota_spent(exc)
+                return _Outcome(_describe(exc))
             return _Outcome(_describe(exc), retryable=_retryable(exc.status))
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return _Outcome(_describe(exc), retryable=True)
         return _Outcome(None)
+
+
+    def _quota_spent(self, exc: ApiException) -> None:
+        month = time.strftime("%Y-%m", time.localtime(self._clock()))
+        with self._lock:
+            first, self._quota_alerted = self._quota_alerted != month, month
+        log.error("LINE monthly message quota spent: %s", _describe(exc))
+        if first and self._alert is not None:
+            self._alert("LINE の今月のメッセージ送信数が上限に達しました。来月まで、または LINE 公式アカウントの"
+                        "プランを上げるまで、プッシュ（スタッフの回答・返信期限後の回答）は届きません。"
+                        "LINE Official Account Manager でプランを確認してください。")
+
+
+def quota_spent(exc: ApiException) -> bool:
+    """A 429 that says the month's messages are used up, not that we called too fast."""
+    return exc.status == 429 and "monthly limit" in _body(exc).lower()
 
 
 def _retryable(status: int | None) -> bool:

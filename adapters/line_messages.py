@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -18,6 +19,8 @@ MAX_MESSAGES = 5  # message objects per reply or push request
 MAX_QUICK_REPLIES = 13
 LABEL_LIMIT = 20  # quick reply action label
 REPLY_WINDOW_SECONDS = 50  # LINE guarantees a reply token for one minute; keep a margin
+SEND_SECONDS = 5  # kept back from the reply window for sending the answer itself
+MIN_ANSWER_SECONDS = 10  # less than this left of the window: it will be a push anyway; the core's own budget
 HANDLED_TYPES = ("message", "postback", "follow", "unfollow")
 
 SWITCH_LABEL = "🔄 相談内容を変える"
@@ -93,13 +96,21 @@ def user_of(event: Event) -> str | None:
     return source.user_id if isinstance(source, UserSource) else None
 
 
-def to_incoming(event: MessageEvent, message_id: str = "") -> IncomingMessage | None:
+def to_incoming(event: MessageEvent, message_id: str = "", now: float | None = None) -> IncomingMessage | None:
     """A text message as the core's incoming message; None for stickers, images and the like."""
     user_id = user_of(event)
     if user_id is None or not isinstance(event.message, TextMessageContent):
         return None
     return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text or "",
-                           conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event)
+                           conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event,
+                           deadline=answer_deadline(event, time.time() if now is None else now))
+
+
+def answer_deadline(event: Event, now: float) -> float | None:
+    """When the answer must be ready so that it still goes out as a (free) reply; None when the window is
+    (nearly) gone: the answer is pushed, and the core's own budget applies."""
+    deadline = reply_deadline(event) - SEND_SECONDS
+    return deadline if deadline - now >= MIN_ANSWER_SECONDS else None
 
 
 def reply_deadline(event: Event | UnreadableEvent) -> float:

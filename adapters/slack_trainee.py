@@ -29,6 +29,9 @@ HELP = ("使い方: `/bansou` でご利用いただける Pattern の一覧、`/
         "ご質問は、このアプリとの DM か、チャンネルでのメンションでどうぞ。")
 HELP_WORDS = ("help", "ヘルプ", "使い方")
 _GONE = ("message_not_found", "cant_update_message")
+THINKING_STATUS = "回答を考えています…"
+_STATUS_NOT_ALLOWED = ("missing_scope", "not_allowed_token_type", "no_permission", "access_denied",
+                       "feature_not_enabled")  # the app may not use assistant threads: stop asking
 _NAME_CACHE_SIZE = 5000
 
 
@@ -56,6 +59,7 @@ class TraineeSide:
         self.client = client
         self.channel_patterns = dict(channel_patterns or {})
         self._names: dict[str, str] = {}
+        self._status_allowed = True  # assistant.threads.setStatus, until Slack says this app may not
 
     # ---- jobs -------------------------------------------------------------------------------
 
@@ -66,6 +70,7 @@ class TraineeSide:
         event, key = payload["event"], payload.get("key") or ""
         channel, thread = reply_target(event)
         placeholder = self._placeholder(channel, thread, key)
+        self._show_status(channel, thread)
         message = replace(to_incoming(event, display_name=self._name(event["user"]),
                                       channel_patterns=self.channel_patterns), message_id=key)
         self._answer(channel, thread, placeholder, self.core.receive(message), user_id=event["user"], key=key)
@@ -189,6 +194,23 @@ class TraineeSide:
         if key:
             self.outbox.sent(f"{key}:placeholder", ts)
         return ts
+
+    def _show_status(self, channel: str, thread: str | None) -> None:
+        """The thread's "thinking" status while Claude answers (Slack clears it when the answer is posted)."""
+        if not thread or not self._status_allowed:
+            return
+        try:
+            self.client.assistant_threads_setStatus(channel_id=channel, thread_ts=thread, status=THINKING_STATUS)
+        except SlackApiError as exc:
+            code = exc.response.get("error", "") if exc.response is not None else ""
+            if code in _STATUS_NOT_ALLOWED:
+                self._status_allowed = False
+                log.info("assistant.threads.setStatus not allowed for this app (%s): the placeholder shows progress",
+                         code)
+            else:
+                log.info("assistant.threads.setStatus in %s failed: %s", channel, code or exc)
+        except SLACK_ERRORS as exc:  # a nicety: the placeholder already says it is working
+            log.info("assistant.threads.setStatus in %s failed: %s", channel, exc)
 
     def _name(self, user_id: str) -> str:
         if user_id not in self._names:

@@ -32,6 +32,7 @@ class AnswerRequest:
     hits: list[Hit]
     scope: list[Entry] = field(default_factory=list)  # the Pattern's whole knowledge, for the cached prefix
     history: list[Turn] = field(default_factory=list)
+    deadline: float | None = None  # epoch seconds by which the answer (every attempt, any wait) must be in
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Usage:
     cache_write_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(getattr(self, f) + getattr(other, f) for f in
+                       ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_usd")))
 
 
 @dataclass(frozen=True)
@@ -70,37 +75,72 @@ class AnswererRejected(AnswererUnavailable):
     """The answerer refused our credentials (401/403): nothing works until someone fixes the key."""
 
 
+class AnswererRefused(RuntimeError):
+    """The model declined this question (stop_reason "refusal"): a person looks; Claude itself is working.
+    The tokens used up to the refusal are billed: `usage` and `model` say so."""
+
+    def __init__(self, message: str, *, model: str = "", usage: Usage = Usage()) -> None:
+        super().__init__(message)
+        self.model = model
+        self.usage = usage
+
+
 class AnswererStatus:
-    """Whether Claude is answering; failures alert the operators at most once an hour per kind."""
+    """Whether Claude is answering. A refused key degrades at once; any other failure (no connection,
+    overload, timeout) once it has lasted `degrade_after` seconds with no success between. Operators hear
+    when it degrades, at most once an hour per kind; the next success makes it healthy again."""
 
     ALERT_INTERVAL_SECONDS = 3600.0
 
-    def __init__(self, *, alert: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, alert: Callable[[str], None], clock: Callable[[], float] = time.monotonic,
+                 degrade_after: float = 60.0) -> None:
         self._alert = alert
         self._clock = clock
+        self._degrade_after = degrade_after
         self._lock = threading.Lock()
         self._last_alert: dict[str, float] = {}
-        self.degraded_reason: str | None = None
+        self._failing_since: float | None = None
+        self._failure: tuple[str, str] | None = None  # kind, the reason shown
+
+    @property
+    def degraded_reason(self) -> str | None:
+        """Why /healthz says degraded; None while Claude answers (or has failed for less than a minute)."""
+        with self._lock:
+            return self._degraded(self._clock())
 
     def failed(self, exc: AnswererUnavailable) -> None:
-        """Claude failed for good: say why on /healthz and tell the operators (once an hour)."""
+        """Claude failed for good: remember since when; say so (once an hour) when it counts as degraded."""
         rejected = isinstance(exc, AnswererRejected)
         kind = "rejected" if rejected else "unavailable"
         reason = ("Claude API キーが拒否されました（認証エラー）。キーを確認してください。" if rejected else
-                  "Claude API から回答を得られません（過負荷・タイムアウトなど）。")
+                  "Claude API から回答を得られません（接続できない・過負荷・タイムアウトなど）。")
         with self._lock:
-            self.degraded_reason = reason
+            now = self._clock()
+            if self._failing_since is None:
+                self._failing_since = now
+            self._failure = (kind, reason)
+            degraded = self._degraded(now) is not None
             last = self._last_alert.get(kind)
-            due = last is None or self._clock() - last >= self.ALERT_INTERVAL_SECONDS
+            due = degraded and (last is None or now - last >= self.ALERT_INTERVAL_SECONDS)
             if due:
-                self._last_alert[kind] = self._clock()
+                self._last_alert[kind] = now
         if due:
             self._alert(f"{reason}ナレッジで答えられる質問はオフライン回答で対応し、それ以外はエスカレーションします。"
                         f"（{str(exc)[:200]}）")
 
     def answered(self) -> None:
         """Claude answered: healthy again."""
-        self.degraded_reason = None
+        with self._lock:
+            self._failing_since = None
+            self._failure = None
+
+    def _degraded(self, now: float) -> str | None:
+        if self._failure is None or self._failing_since is None:
+            return None
+        kind, reason = self._failure
+        if kind == "rejected" or now - self._failing_since >= self._degrade_after:
+            return reason
+        return None
 
 
 class Answerer(Protocol):

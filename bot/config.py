@@ -13,6 +13,7 @@ from bot.encoder import DEFAULT_ENCODER, ENCODERS
 COHORTS = ("academy_member", "doctor_trainee", "corporate_trainee", "staff")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MODEL = "claude-haiku-5-5"
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
 
 
 class ConfigError(ValueError):
@@ -32,6 +33,11 @@ class Settings:
     claude_models: Mapping[int, str] = field(default_factory=dict)
     claude_timeout_seconds: float = 30.0
     claude_max_retries: int = 2
+    claude_effort: str = "low"
+    claude_max_tokens: int = 8000  # thinking + the answer's JSON; cut off, it is asked once more with twice
+    claude_concurrency: int = 3  # answers in flight at once, across all lanes
+    claude_deadline_seconds: float = 45.0  # one answer's whole budget where the channel sets none (Slack, terminal)
+    claude_degraded_after_seconds: float = 60.0  # /healthz says degraded once Claude has failed this long
     line_channel_secret: str | None = None
     line_channel_access_token: str | None = None
     line_api_base_url: str = "https://api.line.me"
@@ -92,6 +98,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         claude_models={n: m for n in range(1, 5) if (m := env.optional(f"CLAUDE_MODEL_P{n}"))},
         claude_timeout_seconds=env.number("CLAUDE_TIMEOUT_SECONDS", 30.0),
         claude_max_retries=int(env.number("CLAUDE_MAX_RETRIES", 2)),
+        claude_effort=env.choice("CLAUDE_EFFORT", "low", EFFORTS, fold=str.lower),
+        claude_max_tokens=max(1024, int(env.number("CLAUDE_MAX_TOKENS", 8000))),
+        claude_concurrency=max(1, int(env.number("CLAUDE_CONCURRENCY", 3))),
+        claude_deadline_seconds=max(5.0, env.number("CLAUDE_DEADLINE_SECONDS", 45.0)),
+        claude_degraded_after_seconds=env.number("CLAUDE_DEGRADED_AFTER_SECONDS", 60.0),
         line_channel_secret=env.optional("LINE_CHANNEL_SECRET"),
         line_channel_access_token=env.optional("LINE_CHANNEL_ACCESS_TOKEN"),
         line_api_base_url=env.text("LINE_API_BASE_URL", Settings.line_api_base_url),

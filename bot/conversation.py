@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Callable, overload
 
 from bot import users
-from bot.answering import (HISTORY_TURNS, Answerer, AnswererStatus, AnswererUnavailable, AnswerRequest, ModelAnswer,
-                           OfflineAnswerer, Turn)
+from bot.answering import (HISTORY_TURNS, Answerer, AnswererRefused, AnswererStatus, AnswererUnavailable,
+                           AnswerRequest, ModelAnswer, OfflineAnswerer, Turn)
 from bot.escalation import Escalations, feedback_buttons
 from bot.events import (ButtonPress, Failed, Follow, OperatorDelete, OperatorEdit, OperatorReply, PatternMenu, Sent,
                         ShowPatterns, Unfollow)
@@ -57,7 +58,7 @@ class Core:
                  escalations: Escalations, operators: Operators, budget: BudgetGuard, rate_per_minute: int = 5,
                  rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
-                 remind_after: dt.timedelta = dt.timedelta(minutes=120)) -> None:
+                 remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -71,6 +72,7 @@ class Core:
         self.default_cohorts = default_cohorts or {}
         self.status = status or AnswererStatus(alert=escalations.desk.alert)  # for /healthz
         self.remind_after = remind_after
+        self.answer_seconds = answer_seconds  # one answer's budget where the channel sets no deadline
         self._now = now
 
     # ---- the way in -------------------------------------------------------------------------
@@ -142,7 +144,7 @@ class Core:
                 return self._to_staff(question, pattern, "crisis", someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
-                return self._answer(question, pattern, screening)
+                return self._answer(question, pattern, screening, self._deadline(message))
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
             Question.update(status=QuestionStatus.REFUSED).where(Question.id == question.id).execute()
@@ -331,9 +333,13 @@ class Core:
             return stored
         if question.status == QuestionStatus.REFUSED:  # the notice was lost with the crash; the gate said no then
             return Reply(RESUMED_REFUSAL, kind=ReplyKind.NOTICE, pattern=question.pattern, question_id=question.id)
-        return self._answer(question, get_pattern(question.pattern), self.screener.screen(question.text))
+        return self._answer(question, get_pattern(question.pattern), self.screener.screen(question.text),
+                            self._deadline(message))
 
-    def _answer(self, question: Question, pattern: Pattern, screening: Screening) -> Reply:
+    def _deadline(self, message: IncomingMessage) -> float:
+        return message.deadline or time.time() + self.answer_seconds
+
+    def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float) -> Reply:
         hits = self.knowledge.search(question.text, pattern.number, top=5)
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
@@ -346,8 +352,15 @@ class Core:
         if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human or screening.distress):
             return _out_of_scope(question, pattern, scope)
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
-                                scope=self.knowledge.scope(pattern.number), history=self._history(question))
-        result = self._model_answer(request)
+                                scope=self.knowledge.scope(pattern.number), history=self._history(question),
+                                deadline=deadline)
+        try:
+            result = self._model_answer(request)
+        except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert
+            _store_refusal(question, refused)
+            escalation = self.escalations.open(question, Reason.NEEDS_HUMAN, Urgency.NORMAL)
+            return Reply(DEFAULT_HOLDING, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
+                         escalation_id=escalation.id, escalation_reason=Reason.NEEDS_HUMAN, source=Source.SYSTEM)
         if result is None:
             escalation = self.escalations.open(question, Reason.API_ERROR, Urgency.NORMAL)
             return Reply(HOLDING_MESSAGES[Reason.API_ERROR], kind=ReplyKind.ESCALATED, pattern=pattern.number,
@@ -383,6 +396,9 @@ class Core:
             return self.offline.answer(request)
         try:
             result = self.answerer.answer(request)
+        except AnswererRefused:
+            self.status.answered()
+            raise
         except AnswererUnavailable as exc:
             self.status.failed(exc)
             fallback = self.offline.answer(request)
@@ -499,6 +515,14 @@ def _store_answer(question: Question, result: ModelAnswer) -> Answer:
                          prompt_version=result.prompt_version, input_tokens=u.input_tokens,
                          output_tokens=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
                          cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd, latency_ms=result.latency_ms)
+
+
+def _store_refusal(question: Question, refused: AnswererRefused) -> None:
+    # What the member was told, with the tokens billed up to the refusal (spend and the budget count them).
+    u = refused.usage
+    Answer.create(question=question, text=DEFAULT_HOLDING, source=Source.SYSTEM, model=refused.model,
+                  input_tokens=u.input_tokens, output_tokens=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
+                  cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd)
 
 
 def _answer_of(channel: str, user_id: str, answer_id: int | str) -> Answer | None:

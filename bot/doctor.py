@@ -61,6 +61,8 @@ def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Fi
     found.append(guarded("ナレッジ", lambda: check_knowledge(settings, database_ok)))
     found.append(guarded("段階リリース", lambda: check_rollout(settings, now)))
     found.append(guarded("Claude", lambda: check_claude(settings)))
+    if settings.anthropic_api_key and found[-1].status == Status.OK:
+        found.append(guarded("Claude モデル", lambda: check_models(settings, now)))
     if database_ok:
         found += [guarded("処理待ち・失敗", check_jobs), guarded("定期処理", check_scheduler)]
     found += [guarded("ディスク", lambda: check_disk(settings)), guarded("ログ", lambda: check_log(settings))]
@@ -179,6 +181,18 @@ def check_claude(settings: Settings) -> Finding:
         return warn("Claude", f"Anthropic が {exc.status_code} を返しました（先方の障害や利用上限の可能性）",
                     "しばらくして再度 doctor を実行し、続くときは status.anthropic.com と請求設定を確認します。")
     return ok("Claude", f"API キーは有効です（モデル {settings.claude_model}）")
+
+
+def check_models(settings: Settings, now: dt.datetime | None = None) -> Finding:
+    """Every configured model (default and per-Pattern) against the Models API and the price table."""
+    import anthropic
+
+    from bot.claude.lifecycle import model_problems
+    client = anthropic.Anthropic(api_key=settings.anthropic_api_key, max_retries=0, timeout=15)
+    problems, fixes, fine = model_problems(client, settings, now)
+    if problems:
+        return warn("Claude モデル", "、".join(problems), " ".join(fixes))
+    return ok("Claude モデル", f"{'、'.join(fine)} は提供中で、料金表にあります（考える量 {settings.claude_effort}）")
 
 
 def check_jobs() -> Finding:

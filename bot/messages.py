@@ -18,6 +18,7 @@ class IncomingMessage:
     cohort: str | None = None  # the cohort the channel asserts (local --cohort); else the channel default
     test: bool = False  # an operator trying the bot (the terminal): recorded, but not counted in the KPIs
     message_id: str = ""  # the inbound job's dedupe key: a retried job resumes the question it started
+    deadline: float | None = None  # epoch seconds by which the answer must be ready (LINE: its reply window)
     raw: Any = field(default=None, compare=False, repr=False)
 
 

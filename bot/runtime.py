@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import peewee as pw
 
-from bot.answering import Answerer, AnswerRequest, ModelAnswer, OfflineAnswerer
+from bot.answering import Answerer, AnswerRequest, AnswererUnavailable, ModelAnswer, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.knowledge import Thesaurus
 from bot.knowledge_store import KnowledgeBase
@@ -14,7 +15,6 @@ from bot.models import init_db
 from bot.rollout import RolloutError, RolloutPlan
 
 log = logging.getLogger(__name__)
-CLAUDE_CONCURRENCY = 3  # answers in flight at once, across all lanes
 
 
 def open_database(settings: Settings) -> pw.Database:
@@ -46,15 +46,21 @@ def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
 
 class BoundedAnswerer:
     """At most `limit` answers in flight: every lane's workers share Claude, and a slow Claude (529s, retries)
-    then holds a bounded number of threads instead of all of them."""
+    then holds a bounded number of threads instead of all of them. The wait for a slot is part of the
+    answer's deadline: no slot in time is a failure like any other (offline answer or holding message)."""
 
-    def __init__(self, inner: Answerer, limit: int = CLAUDE_CONCURRENCY) -> None:
+    def __init__(self, inner: Answerer, limit: int = 3) -> None:
         self.inner = inner
         self._slots = threading.BoundedSemaphore(limit)
 
     def answer(self, request: AnswerRequest) -> ModelAnswer:
-        with self._slots:
+        wait = None if request.deadline is None else max(0.0, request.deadline - time.time())
+        if not self._slots.acquire(timeout=wait):
+            raise AnswererUnavailable(f"no Claude slot free within the answer's deadline ({wait:.1f} s)")
+        try:
             return self.inner.answer(request)
+        finally:
+            self._slots.release()
 
 
 def make_answerer(settings: Settings) -> Answerer:
@@ -62,10 +68,11 @@ def make_answerer(settings: Settings) -> Answerer:
     if not settings.anthropic_api_key:
         log.info("ANTHROPIC_API_KEY is not set: answering from the knowledge base only")
         return OfflineAnswerer()
-    from bot.claude import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
-    return BoundedAnswerer(ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
-                                          timeout=settings.claude_timeout_seconds,
-                                          max_retries=settings.claude_max_retries))
+    from bot.claude.answerer import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
+    claude = ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
+                            effort=settings.claude_effort, max_tokens=settings.claude_max_tokens,
+                            timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries)
+    return BoundedAnswerer(claude, limit=settings.claude_concurrency)
 
 
 def load_plan(settings: Settings) -> RolloutPlan:

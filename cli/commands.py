@@ -169,6 +169,9 @@ def cmd_eval(args, settings: Settings) -> int:
     if not args.file.is_file():
         raise UsageError(f"{args.file} が見つかりません")
     settings, source = _eval_knowledge(args.file, settings)
+    if args.model is not None or args.compare or args.judge:
+        from cli.model_eval import run_model_eval
+        return run_model_eval(args, settings, source, _runtime)
     if is_safety_file(args.file):
         return _eval_safety(args, settings, source)
     try:

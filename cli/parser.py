@@ -118,6 +118,10 @@ def build_parser() -> Parser:
     ev = commands.add_parser("eval", help="評価: ナレッジ検索（正解付きの質問集）または安全判定（\"expect\" のある行）")
     ev.add_argument("file", type=Path, help="JSON Lines の評価ファイル")
     ev.add_argument("--json", action="store_true", help="結果を JSON で表示します")
+    ev.add_argument("--model", nargs="?", const="", default=None, metavar="MODEL",
+                    help="実際のモデルで本番と同じ経路を評価します（Message Batch、半額）。省略時は CLAUDE_MODEL")
+    ev.add_argument("--compare", metavar="MODEL2", help="--model と並べて比べるモデル")
+    ev.add_argument("--judge", action="store_true", help="各回答を引用ナレッジと照らして採点します（2回目の呼び出し）")
 
     safety = commands.add_parser("safety", help="安全チェック（危機・コンプライアンス・有人対応の検知）のモデル")
     scmd = safety.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")

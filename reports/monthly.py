@@ -9,6 +9,7 @@ from reports import charts, metrics, proposals, samples, sections
 from reports import markdown as md
 from reports.document import Report
 from reports.metrics import Figures
+from reports.model_costs import model_cost_table, model_costs
 from reports.periods import Period, local_today, weekly
 from reports.themes import new_question_themes
 
@@ -54,7 +55,9 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
                sections.themes_text(new_question_themes(period)))
     report.add("ナレッジ更新・プロンプト調整の必要性", *_tuning_needs(figs))
     report.add("コストと予算", sections.budget_line(budget, period.label),
-               sections.usage_table(month, metrics.line_pushes(period), settings.usd_jpy_rate))
+               sections.usage_table(month, metrics.line_pushes(period), settings.usd_jpy_rate),
+               model_cost_table(model_costs(period), settings.usd_jpy_rate),
+               *line_quota_lines(settings, period, now))
     return report
 
 
@@ -123,3 +126,15 @@ def _tuning_needs(figs: Figures) -> list[str]:
     return [md.table(["エージェント", "満足度", "Good/Bad", "平均確信度", "新規質問率", "必要な対応"], rows), rule,
             "プロンプトのバージョン別（同じエージェントで版を比べ、満足度が下がった版は見直してください）:\n\n"
             + md.table(["プロンプト版", "AI 回答数", "Good/Bad", "満足度", "平均確信度", "使用期間"], versions)]
+
+
+def line_quota_lines(settings: Settings, period: Period, now: dt.datetime) -> list[str]:
+    """This month's pushes as LINE counts them, against the plan's quota (the current month only)."""
+    if not settings.line_enabled or not period.start <= local_today(now, tz=period.tz) <= period.last:
+        return []
+    from adapters.line import line_client  # the LINE SDK only where LINE is used
+    try:
+        quota = line_client(settings)[0].quota()
+    except Exception as exc:  # edge: a report section; the report is still written without it
+        return [f"LINE の送信数の上限を確認できませんでした（{type(exc).__name__}）。"]
+    return [f"LINE（{now:%m月%d日}時点、LINE の集計）: {quota.render()}。"]

@@ -37,6 +37,7 @@ def line_signature(body: bytes, secret: str) -> str:
 
 
 Response = tuple[int, Any]  # status, JSON body (dict/list) or raw bytes
+DROP: Response = (0, None)  # close the connection without an answer (a network failure, as the client sees it)
 Route = Callable[[Call], Response]
 
 
@@ -98,6 +99,9 @@ class FakeServer:
                     fake.calls.append(call)
                 route = fake.routes.get((self.command, parts.path))
                 status, body = route(call) if route else (404, {"error": f"fake: no route {self.command} {parts.path}"})
+                if (status, body) == DROP:
+                    self.close_connection = True
+                    return
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -53,7 +53,7 @@ class FakeSlack(FakeServer):
         self.route("POST", "/api/chat.update", lambda c: (200, {"ok": True, "ts": c.json["ts"],
                                                                  "channel": c.json["channel"]}))
         self.route("POST", "/api/chat.postEphemeral", (200, {"ok": True, "message_ts": "9.9"}))
-        for method in ("views.open", "views.publish"):
+        for method in ("views.open", "views.publish", "assistant.threads.setStatus"):
             self.route("POST", f"/api/{method}", ok)
         self.route("GET", "/api/users.info", lambda c: (200, {"ok": True, "user": {
             "id": c.query.get("user", ["?"])[0], "real_name": "山田 太郎", "profile": {"display_name": "山田"}}}))

@@ -14,6 +14,7 @@ from bot.models import Escalation
 from app import build_runtime
 from bot.safety import crisis_message
 from conftest import Chat
+from fakes import DROP
 from test_claude import MESSAGES, OVERLOADED, UNCOVERED, message
 
 COVERED = "死亡保険金の非課税枠は？"
@@ -23,7 +24,7 @@ REJECTED = (401, {"type": "error", "error": {"type": "authentication_error", "me
 @pytest.fixture
 def claude_runtime(settings, desk, fake_anthropic):
     rt = build_runtime(replace(settings, anthropic_api_key="expired-key", claude_max_retries=1,
-                               claude_timeout_seconds=2.0), desk=desk)
+                               claude_timeout_seconds=2.0, claude_degraded_after_seconds=0.0), desk=desk)
     yield rt
     rt.database.close()
 
@@ -54,7 +55,7 @@ def test_claude_failure_answers_from_knowledge_alerts_once_and_degrades_until_it
 def test_operators_hear_of_each_kind_of_failure_at_most_once_an_hour():
     alerts: list[str] = []
     now = [0.0]
-    status = AnswererStatus(alert=alerts.append, clock=lambda: now[0])
+    status = AnswererStatus(alert=alerts.append, clock=lambda: now[0], degrade_after=0.0)
     status.failed(AnswererRejected("401"))
     status.failed(AnswererRejected("401"))
     status.failed(AnswererUnavailable("529"))
@@ -67,6 +68,40 @@ def test_operators_hear_of_each_kind_of_failure_at_most_once_an_hour():
     assert len(alerts) == 3 and status.degraded_reason
     status.answered()
     assert status.degraded_reason is None
+
+
+def test_a_failure_degrades_only_once_it_has_lasted_a_minute_and_a_success_heals_it():
+    alerts: list[str] = []
+    now = [0.0]
+    status = AnswererStatus(alert=alerts.append, clock=lambda: now[0], degrade_after=60.0)
+    status.failed(AnswererUnavailable("connection refused"))
+    now[0] = 59.0
+    status.failed(AnswererUnavailable("connection refused"))
+    assert status.degraded_reason is None and alerts == []  # a blip is not an outage
+    now[0] = 60.0
+    assert "回答を得られません" in status.degraded_reason  # seen by /healthz with no new question
+    status.failed(AnswererUnavailable("connection refused"))
+    assert len(alerts) == 1 and "connection refused" in alerts[0]
+    status.answered()
+    now[0] = 200.0
+    status.failed(AnswererUnavailable("529"))
+    assert status.degraded_reason is None  # the clock starts again after a success
+    status.failed(AnswererRejected("401"))
+    assert "拒否" in status.degraded_reason  # a refused key cannot heal by itself: at once
+
+
+def test_a_lost_connection_degrades_health_and_a_success_makes_it_ok(claude_runtime, fake_anthropic, desk):
+    http = TestClient(create_app(claude_runtime))
+    fake_anthropic.route("POST", MESSAGES, DROP)  # the connection closes with no answer, every attempt
+    reply = Chat(claude_runtime).say(UNCOVERED, pattern=1)
+    assert Escalation.get_by_id(reply.escalation_id).reason == "api_error"
+    assert len(fake_anthropic.calls_to(MESSAGES)) == 2  # retried once, then given up
+    health = http.get("/healthz").json()
+    assert health["status"] == "degraded" and "接続できない" in health["reason"]
+    assert len(desk.alerts) == 1
+    fake_anthropic.route("POST", MESSAGES, (200, message()))
+    assert Chat(claude_runtime).say(COVERED, pattern=1).source == "ai"
+    assert http.get("/healthz").json()["status"] == "ok"
 
 
 @pytest.mark.parametrize("pattern", [1, 2, 3])

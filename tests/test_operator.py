@@ -178,6 +178,13 @@ def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run, tmp_pa
     assert bad.returncode == 1 and "❌ 設定: LINE_CHANNEL_ACCESS_TOKEN" in bad.stdout
 
 
+def model_info(model: str, lifecycle: str = "active", retires_at: str | None = None) -> dict:
+    """A Models API answer for `model`."""
+    return {"type": "model", "id": model, "display_name": model, "created_at": "2026-10-07T00:00:00Z",
+            "lifecycle": lifecycle, "retires_at": retires_at,
+            "deprecated_at": "2026-11-01T00:00:00Z" if lifecycle != "active" else None}
+
+
 def status_of(findings, topic: str):
     return next(f for f in findings if f.topic == topic)
 
@@ -212,6 +219,9 @@ def test_doctor_passes_working_platforms(settings, fake_anthropic):
                                                    "chatMode": "bot", "markAsReadMode": "auto"}))
     platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {"endpoint": "https://bansou.example.jp/line/webhook",
                                                                      "active": True}))
+    platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
+    platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": 37}))
+    fake_anthropic.route("GET", "/v1/models/claude-haiku-5-5", (200, model_info("claude-haiku-5-5")))
     try:
         findings = diagnose(replace(settings, anthropic_api_key="sk-good", slack_bot_token="xoxb-1",
                                     slack_signing_secret="s", slack_api_base_url=platforms.url + "/api/",
@@ -220,9 +230,10 @@ def test_doctor_passes_working_platforms(settings, fake_anthropic):
                                     line_api_base_url=platforms.url))
     finally:
         platforms.stop()
-    for topic in ("Claude", "Slack", "LINE"):
+    for topic in ("Claude", "Claude モデル", "Slack", "LINE"):
         assert status_of(findings, topic).status == Status.OK, status_of(findings, topic)
     assert "https://bansou.example.jp/line/webhook" in status_of(findings, "LINE").text
+    assert "今月のプッシュ送信 37通 / 上限 200通" in status_of(findings, "LINE").text
 
 
 @pytest.mark.parametrize("answer, status, said", [
