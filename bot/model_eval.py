@@ -21,8 +21,8 @@ from bot.config import Settings
 from bot.escalation import LogDesk
 from bot.evaluation import read_lines
 from bot.messages import IncomingMessage
-from bot.safety import has_help_line, is_crisis_reply, screen
-from bot.safety_eval import EXPECTATIONS, SafetyResult, is_safety_file
+from bot.safety import Screening, has_help_line, is_crisis_reply
+from bot.safety.evaluation import EXPECTATIONS, SafetyResult, is_safety_file
 from bot.states import Channel
 
 
@@ -44,7 +44,7 @@ class ModelResult:
     source: str
     cited: list[str] = field(default_factory=list)
     confidence: float | None = None
-    rules: dict[str, bool] = field(default_factory=dict)  # the rules' reading
+    rules: dict[str, bool] = field(default_factory=dict)  # the code's screening (the rules and the safety model)
     model: dict[str, bool] | None = None  # the model's own reading (crisis, compliance, wants_human)
     failure: str | None = None  # why the model gave no answer (refusal, error, expired)
     cost_usd: float = 0.0
@@ -145,14 +145,13 @@ def _through_core(items: list[dict], settings: Settings, build: Callable[..., An
                 reply = runtime.core.handle(IncomingMessage(channel=Channel.LOCAL, user_id=f"model-eval-{n}",
                                                             text=item["question"], pattern=item.get("pattern"),
                                                             cohort="staff"))
-                results.append(_result(item, n, reply, answerer))
+                results.append(_result(item, n, reply, answerer, runtime.core.screener.screen(item["question"])))
         finally:
             runtime.database.close()
     return results
 
 
-def _result(item: dict, n: int, reply: Any, answerer: _Recorder | _Replay) -> ModelResult:
-    rules = screen(item["question"])
+def _result(item: dict, n: int, reply: Any, answerer: _Recorder | _Replay, rules: Screening) -> ModelResult:
     given = answerer.given.get(n) if isinstance(answerer, _Replay) else None
     failure = answerer.failures.get(n) if isinstance(answerer, _Replay) else None
     sent = n in answerer.requests if isinstance(answerer, _Recorder) else n in answerer.answers

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bot.model_eval import ModelResult
-from bot.safety_eval import EXPECTATIONS
+from bot.safety.evaluation import EXPECTATIONS
 
 READINGS = {"crisis": "crisis", "compliance": "compliance", "human": "wants_human"}
 
@@ -121,7 +121,7 @@ def _outcome(r: ModelResult) -> str:
 
 
 def _readings(kind: dict) -> str:
-    return f"（ルール {kind['rules_flagged']}・モデル {kind['model_flagged']}/{kind['model_read']}）"
+    return f"（コードの判定 {kind['rules_flagged']}・モデル {kind['model_flagged']}/{kind['model_read']}）"
 
 
 def _fraction(part: dict) -> str:

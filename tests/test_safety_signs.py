@@ -1,5 +1,5 @@
 """Classes of crisis, danger to others and compliance that fresh held-out sets found missing; first among
-them, a plan to die told without its word: two kinds of sign in one message (bot/safety_rules.many_signs).
+them, a plan to die told without its word: two kinds of sign in one message (bot/safety/rules.many_signs).
 
 Each sign alone is ordinary, so each look-alike below carries one sign, or a sign with a reason.
 The sentences are our own.
