@@ -332,7 +332,8 @@ class Core:
         return self._answer(question, get_pattern(question.pattern), screen(question.text))
 
     def _answer(self, question: Question, pattern: Pattern, screening: Screening) -> Reply:
-        hits = self.knowledge.search(question.text, pattern.number, top=5)
+        # Makino's drafts are not his words until he approves them: a member is never answered from one.
+        hits = self.knowledge.search(question.text, pattern.number, top=5, drafts=False)
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
             Question.id == question.id).execute()
