@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, overload
 
 from bot import users
+from bot.approvals import ApprovalDecision, Approvals, Decided
 from bot.answering import (HISTORY_TURNS, Answerer, AnswererStatus, AnswererUnavailable, AnswerRequest, ModelAnswer,
                            OfflineAnswerer, Turn)
 from bot.escalation import Escalations, feedback_buttons
@@ -18,7 +19,7 @@ from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
 from bot.models import Answer, Escalation, Feedback, Question, User
-from bot.operators import DraftOffered, OperatorAction, Operators, Outcome
+from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, screen, someone_in_danger_message
@@ -53,8 +54,8 @@ class Core:
     """The channel-agnostic bot. Adapters call it; it never calls a platform directly."""
 
     def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan,
-                 escalations: Escalations, operators: Operators, budget: BudgetGuard, rate_per_minute: int = 5,
-                 rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
+                 escalations: Escalations, operators: Operators, approvals: Approvals, budget: BudgetGuard,
+                 rate_per_minute: int = 5, rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
                  remind_after: dt.timedelta = dt.timedelta(minutes=120)) -> None:
         self.knowledge = knowledge
@@ -70,6 +71,7 @@ class Core:
         self.status = status or AnswererStatus(alert=escalations.desk.alert)  # for /healthz
         self.remind_after = remind_after
         self._now = now
+        self.approvals = approvals
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -81,6 +83,8 @@ class Core:
     def receive(self, event: OperatorReply) -> DraftOffered | None: ...
     @overload
     def receive(self, event: OperatorAction) -> Outcome: ...
+    @overload
+    def receive(self, event: ApprovalDecision) -> Decided | Refused: ...
     @overload
     def receive(self, event: OperatorEdit | OperatorDelete) -> bool: ...
     @overload
@@ -109,6 +113,8 @@ class Core:
                 return self.operators.withdraw(event.ref)
             case OperatorAction():
                 return self.operators.act(event)
+            case ApprovalDecision():
+                return self.approvals.decide(event)
             case Sent():
                 return self._record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
                                              ok=event.ok, error=event.error, failure=event.failure)

@@ -1,0 +1,144 @@
+"""Makino approves Pattern 4 drafts from Slack: signed requests to POST /slack/events, a fake Web API, and
+what the next member gets (offline, and what a fake Messages API is shown)."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from adapters import slack_approvals as approvals
+from app import build_runtime
+from bot.knowledge import parse_entry
+from bot.models import KnowledgeEntry
+from conftest import Chat
+from slack_harness import button, form_body, text_of
+from test_claude import MESSAGES, message
+from test_slack import MAKINO, STAFF, TRAINEE, Slack, fake_slack, slack, slack_settings  # noqa: F401
+
+DRAFT = "断られるのは、あなたが否定されたのではなく、今はその時ではないというだけです。"
+ASKED = "断られ続けて落ち込んでいます"
+MAKINO_DM = "D0MAKINO"
+
+
+def digest(slack: Slack) -> list[dict]:
+    """Makino's DM after the digest: the header, then one message per draft."""
+    assert slack.runtime.slack.approvals.post_digest() == 1
+    return slack.fake.sent("chat.postMessage", MAKINO)
+
+
+def press_on_draft(slack: Slack, user: str, action_id: str, post: dict, ts: str = "1800000099.000100") -> None:
+    slack.press(user, action_id, button(post, action_id)["value"], channel=MAKINO_DM, message_ts=ts)
+
+
+def member_asks(slack: Slack, text: str = ASKED) -> str:
+    slack.command(TRAINEE, "4")
+    slack.dm(text)
+    return text_of(slack.last_answer())
+
+
+def front_matter(knowledge_dir) -> str:
+    return (knowledge_dir / "t4-motivation.md").read_text(encoding="utf-8")
+
+
+def test_the_digest_has_one_message_per_draft_with_three_buttons(slack):
+    header, draft = digest(slack)
+    assert "1 件" in header["text"] and "承認されるまで" in header["text"]
+    assert "t4-0001" in text_of(draft) and DRAFT in text_of(draft)
+    assert all(button(draft, a) for a in (approvals.APPROVE, approvals.APPROVE_EDIT, approvals.REJECT))
+
+
+def test_makino_approves_and_the_next_member_gets_exactly_his_words(slack, knowledge_dir):
+    assert DRAFT not in member_asks(slack)  # a draft is never given as his words
+    _, draft = digest(slack)
+    press_on_draft(slack, MAKINO, approvals.APPROVE, draft)
+    updated = slack.fake.sent("chat.update", MAKINO_DM)[-1]
+    assert updated["ts"] == "1800000099.000100" and "承認しました" in updated["text"]
+    assert "approved_by: makino" in front_matter(knowledge_dir)
+    entry = parse_entry(front_matter(knowledge_dir))
+    assert entry.approved_by == "makino" and entry.approved_on and entry.body == DRAFT
+    assert KnowledgeEntry.get_by_id("t4-0001").approved_on == entry.approved_on
+    answer = member_asks(slack)
+    assert DRAFT in answer and "牧野先生" in answer
+    assert slack.runtime.core.approvals.pending() == []
+
+
+def test_a_staff_member_cannot_approve_and_nothing_changes(slack, knowledge_dir):
+    before = front_matter(knowledge_dir)
+    _, draft = digest(slack)
+    press_on_draft(slack, STAFF, approvals.APPROVE, draft)
+    press_on_draft(slack, STAFF, approvals.REJECT, draft)
+    press_on_draft(slack, STAFF, approvals.APPROVE_EDIT, draft)
+    assert slack.ephemerals(STAFF) == ["Pattern 4 の言葉を承認・却下できるのは牧野氏だけです。"] * 3
+    assert slack.fake.sent("views.open") == []  # the edit form opens for Makino alone
+    assert front_matter(knowledge_dir) == before and KnowledgeEntry.get_by_id("t4-0001").approved_by is None
+    assert DRAFT not in member_asks(slack)
+
+
+def test_makino_edits_and_the_next_member_gets_the_edited_text(slack, knowledge_dir):
+    edited = "断られても、それはあなたの価値とは関係ありません。今日の一件を丁寧に振り返りましょう。"
+    _, draft = digest(slack)
+    press_on_draft(slack, MAKINO, approvals.APPROVE_EDIT, draft)
+    modal = slack.fake.sent("views.open")[-1]["view"]
+    field = modal["blocks"][-1]["element"]
+    assert modal["callback_id"] == approvals.EDIT_VIEW and field["initial_value"] == DRAFT
+    view = {**modal, "id": "V0EDIT", "state": {"values": {approvals.EDIT_BLOCK: {approvals.EDIT_INPUT: {
+        "type": "plain_text_input", "value": edited}}}}}
+    payload = {"type": "view_submission", "user": {"id": MAKINO}, "team": {"id": "T0TEAM"}, "api_app_id": "A0APP",
+               "view": view}
+    response = slack.post(form_body({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    slack.work()
+    entry = parse_entry(front_matter(knowledge_dir))
+    assert entry.body == edited and entry.approved_by == "makino"
+    assert "直した文章で承認しました" in slack.fake.sent("chat.update", MAKINO_DM)[-1]["text"]
+    answer = member_asks(slack)
+    assert edited in answer and DRAFT not in answer
+
+
+def test_makino_rejects_and_the_draft_is_never_used_even_after_a_sync(slack, knowledge_dir):
+    _, draft = digest(slack)
+    press_on_draft(slack, MAKINO, approvals.REJECT, draft)
+    assert "rejected_by: makino" in front_matter(knowledge_dir)
+    assert not KnowledgeEntry.get_by_id("t4-0001").active and slack.runtime.core.approvals.pending() == []
+    slack.runtime.knowledge.sync()
+    assert not KnowledgeEntry.get_by_id("t4-0001").active
+    assert DRAFT not in member_asks(slack)
+
+
+def test_a_forged_approval_gets_401_and_changes_nothing(slack, knowledge_dir):
+    before = front_matter(knowledge_dir)
+    _, draft = digest(slack)
+    payload = {"type": "block_actions", "user": {"id": MAKINO}, "actions": [
+        {"action_id": approvals.APPROVE, "value": "t4-0001", "action_ts": "1.1"}]}
+    body = form_body({"payload": json.dumps(payload)})
+    response = slack.http.post("/slack/events", content=body.encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": "1",
+        "X-Slack-Signature": "v0=forged"})
+    assert response.status_code == 401
+    slack.work()
+    assert front_matter(knowledge_dir) == before
+
+
+# ---- with Claude: the model is shown only approved entries as his ------------------------------------
+
+@pytest.fixture
+def claude_runtime(settings, desk, fake_anthropic):
+    rt = build_runtime(replace(settings, anthropic_api_key="test-key", slack_makino_user_id=MAKINO), desk=desk)
+    yield rt
+    rt.database.close()
+
+
+def test_claude_sees_a_draft_nowhere_and_an_approved_entry_as_his(claude_runtime, fake_anthropic):
+    from bot.approvals import ApprovalDecision
+    from bot.states import ApprovalCommand
+    fake_anthropic.route("POST", MESSAGES, (200, message("お話しくださってありがとうございます。", ids=())))
+    Chat(claude_runtime).say(ASKED, pattern=4)
+    shown = json.dumps(fake_anthropic.calls_to(MESSAGES)[-1].json, ensure_ascii=False)
+    assert DRAFT not in shown and "t4-0001" not in shown
+    assert "牧野の言葉" in shown and "AI" in shown  # the persona's rules say whose words may be his
+    claude_runtime.core.receive(ApprovalDecision(ApprovalCommand.APPROVE, MAKINO, "t4-0001"))
+    Chat(claude_runtime, user="u2").say(ASKED, pattern=4)
+    shown = fake_anthropic.calls_to(MESSAGES)[-1].json
+    prefix = shown["system"][-1]["text"]
+    assert "[t4-0001]（牧野の言葉・本人承認済み" in prefix and DRAFT in prefix
