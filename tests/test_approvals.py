@@ -142,3 +142,59 @@ def test_claude_sees_a_draft_nowhere_and_an_approved_entry_as_his(claude_runtime
     shown = fake_anthropic.calls_to(MESSAGES)[-1].json
     prefix = shown["system"][-1]["text"]
     assert "[t4-0001]（牧野の言葉・本人承認済み" in prefix and DRAFT in prefix
+
+
+# ---- what staff answers may become ------------------------------------------------------------------
+
+def staff_answers(slack: Slack, answer: str) -> tuple[dict, str]:
+    """Staff reply in the latest escalation's thread and confirm it: the offer they saw, and the thread."""
+    from bot.models import Escalation
+    from adapters import slack_blocks as blocks
+    thread = Escalation.select().order_by(Escalation.id.desc()).get().operator_thread
+    slack.reply_in_thread(thread, STAFF, answer)
+    offer = slack.thread(thread)[-1]
+    slack.press(STAFF, blocks.CONFIRM_REPLY, button(offer, blocks.CONFIRM_REPLY)["value"], thread_ts=thread)
+    return offer, thread
+
+
+def learned_rows() -> list[KnowledgeEntry]:
+    return list(KnowledgeEntry.select().where(KnowledgeEntry.origin == "escalation"))
+
+
+def test_a_crisis_answered_by_staff_creates_no_knowledge_and_staff_are_told_before(slack):
+    slack.dm("もう死にたいです")
+    offer, thread = staff_answers(slack, "お話ししてくれてありがとうございます。担当の者からお電話します。")
+    assert "ナレッジに保存しません" in offer["text"]
+    assert "お電話します" in text_of(slack.last_answer())  # delivered
+    assert learned_rows() == [] and "保存していません" in text_of(slack.thread(thread))
+
+
+def test_a_pattern_4_staff_answer_is_a_draft_for_makino_until_he_approves(slack):
+    question = "お客様との約束の時間に遅れてしまい、自分が情けないです"
+    answer = "遅れた事実より、その後の誠実なお詫びと連絡が信頼をつくります。次の約束は少し早めに動きましょう。"
+    member_asks(slack, question)
+    offer, thread = staff_answers(slack, answer)
+    assert "牧野氏の承認待ちの下書き" in offer["text"]
+    [row] = learned_rows()
+    assert row.pattern == 4 and row.approved_by is None and "承認待ち" in text_of(slack.thread(thread))
+    assert sorted(e.id for e in slack.runtime.core.approvals.pending()) == [row.id, "t4-0001"]
+    assert answer not in member_asks(slack, question)  # not his words yet, so never given
+    posts = [m for m in (digest_all(slack)) if button(m, approvals.APPROVE)]
+    press_on_draft(slack, MAKINO, approvals.APPROVE, next(m for m in posts if row.id in text_of(m)))
+    assert KnowledgeEntry.get_by_id(row.id).approved_by == "makino"
+    assert answer in member_asks(slack, question)
+
+
+def test_a_learned_question_is_written_in_general_terms_and_shown_first(slack):
+    from bot.models import Escalation
+    slack.dm("田中さんの奥様が糖尿病なのですが、勉強会はいつ開催されますか？")
+    offer, _ = staff_answers(slack, "次回の勉強会は12月10日です。塾のサイトの予定表もご覧ください。")
+    stored = KnowledgeEntry.get_by_id(Escalation.get().knowledge_id)
+    assert "田中" not in stored.question and "糖尿病" not in stored.question
+    assert "ある方" in stored.question and "病気" in stored.question and "勉強会" in stored.question
+    assert stored.question in offer["text"].replace("&amp;", "&")  # staff saw it before confirming
+
+
+def digest_all(slack: Slack) -> list[dict]:
+    slack.runtime.slack.approvals.post_digest()
+    return slack.fake.sent("chat.postMessage", MAKINO)
