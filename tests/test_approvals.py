@@ -198,3 +198,34 @@ def test_a_learned_question_is_written_in_general_terms_and_shown_first(slack):
 def digest_all(slack: Slack) -> list[dict]:
     slack.runtime.slack.approvals.post_digest()
     return slack.fake.sent("chat.postMessage", MAKINO)
+
+
+# ---- doctor, the week before Pattern 4 opens -------------------------------------------------------
+
+def test_doctor_warns_from_seven_days_before_pattern_4_opens_while_drafts_await(runtime, settings, tmp_path):
+    from freezegun import freeze_time
+    from bot.doctor import Status, check_approvals
+    plan = tmp_path / "p4.toml"
+    plan.write_text('timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2026-12-14\ncohorts = ["*"]\npatterns = [4]\n',
+                    encoding="utf-8")
+    staged = replace(settings, rollout_file=plan)
+    with freeze_time("2026-12-06 14:59:00"):  # 23:59 on 6 December in Tokyo: eight days before
+        early = check_approvals(staged, None, True)
+    with freeze_time("2026-12-06 15:00:00"):  # 00:00 on 7 December in Tokyo: seven days before
+        due = check_approvals(staged, None, True)
+    assert early.status == Status.OK and "承認待ちが 1件" in early.text
+    assert due.status == Status.WARN and "12/14 に公開" in due.text and "knowledge approvals" in due.fix
+    (runtime.settings.knowledge_dir / "t4-motivation.md").write_text(
+        (runtime.settings.knowledge_dir / "t4-motivation.md").read_text(encoding="utf-8").replace(
+            "source: test", "source: test\napproved_by: makino"), encoding="utf-8")
+    with freeze_time("2026-12-10 03:00:00"):
+        ready = check_approvals(staged, None, True)
+    assert ready.status == Status.OK and "承認待ちはありません" in ready.text
+
+
+def test_the_persona_prompt_is_honest_about_being_an_ai():
+    from bot.patterns import system_prompt
+    prompt = system_prompt(4)
+    for rule in ("牧野本人ではありません", "診断はしません", "薬や治療", "スタッフが読み", "本人承認済み"):
+        assert rule in prompt, rule
+    assert "一人称「私は」で語ります" not in prompt and "牧野として" not in prompt
