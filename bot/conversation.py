@@ -431,6 +431,7 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     """Whether an answer goes to the user or to staff, and why (the first reason that applies).
 
     `screening` is the code's reading and the model's together; `covered` is `covered_by`'s judgement.
+    Pattern 4 answers with Claude's general support when no approved entry covers the question.
     Pattern 4 also takes the model's high urgency as a crisis: the persona must never role-play through one.
     """
     if screening.crisis or (result.urgency == Urgency.HIGH and pattern.number == 4):
@@ -441,7 +442,9 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
         return Decision(Reason.HUMAN_REQUEST, Urgency.NORMAL)
     if result.needs_human:
         return Decision(Reason.NEEDS_HUMAN if covered else Reason.NO_KNOWLEDGE, result.urgency)
-    if not covered:
+    # Pattern 4 may support a member in its own words (the academy's AI, never quoting Makino unapproved):
+    # Claude's general support needs no entry; the offline answerer has nothing but entries.
+    if not covered and not (pattern.supports_feelings and result.source == Source.AI):
         return Decision(Reason.NO_KNOWLEDGE, Urgency.NORMAL)
     if result.confidence < pattern.threshold:
         return Decision(Reason.LOW_CONFIDENCE, Urgency.NORMAL)

@@ -229,3 +229,13 @@ def test_the_persona_prompt_is_honest_about_being_an_ai():
     for rule in ("牧野本人ではありません", "診断はしません", "薬や治療", "スタッフが読み", "本人承認済み"):
         assert rule in prompt, rule
     assert "一人称「私は」で語ります" not in prompt and "牧野として" not in prompt
+
+
+def test_with_claude_pattern_4_supports_in_its_own_voice_before_anything_is_approved(claude_runtime, fake_anthropic):
+    support = "お話しくださってありがとうございます。塾の AI として、一緒に今日できる小さな一歩を考えます。"
+    fake_anthropic.route("POST", MESSAGES, (200, message(support, confidence=0.8, ids=())))
+    reply = Chat(claude_runtime).say("最近仕事がうまくいかなくて落ち込んでいます", pattern=4)
+    assert reply.kind == "answer" and reply.text.startswith(support) and reply.knowledge_ids == ()
+    fake_anthropic.route("POST", MESSAGES, (200, message("わかりません。", confidence=0.3, ids=(), needs_human=True)))
+    unsure = Chat(claude_runtime, user="u3").say("来月の勉強会の場所はどこですか", pattern=4)
+    assert unsure.escalation_reason == "no_knowledge"  # the rest goes to staff
