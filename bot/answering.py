@@ -128,6 +128,6 @@ class OfflineAnswerer:
 
 def _voice(entry: Entry) -> str:
     # Pattern 4 is the academy's AI: Makino's words are quoted as his, and only once he approved them.
-    if entry.pattern == 4 and entry.approved_by:
+    if entry.makinos_words:
         return "牧野先生がご自身の言葉として確認された考え方をお届けします（AI がお送りしています）。\n\n"
     return ""

@@ -129,7 +129,7 @@ def _knowledge_text(entries: list[Entry], budget: int) -> str:
 
 def voice_label(entry: Entry) -> str:
     """How the model is told whose words an entry is: only Makino's approved entries are his."""
-    if entry.pattern == 4 and entry.approved_by and not entry.rejected_by:
+    if entry.makinos_words:
         return f"（牧野の言葉・本人承認済み {entry.approved_on or ''}）".replace(" ）", "）")
     return "（塾の資料）" if entry.pattern == 4 else ""
 

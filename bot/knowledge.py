@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+MAKINO = "makino"  # approved_by of what Makino himself approved (a Slack button, his own answer)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 CHECKED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
@@ -41,8 +42,13 @@ class Entry:
 
     @property
     def awaits_approval(self) -> bool:
-        """Pattern 4 speaks as Makino: its entries are his words only once he has approved them."""
-        return self.pattern == 4 and not self.approved_by and not self.rejected_by
+        """Pattern 4 gives Makino's words: its entries are his only once he, no one else, approved them."""
+        return self.pattern == 4 and self.approved_by != MAKINO and not self.rejected_by
+
+    @property
+    def makinos_words(self) -> bool:
+        """A Pattern 4 entry Makino approved: the one kind that may be given as his words."""
+        return self.pattern == 4 and self.approved_by == MAKINO and not self.rejected_by
 
     def check_older_than(self, month: str) -> bool:
         """Whether its statements were last checked before `month` (YYYY-MM)."""

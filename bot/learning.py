@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.generalise import general_question
-from bot.knowledge import Entry
+from bot.knowledge import MAKINO, Entry
 from bot.knowledge_store import KnowledgeBase
 from bot.models import utcnow
 from bot.states import Reason
@@ -51,7 +51,7 @@ class Learning:
         if preview.question is None:
             return Learned(None, None, kept_out=True)
         if pattern == PERSONA:  # his words only once he says so: a draft for him, unless he answered
-            entry = self._entry(escalation_id, preview.question, pattern, answer, "makino" if by_makino else None)
+            entry = self._entry(escalation_id, preview.question, pattern, answer, MAKINO if by_makino else None)
             return Learned(self.knowledge.learn(entry).id, None, awaits_makino=not by_makino)
         similar = self._similar(question, pattern, answer)
         if similar is not None:  # the entry says it, but was not found for this wording: teach it the wording
@@ -70,7 +70,7 @@ class Learning:
         return None
 
     def _entry(self, escalation_id: int, question: str, pattern: int, answer: str, approved_by: str | None) -> Entry:
-        approved_on = utcnow().date().isoformat() if approved_by == "makino" and pattern == PERSONA else None
+        approved_on = utcnow().date().isoformat() if approved_by == MAKINO and pattern == PERSONA else None
         return Entry(id=f"p{pattern}-esc{escalation_id:04d}", pattern=pattern, question=question, body=answer,
                      tags=(), source=f"escalation #{escalation_id}", approved_by=approved_by, approved_on=approved_on)
 

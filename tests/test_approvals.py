@@ -239,3 +239,13 @@ def test_with_claude_pattern_4_supports_in_its_own_voice_before_anything_is_appr
     fake_anthropic.route("POST", MESSAGES, (200, message("わかりません。", confidence=0.3, ids=(), needs_human=True)))
     unsure = Chat(claude_runtime, user="u3").say("来月の勉強会の場所はどこですか", pattern=4)
     assert unsure.escalation_reason == "no_knowledge"  # the rest goes to staff
+
+
+def test_a_pattern_4_entry_a_staff_member_once_approved_is_still_a_draft(runtime):
+    # Before this rule, a confirmed Pattern 4 answer was learned with the confirming staff member's id.
+    from bot.knowledge import Entry
+    legacy = Entry(id="p4-esc0009", pattern=4, question="断られ続けて落ち込んでいます", body="スタッフの言葉です。",
+                   source="escalation #9", approved_by="U0STAFF")
+    runtime.knowledge.learn(legacy)
+    assert "p4-esc0009" in [e.id for e in runtime.core.approvals.pending()]
+    assert "スタッフの言葉" not in Chat(runtime).say("断られ続けて落ち込んでいます", pattern=4).text

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Callable
 
 from bot.approvals.files import write_decision
-from bot.knowledge import Entry
+from bot.knowledge import MAKINO, Entry
 from bot.knowledge_store import KnowledgeBase
 from bot.operators import Refused
 from bot.states import ApprovalCommand
 
 log = logging.getLogger(__name__)
 
-MAKINO = "makino"  # approved_by of what Makino approved, whichever channel he approved it on
 ONLY_MAKINO = "Pattern 4 の言葉を承認・却下できるのは牧野氏だけです。"
 GONE = "この下書きはすでに承認・却下されたか、見つかりません。"
 EMPTY_EDIT = "直した文章が空です。文章を入れてから「承認」を押してください。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.config import Settings
-from bot.knowledge import load_dir
+from bot.knowledge import MAKINO, load_dir
 from bot.models import KnowledgeEntry
 from bot.rollout import RolloutPlan
 
@@ -25,7 +25,8 @@ def waiting_drafts(settings: Settings, *, database_ok: bool) -> int:
     if database_ok:
         waiting += KnowledgeEntry.select().where(
             KnowledgeEntry.origin == "escalation", KnowledgeEntry.pattern == PERSONA, KnowledgeEntry.active == True,  # noqa: E712
-            KnowledgeEntry.approved_by.is_null(), KnowledgeEntry.rejected_by.is_null()).count()
+            (KnowledgeEntry.approved_by.is_null()) | (KnowledgeEntry.approved_by != MAKINO),
+            KnowledgeEntry.rejected_by.is_null()).count()
     return waiting
 
 
