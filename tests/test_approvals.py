@@ -249,3 +249,13 @@ def test_a_pattern_4_entry_a_staff_member_once_approved_is_still_a_draft(runtime
     runtime.knowledge.learn(legacy)
     assert "p4-esc0009" in [e.id for e in runtime.core.approvals.pending()]
     assert "スタッフの言葉" not in Chat(runtime).say("断られ続けて落ち込んでいます", pattern=4).text
+
+
+def test_the_digest_goes_once_a_morning_from_nine_in_tokyo(slack):
+    import datetime as dt
+    desk = slack.runtime.slack.approvals
+    utc = dt.timezone.utc
+    assert desk.daily_digest(dt.datetime(2026, 12, 7, 23, 59, tzinfo=utc)) == 0  # 08:59 on 8 December in Tokyo
+    assert desk.daily_digest(dt.datetime(2026, 12, 8, 0, 0, tzinfo=utc)) == 1
+    assert desk.daily_digest(dt.datetime(2026, 12, 8, 3, 0, tzinfo=utc)) == 0  # once that day
+    assert len(slack.fake.sent("chat.postMessage", MAKINO)) == 2  # the header and the one draft
