@@ -259,3 +259,15 @@ def test_the_digest_goes_once_a_morning_from_nine_in_tokyo(slack):
     assert desk.daily_digest(dt.datetime(2026, 12, 8, 0, 0, tzinfo=utc)) == 1
     assert desk.daily_digest(dt.datetime(2026, 12, 8, 3, 0, tzinfo=utc)) == 0  # once that day
     assert len(slack.fake.sent("chat.postMessage", MAKINO)) == 2  # the header and the one draft
+
+
+def test_a_learned_draft_staff_took_back_cannot_be_approved(slack):
+    from adapters import slack_blocks as blocks
+    member_asks(slack, "お客様との約束の時間に遅れてしまい、自分が情けないです")
+    _, thread = staff_answers(slack, "まずは誠実にお詫びしましょう。")
+    [row] = learned_rows()
+    undo = next(button(m, blocks.UNDO_KNOWLEDGE) for m in slack.thread(thread) if button(m, blocks.UNDO_KNOWLEDGE))
+    slack.press(STAFF, blocks.UNDO_KNOWLEDGE, undo["value"], thread_ts=thread)
+    slack.press(MAKINO, approvals.APPROVE, row.id, channel=MAKINO_DM)
+    assert "見つかりません" in slack.ephemerals(MAKINO)[-1]
+    assert not KnowledgeEntry.get_by_id(row.id).active and KnowledgeEntry.get_by_id(row.id).approved_by is None

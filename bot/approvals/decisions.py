@@ -51,9 +51,8 @@ class Approvals:
         return self.knowledge.awaiting_approval()
 
     def draft(self, entry_id: str) -> Entry | None:
-        """One draft still awaiting him, or None."""
-        entry = self.knowledge.get(entry_id)
-        return entry if entry is not None and entry.awaits_approval else None
+        """One draft still awaiting him (active: an undone learned answer is no draft), or None."""
+        return next((e for e in self.pending() if e.id == entry_id), None)
 
     def may_decide(self, user_id: str | None) -> bool:
         return bool(self.makino_id) and user_id == self.makino_id
