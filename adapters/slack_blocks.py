@@ -8,7 +8,7 @@ from bot.escalation import DraftView, EscalationView, Resolution
 from bot.learning import Preview
 from bot.messages import Button, Reply
 from bot.patterns import PATTERNS, Pattern
-from bot.states import EscalationStatus
+from bot.states import EscalationStatus, Reason
 
 Block = dict[str, Any]
 Message = dict[str, Any]  # chat.postMessage keyword arguments: text (+ blocks)
@@ -225,7 +225,16 @@ def _status_line(view: EscalationView) -> str:
     if view.status == EscalationStatus.WAITING_MAKINO:
         return "⏳ 牧野氏の確認待ち。牧野氏の返信か承認で回答します。"
     return ("このスレッドに返信すると、送信前に確認ボタンが出ます。"
-            "ボタンを押すまでユーザーには届きません。")
+            "ボタンを押すまでユーザーには届きません。" + _learned_as(view))
+
+
+def _learned_as(view: EscalationView) -> str:
+    """What answering it will store, said before anyone answers (the send offer gives the stored question)."""
+    if view.reason == Reason.CRISIS:
+        return "📚 危機対応のため、回答はナレッジに保存しません。"
+    if view.pattern == 4:
+        return "📚 Pattern 4 のため、回答は牧野氏の承認待ちの下書きとして保存します（承認まで AI は使いません）。"
+    return "📚 回答は、お名前・病名などを一般的な言葉に置き換えた質問とともにナレッジになります。"
 
 
 def _user(view: EscalationView) -> str:

@@ -271,3 +271,10 @@ def test_a_learned_draft_staff_took_back_cannot_be_approved(slack):
     slack.press(MAKINO, approvals.APPROVE, row.id, channel=MAKINO_DM)
     assert "見つかりません" in slack.ephemerals(MAKINO)[-1]
     assert not KnowledgeEntry.get_by_id(row.id).active and KnowledgeEntry.get_by_id(row.id).approved_by is None
+
+
+def test_the_escalation_post_says_what_answering_will_store(slack):
+    slack.dm("もう死にたいです")
+    assert "ナレッジに保存しません" in text_of(slack.escalation_post())
+    member_asks(slack, "お客様との約束の時間に遅れてしまい、自分が情けないです")
+    assert "牧野氏の承認待ちの下書き" in text_of(slack.escalation_post())
