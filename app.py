@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import peewee as pw
 
 from bot.answering import Answerer, AnswererStatus
+from bot.approvals import Approvals
 from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
@@ -106,12 +107,13 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
                           makino_id=settings.slack_makino_user_id)
+    approvals = Approvals(knowledge=knowledge, makino_id=settings.slack_makino_user_id, today=plan.today)
     budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=plan.timezone,
                          alert=desk.alert)
     screener = Screener(model_dir=settings.safety_model_dir, encoder=settings.encoder)
     core = Core(knowledge=knowledge, answerer=answerer, plan=plan, screener=screener, escalations=escalations,
-                operators=operators, budget=budget, rate_per_minute=settings.rate_limit_per_minute,
-                rate_per_day=settings.rate_limit_per_day,
+                operators=operators, approvals=approvals, budget=budget,
+                rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes),
                 answer_seconds=settings.claude_deadline_seconds,
@@ -120,9 +122,11 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
     reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert, desk=_report_desk(settings, slack_desk))
-    scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports)
     line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
     slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
+    digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest)] if slack else []
+    scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
+                                extra=digest)
     # The queue exists before the adapters and the desk that enqueue: their job kinds join it here.
     kinds = [*(line.jobs() if line else ()), *(slack.jobs() if slack else ()), *_desk_jobs(slack_desk, escalations)]
     for job in kinds:
@@ -131,8 +135,9 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
 
 
 def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, alert: Callable[[str], None],
-                    reports: "ScheduledReports | None" = None) -> Scheduler:
-    """The periodic work: reports, escalation reminders, the budget check, the daily backup."""
+                    reports: "ScheduledReports | None" = None, extra: Sequence[Periodic] = ()) -> Scheduler:
+    """The periodic work: reports, escalation reminders, the budget check, the daily backup, and what the
+    channels add (Makino's morning digest of drafts)."""
     tz = core.plan.timezone
     reports = reports or scheduled_reports(settings, tz=tz, alert=alert)
     jobs = [Periodic("reports", "定期レポート", 1, reports.run_due_reports),
@@ -140,7 +145,7 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
             Periodic("budget", "予算チェック", 60, core.check_budget)]
     if settings.backup_daily:
         jobs.append(Periodic("backup", "毎日のバックアップ", 5, DailyBackup(settings=settings, tz=tz).daily_backup))
-    return Scheduler(database=database, alert=alert, jobs=jobs)
+    return Scheduler(database=database, alert=alert, jobs=[*jobs, *extra])
 
 
 def scheduled_reports(settings: Settings, *, tz: dt.tzinfo, alert: Callable[[str], None],

@@ -22,6 +22,8 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from adapters import edge
+from adapters.slack_approvals import (APPROVAL_JOB, APPROVE_EDIT, EDIT_VIEW, ApprovalDesk, action_job, edit_job,
+                                      is_approval_action)
 from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
 from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, clean_envelope, envelope_problem,
                                     read_bad_reason, read_event, route_event, to_action)
@@ -56,6 +58,8 @@ class SlackAdapter:
                                    channel_patterns=settings.slack_channel_patterns)
         self.core = core
         self.operator = OperatorLoop(core=core, desk=desk) if desk else None
+        self.approvals = ApprovalDesk(core=core, client=client, makino_id=settings.slack_makino_user_id,
+                                      tz=core.plan.timezone)
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.bolt = self._bolt_app()
         self._socket: Any = None
@@ -134,6 +138,17 @@ class SlackAdapter:
             self._enqueue("slack.switch", payload, dedupe_key=_action_key(action))
         elif is_operator_action(action.action_id) and self.operator:
             self._enqueue("slack.operator_action", payload, dedupe_key=_action_key(action))
+        elif is_approval_action(action.action_id):
+            if not (action.action_id == APPROVE_EDIT and self.approvals.open_editor(action)):
+                self._enqueue(APPROVAL_JOB, action_job(action), dedupe_key=_action_key(action))
+        ack()
+
+    def _on_approval_edit(self, ack: Callable, body: dict) -> None:
+        """Makino sent his edited wording: approved with it."""
+        job = edit_job(body)
+        view_id = str((body.get("view") or {}).get("id") or uuid.uuid4().hex)[:100]
+        if job is not None:
+            self._enqueue(APPROVAL_JOB, job, dedupe_key=f"slack:view:{view_id}")
         ack()
 
     def _on_bad_reason(self, ack: Callable, body: dict) -> None:
@@ -178,6 +193,7 @@ class SlackAdapter:
         app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_action)
         app.view_submission(BAD_REASON_VIEW)(self._on_bad_reason)
         app.view_closed(BAD_REASON_VIEW)(self._on_bad_reason)
+        app.view_submission(EDIT_VIEW)(self._on_approval_edit)
         app.command(COMMAND)(self._on_command)
         return app
 
@@ -188,7 +204,8 @@ class SlackAdapter:
                  JobKind(SEND_JOB, trainee.on_send, trainee.send_failed, LANE),
                  JobKind("slack.feedback", trainee.on_feedback, self._job_failed, LANE),
                  JobKind("slack.switch", trainee.on_switch, self._job_failed, LANE),
-                 JobKind("slack.home", trainee.on_home, None, LANE)]
+                 JobKind("slack.home", trainee.on_home, None, LANE),
+                 JobKind(APPROVAL_JOB, self.approvals.on_decision, self._job_failed, LANE)]
         if self.operator:
             operator = self.operator
             kinds += [JobKind("slack.operator_reply", operator.on_reply, self._job_failed, LANE),
@@ -219,7 +236,7 @@ class SlackAdapter:
         except (ValueError, RecursionError) as exc:
             return edge.ignore(f"body unreadable ({type(exc).__name__})", rid, platform="Slack")
         problem = "too deep" if edge.depth(parsed) > edge.MAX_DEPTH else envelope_problem(
-            parsed, command=COMMAND, action_prefix=ACTION_PREFIX, view_id=BAD_REASON_VIEW)
+            parsed, command=COMMAND, action_prefix=ACTION_PREFIX, view_ids=(BAD_REASON_VIEW, EDIT_VIEW))
         if problem:
             return edge.ignore(problem, rid, platform="Slack")
         if parsed.get("type") == "event_callback":

@@ -5,9 +5,10 @@ import json
 from typing import Any, Iterable
 
 from bot.escalation import DraftView, EscalationView, Resolution
+from bot.learning import Preview
 from bot.messages import Button, Reply
 from bot.patterns import PATTERNS, Pattern
-from bot.states import EscalationStatus
+from bot.states import EscalationStatus, Reason
 
 Block = dict[str, Any]
 Message = dict[str, Any]  # chat.postMessage keyword arguments: text (+ blocks)
@@ -77,10 +78,11 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
     return {"text": f"{mentions} {title}: {view.question[:200]}".strip(), "blocks": blocks}
 
 
-def draft_offer(draft: DraftView) -> Message:
-    """Offered under each staff or Makino reply: nothing reaches the user until someone taps it."""
+def draft_offer(draft: DraftView, preview: Preview) -> Message:
+    """Offered under each staff or Makino reply: nothing reaches the user until someone taps it, and staff
+    see what it will be stored as before they tap."""
     text = (f"<@{draft.author}> さんの返信をユーザーへの回答として送りますか？"
-            "（押せるのはスタッフと牧野氏だけです。押すまでユーザーには届きません）")
+            "（押せるのはスタッフと牧野氏だけです。押すまでユーザーには届きません）\n" + _stored_as(preview))
     return {"text": text, "blocks": [_section(text), _actions([
         _button("この返信をユーザーに送る", CONFIRM_REPLY, str(draft.id), style="primary")])]}
 
@@ -96,6 +98,14 @@ def sent_message(view: EscalationView, text: str, *, confirmed_by: str, delivere
 
 def knowledge_message(resolution: Resolution) -> Message:
     """Which knowledge entry the answer became (with an undo button), or the one that already says it."""
+    if resolution.kept_out:
+        text = "📚 危機対応の回答なので、ナレッジには保存していません。"
+        return {"text": text, "blocks": [_section(text)]}
+    if resolution.knowledge_id and resolution.awaits_makino:
+        text = (f"📚 Pattern 4 の回答なので、牧野氏の承認待ちの下書き `{resolution.knowledge_id}` として保存しました。"
+                "牧野氏が承認するまで、AI はこの回答を使いません。")
+        undo = _button("取り消す", UNDO_KNOWLEDGE, str(resolution.escalation_id), style="danger")
+        return {"text": text, "blocks": [_section(text), _actions([undo])]}
     if resolution.knowledge_id:
         text = (f"📚 ナレッジ `{resolution.knowledge_id}` を作成しました。次から同じような質問には、"
                 "AI がこの回答を使います。")
@@ -186,6 +196,16 @@ def _pattern_blocks(patterns: list[Pattern], current: int | None) -> list[Block]
     return blocks
 
 
+def _stored_as(preview: Preview) -> str:
+    if preview.question is None:
+        return "📚 危機対応のため、この回答はナレッジに保存しません。"
+    question = escape(preview.question)
+    if preview.awaits_makino:
+        return (f"📚 送ると、質問「{question}」への回答を牧野氏の承認待ちの下書きとして保存します"
+                "（承認されるまで AI は使いません）。")
+    return f"📚 送ると、次の質問のナレッジとして保存します（お名前・病名などは一般的な言葉に置き換えます）:「{question}」"
+
+
 def _pattern_name(number: int) -> str:
     pattern = PATTERNS.get(number)
     return f"{number}（{pattern.name}）" if pattern else str(number)
@@ -205,7 +225,16 @@ def _status_line(view: EscalationView) -> str:
     if view.status == EscalationStatus.WAITING_MAKINO:
         return "⏳ 牧野氏の確認待ち。牧野氏の返信か承認で回答します。"
     return ("このスレッドに返信すると、送信前に確認ボタンが出ます。"
-            "ボタンを押すまでユーザーには届きません。")
+            "ボタンを押すまでユーザーには届きません。" + _learned_as(view))
+
+
+def _learned_as(view: EscalationView) -> str:
+    """What answering it will store, said before anyone answers (the send offer gives the stored question)."""
+    if view.reason == Reason.CRISIS:
+        return "📚 危機対応のため、回答はナレッジに保存しません。"
+    if view.pattern == 4:
+        return "📚 Pattern 4 のため、回答は牧野氏の承認待ちの下書きとして保存します（承認まで AI は使いません）。"
+    return "📚 回答は、お名前・病名などを一般的な言葉に置き換えた質問とともにナレッジになります。"
 
 
 def _user(view: EscalationView) -> str:

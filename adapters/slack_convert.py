@@ -68,7 +68,7 @@ class BadReason:
     thread_ts: str | None = None
 
 
-def envelope_problem(body: Any, *, command: str, action_prefix: str, view_id: str) -> str | None:
+def envelope_problem(body: Any, *, command: str, action_prefix: str, view_ids: tuple[str, ...]) -> str | None:
     """Why a verified body is not one the bot handles (bolt would 404 or crash on it), or None."""
     if not isinstance(body, dict):
         return "not an object"
@@ -88,7 +88,7 @@ def envelope_problem(body: Any, *, command: str, action_prefix: str, view_id: st
             None if action.action_id.startswith(action_prefix) else "not our action")
     if kind in ("view_submission", "view_closed"):
         view = body.get("view")
-        if not isinstance(view, dict) or view.get("callback_id") != view_id or not _str(view.get("type")):
+        if not isinstance(view, dict) or view.get("callback_id") not in view_ids or not _str(view.get("type")):
             return "not our view"
         reason = read_bad_reason(body)
         return reason.reason if isinstance(reason, Unreadable) else None

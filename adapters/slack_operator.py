@@ -36,7 +36,7 @@ class OperatorLoop:
         offered = self.core.receive(OperatorReply(event.get("thread_ts", ""), event.get("user"),
                                                   plain_text(event.get("text", "")), event.get("ts", "")))
         if offered is not None:
-            self.desk.in_thread(offered.view.thread, draft_offer(offered.draft))
+            self.desk.in_thread(offered.view.thread, draft_offer(offered.draft, offered.preview))
 
     def on_edit(self, payload: dict[str, Any]) -> None:
         edited = edited_message(payload["event"])

@@ -161,6 +161,13 @@ class OfflineAnswerer:
                 urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
         # The coverage model's calibrated probability that this entry answers the question.
         confidence = round(best.confidence, 2)
-        text = f"{best.entry.body}\n\n（参考ナレッジ：{best.entry.question}）"
+        text = f"{_voice(best.entry)}{best.entry.body}\n\n（参考ナレッジ：{best.entry.question}）"
         return ModelAnswer(text=text, confidence=confidence, knowledge_ids=(best.entry.id,), needs_human=False,
                            urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
+
+
+def _voice(entry: Entry) -> str:
+    # Pattern 4 is the academy's AI: Makino's words are quoted as his, and only once he approved them.
+    if entry.makinos_words:
+        return "牧野先生がご自身の言葉として確認された考え方をお届けします（AI がお送りしています）。\n\n"
+    return ""

@@ -10,6 +10,7 @@ from typing import Callable, overload
 from bot import users
 from bot.answering import (HISTORY_TURNS, Answerer, AnswererRefused, AnswererStatus, AnswererUnavailable,
                            AnswerRequest, ModelAnswer, OfflineAnswerer, Turn)
+from bot.approvals import ApprovalDecision, Approvals, Decided
 from bot.escalation import Escalations, feedback_buttons
 from bot.events import (ButtonPress, Failed, Follow, OperatorDelete, OperatorEdit, OperatorReply, PatternMenu, Sent,
                         ShowPatterns, Unfollow)
@@ -19,7 +20,7 @@ from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
 from bot.models import Answer, Escalation, Feedback, Question, User
-from bot.operators import DraftOffered, OperatorAction, Operators, Outcome
+from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, someone_in_danger_message
@@ -55,8 +56,8 @@ class Core:
     """The channel-agnostic bot. Adapters call it; it never calls a platform directly."""
 
     def __init__(self, *, knowledge: KnowledgeBase, answerer: Answerer, plan: RolloutPlan, screener: Screener,
-                 escalations: Escalations, operators: Operators, budget: BudgetGuard, rate_per_minute: int = 5,
-                 rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
+                 escalations: Escalations, operators: Operators, approvals: Approvals, budget: BudgetGuard,
+                 rate_per_minute: int = 5, rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
                  remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0) -> None:
         self.knowledge = knowledge
@@ -74,6 +75,7 @@ class Core:
         self.remind_after = remind_after
         self.answer_seconds = answer_seconds  # one answer's budget where the channel sets no deadline
         self._now = now
+        self.approvals = approvals
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -85,6 +87,8 @@ class Core:
     def receive(self, event: OperatorReply) -> DraftOffered | None: ...
     @overload
     def receive(self, event: OperatorAction) -> Outcome: ...
+    @overload
+    def receive(self, event: ApprovalDecision) -> Decided | Refused: ...
     @overload
     def receive(self, event: OperatorEdit | OperatorDelete) -> bool: ...
     @overload
@@ -113,6 +117,8 @@ class Core:
                 return self.operators.withdraw(event.ref)
             case OperatorAction():
                 return self.operators.act(event)
+            case ApprovalDecision():
+                return self.approvals.decide(event)
             case Sent():
                 return self._record_delivery(channel=event.channel, method=event.method, answer_id=event.answer_id,
                                              ok=event.ok, error=event.error, failure=event.failure)
@@ -340,7 +346,8 @@ class Core:
         return message.deadline or time.time() + self.answer_seconds
 
     def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float) -> Reply:
-        hits = self.knowledge.search(question.text, pattern.number, top=5)
+        # Makino's drafts are not his words until he approves them: a member is never answered from one.
+        hits = self.knowledge.search(question.text, pattern.number, top=5, drafts=False)
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
             Question.id == question.id).execute()
@@ -442,6 +449,7 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     """Whether an answer goes to the user or to staff, and why (the first reason that applies).
 
     `screening` is the code's reading and the model's together; `covered` is `covered_by`'s judgement.
+    Pattern 4 answers with Claude's general support when no approved entry covers the question.
     Pattern 4 also takes the model's high urgency as a crisis: the persona must never role-play through one.
     """
     if screening.crisis or (result.urgency == Urgency.HIGH and pattern.number == 4):
@@ -452,7 +460,9 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
         return Decision(Reason.HUMAN_REQUEST, Urgency.NORMAL)
     if result.needs_human:
         return Decision(Reason.NEEDS_HUMAN if covered else Reason.NO_KNOWLEDGE, result.urgency)
-    if not covered:
+    # Pattern 4 may support a member in its own words (the academy's AI, never quoting Makino unapproved):
+    # Claude's general support needs no entry; the offline answerer has nothing but entries.
+    if not covered and not (pattern.supports_feelings and result.source == Source.AI):
         return Decision(Reason.NO_KNOWLEDGE, Urgency.NORMAL)
     if result.confidence < pattern.threshold:
         return Decision(Reason.LOW_CONFIDENCE, Urgency.NORMAL)

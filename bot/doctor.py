@@ -60,6 +60,7 @@ def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Fi
                   guarded("バックアップ", lambda: check_backup(settings, now))]
     found.append(guarded("ナレッジ", lambda: check_knowledge(settings, database_ok)))
     found.append(guarded("段階リリース", lambda: check_rollout(settings, now)))
+    found.append(guarded("牧野氏の承認", lambda: check_approvals(settings, now, database_ok)))
     found.append(guarded("Claude", lambda: check_claude(settings)))
     if settings.anthropic_api_key and found[-1].status == Status.OK:
         found.append(guarded("Claude モデル", lambda: check_models(settings, now)))
@@ -158,6 +159,16 @@ def check_rollout(settings: Settings, now: dt.datetime | None = None) -> Finding
             f"{'・'.join(COHORT_LABELS.get(c, c) for c in s.cohorts)}へ P{','.join(map(str, s.patterns))}"
             for s in upcoming if s.start == first)
     return ok("段階リリース", f"今日（{today:%m/%d}）使えるもの: {opened}{following}")
+
+
+def check_approvals(settings: Settings, now: dt.datetime | None, database_ok: bool) -> Finding:
+    from bot.approvals.readiness import readiness
+    due, text = readiness(settings, now, database_ok=database_ok)
+    if due:
+        return warn("牧野氏の承認", text, "python main.py knowledge approvals で一覧を確かめ、牧野氏に Slack の DM"
+                                    "（--post で今すぐ送れます）で承認をお願いしてください。docs/manual.md の"
+                                    "「牧野氏の承認」をご覧ください。")
+    return ok("牧野氏の承認", text)
 
 
 def check_claude(settings: Settings) -> Finding:

@@ -17,7 +17,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.learning import Learning
 from bot.messages import Button, Recipient, Reply
 from bot.models import Answer, Escalation, Question
-from bot.states import ButtonAction, ReplyKind, Urgency
+from bot.states import ButtonAction, ReplyKind, Source, Urgency
 
 __all__ = ["AlreadyAnswered", "Deliverer", "DraftView", "EscalationView", "Escalations", "LogDesk", "OperatorDesk",
            "REASON_LABELS", "Resolution", "feedback_buttons"]
@@ -34,6 +34,8 @@ class Resolution:
     knowledge_id: str | None  # the entry created, if any
     similar_id: str | None  # an existing entry that already says this, instead of a new one
     phrasing_added: bool = False  # the question became one of that entry's phrasings
+    awaits_makino: bool = False  # a Pattern 4 draft, used once Makino approves it
+    kept_out: bool = False  # a crisis: no knowledge was made
 
 
 class Escalations:
@@ -95,9 +97,11 @@ class Escalations:
             recipient(question), staff_reply(question, answer),
             failure=f"エスカレーション回答（質問 #{question.id}）をユーザーにお届けできませんでした")
         learned = self.learning.learn(escalation_id=e.id, question=question.text, pattern=question.pattern,
-                                      answer=answer.text, approved_by=confirmed_by)
+                                      answer=answer.text, approved_by=confirmed_by, reason=e.reason,
+                                      by_makino=source == Source.MAKINO)
         self.store.close(e.id, answered_by=answered_by, confirmed_by=confirmed_by, knowledge_id=learned.knowledge_id)
-        return Resolution(e.id, answer.id, delivered, learned.knowledge_id, learned.similar_id, learned.phrasing_added)
+        return Resolution(e.id, answer.id, delivered, learned.knowledge_id, learned.similar_id, learned.phrasing_added,
+                          awaits_makino=learned.awaits_makino, kept_out=learned.kept_out)
 
 
 def recipient(question: Question) -> Recipient:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
+MAKINO = "makino"  # approved_by of what Makino himself approved (a Slack button, his own answer)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+CHECKED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
 
 class KnowledgeError(ValueError):
@@ -34,16 +36,29 @@ class Entry:
     approved_by: str | None = None
     path: str | None = None
     phrasings: tuple[str, ...] = ()  # other ways people ask it; search reads them as the question
+    approved_on: str | None = None  # YYYY-MM-DD, when approved_by approved it
+    checked: str | None = None  # YYYY-MM, when its tax or legal statements were last checked
+    rejected_by: str | None = None  # Makino rejected this draft: it is never used
 
     @property
     def awaits_approval(self) -> bool:
-        """Pattern 4 speaks as Makino: its entries are his words only once he has approved them."""
-        return self.pattern == 4 and not self.approved_by
+        """Pattern 4 gives Makino's words: its entries are his only once he, no one else, approved them."""
+        return self.pattern == 4 and self.approved_by != MAKINO and not self.rejected_by
+
+    @property
+    def makinos_words(self) -> bool:
+        """A Pattern 4 entry Makino approved: the one kind that may be given as his words."""
+        return self.pattern == 4 and self.approved_by == MAKINO and not self.rejected_by
+
+    def check_older_than(self, month: str) -> bool:
+        """Whether its statements were last checked before `month` (YYYY-MM)."""
+        return bool(self.checked) and self.checked < month
 
     @property
     def checksum(self) -> str:
         text = "\x1f".join([self.id, str(self.pattern), self.question, self.body, ",".join(self.tags),
-                            self.source, self.approved_by or "", "\x1e".join(self.phrasings)])
+                            self.source, self.approved_by or "", "\x1e".join(self.phrasings),
+                            self.approved_on or "", self.checked or "", self.rejected_by or ""])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -101,8 +116,9 @@ def render_entry(entry: Entry) -> str:
         meta["phrasings"] = list(entry.phrasings)
     meta["tags"] = list(entry.tags)
     meta["source"] = entry.source
-    if entry.approved_by:
-        meta["approved_by"] = entry.approved_by
+    for key in ("approved_by", "approved_on", "rejected_by", "checked"):
+        if getattr(entry, key):
+            meta[key] = getattr(entry, key)
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None).strip()
     return f"---\n{front}\n---\n{entry.body}\n"
 
@@ -187,10 +203,18 @@ def _entry_from_meta(meta: dict, body: str, path: Path | str, head: list[str]) -
         raise KnowledgeError(path, line("tags"), "tags は [事業承継, 医療法人] のようなリストにしてください")
     if not body:
         raise KnowledgeError(path, len(head) + 2, "front matter の後の回答本文が空です")
-    approved = meta.get("approved_by")
+    checked = str(meta.get("checked") or "")[:7] or None
+    if checked and not CHECKED_PATTERN.match(checked):
+        raise KnowledgeError(path, line("checked"), f"checked は 2026-12 のように年と月で書いてください（今の値: {checked!r}）")
     return Entry(id=entry_id, question=question, body=body, pattern=pattern, tags=tuple(str(t) for t in tags),
-                 source=str(meta.get("source") or ""), approved_by=str(approved) if approved else None,
-                 path=str(path), phrasings=tuple(p.strip() for p in phrasings))
+                 source=str(meta.get("source") or ""), approved_by=_text(meta, "approved_by"),
+                 path=str(path), phrasings=tuple(p.strip() for p in phrasings),
+                 approved_on=_text(meta, "approved_on"), checked=checked, rejected_by=_text(meta, "rejected_by"))
+
+
+def _text(meta: dict, key: str) -> str | None:
+    value = meta.get(key)
+    return str(value) if value else None
 
 
 def _line_of(path: Path, prefix: str) -> int:

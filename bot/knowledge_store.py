@@ -37,7 +37,7 @@ class KnowledgeBase:
         self._index: SearchIndex | None = None
         self._stamp: tuple | None = None
         self._since: dt.datetime | None = None  # rows changed at or after this are not yet indexed
-        self._scopes: dict[int, list[Entry]] = {}
+        self._scopes: dict[tuple[int, bool], list[Entry]] = {}
 
     def sync(self) -> SyncResult:
         """Make the file-born entries match the files: add new, update changed, retire deleted."""
@@ -50,7 +50,7 @@ class KnowledgeBase:
                 if row is None:
                     _create_row(entry, origin="file")
                     result.added.append(entry.id)
-                elif row.checksum != entry.checksum or not row.active or row.origin != "file":
+                elif row.checksum != entry.checksum or row.active == bool(entry.rejected_by) or row.origin != "file":
                     _update_row(row, entry, origin="file")
                     result.updated.append(entry.id)
             seen = {e.id for e in entries}
@@ -63,21 +63,39 @@ class KnowledgeBase:
         self._current_index()  # index now, so the next user's question does not wait for it
         return result
 
-    def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
-        """Active entries for `pattern`, best first."""
-        return self._current_index().search(text, pattern, top)
+    def search(self, text: str, pattern: int | None = None, top: int = 5, *, drafts: bool = True) -> list[Hit]:
+        """Active entries for `pattern`, best first. `drafts` off: without the Pattern 4 drafts Makino has
+        not approved (what a member may be answered from)."""
+        if drafts:
+            return self._current_index().search(text, pattern, top)
+        waiting = len(self.scope(pattern, drafts=True)) - len(self.scope(pattern)) if pattern else 0
+        hits = self._current_index().search(text, pattern, top + waiting)
+        return [h for h in hits if not h.entry.awaits_approval][:top]
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form): the domain's vocabulary."""
         return self._current_index().knows(word)
 
-    def scope(self, pattern: int) -> list[Entry]:
-        """Every active entry a Pattern may use, in a stable order (the prompt-cache prefix)."""
+    def scope(self, pattern: int, *, drafts: bool = False) -> list[Entry]:
+        """Every active entry a Pattern may use, in a stable order (the prompt-cache prefix); Pattern 4
+        drafts awaiting Makino only with `drafts`."""
         index = self._current_index()
         with self._lock:  # computed once per change of the index, not once per question
-            if pattern not in self._scopes:
-                self._scopes[pattern] = [e for e in index.entries if e.pattern in (None, pattern)]
-            return self._scopes[pattern]
+            if (pattern, drafts) not in self._scopes:
+                self._scopes[(pattern, drafts)] = [e for e in index.entries if e.pattern in (None, pattern)
+                                                   and (drafts or not e.awaits_approval)]
+            return self._scopes[(pattern, drafts)]
+
+    def awaiting_approval(self) -> list[Entry]:
+        """Pattern 4 drafts Makino has neither approved nor rejected, curated and learned."""
+        return [e for e in self.scope(4, drafts=True) if e.awaits_approval]
+
+    def replace(self, entry: Entry) -> Entry:
+        """Store a changed entry (an approval, an edit, a rejection) under its id, keeping its origin."""
+        row = KnowledgeEntry.get_by_id(entry.id)
+        _update_row(row, entry, origin=row.origin)
+        self._current_index()
+        return entry
 
     def all_entries(self) -> list[Entry]:
         return list(self._current_index().entries)
@@ -164,13 +182,16 @@ class KnowledgeBase:
 def _entry(row: KnowledgeEntry) -> Entry:
     return Entry(id=row.id, question=row.question, body=row.body, pattern=row.pattern, tags=tuple(row.tags or ()),
                  source=row.source, approved_by=row.approved_by, path=row.path,
-                 phrasings=tuple(row.phrasings or ()))
+                 phrasings=tuple(row.phrasings or ()), approved_on=row.approved_on, checked=row.checked,
+                 rejected_by=row.rejected_by)
 
 
 def _fields(entry: Entry, origin: str) -> dict:
     return {"pattern": entry.pattern, "question": entry.question, "body": entry.body, "tags": list(entry.tags),
             "phrasings": list(entry.phrasings), "source": entry.source, "approved_by": entry.approved_by,
-            "path": entry.path, "origin": origin, "checksum": entry.checksum, "active": True, "updated_at": utcnow()}
+            "path": entry.path, "origin": origin, "checksum": entry.checksum, "active": not entry.rejected_by,
+            "approved_on": entry.approved_on, "checked": entry.checked, "rejected_by": entry.rejected_by,
+            "updated_at": utcnow()}
 
 
 def _create_row(entry: Entry, origin: str) -> None:

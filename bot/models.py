@@ -59,6 +59,9 @@ class KnowledgeEntry(BaseModel):
     phrasings = JSONField(default=list)  # other ways people ask it (learned from answered escalations too)
     source = pw.CharField(default="")
     approved_by = pw.CharField(null=True)
+    approved_on = pw.CharField(null=True)  # YYYY-MM-DD: Makino's approval of a Pattern 4 entry
+    checked = pw.CharField(null=True)  # YYYY-MM: its tax or legal statements last checked
+    rejected_by = pw.CharField(null=True)
     origin = pw.CharField(default="file")  # file | escalation (learned from a staff answer)
     path = pw.CharField(null=True)
     checksum = pw.CharField(default="")

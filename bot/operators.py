@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 from bot.escalation import AlreadyAnswered, DraftView, Escalations, EscalationView, Resolution
+from bot.learning import Preview
 from bot.models import Escalation
 from bot.states import EscalationStatus, OperatorCommand, Source
 
@@ -45,10 +46,11 @@ class Refused:
 
 @dataclass(frozen=True)
 class DraftOffered:
-    """A reply in the thread became a draft; offer to send it."""
+    """A reply in the thread became a draft; offer to send it, saying what it will be stored as."""
 
     view: EscalationView
     draft: DraftView
+    preview: Preview
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class Operators:
         view = self.store.by_thread(thread)
         if view is None or not view.is_open or not self.authorised(user_id) or not text:
             return None  # someone else's remark, or a closed case: internal talk, nothing to offer
-        return DraftOffered(view, self.store.add_draft(view.id, author=user_id, text=text, ref=ref))
+        preview = self.escalations.learning.preview(question=view.question, pattern=view.pattern, reason=view.reason)
+        return DraftOffered(view, self.store.add_draft(view.id, author=user_id, text=text, ref=ref), preview)
 
     def edit(self, ref: str, text: str) -> bool:
         """The author edited their reply: the edited text is what a confirmation sends."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bot import helplines
+
 PROMPT_DIR = Path(__file__).with_name("prompts")
 
 
@@ -64,7 +66,8 @@ def system_prompt(number: int) -> str:
     """The persona's system prompt: the shared rules, then the persona itself."""
     common = (PROMPT_DIR / "common.md").read_text(encoding="utf-8").strip()
     persona = get_pattern(number).prompt_file.read_text(encoding="utf-8").strip()
-    return f"{common}\n\n{persona}"
+    # The help lines come from the one list, so a prompt can never give a number the crisis reply does not.
+    return f"{common}\n\n{persona}".replace("{helplines}", helplines.listed())
 
 
 @cache

@@ -119,6 +119,14 @@ class OperatorCommand(StrEnum):
     UNDO_KNOWLEDGE = "undo_knowledge"
 
 
+class ApprovalCommand(StrEnum):
+    """Makino's buttons under a Pattern 4 draft."""
+
+    APPROVE = "approve"
+    APPROVE_EDITED = "approve_edited"  # his edited text replaces the draft's
+    REJECT = "reject"
+
+
 class ButtonAction(StrEnum):
     """What a button under a reply asks the core to do."""
 

@@ -45,6 +45,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 def cmd_knowledge(args, settings: Settings) -> int:
     from bot.knowledge import load_dir
+    from cli.knowledge_review import check_mark, print_approvals, stale_month
     if args.action == "validate":
         entries, errors = load_dir(settings.knowledge_dir)
         for error in errors:
@@ -71,13 +72,22 @@ def cmd_knowledge(args, settings: Settings) -> int:
         for h in hits if not args.json else ():
             print(f"{h.score:7.2f}  一致度 {h.coverage:.2f}  {h.entry.id:<12} {h.entry.question}")
         return 0
+    if args.action == "approvals":
+        return print_approvals(runtime, post=args.post)
     if args.action == "list":
         entries = kb.all_entries()
+        stale = stale_month(runtime.core.plan.today())
         for e in entries:
-            print(f"{e.id:<14} P{e.pattern or '*'}  {'承認待ち' if e.awaits_approval else '        '}  {e.question}")
+            print(f"{e.id:<14} P{e.pattern or '*'}  {'承認待ち' if e.awaits_approval else '        '}  {e.question}"
+                  f"{check_mark(e, stale)}")
         waiting = sum(1 for e in entries if e.awaits_approval)
         if waiting:
-            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野先生の言葉として話すため、承認（approved_by: makino）が必要です。")
+            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野先生の言葉を伝えるため、牧野先生の承認が必要です"
+                  "（python main.py knowledge approvals）。")
+        old = [e.id for e in entries if e.check_older_than(stale)]
+        if old:
+            print(f"\n確認から1年以上たったもの {len(old)}件: {', '.join(old)}。税制・法令の記述を確かめ、"
+                  "checked を更新してください。")
         return 0
     written = kb.export(args.out or settings.knowledge_dir)
     print(f"学習したナレッジ {len(written)} 件を書き出しました" + "".join(f"\n  {p}" for p in written))

@@ -73,6 +73,8 @@ def build_parser() -> Parser:
     search.add_argument("--json", action="store_true", help="結果を JSON で表示します")
     kcmd.add_parser("list", help="ナレッジを一覧表示します")
     kcmd.add_parser("sync", help="KNOWLEDGE_DIR の Markdown をデータベースに取り込みます")
+    approvals = kcmd.add_parser("approvals", help="牧野氏の承認を待っている Pattern 4 の下書きを一覧表示します")
+    approvals.add_argument("--post", action="store_true", help="牧野氏の Slack DM に承認の一覧を今すぐ送ります")
     kcmd.add_parser("validate", help="KNOWLEDGE_DIR の Markdown に誤りがないか確認します")
     export = kcmd.add_parser("export", help="スタッフの回答から学んだナレッジを Markdown に書き出します")
     export.add_argument("--out", type=Path, help="書き出すフォルダ（既定: KNOWLEDGE_DIR）")

@@ -51,7 +51,7 @@ def mutated(base: dict) -> st.SearchStrategy:
 @hsettings(max_examples=250, deadline=None)
 @given(mutated(SLACK_EVENT))
 def test_slack_event_conversion_is_total(body):
-    envelope_problem(body, command="/bansou", action_prefix=ACTION_PREFIX, view_id=BAD_REASON_VIEW)
+    envelope_problem(body, command="/bansou", action_prefix=ACTION_PREFIX, view_ids=(BAD_REASON_VIEW,))
     event = read_event(body.get("event"))
     if isinstance(event, Unreadable):
         return
@@ -66,7 +66,7 @@ def test_slack_event_conversion_is_total(body):
 @hsettings(max_examples=250, deadline=None)
 @given(st.one_of(mutated(SLACK_ACTION), mutated(SLACK_VIEW)))
 def test_slack_action_and_modal_conversion_is_total(body):
-    problem = envelope_problem(body, command="/bansou", action_prefix=ACTION_PREFIX, view_id=BAD_REASON_VIEW)
+    problem = envelope_problem(body, command="/bansou", action_prefix=ACTION_PREFIX, view_ids=(BAD_REASON_VIEW,))
     action, bad = to_action(body), read_bad_reason(body)
     if problem is None and body.get("type") == "block_actions":
         assert not isinstance(action, Unreadable) and action.user_id and action.action_id

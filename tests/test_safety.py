@@ -619,7 +619,10 @@ def test_a_long_message_with_one_crisis_sentence_is_a_crisis(chat):
     assert reply.text == crisis_message() and reply.escalation_reason == "crisis"
 
 
-def test_distress_is_answered_with_a_gentle_line_and_staff_look_with_normal_urgency(chat, desk):
+def test_distress_is_answered_with_a_gentle_line_and_staff_look_with_normal_urgency(runtime, chat, desk):
+    from dataclasses import replace
+    draft = runtime.knowledge.get("t4-0001")
+    runtime.knowledge.replace(replace(draft, approved_by="makino", approved_on="2026-12-01"))  # his words now
     reply = chat.say("断られ続けて落ち込んでいます。もう無理", pattern=4)
     assert reply.kind == "answer" and "断られるのは" in reply.text  # what was asked is answered
     assert "一人で抱え込まず" in reply.text and crisis_message() not in reply.text

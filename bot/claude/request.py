@@ -56,11 +56,18 @@ def build_messages(request: AnswerRequest) -> list[dict[str, Any]]:
     return messages
 
 
+def voice_label(entry: Entry) -> str:
+    """How the model is told whose words an entry is: only Makino's approved entries are his."""
+    if entry.makinos_words:
+        return f"（牧野の言葉・本人承認済み {entry.approved_on or ''}）".replace(" ）", "）")
+    return "（塾の資料）" if entry.pattern == 4 else ""
+
+
 def _knowledge_text(entries: list[Entry], budget: int) -> str:
     parts: list[str] = []
     used = 0
     for entry in entries:
-        block = f"[{entry.id}] Q: {entry.question}\nA: {entry.body}"
+        block = f"[{entry.id}]{voice_label(entry)} Q: {entry.question}\nA: {entry.body}"
         if used + len(block) > budget:
             break
         parts.append(block)

@@ -1,23 +1,5 @@
 """What the member is told when the screening finds a crisis or distress: help lines and a gentle word."""
-# Checked against public sources on 2026-11-25 (search corpus "pages"):
-# - #いのちSOS 0120-061-338, free (mainichi.jp/articles/20220826/osg/00m/040/001000d; 野洲市広報 2024-09)
-# - よりそいホットライン 0120-279-338, free, 24 hours (野洲市広報 2024-09; meikikai-home.com 2021-03)
-# - いのちの電話 0120-783-556 free, daily 16:00-21:00 and the 10th of each month 8:00 to 8:00 next day;
-#   0570-783-556 (navi dial, charged) daily 10:00-22:00 (city.hagi.lg.jp; city.akiruno.tokyo.jp 2023-03)
-# - こころの健康相談統一ダイヤル 0570-064-556 (野洲市広報; meikikai-home.com; 厚生労働省の案内)
-# - 厚生労働省「まもろうよ こころ」https://www.mhlw.go.jp/mamorouyokokoro/ lists the SNS (LINE etc.)
-#   counselling and every line above (meikikai-home.com; komei.or.jp 2021-02)
-HELPLINES = (
-    "#いのちSOS（無料）0120-061-338",
-    "よりそいホットライン（無料・24時間）0120-279-338",
-    "いのちの電話（無料）0120-783-556（毎日16時〜21時、毎月10日は午前8時〜翌日午前8時）",
-    "いのちの電話（ナビダイヤル）0570-783-556（毎日10時〜22時）",
-    "こころの健康相談統一ダイヤル 0570-064-556（お住まいの地域の公的な相談窓口につながります）",
-    "電話が苦手なときは、LINE などの SNS でも相談できます：厚生労働省「まもろうよ こころ」"
-    "https://www.mhlw.go.jp/mamorouyokokoro/",
-)
-HELPLINE_MARKERS = ("0120-061-338", "0120-279-338", "0120-783-556", "0570-783-556", "0570-064-556",
-                    "mamorouyokokoro")
+from bot.helplines import HELPLINE_MARKERS, HELPLINES  # the one list, with its sources and hours
 
 
 def crisis_message() -> str:
