@@ -8,6 +8,7 @@ from bot.escalation import DraftView, EscalationView, Resolution
 from bot.learning import Preview
 from bot.messages import Button, Reply
 from bot.patterns import PATTERNS, Pattern
+from bot.safety.labels import LABEL_NAMES
 from bot.states import EscalationStatus, Reason
 
 Block = dict[str, Any]
@@ -21,6 +22,7 @@ SEND_AI_DRAFT = "bansou_send_ai_draft"
 ASK_MAKINO = "bansou_ask_makino"
 CONFIRM_REPLY = "bansou_confirm_reply"
 UNDO_KNOWLEDGE = "bansou_undo_knowledge"
+LABEL_SAFETY = "bansou_label_safety"
 BAD_REASON_VIEW = "bansou_bad_reason"
 BAD_REASON_BLOCK, BAD_REASON_INPUT = "reason", "reason_input"
 
@@ -75,6 +77,7 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
         if view.draft and view.knowledge_ids:  # a draft from no knowledge is a "cannot answer" note, not an answer
             buttons.insert(0, _button("AI の下書きをそのまま送る", SEND_AI_DRAFT, str(view.id), style="primary"))
         blocks.append(_actions(buttons))
+    blocks.append(_actions([_label_menu(view.id)]))
     return {"text": f"{mentions} {title}: {view.question[:200]}".strip(), "blocks": blocks}
 
 
@@ -240,6 +243,14 @@ def _learned_as(view: EscalationView) -> str:
 def _user(view: EscalationView) -> str:
     name = escape(view.user_name)
     return f"{name} (`{view.user_id}`)" if view.user_id and view.user_id != view.user_name else name
+
+
+def _label_menu(escalation_id: int) -> Block:
+    """One choice that teaches the safety model what this message really was (stored, never posted)."""
+    options = [{"text": {"type": "plain_text", "text": name}, "value": f"{escalation_id}:{kind}"}
+               for kind, name in LABEL_NAMES.items()]
+    return {"type": "static_select", "action_id": LABEL_SAFETY, "options": options,
+            "placeholder": {"type": "plain_text", "text": "実際は？（安全チェックの学習用）"}}
 
 
 def _chunks(text: str) -> list[str]:

@@ -197,7 +197,8 @@ def to_action(body: Mapping[str, Any]) -> Action | Unreadable:
         return Unreadable("block_actions without an action id or a user id")
     container, message = _dict(body.get("container")), _dict(body.get("message"))
     channel = _str(_dict(body.get("channel")).get("id")) or _str(container.get("channel_id"))
-    return Action(action_id=action_id, value=_str(action.get("value")), user_id=user_id, channel=channel or None,
+    value = _str(action.get("value")) or _str(_dict(action.get("selected_option")).get("value"))  # a select's choice
+    return Action(action_id=action_id, value=value, user_id=user_id, channel=channel or None,
                   message_ts=_str(message.get("ts")) or _str(container.get("message_ts")) or None,
                   thread_ts=_str(message.get("thread_ts")) or _str(container.get("thread_ts")) or None,
                   response_url=_str(body.get("response_url")) or None,

@@ -6,19 +6,20 @@ from typing import Any
 
 from slack_sdk.errors import SlackClientError
 
-from adapters.slack_blocks import (ACTION_PREFIX, ASK_MAKINO, CONFIRM_REPLY, SEND_AI_DRAFT, UNDO_KNOWLEDGE,
-                                   draft_offer, knowledge_message, makino_request, sent_message, undone_message)
+from adapters.slack_blocks import (ACTION_PREFIX, ASK_MAKINO, CONFIRM_REPLY, LABEL_SAFETY, SEND_AI_DRAFT,
+                                   UNDO_KNOWLEDGE, draft_offer, knowledge_message, makino_request, sent_message,
+                                   undone_message)
 from adapters.slack_convert import Action, deleted_ts, edited_message, plain_text
 from adapters.slack_desk import SlackDesk
 from bot.conversation import Core
 from bot.escalation import EscalationView
 from bot.events import OperatorDelete, OperatorEdit, OperatorReply
-from bot.operators import AnswerSent, KnowledgeUndone, MakinoAsked, OperatorAction, Outcome, Refused
+from bot.operators import AnswerSent, KnowledgeUndone, Labelled, MakinoAsked, OperatorAction, Outcome, Refused
 from bot.states import OperatorCommand
 
 log = logging.getLogger(__name__)
 
-OPERATOR_ACTIONS = (SEND_AI_DRAFT, ASK_MAKINO, CONFIRM_REPLY, UNDO_KNOWLEDGE)
+OPERATOR_ACTIONS = (SEND_AI_DRAFT, ASK_MAKINO, CONFIRM_REPLY, UNDO_KNOWLEDGE, LABEL_SAFETY)
 
 
 class OperatorLoop:
@@ -71,6 +72,9 @@ class OperatorLoop:
                                                           delivered=outcome.resolution.delivered))
             self.desk.in_thread(view.thread, knowledge_message(outcome.resolution))
             self._refresh(outcome.after)
+        elif isinstance(outcome, Labelled):  # only the person who chose sees it: labels are posted nowhere
+            self.desk.ephemeral(action.user_id, f"「{outcome.label}」として記録しました。安全チェックの学習に使います。",
+                                thread=action.thread_ts, channel=action.channel)
         elif isinstance(outcome, KnowledgeUndone):
             self.desk.in_thread(outcome.view.thread, undone_message(outcome.knowledge_id, outcome.by))
 

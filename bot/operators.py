@@ -12,6 +12,7 @@ from typing import Callable, Union
 from bot.escalation import AlreadyAnswered, DraftView, Escalations, EscalationView, Resolution
 from bot.learning import Preview
 from bot.models import Escalation
+from bot.safety import labels
 from bot.states import EscalationStatus, OperatorCommand, Source
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,14 @@ class KnowledgeUndone:
     by: str
 
 
-Outcome = Union[Refused, MakinoAsked, AnswerSent, KnowledgeUndone]
+@dataclass(frozen=True)
+class Labelled:
+    """Staff said what the message really was; only they are told it was recorded."""
+
+    label: str  # the label's Japanese name
+
+
+Outcome = Union[Refused, MakinoAsked, AnswerSent, KnowledgeUndone, Labelled]
 
 
 class Operators:
@@ -122,7 +130,8 @@ class Operators:
         """One of the escalation buttons; anyone not authorised is refused and nothing changes."""
         steps: dict[OperatorCommand, Callable[[OperatorAction], Outcome]] = {
             OperatorCommand.SEND_AI_DRAFT: self._send_ai_draft, OperatorCommand.ASK_MAKINO: self._ask_makino,
-            OperatorCommand.CONFIRM_REPLY: self._confirm_reply, OperatorCommand.UNDO_KNOWLEDGE: self._undo}
+            OperatorCommand.CONFIRM_REPLY: self._confirm_reply, OperatorCommand.UNDO_KNOWLEDGE: self._undo,
+            OperatorCommand.LABEL_SAFETY: self._label}
         if not self.authorised(action.user_id):
             log.warning("refused %s by %s", action.command, action.user_id)
             return Refused(NOT_ALLOWED)
@@ -161,6 +170,17 @@ class Operators:
         if undone is None:
             return Refused(NOTHING_TO_UNDO)
         return KnowledgeUndone(view, undone, action.user_id)
+
+    def _label(self, action: OperatorAction) -> Outcome:
+        """`value` is "<escalation id>:<label>"; open or answered, a message can always be labelled."""
+        escalation_id, _, label = action.value.partition(":")
+        try:
+            kind = labels.record(int(escalation_id), label, by=self._person(action.user_id))
+        except (ValueError, Escalation.DoesNotExist) as exc:  # a forged or stale value
+            log.warning("label value %r: %s", action.value, exc)
+            return Refused(UNKNOWN)
+        log.info("escalation #%s labelled %s", escalation_id, kind)
+        return Labelled(labels.LABEL_NAMES[kind])
 
     # ---- steps ----------------------------------------------------------------------------------
 

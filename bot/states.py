@@ -117,6 +117,7 @@ class OperatorCommand(StrEnum):
     ASK_MAKINO = "ask_makino"
     CONFIRM_REPLY = "confirm_reply"
     UNDO_KNOWLEDGE = "undo_knowledge"
+    LABEL_SAFETY = "label_safety"  # what the message really was (teaches the safety model)
 
 
 class ApprovalCommand(StrEnum):

@@ -64,14 +64,16 @@ class Slack:
         return ts
 
     def press(self, user: str, action_id: str, value: str, *, channel: str = OPS, message_ts: str = "1.1",
-              thread_ts: str | None = None, trigger: str = "trig.1"):
+              thread_ts: str | None = None, trigger: str = "trig.1", select: bool = False):
         payload = {"type": "block_actions", "user": {"id": user}, "api_app_id": "A0APP", "team": {"id": "T0TEAM"},
                    "trigger_id": trigger, "channel": {"id": channel},
                    "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
                    "message": {"ts": message_ts, "thread_ts": thread_ts, "text": ""},
                    "response_url": self.fake.url + "/response",
-                   "actions": [{"action_id": action_id, "value": value, "type": "button",
+                   "actions": [{"action_id": action_id, "type": "button", "value": value,
                                 "action_ts": f"{time.time():.6f}{next(self._ids)}"}]}
+        if select:  # a static_select sends its choice, not a value
+            payload["actions"][0].update(type="static_select", selected_option={"value": payload["actions"][0].pop("value")})
         response = self.post(form_body({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
         assert response.status_code == 200, response.text
         self.work()

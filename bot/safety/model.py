@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
-
 from bot.encoder import Encoder, EncoderError
 
 HEADS = ("crisis", "someone_in_danger", "compliance", "human")
@@ -22,8 +20,11 @@ SHIPPED = Path(__file__).parent / "data"
 CHAR_FEATURES = 2 ** 16  # hashed character 1-3-grams: spellings the encoder's pieces blur (ﾀﾋ, 氏ね, dialect)
 
 
-def char_vectorizer() -> HashingVectorizer:
-    """Stateless: nothing to store but these settings, so a fitted head needs no vocabulary."""
+def char_vectorizer():
+    """Stateless: nothing to store but these settings, so a fitted head needs no vocabulary. (Imported here:
+    the web process, which never reads a message, does not load scikit-learn.)"""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     return HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=CHAR_FEATURES,
                              alternate_sign=False, norm="l2")
 

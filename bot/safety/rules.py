@@ -125,7 +125,10 @@ WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", 
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前"})  # 3年前 is read 3 年 前: see _over_now
 RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き", "楽しい",
-                       "支える"})
+                       "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実"})  # 今はMDRTを目指しています: a life going on
+# Feelings one "could die" of in jest (恥ずかしすぎて死ねる); despair (辛い, 苦しい) is never among them.
+HYPERBOLE_FEELINGS = frozenset({"恥ずかしい", "可愛い", "面白い", "嬉しい", "笑う", "尊い", "美味しい", "幸せ", "格好良い",
+                                "眠い", "暑い", "寒い", "忙しい", "恥ずい"})
 WHOLE = frozenset({"全部", "全て", "何もかも", "皆", "人生", "一切"})
 FIRST_PERSON = frozenset({"自分", "私", "僕", "俺", "わたし", "あたし", "自身", "わし", "小生", "己", "おら"})  # おら: 東北
 THIRD_PERSON = frozenset({
@@ -288,8 +291,9 @@ def _over_now(n: list[str]) -> bool:
 def _self_harm(words: Words, n: list[str], i: int) -> bool:
     """リスカ, リストカット, 遺書, 希死念慮が強い; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
     x = n[i]
-    if x in IDEATION and not any(y in ("方", "人", "御客様", "場合", "患者", "者") for y in n[i + 1:i + 5]):
-        return True  # not 自殺念慮のある方の保険加入
+    if x in IDEATION and not any(y in ("方", "人", "場合", "者") for y in n[i + 1:i + 5]) and \
+            not (_insurance_frame(n) or any(y in THIRD_PERSON for y in n)):
+        return True  # not 自殺念慮のある方の保険加入, 希死念慮で通院中のお客様の引受け (a case, a medical word)
     if x in STRONG_MEANS and not (i + 1 < len(words) and words[i + 1].pos[0] == "名詞"):
         return True  # 練炭って買えますか; not 練炭ストーブ
     if x in BLADES and any(y in CUT_PLACES for y in n[max(0, i - 4):i + 5]) and not any(y in CLAIM_TALK for y in n) and \
@@ -321,9 +325,17 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
     if x == "居る" and n[i + 1:i + 5] in (["ない", "方", "が", "良い"], ["ない", "方", "が", "増し"]) and \
             _is_first_person(n[:i]):
         return True  # 自分なんかいない方がいい
+    if x == "死ぬ" and words[i].surface.startswith("死ね") and _too_much_of_a_good_thing(n, i):
+        return False  # 恥ずかしすぎて死ねる, 可愛すぎて死ねる: hyperbole, "could die of it"
     return (x in DEATH_VERBS and _death_wish(words, n, i)) or (_is_inaku(n, i) and _death_wish(words, n, i + 2)) \
         or (x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
         or (x == "命" and any(y in ("絶つ", "断つ") for y in n[i + 1:i + 4]))
+
+
+def _too_much_of_a_good_thing(n: list[str], i: int) -> bool:
+    """"So … I could die": 過ぎて (or ほど) before 死ねる, after a feeling that is not despair."""
+    before = n[max(0, i - 5):i]
+    return any(y in ("過ぎる", "程") for y in before) and any(y in HYPERBOLE_FEELINGS for y in before)
 
 
 def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
@@ -335,8 +347,9 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
             any(n[k:k + 2] == ["の", "か"] for k in range(i + 3, min(len(n), i + 10))):
         return True  # 今日も生きていなきゃいけないのか: living as a burden
     if x == "明日" and "来る" in n[i + 1:i + 4] and any(n[k:k + 3] in (["ない", "て", "良い"], ["ない", "ば", "良い"])
+                                                  or n[k:k + 4] == ["ない", "て", "も", "良い"]
                                                   for k in range(i + 1, min(len(n), i + 6))):
-        return True  # 明日とか来なくていい: no tomorrow wanted
+        return True  # 明日とか来なくていい, 明日が来なくてもいい: no tomorrow wanted
     if x == "死ぬ" and n[i + 1:i + 3] in (["て", "も"], ["で", "も"]) and \
             (any(y == "構う" and _negated(n, k) for k, y in enumerate(n[i + 3:i + 7], i + 3)) or
              n[i + 3:i + 4] == ["良い"] and "場合" not in n) and \
@@ -1636,7 +1649,15 @@ def _made_to_look(n: list[str], topic: set[str]) -> bool:
         return True
     altered = any(x in ("診断書", "健康診断", "検査結果", "数値") for x in n) and \
         any(x in ("修正", "書き換える", "改竄", "直す") and not _negated(n, i) for i, x in enumerate(n))
-    return pretend or altered
+    # 説明していない項目にもチェックを入れて出しておく: a record that says a deed was done that was not
+    ticked = any(x in UNDONE_DEEDS and _negated(n, i, span=4) for i, x in enumerate(n)) and \
+        any(x in ("チェック", "記入", "書く", "付ける", "入れる", "提出") and not _negated(n, i)
+            for i, x in enumerate(n)) and any(x in RECORDS for x in n)
+    return pretend or altered or ticked
+
+
+UNDONE_DEEDS = frozenset({"説明", "確認", "会う", "面談", "渡す", "交付", "聞く", "読む", "読み上げる"})
+RECORDS = frozenset({"記録", "項目", "チェック", "チェックシート", "確認書", "報告書", "日報", "シート", "欄"})
 
 
 def _not_what_it_is(n: list[str], topic: set[str]) -> bool:
