@@ -116,6 +116,9 @@ def clean_envelope(body: Mapping[str, Any]) -> dict[str, Any]:
     actions = body.get("actions")
     if isinstance(actions, list) and actions and isinstance(actions[0], dict):
         clean["actions"] = [_scalars(actions[0])]
+        chosen = _str(_dict(actions[0].get("selected_option")).get("value"))
+        if chosen:  # a select's choice (the label menu)
+            clean["actions"][0]["selected_option"] = {"value": chosen}
     if isinstance(view := body.get("view"), dict):
         clean["view"] = {**_scalars(view), **({"state": view["state"]} if isinstance(view.get("state"), dict) else {})}
     return clean

@@ -80,7 +80,7 @@ def knowledge_dir(tmp_path) -> Path:
 def settings(tmp_path, plan_file, knowledge_dir) -> Settings:
     return replace(load_settings({}, env_file=None), database_url=f"sqlite:///{tmp_path}/bansou.db",
                    knowledge_dir=knowledge_dir, rollout_file=plan_file, rate_limit_per_minute=1000,
-                   rate_limit_per_day=10000)
+                   rate_limit_per_day=10000, safety_model_dir=tmp_path / "models" / "safety")  # the shipped model
 
 
 @pytest.fixture

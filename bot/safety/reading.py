@@ -35,6 +35,11 @@ def screen(text: str) -> Screening:
     return replace(found, why=tuple(f"rules:{flag}" for flag in found.flags_set()))
 
 
+def an_aspiration(text: str) -> bool:
+    """Some sentence names a person to become like (牧野先生みたいに話せるようになりたい)."""
+    return any(rules.an_aspiration(_read(s)) for s in sentences(_clean(text)))
+
+
 def sentences(text: str) -> list[str]:
     """`text` cut after 。！？ and line breaks; empty pieces dropped (… often pauses inside a sentence)."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]

@@ -1703,6 +1703,15 @@ def _fabricate(n: list[str], topic: set[str]) -> bool:
 
 # ---- a request for a person -------------------------------------------------------------------------------
 
+def an_aspiration(words: Words) -> bool:
+    """牧野先生みたいに話せるようになりたい, 先輩のようになりたい: a person named as a model to become like, not
+    a request to talk to them (the model of meaning reads the name and 話す as a request)."""
+    n = _norms(words)
+    return any(x in ("みたい", "様", "よう") and any(n[k] == "成る" and _desire(words, k) == "wish"
+                                                  for k in range(i + 1, min(len(n), i + 8)))
+               for i, x in enumerate(n))
+
+
 def wants_human(words: Words) -> bool:
     """Asking for staff, the office, a human or Makino: a request, not a mention."""
     n = _norms(words)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.encoder import load_encoder
 from bot.safety.model import SHIPPED, SafetyModel, check_model
+from bot.safety.reading import an_aspiration
 from bot.safety.reading import screen as read_by_rules
 from bot.safety.screening import Screening
 
@@ -68,8 +69,9 @@ class Screener:
         crisis = own or others
         doubt = not crisis and (p["crisis"] >= heads["crisis"].moderate
                                 or p["someone_in_danger"] >= heads["someone_in_danger"].moderate)
+        # A person named as a model to become like is no request for one; the rules read that grammar.
         found = Screening(crisis=crisis, distress=doubt, compliance=level["compliance"] >= 1,
-                          wants_human=level["human"] >= 1,
+                          wants_human=level["human"] >= 1 and not an_aspiration(text),
                           someone_in_danger=others and level["someone_in_danger"] > level["crisis"])
         why = tuple(f"model:{kind}={p[kind]:.2f}" for kind in heads
                     if p[kind] >= heads[kind].moderate and (kind in ("crisis", "someone_in_danger") or level[kind] >= 1))
