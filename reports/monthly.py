@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from bot.config import Settings
@@ -54,6 +55,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
                "次のテーマは既存のナレッジで答えられなかった質問です。件数の多いものからナレッジ化を検討してください。",
                sections.themes_text(new_question_themes(period)))
     report.add("ナレッジ更新・プロンプト調整の必要性", *_tuning_needs(figs))
+    report.add("安全チェックの学習（スタッフの分類）", *safety_learning_lines(settings, period))
     report.add("コストと予算", sections.budget_line(budget, period.label),
                sections.usage_table(month, metrics.line_pushes(period), settings.usd_jpy_rate),
                model_cost_table(model_costs(period), settings.usd_jpy_rate),
@@ -126,6 +128,28 @@ def _tuning_needs(figs: Figures) -> list[str]:
     return [md.table(["エージェント", "満足度", "Good/Bad", "平均確信度", "新規質問率", "必要な対応"], rows), rule,
             "プロンプトのバージョン別（同じエージェントで版を比べ、満足度が下がった版は見直してください）:\n\n"
             + md.table(["プロンプト版", "AI 回答数", "Good/Bad", "満足度", "平均確信度", "使用期間"], versions)]
+
+
+def safety_learning_lines(settings: Settings, period: Period) -> list[str]:
+    """The labels staff gave this month, and whether the model in use has learned from them yet."""
+    from bot.safety import labels
+    from bot.safety.screener import active_model_dir
+    counts = labels.counts_between(*period.utc_bounds())
+    rows = [[name, md.count(counts.get(kind, 0))] for kind, name in labels.LABEL_NAMES.items()]
+    try:
+        meta = json.loads((active_model_dir(settings.safety_model_dir) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [md.table(["分類", "件数"], rows), "使用中の安全チェックのモデルを読み込めませんでした。`doctor` で確認してください。"]
+    learned, waiting = int(meta.get("operator_labels", 0)), labels.total() - int(meta.get("operator_labels", 0))
+    crisis = meta.get("cross_validated", {}).get("crisis", {})
+    return [f"この月にスタッフが付けた分類 {md.count(sum(counts.values()))}。",
+            md.table(["分類", "件数"], rows),
+            f"使用中のモデル: {meta.get('fitted', '?')} 作成、学習した文例 {md.count(meta.get('examples', 0))}"
+            f"（うちスタッフの分類 {md.count(learned)}）。書き手ごとの交差検証で、危機の検知 "
+            f"{md.pct(crisis.get('recall'))}、似ているが危機ではない文を誤検知しなかった割合 "
+            f"{md.pct(crisis.get('look_alikes_passed'))}。",
+            f"まだ学習に使っていない分類が {md.count(waiting)}あります。`python main.py safety retrain` で作り直すと反映されます"
+            "（今より悪くなる場合は今のモデルを残します）。" if waiting > 0 else "すべての分類を学習済みです。"]
 
 
 def line_quota_lines(settings: Settings, period: Period, now: dt.datetime) -> list[str]:

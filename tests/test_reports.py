@@ -143,3 +143,17 @@ def test_themes_group_by_the_most_shared_word_then_the_rest():
     themes = group(rows)
     assert [(t.word, t.count, t.escalated) for t in themes.themes] == [("ドル建て終身", 3, 1), ("事業承継", 2, 1)]
     assert themes.other == 1 and themes.total == 6
+
+
+def test_monthly_report_says_how_many_labels_staff_gave_and_whether_the_model_learned_them(runtime, data, tmp_path):
+    from freezegun import freeze_time
+
+    from bot.models import Escalation
+    from bot.safety import labels
+    escalation = Escalation.select().first()
+    with freeze_time("2026-12-01 03:00:00"):  # 12:00 in Tokyo: inside the report's month
+        labels.record(escalation.id, "not_crisis", by="U0STAFF")
+    text = make(runtime, "monthly", tmp_path)
+    assert "## 安全チェックの学習（スタッフの分類）" in text
+    assert "この月にスタッフが付けた分類 1件。" in text and "| 誤検知：危機ではない | 1件 |" in text
+    assert "まだ学習に使っていない分類が 1件あります" in text and "safety retrain" in text

@@ -29,10 +29,14 @@ def record(escalation_id: int, label: str, *, by: str) -> SafetyLabelKind:
     return kind
 
 
-def counts_since(start: dt.datetime) -> dict[str, int]:
-    """How many labels of each kind arrived since `start` (UTC), for the monthly report."""
-    rows = SafetyLabel.select(SafetyLabel.label).where(SafetyLabel.created_at >= start)
+def counts_between(start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """How many labels of each kind arrived in [start, end) (naive UTC), for the monthly report."""
+    rows = SafetyLabel.select(SafetyLabel.label).where(SafetyLabel.created_at >= start, SafetyLabel.created_at < end)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.label] = counts.get(row.label, 0) + 1
     return counts
+
+
+def total() -> int:
+    return SafetyLabel.select().count()
