@@ -19,8 +19,8 @@ def run_model_eval(args, settings: Settings, source: str, build, *, poll_seconds
     import anthropic
 
     from bot.claude.batch import POLL_SECONDS, BatchFailed
-    from bot.model_eval import ModelEvalError, run_models
-    from bot.model_eval_report import as_text, summarize, write_report
+    from bot.claude.evaluation import ModelEvalError, run_models
+    from bot.claude.evaluation_report import as_text, summarize, write_report
     models = [args.model or settings.claude_model] + ([args.compare] if args.compare else [])
     client = anthropic.Anthropic(api_key=settings.anthropic_api_key)
     poll = POLL_SECONDS if poll_seconds is None else poll_seconds
@@ -45,7 +45,7 @@ def run_model_eval(args, settings: Settings, source: str, build, *, poll_seconds
 
 def _judge(client, results, settings: Settings, poll: float) -> dict:
     from bot.knowledge import load_dir
-    from bot.model_judge import judge
+    from bot.claude.judge import judge
     entries, _ = load_dir(settings.knowledge_dir)
     return judge(client, results, {e.id: e for e in entries}, model=settings.claude_model,
                  effort=settings.claude_effort, poll_seconds=poll, out=sys.stderr)

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.model_eval import ModelResult
+from bot.claude.evaluation import ModelResult
 from bot.safety.evaluation import EXPECTATIONS
 
 READINGS = {"crisis": "crisis", "compliance": "compliance", "human": "wants_human"}

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.claude.batch import run_batch
 from bot.knowledge import Entry
-from bot.model_eval import ModelResult
+from bot.claude.evaluation import ModelResult
 
 SUPPORT = ("supported", "partly", "unsupported")
 TONE = ("appropriate", "too_casual", "too_stiff", "inappropriate")
