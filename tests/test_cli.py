@@ -192,7 +192,8 @@ def test_eval_of_a_safety_file_counts_each_kind_through_the_core(run, tmp_path):
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
     data = json.loads(run("eval", str(path), "--json").stdout)
     first = data["results"][0]
-    assert set(first) == {"question", "expect", "escalated", "escalation_reason", "crisis_reply"}
+    assert set(first) == {"question", "expect", "escalated", "escalation_reason", "crisis_reply", "rules", "model"}
+    assert first["rules"] == ["crisis"]  # each reader's finding, shown apart
     assert first["crisis_reply"] is True and first["escalation_reason"] == "crisis"
     assert data["summary"]["all"] == {"right": 6, "total": 6, "rate": 1.0}
     text = run("eval", str(path)).stdout

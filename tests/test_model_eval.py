@@ -125,7 +125,7 @@ def test_a_safety_set_shows_each_kind_with_the_rules_and_the_models_readings_apa
     assert main.main(["eval", str(path), "--model", GOOD]) == 0
     text = capsys.readouterr().out
     assert re.search(r"crisis\s+1/1 100\.0%（コードの判定 1・モデル 0/0）", text)  # the rules caught it; never sent
-    assert re.search(r"human\s+1/1 100\.0%（ルール \d・モデル 1/1）", text)
+    assert re.search(r"human\s+1/1 100\.0%（コードの判定 \d・モデル 1/1）", text)
     [batch] = batches.batches.values()
     assert len(batch) == 2  # the crisis never reached the model, as in production
 

@@ -77,10 +77,10 @@ def test_escalation_post_shows_everything_and_buttons_only_while_open():
     for part in ("<@U0ONCALL>", "質問です", "山田", "LINE", "academy_member", "確信度が低い", "0.42", "t1-0001", "下書き"):
         assert part in text
     actions = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions == [blocks.SEND_AI_DRAFT, blocks.ASK_MAKINO]
+    assert actions == [blocks.SEND_AI_DRAFT, blocks.ASK_MAKINO, blocks.LABEL_SAFETY]
     answered = blocks.escalation_message(EscalationView(**{**view.__dict__, "status": "answered"}))
-    assert not [b for b in answered["blocks"] if b["type"] == "actions"] and "回答済み" in json.dumps(
-        answered, ensure_ascii=False)
+    left = [e["action_id"] for b in answered["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert left == [blocks.LABEL_SAFETY] and "回答済み" in json.dumps(answered, ensure_ascii=False)  # a label any time
 
 
 def test_manifest_declares_exactly_what_the_adapter_uses():

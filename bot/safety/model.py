@@ -14,9 +14,11 @@ from typing import Mapping
 
 import numpy as np
 from bot.encoder import Encoder, EncoderError
+from bot.safety.reading import sentences
 
 HEADS = ("crisis", "someone_in_danger", "compliance", "human")
 SHIPPED = Path(__file__).parent / "data"
+SENTENCE_CHARS = 12
 CHAR_FEATURES = 2 ** 16  # hashed character 1-3-grams: spellings the encoder's pieces blur (ﾀﾋ, 氏ね, dialect)
 
 
@@ -47,9 +49,9 @@ class Head:
 
 
 class SafetyModel:
-    """Reads a message as a whole. (Reading each sentence apart as well, and taking the highest, found no
-    more in grouped cross-validation and raised short fragments like もう無理 to a crisis: the rules read
-    sentence by sentence.)"""
+    """Reads a message as a whole and, when it has several, each sentence of some length apart; a kind's
+    probability is the highest. One crisis sentence inside a long work question is diluted in the whole;
+    a short fragment alone (もう無理, もう一つ質問です) says too little to be read apart."""
 
     def __init__(self, *, encoder: Encoder, heads: Mapping[str, Head], char_weight: float, meta: dict) -> None:
         self.encoder, self.heads, self.char_weight, self.meta = encoder, dict(heads), char_weight, meta
@@ -57,9 +59,10 @@ class SafetyModel:
 
     def read(self, text: str) -> dict[str, float]:
         """Each kind's probability for `text`."""
-        vectors = self.encoder.encode([text])
-        chars = self._chars.transform([text]) * self.char_weight
-        return {kind: float(head.probability(vectors, chars)[0]) for kind, head in self.heads.items()}
+        parts = pieces(text)
+        vectors = self.encoder.encode(parts)
+        chars = self._chars.transform(parts) * self.char_weight
+        return {kind: float(head.probability(vectors, chars).max()) for kind, head in self.heads.items()}
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -87,6 +90,12 @@ class SafetyModel:
         except (OSError, ValueError, KeyError) as exc:
             raise EncoderError(f"安全チェックのモデル（{directory}）を読み込めませんでした（{type(exc).__name__}）。") from exc
         return cls(encoder=encoder, heads=heads, char_weight=float(meta["char_weight"]), meta=meta)
+
+
+def pieces(text: str) -> list[str]:
+    """The message, then its sentences of at least SENTENCE_CHARS characters when it has more than one."""
+    parts = [s for s in sentences(text) if len(s) >= SENTENCE_CHARS]
+    return [text] + parts if len(sentences(text)) > 1 else [text]
 
 
 def check_model(directory: Path, encoder: str) -> None:

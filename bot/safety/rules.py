@@ -40,6 +40,7 @@ ENGLISH_PERSON = re.compile(r"\b(talk|speak|chat) (to|with) (a |an |the )?(real 
 # へん/ひん is a verb's negative base (not たいへん, このへん, ちょっとへん).
 TOHOKU = ((re.compile(r"[ねな]ぐ(?=な)"), "なく"), (re.compile(r"(?<=て)けさい"), "ください"), (re.compile(r"(?<=[てで])けろ"), "くれ"),
           (re.compile(r"(?<=[きしちにひみりいぎじびぴ])てえ"), "たい"))  # わかんねぐなった, 代わってけさい, 行きてえ
+KYUSHU = ((re.compile(r"(?<=じゃ)なか(?![っろ])"), "ない"),)  # 消えたいってほどじゃなかけど
 KANSAI_NEGATION = re.compile(r"(?<=[らわかがさざたなばまえけきげせぜてでねべめれ])へん|(?<=[きしちにみりいぃ])ひん")
 ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, reverse=True)) + r")(?![a-z])")
 
@@ -47,7 +48,7 @@ ROMAJI_WORD = re.compile(r"(?<![a-z])(" + "|".join(sorted(ROMAJI, key=len, rever
 
 def respell_dialect(text: str) -> str:
     """Kansai and Tohoku negations and requests, spelled as the rules read them (くれへん -> くれない)."""
-    for pattern, standard in TOHOKU:
+    for pattern, standard in TOHOKU + KYUSHU:
         text = pattern.sub(standard, text)
     return KANSAI_NEGATION.sub("ない", text)
 
@@ -123,9 +124,10 @@ CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
-PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前"})  # 3年前 is read 3 年 前: see _over_now
+PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前", "去年", "昨年", "一昨年"})  # 3年前 is read 3 年 前: see _over_now
 RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き", "楽しい",
-                       "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実"})  # 今はMDRTを目指しています: a life going on
+                       "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実", "笑う", "救う", "卒業", "見える"})  # 今はMDRTを目指しています: a life going on
+HYPERBOLE_CAUSES = frozenset({"暑さ", "寒さ", "忙しさ", "湿気", "花粉", "残業", "筋肉痛", "二日酔い"})
 # Feelings one "could die" of in jest (恥ずかしすぎて死ねる); despair (辛い, 苦しい) is never among them.
 HYPERBOLE_FEELINGS = frozenset({"恥ずかしい", "可愛い", "面白い", "嬉しい", "笑う", "尊い", "美味しい", "幸せ", "格好良い",
                                 "眠い", "暑い", "寒い", "忙しい", "恥ずい"})
@@ -135,7 +137,8 @@ THIRD_PERSON = frozenset({
     "御客様", "客", "顧客", "御客", "父", "母", "父親", "母親", "御父様", "御母様", "親", "息子", "娘", "妻", "夫",
     "友人", "友達", "同僚", "同期", "先輩", "後輩", "部長", "課長", "係長", "支社長", "所長", "店長", "上司", "部下", "社長",
     "院長", "理事長", "先生", "ドクター", "医師", "彼", "彼女", "契約者",
-    "被保険者", "家族", "祖父", "祖母", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
+    "被保険者", "家族", "祖父", "祖母", "ばっちゃ", "じっちゃ", "婆ちゃん", "爺ちゃん", "お婆ちゃん", "お爺ちゃん",
+    "おかん", "おとん", "親父", "御袋", "ばあちゃん", "じいちゃん", "兄", "姉", "弟", "妹", "子供", "奥様", "旦那", "知人", "患者", "従業員",
     "社員", "役員", "相手", "主人", "御主人", "奥さん", "御子様", "子", "犬", "猫", "ペット",
     "主人公", "登場人物", "ヒロイン", "キャラクター", "作者", "著者"})  # the people of a story
 OWN_POLICY = frozenset({"生命保険", "死亡保険金", "保険金", "死亡保険", "団信", "団体信用生命保険"})
@@ -219,7 +222,7 @@ SWITCH = frozenset({"乗り換える", "切り替える", "切り替え", "乗�
 DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "酷い", "損", "終わる", "潰れる", "怪しい"})
 CHECKUPS = frozenset({"検査", "再検査", "精密検査", "受診", "健診", "健康診断", "病院", "人間ドック", "診察"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
-HONEST = frozenset({"避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
+HONEST = frozenset({"正式", "避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
                     "特別利益",
                     "ルール", "法律", "注意", "注意点", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット", "安全"})
 
@@ -282,8 +285,10 @@ def _over_now(n: list[str]) -> bool:
     """死にたいと思っていた時期もあったが、今は回復した: a time the writer tells as past, and well now."""
     past = any(n[i:i + 3] == ["て", "居る", "た"] for i in range(len(n))) or any(x in PAST_TIMES for x in n) or \
         any(n[i:i + 2] in (["年", "前"], ["月", "前"]) for i in range(len(n)))  # 3年前
-    return past and any(x == "今" and any(n[k] in RECOVERED and not _negated(n, k, span=4) for k in range(i + 1, min(len(n), i + 8)))
-                        for i, x in enumerate(n))
+    now_well = any(x in ("今", "今年") and any(n[k] in RECOVERED and not _negated(n, k, span=4)
+                                                for k in range(i + 1, min(len(n), i + 10)))
+                   for i, x in enumerate(n))
+    return past and (now_well or any(n[i:i + 3] == ["今", "が", "有る"] for i in range(len(n))))  # …今がある
 
 
 # Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
@@ -291,6 +296,8 @@ def _over_now(n: list[str]) -> bool:
 def _self_harm(words: Words, n: list[str], i: int) -> bool:
     """リスカ, リストカット, 遺書, 希死念慮が強い; 自分を傷つける, 手首を切る, 自分を終わらせたい."""
     x = n[i]
+    if n[i + 1:i + 4] in (["だ", "無い", "て"], ["で", "は", "無い"], ["だ", "は", "無い"]):
+        return False  # 遺書じゃなくて遺言書の話: the word named only to be set aside
     if x in IDEATION and not any(y in ("方", "人", "場合", "者") for y in n[i + 1:i + 5]) and \
             not (_insurance_frame(n) or any(y in THIRD_PERSON for y in n)):
         return True  # not 自殺念慮のある方の保険加入, 希死念慮で通院中のお客様の引受け (a case, a medical word)
@@ -327,6 +334,8 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
         return True  # 自分なんかいない方がいい
     if x == "死ぬ" and words[i].surface.startswith("死ね") and _too_much_of_a_good_thing(n, i):
         return False  # 恥ずかしすぎて死ねる, 可愛すぎて死ねる: hyperbole, "could die of it"
+    if x == "死ぬ" and _dying_of_the_weather(n, i) and _desire(words, i) != "wish":
+        return False  # この暑さで死んでまうわ
     return (x in DEATH_VERBS and _death_wish(words, n, i)) or (_is_inaku(n, i) and _death_wish(words, n, i + 2)) \
         or (x in ("吊る", "つる", "釣る") and "首" in n[max(0, i - 3):i] and _death_wish(words, n, i)) \
         or (x == "命" and any(y in ("絶つ", "断つ") for y in n[i + 1:i + 4]))
@@ -336,6 +345,11 @@ def _too_much_of_a_good_thing(n: list[str], i: int) -> bool:
     """"So … I could die": 過ぎて (or ほど) before 死ねる, after a feeling that is not despair."""
     before = n[max(0, i - 5):i]
     return any(y in ("過ぎる", "程") for y in before) and any(y in HYPERBOLE_FEELINGS for y in before)
+
+
+def _dying_of_the_weather(n: list[str], i: int) -> bool:
+    """この暑さで死んでまう, 忙しさで死ぬ: the heat or the workload named as what one will "die" of."""
+    return n[i - 1:i] == ["で"] and n[i - 2:i - 1] != [] and n[i - 2] in HYPERBOLE_CAUSES
 
 
 def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
@@ -1643,6 +1657,9 @@ def _made_to_look(n: list[str], topic: set[str]) -> bool:
     """全員加入の福利厚生プランということにして書類を作る, 診断書の数値だけ修正する: papers that say what is not."""
     pretend = any(n[k:k + 4] == ["こと", "に", "為る", "て"] and n[k - 1:k] in (["と"], ["という"], ["言う"])
                   for k in range(1, len(n))) and any(x in ("書類", "作る", "申込書", "申し込む") for x in n)
+    # 30分説明したことにして書き直す, 行ったことにして日報を埋める: a record of what did not happen
+    pretend = pretend or any(n[k - 1:k + 3] == ["た", "こと", "に", "為る"] for k in range(1, len(n))) and \
+        any(x in RECORDS or x in ("日報", "書き直す", "埋める", "記入", "書く", "提出") for x in n)
     overstated = "実際" in n and "より" in n and any(x in ("多い", "少ない", "高い", "低い") for x in n) and \
         any(x in ("申込書", "告知書", "書く", "記入") for x in n)  # 収入を実際より多く申込書に書く
     if overstated:
@@ -1835,6 +1852,9 @@ def _desire(words: Words, i: int) -> str | None:
         if n[k + 1:k + 2] == ["て"]:
             return "wish"  # 死にたくてたまらない: the negation belongs to たまらない
         if _degree(n, k + 1):
+            measure = next(j for j in range(k + 1, min(len(n), k + 7)) if n[j] in ("くらい", "ぐらい", "程", "ほど"))
+            if any(x in NEGATIONS for x in n[measure + 1:measure + 4]):
+                return "denied"  # 消えたいってほどじゃない: not as far as that
             return "degree"  # 消えたいくらい恥ずかしい: a measure, still worth a look
         if _negated(n, k):
             return "unwanted"
@@ -2022,10 +2042,12 @@ def _consequence_question(n: list[str]) -> bool:
 
 
 def _told_by_someone(n: list[str]) -> bool:
-    """〜と言われた / 頼まれた / 〜というお客様: someone else's proposal or wish the writer asks about."""
+    """〜と言われた / 頼まれた / 〜というお客様 / 上司が「…」って言う: someone else's proposal, wish or words."""
     return any(x in ("言う", "頼む", "誘う", "持ち掛ける") and
                ("れる" in n[i + 1:i + 3] or any(y in THIRD_PERSON for y in n[i + 1:i + 3]) or
-                n[i + 1:i + 3] == ["て", "来る"] and any(y in THIRD_PERSON for y in n[:i]))
+                n[i + 1:i + 3] == ["て", "来る"] and any(y in THIRD_PERSON for y in n[:i]) or
+                x == "言う" and n[i - 1:i] in (["って"], ["と"]) and
+                any(y in THIRD_PERSON and n[k + 1:k + 2] in (["が"], ["は"]) for k, y in enumerate(n[:i])))
                for i, x in enumerate(n))
 
 

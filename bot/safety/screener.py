@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from bot.encoder import load_encoder
@@ -52,9 +53,14 @@ class Screener:
         rules still read the message and the failure is logged loudly (start-up refuses a broken one)."""
         found = read_by_rules(text)
         try:
-            found |= self.read_by_model(text)
+            by_model = self.read_by_model(text)
         except Exception:  # edge: safety must not stop at a model fault; the rules' reading stands
             log.exception("the safety model failed; this message was read by the rules alone")
+        else:
+            # The rules read the words of a quoted farewell (『もう終わりにする』ってメッセが来た) as the writer's;
+            # when the model reads the message as someone else's danger, those around them get its reply.
+            found = replace(found | by_model, someone_in_danger=True) if by_model.someone_in_danger \
+                else found | by_model
         if found.why:
             log.info("screening: %s", " ".join(found.why))
         return found
@@ -67,12 +73,11 @@ class Screener:
         level = {kind: p[kind] / heads[kind].high for kind in heads}  # above 1: the kind's finding
         own, others = level["crisis"] >= 1, level["someone_in_danger"] >= 1
         crisis = own or others
-        doubt = not crisis and (p["crisis"] >= heads["crisis"].moderate
-                                or p["someone_in_danger"] >= heads["someone_in_danger"].moderate)
+        doubt = not crisis and p["crisis"] >= heads["crisis"].moderate  # the writer's own: a gentle line
         # A person named as a model to become like is no request for one; the rules read that grammar.
         found = Screening(crisis=crisis, distress=doubt, compliance=level["compliance"] >= 1,
                           wants_human=level["human"] >= 1 and not an_aspiration(text),
                           someone_in_danger=others and level["someone_in_danger"] > level["crisis"])
         why = tuple(f"model:{kind}={p[kind]:.2f}" for kind in heads
-                    if p[kind] >= heads[kind].moderate and (kind in ("crisis", "someone_in_danger") or level[kind] >= 1))
+                    if level[kind] >= 1 or (kind == "crisis" and doubt))
         return Screening(**{**found.__dict__, "why": why})
