@@ -18,7 +18,7 @@ from bot.safety.reading import sentences
 
 HEADS = ("crisis", "someone_in_danger", "compliance", "human")
 SHIPPED = Path(__file__).parent / "data"
-SENTENCE_CHARS = 12
+SENTENCE_CHARS, LONG_MESSAGE_CHARS = 12, 40
 CHAR_FEATURES = 2 ** 16  # hashed character 1-3-grams: spellings the encoder's pieces blur (ﾀﾋ, 氏ね, dialect)
 
 
@@ -49,7 +49,7 @@ class Head:
 
 
 class SafetyModel:
-    """Reads a message as a whole and, when it has several, each sentence of some length apart; a kind's
+    """Reads a message as a whole and, when it is long, each sentence of some length apart; a kind's
     probability is the highest. One crisis sentence inside a long work question is diluted in the whole;
     a short fragment alone (もう無理, もう一つ質問です) says too little to be read apart."""
 
@@ -93,9 +93,11 @@ class SafetyModel:
 
 
 def pieces(text: str) -> list[str]:
-    """The message, then its sentences of at least SENTENCE_CHARS characters when it has more than one."""
-    parts = [s for s in sentences(text) if len(s) >= SENTENCE_CHARS]
-    return [text] + parts if len(sentences(text)) > 1 else [text]
+    """The message, then, when it is long, its sentences of at least SENTENCE_CHARS characters (a short
+    message is read whole: もう限界ってくらいアポを詰めました。週末は休みます is one thought)."""
+    if len(text) < LONG_MESSAGE_CHARS:
+        return [text]
+    return [text] + [s for s in sentences(text) if len(s) >= SENTENCE_CHARS]
 
 
 def check_model(directory: Path, encoder: str) -> None:
