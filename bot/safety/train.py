@@ -115,13 +115,9 @@ def fit(examples: Sequence[Example], features: Features, *, meta: dict | None = 
     for kind in HEADS:
         keep, y = _target(examples, kind)
         final = _logistic(X[keep], y[keep])
-        platt = _platt(scores[kind][keep], y[keep])
-        probabilities = _sigmoid(platt, scores[kind])
-        by_rules = features.by_rules(examples, kind)
-        high, moderate = _thresholds(examples, kind, probabilities, by_rules)
-        heads[kind] = Head(coef=np.concatenate([final.coef_[0]]).astype(np.float32), intercept=float(final.intercept_[0]),
+        platt, high, moderate, figures[kind] = _calibrated(examples, kind, scores[kind], features)
+        heads[kind] = Head(coef=final.coef_[0].astype(np.float32), intercept=float(final.intercept_[0]),
                            platt=platt, high=high, moderate=moderate)
-        figures[kind] = _figures(examples, kind, probabilities, high, moderate, by_rules)
     labels = sorted({e.label for e in examples})
     model_meta = {**(meta or {}), "fitted": dt.date.today().isoformat(), "examples": len(examples),
                   "data_sha256": _data_hash(examples), "groups": groups, "labels": labels,
@@ -139,15 +135,7 @@ def cross_validate(train: Sequence[Example], test: Sequence[Example], features: 
     """
     groups = sorted({e.group for e in test})
     scores = _out_of_fold(test, groups, features, train=train)
-    figures = {}
-    for kind in HEADS:
-        keep, y = _target(test, kind)
-        platt = _platt(scores[kind][keep], y[keep])
-        probabilities = _sigmoid(platt, scores[kind])
-        by_rules = features.by_rules(test, kind)
-        high, moderate = _thresholds(test, kind, probabilities, by_rules)
-        figures[kind] = _figures(test, kind, probabilities, high, moderate, by_rules)
-    return figures
+    return {kind: _calibrated(test, kind, scores[kind], features)[3] for kind in HEADS}
 
 
 def score(figures: dict) -> float:
@@ -179,6 +167,17 @@ def _out_of_fold(test: Sequence[Example], groups: Iterable[str], features: Featu
             chosen = test_groups == group
             scores[kind][chosen] = best[chosen]
     return scores
+
+
+def _calibrated(examples: Sequence[Example], kind: str, scores: np.ndarray,
+                features: Features) -> tuple[tuple[float, float], float, float, dict]:
+    """Platt scaling fitted on out-of-fold `scores`, the two thresholds, and the figures they give."""
+    keep, y = _target(examples, kind)
+    platt = _platt(scores[keep], y[keep])
+    probabilities = _sigmoid(platt, scores)
+    by_rules = features.by_rules(examples, kind)
+    high, moderate = _thresholds(examples, kind, probabilities, by_rules)
+    return platt, high, moderate, _figures(examples, kind, probabilities, high, moderate, by_rules)
 
 
 def _target(examples: Sequence[Example], kind: str) -> tuple[np.ndarray, np.ndarray]:
