@@ -1,9 +1,9 @@
 """The screening every message gets first: the rules and the model of meaning read it side by side.
 
-Either reader's finding is enough. The model has two levels per kind of danger: at its high threshold
-the crisis reply and an urgent escalation; at its moderate one the ordinary answer with the gentle line
-and a staff look (when in doubt about distress, a person looks). Compliance and a request for a person
-take the model's high level. Each decision keeps its readers' reasons (`Screening.why`).
+Either reader's finding is enough. The model's high threshold per kind gives the crisis reply and an
+urgent escalation (or the hold for compliance, or the hand-over to a person); for the writer's own crisis a
+moderate one gives the ordinary answer with the gentle line and a staff look (when in doubt about distress,
+a person looks). Each decision keeps its readers' reasons (`Screening.why`).
 """
 from __future__ import annotations
 
