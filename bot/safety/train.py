@@ -79,7 +79,9 @@ class Features:
             with np.load(cache) as data:
                 self._memo = dict(zip(data["keys"].tolist(), data["vectors"]))
         self._chars = char_vectorizer()
-        self._rules: dict[str, set[str]] = {}
+        self._rules: dict[str, list[str]] = {}
+        if cache is not None and self._rules_file().is_file():
+            self._rules = json.loads(self._rules_file().read_text(encoding="utf-8"))
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         keys = [_key(t) for t in texts]
@@ -93,13 +95,21 @@ class Features:
         return np.array([self._memo[k] for k in keys], dtype=np.float32).reshape(len(texts), self.encoder.dim)
 
     def by_rules(self, examples: Sequence[Example], kind: str) -> np.ndarray:
-        """Whether the rules alone find `kind` in each example (read once per text)."""
+        """Whether the rules alone find `kind` in each example (read once per text and version of the rules)."""
         from bot.safety.reading import screen
-        for e in examples:
-            if e.text not in self._rules:
-                self._rules[e.text] = set(screen(e.text).flags_set())
+        todo = {e.text for e in examples} - self._rules.keys()
+        for text in todo:
+            self._rules[text] = screen(text).flags_set()
+        if todo and self.cache is not None:
+            self._rules_file().write_text(json.dumps(self._rules, ensure_ascii=False), encoding="utf-8")
         flag = RULE_FLAG[kind]
         return np.array([flag in self._rules[e.text] for e in examples], dtype=bool)
+
+    def _rules_file(self) -> Path:
+        """Beside the vectors, named by the rules' own source, so a change to them reads everything again."""
+        here = Path(__file__).parent
+        source = b"".join(path.read_bytes() for path in (here / "rules.py", here / "reading.py", here.parent / "japanese.py"))
+        return self.cache.with_name(f"rules-{hashlib.sha1(source).hexdigest()[:12]}.json")
 
     def matrix(self, texts: Sequence[str]):
         return hstack([csr_matrix(self.vectors(texts)), self._chars.transform(texts) * CHAR_WEIGHT]).tocsr()
