@@ -10,7 +10,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from bot.config import ConfigError, load_settings  # noqa: E402
 from bot.encoder import EncoderError  # noqa: E402
-from bot.logs import log_failure_to_file, setup_logging  # noqa: E402
+from bot.logs import log_failure_to_file, setup_for  # noqa: E402
 from cli.parser import UsageError, build_parser  # noqa: E402
 
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
             from cli.doctor import run_doctor
             return run_doctor()
         settings = load_settings()
-        setup_logging(settings.log_level, settings.log_dir, stdout=command == "serve")
+        setup_for(settings, stdout=command == "serve")
         from cli.commands import COMMANDS
         code = COMMANDS[command](args, settings)
         sys.stdout.flush()  # here, so a reader that has gone (`| head`) is caught below, not at exit

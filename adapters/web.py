@@ -55,7 +55,7 @@ def _mount_slack_not_configured(app: FastAPI) -> None:
             body = None
         if isinstance(body, dict) and body.get("type") == "url_verification" and isinstance(body.get("challenge"), str):
             return JSONResponse({"challenge": body["challenge"]})
-        log.warning("a Slack request arrived but SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET are not set")
+        log.warning("Slack からの通知が届きましたが、SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET が設定されていません")
         return JSONResponse({"error": "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"},
                             status_code=503)
 
@@ -104,8 +104,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
 
 def _work(settings: Settings, parent_pid: int) -> None:
-    from bot.logs import WORKER_LOG_FILE, setup_logging
-    setup_logging(settings.log_level, settings.log_dir, stdout=True, file_name=WORKER_LOG_FILE)  # the per-question lines
+    from bot.logs import WORKER_LOG_FILE, setup_for
+    setup_for(settings, stdout=True, file_name=WORKER_LOG_FILE)  # the per-question lines
     # Below the web process in the CPU scheduler: an ack has a deadline (Slack's 3 s), an answer has none.
     os.nice(WORKER_NICENESS)
     stop = threading.Event()
