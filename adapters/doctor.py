@@ -42,7 +42,7 @@ def check_slack(settings: Settings) -> Finding:
                            f"オペレーター用チャンネル {settings.slack_operator_channel}")
     people = [("スタッフ", u) for u in settings.slack_staff_user_ids]
     if settings.slack_makino_user_id:
-        people.append(("牧野氏", settings.slack_makino_user_id))
+        people.append(("牧野さん", settings.slack_makino_user_id))
     for role, user in people:
         problems += _probe(lambda user=user: client.users_info(user=user), f"{role} {user}")
     if not settings.slack_staff_user_ids:
@@ -56,7 +56,7 @@ def check_slack(settings: Settings) -> Finding:
         return error("Slack", f"{team} として接続できますが、" + "、".join(problems),
                      "docs/slack-setup.md の「ID を調べる」で正しい ID を確認し、.env を直して再起動してください。")
     return ok("Slack", f"{team} として接続でき、オペレーター用チャンネルとスタッフ {len(settings.slack_staff_user_ids)} 人"
-                       f"{'・牧野氏' if settings.slack_makino_user_id else ''}"
+                       f"{'・牧野さん' if settings.slack_makino_user_id else ''}"
                        f"{'・Socket Mode の接続' if settings.slack_app_token else ''}を確認しました")
 
 

@@ -10,11 +10,13 @@ import threading
 from multiprocessing.process import BaseProcess
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from app import Runtime, build_runtime
 from bot.config import ConfigError, Settings
 from reports.dashboard import mount_dashboard
+from reports.dashboard_html import not_found_page
 
 log = logging.getLogger(__name__)
 WORKER_NICENESS = 5
@@ -40,7 +42,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     else:
         _mount_slack_not_configured(app)
     mount_dashboard(app, runtime)
+    app.add_exception_handler(HTTPException, _japanese_error)
     return app
+
+
+async def _japanese_error(request: Request, exc: HTTPException) -> Response:
+    """A wrong address or method, said in Japanese (a person opening a link reads it; platforms read the code)."""
+    if exc.status_code == 404:
+        return HTMLResponse(not_found_page(), status_code=404)
+    words = {405: "この方法ではアクセスできません", 400: "リクエストの形が正しくありません"}
+    return JSONResponse({"detail": words.get(exc.status_code, "リクエストを処理できませんでした")},
+                        status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 def _mount_slack_not_configured(app: FastAPI) -> None:

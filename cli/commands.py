@@ -77,7 +77,7 @@ def cmd_knowledge(args, settings: Settings) -> int:
             print(f"{e.id:<14} P{e.pattern or '*'}  {'承認待ち' if e.awaits_approval else '        '}  {e.question}")
         waiting = sum(1 for e in entries if e.awaits_approval)
         if waiting:
-            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野先生の言葉として話すため、承認（approved_by: makino）が必要です。")
+            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野さんの言葉として話すため、承認（approved_by: makino）が必要です。")
         return 0
     written = kb.export(args.out or settings.knowledge_dir)
     print(f"学習したナレッジ {len(written)} 件を書き出しました" + "".join(f"\n  {p}" for p in written))
