@@ -10,12 +10,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from bot.config import ConfigError, load_settings  # noqa: E402
 from bot.encoder import EncoderError  # noqa: E402
-from bot.logs import log_failure_to_file, setup_for  # noqa: E402
+from bot.logs import LOG_FILE, TEST_LOG_FILE, log_failure_to_file, setup_for  # noqa: E402
 from cli.parser import UsageError, build_parser  # noqa: E402
+
+TEST_COMMANDS = ("ask", "chat", "eval")  # their questions are tests: logged apart from the operators' lines
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a user mistake or a bad setting is one line on stderr and exit code 2."""
+    log_file = LOG_FILE
     try:
         args = build_parser().parse_args(argv)
         command = args.command or "serve"
@@ -23,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
             from cli.doctor import run_doctor
             return run_doctor()
         settings = load_settings()
-        setup_for(settings, stdout=command == "serve")
+        log_file = TEST_LOG_FILE if command in TEST_COMMANDS else LOG_FILE
+        setup_for(settings, stdout=command == "serve", file_name=log_file)
         from cli.commands import COMMANDS
         code = COMMANDS[command](args, settings)
         sys.stdout.flush()  # here, so a reader that has gone (`| head`) is caught below, not at exit
@@ -43,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # edge: the command line; a bug is one line here, the traceback in the log
         log_failure_to_file(f"command {argv or sys.argv[1:]} failed")
         print(f"エラー: 予期しないエラーが発生しました（{type(exc).__name__}: {exc}）。"
-              "詳しい内容はログ（var/log/bansou.log）にあります", file=sys.stderr)
+              f"詳しい内容はログ（var/log/{log_file}）にあります", file=sys.stderr)
         return 1
 
 

@@ -1,5 +1,5 @@
 """Logging: a rotating file per process under LOG_DIR (var/log/bansou.log; the server's job worker writes
-bansou-worker.log) and a stream; one line per question."""
+bansou-worker.log; the test commands ask, chat and eval bansou-test.log) and a stream; one line per question."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 LOG_FILE = "bansou.log"
 WORKER_LOG_FILE = "bansou-worker.log"  # its own file: two processes rotating one file can lose a rotated part
+TEST_LOG_FILE = "bansou-test.log"  # ask, chat and eval: test questions never mix with the operators' lines
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 ROTATE_BYTES = 5 * 1024 * 1024
 ROTATE_KEEP = 10

@@ -44,6 +44,7 @@ class User(BaseModel):
     display_name = pw.CharField(default="")
     cohort = pw.CharField(default="academy_member")
     pattern = pw.IntegerField(null=True)  # the Pattern the user chose last
+    imported_cohort = pw.CharField(null=True)  # what the last CSV import said: a later hand-set cohort is kept
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField(default=utcnow)
 

@@ -95,6 +95,8 @@ def build_parser() -> Parser:
     imp = ucmd.add_parser("import", help="CSV（channel,user_id,cohort,display_name）から登録します")
     imp.add_argument("csv", type=Path, help="CSV ファイル（UTF-8 / Excel の Shift_JIS どちらも可）")
     ucmd.add_parser("list", help="利用者を一覧表示します")
+    exp = ucmd.add_parser("export", help="利用者を CSV に書き出します（Excel でそのまま開けます）")
+    exp.add_argument("csv", type=Path, nargs="?", default=Path("users.csv"), help="書き出す CSV ファイル（既定: users.csv）")
     setc = ucmd.add_parser("set-cohort", help="利用者のコホートを変更します")
     setc.add_argument("channel", choices=CHANNELS, help="line / slack / local")
     setc.add_argument("user_id", help="ユーザー ID")
