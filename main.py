@@ -8,10 +8,24 @@ import sys
 # contending with the web and job workers for the CPU made a query's p99 ten times its median.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from bot.config import ConfigError, load_settings  # noqa: E402
-from bot.encoder import EncoderError  # noqa: E402
-from bot.logs import LOG_FILE, TEST_LOG_FILE, log_failure_to_file, setup_for  # noqa: E402
-from cli.parser import UsageError, build_parser  # noqa: E402
+INSTALL = "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+
+
+def missing_library(exc: ModuleNotFoundError) -> str:
+    """The line for a library that is not installed: the install step was skipped, or another Python ran."""
+    return (f"エラー: 必要なライブラリ {exc.name} が見つかりません。インストールの手順がまだか、別の Python で"
+            f"実行しています。bansou のフォルダで「{INSTALL}」を実行し、コマンドは ./bansou で始めてください"
+            "（例: ./bansou doctor）")
+
+
+try:
+    from bot.config import ConfigError, load_settings  # noqa: E402
+    from bot.encoder import EncoderError  # noqa: E402
+    from bot.logs import LOG_FILE, TEST_LOG_FILE, log_failure_to_file, setup_for  # noqa: E402
+    from cli.parser import UsageError, build_parser  # noqa: E402
+except ModuleNotFoundError as _missing:  # `python3 main.py` with the system's Python: say what to do, in Japanese
+    print(missing_library(_missing), file=sys.stderr)
+    sys.exit(2)
 
 TEST_COMMANDS = ("ask", "chat", "eval")  # their questions are tests: logged apart from the operators' lines
 
@@ -38,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `ask … | head -3`: the reader has gone, which is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except ModuleNotFoundError as exc:  # a library a command imports when it runs
+        print(missing_library(exc), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130

@@ -49,7 +49,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="main.py", description="伴走（bansou）: 牧野生保塾の AI アシスタント")
+    parser = Parser(prog="./bansou", description="伴走（bansou）: 牧野生保塾の AI アシスタント")
     commands = parser.add_subparsers(dest="command", parser_class=Parser, title="コマンド", metavar="コマンド")
 
     serve = commands.add_parser("serve", help="Web サーバーを起動します（省略時はこれ）")

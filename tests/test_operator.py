@@ -76,7 +76,7 @@ def test_help_is_japanese(run):
     assert result.returncode == 0
     assert result.stdout.startswith("使い方: main.py db ") and "使い方: 使い方" not in result.stdout
     assert "バックアップ" in result.stdout and "このヘルプを表示" in result.stdout
-    one_japanese_line(run("users"), "main.py users: 次の引数が必要です: 操作")
+    one_japanese_line(run("users"), "./bansou users: 次の引数が必要です: 操作")
 
 
 # ---- logs ----------------------------------------------------------------------------------------
