@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from reports.dashboard import DashboardData
 
 GOOD, BAD, MUTED = "#1a7f37", "#cf222e", "#6e7781"
+NARROW_WIDTH, NARROW_FONT = 340, 13  # the phone chart: drawn at about its own width, so 13 stays about 13 px
 CSS = """
 body{font-family:"Hiragino Sans","Noto Sans JP","Yu Gothic",Meiryo,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
 header{background:#24292f;color:#fff;padding:14px 24px}header h1{font-size:20px;margin:0}
@@ -31,7 +32,7 @@ form button{font-size:18px;padding:10px 20px;background:#1f6feb;color:#fff;borde
 @media (max-width:720px){.kpis{grid-template-columns:repeat(2,1fr)}main{padding:12px}header{padding:12px}
 .kpi .v{font-size:22px}.kpi .l,.kpi .t{font-size:14px}.wide{display:none}.narrow{display:block}
 table.open,table.open tbody,table.open tr,table.open td{display:block;width:auto}table.open tr{border-bottom:1px solid #d0d7de;
-padding:8px 0}table.open th{display:none}table.open td{border:0;padding:2px 0;font-size:15px}
+padding:8px 0}table.open tr:first-child{display:none}table.open td{border:0;padding:2px 0;font-size:15px}
 table.open td[data-l]::before{content:attr(data-l) "：";color:#57606a}}
 """
 
@@ -104,13 +105,13 @@ def _trend(figs: Figures) -> str:
               + f'<span style="color:{MUTED}">--- 回答成功率の目標 {md.kpi_target(SUCCESS_RATE)}</span></p>')
     # Two drawings: a phone shrinks a 960-wide chart to a third, and its labels with it.
     wide = f'<div class="wide">{svg_trend(days, counts, lines)}</div>'
-    narrow = f'<div class="narrow">{svg_trend(days, counts, lines, width=360, height=200, labels=4)}</div>'
+    narrow = f'<div class="narrow">{svg_trend(days, counts, lines, width=NARROW_WIDTH, height=200, labels=4, font=NARROW_FONT)}</div>'
     return f"<section><h2>直近{len(days)}日の推移</h2>{wide}{narrow}{legend}</section>"
 
 
 def svg_trend(days: Sequence[dt.date], counts: Sequence[int],
               lines: dict[str, tuple[Sequence[float | None], str]], width: int = 960, height: int = 220,
-              labels: int = 10) -> str:
+              labels: int = 10, font: int = 11) -> str:
     """Bars for the daily questions, lines for rates (0..1) on a 0-100% scale."""
     left, bottom, top = 36, 24, 10
     plot_h = height - bottom - top
@@ -123,7 +124,7 @@ def svg_trend(days: Sequence[dt.date], counts: Sequence[int],
         parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
                      f'height="{h:.1f}" fill="#c6d9ee"><title>{day:%m/%d} 質問 {n:,}件</title></rect>')
         if i % max(1, len(days) // labels) == 0:
-            parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" '
+            parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" font-size="{font}" text-anchor="middle" '
                          f'fill="{MUTED}">{day.month}/{day.day}</text>')
     for values, color in lines.values():
         xy = [(left + (i + 0.5) * step, top + plot_h * (1 - v)) for i, v in enumerate(values) if v is not None]
@@ -134,7 +135,7 @@ def svg_trend(days: Sequence[dt.date], counts: Sequence[int],
             parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in xy)
     for pct_mark in (0, 50, 100):
         y = top + plot_h * (1 - pct_mark / 100)
-        parts.append(f'<text x="0" y="{y + 4:.1f}" font-size="11" fill="{MUTED}">{pct_mark}%</text>')
+        parts.append(f'<text x="0" y="{y + 4:.1f}" font-size="{font}" fill="{MUTED}">{pct_mark}%</text>')
     return (f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="直近の推移">'
             + "".join(parts) + "</svg>")
 

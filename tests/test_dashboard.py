@@ -120,3 +120,15 @@ def test_the_page_is_computed_at_most_every_30_seconds(client, monkeypatch):
         assert TOTAL.format(0) in client.get("/dashboard").text
         now[0] += 2
         assert TOTAL.format(7) in client.get("/dashboard").text
+
+
+def test_on_a_390_px_phone_the_chart_labels_stay_legible_and_words_do_not_break(client):
+    from reports.dashboard_html import CSS, NARROW_FONT, NARROW_WIDTH
+    with freeze_time("2026-12-02 00:00:00"):
+        html = logged_in(client).get("/dashboard").text
+    content = 390 - 2 * 12 - 2 * 16 - 2  # the phone's width less main's and the section's padding and border
+    assert NARROW_FONT * min(1.0, content / NARROW_WIDTH) >= 12  # the phone chart's labels, in screen pixels
+    assert f'viewBox="0 0 {NARROW_WIDTH} 200"' in html and f'font-size="{NARROW_FONT}"' in html
+    assert ".wide{display:none}.narrow{display:block}" in CSS  # under 720 px the phone chart shows
+    assert ".kpi .v,.kpi .l{white-space:nowrap}" in CSS  # 「データなし」 is never broken mid-word
+    assert "データなし" in html
