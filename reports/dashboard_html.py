@@ -25,7 +25,7 @@ h2{font-size:16px;margin:0 0 12px}.kpis{display:grid;grid-template-columns:repea
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eaeef2}th{color:#57606a;font-weight:600}
 .bar{background:#eaeef2;border-radius:6px;height:14px;overflow:hidden}.bar div{height:100%}
 .muted{color:#6e7781;font-size:13px}.legend span{margin-right:14px;font-size:12px;white-space:nowrap}
-.kpi .v,.kpi .l{white-space:nowrap}.note{background:#fff8c5;border:1px solid #d4a72c;border-radius:8px;padding:10px 12px;
+.kpi .v,.kpi .l{white-space:nowrap}.kpi .t{word-break:keep-all}.note{background:#fff8c5;border:1px solid #d4a72c;border-radius:8px;padding:10px 12px;
 font-size:14px;margin:0 0 16px}.narrow{display:none}
 form input{font-size:18px;padding:10px;width:100%;box-sizing:border-box;margin:8px 0}
 form button{font-size:18px;padding:10px 20px;background:#1f6feb;color:#fff;border:0;border-radius:6px}
