@@ -70,7 +70,7 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
     blocks.append(_section(_draft_text(view)))
     blocks.append(_context(_status_line(view)))
     if view.is_open:
-        buttons = [_button("牧野氏に確認", ASK_MAKINO, str(view.id))]
+        buttons = [_button("牧野さんに確認", ASK_MAKINO, str(view.id))]
         if view.draft and view.knowledge_ids:  # a draft from no knowledge is a "cannot answer" note, not an answer
             buttons.insert(0, _button("AI の下書きをそのまま送る", SEND_AI_DRAFT, str(view.id), style="primary"))
         blocks.append(_actions(buttons))
@@ -80,7 +80,7 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
 def draft_offer(draft: DraftView) -> Message:
     """Offered under each staff or Makino reply: nothing reaches the user until someone taps it."""
     text = (f"<@{draft.author}> さんの返信をユーザーへの回答として送りますか？"
-            "（押せるのはスタッフと牧野氏だけです。押すまでユーザーには届きません）")
+            "（押せるのはスタッフと牧野さんだけです。押すまでユーザーには届きません）")
     return {"text": text, "blocks": [_section(text), _actions([
         _button("この返信をユーザーに送る", CONFIRM_REPLY, str(draft.id), style="primary")])]}
 
@@ -121,7 +121,7 @@ def makino_request(view: EscalationView, *, makino_id: str, requested_by: str) -
 
 def reminder_message(view: EscalationView, *, mention_ids: Iterable[str] = ()) -> Message:
     mentions = " ".join(f"<@{u}>" for u in mention_ids)
-    state = "牧野氏の確認待ちのままです" if view.status == EscalationStatus.WAITING_MAKINO else "まだ回答されていません"
+    state = "牧野さんの確認待ちのままです" if view.status == EscalationStatus.WAITING_MAKINO else "まだ回答されていません"
     return {"text": f"{mentions} ⏰ エスカレーション #{view.id} は{state}。ご対応をお願いします。".strip()}
 
 
@@ -203,7 +203,7 @@ def _status_line(view: EscalationView) -> str:
     if view.status == EscalationStatus.ANSWERED:
         return "✅ 回答済み"
     if view.status == EscalationStatus.WAITING_MAKINO:
-        return "⏳ 牧野氏の確認待ち。牧野氏の返信か承認で回答します。"
+        return "⏳ 牧野さんの確認待ち。牧野さんの返信か承認で回答します。"
     return ("このスレッドに返信すると、送信前に確認ボタンが出ます。"
             "ボタンを押すまでユーザーには届きません。")
 

@@ -73,7 +73,7 @@ def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
         return check()
     except Exception as exc:  # edge: a `doctor` check; the diagnosis must finish and say what it could not check
         return error(topic, f"点検できませんでした（{type(exc).__name__}: {dbops.first_line(exc)}）",
-                     "この行をエンジニアに伝えてください。")
+                     "この行を、引き継ぎ資料（docs/handover.md）の「連絡先」にある担当エンジニアに伝えてください。")
 
 
 def check_database(settings: Settings) -> Finding:
