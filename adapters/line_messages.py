@@ -20,7 +20,7 @@ LABEL_LIMIT = 20  # quick reply action label
 REPLY_WINDOW_SECONDS = 50  # LINE guarantees a reply token for one minute; keep a margin
 HANDLED_TYPES = ("message", "postback", "follow", "unfollow")
 
-SWITCH_LABEL = "🔄 相談内容を変える"
+SWITCH_LABEL = "🔄 相談メニューを変える"
 TEXT_ONLY = ("メッセージありがとうございます。申し訳ありませんが、このアシスタントが読み取れるのは文字のメッセージだけです。"
              "スタンプ・画像・音声・位置情報・ファイルにはお答えできませんので、ご質問を文章でお送りください。")
 INVALID_POSTBACK = ("申し訳ありません。このボタンは有効期限が切れているか、正しく読み取れなかったため使えませんでした。"
