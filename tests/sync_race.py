@@ -13,9 +13,9 @@ def sync_at_once(url: str, directory: str, barrier: "mp.synchronize.Barrier", re
         from bot.knowledge_store import KnowledgeBase
         from bot.models import init_db
         knowledge = KnowledgeBase(Path(directory), thesaurus=Thesaurus.for_dir(Path(directory)))
-        barrier.wait(timeout=120)
+        barrier.wait(timeout=900)
         database = init_db(url)
-        barrier.wait(timeout=120)
+        barrier.wait(timeout=900)
         result = knowledge.sync()
         database.close()
         results.put(("ok", len(result.added), len(result.updated)))

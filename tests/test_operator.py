@@ -74,7 +74,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path, run):
 def test_help_is_japanese(run):
     result = run("db", "--help")
     assert result.returncode == 0
-    assert result.stdout.startswith("使い方: main.py db ") and "使い方: 使い方" not in result.stdout
+    assert result.stdout.startswith("使い方: ./bansou db ") and "使い方: 使い方" not in result.stdout
     assert "バックアップ" in result.stdout and "このヘルプを表示" in result.stdout
     one_japanese_line(run("users"), "./bansou users: 次の引数が必要です: 操作")
 

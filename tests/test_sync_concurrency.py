@@ -29,7 +29,7 @@ def _race(url: str, directory) -> list[tuple]:
                 for _ in range(PROCESSES)]
     for child in children:
         child.start()
-    outcomes = [results.get(timeout=300) for _ in children]
+    outcomes = [results.get(timeout=1200) for _ in children]  # slow starts on a loaded machine
     for child in children:
         child.join(timeout=60)
     return outcomes
