@@ -40,7 +40,7 @@ def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
     knowledge = KnowledgeBase(settings.knowledge_dir, thesaurus=thesaurus)
     if sync:
         for error in knowledge.sync().errors:
-            log.error("knowledge file skipped: %s", error)
+            log.error("ナレッジのファイルを読み飛ばしました（knowledge validate で確かめてください）: %s", error)
     return knowledge
 
 
