@@ -20,11 +20,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reports import metrics
 from reports.dashboard_html import login_page, not_found_page, render
 from reports.periods import last_days, local_today, monthly, naive_utc
+from reports.themes import Themes, new_question_themes
 
 if TYPE_CHECKING:
     from app import Runtime
 
 TREND_DAYS = 30
+THEME_DAYS = 7
 CACHE_SECONDS = 30.0
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 COOKIE = "bansou_dashboard"
@@ -40,6 +42,7 @@ class DashboardData:
     open: metrics.OpenFigures
     budget: metrics.Budget
     tests: metrics.LeftOut
+    themes: Themes
 
 
 def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE_SECONDS) -> None:
@@ -105,7 +108,8 @@ def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetim
         figures=metrics.figures(last_days(TREND_DAYS, now, tz=tz)),
         open=metrics.open_escalations(naive_utc(now), limit=15),
         budget=metrics.budget(monthly(today, tz=tz), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy),
-        tests=metrics.left_out(last_days(TREND_DAYS, now, tz=tz)))
+        tests=metrics.left_out(last_days(TREND_DAYS, now, tz=tz)),
+        themes=new_question_themes(last_days(THEME_DAYS, now, tz=tz), top=5, examples=1))
 
 
 def _clock() -> float:

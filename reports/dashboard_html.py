@@ -41,7 +41,8 @@ def render(data: "DashboardData") -> str:
     """The whole page: what needs a person first (open escalations), then the figures."""
     period = data.figures.period
     updated = local_now(data.now, tz=period.tz).strftime("%Y-%m-%d %H:%M")
-    body = "".join([_left_out(data), _open(data), _kpis(data.figures), _trend(data.figures), _cost(data)])
+    body = "".join([_left_out(data), _open(data), _themes(data), _kpis(data.figures), _trend(data.figures),
+                    _cost(data)])
     return _page(f"<header><h1>bansou 運用ダッシュボード</h1>"
                  f"<p>直近{len(period.days)}日（{period.label}、日本時間）　更新 {updated}</p></header><main>{body}</main>")
 
@@ -78,6 +79,17 @@ def _left_out(data: "DashboardData") -> str:
     waiting = f"（うち未対応のエスカレーション {tests.open_escalations:,}件）" if tests.open_escalations else ""
     return (f'<p class="note">テストの質問 {tests.questions:,}件{waiting}は、この画面の数字に含めていません。'
             "コマンド（ask・chat）で試した質問は、利用者の質問と混ざらないよう別に扱っています。</p>")
+
+
+def _themes(data: "DashboardData") -> str:
+    themes = data.themes
+    if not themes.themes:
+        return "<section><h2>直近7日の新しい質問のテーマ</h2><p>ナレッジで答えられなかった質問はありません。</p></section>"
+    items = "".join(f"<li><b>{escape(t.word)}</b>（{t.count:,}件、うちスタッフへ {t.escalated:,}件）"
+                    + (f'<br><span class="muted">例: {escape(md.excerpt(t.examples[0], 40))}</span>' if t.examples else "")
+                    + "</li>" for t in themes.themes)
+    return (f"<section><h2>直近7日の新しい質問のテーマ</h2><p class=\"muted\">ナレッジで答えられなかった質問 "
+            f"{themes.total:,}件を、共通する言葉でまとめました。ナレッジを足す候補です。</p><ul>{items}</ul></section>")
 
 
 def _kpis(figs: Figures) -> str:

@@ -132,3 +132,11 @@ def test_on_a_390_px_phone_the_chart_labels_stay_legible_and_words_do_not_break(
     assert ".wide{display:none}.narrow{display:block}" in CSS  # under 720 px the phone chart shows
     assert ".kpi .v,.kpi .l{white-space:nowrap}" in CSS  # 「データなし」 is never broken mid-word
     assert "データなし" in html
+
+
+def test_the_new_question_themes_come_after_the_open_escalations_and_before_the_figures(client):
+    report_data.insert()
+    with freeze_time("2026-12-02 00:00:00"):
+        html = logged_in(client).get("/dashboard").text
+    assert "<b>外貨建て保険</b>（2件、うちスタッフへ 1件）" in html
+    assert html.index("未対応のエスカレーション 2件") < html.index("直近7日の新しい質問のテーマ") < html.index("KPI（目標との比較）")
