@@ -6,6 +6,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.line_client import LineClient
+from adapters.slack_scopes import add_scope_advice
 from bot.config import Settings
 from bot.doctor import Finding, error, guarded, ok, warn
 
@@ -36,17 +37,18 @@ def check_slack(settings: Settings) -> Finding:
                      "SLACK_BOT_TOKEN に入れ、サーバーを再起動してください。")
     except OSError as exc:
         return error("Slack", f"Slack に接続できません（{exc}）", "インターネット接続を確認してください。")
-    problems = []
+    problems: list[str] = []
+    scopes: list[str] = []  # what Slack said is missing (missing_scope names it)
     if not settings.slack_operator_channel:
         problems.append("SLACK_OPERATOR_CHANNEL が未設定（エスカレーションが届きません）")
     else:
         problems += _probe(lambda: client.conversations_info(channel=settings.slack_operator_channel),
-                           f"オペレーター用チャンネル {settings.slack_operator_channel}")
+                           f"オペレーター用チャンネル {settings.slack_operator_channel}", scopes)
     people = [("スタッフ", u) for u in settings.slack_staff_user_ids]
     if settings.slack_makino_user_id:
-        people.append(("牧野氏", settings.slack_makino_user_id))
+        people.append(("牧野さん", settings.slack_makino_user_id))
     for role, user in people:
-        problems += _probe(lambda user=user: client.users_info(user=user), f"{role} {user}")
+        problems += _probe(lambda user=user: client.users_info(user=user), f"{role} {user}", scopes)
     if not settings.slack_staff_user_ids:
         problems.append("SLACK_STAFF_USER_IDS が未設定（エスカレーションに回答できる人がいません）")
     team = f"ワークスペース {me.get('team')} の {me.get('user')}"
@@ -54,11 +56,14 @@ def check_slack(settings: Settings) -> Finding:
         return error("Slack", f"{team} として接続できますが、Socket Mode の App-Level Token が使えません（{socket}）",
                      "Slack アプリの「Basic Information」→「App-Level Tokens」で connections:write の"
                      "トークン（xapp- で始まる）を作り直して .env の SLACK_APP_TOKEN に入れ、再起動してください。")
+    if scopes:
+        needed = ", ".join(dict.fromkeys(s for found in scopes for s in found.split(",") if s))
+        return error("Slack", f"{team} として接続できますが、" + "、".join(problems), add_scope_advice(needed))
     if problems:
         return error("Slack", f"{team} として接続できますが、" + "、".join(problems),
                      "docs/slack-setup.md の「ID を調べる」で正しい ID を確認し、.env を直して再起動してください。")
     return ok("Slack", f"{team} として接続でき、オペレーター用チャンネルとスタッフ {len(settings.slack_staff_user_ids)} 人"
-                       f"{'・牧野氏' if settings.slack_makino_user_id else ''}"
+                       f"{'・牧野さん' if settings.slack_makino_user_id else ''}"
                        f"{'・Socket Mode の接続' if settings.slack_app_token else ''}を確認しました")
 
 
@@ -112,14 +117,18 @@ def _probe_socket_mode(settings: Settings) -> str | None:
     return None
 
 
-def _probe(call, what: str) -> list[str]:  # noqa: ANN001
+def _probe(call, what: str, scopes: list[str]) -> list[str]:  # noqa: ANN001
     try:
         call()
     except SlackApiError as exc:
+        if exc.response is not None and exc.response.get("error") == "missing_scope":
+            scopes.append(str(exc.response.get("needed") or ""))
         return [f"{what}: {_cause(exc)}"]
     return []
 
 
 def _cause(exc: SlackApiError) -> str:
     code = exc.response.get("error", "") if exc.response is not None else ""
-    return f"{SLACK_CAUSES.get(code, 'エラー')}: {code}" if code else str(exc)
+    needed = exc.response.get("needed", "") if code == "missing_scope" else ""
+    cause = f"{SLACK_CAUSES.get(code, 'エラー')}: {code}" + (f"、足りない権限: {needed}" if needed else "")
+    return cause if code else str(exc)

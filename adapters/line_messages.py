@@ -23,7 +23,7 @@ SEND_SECONDS = 5  # kept back from the reply window for sending the answer itsel
 MIN_ANSWER_SECONDS = 10  # less than this left of the window: it will be a push anyway; the core's own budget
 HANDLED_TYPES = ("message", "postback", "follow", "unfollow")
 
-SWITCH_LABEL = "🔄 相談内容を変える"
+SWITCH_LABEL = "🔄 相談メニューを変える"
 TEXT_ONLY = ("メッセージありがとうございます。申し訳ありませんが、このアシスタントが読み取れるのは文字のメッセージだけです。"
              "スタンプ・画像・音声・位置情報・ファイルにはお答えできませんので、ご質問を文章でお送りください。")
 INVALID_POSTBACK = ("申し訳ありません。このボタンは有効期限が切れているか、正しく読み取れなかったため使えませんでした。"

@@ -39,10 +39,30 @@ def render(reply: Reply) -> str:
         lines.append(f"（確信度 {reply.confidence:.2f}・{reply.source}"
                      + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
     if reply.escalated:
-        lines.append(f"→ スタッフにエスカレーションしました（#{reply.escalation_id}）")
+        lines.append(f"→ 本番ならスタッフに回る質問です（テスト用の記録 #{reply.escalation_id}）。"
+                     "テストのため、オペレーターのチャンネルには送っていません。")
     if reply.answer_id and reply.kind == ReplyKind.ANSWER:
         lines.append("この回答は役に立ちましたか？ /good または /bad でお知らせください。")
     return "\n".join(lines)
+
+
+class TestDesk:
+    """The operator desk of `ask` and `chat`: a test question's escalation is recorded, and reaches neither the
+    operators' channel nor their log (the terminal shows it instead)."""
+
+    def __init__(self) -> None:
+        self.posted: list = []
+        self.alerts: list[str] = []
+
+    def post_escalation(self, view) -> str | None:  # noqa: ANN001 (bot.escalation_store.EscalationView)
+        self.posted.append(view)
+        return None
+
+    def alert(self, text: str) -> None:
+        self.alerts.append(text)
+
+    def remind(self, view) -> None:  # noqa: ANN001
+        self.alerts.append(f"reminder #{view.id}")
 
 
 class TerminalDelivery:

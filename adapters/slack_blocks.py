@@ -73,7 +73,7 @@ def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ())
     blocks.append(_section(_draft_text(view)))
     blocks.append(_context(_status_line(view)))
     if view.is_open:
-        buttons = [_button("牧野氏に確認", ASK_MAKINO, str(view.id))]
+        buttons = [_button("牧野さんに確認", ASK_MAKINO, str(view.id))]
         if view.draft and view.knowledge_ids:  # a draft from no knowledge is a "cannot answer" note, not an answer
             buttons.insert(0, _button("AI の下書きをそのまま送る", SEND_AI_DRAFT, str(view.id), style="primary"))
         blocks.append(_actions(buttons))
@@ -85,7 +85,7 @@ def draft_offer(draft: DraftView, preview: Preview) -> Message:
     """Offered under each staff or Makino reply: nothing reaches the user until someone taps it, and staff
     see what it will be stored as before they tap."""
     text = (f"<@{draft.author}> さんの返信をユーザーへの回答として送りますか？"
-            "（押せるのはスタッフと牧野氏だけです。押すまでユーザーには届きません）\n" + _stored_as(preview))
+            "（押せるのはスタッフと牧野さんだけです。押すまでユーザーには届きません）\n" + _stored_as(preview))
     return {"text": text, "blocks": [_section(text), _actions([
         _button("この返信をユーザーに送る", CONFIRM_REPLY, str(draft.id), style="primary")])]}
 
@@ -105,8 +105,8 @@ def knowledge_message(resolution: Resolution) -> Message:
         text = "📚 危機対応の回答なので、ナレッジには保存していません。"
         return {"text": text, "blocks": [_section(text)]}
     if resolution.knowledge_id and resolution.awaits_makino:
-        text = (f"📚 Pattern 4 の回答なので、牧野氏の承認待ちの下書き `{resolution.knowledge_id}` として保存しました。"
-                "牧野氏が承認するまで、AI はこの回答を使いません。")
+        text = (f"📚 Pattern 4 の回答なので、牧野さんの承認待ちの下書き `{resolution.knowledge_id}` として保存しました。"
+                "牧野さんが承認するまで、AI はこの回答を使いません。")
         undo = _button("取り消す", UNDO_KNOWLEDGE, str(resolution.escalation_id), style="danger")
         return {"text": text, "blocks": [_section(text), _actions([undo])]}
     if resolution.knowledge_id:
@@ -134,7 +134,7 @@ def makino_request(view: EscalationView, *, makino_id: str, requested_by: str) -
 
 def reminder_message(view: EscalationView, *, mention_ids: Iterable[str] = ()) -> Message:
     mentions = " ".join(f"<@{u}>" for u in mention_ids)
-    state = "牧野氏の確認待ちのままです" if view.status == EscalationStatus.WAITING_MAKINO else "まだ回答されていません"
+    state = "牧野さんの確認待ちのままです" if view.status == EscalationStatus.WAITING_MAKINO else "まだ回答されていません"
     return {"text": f"{mentions} ⏰ エスカレーション #{view.id} は{state}。ご対応をお願いします。".strip()}
 
 
@@ -204,7 +204,7 @@ def _stored_as(preview: Preview) -> str:
         return "📚 危機対応のため、この回答はナレッジに保存しません。"
     question = escape(preview.question)
     if preview.awaits_makino:
-        return (f"📚 送ると、質問「{question}」への回答を牧野氏の承認待ちの下書きとして保存します"
+        return (f"📚 送ると、質問「{question}」への回答を牧野さんの承認待ちの下書きとして保存します"
                 "（承認されるまで AI は使いません）。")
     return f"📚 送ると、次の質問のナレッジとして保存します（お名前・病名などは一般的な言葉に置き換えます）:「{question}」"
 
@@ -226,7 +226,7 @@ def _status_line(view: EscalationView) -> str:
     if view.status == EscalationStatus.ANSWERED:
         return "✅ 回答済み"
     if view.status == EscalationStatus.WAITING_MAKINO:
-        return "⏳ 牧野氏の確認待ち。牧野氏の返信か承認で回答します。"
+        return "⏳ 牧野さんの確認待ち。牧野さんの返信か承認で回答します。"
     return ("このスレッドに返信すると、送信前に確認ボタンが出ます。"
             "ボタンを押すまでユーザーには届きません。" + _learned_as(view))
 
@@ -236,7 +236,7 @@ def _learned_as(view: EscalationView) -> str:
     if view.reason == Reason.CRISIS:
         return "📚 危機対応のため、回答はナレッジに保存しません。"
     if view.pattern == 4:
-        return "📚 Pattern 4 のため、回答は牧野氏の承認待ちの下書きとして保存します（承認まで AI は使いません）。"
+        return "📚 Pattern 4 のため、回答は牧野さんの承認待ちの下書きとして保存します（承認まで AI は使いません）。"
     return "📚 回答は、お名前・病名などを一般的な言葉に置き換えた質問とともにナレッジになります。"
 
 

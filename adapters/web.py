@@ -10,11 +10,13 @@ import threading
 from multiprocessing.process import BaseProcess
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from app import Runtime, build_runtime
 from bot.config import ConfigError, Settings
 from reports.dashboard import mount_dashboard
+from reports.dashboard_html import not_found_page
 
 log = logging.getLogger(__name__)
 WORKER_NICENESS = 5
@@ -40,7 +42,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     else:
         _mount_slack_not_configured(app)
     mount_dashboard(app, runtime)
+    app.add_exception_handler(HTTPException, _japanese_error)
     return app
+
+
+async def _japanese_error(request: Request, exc: HTTPException) -> Response:
+    """A wrong address or method, said in Japanese (a person opening a link reads it; platforms read the code)."""
+    if exc.status_code == 404:
+        return HTMLResponse(not_found_page(), status_code=404)
+    words = {405: "この方法ではアクセスできません", 400: "リクエストの形が正しくありません"}
+    return JSONResponse({"detail": words.get(exc.status_code, "リクエストを処理できませんでした")},
+                        status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 def _mount_slack_not_configured(app: FastAPI) -> None:
@@ -55,7 +67,7 @@ def _mount_slack_not_configured(app: FastAPI) -> None:
             body = None
         if isinstance(body, dict) and body.get("type") == "url_verification" and isinstance(body.get("challenge"), str):
             return JSONResponse({"challenge": body["challenge"]})
-        log.warning("a Slack request arrived but SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET are not set")
+        log.warning("Slack からの通知が届きましたが、SLACK_BOT_TOKEN と SLACK_SIGNING_SECRET が設定されていません")
         return JSONResponse({"error": "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"},
                             status_code=503)
 
@@ -104,8 +116,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
 
 def _work(settings: Settings, parent_pid: int) -> None:
-    from bot.logs import WORKER_LOG_FILE, setup_logging
-    setup_logging(settings.log_level, settings.log_dir, stdout=True, file_name=WORKER_LOG_FILE)  # the per-question lines
+    from bot.logs import WORKER_LOG_FILE, setup_for
+    setup_for(settings, stdout=True, file_name=WORKER_LOG_FILE)  # the per-question lines
     # Below the web process in the CPU scheduler: an ack has a deadline (Slack's 3 s), an answer has none.
     os.nice(WORKER_NICENESS)
     stop = threading.Event()

@@ -5,8 +5,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from bot.encoder import DEFAULT_ENCODER, ENCODERS
 
@@ -76,6 +78,14 @@ class Settings:
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every value no log line may show: the keys, tokens and the database password."""
+        password = urlsplit(self.database_url).password if "://" in self.database_url else None
+        return tuple(v for v in (self.anthropic_api_key, self.line_channel_secret, self.line_channel_access_token,
+                                 self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                                 self.dashboard_token, password) if v)
+
     def model_for(self, pattern: int) -> str:
         """The Claude model a Pattern uses (CLAUDE_MODEL_P<n> overrides CLAUDE_MODEL)."""
         return self.claude_models.get(pattern, self.claude_model)
@@ -85,6 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     """Read settings from `environ` (default: the process) over the `.env` file."""
     values: dict[str, str] = {}
     if env_file and Path(env_file).is_file():
+        _check_env_file(Path(env_file))
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
     env = _Env(values)
@@ -135,6 +146,16 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     )
     _check_pairs(settings)
     return settings
+
+
+def _check_env_file(path: Path) -> None:
+    # python-dotenv skips a line it cannot read with an English warning: say it in Japanese, with the line.
+    with path.open(encoding="utf-8-sig") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                text = binding.original.string.strip()
+                raise ConfigError(f"{path} の {binding.original.line} 行目「{text[:60]}」が読めません"
+                                  "（名前=値 の形で 1 行に 1 つ書いてください。値に空白や # があるときは \"…\" で囲みます）")
 
 
 def _log_dir(value: str) -> Path | None:

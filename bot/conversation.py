@@ -156,7 +156,7 @@ class Core:
             Question.update(status=QuestionStatus.REFUSED).where(Question.id == question.id).execute()
             return replace(refusal, question_id=question.id)
         except Exception as exc:  # edge: the turn; every failure of it ends in the one error path
-            log.exception("turn failed: %s", exc)
+            log.exception("質問の処理に失敗しました（会員の方にはお詫びを送り、スタッフに回しました）: %s", exc)
             return self.give_up(message, f"{type(exc).__name__}: {exc}", question)
 
     def user_for(self, message: IncomingMessage) -> User:

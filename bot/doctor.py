@@ -60,7 +60,7 @@ def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Fi
                   guarded("バックアップ", lambda: check_backup(settings, now))]
     found.append(guarded("ナレッジ", lambda: check_knowledge(settings, database_ok)))
     found.append(guarded("段階リリース", lambda: check_rollout(settings, now)))
-    found.append(guarded("牧野氏の承認", lambda: check_approvals(settings, now, database_ok)))
+    found.append(guarded("牧野さんの承認", lambda: check_approvals(settings, now, database_ok)))
     found.append(guarded("Claude", lambda: check_claude(settings)))
     if settings.anthropic_api_key and found[-1].status == Status.OK:
         found.append(guarded("Claude モデル", lambda: check_models(settings, now)))
@@ -76,7 +76,7 @@ def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
         return check()
     except Exception as exc:  # edge: a `doctor` check; the diagnosis must finish and say what it could not check
         return error(topic, f"点検できませんでした（{type(exc).__name__}: {dbops.first_line(exc)}）",
-                     "この行をエンジニアに伝えてください。")
+                     "この行を、引き継ぎ資料（docs/handover.md）の「連絡先」にある担当エンジニアに伝えてください。")
 
 
 def check_database(settings: Settings) -> Finding:
@@ -165,10 +165,10 @@ def check_approvals(settings: Settings, now: dt.datetime | None, database_ok: bo
     from bot.approvals.readiness import readiness
     due, text = readiness(settings, now, database_ok=database_ok)
     if due:
-        return warn("牧野氏の承認", text, "python main.py knowledge approvals で一覧を確かめ、牧野氏に Slack の DM"
+        return warn("牧野さんの承認", text, "./bansou knowledge approvals で一覧を確かめ、牧野さんに Slack の DM"
                                     "（--post で今すぐ送れます）で承認をお願いしてください。docs/manual.md の"
-                                    "「牧野氏の承認」をご覧ください。")
-    return ok("牧野氏の承認", text)
+                                    "「牧野さんの承認」をご覧ください。")
+    return ok("牧野さんの承認", text)
 
 
 def check_claude(settings: Settings) -> Finding:

@@ -233,7 +233,7 @@ class JobQueue:
             Job.update(status=JobStatus.PENDING, last_error=error, updated_at=utcnow(), owner=None, lease_until=None,
                        run_after=utcnow() + dt.timedelta(seconds=delay)).where(Job.id == job.id).execute()
             return
-        log.error("job %s (%s) failed for good: %s", job.id, job.kind, error)
+        log.error("ジョブ %s（%s）は再試行しても失敗しました: %s", job.id, job.kind, error)
         status = JobStatus.DEAD
         if kind and kind.on_failure:
             try:

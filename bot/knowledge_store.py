@@ -11,7 +11,7 @@ import peewee as pw
 import yaml
 
 from bot.knowledge import Entry, KnowledgeError, Thesaurus, load_dir, parse_entry, render_entry
-from bot.models import KnowledgeEntry, utcnow
+from bot.models import SYNC_LOCK_ID, KnowledgeEntry, exclusive, utcnow
 from bot.search import Hit, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,10 @@ class KnowledgeBase:
         """Make the file-born entries match the files: add new, update changed, retire deleted."""
         entries, errors = load_dir(self.directory) if self.directory.is_dir() else ([], [])
         result = SyncResult(errors=errors)
-        current = {row.id: row for row in KnowledgeEntry.select()}
-        with KnowledgeEntry._meta.database.atomic():
+        # Processes starting at once on a new database (server, worker, an operator's command) all sync:
+        # one at a time, each reading the rows after the previous one committed, so an entry is added once.
+        with exclusive(KnowledgeEntry._meta.database, SYNC_LOCK_ID):
+            current = {row.id: row for row in KnowledgeEntry.select()}
             for entry in entries:
                 row = current.get(entry.id)
                 if row is None:

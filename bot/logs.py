@@ -1,27 +1,72 @@
 """Logging: a rotating file per process under LOG_DIR (var/log/bansou.log; the server's job worker writes
-bansou-worker.log) and a stream; one line per question."""
+bansou-worker.log; the test commands ask, chat and eval bansou-test.log) and a stream; one line per question."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import logging.handlers
+import re
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 LOG_FILE = "bansou.log"
 WORKER_LOG_FILE = "bansou-worker.log"  # its own file: two processes rotating one file can lose a rotated part
+TEST_LOG_FILE = "bansou-test.log"  # ask, chat and eval: test questions never mix with the operators' lines
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 ROTATE_BYTES = 5 * 1024 * 1024
 ROTATE_KEEP = 10
 QUIET = ("httpx", "httpcore", "urllib3", "slack_bolt", "slack_sdk", "anthropic", "uvicorn.access")
 turn_log = logging.getLogger("bansou.turn")
+HIDDEN = "***"
+SECRET_IN_URL = re.compile(r"([?&](?:token|key|secret|signature|password|code)=)[^&\s\"']+", re.IGNORECASE)
+MIN_SECRET = 6  # a shorter value is no secret worth hiding and would blank ordinary words
 
 
-def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False, file_name: str = LOG_FILE) -> Path | None:
+class OperatorFormatter(logging.Formatter):
+    """Times in the plan's zone with its offset (2026-12-07 10:15:00.123+09:00), as in the reports and the
+    dashboard; every known secret, and any token in a URL, replaced by *** in the whole line and traceback."""
+
+    def __init__(self, tz: dt.tzinfo | None = None, secrets: Iterable[str] = ()) -> None:
+        super().__init__(FORMAT)
+        self.tz = tz
+        self.secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET}, key=len, reverse=True)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        moment = dt.datetime.fromtimestamp(record.created, self.tz or dt.timezone.utc)
+        return moment.isoformat(sep=" ", timespec="milliseconds")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return hide_secrets(super().format(record), self.secrets)
+
+
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each secret and each token-like URL parameter replaced by ***."""
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN)
+    return SECRET_IN_URL.sub(lambda m: m.group(1) + HIDDEN, text)
+
+
+class PathOnly(logging.Filter):
+    """uvicorn's access lines without the query string: what follows `?` is nobody's business in a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False, file_name: str = LOG_FILE,
+                  tz: dt.tzinfo | None = None, secrets: Iterable[str] = ()) -> Path | None:
     """A terminal command logs to stderr at `level`; a server logs to stdout (what a PaaS collects) and
-    the rotating file at INFO or finer, so the per-question lines are always kept. Returns the file."""
+    the rotating file at INFO or finer, so the per-question lines are always kept. Times are in `tz`
+    (the plan's zone), and `secrets` never appear. Returns the file."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "bansou", False)]:  # set up again: replace ours only
         root.removeHandler(handler)
@@ -29,13 +74,24 @@ def setup_logging(level: str, log_dir: Path | None, *, stdout: bool = False, fil
     file_level = min(logging.INFO, logging.getLevelName(level))
     stream = logging.StreamHandler(sys.stdout if stdout else sys.stderr)
     stream.setLevel(file_level if stdout else level)
-    stream.setFormatter(logging.Formatter(FORMAT))
+    formatter = OperatorFormatter(tz, secrets)
+    stream.setFormatter(formatter)
     stream.bansou = True
     root.addHandler(stream)
     root.setLevel(file_level)
     for name in QUIET:  # their per-request INFO lines would drown the ones that matter
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    return _file_handler(root, log_dir / file_name, file_level) if log_dir else None
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, PathOnly) for f in access.filters):
+        access.addFilter(PathOnly())
+    return _file_handler(root, log_dir / file_name, file_level, formatter) if log_dir else None
+
+
+def setup_for(settings: "Settings", *, stdout: bool = False, file_name: str = LOG_FILE) -> Path | None:
+    """`setup_logging` from the settings: their level and folder, the plan's zone, their secrets hidden."""
+    from bot.rollout import timezone_or_default
+    return setup_logging(settings.log_level, settings.log_dir, stdout=stdout, file_name=file_name,
+                         tz=timezone_or_default(settings.rollout_file), secrets=settings.secrets)
 
 
 def timed_turn(handle: Callable) -> Callable:
@@ -71,7 +127,7 @@ def recent_errors(log_dir: Path | None, limit: int = 3, scan_bytes: int = 256_00
     return sorted(errors)[-limit:]  # each line starts with its time stamp
 
 
-def _file_handler(root: logging.Logger, path: Path, level: int) -> Path | None:
+def _file_handler(root: logging.Logger, path: Path, level: int, formatter: logging.Formatter) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=ROTATE_BYTES, backupCount=ROTATE_KEEP,
@@ -80,7 +136,7 @@ def _file_handler(root: logging.Logger, path: Path, level: int) -> Path | None:
         root.warning("cannot write log files under %s: %s", path.parent, exc)
         return None
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(formatter)
     handler.bansou = True
     root.addHandler(handler)
     return path

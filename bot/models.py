@@ -15,6 +15,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 log = logging.getLogger(__name__)
 db = pw.DatabaseProxy()
 SCHEMA_LOCK_ID = 7_252_012  # any fixed number: the advisory lock that serialises schema changes
+SYNC_LOCK_ID = 7_252_013  # the one that serialises knowledge syncs
 
 
 def utcnow() -> dt.datetime:
@@ -43,6 +44,7 @@ class User(BaseModel):
     display_name = pw.CharField(default="")
     cohort = pw.CharField(default="academy_member")
     pattern = pw.IntegerField(null=True)  # the Pattern the user chose last
+    imported_cohort = pw.CharField(null=True)  # what the last CSV import said: a later hand-set cohort is kept
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField(default=utcnow)
 
@@ -220,14 +222,30 @@ def init_db(url: str) -> pw.Database:
 
 
 @contextlib.contextmanager
+def exclusive(database: pw.Database, lock_id: int) -> Iterator[None]:
+    """A write transaction that one process at a time is inside, across processes: on PostgreSQL an
+    advisory lock held to the commit, on SQLite `BEGIN IMMEDIATE` (the write lock, waited for up to busy_timeout)."""
+    database = getattr(database, "obj", None) or database  # the models' proxy: the real database
+    if isinstance(database, pw.PostgresqlDatabase):
+        with database.atomic():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (lock_id,))
+            yield
+    elif isinstance(database, pw.SqliteDatabase) and database.transaction_depth() == 0:
+        with database.atomic(lock_type="IMMEDIATE"):
+            yield
+    else:
+        with database.atomic():
+            yield
+
+
+@contextlib.contextmanager
 def _schema_lock(database: pw.Database) -> Iterator[None]:
     # Several processes starting at once on one PostgreSQL would race to create the same tables and
     # indexes ("IF NOT EXISTS" is not atomic there): one at a time, in a transaction holding a lock.
     if not isinstance(database, pw.PostgresqlDatabase):
         yield
         return
-    with database.atomic():
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
+    with exclusive(database, SCHEMA_LOCK_ID):
         yield
 
 

@@ -17,12 +17,12 @@ from bot.states import EscalationStatus, OperatorCommand, Source
 
 log = logging.getLogger(__name__)
 
-NOT_ALLOWED = "この操作は、スタッフと牧野氏だけができます。"
+NOT_ALLOWED = "この操作は、スタッフと牧野さんだけができます。"
 ANSWERED = "このエスカレーションはすでに回答済みです。"
-WAITING_MAKINO = "牧野氏の確認待ちです。牧野氏の返信か、牧野氏による承認をお待ちください。"
+WAITING_MAKINO = "牧野さんの確認待ちです。牧野さんの返信か、牧野さんによる承認をお待ちください。"
 NO_DRAFT = "この返信は削除されたため、送ることができません。"
 NO_AI_DRAFT = "AI の下書きがありません。このスレッドに回答を返信してください。"
-NO_MAKINO = "牧野氏の Slack ID（SLACK_MAKINO_USER_ID）が設定されていないため、確認を依頼できません。"
+NO_MAKINO = "牧野さんの Slack ID（SLACK_MAKINO_USER_ID）が設定されていないため、確認を依頼できません。"
 NOTHING_TO_UNDO = "取り消せるナレッジはありません（すでに取り消し済みか、作成されていません）。"
 UNKNOWN = "このボタンは使えなくなっています。"
 

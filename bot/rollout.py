@@ -54,7 +54,7 @@ class RolloutPlan:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise RolloutError(f"{path}: {exc}") from None
+            raise RolloutError(toml_error(path, text, exc)) from None
         try:
             zone = ZoneInfo(str(data.get("timezone", DEFAULT_TIMEZONE)))
         except (ZoneInfoNotFoundError, ValueError):
@@ -104,6 +104,19 @@ def _stage(raw: dict, number: int, path: Path, text: str) -> Stage:
     if not isinstance(patterns, list) or not patterns or any(p not in (1, 2, 3, 4) or isinstance(p, bool) for p in patterns):
         raise RolloutError(f"{where}: patterns には 1〜4 の数字を書いてください")
     return Stage(start, frozenset(cohorts), frozenset(patterns))
+
+
+def toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """A TOML syntax error in Japanese: the line number, the line as written, and what usually goes wrong."""
+    found = re.search(r"at line (\d+), column (\d+)", str(exc))
+    if not found:
+        return f"{path}: 書き方に誤りがあります（引用符・括弧・日付の形を確かめてください）"
+    number, column = int(found.group(1)), int(found.group(2))
+    lines = text.splitlines()
+    written = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return (f"{path} の {number} 行目（{column} 文字目あたり）の書き方に誤りがあります: 「{written}」。"
+            "日付は start = 2026-12-07 のように 4 桁-2 桁-2 桁で、引用符は付けません。"
+            "文字は \"…\" で囲み、[ ] は閉じてください")
 
 
 def _line(text: str, key: str) -> int:

@@ -40,7 +40,7 @@ def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
     knowledge = KnowledgeBase(settings.knowledge_dir, thesaurus=thesaurus)
     if sync:
         for error in knowledge.sync().errors:
-            log.error("knowledge file skipped: %s", error)
+            log.error("ナレッジのファイルを読み飛ばしました（knowledge validate で確かめてください）: %s", error)
     return knowledge
 
 
@@ -66,7 +66,7 @@ class BoundedAnswerer:
 def make_answerer(settings: Settings) -> Answerer:
     """Claude when a key is set; otherwise the offline answerer, so everything runs without one."""
     if not settings.anthropic_api_key:
-        log.info("ANTHROPIC_API_KEY is not set: answering from the knowledge base only")
+        log.info("ANTHROPIC_API_KEY が設定されていないため、ナレッジだけで回答します（Claude は使いません）")
         return OfflineAnswerer()
     from bot.claude.answerer import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
     claude = ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,

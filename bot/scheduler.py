@@ -73,7 +73,7 @@ class Scheduler:
         try:
             job.run()
         except Exception as exc:  # edge: one failing job must not stop the others or the thread
-            log.exception("scheduled job %s failed", job.name)
+            log.exception("定期処理 %s に失敗しました", job.name)
             self._alert(f"定期処理「{job.label}」が失敗しました: {exc}")
 
 

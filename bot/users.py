@@ -4,8 +4,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import peewee as pw
 
@@ -14,6 +17,8 @@ from bot.models import Question, User, db
 from bot.rollout import RolloutPlan
 
 CHANNELS = ("line", "slack", "local")
+LINE_ID = re.compile(r"U[0-9a-f]{32}")  # what LINE gives: U and 32 hex digits (a name or 「U1234…」 is not one)
+EXPORT_FIELDS = ("channel", "user_id", "cohort", "display_name", "active", "created_at")
 
 class UserError(ValueError):
     """Bad operator input about a user (unknown cohort, unknown user)."""
@@ -22,6 +27,7 @@ class UserError(ValueError):
 class ImportResult:
     added: int = 0
     updated: int = 0
+    kept: list[str] = field(default_factory=list)  # ids whose hand-set cohort the CSV (unchanged) left alone
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
     encoding: str = ""  # how the file was read, in words (UTF-8, Shift_JIS …)
@@ -53,6 +59,9 @@ def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> 
     _check(channel, cohort)
     if not external_id.strip():
         raise UserError("ユーザー ID が空です")
+    if channel == "line" and not LINE_ID.fullmatch(external_id):
+        raise UserError(f"LINE のユーザー ID {external_id!r} の形が違います（U と 0〜9・a〜f の 32 文字、合わせて 33 文字。"
+                        "LINE のプロフィールやトークの表示名ではなく、Webhook やログで分かる ID です）")
     user = find(channel, external_id)
     if user is None:
         return User.create(channel=channel, external_id=external_id, cohort=cohort, display_name=display_name), "added"
@@ -81,13 +90,61 @@ def import_csv(path: Path) -> ImportResult:
             for row in reader:
                 line = reader.line_num
                 try:
-                    _, outcome = add((row.get("channel") or "").strip(), (row.get("user_id") or "").strip(),
-                                     (row.get("cohort") or "").strip(), (row.get("display_name") or "").strip())
+                    user, outcome = _import_row((row.get("channel") or "").strip(), (row.get("user_id") or "").strip(),
+                                                (row.get("cohort") or "").strip(),
+                                                (row.get("display_name") or "").strip())
                 except UserError as exc:
                     result.rejected.append((line, str(exc)))
                     continue
+                if outcome == "kept":
+                    result.kept.append(f"{user.channel}:{user.external_id}（{user.cohort}）")
+                    outcome = "unchanged"
                 setattr(result, outcome, getattr(result, outcome) + 1)
     return result
+
+
+def _import_row(channel: str, external_id: str, cohort: str, display_name: str) -> tuple[User, str]:
+    # The CSV is the office's list, re-imported as it grows; `set-cohort` is a decision made since. The CSV's
+    # cohort wins only where it differs from what the last import said (someone changed the list).
+    user = find(channel, external_id)
+    if user is not None and user.imported_cohort == cohort and user.cohort != cohort:
+        _check(channel, cohort)
+        if display_name and user.display_name != display_name:
+            user.display_name = display_name
+            user.save()
+        return user, "kept"
+    user, outcome = add(channel, external_id, cohort, display_name)
+    if user.imported_cohort != cohort:
+        user.imported_cohort = cohort
+        user.save()
+    return user, outcome
+
+
+def export_csv(path: Path) -> int:
+    """Every user as a CSV Excel opens as is (UTF-8 with a BOM, CRLF), in the columns `import` reads."""
+    rows = User.select().order_by(User.channel, User.external_id)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(EXPORT_FIELDS)
+        count = 0
+        for u in rows:
+            writer.writerow([u.channel, u.external_id, u.cohort, u.display_name, "yes" if u.active else "no",
+                             f"{u.created_at:%Y-%m-%d}"])
+            count += 1
+    return count
+
+
+@contextlib.contextmanager
+def cohort_for_once(channel: str, external_id: str, cohort: str | None) -> Iterator[None]:
+    """`ask`/`chat --cohort`: the cohort holds inside the block, then the user's own comes back
+    (a new user goes back to the default: a tried cohort is never kept)."""
+    before = find(channel, external_id)
+    kept = before.cohort if before else "academy_member"
+    try:
+        yield
+    finally:
+        if cohort:
+            User.update(cohort=kept).where(User.channel == channel, User.external_id == external_id).execute()
 
 @dataclass(frozen=True)
 class UserRow:

@@ -23,20 +23,24 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_chat(args, settings: Settings) -> int:
     from adapters.local import TerminalDelivery, chat
+    from bot.users import cohort_for_once
     _check_pattern(args.pattern)
-    runtime = _runtime(settings, deliverers={"local": TerminalDelivery(sys.stdout)})
+    runtime = _test_runtime(settings, deliverers={"local": TerminalDelivery(sys.stdout)})
     runtime.core.screener.load()  # a broken encoder stops here, with one line, not at the first message
-    chat(runtime.core, user=args.user, pattern=args.pattern, cohort=args.cohort)
+    with runtime.database.connection_context(), cohort_for_once("local", args.user, args.cohort):
+        chat(runtime.core, user=args.user, pattern=args.pattern, cohort=args.cohort)
     return 0
 
 
 def cmd_ask(args, settings: Settings) -> int:
     from adapters.local import render, reply_json, to_message
     from bot.states import ReplyKind
+    from bot.users import cohort_for_once
     _check_pattern(args.pattern)
-    runtime = _runtime(settings)
+    runtime = _test_runtime(settings)
     runtime.core.screener.load()
-    reply = runtime.core.receive(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
+    with runtime.database.connection_context(), cohort_for_once("local", args.user, args.cohort):
+        reply = runtime.core.receive(to_message(args.text, user=args.user, pattern=args.pattern, cohort=args.cohort))
     if reply.kind == ReplyKind.INVALID:
         raise UsageError(reply.text)
     print(reply_json(reply) if args.json else render(reply))
@@ -82,8 +86,8 @@ def cmd_knowledge(args, settings: Settings) -> int:
                   f"{check_mark(e, stale)}")
         waiting = sum(1 for e in entries if e.awaits_approval)
         if waiting:
-            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野先生の言葉を伝えるため、牧野先生の承認が必要です"
-                  "（python main.py knowledge approvals）。")
+            print(f"\n承認待ち {waiting}件: Pattern 4 は牧野さんの言葉として話すため、牧野さんの承認が必要です"
+                  "（./bansou knowledge approvals）。")
         old = [e.id for e in entries if e.check_older_than(stale)]
         if old:
             print(f"\n確認から1年以上たったもの {len(old)}件: {', '.join(old)}。税制・法令の記述を確かめ、"
@@ -120,8 +124,15 @@ def cmd_users(args, settings: Settings) -> int:
             print(f"文字コード: {result.encoding} として読み込みました")
             print(f"登録 {result.added} 人、更新 {result.updated} 人、変更なし {result.unchanged} 人、"
                   f"取り込めなかった行 {len(result.rejected)} 行")
+            if result.kept:
+                print(f"set-cohort で変えたコホートを残した人 {len(result.kept)} 人（CSV のコホートが前回の取り込みと"
+                      f"同じため）: {'、'.join(result.kept)}")
+                print("  CSV のほうに合わせるときは、CSV のコホートを書き換えて取り込むか、set-cohort で戻してください。")
             for line, why in result.rejected:
                 print(f"  {line} 行目: {why}", file=sys.stderr)
+        elif args.action == "export":
+            count = users.export_csv(args.csv)
+            print(f"{count} 人を {args.csv} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
         else:
             _print_users(users.list_rows(runtime.core.plan))
     except users.UserError as exc:
@@ -288,9 +299,16 @@ COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": c
 
 
 def _runtime(settings: Settings, sync: bool = True, **parts):
-    """The core without the channels' adapters; escalations from the terminal reach the operators too."""
+    """The core without the channels' adapters (escalations still reach the operators, but not a test's)."""
     from app import build_runtime
     return build_runtime(settings, sync_knowledge=sync, channels=False, **parts)
+
+
+def _test_runtime(settings: Settings, **parts):
+    """The core for the terminal's test questions: their escalations stay off the operators' Slack channel."""
+    from adapters.local import TestDesk
+    quiet = replace(settings, slack_bot_token=None, slack_signing_secret=None, slack_app_token=None)
+    return _runtime(quiet, desk=TestDesk(), **parts)
 
 
 def _check_pattern(number: int | None) -> None:

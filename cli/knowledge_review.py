@@ -14,16 +14,16 @@ def print_approvals(runtime: Runtime, *, post: bool) -> int:
     """`knowledge approvals`: the Pattern 4 drafts awaiting Makino; `--post` sends him the digest now."""
     drafts = runtime.core.approvals.pending()
     if not drafts:
-        print("牧野氏の承認を待っている下書きはありません。")
+        print("牧野さんの承認を待っている下書きはありません。")
         return 0
     for entry in drafts:
         origin = "スタッフの回答" if entry.source.startswith("escalation") else "ファイル"
         print(f"{entry.id:<14} {origin:<8} {entry.question}")
-    print(f"\n牧野氏の承認待ち {len(drafts)}件。承認されるまで、Pattern 4 はこれらを牧野氏の言葉として使いません。"
-          "\n牧野氏には毎朝 Slack の DM で一覧が届き、1件ずつ「承認」「直して承認」「却下」を選べます。")
+    print(f"\n牧野さんの承認待ち {len(drafts)}件。承認されるまで、Pattern 4 はこれらを牧野さんの言葉として使いません。"
+          "\n牧野さんには毎朝 Slack の DM で一覧が届き、1件ずつ「承認」「直して承認」「却下」を選べます。")
     if post:
         sent = _post_digest(runtime)
-        print(f"牧野氏の Slack DM に {sent}件の一覧を送りました。")
+        print(f"牧野さんの Slack DM に {sent}件の一覧を送りました。")
     return 0
 
 

@@ -49,7 +49,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="main.py", description="伴走（bansou）: 牧野生保塾の AI アシスタント")
+    parser = Parser(prog="./bansou", description="伴走（bansou）: 牧野生保塾の AI アシスタント")
     commands = parser.add_subparsers(dest="command", parser_class=Parser, title="コマンド", metavar="コマンド")
 
     serve = commands.add_parser("serve", help="Web サーバーを起動します（省略時はこれ）")
@@ -73,8 +73,8 @@ def build_parser() -> Parser:
     search.add_argument("--json", action="store_true", help="結果を JSON で表示します")
     kcmd.add_parser("list", help="ナレッジを一覧表示します")
     kcmd.add_parser("sync", help="KNOWLEDGE_DIR の Markdown をデータベースに取り込みます")
-    approvals = kcmd.add_parser("approvals", help="牧野氏の承認を待っている Pattern 4 の下書きを一覧表示します")
-    approvals.add_argument("--post", action="store_true", help="牧野氏の Slack DM に承認の一覧を今すぐ送ります")
+    approvals = kcmd.add_parser("approvals", help="牧野さんの承認を待っている Pattern 4 の下書きを一覧表示します")
+    approvals.add_argument("--post", action="store_true", help="牧野さんの Slack DM に承認の一覧を今すぐ送ります")
     kcmd.add_parser("validate", help="KNOWLEDGE_DIR の Markdown に誤りがないか確認します")
     export = kcmd.add_parser("export", help="スタッフの回答から学んだナレッジを Markdown に書き出します")
     export.add_argument("--out", type=Path, help="書き出すフォルダ（既定: KNOWLEDGE_DIR）")
@@ -97,6 +97,8 @@ def build_parser() -> Parser:
     imp = ucmd.add_parser("import", help="CSV（channel,user_id,cohort,display_name）から登録します")
     imp.add_argument("csv", type=Path, help="CSV ファイル（UTF-8 / Excel の Shift_JIS どちらも可）")
     ucmd.add_parser("list", help="利用者を一覧表示します")
+    exp = ucmd.add_parser("export", help="利用者を CSV に書き出します（Excel でそのまま開けます）")
+    exp.add_argument("csv", type=Path, nargs="?", default=Path("users.csv"), help="書き出す CSV ファイル（既定: users.csv）")
     setc = ucmd.add_parser("set-cohort", help="利用者のコホートを変更します")
     setc.add_argument("channel", choices=CHANNELS, help="line / slack / local")
     setc.add_argument("user_id", help="ユーザー ID")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.config import ConfigError, Settings
 from reports.daily import build_daily
 from reports.metrics import including_tests
-from reports.document import Report
+from reports.document import WITH_TESTS, Report
 from reports.monthly import build_monthly
 from reports.periods import Period, parse_date, period_for
 from reports.weekly import build_weekly
@@ -30,10 +30,12 @@ class ReportDesk(Protocol):
 
 
 def produce(settings: Settings, kind: str, period: Period, out: Path = DEFAULT_OUT,
-            now: dt.datetime | None = None) -> tuple[Report, list[Path]]:
-    """Build the report of `period` and write it under `out`; return it and the files written."""
-    report = BUILDERS[kind](period, Path(out) / period.key, settings=settings,
-                           now=now or dt.datetime.now(dt.timezone.utc))
+            now: dt.datetime | None = None, with_tests: bool = False) -> tuple[Report, list[Path]]:
+    """Build the report of `period` and write it under `out`; return it and the files written.
+    A report that counts test questions goes to a folder and file of its own (…-with-tests)."""
+    folder = Path(out) / (f"{period.key}-{WITH_TESTS}" if with_tests else period.key)
+    report = BUILDERS[kind](period, folder, settings=settings, now=now or dt.datetime.now(dt.timezone.utc))
+    report.with_tests = with_tests
     return report, report.write()
 
 
@@ -55,7 +57,7 @@ def run_report(runtime: Runtime, period: str, *, date: str | None = None, out: P
         return 2
     try:
         with runtime.database.connection_context(), including_tests(include_tests):
-            report, files = produce(settings, period, chosen, out or DEFAULT_OUT, now)
+            report, files = produce(settings, period, chosen, out or DEFAULT_OUT, now, with_tests=include_tests)
     except OSError as exc:  # e.g. --out is a file, or not writable
         print(f"エラー: レポートを書き込めません（{exc.strerror or exc}: {exc.filename or out}）", file=sys.stderr)
         return 2

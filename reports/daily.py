@@ -31,7 +31,7 @@ def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.dat
         sections.budget_line(budget, month.label),
     ]
     day_figs = figs.within(period)
-    report.add("質問数とエージェント別の利用", sections.pattern_table(day_figs), sections.channel_table(day_figs),
+    report.add("質問数と相談メニュー別の利用", sections.pattern_table(day_figs), sections.channel_table(day_figs),
                sections.pattern_chart(report, day_figs))
     report.add("回答成功率と KPI", md.kpi_table(today, before, "前日"))
     report.add("エスカレーション（この日に発生）", sections.escalation_tables(esc))

@@ -8,7 +8,7 @@ from bot.patterns import PATTERNS
 from reports.metrics import KPIS, Kpi, Tally
 
 URGENCY_LABELS = {"high": "緊急", "normal": "通常", "low": "低"}
-STATUS_LABELS = {"open": "対応待ち", "waiting_makino": "牧野氏の確認待ち", "answered": "回答済み"}
+STATUS_LABELS = {"open": "対応待ち", "waiting_makino": "牧野さんの確認待ち", "answered": "回答済み"}
 CHANNEL_LABELS = {"line": "LINE", "slack": "Slack", "local": "ローカル"}
 NONE = "—"
 

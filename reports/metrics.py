@@ -375,3 +375,20 @@ def _float(value: object) -> float | None:
 
 def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Test traffic (questions asked from the terminal) the figures leave out: said on the page, not counted."""
+
+    questions: int
+    open_escalations: int
+
+
+def left_out(period: Period) -> LeftOut:
+    """Test questions asked in the period, and their escalations still open now."""
+    start, end = period.utc_bounds()
+    tests = (Question.test == True) & (Question.status != QuestionStatus.REFUSED)  # noqa: E712
+    asked = Question.select().where(tests, Question.created_at >= start, Question.created_at < end).count()
+    waiting = Escalation.select().join(Question).where(Escalation.status.in_(UNANSWERED), tests).count()
+    return LeftOut(asked, waiting)

@@ -42,7 +42,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
         sections.budget_line(budget, period.label),
     ]
     report.add("KPI（目標との比較）", md.kpi_table(month, last_month, "前月"))
-    report.add("1. 総質問数とエージェント別内訳",
+    report.add("1. 総質問数と相談メニュー別内訳",
                f"総質問数 {md.count(month.questions)}（前月 {md.count(last_month.questions)}）。",
                sections.pattern_table(figs, before, "前月"), sections.channel_table(figs),
                sections.pattern_chart(report, figs))
@@ -83,8 +83,8 @@ def _escalation_trend(report: Report, esc: metrics.EscalationFigures, before: me
                    for n in figs.patterns() for t in [figs.tally(pattern=n)]]
     parts = [f"この月のエスカレーション {md.count(esc.total)}（前月 {md.count(before.total)}）。",
              sections.escalation_tables(esc, before, "前月"),
-             "エージェント別（エスカレーションされた質問の割合）:\n\n"
-             + md.table(["エージェント", "エスカレーションされた質問", "割合"], per_pattern)]
+             "相談メニュー別（エスカレーションされた質問の割合）:\n\n"
+             + md.table(["相談メニュー", "エスカレーションされた質問", "割合"], per_pattern)]
     if esc.by_reason:
         path = charts.bars(report.folder / "escalation_reasons.png", f"エスカレーションの理由（{report.period.label}）",
                            [md.reason_label(r) for r in esc.by_reason], list(esc.by_reason.values()))
@@ -125,8 +125,8 @@ def _tuning_needs(figs: Figures) -> list[str]:
                 for days in [[c.day for c in figs.cells if c.prompt_version == v]]]
     rule = "判断の目安: " + "、".join(
         f"{kpi.label}が目標（{md.kpi_target(kpi)}）を外れた → {need}" for kpi, need in TUNING) + "。"
-    return [md.table(["エージェント", "満足度", "Good/Bad", "平均確信度", "新規質問率", "必要な対応"], rows), rule,
-            "プロンプトのバージョン別（同じエージェントで版を比べ、満足度が下がった版は見直してください）:\n\n"
+    return [md.table(["相談メニュー", "満足度", "Good/Bad", "平均確信度", "新規質問率", "必要な対応"], rows), rule,
+            "プロンプトのバージョン別（同じ相談メニューで版を比べ、満足度が下がった版は見直してください）:\n\n"
             + md.table(["プロンプト版", "AI 回答数", "Good/Bad", "満足度", "平均確信度", "使用期間"], versions)]
 
 
@@ -148,7 +148,7 @@ def safety_learning_lines(settings: Settings, period: Period) -> list[str]:
             f"（うちスタッフの分類 {md.count(learned)}）。書き手ごとの交差検証で、危機の検知 "
             f"{md.pct(crisis.get('recall'))}、似ているが危機ではない文を誤検知しなかった割合 "
             f"{md.pct(crisis.get('look_alikes_passed'))}。",
-            f"まだ学習に使っていない分類が {md.count(waiting)}あります。`python main.py safety retrain` で作り直すと反映されます"
+            f"まだ学習に使っていない分類が {md.count(waiting)}あります。`./bansou safety retrain` で作り直すと反映されます"
             "（今より悪くなる場合は今のモデルを残します）。" if waiting > 0 else "すべての分類を学習済みです。"]
 
 

@@ -34,7 +34,7 @@ def draft_with_claude(items: tuple[Sample, ...], *, api_key: str, model: str, ti
 def evidence_prompt(items: tuple[Sample, ...]) -> str:
     parts = []
     for number, s in enumerate(items, 1):
-        parts.append(f"{number}. エージェント: {md.pattern_label(s.pattern)} / 確信度: {md.num(s.confidence)} / "
+        parts.append(f"{number}. 相談メニュー: {md.pattern_label(s.pattern)} / 確信度: {md.num(s.confidence)} / "
                      f"使ったナレッジ: {', '.join(s.knowledge_ids) or 'なし'}\n"
                      f"   質問: {md.excerpt(s.question, 300)}\n   回答: {md.excerpt(s.answer, 500)}\n"
                      f"   Bad の理由: {md.excerpt(s.reason, 200) or '（記入なし）'}")

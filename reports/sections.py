@@ -31,7 +31,7 @@ def pattern_table(figs: Figures, previous: Figures | None = None, previous_label
         if previous is not None:
             row.insert(2, md.count(previous.tally(pattern=number).questions))
         rows.append(row)
-    headers = ["エージェント", "質問数", "割合", "回答成功率", "満足度", "Good/Bad", "平均確信度"]
+    headers = ["相談メニュー", "質問数", "割合", "回答成功率", "満足度", "Good/Bad", "平均確信度"]
     if previous is not None:
         headers.insert(2, previous_label)
     return md.table(headers, rows) if rows else "この期間の質問はありません。"
@@ -76,7 +76,7 @@ def open_table(opened: OpenFigures) -> str:
     rows = [[f"#{e.id}", md.URGENCY_LABELS.get(e.urgency, e.urgency), md.reason_label(e.reason),
              md.STATUS_LABELS.get(e.status, e.status), md.hours(e.age_hours), md.pattern_label(e.pattern),
              md.excerpt(e.question, 40)] for e in opened.oldest]
-    return head + "\n\n" + md.table(["番号", "緊急度", "理由", "状態", "経過", "エージェント", "質問"], rows)
+    return head + "\n\n" + md.table(["番号", "緊急度", "理由", "状態", "経過", "相談メニュー", "質問"], rows)
 
 
 def usage_table(tally: Tally, pushes: Pushes, usd_jpy: float) -> str:
@@ -111,7 +111,7 @@ def samples_table(samples: Samples, with_reason: bool = False) -> str:
         if with_reason:
             row.insert(4, md.excerpt(s.reason, 30) or md.NONE)
         rows.append(row)
-    headers = ["質問", "エージェント", "確信度", "質問内容", "回答（抜粋）", "使ったナレッジ"]
+    headers = ["質問", "相談メニュー", "確信度", "質問内容", "回答（抜粋）", "使ったナレッジ"]
     if with_reason:
         headers.insert(4, "Bad の理由")
     return md.table(headers, rows)
@@ -121,7 +121,7 @@ def pattern_chart(report: Report, figs: Figures) -> str:
     """Questions per Pattern as bars; nothing when there were no questions."""
     if not figs.tally().questions:
         return ""
-    path = charts.bars(report.folder / "patterns.png", f"エージェント別の質問数（{report.period.label}）",
+    path = charts.bars(report.folder / "patterns.png", f"相談メニュー別の質問数（{report.period.label}）",
                        [md.pattern_label(n) for n in figs.patterns()],
                        [figs.tally(pattern=n).questions for n in figs.patterns()])
     return report.chart(path)

@@ -33,10 +33,10 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
     ]
     report.add("KPI（目標との比較）", md.kpi_table(week, last_week, "前週"))
     report.add("満足度（Good / Bad）", satisfaction_text(week, last_week))
-    report.add("エージェント別の回答成功率と満足度", sections.pattern_table(figs, before, "前週"))
+    report.add("相談メニュー別の回答成功率と満足度", sections.pattern_table(figs, before, "前週"))
     report.add("新しい質問のテーマ", sections.themes_text(themes))
     report.add("確信度が低かった回答（要確認）",
-               f"エージェントごとのしきい値を下回った AI の回答: {md.count(low.total)}。確信度の低い順に {len(low.items)} 件を示します。"
+               f"相談メニューごとのしきい値を下回った AI の回答: {md.count(low.total)}。確信度の低い順に {len(low.items)} 件を示します。"
                "内容を確認し、必要ならナレッジを追加・修正してください。",
                sections.samples_table(low) if low.items else "")
     report.add("日別の推移", sections.trend_chart(report, figs, "日別の質問数・回答成功率・満足度"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import os
 import shutil
 import socket
@@ -145,3 +146,28 @@ def postgres_url(postgres) -> str:
 def pytest_terminal_summary(terminalreporter):
     if postgres_server.tested_version:
         terminalreporter.write_line(f"PostgreSQL tested: {postgres_server.tested_version}")
+    if leaked_secrets:
+        terminalreporter.write_line(f"SECRETS IN LOG FILES ({len(leaked_secrets)}):", red=True)
+        for line in leaked_secrets[:20]:
+            terminalreporter.write_line(f"  {line}", red=True)
+
+
+# Every log file the run wrote (servers, commands, the worker, tests) is read at the end: a token or key
+# in any line fails the run, as an operator's log must never hold one.
+SECRET_SHAPES = re.compile(r"xox[abpr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-ant-[A-Za-z0-9_-]+"
+                           r"|[?&](?:token|key|secret)=(?!\*\*\*)[^&\s\"']+")
+leaked_secrets: list[str] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    base = getattr(factory, "_basetemp", None) if factory else None
+    if base is None or not Path(base).is_dir():
+        return
+    for path in Path(base).rglob("*.log*"):
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if SECRET_SHAPES.search(line):
+                    leaked_secrets.append(f"{path.relative_to(base)}: {line[:200]}")
+    if leaked_secrets:
+        session.exitstatus = 1

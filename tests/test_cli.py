@@ -86,18 +86,21 @@ def test_knowledge_validate_names_the_bad_file_and_line(run, tmp_path):
     assert "問題のないナレッジ 1 件、誤りのあるファイル 1 件" in result.stdout
 
 
+U1 = "U" + "0123456789abcdef" * 2
+
+
 def test_users_import_reports_bad_rows_and_is_idempotent(run, tmp_path):
     csv = tmp_path / "users.csv"
-    csv.write_text("channel,user_id,cohort,display_name\nline,U1,academy_member,山田\n"
+    csv.write_text(f"channel,user_id,cohort,display_name\nline,{U1},academy_member,山田\n"
                    "slack,W2,doctor_trainee,佐藤\nline,U3,astronaut,鈴木\nfax,U4,staff,\n", encoding="utf-8")
     first = run("users", "import", str(csv))
     assert first.returncode == 0 and "登録 2 人" in first.stdout and "取り込めなかった行 2 行" in first.stdout
     assert "4 行目" in first.stderr and "astronaut" in first.stderr and "5 行目" in first.stderr
     second = run("users", "import", str(csv))
     assert "登録 0 人、更新 0 人、変更なし 2 人" in second.stdout
-    run("users", "set-cohort", "line", "U1", "staff")
+    run("users", "set-cohort", "line", U1, "staff")
     listing = run("users", "list").stdout
-    assert "U1" in listing and "staff" in listing and "1,2,3,4" in listing
+    assert U1 in listing and "staff" in listing and "1,2,3,4" in listing
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
-"""GET /dashboard: off without DASHBOARD_TOKEN, refuses a wrong token, shows the KPIs, trend, open and cost."""
+"""GET /dashboard: off without DASHBOARD_TOKEN, a login form and cookie (never a token in the address), Japanese
+refusals, open escalations first, the test questions left out said, the KPIs, trend and cost."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -23,25 +25,69 @@ def client(settings, desk) -> TestClient:
     runtime.database.close()
 
 
-def test_without_a_token_setting_the_dashboard_does_not_exist(runtime):
+def login(client: TestClient, token: str = TOKEN):
+    return client.post("/dashboard/login", data={"token": token}, follow_redirects=False)
+
+
+def logged_in(client: TestClient) -> TestClient:
+    assert login(client).status_code == 303
+    return client
+
+
+def test_without_a_token_setting_the_dashboard_does_not_exist_said_in_japanese(runtime):
     client = TestClient(create_app(runtime))
-    assert client.get("/dashboard").status_code == 404
-    assert client.get("/dashboard", params={"token": "anything"}).status_code == 404
+    for response in (client.get("/dashboard"), login(client, "anything"), client.get("/nowhere")):
+        assert response.status_code == 404 and "ページが見つかりません" in response.text
+        assert "Not Found" not in response.text
 
 
-def test_a_missing_or_wrong_token_is_refused(client):
+def test_a_missing_or_wrong_token_gets_the_japanese_login_form(client):
     missing = client.get("/dashboard")
     assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
-    assert client.get("/dashboard", params={"token": "wrong"}).status_code == 403
+    assert '<form method="post" action="/dashboard/login">' in missing.text and "トークン" in missing.text
+    wrong = login(client, "wrong")
+    assert wrong.status_code == 403 and "トークンが違います" in wrong.text and "set-cookie" not in wrong.headers
     assert client.get("/dashboard", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert client.get("/dashboard", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
-    assert "回答成功率" not in client.get("/dashboard", params={"token": "wrong"}).text
+    for page in (missing, wrong):
+        assert "回答成功率" not in page.text and "token required" not in page.text and "wrong token" not in page.text
+
+
+def test_a_token_in_the_address_is_no_longer_accepted(client):
+    page = client.get("/dashboard", params={"token": TOKEN})
+    assert page.status_code == 401 and "アドレスにトークンを付ける方法は使えなくなりました" in page.text
+
+
+def test_the_login_form_sets_a_cookie_that_is_not_the_token(client):
+    done = login(client)
+    assert done.status_code == 303 and done.headers["location"] == "/dashboard"
+    cookie = done.headers["set-cookie"]
+    assert "bansou_dashboard=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert TOKEN not in cookie
+    assert client.get("/dashboard").status_code == 200  # the cookie is enough from now on
+    other = TestClient(client.app)
+    other.cookies.set("bansou_dashboard", "forged")
+    assert other.get("/dashboard").status_code == 401
+
+
+def test_open_escalations_come_first_and_test_questions_left_out_are_said(client):
+    report_data.insert()
+    from bot.models import Escalation, Question, User
+    operator = User.create(channel="local", external_id="op", display_name="試す人")
+    asked = dt.datetime(2026, 12, 1, 12, 0)
+    test_question = Question.create(user=operator, channel="local", text="テストです", pattern=1, test=True,
+                                    created_at=asked)
+    Escalation.create(question=test_question, reason="no_knowledge", created_at=asked)
+    with freeze_time("2026-12-02 00:00:00"):
+        html = logged_in(client).get("/dashboard").text
+    assert "テストの質問 1件（うち未対応のエスカレーション 1件）は、この画面の数字に含めていません" in html
+    assert html.index("未対応のエスカレーション 2件") < html.index("KPI（目標との比較）")
 
 
 def test_the_page_shows_kpis_trend_open_escalations_and_cost(client):
     report_data.insert()
     with freeze_time("2026-12-02 00:00:00"):  # 09:00 on 2 December in Tokyo
-        page = client.get("/dashboard", headers={"Authorization": f"Bearer {TOKEN}"})
+        page = client.get("/dashboard", headers={"Authorization": f"Bearer {TOKEN}"})  # a script's way in
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.headers["cache-control"] == "no-store"
     html = page.text
@@ -49,7 +95,7 @@ def test_the_page_shows_kpis_trend_open_escalations_and_cost(client):
     # 7 questions in the 30 days (q0..q6), 4 answered without escalation: 57.1%, below 80%: red
     assert 'style="color:#cf222e">57.1%</div><div class="t">目標 80% 以上　❌ 未達' in html
     assert TOTAL.format(7) in html and "Good 2 / Bad 1" in html
-    assert html.count("<rect ") == 30 and "<polyline" in html
+    assert html.count("<rect ") == 2 * 30 and "<polyline" in html  # a wide chart and a phone-sized one
     assert "未対応のエスカレーション 2件" in html and "もう営業を続けられる気がしません" in html
     assert "6円</b> / 予算 20円（30.0%）" in html
 
@@ -59,17 +105,38 @@ def test_question_text_is_escaped(client):
     data.questions["q3"].text = "<script>alert(1)</script>"
     data.questions["q3"].save()
     with freeze_time("2026-12-02 00:00:00"):
-        html = client.get("/dashboard", params={"token": TOKEN}).text
+        html = logged_in(client).get("/dashboard").text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
 def test_the_page_is_computed_at_most_every_30_seconds(client, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(dashboard, "_clock", lambda: now[0])
+    logged_in(client)
     with freeze_time("2026-12-02 00:00:00"):
-        assert TOTAL.format(0) in client.get("/dashboard", params={"token": TOKEN}).text
+        assert TOTAL.format(0) in client.get("/dashboard").text
         report_data.insert()
         now[0] += 29
-        assert TOTAL.format(0) in client.get("/dashboard", params={"token": TOKEN}).text
+        assert TOTAL.format(0) in client.get("/dashboard").text
         now[0] += 2
-        assert TOTAL.format(7) in client.get("/dashboard", params={"token": TOKEN}).text
+        assert TOTAL.format(7) in client.get("/dashboard").text
+
+
+def test_on_a_390_px_phone_the_chart_labels_stay_legible_and_words_do_not_break(client):
+    from reports.dashboard_html import CSS, NARROW_FONT, NARROW_WIDTH
+    with freeze_time("2026-12-02 00:00:00"):
+        html = logged_in(client).get("/dashboard").text
+    content = 390 - 2 * 12 - 2 * 16 - 2  # the phone's width less main's and the section's padding and border
+    assert NARROW_FONT * min(1.0, content / NARROW_WIDTH) >= 12  # the phone chart's labels, in screen pixels
+    assert f'viewBox="0 0 {NARROW_WIDTH} 200"' in html and f'font-size="{NARROW_FONT}"' in html
+    assert ".wide{display:none}.narrow{display:block}" in CSS  # under 720 px the phone chart shows
+    assert ".kpi .v,.kpi .l{white-space:nowrap}" in CSS  # 「データなし」 is never broken mid-word
+    assert "データなし" in html
+
+
+def test_the_new_question_themes_come_after_the_open_escalations_and_before_the_figures(client):
+    report_data.insert()
+    with freeze_time("2026-12-02 00:00:00"):
+        html = logged_in(client).get("/dashboard").text
+    assert "<b>外貨建て保険</b>（2件、うちスタッフへ 1件）" in html
+    assert html.index("未対応のエスカレーション 2件") < html.index("直近7日の新しい質問のテーマ") < html.index("KPI（目標との比較）")

@@ -97,4 +97,4 @@ def test_terminal_chat_switches_patterns_rates_and_shows_escalations(runtime):
     terminal_chat(runtime.core, user="taro", pattern=None, cohort="staff", read=lambda _prompt: next(lines), out=out)
     text = out.getvalue()
     assert "ドクター" in text and "出資持分" in text
-    assert "ご評価ありがとうございます" in text and "エスカレーションしました" in text
+    assert "ご評価ありがとうございます" in text and "本番ならスタッフに回る質問です" in text and "オペレーターのチャンネルには送っていません" in text

@@ -140,7 +140,7 @@ def test_text_is_acknowledged_first_then_answered_by_reply_with_loading_and_butt
     assert reply.json["replyToken"] == "38ef843bde154d9b91c21320ffd17a0f"
     assert reply.headers["authorization"] == f"Bearer {TOKEN}"
     assert "8日以内" in texts(reply)[0]
-    assert [a["label"] for a in quick_items(reply)] == ["👍 Good", "👎 Bad", "🔄 相談内容を変える"]
+    assert [a["label"] for a in quick_items(reply)] == ["👍 Good", "👎 Bad", "🔄 相談メニューを変える"]
     assert all(a["type"] == "postback" and len(a["data"]) <= 300 for a in quick_items(reply))
     assert line_api.calls_to(PUSH) == []
     delivery = Delivery.get()

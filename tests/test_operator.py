@@ -74,16 +74,16 @@ def test_a_closed_pipe_ends_quietly(tmp_path, run):
 def test_help_is_japanese(run):
     result = run("db", "--help")
     assert result.returncode == 0
-    assert result.stdout.startswith("使い方: main.py db ") and "使い方: 使い方" not in result.stdout
+    assert result.stdout.startswith("使い方: ./bansou db ") and "使い方: 使い方" not in result.stdout
     assert "バックアップ" in result.stdout and "このヘルプを表示" in result.stdout
-    one_japanese_line(run("users"), "main.py users: 次の引数が必要です: 操作")
+    one_japanese_line(run("users"), "./bansou users: 次の引数が必要です: 操作")
 
 
 # ---- logs ----------------------------------------------------------------------------------------
 
 def test_each_question_is_one_log_line_in_var_log(run, tmp_path):
     answer = json.loads(run("ask", "--json", "死亡保険金の非課税枠は？", "--pattern", "1").stdout)
-    log = (tmp_path / "var" / "log" / "bansou.log").read_text(encoding="utf-8")
+    log = (tmp_path / "var" / "log" / "bansou-test.log").read_text(encoding="utf-8")  # a test: apart from bansou.log
     line = next(l for l in log.splitlines() if "bansou.turn" in l)
     assert f"question={answer['question_id']} " in line and "pattern=1" in line and "outcome=answer" in line
     assert "latency_ms=" in line
@@ -259,7 +259,8 @@ def test_doctor_checks_the_socket_mode_token_when_one_is_set(settings, answer, s
 
 # ---- users ---------------------------------------------------------------------------------------
 
-ROWS = "channel,user_id,cohort,display_name\r\nline,U1,academy_member,山田 太郎\r\nline,U2,doctor_trainee,佐藤 花子\r\n"
+ROWS = (f"channel,user_id,cohort,display_name\r\nline,U{'1' * 32},academy_member,山田 太郎\r\n"
+        f"line,U{'2' * 32},doctor_trainee,佐藤 花子\r\n")
 
 
 @pytest.mark.parametrize("encoding, data, said", [

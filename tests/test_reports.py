@@ -72,7 +72,7 @@ def test_weekly_report_has_satisfaction_themes_and_low_confidence(runtime, data,
 
 def test_monthly_report_has_the_five_sections_kpis_tuning_and_budget(runtime, data, tmp_path):
     text = make(runtime, "monthly", tmp_path)
-    for heading in ("## KPI（目標との比較）", "## 1. 総質問数とエージェント別内訳", "## 2. 回答成功率の推移",
+    for heading in ("## KPI（目標との比較）", "## 1. 総質問数と相談メニュー別内訳", "## 2. 回答成功率の推移",
                     "## 3. エスカレーション傾向分析", "## 4. 低評価回答と改善案", "## 5. 追加すべきナレッジ候補",
                     "## ナレッジ更新・プロンプト調整の必要性", "## コストと予算"):
         assert heading in text

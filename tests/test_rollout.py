@@ -90,7 +90,7 @@ def test_a_bad_plan_names_the_line(tmp_path, text, line, words):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RolloutError) as info:
         RolloutPlan.load(path)
-    assert f"plan.toml:{line}" in str(info.value) or f"line {line}" in str(info.value)
+    assert f"plan.toml:{line}" in str(info.value) or f"plan.toml の {line} 行目" in str(info.value)
     assert words in str(info.value)
 
 

@@ -201,7 +201,7 @@ def test_makino_path_staff_cannot_decide_makino_replies_and_confirms(slack):
     slack.reply_in_thread(thread, STAFF, "塾のカレンダーを案内してはどうでしょう")
     staff_offer = slack.thread(thread)[-1]
     slack.press(STAFF, blocks.CONFIRM_REPLY, button(staff_offer, blocks.CONFIRM_REPLY)["value"], thread_ts=thread)
-    assert "牧野氏の確認待ち" in slack.ephemerals(STAFF)[-1]  # staff alone cannot send it now
+    assert "牧野さんの確認待ち" in slack.ephemerals(STAFF)[-1]  # staff alone cannot send it now
     slack.reply_in_thread(thread, MAKINO, "次回の勉強会は12月10日です。塾のサイトの予定表もご覧ください。")
     makino_offer = slack.thread(thread)[-1]
     slack.press(MAKINO, blocks.CONFIRM_REPLY, button(makino_offer, blocks.CONFIRM_REPLY)["value"], thread_ts=thread)
@@ -233,7 +233,7 @@ def test_unauthorised_people_are_refused_and_nothing_changes(slack):
     slack.press(OTHER, blocks.CONFIRM_REPLY, offer_value, thread_ts=thread)
     slack.press(OTHER, blocks.SEND_AI_DRAFT, str(escalation_id), thread_ts=thread)
     slack.press(OTHER, blocks.ASK_MAKINO, str(escalation_id), thread_ts=thread)
-    assert slack.ephemerals(OTHER) == ["この操作は、スタッフと牧野氏だけができます。"] * 3
+    assert slack.ephemerals(OTHER) == ["この操作は、スタッフと牧野さんだけができます。"] * 3
     assert Escalation.get_by_id(escalation_id).status == "open"
     assert len(slack.fake.messages(DM)) == sent_before and len(slack.thread(thread)) == thread_before
 

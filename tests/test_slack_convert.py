@@ -93,4 +93,4 @@ def test_manifest_declares_exactly_what_the_adapter_uses():
         ["app_mention", "app_home_opened", "message.im", "message.channels", "message.groups"])
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
         ["app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
-         "users:read", "files:write"])
+         "users:read", "files:write", "channels:read", "groups:read"])  # the last two: doctor's conversations.info

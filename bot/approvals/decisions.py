@@ -15,7 +15,7 @@ from bot.states import ApprovalCommand
 
 log = logging.getLogger(__name__)
 
-ONLY_MAKINO = "Pattern 4 の言葉を承認・却下できるのは牧野氏だけです。"
+ONLY_MAKINO = "Pattern 4 の言葉を承認・却下できるのは牧野さんだけです。"
 GONE = "この下書きはすでに承認・却下されたか、見つかりません。"
 EMPTY_EDIT = "直した文章が空です。文章を入れてから「承認」を押してください。"
 

@@ -36,10 +36,10 @@ def readiness(settings: Settings, now: dt.datetime | None = None, *, database_ok
     opens, today = persona_opens_on(plan), plan.today(now)
     waiting = waiting_drafts(settings, database_ok=database_ok)
     if opens is None:
-        return False, f"Pattern 4 の公開予定はありません（牧野氏の承認待ち {waiting}件）"
+        return False, f"Pattern 4 の公開予定はありません（牧野さんの承認待ち {waiting}件）"
     when = f"{opens:%m/%d} に公開{'済み' if opens <= today else ''}"
     if not waiting:
-        return False, f"Pattern 4 は {when}。牧野氏の承認待ちはありません"
-    text = (f"Pattern 4 は {when}。牧野氏の承認待ちが {waiting}件あります。承認されるまで、AI はそれらを"
-            "牧野氏の言葉として使わず、塾の AI として答えるか、スタッフに引き継ぎます")
+        return False, f"Pattern 4 は {when}。牧野さんの承認待ちはありません"
+    text = (f"Pattern 4 は {when}。牧野さんの承認待ちが {waiting}件あります。承認されるまで、AI はそれらを"
+            "牧野さんの言葉として使わず、塾の AI として答えるか、スタッフに引き継ぎます")
     return today >= opens - WARN_BEFORE, text

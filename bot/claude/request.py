@@ -19,7 +19,7 @@ ANSWER_SCHEMA: dict[str, Any] = {
         "urgency": {"type": "string", "enum": ["low", "normal", "high"]},
         "crisis": {"type": "boolean", "description": "質問者本人に死にたい・自分を傷つけたい等の危機の兆候があるか"},
         "compliance": {"type": "boolean", "description": "お客様を欺く・保険業法に触れる意図がある依頼か"},
-        "wants_human": {"type": "boolean", "description": "質問者がスタッフ・牧野氏など人との対応を求めているか"},
+        "wants_human": {"type": "boolean", "description": "質問者がスタッフ・牧野さんなど人との対応を求めているか"},
     },
     "required": ["answer", "confidence", "knowledge_ids", "needs_human", "urgency", "crisis", "compliance",
                  "wants_human"],

@@ -2,7 +2,7 @@
 
 An artefact with its papers (`meta.json` beside `weights.npz`): the encoder it was fitted with, the
 training data's hash and size, the date, the features, the cross-validated figures and the two
-thresholds per kind. Loading checks them; fitting is `python main.py safety retrain` (bot.safety.train).
+thresholds per kind. Loading checks them; fitting is `./bansou safety retrain` (bot.safety.train).
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ class SafetyModel:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         if (meta.get("dim"), meta.get("char_features")) != (encoder.dim, CHAR_FEATURES):
             raise EncoderError(f"安全チェックのモデル（{directory}）は今の読み取りモデルと形が合いません。"
-                               "`python main.py safety retrain` で作り直してください。")
+                               "`./bansou safety retrain` で作り直してください。")
         try:
             with np.load(directory / "weights.npz") as data:
                 heads = {kind: _head(data, kind) for kind in HEADS}
@@ -110,10 +110,10 @@ def check_model(directory: Path, encoder: str) -> None:
     except (OSError, ValueError) as exc:
         raise EncoderError(f"安全チェックのモデル（{directory}）を読み込めませんでした（{type(exc).__name__}）。") from exc
     if meta.get("weights_sha256") != _sha256(directory / "weights.npz"):
-        raise EncoderError(f"安全チェックのモデル（{directory}）が壊れています。`python main.py safety retrain` で作り直してください。")
+        raise EncoderError(f"安全チェックのモデル（{directory}）が壊れています。`./bansou safety retrain` で作り直してください。")
     if meta.get("encoder") != encoder or encoder not in ENCODERS:
         raise EncoderError(f"安全チェックのモデル（{directory}）は別の読み取りモデル（{meta.get('encoder')}）用です。"
-                           "ENCODER の設定を確かめるか、`python main.py safety retrain` で作り直してください。")
+                           "ENCODER の設定を確かめるか、`./bansou safety retrain` で作り直してください。")
     if importlib.util.find_spec(PACKAGES[encoder]) is None:
         raise EncoderError(f"文の読み取りモデル「{encoder}」のパッケージがありません。"
                            "`pip install -r requirements.txt` をやり直してください。")

@@ -1,0 +1,78 @@
+"""The operators' documents agree with the code: the sections the code points to exist, commands are typed one
+way, the log files named are the ones written, one name for Makino, the glossary has the operator's terms."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot import logs
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+CODE = [*ROOT.glob("bot/**/*.py"), *ROOT.glob("cli/*.py"), *ROOT.glob("adapters/*.py"), ROOT / "main.py"]
+
+
+def _docs() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in DOCS.glob("*.md")}
+
+
+def _headings(text: str) -> list[str]:
+    return [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
+
+
+def test_every_section_the_code_points_to_exists():
+    pointed = [(m.group(1), m.group(2), path.name) for path in CODE
+               for m in re.finditer(r"docs/([a-z-]+\.md)[^「」\n]{0,12}「([^」]+)」", path.read_text(encoding="utf-8"))]
+    assert len(pointed) >= 3
+    for doc, section, source in pointed:
+        headings = _headings((DOCS / doc).read_text(encoding="utf-8"))
+        assert any(section in h for h in headings), f"{source} points to {doc}「{section}」, which has no such heading"
+
+
+def test_commands_are_typed_one_way_in_every_document():
+    for name, text in {**_docs(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8")}.items():
+        for line in text.splitlines():
+            if "python main.py" in line and name != "README.md":
+                # Procfile's line (a PaaS runs its own Python) and the troubleshooting note about the wrong way
+                assert "--port $PORT" in line or "ではなく" in line, f"{name}: {line}"
+    assert "./bansou doctor" in _docs()["manual.md"] and (ROOT / "bansou").stat().st_mode & 0o111
+
+
+def test_the_log_files_the_documents_name_are_the_ones_written():
+    written = {logs.LOG_FILE, logs.WORKER_LOG_FILE, logs.TEST_LOG_FILE}
+    for name, text in _docs().items():
+        for found in re.findall(r"var/log/(bansou[a-z-]*\.log)", text):
+            assert found in written, f"{name} names var/log/{found}"
+    trouble = _docs()["troubleshooting.md"]
+    assert 'grep "Claude failed" var/log/bansou-worker.log' in trouble  # the worker answers, so it logs that
+    assert "+09:00" in trouble and "?token=" not in _docs()["manual.md"]
+
+
+def test_one_name_for_makino_and_for_the_menus():
+    for name, text in _docs().items():
+        assert "牧野氏" not in text, name
+        assert "エージェント別" not in text and "相談内容" not in text, name
+    for path in CODE:
+        if "safety" not in path.parts and path.name not in ("claude.py", "patterns.py"):
+            assert "牧野氏" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_glossary_explains_every_term_the_operator_meets():
+    glossary = _docs()["glossary.md"]
+    for term in ("エスカレーション", "相談メニュー（Pattern", "コホート", "確信度", "Webhook", "トークン", "ワーカー",
+                 "牧野さん", "KPI", "LINE のユーザー ID", "テストの質問", "doctor"):
+        assert f"| {term}" in glossary, term
+
+
+def test_the_manual_starts_with_the_daily_tasks_and_keeps_installation_for_engineers():
+    headings = [h for h in _headings(_docs()["manual.md"]) if not h.startswith("bansou")]
+    assert headings[0].startswith("1. 毎日の仕事") and headings[1].startswith("1.1 朝")
+    install = next(i for i, h in enumerate(headings) if "インストール" in h)
+    assert headings[install].startswith("付録 A（エンジニア向け）") and install > len(headings) // 2
+
+
+def test_the_crisis_procedure_answers_who_how_what_when_and_the_record():
+    crisis = _docs()["crisis-procedure.md"]
+    for part in ("当番", "この返信をユーザーに送る", "文例", "時間外", "119 番", "110 番", "記録"):
+        assert part in crisis, part
+    assert "[危機対応の手順](crisis-procedure.md)" in _docs()["manual.md"]
