@@ -69,7 +69,7 @@ def test_a_staff_member_cannot_approve_and_nothing_changes(slack, knowledge_dir)
     press_on_draft(slack, STAFF, approvals.APPROVE, draft)
     press_on_draft(slack, STAFF, approvals.REJECT, draft)
     press_on_draft(slack, STAFF, approvals.APPROVE_EDIT, draft)
-    assert slack.ephemerals(STAFF) == ["Pattern 4 の言葉を承認・却下できるのは牧野氏だけです。"] * 3
+    assert slack.ephemerals(STAFF) == ["Pattern 4 の言葉を承認・却下できるのは牧野さんだけです。"] * 3
     assert slack.fake.sent("views.open") == []  # the edit form opens for Makino alone
     assert front_matter(knowledge_dir) == before and KnowledgeEntry.get_by_id("t4-0001").approved_by is None
     assert DRAFT not in member_asks(slack)
@@ -174,7 +174,7 @@ def test_a_pattern_4_staff_answer_is_a_draft_for_makino_until_he_approves(slack)
     answer = "遅れた事実より、その後の誠実なお詫びと連絡が信頼をつくります。次の約束は少し早めに動きましょう。"
     member_asks(slack, question)
     offer, thread = staff_answers(slack, answer)
-    assert "牧野氏の承認待ちの下書き" in offer["text"]
+    assert "牧野さんの承認待ちの下書き" in offer["text"]
     [row] = learned_rows()
     assert row.pattern == 4 and row.approved_by is None and "承認待ち" in text_of(slack.thread(thread))
     assert sorted(e.id for e in slack.runtime.core.approvals.pending()) == [row.id, "t4-0001"]
@@ -277,4 +277,4 @@ def test_the_escalation_post_says_what_answering_will_store(slack):
     slack.dm("もう死にたいです")
     assert "ナレッジに保存しません" in text_of(slack.escalation_post())
     member_asks(slack, "お客様との約束の時間に遅れてしまい、自分が情けないです")
-    assert "牧野氏の承認待ちの下書き" in text_of(slack.escalation_post())
+    assert "牧野さんの承認待ちの下書き" in text_of(slack.escalation_post())
