@@ -12,6 +12,9 @@ from linebot.v3.webhooks import Event, MessageEvent, TextMessageContent, UserSou
 
 from adapters.line_postback import CODES, PostbackCodec
 from bot.messages import Button, IncomingMessage, Reply
+from bot.render import plain
+from bot.texts import notices
+from bot.texts.buttons import said_by_tapping
 
 CHANNEL = "line"
 TEXT_LIMIT = 5000  # characters per text message, counted in UTF-16 code units
@@ -24,8 +27,7 @@ MIN_ANSWER_SECONDS = 10  # less than this left of the window: it will be a push 
 HANDLED_TYPES = ("message", "postback", "follow", "unfollow")
 
 SWITCH_LABEL = "🔄 相談内容を変える"
-TEXT_ONLY = ("メッセージありがとうございます。申し訳ありませんが、このアシスタントが読み取れるのは文字のメッセージだけです。"
-             "スタンプ・画像・音声・位置情報・ファイルにはお答えできませんので、ご質問を文章でお送りください。")
+TEXT_ONLY = notices.TEXT_ONLY
 INVALID_POSTBACK = ("申し訳ありません。このボタンは有効期限が切れているか、正しく読み取れなかったため使えませんでした。"
                     "お手数ですが、もう一度メッセージでご質問ください。")
 CHOOSE_PATTERN = "ご相談になりたい内容を、下のボタンからお選びください。"
@@ -122,8 +124,9 @@ def reply_deadline(event: Event | UnreadableEvent) -> float:
 # ---- replies out -----------------------------------------------------------------------------
 
 def to_line_messages(reply: Reply, codec: PostbackCodec) -> list[TextMessage]:
-    """A core reply as LINE text messages; its buttons become quick replies on the last one."""
-    texts = split_text(reply.text)
+    """A core reply as LINE plain text messages (Markdown rendered away); its buttons become quick replies
+    on the last one."""
+    texts = [part for text in (reply.text, *reply.more) for part in split_text(plain(text))][:MAX_MESSAGES]
     quick = quick_reply(reply.buttons, codec)
     messages = [TextMessage(text=t) for t in texts[:-1]]
     messages.append(TextMessage(text=texts[-1], quick_reply=quick))
@@ -136,7 +139,7 @@ def quick_reply(buttons: Iterable[Button], codec: PostbackCodec) -> QuickReply |
     items = [_item(b.label, codec.encode(b.action, b.value), _display(b)) for b in buttons]
     actions = {b.action for b in buttons}
     if "feedback_good" in actions and "switch_pattern" not in actions:
-        items.append(_item(SWITCH_LABEL, codec.encode("show_patterns", ""), SWITCH_LABEL))
+        items.append(_item(SWITCH_LABEL, codec.encode("show_patterns", ""), said_by_tapping("show_patterns", "")))
     return QuickReply(items=items[:MAX_QUICK_REPLIES]) if items else None
 
 
@@ -163,17 +166,13 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def switch_text(name: str) -> str:
-    """What the chat shows as the member's words when they pick a Pattern."""
-    return f"{name}に切り替え"
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
 def _display(button: Button) -> str:
-    return switch_text(button.label) if button.action == "switch_pattern" else button.label
+    """What the chat shows as the member's words when they tap: what they would have said."""
+    return said_by_tapping(button.action, button.value) or button.label
 
 
 def _item(label: str, data: str, display: str) -> QuickReplyItem:

@@ -248,7 +248,7 @@ def test_follow_greets_by_name_with_pattern_buttons_and_unfollow_deactivates(cli
     [reply] = line_api.calls_to(REPLY)
     assert texts(reply)[0].startswith("山田さん、友だち追加ありがとうございます")
     assert [a["label"] for a in quick_items(reply)] == ["汎用Q&A", "ドクター", "法人", "人格エージェント"]
-    assert quick_items(reply)[1]["displayText"] == "ドクターに切り替え"
+    assert quick_items(reply)[1]["displayText"] == "ドクター向けの提案について質問したいです"
     user = User.get(User.external_id == BOB)
     assert user.active and user.cohort == "academy_member" and user.display_name == "山田"
     deliver(client, runtime, webhook("unfollow"))
