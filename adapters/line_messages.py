@@ -52,6 +52,17 @@ class UnreadableEvent:
     user_id: str | None = None
     reply_token: str | None = None
     timestamp_ms: int = 0
+    text: str | None = None  # a text message's text, read from the raw event
+    unblocked: bool = False  # a follow's follow.isUnblocked, when it is there
+
+
+@dataclass(frozen=True)
+class Job:
+    """One queued job: a member's events of one webhook delivery, in the order LINE sent them (so the
+    answers go out in that order), or a single group event."""
+
+    payload: dict[str, Any]
+    key: str | None
 
 
 def events_of(body: Any) -> list[dict[str, Any]] | None:
@@ -68,6 +79,42 @@ def wanted(raw: dict[str, Any]) -> bool:
     return (isinstance(source, dict) and _text(raw.get("type")) in HANDLED_TYPES
             and raw.get("mode", "active") == "active" and source.get("type") == "user"
             and bool(_text(source.get("userId"))))
+
+
+def invites(raw: dict[str, Any]) -> bool:
+    """A group or room event the bot answers with one invitation to a 1:1 chat: it was added, or @mentioned."""
+    source = raw.get("source")
+    if not isinstance(source, dict) or source.get("type") not in ("group", "room") or not group_of(raw):
+        return False
+    if raw.get("type") == "join":
+        return True
+    message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
+    mention = message.get("mention") if isinstance(message.get("mention"), dict) else {}
+    mentionees = mention.get("mentionees") if isinstance(mention.get("mentionees"), list) else []
+    return raw.get("type") == "message" and any(isinstance(m, dict) and m.get("isSelf") is True for m in mentionees)
+
+
+def group_of(raw: dict[str, Any]) -> str:
+    """The group or room id of a group event ('' for a 1:1 chat)."""
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    return _text(source.get("groupId")) or _text(source.get("roomId"))
+
+
+def jobs_of(events: list[dict[str, Any]]) -> list[Job]:
+    """The jobs of one delivery: each member's events together, in order; each group invitation alone."""
+    by_member: dict[str, list[dict[str, Any]]] = {}
+    jobs = []
+    for raw in events:
+        if wanted(raw):
+            by_member.setdefault(raw["source"]["userId"], []).append(raw)
+        elif invites(raw):
+            jobs.append(Job({"events": [{"event": raw, "key": dedupe_key(raw)}]}, dedupe_key(raw)))
+    for member_events in by_member.values():
+        keys = [dedupe_key(raw) for raw in member_events]
+        # A redelivery of the same events makes the same key; one event keeps its own key.
+        key = keys[0] if len(keys) == 1 or keys[0] is None else f"{keys[0]}+{len(keys) - 1}"
+        jobs.append(Job({"events": [{"event": raw, "key": k} for raw, k in zip(member_events, keys)]}, key))
+    return jobs
 
 
 def dedupe_key(raw: dict[str, Any]) -> str | None:
@@ -87,9 +134,13 @@ def read_event(raw: Any) -> Event | UnreadableEvent:
     raw = raw if isinstance(raw, dict) else {}
     source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
     stamp = raw.get("timestamp")
+    message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
+    text = message.get("text") if message.get("type") == "text" and isinstance(message.get("text"), str) else None
+    follow = raw.get("follow") if isinstance(raw.get("follow"), dict) else {}
     return UnreadableEvent(reason, kind=_text(raw.get("type")), user_id=_text(source.get("userId")) or None,
                            reply_token=_text(raw.get("replyToken")) or None,
-                           timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0)
+                           timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0,
+                           text=text, unblocked=follow.get("isUnblocked") is True)
 
 
 def user_of(event: Event) -> str | None:
@@ -98,17 +149,23 @@ def user_of(event: Event) -> str | None:
     return source.user_id if isinstance(source, UserSource) else None
 
 
-def to_incoming(event: MessageEvent, message_id: str = "", now: float | None = None) -> IncomingMessage | None:
-    """A text message as the core's incoming message; None for stickers, images and the like."""
-    user_id = user_of(event)
-    if user_id is None or not isinstance(event.message, TextMessageContent):
+def to_incoming(event: MessageEvent | UnreadableEvent, message_id: str = "",
+                now: float | None = None) -> IncomingMessage | None:
+    """A text message as the core's incoming message (from the typed event, or the text read from a raw one
+    the SDK could not parse); None for stickers, images and the like."""
+    if isinstance(event, UnreadableEvent):
+        user_id, text = event.user_id, event.text
+    else:
+        user_id = user_of(event)
+        text = (event.message.text or "") if isinstance(event.message, TextMessageContent) else None
+    if user_id is None or text is None:
         return None
-    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text or "",
+    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=text,
                            conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event,
                            deadline=answer_deadline(event, time.time() if now is None else now))
 
 
-def answer_deadline(event: Event, now: float) -> float | None:
+def answer_deadline(event: Event | UnreadableEvent, now: float) -> float | None:
     """When the answer must be ready so that it still goes out as a (free) reply; None when the window is
     (nearly) gone: the answer is pushed, and the core's own budget applies."""
     deadline = reply_deadline(event) - SEND_SECONDS

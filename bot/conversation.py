@@ -102,7 +102,7 @@ class Core:
                 return self._patterns_of(event.channel, event.user_id)
             case Follow():
                 return self._follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
-                                    cohort=event.cohort)
+                                    cohort=event.cohort, unblocked=event.unblocked)
             case Unfollow():
                 return users.deactivate(event.channel, event.user_id)
             case OperatorReply():
@@ -230,11 +230,12 @@ class Core:
 
     # ---- steps ------------------------------------------------------------------------------
 
-    def _follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None) -> Reply:
+    def _follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None,
+                unblocked: bool = False) -> Reply:
         """A user added the bot: register them and offer the Patterns open to them; one who comes back (a
         re-follow after blocking) is welcomed back."""
         known = users.find(channel, user_id)
-        again = known is not None and (not known.active or known.questions.count() > 0)
+        again = unblocked or (known is not None and (not known.active or known.questions.count() > 0))
         user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name,
                                              cohort=cohort))
         return Reply(welcome.welcome(display_name, again=again), kind=ReplyKind.NOTICE,
@@ -285,7 +286,7 @@ class Core:
     def _to_staff(self, question: Question, pattern: Pattern, reason: Reason, someone_in_danger: bool = False,
                   feelings: bool = False) -> Reply:
         """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
-        escalation = self.escalations.open(question, reason, Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL)
+        escalation = self.escalations.open_once(question, reason, Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL)
         text, more = self.staff_words(question, reason, someone_in_danger=someone_in_danger, feelings=feelings)
         return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                      escalation_id=escalation.id, escalation_reason=reason)
@@ -397,11 +398,11 @@ class Core:
         except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert
             text, _ = self.staff_words(question, Reason.NEEDS_HUMAN, feelings=feelings)
             _store_refusal(question, refused, text)
-            escalation = self.escalations.open(question, Reason.NEEDS_HUMAN, Urgency.NORMAL)
+            escalation = self.escalations.open_once(question, Reason.NEEDS_HUMAN, Urgency.NORMAL)
             return Reply(text, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                          escalation_id=escalation.id, escalation_reason=Reason.NEEDS_HUMAN, source=Source.SYSTEM)
         if result is None:
-            escalation = self.escalations.open(question, Reason.API_ERROR, Urgency.NORMAL)
+            escalation = self.escalations.open_once(question, Reason.API_ERROR, Urgency.NORMAL)
             return Reply(self.staff_words(question, Reason.API_ERROR)[0], kind=ReplyKind.ESCALATED, pattern=pattern.number,
                          question_id=question.id, escalation_id=escalation.id, escalation_reason=Reason.API_ERROR,
                          source=Source.SYSTEM)
@@ -418,10 +419,10 @@ class Core:
             if not screening.distress:
                 return reply
             # Worn out, not in danger: answer what was asked, add a gentle word, and a person looks.
-            escalation = self.escalations.open(question, Reason.CRISIS, Urgency.NORMAL, draft=answer)
+            escalation = self.escalations.open_once(question, Reason.CRISIS, Urgency.NORMAL, draft=answer)
             return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id,
                            escalation_reason=Reason.CRISIS)
-        escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
+        escalation = self.escalations.open_once(question, decision.reason, decision.urgency, draft=answer)
         text, more = self.staff_words(question, decision.reason, someone_in_danger=screening.someone_in_danger,
                                       feelings=screening.feelings or pattern.supports_feelings)
         return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id, answer_id=answer.id,

@@ -19,12 +19,13 @@ from bot.learning import Learning
 from bot.messages import Button, Recipient, Reply
 from bot.models import Answer, Escalation, Question, utcnow
 from bot.patterns import get_pattern
-from bot.states import ButtonAction, Reason, ReplyKind, Source, Urgency
+from bot.states import OPEN_ESCALATION, ButtonAction, Reason, ReplyKind, Source, Urgency
 from bot.texts.holding import staff_answer_intro
 
 __all__ = ["AlreadyAnswered", "Deliverer", "DraftView", "EscalationView", "Escalations", "LogDesk", "OperatorDesk",
            "REASON_LABELS", "Resolution", "feedback_buttons"]
 log = logging.getLogger(__name__)
+REPEAT_WINDOW = dt.timedelta(minutes=5)  # the same text again within this: the same escalation
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,21 @@ class Escalations:
         escalation = self.store.create(question, reason, urgency, draft)
         self.outbox.post(escalation.id)
         return escalation
+
+    def open_once(self, question: Question, reason: str, urgency: str = Urgency.NORMAL, draft: Answer | None = None,
+                  *, within: dt.timedelta = REPEAT_WINDOW) -> Escalation:
+        """`open`, unless the member sent the same text minutes ago and staff have that one still open: a
+        message sent twice is one thing for staff to answer."""
+        since = question.created_at - within
+        earlier = (Escalation.select().join(Question)
+                   .where(Question.user == question.user, Question.text == question.text, Question.id != question.id,
+                          Question.created_at >= since, Escalation.status.in_(OPEN_ESCALATION),
+                          Escalation.reason != Reason.BAD_FEEDBACK)
+                   .order_by(Escalation.id.desc()).first())
+        if earlier is not None:
+            log.info("question #%d repeats #%d: escalation #%d kept", question.id, earlier.question_id, earlier.id)
+            return earlier
+        return self.open(question, reason, urgency, draft)
 
     def post(self, escalation_id: int, desk: OperatorDesk | None = None) -> None:
         """(Re)post an escalation (a queued post passes the desk it goes to)."""
