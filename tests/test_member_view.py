@@ -366,3 +366,13 @@ def test_the_same_text_twice_within_minutes_is_one_escalation(client, line_runti
     deliver(client, line_runtime, text_event("担当者と話したいです", 9))
     deliver(client, line_runtime, text_event("担当者と話したいです", 10))
     assert len(shown(line_api)) == 2 and Escalation.select().count() == 1
+
+
+def test_the_line_preview_shows_the_crisis_reply_and_a_long_answer_at_phone_width(tmp_path):
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    from line_preview import CRISIS_SAID, write_preview
+    page = write_preview(tmp_path / "preview.html", hour=23).read_text(encoding="utf-8")
+    assert "width: 390px" in page and "0120-279-338" in page and "ほかの相談先です" in page
+    assert page.count("class='bot'") >= 3 and "**" not in page and "|---" not in page
+    assert CRISIS_SAID in page and "Good" in page
