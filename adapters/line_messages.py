@@ -26,15 +26,13 @@ SEND_SECONDS = 5  # kept back from the reply window for sending the answer itsel
 MIN_ANSWER_SECONDS = 10  # less than this left of the window: it will be a push anyway; the core's own budget
 HANDLED_TYPES = ("message", "postback", "follow", "unfollow")
 
-SWITCH_LABEL = "🔄 相談内容を変える"
+SWITCH_LABEL = notices.SWITCH_LABEL
 TEXT_ONLY = notices.TEXT_ONLY
-INVALID_POSTBACK = ("申し訳ありません。このボタンは有効期限が切れているか、正しく読み取れなかったため使えませんでした。"
-                    "お手数ですが、もう一度メッセージでご質問ください。")
-CHOOSE_PATTERN = "ご相談になりたい内容を、下のボタンからお選びください。"
-NO_PATTERN = "申し訳ありません。現在ご利用いただける相談メニューはありません。"
-FAILED = ("申し訳ありません。ただいまシステムの処理に失敗しました。"
-          "お手数ですが、少し時間をおいてもう一度お試しください。")
-TRUNCATED = "\n\n（メッセージの文字数の上限のため、ここから先は省略しました。続きが必要でしたら、もう一度お尋ねください。）"
+INVALID_POSTBACK = notices.INVALID_POSTBACK
+CHOOSE_PATTERN = notices.CHOOSE_PATTERN
+NO_PATTERN = notices.NO_PATTERN
+FAILED = notices.FAILED
+TRUNCATED = notices.TRUNCATED
 
 # Where a long text may be cut, best first: paragraphs, lines, sentences.
 BOUNDARIES = (re.compile(r"\n[ \t\u3000]*\n\s*"), re.compile(r"\n"),

@@ -215,7 +215,7 @@ class Core:
         if gate is not None:
             return gate
         User.update(pattern=chosen.number).where(User.id == user.id).execute()
-        return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
+        return Reply(notices.switched(chosen.label, chosen.invitation),
                      kind=ReplyKind.NOTICE, pattern=chosen.number)
 
     # ---- periodic work (the scheduler calls these) -------------------------------------------
@@ -316,20 +316,16 @@ class Core:
         if gate.open:
             return None
         if gate.opens_on:
-            when = f"{gate.opens_on.month}月{gate.opens_on.day}日から"
-            text = f"{pattern.label}は{when}ご利用いただけます。もうしばらくお待ちください。"
+            text = notices.opens_on(pattern.label, gate.opens_on.month, gate.opens_on.day)
         elif gate.others_on:
             whom = "・".join(COHORT_LABELS.get(c, c) for c in gate.others)
-            if gate.others_on > today:
-                text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
-                        "公開する予定で、現在のご所属ではご利用いただけません。")
-            else:
-                text = f"{pattern.label}は{whom}の皆さま向けにご用意しているため、現在のご所属ではご利用いただけません。"
+            later = gate.others_on > today
+            text = notices.for_others(pattern.label, whom, *((gate.others_on.month, gate.others_on.day) if later else ()))
         else:
-            text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
+            text = notices.not_for_you(pattern.label)
         opened = self._open_patterns(user)
         if opened:
-            text += "\n今ご利用いただけるのは、" + "、".join(p.label for p in opened) + "です。"
+            text += notices.open_now([p.label for p in opened])
         elif upcoming := self._upcoming(user, today):
             day, labels = upcoming
             text += notices.own_patterns_open_on(labels, day.month, day.day)

@@ -18,6 +18,7 @@ from typing import Callable
 from bot.japanese import fold, morphemes
 from bot.patterns import Pattern
 from bot.states import Scope
+from bot.texts import notices
 
 
 # Word stems of the academy's domain: life insurance, selling it, tax around it, the academy, the work.
@@ -89,6 +90,4 @@ def classify(text: str, *, answerable: bool, knows: Callable[[str], bool], feeli
 
 def off_domain_text(pattern: Pattern) -> str:
     """The polite reply to a question outside what the bot helps with."""
-    return ("申し訳ありません。このご質問は、私がお手伝いできる内容の範囲外のようです。"
-            f"私は牧野生保塾の AI アシスタントとして、{pattern.description}について、お手伝いしています。"
-            "そうした内容でしたら、どうぞお気軽にご質問ください。")
+    return notices.off_domain(pattern.description)
