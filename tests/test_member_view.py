@@ -48,7 +48,6 @@ SENT = (200, {"sentMessages": [{"id": "461230966842064897", "quoteToken": "IStG5
 MARKDOWN_ANSWER = """\
 ---
 id: t1-render
-pattern: 1
 question: 法人契約の定期保険の損金算入割合の区分は？
 tags: [損金算入, 最高解約返戻率]
 source: test
@@ -376,3 +375,22 @@ def test_the_line_preview_shows_the_crisis_reply_and_a_long_answer_at_phone_widt
     assert "width: 390px" in page and "0120-279-338" in page and "ほかの相談先です" in page
     assert page.count("class='bot'") >= 3 and "**" not in page and "|---" not in page
     assert CRISIS_SAID in page and "Good" in page
+
+
+# ---- Slack through the signed endpoint ---------------------------------------------------------
+
+from test_slack import DM, Slack, fake_slack, slack_settings  # noqa: E402,F401  (the Slack harness and its fixtures)
+
+
+def test_a_markdown_answer_reaches_slack_as_mrkdwn(slack_settings, fake_slack, knowledge_dir):
+    (knowledge_dir / "t1-render.md").write_text(MARKDOWN_ANSWER, encoding="utf-8")
+    runtime = build_runtime(slack_settings)
+    try:
+        Slack(runtime, fake_slack).dm("法人契約の定期保険の損金算入割合の区分は？")
+        answer = fake_slack.messages(DM)[-1]
+        shown = " ".join(b["text"]["text"] for b in answer["blocks"] if b["type"] == "section")
+        assert "*最高解約返戻率*" in shown and "• 50%以下：全額損金" in shown and "<https://www.nta.go.jp/|国税庁>" in shown
+        assert "**" not in json.dumps(answer, ensure_ascii=False) and "|---" not in shown
+    finally:
+        runtime.queue.stop()
+        runtime.database.close()
