@@ -184,7 +184,7 @@ def test_a_staff_answer_names_the_day_and_never_quotes_feelings_back():
 def test_feelings_sent_to_staff_get_warm_words_not_your_question(runtime):
     with freeze_time(dt.datetime(2026, 12, 8, 3, 0)):  # 12:00 in Japan, a Tuesday
         reply = Chat(runtime).say("最近、何をしても空回りで気持ちが沈んでいます", pattern=4)
-    assert reply.escalated and "ご質問" not in reply.text and "気持ちを聞かせてくださって" in reply.text
+    assert reply.escalated and "ご質問" not in reply.text and "沈みますよね。話してくださって" in reply.text
 
 
 def test_a_delivered_staff_answer_says_today_and_does_not_quote_a_pattern4_message(runtime):

@@ -17,7 +17,7 @@ THEMES: tuple[tuple[tuple[str, ...], str], ...] = (
 TIRED = THEMES[5][0]
 DEFAULT = "今、とてもつらい気持ちを抱えているのですね。"
 WORN_OUT = "毎日、本当にお疲れさまです。"
-SHARED = "気持ちを聞かせてくださって、ありがとうございます。"
+SHARED = "話してくださって、ありがとうございます。"
 
 
 def reflect(said: str) -> str:
@@ -25,7 +25,18 @@ def reflect(said: str) -> str:
     return next((line for cues, line in THEMES if any(cue in said for cue in cues)), DEFAULT)
 
 
+# Lighter feelings (not a crisis): what is said back first, by the first cue found.
+MOODS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (TIRED, WORN_OUT),
+    (("落ち込", "凹", "へこ", "自信", "空回り", "沈んで", "情けな"), "うまくいかない日が続くと、気持ちも沈みますよね。"),
+    (("不安", "怖", "こわい", "心配"), "不安な気持ちを抱えたままだと、落ち着かないですよね。"),
+    (("ひとり", "一人", "孤独", "誰にも"), "ひとりで抱えてきたのですね。"),
+    (("悔し", "腹が立", "イライラ", "むかつ"), "悔しい思いをされたのですね。"),
+)
+
+
 def acknowledge(said: str) -> str:
-    """A lighter opening for feelings that are not a crisis (tired, discouraged)."""
-    tired = any(cue in said for cue in TIRED)
-    return WORN_OUT + SHARED if tired else SHARED
+    """A lighter opening for feelings that are not a crisis: the mood heard (tired, discouraged, anxious,
+    alone, frustrated), then thanks for telling it."""
+    heard = next((line for cues, line in MOODS if any(cue in said for cue in cues)), "")
+    return heard + SHARED
