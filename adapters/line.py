@@ -14,7 +14,7 @@ import urllib3
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
-from linebot.v3.webhooks import (Event, FollowEvent, JoinEvent, MessageEvent, PostbackEvent, StickerMessageContent,
+from linebot.v3.webhooks import (Event, FollowEvent, MessageEvent, PostbackEvent, StickerMessageContent,
                                  UnfollowEvent)
 
 from adapters import edge
@@ -165,7 +165,8 @@ class LineAdapter:
         if isinstance(event, UnfollowEvent):
             log.error("unfollow of %s not recorded: %s", lm.user_of(event), error)
             return
-        message = lm.to_incoming(event, message_id=key) if isinstance(event, (MessageEvent, lm.UnreadableEvent)) else None
+        readable = isinstance(event, (MessageEvent, lm.UnreadableEvent))
+        message = lm.to_incoming(event, message_id=key) if readable else None
         kind = event.kind if isinstance(event, lm.UnreadableEvent) else event.type
         try:
             reply = self.core.receive(Failed(error, message, what=f"LINE のイベント（{kind}）を処理できませんでした"))
@@ -210,9 +211,9 @@ class LineAdapter:
         attempt = self.outbox.begin(f"{key}:answer") if key else None
         if attempt is not None and attempt.state == SendState.SENT:
             return
-        result = self.client.send(lm.group_of(raw), lm.to_line_messages(Reply(welcome.GROUP_INVITE, kind="notice"),
-                                                                          self.codec),
-                                  reply_token=getattr(event, "reply_token", None), reply_deadline=lm.reply_deadline(event))
+        invitation = lm.to_line_messages(Reply(welcome.GROUP_INVITE, kind="notice"), self.codec)
+        result = self.client.send(lm.group_of(raw), invitation, reply_token=getattr(event, "reply_token", None),
+                                  reply_deadline=lm.reply_deadline(event))
         if key and result.ok:
             self.outbox.sent(f"{key}:answer", result.method)
 

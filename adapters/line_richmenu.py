@@ -21,7 +21,8 @@ def rich_menu_request(codec: PostbackCodec, patterns: Sequence[Pattern] = tuple(
     """One tappable column per Pattern; each posts a signed, permanent switch_pattern."""
     width = WIDTH // len(patterns)
     areas = [RichMenuArea(bounds=RichMenuBounds(x=i * width, y=0, width=width, height=HEIGHT),
-                          action=PostbackAction(label=p.name[:20], display_text=said_by_tapping("switch_pattern", str(p.number)),
+                          action=PostbackAction(label=p.name[:20],
+                                                display_text=said_by_tapping("switch_pattern", str(p.number)),
                                                 data=codec.encode("switch_pattern", str(p.number), permanent=True)))
              for i, p in enumerate(patterns)]
     return RichMenuRequest(size=RichMenuSize(width=WIDTH, height=HEIGHT), selected=True, name=NAME,

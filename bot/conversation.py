@@ -286,7 +286,8 @@ class Core:
     def _to_staff(self, question: Question, pattern: Pattern, reason: Reason, someone_in_danger: bool = False,
                   feelings: bool = False) -> Reply:
         """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
-        escalation = self.escalations.open_once(question, reason, Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL)
+        urgency = Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL
+        escalation = self.escalations.open_once(question, reason, urgency)
         text, more = self.staff_words(question, reason, someone_in_danger=someone_in_danger, feelings=feelings)
         return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                      escalation_id=escalation.id, escalation_reason=reason)
@@ -319,8 +320,8 @@ class Core:
             text = notices.opens_on(pattern.label, gate.opens_on.month, gate.opens_on.day)
         elif gate.others_on:
             whom = "・".join(COHORT_LABELS.get(c, c) for c in gate.others)
-            later = gate.others_on > today
-            text = notices.for_others(pattern.label, whom, *((gate.others_on.month, gate.others_on.day) if later else ()))
+            when = (gate.others_on.month, gate.others_on.day) if gate.others_on > today else ()
+            text = notices.for_others(pattern.label, whom, *when)
         else:
             text = notices.not_for_you(pattern.label)
         opened = self._open_patterns(user)
@@ -399,7 +400,8 @@ class Core:
                          escalation_id=escalation.id, escalation_reason=Reason.NEEDS_HUMAN, source=Source.SYSTEM)
         if result is None:
             escalation = self.escalations.open_once(question, Reason.API_ERROR, Urgency.NORMAL)
-            return Reply(self.staff_words(question, Reason.API_ERROR)[0], kind=ReplyKind.ESCALATED, pattern=pattern.number,
+            text, _ = self.staff_words(question, Reason.API_ERROR)
+            return Reply(text, kind=ReplyKind.ESCALATED, pattern=pattern.number,
                          question_id=question.id, escalation_id=escalation.id, escalation_reason=Reason.API_ERROR,
                          source=Source.SYSTEM)
         answer = _store_answer(question, result)
@@ -421,9 +423,9 @@ class Core:
         escalation = self.escalations.open_once(question, decision.reason, decision.urgency, draft=answer)
         text, more = self.staff_words(question, decision.reason, someone_in_danger=screening.someone_in_danger,
                                       feelings=screening.feelings or pattern.supports_feelings)
-        return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id, answer_id=answer.id,
-                     escalation_id=escalation.id, escalation_reason=decision.reason, confidence=result.confidence,
-                     knowledge_ids=result.knowledge_ids, source=result.source)
+        return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
+                     answer_id=answer.id, escalation_id=escalation.id, escalation_reason=decision.reason,
+                     confidence=result.confidence, knowledge_ids=result.knowledge_ids, source=result.source)
 
     def _model_answer(self, request: AnswerRequest) -> ModelAnswer | None:
         """Claude (offline over budget); when Claude fails, the offline answer if it is confident, else None."""

@@ -130,7 +130,8 @@ def recipient(question: Question) -> Recipient:
     return Recipient(channel=user.channel, user_id=user.external_id, conversation_id=question.conversation)
 
 
-def staff_reply(question: Question, answer: Answer, *, reason: str = "", tz: ZoneInfo = ZoneInfo("Asia/Tokyo")) -> Reply:
+def staff_reply(question: Question, answer: Answer, *, reason: str = "",
+                tz: ZoneInfo = ZoneInfo("Asia/Tokyo")) -> Reply:
     """A staff answer as the user gets it: the day they asked (their question named, unless they told of
     their feelings: a crisis, distress, Pattern 4), the answer, Good/Bad."""
     def local(stamp: dt.datetime) -> dt.date:

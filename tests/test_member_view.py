@@ -340,7 +340,8 @@ def test_a_follow_without_detail_is_welcomed_and_a_refollow_welcomed_back(client
 
 def test_in_a_group_the_bot_invites_one_to_one_on_join_and_mention_only(client, line_runtime, line_api):
     group = {"type": "group", "groupId": "Ca56f94637c000000000000000000gggg", "userId": ALICE}
-    join = {"type": "join", "timestamp": int(time.time() * 1000), "source": {"type": "group", "groupId": group["groupId"]},
+    join = {"type": "join", "timestamp": int(time.time() * 1000),
+            "source": {"type": "group", "groupId": group["groupId"]},
             "replyToken": "join", "mode": "active", "webhookEventId": "01H810YECXQQZ37VAXPF6HJ001",
             "deliveryContext": {"isRedelivery": False}}
     mention = text_event("@牧野生保塾 教えて", 4, source=group)

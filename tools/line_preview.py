@@ -59,8 +59,8 @@ def page(hour: int = 23) -> str:
     crisis = Reply(crisis_message(CRISIS_SAID, when), more=(crisis_more(when),))
     question, answer = long_answer()
     body = [_chat(f"危機のときの返信（{hour}時）", CRISIS_SAID, crisis), _chat("長い回答", question, answer)]
-    return (f"<!doctype html><html lang='ja'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=390'><style>{STYLE}</style></head><body>{''.join(body)}</body></html>")
+    head = f"<meta charset='utf-8'><meta name='viewport' content='width=390'><style>{STYLE}</style>"
+    return f"<!doctype html><html lang='ja'><head>{head}</head><body>{''.join(body)}</body></html>"
 
 
 def write_preview(path: Path, hour: int = 23) -> Path:
