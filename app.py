@@ -104,7 +104,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     desk = _operator_desk(slack_desk, queue, queued=channels) or desk or LogDesk()
     line_parts = _line_parts(settings, desk.alert) if channels and settings.line_enabled else None
     channel_deliverers = _deliverers(line_parts, slack_client) if channels else {}
-    escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})})
+    escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})},
+                              tz=plan.timezone)
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
                           makino_id=settings.slack_makino_user_id)
     approvals = Approvals(knowledge=knowledge, makino_id=settings.slack_makino_user_id, today=plan.today)
@@ -117,6 +118,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes),
                 answer_seconds=settings.claude_deadline_seconds,
+                office_hours=settings.office_hours,
                 status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:

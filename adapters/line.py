@@ -14,7 +14,8 @@ import urllib3
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
-from linebot.v3.webhooks import Event, FollowEvent, MessageEvent, PostbackEvent, UnfollowEvent
+from linebot.v3.webhooks import (Event, FollowEvent, MessageEvent, PostbackEvent, StickerMessageContent,
+                                 UnfollowEvent)
 
 from adapters import edge
 from adapters import line_messages as lm
@@ -30,6 +31,7 @@ from bot.jobs import JobKind
 from bot.messages import Recipient, Reply
 from bot.outbox import Outbox, SendState
 from bot.states import ButtonAction
+from bot.texts import welcome
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +108,14 @@ class LineAdapter:
             return edge.ignore(f"body unreadable: {exc}", rid, platform="LINE")
         if events is None:
             return edge.ignore("not a LINE webhook body", rid, platform="LINE")
-        wanted = [e for e in events if lm.wanted(e)]
+        wanted = lm.jobs_of(events)
         if not wanted:  # e.g. the console's verification request, which has no events
             return JSONResponse({"status": "ok", "queued": 0})
-        jobs = [(EVENT_JOB, {"event": raw, "key": lm.dedupe_key(raw)}, lm.dedupe_key(raw)) for raw in wanted]
+        jobs = [(EVENT_JOB, job.payload, job.key) for job in wanted]
         try:
             queued = await asyncio.wrap_future(self.intake.submit(jobs))
         except Exception:  # edge: the webhook ack; a non-2xx makes LINE redeliver (the dedupe key keeps that safe)
-            log.error("LINE webhook %s: could not store %d event(s)", rid, len(wanted))
+            log.error("LINE webhook %s: could not store %d job(s)", rid, len(wanted))
             return edge.refuse(503, "could not store the events", rid, platform="LINE")
         return JSONResponse({"status": "ok", "queued": queued})
 
@@ -126,9 +128,16 @@ class LineAdapter:
     # ---- the job: one event --------------------------------------------------------------
 
     def run_event(self, payload: dict[str, Any]) -> None:
-        """Work one queued event. Raises (so the queue retries) only when the core could not run."""
+        """Work one queued job: a member's events in order. Raises (so the queue retries) only when the core
+        could not run; a retry skips what was answered already."""
+        for item in _items(payload):
+            self._run_one(item)
+
+    def _run_one(self, payload: dict[str, Any]) -> None:
         event, key = lm.read_event(payload.get("event")), _key(payload)
-        if isinstance(event, lm.UnreadableEvent):
+        if lm.invites(payload.get("event") or {}):
+            self._invite(payload["event"], event, key)
+        elif isinstance(event, lm.UnreadableEvent):
             self._unreadable(event, key)
         elif isinstance(event, MessageEvent):
             self._on_message(event, key)
@@ -136,19 +145,28 @@ class LineAdapter:
             data = event.postback.data if event.postback else ""
             self._answer(event, self._postback_reply(lm.user_of(event), self.codec.decode(data or "")), key)
         elif isinstance(event, FollowEvent):
-            user_id = lm.user_of(event)
-            name = self.client.display_name(user_id)
-            self._answer(event, self.core.receive(Follow(lm.CHANNEL, user_id, display_name=name)), key)
+            self._follow(event, lm.user_of(event), key, unblocked=bool(event.follow and event.follow.is_unblocked))
         elif isinstance(event, UnfollowEvent):
             self.core.receive(Unfollow(lm.CHANNEL, lm.user_of(event)))
 
     def event_failed(self, payload: dict[str, Any], error: str) -> None:
-        """The job ran out of attempts: the core's error path (the question to staff), then the apology."""
+        """The job ran out of attempts: for each event not answered yet, the core's error path (the question to
+        staff), then the apology."""
+        for item in _items(payload):
+            key = _key(item)
+            if key and self.outbox.find(f"{key}:answer").state == SendState.SENT:
+                continue
+            self._failed_one(item, error)
+
+    def _failed_one(self, payload: dict[str, Any], error: str) -> None:
         event, key = lm.read_event(payload.get("event")), _key(payload)
+        if lm.invites(payload.get("event") or {}):
+            return
         if isinstance(event, UnfollowEvent):
             log.error("unfollow of %s not recorded: %s", lm.user_of(event), error)
             return
-        message = lm.to_incoming(event, message_id=key) if isinstance(event, MessageEvent) else None
+        readable = isinstance(event, (MessageEvent, lm.UnreadableEvent))
+        message = lm.to_incoming(event, message_id=key) if readable else None
         kind = event.kind if isinstance(event, lm.UnreadableEvent) else event.type
         try:
             reply = self.core.receive(Failed(error, message, what=f"LINE のイベント（{kind}）を処理できませんでした"))
@@ -157,10 +175,11 @@ class LineAdapter:
             reply = Reply(APOLOGY if message else lm.FAILED, kind="error")
         self._answer(event, reply or Reply(lm.FAILED, kind="error"), key)
 
-    def _on_message(self, event: MessageEvent, key: str) -> None:
+    def _on_message(self, event: MessageEvent | lm.UnreadableEvent, key: str) -> None:
         message = lm.to_incoming(event, message_id=key)
         if message is None:
-            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
+            sticker = isinstance(event, MessageEvent) and isinstance(event.message, StickerMessageContent)
+            self._answer(event, Reply(welcome.STICKER if sticker else lm.TEXT_ONLY, kind="notice"), key)
             return
         with self.client.loading(message.user_id, every=self.loading_every):
             reply = self.core.receive(message)
@@ -175,10 +194,28 @@ class LineAdapter:
         return self.core.receive(ButtonPress(lm.CHANNEL, user_id, postback.action, postback.value))
 
     def _unreadable(self, event: lm.UnreadableEvent, key: str) -> None:
-        # A message type newer than the SDK still deserves the polite "text only" answer.
+        # What the SDK cannot parse is read from the raw event: a text message's text (a missing quoteToken),
+        # a follow without its detail; a message type newer than the SDK gets the polite "text only" answer.
         log.warning("LINE %s event not understood: %s", event.kind or "untyped", event.reason)
         if event.kind == "message" and event.user_id:
-            self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
+            self._on_message(event, key)
+        elif event.kind == "follow" and event.user_id:
+            self._follow(event, event.user_id, key, unblocked=event.unblocked)
+
+    def _follow(self, event: FollowEvent | lm.UnreadableEvent, user_id: str, key: str, *, unblocked: bool) -> None:
+        name = self.client.display_name(user_id)
+        self._answer(event, self.core.receive(Follow(lm.CHANNEL, user_id, display_name=name, unblocked=unblocked)), key)
+
+    def _invite(self, raw: dict[str, Any], event: Event | lm.UnreadableEvent, key: str) -> None:
+        """Added to a group or room, or @mentioned there: one short message asking members to write 1:1."""
+        attempt = self.outbox.begin(f"{key}:answer") if key else None
+        if attempt is not None and attempt.state == SendState.SENT:
+            return
+        invitation = lm.to_line_messages(Reply(welcome.GROUP_INVITE, kind="notice"), self.codec)
+        result = self.client.send(lm.group_of(raw), invitation, reply_token=getattr(event, "reply_token", None),
+                                  reply_deadline=lm.reply_deadline(event))
+        if key and result.ok:
+            self.outbox.sent(f"{key}:answer", result.method)
 
     # ---- sending -------------------------------------------------------------------------
 
@@ -265,6 +302,12 @@ def _call(what: str, call: Callable[[], Any]) -> Any:
         raise LineSetupError(f"{what}に失敗しました: LINE API {exc.status} {body[:200]}") from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise LineSetupError(f"{what}に失敗しました（LINE に接続できません）: {type(exc).__name__}: {exc}") from None
+
+
+def _items(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a job: a member's events in order (or, in a job queued before that, the one event)."""
+    items = payload.get("events")
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else [payload]
 
 
 def _key(payload: dict[str, Any]) -> str:

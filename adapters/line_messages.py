@@ -12,6 +12,9 @@ from linebot.v3.webhooks import Event, MessageEvent, TextMessageContent, UserSou
 
 from adapters.line_postback import CODES, PostbackCodec
 from bot.messages import Button, IncomingMessage, Reply
+from bot.render import plain
+from bot.texts import notices
+from bot.texts.buttons import said_by_tapping
 
 CHANNEL = "line"
 TEXT_LIMIT = 5000  # characters per text message, counted in UTF-16 code units
@@ -23,16 +26,13 @@ SEND_SECONDS = 5  # kept back from the reply window for sending the answer itsel
 MIN_ANSWER_SECONDS = 10  # less than this left of the window: it will be a push anyway; the core's own budget
 HANDLED_TYPES = ("message", "postback", "follow", "unfollow")
 
-SWITCH_LABEL = "🔄 相談メニューを変える"
-TEXT_ONLY = ("メッセージありがとうございます。申し訳ありませんが、このアシスタントが読み取れるのは文字のメッセージだけです。"
-             "スタンプ・画像・音声・位置情報・ファイルにはお答えできませんので、ご質問を文章でお送りください。")
-INVALID_POSTBACK = ("申し訳ありません。このボタンは有効期限が切れているか、正しく読み取れなかったため使えませんでした。"
-                    "お手数ですが、もう一度メッセージでご質問ください。")
-CHOOSE_PATTERN = "ご相談になりたい内容を、下のボタンからお選びください。"
-NO_PATTERN = "申し訳ありません。現在ご利用いただける相談メニューはありません。"
-FAILED = ("申し訳ありません。ただいまシステムの処理に失敗しました。"
-          "お手数ですが、少し時間をおいてもう一度お試しください。")
-TRUNCATED = "\n\n（メッセージの文字数の上限のため、ここから先は省略しました。続きが必要でしたら、もう一度お尋ねください。）"
+SWITCH_LABEL = notices.SWITCH_LABEL
+TEXT_ONLY = notices.TEXT_ONLY
+INVALID_POSTBACK = notices.INVALID_POSTBACK
+CHOOSE_PATTERN = notices.CHOOSE_PATTERN
+NO_PATTERN = notices.NO_PATTERN
+FAILED = notices.FAILED
+TRUNCATED = notices.TRUNCATED
 
 # Where a long text may be cut, best first: paragraphs, lines, sentences.
 BOUNDARIES = (re.compile(r"\n[ \t\u3000]*\n\s*"), re.compile(r"\n"),
@@ -50,6 +50,17 @@ class UnreadableEvent:
     user_id: str | None = None
     reply_token: str | None = None
     timestamp_ms: int = 0
+    text: str | None = None  # a text message's text, read from the raw event
+    unblocked: bool = False  # a follow's follow.isUnblocked, when it is there
+
+
+@dataclass(frozen=True)
+class Job:
+    """One queued job: a member's events of one webhook delivery, in the order LINE sent them (so the
+    answers go out in that order), or a single group event."""
+
+    payload: dict[str, Any]
+    key: str | None
 
 
 def events_of(body: Any) -> list[dict[str, Any]] | None:
@@ -66,6 +77,42 @@ def wanted(raw: dict[str, Any]) -> bool:
     return (isinstance(source, dict) and _text(raw.get("type")) in HANDLED_TYPES
             and raw.get("mode", "active") == "active" and source.get("type") == "user"
             and bool(_text(source.get("userId"))))
+
+
+def invites(raw: dict[str, Any]) -> bool:
+    """A group or room event the bot answers with one invitation to a 1:1 chat: it was added, or @mentioned."""
+    source = raw.get("source")
+    if not isinstance(source, dict) or source.get("type") not in ("group", "room") or not group_of(raw):
+        return False
+    if raw.get("type") == "join":
+        return True
+    message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
+    mention = message.get("mention") if isinstance(message.get("mention"), dict) else {}
+    mentionees = mention.get("mentionees") if isinstance(mention.get("mentionees"), list) else []
+    return raw.get("type") == "message" and any(isinstance(m, dict) and m.get("isSelf") is True for m in mentionees)
+
+
+def group_of(raw: dict[str, Any]) -> str:
+    """The group or room id of a group event ('' for a 1:1 chat)."""
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    return _text(source.get("groupId")) or _text(source.get("roomId"))
+
+
+def jobs_of(events: list[dict[str, Any]]) -> list[Job]:
+    """The jobs of one delivery: each member's events together, in order; each group invitation alone."""
+    by_member: dict[str, list[dict[str, Any]]] = {}
+    jobs = []
+    for raw in events:
+        if wanted(raw):
+            by_member.setdefault(raw["source"]["userId"], []).append(raw)
+        elif invites(raw):
+            jobs.append(Job({"events": [{"event": raw, "key": dedupe_key(raw)}]}, dedupe_key(raw)))
+    for member_events in by_member.values():
+        keys = [dedupe_key(raw) for raw in member_events]
+        # A redelivery of the same events makes the same key; one event keeps its own key.
+        key = keys[0] if len(keys) == 1 or keys[0] is None else f"{keys[0]}+{len(keys) - 1}"
+        jobs.append(Job({"events": [{"event": raw, "key": k} for raw, k in zip(member_events, keys)]}, key))
+    return jobs
 
 
 def dedupe_key(raw: dict[str, Any]) -> str | None:
@@ -85,9 +132,13 @@ def read_event(raw: Any) -> Event | UnreadableEvent:
     raw = raw if isinstance(raw, dict) else {}
     source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
     stamp = raw.get("timestamp")
+    message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
+    text = message.get("text") if message.get("type") == "text" and isinstance(message.get("text"), str) else None
+    follow = raw.get("follow") if isinstance(raw.get("follow"), dict) else {}
     return UnreadableEvent(reason, kind=_text(raw.get("type")), user_id=_text(source.get("userId")) or None,
                            reply_token=_text(raw.get("replyToken")) or None,
-                           timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0)
+                           timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0,
+                           text=text, unblocked=follow.get("isUnblocked") is True)
 
 
 def user_of(event: Event) -> str | None:
@@ -96,17 +147,23 @@ def user_of(event: Event) -> str | None:
     return source.user_id if isinstance(source, UserSource) else None
 
 
-def to_incoming(event: MessageEvent, message_id: str = "", now: float | None = None) -> IncomingMessage | None:
-    """A text message as the core's incoming message; None for stickers, images and the like."""
-    user_id = user_of(event)
-    if user_id is None or not isinstance(event.message, TextMessageContent):
+def to_incoming(event: MessageEvent | UnreadableEvent, message_id: str = "",
+                now: float | None = None) -> IncomingMessage | None:
+    """A text message as the core's incoming message (from the typed event, or the text read from a raw one
+    the SDK could not parse); None for stickers, images and the like."""
+    if isinstance(event, UnreadableEvent):
+        user_id, text = event.user_id, event.text
+    else:
+        user_id = user_of(event)
+        text = (event.message.text or "") if isinstance(event.message, TextMessageContent) else None
+    if user_id is None or text is None:
         return None
-    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text or "",
+    return IncomingMessage(channel=CHANNEL, user_id=user_id, text=text,
                            conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event,
                            deadline=answer_deadline(event, time.time() if now is None else now))
 
 
-def answer_deadline(event: Event, now: float) -> float | None:
+def answer_deadline(event: Event | UnreadableEvent, now: float) -> float | None:
     """When the answer must be ready so that it still goes out as a (free) reply; None when the window is
     (nearly) gone: the answer is pushed, and the core's own budget applies."""
     deadline = reply_deadline(event) - SEND_SECONDS
@@ -122,8 +179,9 @@ def reply_deadline(event: Event | UnreadableEvent) -> float:
 # ---- replies out -----------------------------------------------------------------------------
 
 def to_line_messages(reply: Reply, codec: PostbackCodec) -> list[TextMessage]:
-    """A core reply as LINE text messages; its buttons become quick replies on the last one."""
-    texts = split_text(reply.text)
+    """A core reply as LINE plain text messages (Markdown rendered away); its buttons become quick replies
+    on the last one."""
+    texts = [part for text in (reply.text, *reply.more) for part in split_text(plain(text))][:MAX_MESSAGES]
     quick = quick_reply(reply.buttons, codec)
     messages = [TextMessage(text=t) for t in texts[:-1]]
     messages.append(TextMessage(text=texts[-1], quick_reply=quick))
@@ -136,7 +194,7 @@ def quick_reply(buttons: Iterable[Button], codec: PostbackCodec) -> QuickReply |
     items = [_item(b.label, codec.encode(b.action, b.value), _display(b)) for b in buttons]
     actions = {b.action for b in buttons}
     if "feedback_good" in actions and "switch_pattern" not in actions:
-        items.append(_item(SWITCH_LABEL, codec.encode("show_patterns", ""), SWITCH_LABEL))
+        items.append(_item(SWITCH_LABEL, codec.encode("show_patterns", ""), said_by_tapping("show_patterns", "")))
     return QuickReply(items=items[:MAX_QUICK_REPLIES]) if items else None
 
 
@@ -163,17 +221,13 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def switch_text(name: str) -> str:
-    """What the chat shows as the member's words when they pick a Pattern."""
-    return f"{name}に切り替え"
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
 def _display(button: Button) -> str:
-    return switch_text(button.label) if button.action == "switch_pattern" else button.label
+    """What the chat shows as the member's words when they tap: what they would have said."""
+    return said_by_tapping(button.action, button.value) or button.label
 
 
 def _item(label: str, data: str, display: str) -> QuickReplyItem:

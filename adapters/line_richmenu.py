@@ -6,7 +6,7 @@ from typing import Sequence
 
 from linebot.v3.messaging import PostbackAction, RichMenuArea, RichMenuBounds, RichMenuRequest, RichMenuSize
 
-from adapters.line_messages import switch_text
+from bot.texts.buttons import said_by_tapping
 from adapters.line_postback import PostbackCodec
 from bot.patterns import PATTERNS, Pattern
 
@@ -21,7 +21,8 @@ def rich_menu_request(codec: PostbackCodec, patterns: Sequence[Pattern] = tuple(
     """One tappable column per Pattern; each posts a signed, permanent switch_pattern."""
     width = WIDTH // len(patterns)
     areas = [RichMenuArea(bounds=RichMenuBounds(x=i * width, y=0, width=width, height=HEIGHT),
-                          action=PostbackAction(label=p.name[:20], display_text=switch_text(p.name),
+                          action=PostbackAction(label=p.name[:20],
+                                                display_text=said_by_tapping("switch_pattern", str(p.number)),
                                                 data=codec.encode("switch_pattern", str(p.number), permanent=True)))
              for i, p in enumerate(patterns)]
     return RichMenuRequest(size=RichMenuSize(width=WIDTH, height=HEIGHT), selected=True, name=NAME,

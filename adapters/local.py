@@ -8,6 +8,7 @@ from bot.conversation import Core
 from bot.events import ButtonPress, Follow
 from bot.messages import IncomingMessage, Recipient, Reply
 from bot.patterns import PATTERNS
+from bot.render import plain
 from bot.states import ButtonAction, Channel, DeliveryMethod, ReplyKind
 
 CHANNEL = Channel.LOCAL
@@ -32,16 +33,17 @@ def reply_json(reply: Reply) -> str:
     }, ensure_ascii=False)
 
 
-def render(reply: Reply) -> str:
-    """A reply as terminal text: the answer, then what happened to it."""
-    lines = [reply.text]
+def render(reply: Reply, *, feedback: bool = False) -> str:
+    """A reply as terminal text: the answer, then what happened to it; `feedback` where /good and /bad work
+    (the chat)."""
+    lines = [plain(text) for text in (reply.text, *reply.more)]
     if reply.confidence is not None:
         lines.append(f"（確信度 {reply.confidence:.2f}・{reply.source}"
                      + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
     if reply.escalated:
         lines.append(f"→ 本番ならスタッフに回る質問です（テスト用の記録 #{reply.escalation_id}）。"
                      "テストのため、オペレーターのチャンネルには送っていません。")
-    if reply.answer_id and reply.kind == ReplyKind.ANSWER:
+    if feedback and reply.answer_id and reply.kind == ReplyKind.ANSWER:
         lines.append("この回答は役に立ちましたか？ /good または /bad でお知らせください。")
     return "\n".join(lines)
 
@@ -115,4 +117,4 @@ def chat(core: Core, *, user: str, pattern: int | None, cohort: str | None,
         else:
             reply = core.receive(to_message(line, user=user, pattern=None, cohort=cohort, conversation=conversation))
             last_answer = reply.answer_id if reply.kind == ReplyKind.ANSWER else last_answer
-        print(f"AI> {render(reply)}", file=out)
+        print(f"AI> {render(reply, feedback=True)}", file=out)

@@ -8,6 +8,7 @@ from bot.escalation import DraftView, EscalationView, Resolution
 from bot.learning import Preview
 from bot.messages import Button, Reply
 from bot.patterns import PATTERNS, Pattern
+from bot.render import mrkdwn, plain
 from bot.safety.labels import LABEL_NAMES
 from bot.states import EscalationStatus, Reason
 
@@ -49,10 +50,12 @@ def action_id_for(button: Button) -> str:
 
 def reply_message(reply: Reply) -> Message:
     """A core reply as a Slack message: its text, then its buttons (Good/Bad, Pattern choices)."""
-    blocks = [_section(chunk) for chunk in _chunks(escape(reply.text))]
+    blocks = [_section(chunk) for chunk in _chunks(mrkdwn(reply.text))]
+    for more in reply.more:  # the further messages of a reply (the crisis reply's other lines), set apart
+        blocks += [{"type": "divider"}, *(_section(chunk) for chunk in _chunks(mrkdwn(more)))]
     if reply.buttons:
         blocks.append(_actions(_button(b.label, action_id_for(b), b.value) for b in reply.buttons))
-    return {"text": escape(reply.text)[:3000], "blocks": blocks}
+    return {"text": escape(plain(reply.text))[:3000], "blocks": blocks}  # the notification's plain text
 
 
 def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ()) -> Message:

@@ -11,6 +11,7 @@ from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
 from bot.search import Hit
 from bot.states import Source, Urgency
+from bot.texts import notices
 
 HISTORY_TURNS = 3  # earlier turns of a conversation the answerer sees
 
@@ -155,8 +156,7 @@ class OfflineAnswerer:
         version = prompt_version(request.pattern.number)
         if best is None or not best.answers:
             return ModelAnswer(
-                text="申し訳ありません。このご質問にお答えできる情報が、まだナレッジにありません。"
-                     "担当スタッフに確認して、改めてご連絡します。",
+                text=notices.NO_KNOWLEDGE,
                 confidence=round(best.confidence if best else 0.0, 2), knowledge_ids=(), needs_human=True,
                 urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
         # The coverage model's calibrated probability that this entry answers the question.

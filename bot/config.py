@@ -11,6 +11,7 @@ from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
 from bot.encoder import DEFAULT_ENCODER, ENCODERS
+from bot.office_hours import OfficeHours, OfficeHoursError
 
 COHORTS = ("academy_member", "doctor_trainee", "corporate_trainee", "staff")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -69,6 +70,7 @@ class Settings:
     backup_keep: int = 14
     encoder: str = DEFAULT_ENCODER  # the sentence encoder the safety model reads with (bot/encoder.py)
     safety_model_dir: Path = Path("var/models/safety")  # where `safety retrain` keeps a model it has refitted
+    office_hours: OfficeHours = OfficeHours()  # when staff reply (the rollout plan's time zone)
 
     @property
     def line_enabled(self) -> bool:
@@ -143,6 +145,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         backup_keep=int(env.number("BACKUP_KEEP", 14)),
         encoder=env.choice("ENCODER", DEFAULT_ENCODER, tuple(ENCODERS)),
         safety_model_dir=Path(env.text("SAFETY_MODEL_DIR", "var/models/safety")),
+        office_hours=env.office_hours("OFFICE_HOURS"),
     )
     _check_pairs(settings)
     return settings
@@ -221,6 +224,13 @@ class _Env:
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{name} は on か off にしてください（今の値: {raw!r}）")
+
+    def office_hours(self, name: str) -> OfficeHours:
+        raw = self.optional(name)
+        try:
+            return OfficeHours.parse(raw) if raw else OfficeHours()
+        except OfficeHoursError:
+            raise ConfigError(f"{name} は「mon-fri 10-18」の形（曜日の範囲と時の範囲）にしてください（今の値: {raw!r}）") from None
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...], fold=lambda v: v) -> str:  # noqa: ANN001
         value = fold(self.text(name, default))

@@ -23,27 +23,22 @@ from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
-from bot.safety import Screening, crisis_message, gentle_line, someone_in_danger_message
+from bot.office_hours import OfficeHours
+from bot.safety import Screening, crisis_message, crisis_more, gentle_line, someone_in_danger_message
 from bot.safety.screener import Screener
-from bot.scope import classify, reply_text
+from bot.scope import classify, greeting, off_domain_text
 from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
-                        Source, Urgency)
+                        Source, Urgency, Waiting)
+from bot.texts import notices, welcome
+from bot.texts.holding import holding
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 
-HOLDING_MESSAGES = {
-    Reason.COMPLIANCE: "このご質問は、法令やお客様保護に関わる大切な内容を含むため、担当スタッフが確認してからお答えします。"
-                  "回答まで少しお時間をください。",
-    Reason.HUMAN_REQUEST: "承知しました。担当スタッフにおつなぎします。回答まで少しお時間をください。",
-    Reason.API_ERROR: "申し訳ありません。ただいま AI の回答でエラーが発生しました。"
-                 "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。",
-}
-DEFAULT_HOLDING = "このご質問は、より正確にお答えするため担当スタッフが確認します。回答まで少しお時間をください。"
-RESUMED_REFUSAL = "申し訳ありません。このメッセージは受け付けられませんでした。お手数ですが、時間をおいてもう一度お送りください。"
-APOLOGY = ("申し訳ありません。システムでエラーが発生し、すぐにお答えできませんでした。"
-           "ご質問は担当スタッフに引き継ぎましたので、改めてご連絡します。")
+WAITING = {Reason.COMPLIANCE: Waiting.COMPLIANCE, Reason.HUMAN_REQUEST: Waiting.PERSON, Reason.API_ERROR: Waiting.ERROR}
+RESUMED_REFUSAL = notices.RESUMED_REFUSAL
+APOLOGY = notices.APOLOGY
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,8 @@ class Core:
                  escalations: Escalations, operators: Operators, approvals: Approvals, budget: BudgetGuard,
                  rate_per_minute: int = 5, rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
-                 remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0) -> None:
+                 remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0,
+                 office_hours: OfficeHours | None = None) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -76,6 +72,7 @@ class Core:
         self.answer_seconds = answer_seconds  # one answer's budget where the channel sets no deadline
         self._now = now
         self.approvals = approvals
+        self.office_hours = office_hours or OfficeHours()
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -105,7 +102,7 @@ class Core:
                 return self._patterns_of(event.channel, event.user_id)
             case Follow():
                 return self._follow(channel=event.channel, user_id=event.user_id, display_name=event.display_name,
-                                    cohort=event.cohort)
+                                    cohort=event.cohort, unblocked=event.unblocked)
             case Unfollow():
                 return users.deactivate(event.channel, event.user_id)
             case OperatorReply():
@@ -147,12 +144,13 @@ class Core:
             limited = self._rate_limited(user, message)
             question = self._record_question(user, message, pattern)
             if screening.crisis:
-                return self._to_staff(question, pattern, "crisis", someone_in_danger=screening.someone_in_danger)
+                return self._to_staff(question, pattern, Reason.CRISIS, someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
                 return self._answer(question, pattern, screening, self._deadline(message))
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
-                return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
+                return self._to_staff(question, pattern, Reason.COMPLIANCE if screening.compliance
+                                      else Reason.HUMAN_REQUEST, feelings=screening.feelings)
             Question.update(status=QuestionStatus.REFUSED).where(Question.id == question.id).execute()
             return replace(refusal, question_id=question.id)
         except Exception as exc:  # edge: the turn; every failure of it ends in the one error path
@@ -194,18 +192,17 @@ class Core:
         """Record Good/Bad (last click wins). Bad goes to staff. A forged button changes nothing."""
         answer = _answer_of(channel, user_id, answer_id)
         if answer is None:
-            return Reply("このボタンは使えなくなっています。お手数ですが、もう一度ご質問ください。", kind=ReplyKind.NOTICE)
+            return Reply(notices.BUTTON_GONE, kind=ReplyKind.NOTICE)
         Feedback.insert(answer=answer, rating=Rating.GOOD if good else Rating.BAD, reason=reason[:1000]).on_conflict(
             conflict_target=[Feedback.answer], update={Feedback.rating: Rating.GOOD if good else Rating.BAD,
                                                       Feedback.reason: reason[:1000]}).execute()
         if good:
-            return Reply("ご評価ありがとうございます！お役に立てて嬉しいです。", kind=ReplyKind.NOTICE)
+            return Reply(notices.THANKS_GOOD, kind=ReplyKind.NOTICE)
         question = answer.question
         already = [e for e in question.escalations if e.status in UNANSWERED]
         if not already:
             self.escalations.open(question, Reason.BAD_FEEDBACK, Urgency.NORMAL, draft=answer)
-        return Reply("ご評価ありがとうございます。十分な回答ができず申し訳ありません。"
-                     "担当スタッフが確認して、改めてご回答します。", kind=ReplyKind.ESCALATED)
+        return Reply(notices.THANKS_BAD, kind=ReplyKind.ESCALATED)
 
     def switch_pattern(self, *, channel: str, user_id: str, pattern: int | str) -> Reply:
         """Make `pattern` the user's Pattern, if it is open to them."""
@@ -218,7 +215,7 @@ class Core:
         if gate is not None:
             return gate
         User.update(pattern=chosen.number).where(User.id == user.id).execute()
-        return Reply(f"{chosen.label}に切り替えました。{chosen.invitation}",
+        return Reply(notices.switched(chosen.label, chosen.invitation),
                      kind=ReplyKind.NOTICE, pattern=chosen.number)
 
     # ---- periodic work (the scheduler calls these) -------------------------------------------
@@ -233,14 +230,16 @@ class Core:
 
     # ---- steps ------------------------------------------------------------------------------
 
-    def _follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None) -> Reply:
-        """A user added the bot: register them and offer the Patterns open to them."""
+    def _follow(self, *, channel: str, user_id: str, display_name: str = "", cohort: str | None = None,
+                unblocked: bool = False) -> Reply:
+        """A user added the bot: register them and offer the Patterns open to them; one who comes back (a
+        re-follow after blocking) is welcomed back."""
+        known = users.find(channel, user_id)
+        again = unblocked or (known is not None and (not known.active or known.questions.count() > 0))
         user = self.user_for(IncomingMessage(channel=channel, user_id=user_id, text="", display_name=display_name,
                                              cohort=cohort))
-        name = f"{display_name}さん、" if display_name else ""
-        return Reply(f"{name}友だち追加ありがとうございます。牧野生保塾の AI アシスタントです。\n"
-                     "生命保険の営業や学習について、いつでもお気軽にご質問ください。"
-                     "下のボタンから相談したい内容を選べます。", kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user))
+        return Reply(welcome.welcome(display_name, again=again), kind=ReplyKind.NOTICE,
+                     buttons=self._pattern_buttons(user))
 
     def _patterns_of(self, channel: str, user_id: str) -> PatternMenu:
         """The Patterns open to a user, and theirs (their last choice while open, else the first open one)."""
@@ -284,11 +283,33 @@ class Core:
         limited = rate_limit_message(user, self.rate_per_minute, self.rate_per_day, tz=self.plan.timezone)
         return Reply(limited, kind=ReplyKind.NOTICE) if limited else None
 
-    def _to_staff(self, question: Question, pattern: Pattern, reason: str, someone_in_danger: bool = False) -> Reply:
+    def _to_staff(self, question: Question, pattern: Pattern, reason: Reason, someone_in_danger: bool = False,
+                  feelings: bool = False) -> Reply:
         """Straight to staff, no model: a crisis (help lines, urgent) or a closed Pattern's request for a person."""
-        escalation = self.escalations.open(question, reason, Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL)
-        return Reply(holding_text(reason, someone_in_danger), kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
+        urgency = Urgency.HIGH if reason == Reason.CRISIS else Urgency.NORMAL
+        escalation = self.escalations.open_once(question, reason, urgency)
+        text, more = self.staff_words(question, reason, someone_in_danger=someone_in_danger, feelings=feelings)
+        return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                      escalation_id=escalation.id, escalation_reason=reason)
+
+    def staff_words(self, question: Question, reason: str, *, someone_in_danger: bool = False,
+                    feelings: bool = False) -> tuple[str, tuple[str, ...]]:
+        """What the member is told when their message goes to staff, and any further messages: the crisis
+        reply (worded for those around someone when the danger is someone else's), else a holding message
+        by why a person looks and by the hour, at the time the message was asked."""
+        when = self.local_time(question.created_at)
+        if reason == Reason.CRISIS and someone_in_danger:
+            return someone_in_danger_message(), ()
+        if reason == Reason.CRISIS:
+            return crisis_message(question.text, when), (crisis_more(when),)
+        return holding(WAITING.get(reason, Waiting.QUESTION), when=when, hours=self.office_hours, said=question.text,
+                       feelings=feelings), ()
+
+    def local_time(self, stamp: dt.datetime | None = None) -> dt.datetime:
+        """`stamp` (naive UTC, as stored; default now) in the plan's time zone."""
+        if stamp is None:
+            return (self._clock() or dt.datetime.now(dt.timezone.utc)).astimezone(self.plan.timezone)
+        return stamp.replace(tzinfo=dt.timezone.utc).astimezone(self.plan.timezone)
 
     def _gate(self, user: User, pattern: Pattern) -> Reply | None:
         today = self.plan.today(self._clock())
@@ -296,21 +317,28 @@ class Core:
         if gate.open:
             return None
         if gate.opens_on:
-            when = f"{gate.opens_on.month}月{gate.opens_on.day}日から"
-            text = f"{pattern.label}は{when}ご利用いただけます。もうしばらくお待ちください。"
+            text = notices.opens_on(pattern.label, gate.opens_on.month, gate.opens_on.day)
         elif gate.others_on:
             whom = "・".join(COHORT_LABELS.get(c, c) for c in gate.others)
-            if gate.others_on > today:
-                text = (f"{pattern.label}は{gate.others_on.month}月{gate.others_on.day}日から{whom}の皆さま向けに"
-                        "公開する予定で、現在のご所属ではご利用いただけません。")
-            else:
-                text = f"{pattern.label}は{whom}の皆さま向けにご用意しているため、現在のご所属ではご利用いただけません。"
+            when = (gate.others_on.month, gate.others_on.day) if gate.others_on > today else ()
+            text = notices.for_others(pattern.label, whom, *when)
         else:
-            text = f"{pattern.label}は、現在のご所属ではご利用いただけません。"
+            text = notices.not_for_you(pattern.label)
         opened = self._open_patterns(user)
         if opened:
-            text += "\n今ご利用いただけるのは、" + "、".join(p.label for p in opened) + "です。"
+            text += notices.open_now([p.label for p in opened])
+        elif upcoming := self._upcoming(user, today):
+            day, labels = upcoming
+            text += notices.own_patterns_open_on(labels, day.month, day.day)
         return Reply(text, kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user), pattern=pattern.number)
+
+    def _upcoming(self, user: User, today: dt.date) -> tuple[dt.date, list[str]] | None:
+        """The first day some Pattern opens to the member's own cohort, and the Patterns opening then."""
+        days = {n: gate.opens_on for n in PATTERNS if (gate := self.plan.gate(user.cohort, n, today)).opens_on}
+        if not days:
+            return None
+        first = min(days.values())
+        return first, [PATTERNS[n].label for n, day in sorted(days.items()) if day == first]
 
     def _chosen_pattern(self, user: User) -> int:
         # The user's last choice while it is open to them (a cohort may change), else the first open one.
@@ -334,7 +362,7 @@ class Core:
         if question is None:
             return None
         log.info("message %s resumes question #%d", message.message_id, question.id)
-        stored = stored_reply(question)
+        stored = stored_reply(question, self)
         if stored is not None:
             return stored
         if question.status == QuestionStatus.REFUSED:  # the notice was lost with the crash; the gate said no then
@@ -357,20 +385,23 @@ class Core:
         scope = classify(question.text, answerable=answerable, knows=self.knowledge.knows,
                          feelings_welcome=pattern.supports_feelings)
         if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human or screening.distress):
-            return _out_of_scope(question, pattern, scope)
+            return _out_of_scope(question, pattern, scope, self.local_time())
+        feelings = screening.feelings or pattern.supports_feelings
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question),
                                 deadline=deadline)
         try:
             result = self._model_answer(request)
         except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert
-            _store_refusal(question, refused)
-            escalation = self.escalations.open(question, Reason.NEEDS_HUMAN, Urgency.NORMAL)
-            return Reply(DEFAULT_HOLDING, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
+            text, _ = self.staff_words(question, Reason.NEEDS_HUMAN, feelings=feelings)
+            _store_refusal(question, refused, text)
+            escalation = self.escalations.open_once(question, Reason.NEEDS_HUMAN, Urgency.NORMAL)
+            return Reply(text, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
                          escalation_id=escalation.id, escalation_reason=Reason.NEEDS_HUMAN, source=Source.SYSTEM)
         if result is None:
-            escalation = self.escalations.open(question, Reason.API_ERROR, Urgency.NORMAL)
-            return Reply(HOLDING_MESSAGES[Reason.API_ERROR], kind=ReplyKind.ESCALATED, pattern=pattern.number,
+            escalation = self.escalations.open_once(question, Reason.API_ERROR, Urgency.NORMAL)
+            text, _ = self.staff_words(question, Reason.API_ERROR)
+            return Reply(text, kind=ReplyKind.ESCALATED, pattern=pattern.number,
                          question_id=question.id, escalation_id=escalation.id, escalation_reason=Reason.API_ERROR,
                          source=Source.SYSTEM)
         answer = _store_answer(question, result)
@@ -386,16 +417,15 @@ class Core:
             if not screening.distress:
                 return reply
             # Worn out, not in danger: answer what was asked, add a gentle word, and a person looks.
-            escalation = self.escalations.open(question, Reason.CRISIS, Urgency.NORMAL, draft=answer)
+            escalation = self.escalations.open_once(question, Reason.CRISIS, Urgency.NORMAL, draft=answer)
             return replace(reply, text=reply.text + gentle_line(), escalation_id=escalation.id,
                            escalation_reason=Reason.CRISIS)
-        escalation = self.escalations.open(question, decision.reason, decision.urgency, draft=answer)
-        text = holding_text(decision.reason)
-        if screening.distress and decision.reason != Reason.CRISIS:
-            text += gentle_line()
-        return Reply(text, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id, answer_id=answer.id,
-                     escalation_id=escalation.id, escalation_reason=decision.reason, confidence=result.confidence,
-                     knowledge_ids=result.knowledge_ids, source=result.source)
+        escalation = self.escalations.open_once(question, decision.reason, decision.urgency, draft=answer)
+        text, more = self.staff_words(question, decision.reason, someone_in_danger=screening.someone_in_danger,
+                                      feelings=screening.feelings or pattern.supports_feelings)
+        return Reply(text, more=more, kind=ReplyKind.ESCALATED, pattern=pattern.number, question_id=question.id,
+                     answer_id=answer.id, escalation_id=escalation.id, escalation_reason=decision.reason,
+                     confidence=result.confidence, knowledge_ids=result.knowledge_ids, source=result.source)
 
     def _model_answer(self, request: AnswerRequest) -> ModelAnswer | None:
         """Claude (offline over budget); when Claude fails, the offline answer if it is confident, else None."""
@@ -435,13 +465,11 @@ def _invalid(text: str, thesaurus: Thesaurus) -> Reply | None:
     """Empty, too long, or no words at all: refused at once, nothing recorded."""
     text = text.strip()
     if not text:
-        return Reply("ご質問の内容を文章でお送りください。", kind=ReplyKind.INVALID)
+        return Reply(notices.EMPTY, kind=ReplyKind.INVALID)
     if len(text) > MAX_QUESTION_CHARS:
-        return Reply(f"ご質問が長すぎるため、お受けできませんでした（{len(text):,}文字）。"
-                     f"恐れ入りますが、{MAX_QUESTION_CHARS:,}文字以内にまとめて、もう一度お送りください。",
-                     kind=ReplyKind.INVALID)
-    if not thesaurus.normalize(text):
-        return Reply("ありがとうございます！文字でご質問いただければ、お答えします。", kind=ReplyKind.INVALID)
+        return Reply(notices.too_long(len(text), MAX_QUESTION_CHARS), kind=ReplyKind.INVALID)
+    if not thesaurus.normalize(text):  # emoji or symbols alone
+        return Reply(welcome.nudge(text), kind=ReplyKind.INVALID)
     return None
 
 
@@ -469,30 +497,25 @@ def decide(result: ModelAnswer, screening: Screening, covered: bool, pattern: Pa
     return Decision(None, result.urgency)
 
 
-def holding_text(reason: str, someone_in_danger: bool = False) -> str:
-    """What the user is told when a question goes to staff: help lines for a crisis (worded for those around
-    someone when the danger is someone else's), else a holding message."""
-    if reason == Reason.CRISIS:
-        return someone_in_danger_message() if someone_in_danger else crisis_message()
-    return HOLDING_MESSAGES.get(reason, DEFAULT_HOLDING)
-
-
 def covered_by(result: ModelAnswer, lexical: bool) -> bool:
     """Whether knowledge covers the question: the answerer's own word on which entries it used (none =
     not covered; Claude judges, the offline answerer asks the coverage model); the search's otherwise."""
     return bool(result.knowledge_ids) if result.source in (Source.AI, Source.OFFLINE) else lexical
 
 
-def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:
+def _out_of_scope(question: Question, pattern: Pattern, scope: Scope, when: dt.datetime) -> Reply:
     """A greeting or an off-domain question: a polite reply, recorded apart from the KPIs, no escalation."""
-    text = reply_text(scope, question.text, pattern)
+    if scope is Scope.GREETING:
+        text = welcome.greeting_reply(greeting(question.text) or "hello", question.text, when, pattern.invitation)
+    else:
+        text = off_domain_text(pattern)
     Question.update(scope=scope.value, covered=False).where(Question.id == question.id).execute()
     answer = Answer.create(question=question, text=text, source=Source.SYSTEM)
     return Reply(text, kind=ReplyKind.NOTICE, pattern=pattern.number, question_id=question.id, answer_id=answer.id,
                  out_of_scope=True)
 
 
-def stored_reply(question: Question) -> Reply | None:
+def stored_reply(question: Question, core: Core) -> Reply | None:
     """What the user was (or is to be) sent for a question already worked: its escalation's holding
     message, or its answer with the Good/Bad buttons; None when it got neither yet."""
     answer = question.answers.order_by(Answer.id.desc()).first()
@@ -510,8 +533,10 @@ def stored_reply(question: Question) -> Reply | None:
     if escalation is not None:
         if escalation.reason == Reason.ERROR:
             return Reply(APOLOGY, kind=ReplyKind.ERROR, escalation_id=escalation.id, escalation_reason=Reason.ERROR, **common)
-        others = escalation.reason == Reason.CRISIS and self.screener.screen(question.text).someone_in_danger
-        return Reply(holding_text(escalation.reason, others), kind=ReplyKind.ESCALATED, escalation_id=escalation.id,
+        reading = core.screener.screen(question.text)
+        text, more = core.staff_words(question, escalation.reason, someone_in_danger=reading.someone_in_danger,
+                                      feelings=reading.feelings or get_pattern(question.pattern).supports_feelings)
+        return Reply(text, more=more, kind=ReplyKind.ESCALATED, escalation_id=escalation.id,
                      escalation_reason=escalation.reason, **common)
     if answer is not None:
         return Reply(answer.text, kind=ReplyKind.ANSWER, buttons=feedback_buttons(answer.id), **common)
@@ -527,10 +552,10 @@ def _store_answer(question: Question, result: ModelAnswer) -> Answer:
                          cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd, latency_ms=result.latency_ms)
 
 
-def _store_refusal(question: Question, refused: AnswererRefused) -> None:
+def _store_refusal(question: Question, refused: AnswererRefused, told: str) -> None:
     # What the member was told, with the tokens billed up to the refusal (spend and the budget count them).
     u = refused.usage
-    Answer.create(question=question, text=DEFAULT_HOLDING, source=Source.SYSTEM, model=refused.model,
+    Answer.create(question=question, text=told, source=Source.SYSTEM, model=refused.model,
                   input_tokens=u.input_tokens, output_tokens=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
                   cache_read_tokens=u.cache_read_tokens, cost_usd=u.cost_usd)
 

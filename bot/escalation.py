@@ -10,18 +10,22 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Mapping
+from zoneinfo import ZoneInfo
 
 from bot.escalation_outbox import Deliverer, EscalationOutbox, LogDesk, OperatorDesk
 from bot.escalation_store import REASON_LABELS, AlreadyAnswered, DraftView, EscalationStore, EscalationView
 from bot.knowledge_store import KnowledgeBase
 from bot.learning import Learning
 from bot.messages import Button, Recipient, Reply
-from bot.models import Answer, Escalation, Question
-from bot.states import ButtonAction, ReplyKind, Source, Urgency
+from bot.models import Answer, Escalation, Question, utcnow
+from bot.patterns import get_pattern
+from bot.states import OPEN_ESCALATION, ButtonAction, Reason, ReplyKind, Source, Urgency
+from bot.texts.holding import staff_answer_intro
 
 __all__ = ["AlreadyAnswered", "Deliverer", "DraftView", "EscalationView", "Escalations", "LogDesk", "OperatorDesk",
            "REASON_LABELS", "Resolution", "feedback_buttons"]
 log = logging.getLogger(__name__)
+REPEAT_WINDOW = dt.timedelta(minutes=5)  # the same text again within this: the same escalation
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ class Escalations:
     """Open, answer and follow up escalations."""
 
     def __init__(self, *, knowledge: KnowledgeBase, desk: OperatorDesk,
-                 deliverers: Mapping[str, Deliverer] | None = None) -> None:
+                 deliverers: Mapping[str, Deliverer] | None = None, tz: ZoneInfo = ZoneInfo("Asia/Tokyo")) -> None:
+        self.tz = tz  # the members' days: a staff answer says when it was asked (今日, 昨日, 12月3日)
         self.store = EscalationStore()
         self.outbox = EscalationOutbox(store=self.store, desk=desk, deliverers=deliverers or {})
         self.learning = Learning(knowledge=knowledge)
@@ -57,6 +62,21 @@ class Escalations:
         escalation = self.store.create(question, reason, urgency, draft)
         self.outbox.post(escalation.id)
         return escalation
+
+    def open_once(self, question: Question, reason: str, urgency: str = Urgency.NORMAL, draft: Answer | None = None,
+                  *, within: dt.timedelta = REPEAT_WINDOW) -> Escalation:
+        """`open`, unless the member sent the same text minutes ago and staff have that one still open: a
+        message sent twice is one thing for staff to answer."""
+        since = question.created_at - within
+        earlier = (Escalation.select().join(Question)
+                   .where(Question.user == question.user, Question.text == question.text, Question.id != question.id,
+                          Question.created_at >= since, Escalation.status.in_(OPEN_ESCALATION),
+                          Escalation.reason != Reason.BAD_FEEDBACK)
+                   .order_by(Escalation.id.desc()).first())
+        if earlier is not None:
+            log.info("question #%d repeats #%d: escalation #%d kept", question.id, earlier.question_id, earlier.id)
+            return earlier
+        return self.open(question, reason, urgency, draft)
 
     def post(self, escalation_id: int, desk: OperatorDesk | None = None) -> None:
         """(Re)post an escalation (a queued post passes the desk it goes to)."""
@@ -94,7 +114,7 @@ class Escalations:
         answer = Answer.create(question=question, text=text.strip(), confidence=1.0, source=source,
                                answered_by=answered_by)
         delivered = self.outbox.deliver(
-            recipient(question), staff_reply(question, answer),
+            recipient(question), staff_reply(question, answer, reason=e.reason, tz=self.tz),
             failure=f"エスカレーション回答（質問 #{question.id}）をユーザーにお届けできませんでした")
         learned = self.learning.learn(escalation_id=e.id, question=question.text, pattern=question.pattern,
                                       answer=answer.text, approved_by=confirmed_by, reason=e.reason,
@@ -110,10 +130,18 @@ def recipient(question: Question) -> Recipient:
     return Recipient(channel=user.channel, user_id=user.external_id, conversation_id=question.conversation)
 
 
-def staff_reply(question: Question, answer: Answer) -> Reply:
-    """A staff answer as the user gets it: their question quoted, the answer, Good/Bad."""
+def staff_reply(question: Question, answer: Answer, *, reason: str = "",
+                tz: ZoneInfo = ZoneInfo("Asia/Tokyo")) -> Reply:
+    """A staff answer as the user gets it: the day they asked (their question named, unless they told of
+    their feelings: a crisis, distress, Pattern 4), the answer, Good/Bad."""
+    def local(stamp: dt.datetime) -> dt.date:
+        return stamp.replace(tzinfo=dt.timezone.utc).astimezone(tz).date()
+
+    feelings = reason == Reason.CRISIS or get_pattern(question.pattern).supports_feelings
+    intro = staff_answer_intro(asked=local(question.created_at), today=local(utcnow()), question=question.text,
+                               feelings=feelings)
     return Reply(
-        text=f"先日いただいたご質問「{_quote(question.text)}」について、スタッフから回答が届きました。\n\n{answer.text}",
+        text=f"{intro}\n\n{answer.text}",
         kind=ReplyKind.ANSWER, buttons=feedback_buttons(answer.id), pattern=question.pattern,
         question_id=question.id, answer_id=answer.id, confidence=1.0, source=answer.source)
 
@@ -123,7 +151,3 @@ def feedback_buttons(answer_id: int) -> tuple[Button, ...]:
     return (Button("👍 Good", ButtonAction.FEEDBACK_GOOD, str(answer_id)),
             Button("👎 Bad", ButtonAction.FEEDBACK_BAD, str(answer_id)))
 
-
-def _quote(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -47,6 +47,7 @@ class Follow:
     user_id: str
     display_name: str = ""
     cohort: str | None = None  # the cohort the channel asserts (local --cohort)
+    unblocked: bool = False  # the user had blocked the bot and comes back (LINE's follow.isUnblocked)
 
 
 @dataclass(frozen=True)

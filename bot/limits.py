@@ -8,6 +8,7 @@ import time
 import peewee as pw
 
 from bot.models import Answer, Question, ScheduledRun, User, utcnow
+from bot.texts import notices
 
 BUDGET_ALERT_LEVELS = (0.8, 1.0)
 
@@ -30,10 +31,9 @@ def rate_limit_message(user: User, per_minute: int, per_day: int, *, tz: dt.tzin
     now = utcnow()
     recent = Question.select().where(Question.user == user)
     if per_minute and recent.where(Question.created_at > now - dt.timedelta(minutes=1)).count() >= per_minute:
-        return "短い時間にたくさんのご質問をいただきました。恐れ入りますが、1分ほど置いてから改めてお送りください。"
+        return notices.TOO_FAST
     if per_day and recent.where(Question.created_at >= day_start_utc(tz=tz)).count() >= per_day:
-        return (f"本日のご質問の上限（{per_day}件）に達しました。明日また、どうぞお気軽にご質問ください。"
-                "お急ぎの場合は事務局までご連絡ください。")
+        return notices.daily_limit(per_day)
     return None
 
 

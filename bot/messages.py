@@ -37,6 +37,7 @@ class Reply:
 
     text: str
     kind: str = "answer"  # bot.states.ReplyKind
+    more: tuple[str, ...] = ()  # further messages after `text` (the crisis reply's other lines); buttons go last
     buttons: tuple[Button, ...] = ()
     pattern: int | None = None
     question_id: int | None = None

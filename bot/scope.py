@@ -12,11 +12,13 @@ For the same reason only a message that asks for something can be off-domain: a 
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from bot.japanese import fold, morphemes
 from bot.patterns import Pattern
 from bot.states import Scope
+from bot.texts import notices
 
 
 # Word stems of the academy's domain: life insurance, selling it, tax around it, the academy, the work.
@@ -40,8 +42,16 @@ _ASKING_WORDS = {"教える", "おすすめ", "お勧め", "御勧め", "どう"
                  "何故", "なぜ", "方法", "やり方"}
 
 
+# A short English greeting or thanks, alone: "Hello", "Hi there!", "hey", "Thanks a lot", "thank you so much".
+_ENGLISH = re.compile(r"^\s*(?:(?P<hello>hi+|hello+|hey+|hiya|yo|good (?:morning|afternoon|evening))"
+                      r"|(?P<thanks>thanks?(?: you)?|thx|ty|many thanks))"
+                      r"(?: (?:there|all|everyone|a lot|so much|very much|again))*\s*[!.。！?？~〜]*\s*$", re.I)
+
+
 def greeting(text: str) -> str | None:
     """"hello" or "thanks" when the message is only a greeting or thanks; None otherwise."""
+    if m := _ENGLISH.match(text):
+        return "thanks" if m.group("thanks") else "hello"
     words = [m for m in morphemes(text) if m.pos[0] not in _FUNCTION_POS]
     norms = {m.normalized for m in words} | {m.surface for m in words}
     said = {m.normalized for m in words if m.normalized in _HELLO | _THANKS or m.surface in _HELLO | _THANKS}
@@ -78,13 +88,6 @@ def classify(text: str, *, answerable: bool, knows: Callable[[str], bool], feeli
     return Scope.IN_DOMAIN if known / len(nouns) > KNOWN_SHARE else Scope.OFF_DOMAIN
 
 
-def reply_text(scope: Scope, text: str, pattern: Pattern) -> str:
-    """The polite reply to a greeting or to a question outside what the bot helps with."""
-    if scope is Scope.GREETING and greeting(text) == "thanks":
-        return ("どういたしまして。お役に立てたならうれしいです。"
-                "ほかにも気になることがあれば、いつでもお気軽にご質問ください。")
-    if scope is Scope.GREETING:
-        return f"こんにちは。牧野生保塾の AI アシスタントです。{pattern.invitation}"
-    return ("申し訳ありません。このご質問は、私がお手伝いできる内容の範囲外のようです。"
-            f"私は牧野生保塾の AI アシスタントとして、{pattern.description}について、お手伝いしています。"
-            "そうした内容でしたら、どうぞお気軽にご質問ください。")
+def off_domain_text(pattern: Pattern) -> str:
+    """The polite reply to a question outside what the bot helps with."""
+    return notices.off_domain(pattern.description)

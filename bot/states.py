@@ -67,6 +67,16 @@ class SafetyLabelKind(StrEnum):
     NOT_HUMAN = "not_human"
 
 
+class Waiting(StrEnum):
+    """Why a person looks at a message, as the member's holding message words it."""
+
+    FEELINGS = "feelings"  # the member told how they feel (distress, Pattern 4)
+    COMPLIANCE = "compliance"
+    PERSON = "person"  # the member asked for a person
+    QUESTION = "question"  # the AI could not answer well enough
+    ERROR = "error"  # the AI failed
+
+
 class Urgency(StrEnum):
     LOW = "low"
     NORMAL = "normal"

@@ -10,6 +10,7 @@ import pytest
 from bot.claude import ANSWER_SCHEMA, cost_usd
 from bot.answering import Usage
 from bot.models import Answer, Escalation, Question
+from bot.safety import has_help_line, is_crisis_reply
 from app import build_runtime
 from conftest import Chat
 
@@ -110,7 +111,7 @@ def test_low_confidence_goes_to_staff_with_the_draft(claude_runtime, fake_anthro
 def test_model_flags_crisis_on_pattern_4(claude_runtime, fake_anthropic):
     fake_anthropic.route("POST", MESSAGES, (200, message(answer="…", urgency="high", needs_human=True, ids=())))
     reply = Chat(claude_runtime).say("最近ずっと眠れなくて、何もかも嫌になりました", pattern=4)
-    assert "いのちの電話" in reply.text
+    assert is_crisis_reply(reply.text) and has_help_line(reply.text) and "いのちの電話" in reply.more[0]
     assert Escalation.get_by_id(reply.escalation_id).urgency == "high"
 
 

@@ -12,7 +12,8 @@ from app import build_runtime
 from bot.answering import Usage
 from bot.claude.prices import DEAREST, PRICES, cost_usd
 from bot.config import ConfigError, load_settings
-from bot.conversation import DEFAULT_HOLDING
+from bot.states import Waiting
+from bot.texts.holding import OPENINGS
 from bot.models import Answer, Escalation
 from conftest import Chat
 from test_claude import MESSAGES, UNCOVERED, message
@@ -58,7 +59,7 @@ def test_the_defaults_leave_room_for_thinking_and_a_bad_effort_stops_start_up():
 def test_a_refusal_goes_to_staff_with_a_neutral_holding_message_and_no_alert(claude_runtime, fake_anthropic, desk):
     fake_anthropic.route("POST", MESSAGES, (200, stopped("refusal", "Hello..")))
     reply = Chat(claude_runtime).say(COVERED, pattern=1)
-    assert reply.kind == "escalated" and reply.text == DEFAULT_HOLDING and "エラー" not in reply.text
+    assert reply.kind == "escalated" and reply.text.startswith(OPENINGS[Waiting.QUESTION]) and "エラー" not in reply.text
     assert Escalation.get_by_id(reply.escalation_id).reason == "needs_human"
     assert len(fake_anthropic.calls_to(MESSAGES)) == 1  # not retried: the same question is declined again
     assert desk.alerts == [] and claude_runtime.core.status.degraded_reason is None

@@ -81,7 +81,7 @@ def test_compliance_risk_escalates_even_when_knowledge_matches(chat):
 
 def test_crisis_gets_helplines_and_urgent_escalation(chat, desk):
     reply = chat.say("もう限界です。消えたいと思ってしまう", pattern=4)
-    assert "いのちの電話" in reply.text and "0570-783-556" in reply.text
+    assert "よりそいホットライン" in reply.text and "0570-783-556" in reply.more[0]  # free lines first, the rest next
     escalation = Escalation.get_by_id(reply.escalation_id)
     assert (escalation.reason, escalation.urgency) == ("crisis", "high")
     assert desk.posted[-1].urgency == "high"

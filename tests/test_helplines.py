@@ -9,7 +9,7 @@ import pytest
 from bot import helplines
 from bot.knowledge import load_dir
 from bot.patterns import PATTERNS, system_prompt
-from bot.safety import crisis_message, someone_in_danger_message
+from bot.safety import crisis_message, crisis_more, someone_in_danger_message
 
 ROOT = Path(__file__).resolve().parent.parent
 # A Japanese phone number: 0 then three groups, with hyphens, dashes or spaces between them.
@@ -50,7 +50,7 @@ def test_no_text_in_the_repository_states_another_number():
 
 
 def test_the_crisis_replies_and_the_help_line_entry_give_the_same_numbers():
-    for text in (crisis_message(), someone_in_danger_message()):
+    for text in (crisis_message() + crisis_more(), someone_in_danger_message()):
         assert all(line in text for line in helplines.HELPLINES)
     entries, _ = load_dir(ROOT / "knowledge")
     entry = next(e for e in entries if e.id == "p4-0014")

@@ -20,6 +20,7 @@ from adapters.line_messages import (INVALID_POSTBACK, TEXT_LIMIT, TEXT_ONLY, TRU
 from adapters.line_postback import PostbackCodec
 from adapters.web import create_app
 from bot.conversation import APOLOGY
+from bot.texts.welcome import STICKER
 from bot.models import Answer, Delivery, Escalation, Feedback, Job, Question, User
 from app import build_runtime
 from fakes import FakeServer, line_signature
@@ -238,7 +239,7 @@ def test_a_batch_of_events_is_queued_one_job_each(client, runtime, line_api):
     assert set(replies) == {f"aaaa000000000000000000000000000{i}" for i in (1, 2, 3)}
     assert "8日以内" in replies["aaaa0000000000000000000000000001"]
     assert "500万円" in replies["aaaa0000000000000000000000000002"]
-    assert "友だち追加ありがとうございます" in replies["aaaa0000000000000000000000000003"]
+    assert "おかえりなさい" in replies["aaaa0000000000000000000000000003"]  # isUnblocked: a welcome back
 
 
 # ---- followers, postbacks, other messages ----------------------------------------------------
@@ -248,7 +249,7 @@ def test_follow_greets_by_name_with_pattern_buttons_and_unfollow_deactivates(cli
     [reply] = line_api.calls_to(REPLY)
     assert texts(reply)[0].startswith("山田さん、友だち追加ありがとうございます")
     assert [a["label"] for a in quick_items(reply)] == ["汎用Q&A", "ドクター", "法人", "人格エージェント"]
-    assert quick_items(reply)[1]["displayText"] == "ドクターに切り替え"
+    assert quick_items(reply)[1]["displayText"] == "ドクター向けの提案について質問したいです"
     user = User.get(User.external_id == BOB)
     assert user.active and user.cohort == "academy_member" and user.display_name == "山田"
     deliver(client, runtime, webhook("unfollow"))
@@ -294,11 +295,11 @@ def test_pattern_menu_and_switch_by_postback(client, runtime, line_api):
     assert User.get(User.external_id == ALICE).pattern == 2
 
 
-@pytest.mark.parametrize("name", ["sticker", "image", "location"])
-def test_non_text_messages_get_a_polite_text_only_answer(client, runtime, line_api, name):
+@pytest.mark.parametrize("name, answer", [("sticker", STICKER), ("image", TEXT_ONLY), ("location", TEXT_ONLY)])
+def test_non_text_messages_get_a_polite_text_only_answer(client, runtime, line_api, name, answer):
     deliver(client, runtime, webhook(name))
     [reply] = line_api.calls_to(REPLY)
-    assert texts(reply) == [TEXT_ONLY]
+    assert texts(reply) == [answer]  # a sticker gets a friendly nudge
     assert line_api.calls_to(LOADING) == [] and Question.select().count() == 0
 
 
@@ -320,7 +321,7 @@ def test_staff_answer_from_slack_arrives_as_a_push_quoting_the_question(client, 
     [push] = line_api.calls_to(PUSH)
     assert push.json["to"] == ALICE
     body = "\n".join(texts(push))
-    assert "先日いただいたご質問「次回の勉強会はいつ" in body and body.endswith("回答")
+    assert "今日いただいたご質問「次回の勉強会はいつ" in body and body.endswith("回答")
     assert [a["label"] for a in quick_items(push)][:2] == ["👍 Good", "👎 Bad"]
     assert Delivery.get(Delivery.answer == resolution.answer_id).method == "push"
 

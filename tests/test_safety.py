@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Answer, Escalation, Question
-from bot.safety import HELPLINES, crisis_message, has_help_line, screen, sentences, someone_in_danger_message
+from bot.safety import (HELPLINES, crisis_message, crisis_more, has_help_line, is_crisis_reply, screen, sentences,
+                        someone_in_danger_message)
 
 CRISIS = [
     "しにたい",  # hiragana
@@ -568,11 +569,11 @@ def test_sentences_are_cut_on_japanese_punctuation_and_lines():
 
 
 def test_the_crisis_reply_lists_the_free_lines_first_and_emergency_numbers():
-    text = crisis_message()
-    order = [text.index(n) for n in ("0120-061-338", "0120-279-338", "0120-783-556", "0570-783-556", "0570-064-556")]
+    text = crisis_message() + crisis_more()  # the first message gives the free lines open now, the second the rest
+    order = [text.index(n) for n in ("0120-279-338", "0120-783-556", "0570-783-556", "0570-064-556")]
     assert order == sorted(order)
     assert "16時〜21時" in text and "mhlw.go.jp/mamorouyokokoro" in text
-    assert "119" in text and "110" in text
+    assert "119" in text
     assert all(line in text for line in HELPLINES) and has_help_line(text)
 
 
@@ -581,7 +582,7 @@ def test_the_crisis_reply_lists_the_free_lines_first_and_emergency_numbers():
 @pytest.mark.parametrize("text", ["消えてしまいたい", "死んだほうがまし", "もう死のうかな", "シニタイ"])
 def test_issue_crisis_examples_get_help_lines_and_an_urgent_escalation(chat, desk, text):
     reply = chat.say(text, pattern=1)
-    assert reply.text == crisis_message()
+    assert is_crisis_reply(reply.text) and has_help_line(reply.text)
     escalation = Escalation.get_by_id(reply.escalation_id)
     assert (escalation.reason, escalation.urgency) == ("crisis", "high") and reply.escalation_reason == "crisis"
     assert desk.posted[-1].urgency == "high"
@@ -616,7 +617,7 @@ def test_issue_requests_for_a_person_go_to_staff(chat, text):
 def test_a_long_message_with_one_crisis_sentence_is_a_crisis(chat):
     reply = chat.say("死亡保険金の非課税枠は？家族への説明の仕方も知りたいです。正直もう消えたいです。"
                      "来週のアポの準備もしないといけないのですが。", pattern=1)
-    assert reply.text == crisis_message() and reply.escalation_reason == "crisis"
+    assert is_crisis_reply(reply.text) and reply.escalation_reason == "crisis"
 
 
 def test_distress_is_answered_with_a_gentle_line_and_staff_look_with_normal_urgency(runtime, chat, desk):
@@ -640,6 +641,6 @@ def test_a_crisis_on_a_closed_pattern_is_recorded_and_answered_with_help_lines(r
     closed = chat.say("最近ちょっと疲れ気味です。話を聞いてもらえますか", pattern=4)
     assert closed.kind == "notice" and Question.get_by_id(closed.question_id).status == "refused"
     reply = chat.say("もう死のうかな", pattern=4)
-    assert reply.text == crisis_message() and Question.get_by_id(reply.question_id).text == "もう死のうかな"
+    assert is_crisis_reply(reply.text) and Question.get_by_id(reply.question_id).text == "もう死のうかな"
     person = chat.say("人と話したい", pattern=4)  # a person answers: no Pattern needs to be open
     assert person.escalation_reason == "human_request"

@@ -1,9 +1,9 @@
 """Safety screening, run first on every message: the rules (reading, rules) and a model of meaning
 (model, fitted by train) read each message side by side (screener); replies says what the member is told."""
 from bot.safety.reading import screen, sentences
-from bot.safety.replies import (HELPLINE_MARKERS, HELPLINES, crisis_message, gentle_line, has_help_line,
+from bot.safety.replies import (HELPLINE_MARKERS, HELPLINES, crisis_message, crisis_more, gentle_line, has_help_line,
                                 is_crisis_reply, someone_in_danger_message)
 from bot.safety.screening import Screening
 
-__all__ = ["HELPLINES", "HELPLINE_MARKERS", "Screening", "crisis_message", "gentle_line", "has_help_line",
+__all__ = ["HELPLINES", "HELPLINE_MARKERS", "Screening", "crisis_message", "crisis_more", "gentle_line", "has_help_line",
            "is_crisis_reply", "screen", "sentences", "someone_in_danger_message"]
