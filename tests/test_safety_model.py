@@ -13,7 +13,7 @@ import pytest
 
 from adapters import slack_blocks as blocks
 from bot.models import Escalation, SafetyLabel
-from bot.safety import crisis_message, has_help_line, someone_in_danger_message
+from bot.safety import has_help_line, is_crisis_reply, someone_in_danger_message
 from slack_harness import text_of
 from test_slack import STAFF, OTHER, fake_slack, slack, slack_settings  # noqa: F401
 
@@ -41,14 +41,15 @@ LOOK_ALIKES = ["希死念慮で通院中のお客様って、医療保険の引�
 @pytest.mark.parametrize("text", CRISIS)
 def test_a_crisis_without_a_word_of_death_gets_the_help_lines_and_an_urgent_person(chat, text):
     reply = chat.say(text, pattern=4)
-    assert reply.text == crisis_message() and reply.escalation_reason == "crisis"
+    assert is_crisis_reply(reply.text) and someone_in_danger_message() not in reply.text
+    assert reply.escalation_reason == "crisis"
     assert Escalation.get_by_id(reply.escalation_id).urgency == "high"
 
 
 @pytest.mark.parametrize("text", SOMEONE_ELSE)
 def test_someone_else_in_danger_now_gets_the_steps_for_those_around_them(chat, text):
     reply = chat.say(text, pattern=1)
-    assert reply.text == someone_in_danger_message() and reply.escalation_reason == "crisis"
+    assert someone_in_danger_message() in reply.text and reply.escalation_reason == "crisis"
 
 
 @pytest.mark.parametrize("text", COMPLIANCE)
