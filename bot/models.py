@@ -197,8 +197,16 @@ class SafetyLabel(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
 
+class QuestionVector(BaseModel):
+    """A question's sentence encoding, kept so the themes never encode the same question twice."""
+
+    question = pw.ForeignKeyField(Question, backref="vectors", unique=True, on_delete="CASCADE")
+    encoder = pw.CharField()  # bot.encoder name: a row of another encoder is encoded again
+    vector = pw.BlobField()  # float32, L2-normalised
+
+
 MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job, Send,
-          ScheduledRun, SafetyLabel)
+          ScheduledRun, SafetyLabel, QuestionVector)
 
 
 def init_db(url: str) -> pw.Database:
