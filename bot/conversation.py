@@ -19,6 +19,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
+from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
@@ -360,7 +361,7 @@ class Core:
             return _out_of_scope(question, pattern, scope)
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question),
-                                deadline=deadline)
+                                deadline=deadline, asked_before=asked_before(question, self.screener.encoder_name))
         try:
             result = self._model_answer(request)
         except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert

@@ -13,6 +13,7 @@ from reports.metrics import Figures
 from reports.model_costs import model_cost_table, model_costs
 from reports.periods import Period, local_today, weekly
 from reports.themes import new_question_themes, text
+from reports.themes.learners import cohort_struggles
 from reports.themes.meaning import for_report
 
 TREND_MONTHS = 6
@@ -60,6 +61,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
                + sections.themes_text(new_question_themes(period)))
     if themes is not None:
         report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_table(themes))
+        report.add("つまずきの多いテーマ（コホート別）", text.struggles_text(cohort_struggles(themes, period)))
     report.add("ナレッジ更新・プロンプト調整の必要性", *_tuning_needs(figs))
     report.add("安全チェックの学習（スタッフの分類）", *safety_learning_lines(settings, period))
     report.add("コストと予算", sections.budget_line(budget, period.label),

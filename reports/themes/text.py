@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from reports import markdown as md
 from reports.themes.meaning import MeaningTheme, ThemeMap, candidates
+from reports.themes.learners import Struggle
 from reports.themes.rising import RULE
 
 SHOWN = 15
@@ -54,3 +55,24 @@ def candidates_text(themes: ThemeMap) -> str:
 
 def name_of(theme: MeaningTheme, limit: int) -> str:
     return md.excerpt(theme.name, limit)
+
+
+COHORT_LABELS = {"academy_member": "塾生（academy_member）", "doctor_trainee": "ドクター研修生（doctor_trainee）",
+                 "corporate_trainee": "法人研修生（corporate_trainee）", "staff": "スタッフ（staff）"}
+
+
+def struggles_text(by_cohort: dict[str, list[Struggle]]) -> str:
+    """つまずきの多いテーマ by cohort, without names: who asked again after an answer, Bad, escalations."""
+    intro = ("コホートごとに、回答のあとに同じテーマをもう一度質問した件数（回答後の再質問）、Bad、エスカレーションの"
+             "合計が多いテーマです。個人名は載せていません。個人の状況は `python main.py users show ID` で確認できます。")
+    if not any(by_cohort.values()):
+        return intro + "\n\nこの期間につまずきの目立つテーマはありませんでした。"
+    parts = [intro]
+    for cohort, struggles in by_cohort.items():
+        if not struggles:
+            continue
+        rows = [[md.excerpt(s.name, 40), f"{len(s.askers):,}人", md.count(s.questions), md.count(s.reasked),
+                 md.count(s.bad), md.count(s.escalated)] for s in struggles]
+        parts.append(f"**{COHORT_LABELS.get(cohort, cohort)}**\n\n"
+                     + md.table(["テーマ", "質問した人数", "質問数", "回答後の再質問", "Bad", "エスカレーション"], rows))
+    return "\n\n".join(parts)
