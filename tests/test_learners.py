@@ -96,3 +96,26 @@ def test_users_forget_leaves_no_row_or_log_line_with_the_members_words(cli_env, 
         assert text.encode() not in stored and text not in logs
     assert "クーリング・オフはいつまでできますか？".encode() in stored  # the other member is kept
     assert User.select().where(User.external_id == "U-keep").count() == 1
+
+
+def test_the_monthly_report_shows_stumbles_by_cohort_without_names(runtime, tmp_path):
+    from freezegun import freeze_time
+    doctor = Chat(runtime, user="U-doc", cohort="doctor_trainee")
+    with freeze_time("2026-12-03 01:00:00"):
+        doctor.say(COOLING[0], pattern=1, conversation="a")
+        doctor.rate(good=False, reason="よくわからない")
+    with freeze_time("2026-12-10 01:00:00"):
+        doctor.say(COOLING[1], pattern=1, conversation="b")  # the same theme again, after an answer
+    User.update(display_name="山田花子").where(User.external_id == "U-doc").execute()
+    with freeze_time("2026-12-11 01:00:00"):
+        corporate = Chat(runtime, user="U-corp", cohort="corporate_trainee")
+        corporate.say("役員退職金の適正額はどう計算しますか？", pattern=1)
+        corporate.say("役員の退職金はいくらまで損金にできますか？", pattern=1)
+    now = dt.datetime(2027, 1, 2, tzinfo=dt.timezone.utc)
+    assert run_report(runtime, "monthly", date="2026-12-01", out=tmp_path / "out", now=now) == 0
+    text = (tmp_path / "out" / "monthly-2026-12" / "monthly-2026-12.md").read_text(encoding="utf-8")
+    section = text.split("## つまずきの多いテーマ（コホート別）", 1)[1].split("\n## ", 1)[0]
+    doctors = section.split("**ドクター研修生（doctor_trainee）**", 1)[1].split("**", 1)[0]
+    row = next(line for line in doctors.splitlines() if "クーリング" in line)
+    assert row.split(" | ")[1:5] == ["1人", "2件", "1件", "1件"]  # one member, two questions, one re-ask, one Bad
+    assert "山田" not in section and "U-doc" not in section and "U-corp" not in section
