@@ -19,6 +19,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
+from bot.announcements import STOPPED, Announcements, asks_to_stop
 from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
@@ -60,7 +61,8 @@ class Core:
                  escalations: Escalations, operators: Operators, approvals: Approvals, budget: BudgetGuard,
                  rate_per_minute: int = 5, rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
-                 remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0) -> None:
+                 remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0,
+                 announcements: Announcements | None = None) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -77,6 +79,7 @@ class Core:
         self.answer_seconds = answer_seconds  # one answer's budget where the channel sets no deadline
         self._now = now
         self.approvals = approvals
+        self.announcements = announcements  # 「お知らせ停止」 is honoured here, on every channel
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -136,6 +139,9 @@ class Core:
             if resumed is not None:
                 return resumed
             user = self.user_for(message)
+            if self.announcements is not None and asks_to_stop(message.text):
+                self.announcements.stop(user.channel, user.external_id)
+                return Reply(STOPPED, kind=ReplyKind.NOTICE)
             invalid = _invalid(message.text, self.knowledge.thesaurus)
             if invalid is not None:
                 return invalid

@@ -9,7 +9,7 @@ from typing import Callable
 
 import peewee as pw
 
-from bot.models import (Answer, Delivery, Escalation, EscalationDraft, Feedback, Job, Question, QuestionVector,
+from bot.models import (AnnouncementOptOut, Answer, Delivery, Escalation, EscalationDraft, Feedback, Job, Question, QuestionVector,
                         SafetyLabel, Send, User, db)
 
 ERASED = "[削除済み]"
@@ -50,6 +50,7 @@ def forget(user: User, *, drop_phrasings: Callable[[set[str]], list[str]], log_d
                  ("回答", Answer.delete().where(Answer.question.in_(questions))),
                  ("質問", Question.delete().where(Question.user == user)),
                  ("受信した処理（ジョブ）", Job.delete().where(_job_of(user, keys))),
+                 ("お知らせ停止の設定", AnnouncementOptOut.delete().where(AnnouncementOptOut.user == user.id)),
                  ("利用者情報", User.delete().where(User.id == user.id))]
         for name, query in steps:
             result.counts[name] = query.execute()
