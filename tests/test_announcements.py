@@ -4,6 +4,7 @@ announcements, the month's quota checked first."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import replace
 
@@ -11,11 +12,13 @@ import pytest
 from freezegun import freeze_time
 
 from adapters import slack_announcements as desk
+from adapters.announce_slack import STOP
 from app import build_runtime
-from bot.models import Announcement
+from bot import users
+from bot.models import Announcement, AnnouncementOptOut
 from conftest import Chat
 from fakes import FakeServer
-from slack_harness import button, text_of
+from slack_harness import button, form_body, text_of
 from test_slack import OPS, STAFF, OTHER, Slack, fake_slack, slack_settings  # noqa: F401
 
 QUOTA, CONSUMPTION, MULTICAST = "/v2/bot/message/quota", "/v2/bot/message/quota/consumption", "/v2/bot/message/multicast"
@@ -106,3 +109,28 @@ def test_skipping_sends_nothing(both, line_api):
     both.press(STAFF, desk.SKIP, button(post, desk.SKIP)["value"])
     assert line_api.calls_to(MULTICAST) == [] and Announcement.get().status == "skipped"
     assert "見送りました" in both.fake.sent("chat.update", OPS)[-1]["text"]
+
+
+def test_staff_edit_the_wording_and_slack_members_get_a_dm_they_can_stop(both, line_api):
+    rising_week(both.runtime)
+    users.add("slack", "U0SLACKMEMBER", "academy_member")
+    post = draft_post(both)
+    assert "Slack 1人" in text_of(post)
+    value = button(post, desk.SEND_EDITED)["value"]
+    both.press(STAFF, desk.SEND_EDITED, value)
+    modal = both.fake.sent("views.open")[-1]["view"]
+    assert modal["callback_id"] == desk.EDIT_VIEW and line_api.calls_to(MULTICAST) == []  # the form, not a send
+    edited = "【お知らせ】クーリング・オフは書面を受け取った日から8日以内です。"
+    view = {**modal, "id": "V1", "state": {"values": {desk.EDIT_BLOCK: {desk.EDIT_INPUT: {"value": edited}}}}}
+    payload = {"type": "view_submission", "user": {"id": STAFF}, "team": {"id": "T0TEAM"}, "api_app_id": "A0APP",
+               "view": view}
+    assert both.post(form_body({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded").status_code == 200
+    both.work()
+    assert line_api.calls_to(MULTICAST)[0].json["messages"][0]["text"] == edited
+    dm = both.fake.sent("chat.postMessage", "U0SLACKMEMBER")[-1]
+    assert dm["text"] == edited and button(dm, STOP)
+    assert Announcement.get().recipients == 3  # two on LINE, one in Slack
+
+    both.press("U0SLACKMEMBER", STOP, button(dm, STOP)["value"], channel="D0SLACKMEMBER")
+    assert AnnouncementOptOut.select().count() == 2  # the LINE member who wrote お知らせ停止, and this one
+    assert "slack" not in both.runtime.slack.announcements.announcements.audience("academy_member")
