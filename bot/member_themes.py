@@ -9,8 +9,8 @@ import logging
 from collections import defaultdict
 
 from bot.encoder import load_encoder
-from bot.models import Question
-from bot.states import QuestionStatus
+from bot.models import Escalation, Question
+from bot.states import QuestionStatus, Reason
 from bot.theme_vectors import central, centred, group, vectors_for
 
 log = logging.getLogger(__name__)
@@ -21,9 +21,12 @@ NAME_CHARS = 30
 
 def asked_before(question: Question, encoder_name: str) -> str:
     """「『…』（2回）、『…』」 or "" for a first question; "" too when the encoder fails (logged)."""
+    # A crisis is not a theme to bring up again in passing: staff follow it up.
+    crises = Escalation.select(Escalation.question).where(Escalation.reason == Reason.CRISIS)
     earlier = list(Question.select(Question.id, Question.text)
                    .where(Question.user == question.user_id, Question.id < question.id,
-                          Question.scope == "in_domain", Question.status != QuestionStatus.REFUSED)
+                          Question.scope == "in_domain", Question.status != QuestionStatus.REFUSED,
+                          Question.id.not_in(crises))
                    .order_by(Question.id.desc()).limit(EARLIER).tuples())
     try:
         encoder = load_encoder(encoder_name)

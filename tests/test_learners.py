@@ -32,10 +32,12 @@ def test_the_answerer_is_told_in_one_line_the_themes_this_member_asked_before(cl
         member.say(text, pattern=1)
     first_request = fake_anthropic.calls_to(MESSAGES)[0].json["messages"][-1]["content"]
     assert "以前に質問したテーマ" not in first_request  # a first question has no history
+    member.say("もう死にたいです", pattern=1)  # a crisis: escalated, and never brought up again in passing
     member.say("死亡保険金の非課税枠は？", pattern=1)
     last = fake_anthropic.calls_to(MESSAGES)[-1].json["messages"][-1]["content"]
     lines = [line for line in last.splitlines() if "以前に質問したテーマ" in line]
     assert len(lines) == 1 and "（2回）" in lines[0] and "クーリング" in lines[0] and "役員退職金" in lines[0]
+    assert "死にたい" not in lines[0]
     Chat(claude_runtime, user="u-other").say("死亡保険金の非課税枠は？", pattern=1)
     other = fake_anthropic.calls_to(MESSAGES)[-1].json["messages"][-1]["content"]
     assert "以前に質問したテーマ" not in other  # never another member's questions
