@@ -47,7 +47,8 @@ class _Packaged:
             known = {t: self._recent[t] for t in texts if t in self._recent}
             missing = list(dict.fromkeys(t for t in texts if t not in known))
             if missing:
-                fresh = np.asarray(self._encode(missing), dtype=np.float32).reshape(len(missing), self.dim)
+                # Our own array: its rows are normalised in place and kept in the memo.
+                fresh = np.array(self._encode(missing), dtype=np.float32).reshape(len(missing), self.dim)
                 fresh /= np.maximum(np.linalg.norm(fresh, axis=1, keepdims=True), 1e-12)
                 known.update(zip(missing, fresh))
                 self._remember(missing[-RECENT:], fresh[-RECENT:])
