@@ -108,7 +108,10 @@ def cmd_users(args, settings: Settings) -> int:
     if args.action in ("show", "forget"):
         from cli import members
         user = members.find_member(args.id)
-        members.show(user, settings.encoder) if args.action == "show" else members.forget(user, runtime, settings.log_dir)
+        if args.action == "show":
+            members.show(user, settings.encoder)
+        else:
+            members.forget(user, runtime, settings.log_dir)
         return 0
     outcomes = {"added": "登録しました", "updated": "更新しました", "unchanged": "変更はありません"}
     try:
