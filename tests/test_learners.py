@@ -121,3 +121,18 @@ def test_the_monthly_report_shows_stumbles_by_cohort_without_names(runtime, tmp_
     row = next(line for line in doctors.splitlines() if "クーリング" in line)
     assert row.split(" | ")[1:5] == ["1人", "2件", "1件", "1件"]  # one member, two questions, one re-ask, one Bad
     assert "山田" not in section and "U-doc" not in section and "U-corp" not in section
+
+
+def test_forgetting_takes_the_members_question_out_of_a_learned_phrasing_in_the_curated_file(runtime, knowledge_dir):
+    from bot.forget import forget
+    asked = "申し込んだ保険をやめたいと妻が言っています"
+    Chat(runtime, user="U-phrase").say(asked, pattern=1)
+    assert runtime.knowledge.add_phrasing("t1-0002", asked) is not None
+    curated = next(p for p in knowledge_dir.rglob("*.md") if "t1-0002" in p.read_text(encoding="utf-8"))
+    assert asked in curated.read_text(encoding="utf-8")
+    result = forget(User.get(User.external_id == "U-phrase"), drop_phrasings=runtime.knowledge.drop_phrasings,
+                    log_dir=None)
+    assert result.phrasings == ["t1-0002"] and result.counts["質問"] == 1
+    assert asked not in curated.read_text(encoding="utf-8")
+    assert asked not in runtime.knowledge.get("t1-0002").phrasings
+    assert "t1-0002" not in runtime.knowledge.sync().updated  # the file and the database agree
