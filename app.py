@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 import peewee as pw
 
 from bot.answering import Answerer, AnswererStatus
+from bot.announcements import Announcements, Broadcaster
 from bot.approvals import Approvals
 from bot.config import Settings
 from bot.conversation import Core
@@ -109,6 +110,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,
                           makino_id=settings.slack_makino_user_id)
     approvals = Approvals(knowledge=knowledge, makino_id=settings.slack_makino_user_id, today=plan.today)
+    announcements = Announcements(knowledge=knowledge, staff_ids=settings.slack_staff_user_ids,
+                                  broadcasters=_broadcasters(line_parts, slack_client) if channels else {})
     budget = BudgetGuard(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=plan.timezone,
                          alert=desk.alert)
     screener = Screener(model_dir=settings.safety_model_dir, encoder=settings.encoder)
@@ -116,7 +119,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 operators=operators, approvals=approvals, budget=budget,
                 rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
-                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes),
+                remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes), announcements=announcements,
                 answer_seconds=settings.claude_deadline_seconds,
                 office_hours=settings.office_hours,
                 status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))
@@ -125,8 +128,9 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
     reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert, desk=_report_desk(settings, slack_desk))
     line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
-    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
-    digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest)] if slack else []
+    slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk, announcements)
+    digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest),
+              Periodic("announcements", "お知らせの下書き", 60, slack.announcements.weekly)] if slack else []
     scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
                                 extra=digest)
     # The queue exists before the adapters and the desk that enqueue: their job kinds join it here.
@@ -221,12 +225,25 @@ def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox
 
 
 def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,
-                   client: "WebClient | None", slack_desk: "SlackDesk | None") -> "SlackAdapter | None":
+                   client: "WebClient | None", slack_desk: "SlackDesk | None",
+                   announcements: Announcements) -> "SlackAdapter | None":
     if client is None:
         return None
     from adapters.slack import SlackAdapter
     return SlackAdapter(settings=settings, core=core, queue=queue, intake=intake, outbox=outbox, client=client,
-                        desk=slack_desk)
+                        desk=slack_desk, announcements=announcements)
+
+
+def _broadcasters(line_parts: LineParts | None, slack_client: "WebClient | None") -> dict[str, "Broadcaster"]:
+    """How an announcement reaches a cohort, per channel: a LINE multicast, Slack DMs."""
+    found: dict[str, Broadcaster] = {}
+    if line_parts is not None:
+        from adapters.announce_line import LineBroadcaster
+        found["line"] = LineBroadcaster(line_parts[0].api)
+    if slack_client is not None:
+        from adapters.announce_slack import SlackBroadcaster
+        found["slack"] = SlackBroadcaster(slack_client)
+    return found
 
 
 def _desk_jobs(slack_desk: "SlackDesk | None", escalations: Escalations) -> list[JobKind]:

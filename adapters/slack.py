@@ -22,6 +22,12 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from adapters import edge
+from adapters.announce_slack import STOP as ANNOUNCE_STOP
+from adapters.slack_announcements import ANNOUNCEMENT_JOB, STOP_JOB, AnnouncementDesk, is_announcement_action
+from adapters.slack_announcements import EDIT_VIEW as ANNOUNCE_VIEW
+from adapters.slack_announcements import SEND_EDITED as ANNOUNCE_EDIT
+from adapters.slack_announcements import action_job as announce_job
+from adapters.slack_announcements import edit_job as announce_edit_job
 from adapters.slack_approvals import (APPROVAL_JOB, APPROVE_EDIT, EDIT_VIEW, ApprovalDesk, action_job, edit_job,
                                       is_approval_action)
 from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
@@ -30,6 +36,7 @@ from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, 
 from adapters.slack_desk import LANE, SLACK_ERRORS, SlackDesk, make_desk, retry_handlers
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
+from bot.announcements import Announcements
 from bot.config import Settings
 from bot.conversation import Core
 from bot.events import Failed
@@ -49,7 +56,7 @@ class SlackAdapter:
     """Holds the core (does not extend it); converts Slack traffic into queued core work."""
 
     def __init__(self, *, settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,
-                 client: WebClient, desk: SlackDesk | None) -> None:
+                 client: WebClient, desk: SlackDesk | None, announcements: Announcements | None = None) -> None:
         self.settings = settings
         self.queue = queue
         self.intake = intake  # the Events API's one writer
@@ -60,6 +67,9 @@ class SlackAdapter:
         self.operator = OperatorLoop(core=core, desk=desk) if desk else None
         self.approvals = ApprovalDesk(core=core, client=client, makino_id=settings.slack_makino_user_id,
                                       tz=core.plan.timezone)
+        self.announcements = AnnouncementDesk(
+            announcements=announcements or Announcements(knowledge=core.knowledge, staff_ids=(), broadcasters={}),
+            client=client, channel=settings.slack_operator_channel, tz=core.plan.timezone, encoder=settings.encoder)
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self.bolt = self._bolt_app()
         self._socket: Any = None
@@ -138,6 +148,12 @@ class SlackAdapter:
             self._enqueue("slack.switch", payload, dedupe_key=_action_key(action))
         elif is_operator_action(action.action_id) and self.operator:
             self._enqueue("slack.operator_action", payload, dedupe_key=_action_key(action))
+        elif is_announcement_action(action.action_id):
+            if not (action.action_id == ANNOUNCE_EDIT and self.announcements.open_editor(action)):
+                self._enqueue(ANNOUNCEMENT_JOB, announce_job(action), dedupe_key=_action_key(action))
+        elif action.action_id == ANNOUNCE_STOP:
+            self._enqueue(STOP_JOB, {"user_id": action.user_id, "channel": action.channel},
+                          dedupe_key=_action_key(action))
         elif is_approval_action(action.action_id):
             if not (action.action_id == APPROVE_EDIT and self.approvals.open_editor(action)):
                 self._enqueue(APPROVAL_JOB, action_job(action), dedupe_key=_action_key(action))
@@ -149,6 +165,14 @@ class SlackAdapter:
         view_id = str((body.get("view") or {}).get("id") or uuid.uuid4().hex)[:100]
         if job is not None:
             self._enqueue(APPROVAL_JOB, job, dedupe_key=f"slack:view:{view_id}")
+        ack()
+
+    def _on_announcement_edit(self, ack: Callable, body: dict) -> None:
+        """Staff sent the edited announcement: sent with their wording."""
+        job = announce_edit_job(body)
+        view_id = str((body.get("view") or {}).get("id") or uuid.uuid4().hex)[:100]
+        if job is not None:
+            self._enqueue(ANNOUNCEMENT_JOB, job, dedupe_key=f"slack:view:{view_id}")
         ack()
 
     def _on_bad_reason(self, ack: Callable, body: dict) -> None:
@@ -194,6 +218,7 @@ class SlackAdapter:
         app.view_submission(BAD_REASON_VIEW)(self._on_bad_reason)
         app.view_closed(BAD_REASON_VIEW)(self._on_bad_reason)
         app.view_submission(EDIT_VIEW)(self._on_approval_edit)
+        app.view_submission(ANNOUNCE_VIEW)(self._on_announcement_edit)
         app.command(COMMAND)(self._on_command)
         return app
 
@@ -205,7 +230,9 @@ class SlackAdapter:
                  JobKind("slack.feedback", trainee.on_feedback, self._job_failed, LANE),
                  JobKind("slack.switch", trainee.on_switch, self._job_failed, LANE),
                  JobKind("slack.home", trainee.on_home, None, LANE),
-                 JobKind(APPROVAL_JOB, self.approvals.on_decision, self._job_failed, LANE)]
+                 JobKind(APPROVAL_JOB, self.approvals.on_decision, self._job_failed, LANE),
+                 JobKind(ANNOUNCEMENT_JOB, self.announcements.on_decision, self._job_failed, LANE),
+                 JobKind(STOP_JOB, self.announcements.on_stop, self._job_failed, LANE)]
         if self.operator:
             operator = self.operator
             kinds += [JobKind("slack.operator_reply", operator.on_reply, self._job_failed, LANE),
@@ -236,7 +263,7 @@ class SlackAdapter:
         except (ValueError, RecursionError) as exc:
             return edge.ignore(f"body unreadable ({type(exc).__name__})", rid, platform="Slack")
         problem = "too deep" if edge.depth(parsed) > edge.MAX_DEPTH else envelope_problem(
-            parsed, command=COMMAND, action_prefix=ACTION_PREFIX, view_ids=(BAD_REASON_VIEW, EDIT_VIEW))
+            parsed, command=COMMAND, action_prefix=ACTION_PREFIX, view_ids=(BAD_REASON_VIEW, EDIT_VIEW, ANNOUNCE_VIEW))
         if problem:
             return edge.ignore(problem, rid, platform="Slack")
         if parsed.get("type") == "event_callback":

@@ -34,6 +34,7 @@ class AnswerRequest:
     scope: list[Entry] = field(default_factory=list)  # the Pattern's whole knowledge, for the cached prefix
     history: list[Turn] = field(default_factory=list)
     deadline: float | None = None  # epoch seconds by which the answer (every attempt, any wait) must be in
+    asked_before: str = ""  # the themes this member asked before (bot/member_themes.py), "" for none
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
+from bot.announcements import STOPPED, Announcements, asks_to_stop
+from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
@@ -55,7 +57,8 @@ class Core:
                  rate_per_minute: int = 5, rate_per_day: int = 100, default_cohorts: dict[str, str] | None = None,
                  status: AnswererStatus | None = None, now: Callable | None = None,
                  remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0,
-                 office_hours: OfficeHours | None = None) -> None:
+                 office_hours: OfficeHours | None = None,
+                 announcements: Announcements | None = None) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -73,6 +76,7 @@ class Core:
         self._now = now
         self.approvals = approvals
         self.office_hours = office_hours or OfficeHours()
+        self.announcements = announcements  # 「お知らせ停止」 is honoured here, on every channel
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -132,6 +136,9 @@ class Core:
             if resumed is not None:
                 return resumed
             user = self.user_for(message)
+            if self.announcements is not None and asks_to_stop(message.text):
+                self.announcements.stop(user.channel, user.external_id)
+                return Reply(STOPPED, kind=ReplyKind.NOTICE)
             invalid = _invalid(message.text, self.knowledge.thesaurus)
             if invalid is not None:
                 return invalid
@@ -389,7 +396,7 @@ class Core:
         feelings = screening.feelings or pattern.supports_feelings
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question),
-                                deadline=deadline)
+                                deadline=deadline, asked_before=asked_before(question, self.screener.encoder_name))
         try:
             result = self._model_answer(request)
         except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert

@@ -13,6 +13,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 DEFAULT_ENCODER = "e5-small"
+RECENT = 256  # texts whose rows are kept: a message is read by the screener, then by the themes
 
 
 class EncoderError(RuntimeError):
@@ -36,14 +37,28 @@ class _Packaged:
         self.name, self.dim = name, dim
         self._encode = load()
         self._lock = threading.Lock()
+        self._recent: dict[str, np.ndarray] = {}  # the last texts encoded, oldest first
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            rows = np.asarray(self._encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
-        norms = np.linalg.norm(rows, axis=1, keepdims=True)
-        return rows / np.maximum(norms, 1e-12)
+            # The screener reads a message and the themes then read the same question: encode it once.
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+            missing = list(dict.fromkeys(t for t in texts if t not in known))
+            if missing:
+                # Our own array: its rows are normalised in place and kept in the memo.
+                fresh = np.array(self._encode(missing), dtype=np.float32).reshape(len(missing), self.dim)
+                fresh /= np.maximum(np.linalg.norm(fresh, axis=1, keepdims=True), 1e-12)
+                known.update(zip(missing, fresh))
+                self._remember(missing[-RECENT:], fresh[-RECENT:])
+            return np.stack([known[t] for t in texts])
+
+    def _remember(self, texts: list[str], rows: np.ndarray) -> None:
+        for text, row in zip(texts, rows):
+            self._recent[text] = row
+        while len(self._recent) > RECENT:
+            self._recent.pop(next(iter(self._recent)))
 
 
 def _e5() -> Callable[[list[str]], np.ndarray]:

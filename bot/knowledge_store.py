@@ -131,6 +131,23 @@ class KnowledgeBase:
         self._current_index()
         return entry
 
+    def drop_phrasings(self, texts: set[str]) -> list[str]:
+        """Remove these phrasings (a member's questions, when the member is forgotten) everywhere they were
+        learned, files included; the ids of the entries changed."""
+        wanted = {" ".join(t.split())[:300] for t in texts}
+        changed = []
+        for row in KnowledgeEntry.select():
+            if not wanted & set(row.phrasings or ()):
+                continue
+            entry = replace(_entry(row), phrasings=tuple(p for p in row.phrasings if p not in wanted))
+            if row.origin == "file" and row.path and Path(row.path).is_file():
+                _write_phrasings(Path(row.path), entry)
+            _update_row(row, entry, origin=row.origin)
+            changed.append(row.id)
+        if changed:
+            self._current_index()
+        return changed
+
     def retire(self, entry_id: str) -> bool:
         """Take an entry out of search (undo); it stays in the database."""
         count = (KnowledgeEntry.update(active=False, updated_at=utcnow())

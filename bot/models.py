@@ -199,8 +199,39 @@ class SafetyLabel(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
 
+class QuestionVector(BaseModel):
+    """A question's sentence encoding, kept so the themes never encode the same question twice."""
+
+    question = pw.ForeignKeyField(Question, backref="vectors", unique=True, on_delete="CASCADE")
+    encoder = pw.CharField()  # bot.encoder name: a row of another encoder is encoded again
+    vector = pw.BlobField()  # float32, L2-normalised
+
+
+class Announcement(BaseModel):
+    """A proactive announcement drafted from a rising theme: sent only after a staff press, recorded."""
+
+    cohort = pw.CharField()
+    theme = pw.TextField()  # the rising theme's name (its most central question)
+    knowledge_id = pw.CharField()  # the approved entry it was drafted from
+    text = pw.TextField()
+    status = pw.CharField(default="drafted", index=True)  # bot.states.AnnouncementStatus
+    operator_ts = pw.CharField(null=True)  # its message in the operator channel
+    decided_by = pw.CharField(null=True)
+    recipients = pw.IntegerField(default=0)  # how many members it was sent to
+    error = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    sent_at = pw.DateTimeField(null=True)
+
+
+class AnnouncementOptOut(BaseModel):
+    """A member who asked for no announcements (honoured on every channel)."""
+
+    user = pw.ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    created_at = pw.DateTimeField(default=utcnow)
+
+
 MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job, Send,
-          ScheduledRun, SafetyLabel)
+          ScheduledRun, SafetyLabel, QuestionVector, Announcement, AnnouncementOptOut)
 
 
 def init_db(url: str) -> pw.Database:

@@ -161,3 +161,19 @@ class CheckStatus(StrEnum):
     OK = "ok"
     WARN = "warn"
     ERROR = "error"
+
+
+class AnnouncementStatus(StrEnum):
+    """Where a proactive announcement stands."""
+
+    DRAFTED = "drafted"  # posted to the operators, awaiting a press
+    SENDING = "sending"  # a staff member pressed 配信する: being sent (a second press does nothing)
+    SENT = "sent"
+    SKIPPED = "skipped"  # 見送る
+    FAILED = "failed"  # not sent (the month's LINE quota would not hold it, or the platform refused)
+
+
+class AnnouncementCommand(StrEnum):
+    SEND = "send"
+    SEND_EDITED = "send_edited"
+    SKIP = "skip"

@@ -109,6 +109,14 @@ def cmd_report(args, settings: Settings) -> int:
 def cmd_users(args, settings: Settings) -> int:
     from bot import users
     runtime = _runtime(settings)
+    if args.action in ("show", "forget"):
+        from cli import members
+        user = members.find_member(args.id)
+        if args.action == "show":
+            members.show(user, settings.encoder)
+        else:
+            members.forget(user, runtime, settings.log_dir)
+        return 0
     outcomes = {"added": "登録しました", "updated": "更新しました", "unchanged": "変更はありません"}
     try:
         if args.action == "add":

@@ -103,6 +103,10 @@ def build_parser() -> Parser:
     setc.add_argument("channel", choices=CHANNELS, help="line / slack / local")
     setc.add_argument("user_id", help="ユーザー ID")
     setc.add_argument("cohort", choices=COHORTS, help="新しいコホート")
+    for action, what in (("show", "1人の利用者のテーマ・つまずき・最近の質問を表示します（スタッフ用）"),
+                         ("forget", "利用者の質問・回答・プロフィール・分類をすべて削除します（個人情報保護法）")):
+        member = ucmd.add_parser(action, help=what)
+        member.add_argument("id", metavar="ID", help="ユーザー ID（複数のチャネルにいるときは line:U… の形）")
 
     line = commands.add_parser("line", help="LINE 公式アカウントの設定")
     lcmd = line.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")

@@ -12,7 +12,9 @@ from reports.document import Report
 from reports.metrics import Figures
 from reports.model_costs import model_cost_table, model_costs
 from reports.periods import Period, local_today, weekly
-from reports.themes import new_question_themes
+from reports.themes import new_question_themes, text
+from reports.themes.learners import cohort_struggles
+from reports.themes.meaning import for_report
 
 TREND_MONTHS = 6
 # A KPI off target in a Pattern, and what it calls for.
@@ -49,11 +51,17 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
     report.add("2. 回答成功率の推移", *_success_trend(report, history, months))
     report.add("3. エスカレーション傾向分析", *_escalation_trend(report, esc, esc_before, figs))
     report.add("4. 低評価回答と改善案", *_bad_answers(bad, month.bad, settings))
+    themes = for_report(period, settings.encoder)
     report.add("5. 追加すべきナレッジ候補",
                f"該当ナレッジがなくスタッフに回したエスカレーション: {md.count(esc.by_reason.get('no_knowledge', 0))}。"
-               f"スタッフの回答から自動で追加したナレッジ: {md.count(metrics.learned_entries(period))}。"
-               "次のテーマは既存のナレッジで答えられなかった質問です。件数の多いものからナレッジ化を検討してください。",
-               sections.themes_text(new_question_themes(period)))
+               f"スタッフの回答から自動で追加したナレッジ: {md.count(metrics.learned_entries(period))}。",
+               text.candidates_text(themes) if themes is not None else
+               "次のテーマは既存のナレッジで答えられなかった質問です（文の読み取りモデルを読み込めなかったため、キーワードで"
+               "まとめました）。件数の多いものからナレッジ化を検討してください。\n\n"
+               + sections.themes_text(new_question_themes(period)))
+    if themes is not None:
+        report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_table(themes))
+        report.add("つまずきの多いテーマ（コホート別）", text.struggles_text(cohort_struggles(themes, period)))
     report.add("ナレッジ更新・プロンプト調整の必要性", *_tuning_needs(figs))
     report.add("安全チェックの学習（スタッフの分類）", *safety_learning_lines(settings, period))
     report.add("コストと予算", sections.budget_line(budget, period.label),

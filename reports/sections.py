@@ -138,6 +138,10 @@ def trend_chart(report: Report, figs: Figures, title: str) -> str:
     return report.chart(path)
 
 
+def word_themes_line(themes: Themes) -> str:
+    return "新しい質問のテーマ: " + ("、".join(f"{t.word}（{md.count(t.count)}）" for t in themes.themes[:3]) or "なし")
+
+
 def themes_text(themes: Themes) -> str:
     """Themes of the questions no knowledge covered, with counts and examples."""
     if not themes.total:

@@ -9,7 +9,8 @@ from reports import metrics, samples, sections
 from reports import markdown as md
 from reports.document import Report
 from reports.periods import Period
-from reports.themes import new_question_themes
+from reports.themes import new_question_themes, text
+from reports.themes.meaning import for_report
 
 
 def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.datetime) -> Report:
@@ -19,7 +20,7 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
     both = metrics.figures(period.span(previous.start, period.end))
     figs, before = both.within(period), both.within(previous)
     week, last_week = figs.tally(), before.tally()
-    themes = new_question_themes(period)
+    themes = for_report(period, settings.encoder)
     low = samples.low_confidence(period)
     esc = metrics.escalation_figures(period)
     report.summary_lines = [
@@ -28,13 +29,18 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
         f"{md.change(week.satisfaction, last_week.satisfaction, '前週')}",
         f"回答成功率 {md.pct(week.success_rate)}{md.change(week.success_rate, last_week.success_rate, '前週')}",
         sections.kpi_line(week),
-        "新しい質問のテーマ: " + ("、".join(f"{t.word}（{md.count(t.count)}）" for t in themes.themes[:3]) or "なし"),
+        text.summary(themes) if themes is not None else sections.word_themes_line(new_question_themes(period)),
         f"確信度が低かった回答 {md.count(low.total)}",
     ]
     report.add("KPI（目標との比較）", md.kpi_table(week, last_week, "前週"))
     report.add("満足度（Good / Bad）", satisfaction_text(week, last_week))
     report.add("相談メニュー別の回答成功率と満足度", sections.pattern_table(figs, before, "前週"))
-    report.add("新しい質問のテーマ", sections.themes_text(themes))
+    if themes is not None:
+        report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_table(themes))
+        report.add("追加すべきナレッジ候補", text.candidates_text(themes))
+    else:
+        report.add("新しい質問のテーマ", "文の読み取りモデルを読み込めなかったため、キーワードでまとめました。",
+                   sections.themes_text(new_question_themes(period)))
     report.add("確信度が低かった回答（要確認）",
                f"相談メニューごとのしきい値を下回った AI の回答: {md.count(low.total)}。確信度の低い順に {len(low.items)} 件を示します。"
                "内容を確認し、必要ならナレッジを追加・修正してください。",

@@ -64,7 +64,9 @@ def test_weekly_report_has_satisfaction_themes_and_low_confidence(runtime, data,
     assert text.startswith("# 週次レポート 2026年11月30日（月）〜12月6日（日）（集計途中）")
     assert "| 満足度 Good/(Good+Bad) | 66.7% | — |" in text and "| 評価の回答率 | 75.0% | — |" in text
     assert "回答成功率 57.1%" in text  # q0 (30 Nov, Monday) is in this week: 4 of 7 answered
-    assert "| 外貨建て保険 | 2件 | 1件 | 外貨建て保険の解約について不安です / 外貨建て保険の手数料は？ |" in text
+    # q3 and q5 ask about foreign-currency insurance: one theme by meaning, uncovered, so a knowledge candidate
+    assert "| 外貨建て保険の手数料は？ | 外貨建て保険 | 0 → 0 → 0 → 2 | 2件 | 1件 | なし |  |" in text
+    assert "1. **外貨建て保険の手数料は？**（今期 2件" in text
     assert "しきい値を下回った AI の回答: 2件" in text
     assert "| P4 人格エージェント | 1件 | 0件 | 14.3% | 100.0% | — | 0/0 | 0.60 |" in text
     assert "![trend](trend.png)" in text

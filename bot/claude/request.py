@@ -52,7 +52,10 @@ def build_messages(request: AnswerRequest) -> list[dict[str, Any]]:
         messages.append({"role": "user", "content": turn.question})
         messages.append({"role": "assistant", "content": turn.answer})
     related = _knowledge_text([h.entry for h in request.hits], SCOPE_CHAR_BUDGET) or "（該当するナレッジはありません）"
-    messages.append({"role": "user", "content": f"# 関連ナレッジ（検索結果）\n\n{related}\n\n# ご質問\n\n{request.question}"})
+    before = (f"この方が以前に質問したテーマ: {request.asked_before}（関係があれば「前回の〇〇とも関係しますが」と"
+              "触れてください）\n\n" if request.asked_before else "")
+    messages.append({"role": "user",
+                     "content": f"# 関連ナレッジ（検索結果）\n\n{related}\n\n{before}# ご質問\n\n{request.question}"})
     return messages
 
 
