@@ -148,7 +148,7 @@ def restore(url: str, source: Path, keep_dir: Path = BACKUP_DIR, *,
         raise DbOpsError(f"バックアップファイル {source} が見つかりません。")
     lock = ServerLock(url)
     if not lock.acquire():  # held until the restore is done: no server starts in the middle of it
-        raise DbOpsError("サーバー（python main.py serve）が動いているため復元できません。"
+        raise DbOpsError("サーバー（./bansou serve）が動いているため復元できません。"
                          "サーバーを止めてから、もう一度実行してください。")
     try:
         return _restore(url, source, keep_dir, tz)

@@ -1,4 +1,4 @@
-"""Self-diagnosis of the core's side (`python main.py doctor`): each check says what it found, in Japanese."""
+"""Self-diagnosis of the core's side (`./bansou doctor`): each check says what it found, in Japanese."""
 from __future__ import annotations
 
 import datetime as dt
@@ -100,8 +100,8 @@ def check_database(settings: Settings) -> Finding:
 
 def check_server(settings: Settings) -> Finding:
     if dbops.ServerLock(settings.database_url).held_elsewhere():
-        return ok("サーバー", "python main.py serve が動いています")
-    return warn("サーバー", "このデータベースを使うサーバー（python main.py serve）が見つかりません",
+        return ok("サーバー", "./bansou serve が動いています")
+    return warn("サーバー", "このデータベースを使うサーバー（./bansou serve）が見つかりません",
                 "LINE・Slack に答えるにはサーバーを起動してください（別のマシンや PaaS で動かしている場合は"
                 "そちらで確認します）。")
 
@@ -111,13 +111,13 @@ def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
     auto = "毎日の自動バックアップ: " + (f"オン（{settings.backup_keep} 世代保存）" if settings.backup_daily else "オフ")
     if latest is None:
         return warn("バックアップ", f"{settings.backup_dir} にバックアップがまだありません（{auto}）",
-                    "python main.py db backup で今すぐ取れます。")
+                    "./bansou db backup で今すぐ取れます。")
     age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
                                                                                dt.timezone.utc)
     text = f"最新は {latest}（{_age(age)}前、{_megabytes(latest.stat().st_size)}）。{auto}"
     if age > BACKUP_MAX_AGE:
         return warn("バックアップ", text, "1日以上新しいバックアップがありません。サーバーが動いているか、"
-                                    "BACKUP_DAILY=on かを確認し、python main.py db backup で取ってください。")
+                                    "BACKUP_DAILY=on かを確認し、./bansou db backup で取ってください。")
     return ok("バックアップ", text)
 
 
@@ -138,7 +138,7 @@ def check_knowledge(settings: Settings, database_ok: bool) -> Finding:
         return error("ナレッジ", text + "（1件もありません）", "KNOWLEDGE_DIR に Markdown のナレッジを置いてください。")
     if errors:
         return warn("ナレッジ", f"{text}。誤りのあるファイル {len(errors)} 件（最初: {errors[0]}）",
-                    "python main.py knowledge validate で全部の誤りを表示し、直してください。")
+                    "./bansou knowledge validate で全部の誤りを表示し、直してください。")
     return ok("ナレッジ", text)
 
 
@@ -211,7 +211,7 @@ def check_jobs() -> Finding:
     pending = Job.select().where(Job.status == JobStatus.PENDING).count()
     if failed:
         return warn("処理待ち・失敗", f"最後まで失敗した処理が {failed} 件あります（待ち {pending} 件）",
-                    "python main.py jobs list で内容を確認し、原因を直してから python main.py jobs retry で"
+                    "./bansou jobs list で内容を確認し、原因を直してから ./bansou jobs retry で"
                     "やり直せます。")
     return ok("処理待ち・失敗", f"失敗した処理はありません（待ち {pending} 件）")
 

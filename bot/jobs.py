@@ -4,7 +4,7 @@ Several processes may share one database (a PaaS runs the web process more than 
 overlaps the old process): a claim is a lease (owner, until when) renewed while the job runs, and only
 an expired lease is taken back. Jobs run in lanes (one worker pool per platform), so one platform that
 hangs holds up only its own lane. A job that fails for good goes to its kind's failure handler; if that
-fails too, the job is a dead letter that `python main.py jobs retry` replays.
+fails too, the job is a dead letter that `./bansou jobs retry` replays.
 """
 from __future__ import annotations
 

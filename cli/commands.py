@@ -295,7 +295,7 @@ def cmd_jobs(args, settings: Settings) -> int:
         unknown = sorted(set(ids or ()) - {job.id for job in dead})
         if unknown:
             raise UsageError(f"デッドレターではないジョブです: {', '.join(f'#{i}' for i in unknown)}"
-                             "（一覧は python main.py jobs list）")
+                             "（一覧は ./bansou jobs list）")
         count = replay(ids)
     print(f"{count} 件のジョブを再実行待ちに戻しました。稼働中のサーバーが順に処理します。")
     return 0

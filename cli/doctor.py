@@ -1,4 +1,4 @@
-"""`python main.py doctor`: every check on one line with ✅/⚠️/❌; exit 0 only when nothing is ❌."""
+"""`./bansou doctor`: every check on one line with ✅/⚠️/❌; exit 0 only when nothing is ❌."""
 from __future__ import annotations
 
 from bot.config import ConfigError, Settings, load_settings
@@ -13,7 +13,7 @@ def run_doctor(settings: Settings | None = None) -> int:
     errors = sum(f.status == Status.ERROR for f in findings)
     warnings = sum(f.status == Status.WARN for f in findings)
     if errors:
-        print(f"\n❌ が {errors} 件あります。→ の対処をしてから、もう一度 python main.py doctor を実行してください。")
+        print(f"\n❌ が {errors} 件あります。→ の対処をしてから、もう一度 ./bansou doctor を実行してください。")
     else:
         print(f"\n問題はありません" + (f"（⚠️ {warnings} 件は必要に応じて対処してください）。" if warnings else "。"))
     return 1 if errors else 0

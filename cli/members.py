@@ -15,7 +15,7 @@ def find_member(ident: str) -> User:
     query = User.select().where(User.external_id == external)
     found = list(query.where(User.channel == channel) if channel else query)
     if not found:
-        raise UsageError(f"利用者 {ident} は見つかりません（python main.py users list で確認してください）")
+        raise UsageError(f"利用者 {ident} は見つかりません（./bansou users list で確認してください）")
     if len(found) > 1:
         raise UsageError(f"{ident} は複数のチャネルにいます。チャネル:ID の形で指定してください（例: "
                          + "、".join(f"{u.channel}:{u.external_id}" for u in found) + "）")

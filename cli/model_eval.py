@@ -1,4 +1,4 @@
-"""`python main.py eval FILE --model [M] [--compare M2] [--judge]`: a golden set through the real model."""
+"""`./bansou eval FILE --model [M] [--compare M2] [--judge]`: a golden set through the real model."""
 from __future__ import annotations
 
 import datetime as dt

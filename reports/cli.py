@@ -1,4 +1,4 @@
-"""`python main.py report daily|weekly|monthly [--date D] [--out DIR] [--post]`."""
+"""`./bansou report daily|weekly|monthly [--date D] [--out DIR] [--post]`."""
 from __future__ import annotations
 
 import datetime as dt

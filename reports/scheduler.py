@@ -71,7 +71,7 @@ class ScheduledReports:
                 log.exception("scheduled report %s failed", period.key)
                 mark_failed(f"report_{kind}", period.key)
                 self._alert(f"定期レポート（{period.key}）の作成に失敗しました: {exc}\n"
-                            f"手動で作成するには: python main.py report {kind} --date {period.start}")
+                            f"手動で作成するには: ./bansou report {kind} --date {period.start}")
         return made
 
     def _report(self, kind: str, period: Period, now: dt.datetime) -> None:

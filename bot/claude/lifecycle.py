@@ -11,7 +11,7 @@ from bot.claude.prices import price_known
 from bot.config import Settings
 
 RETIRING_SOON = dt.timedelta(days=60)
-SWITCH = "python main.py eval FILE --model 後継モデル で確かめてから、.env の {names} を書き換えて再起動してください。"
+SWITCH = "./bansou eval FILE --model 後継モデル で確かめてから、.env の {names} を書き換えて再起動してください。"
 
 
 def configured_models(settings: Settings) -> dict[str, list[str]]:

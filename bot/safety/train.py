@@ -1,7 +1,7 @@
 """Fitting the safety model: the committed corpus plus the operators' labels, checked by grouped
 cross-validation (a fold is one writer, so a figure says how the model reads people it never saw).
 
-`python main.py safety retrain` refits, prints the old and the new recipe's figures on the same folds,
+`./bansou safety retrain` refits, prints the old and the new recipe's figures on the same folds,
 and keeps the old model when the new one is worse.
 """
 from __future__ import annotations

@@ -64,7 +64,7 @@ COHORT_LABELS = {"academy_member": "塾生（academy_member）", "doctor_trainee
 def struggles_text(by_cohort: dict[str, list[Struggle]]) -> str:
     """つまずきの多いテーマ by cohort, without names: who asked again after an answer, Bad, escalations."""
     intro = ("コホートごとに、回答のあとに同じテーマをもう一度質問した件数（回答後の再質問）、Bad、エスカレーションの"
-             "合計が多いテーマです。個人名は載せていません。個人の状況は `python main.py users show ID` で確認できます。")
+             "合計が多いテーマです。個人名は載せていません。個人の状況は `./bansou users show ID` で確認できます。")
     if not any(by_cohort.values()):
         return intro + "\n\nこの期間につまずきの目立つテーマはありませんでした。"
     parts = [intro]
