@@ -176,7 +176,8 @@ class LineAdapter:
 
     def _unreadable(self, event: lm.UnreadableEvent, key: str) -> None:
         # A message type newer than the SDK still deserves the polite "text only" answer.
-        log.warning("LINE %s event not understood: %s", event.kind or "untyped", event.reason)
+        log.log(logging.DEBUG if event.expected else logging.WARNING, "LINE %s event not understood: %s",
+                event.kind or "untyped", event.reason)
         if event.kind == "message" and event.user_id:
             self._answer(event, Reply(lm.TEXT_ONLY, kind="notice"), key)
 

@@ -302,6 +302,16 @@ def test_non_text_messages_get_a_polite_text_only_answer(client, runtime, line_a
     assert line_api.calls_to(LOADING) == [] and Question.select().count() == 0
 
 
+def test_a_sticker_without_its_resource_type_gets_the_nudge_and_no_warning(client, runtime, line_api, caplog):
+    body = webhook("sticker")
+    del body["events"][0]["message"]["stickerResourceType"]  # LINE sends such stickers; the SDK's model refuses them
+    with caplog.at_level("INFO"):
+        deliver(client, runtime, body)
+    assert texts(line_api.calls_to(REPLY)[0]) == [TEXT_ONLY]
+    assert [r for r in caplog.records if r.levelno >= 30] == []
+    assert not any("ValidationError" in r.getMessage() for r in caplog.records)
+
+
 def test_unknown_message_type_still_gets_the_polite_answer(client, runtime, line_api):
     body = webhook("text")
     body["events"][0]["message"] = {"type": "hologram", "id": "1"}
