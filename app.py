@@ -74,8 +74,12 @@ class Runtime:
         return {**health, "reason": reason} if reason else health
 
     def start(self) -> None:
-        """The durable queue's workers and the scheduler (the worker process runs them)."""
-        self.queue.start(workers=self.settings.job_workers, poll_seconds=WORKER_POLL_SECONDS)
+        """The durable queue's workers and the scheduler (the worker process runs them).
+
+        Each lane has a worker for every Claude slot and JOB_WORKERS more: any one platform can use the whole
+        shared pool (`bot/claude/pool.py`) while another's sends hang in its own lane."""
+        workers = self.settings.job_workers + self.settings.claude_concurrency
+        self.queue.start(workers=workers, poll_seconds=WORKER_POLL_SECONDS)
         if self.scheduler is not None:
             self.scheduler.start()
 

@@ -35,7 +35,7 @@ class Settings:
     claude_max_retries: int = 2
     claude_effort: str = "low"
     claude_max_tokens: int = 8000  # thinking + the answer's JSON; cut off, it is asked once more with twice
-    claude_concurrency: int = 3  # answers in flight at once, across all lanes
+    claude_concurrency: int = 8  # Claude calls in flight at once, every lane's answers sharing them (a 429 lowers it)
     claude_deadline_seconds: float = 45.0  # one answer's whole budget where the channel sets none (Slack, terminal)
     claude_degraded_after_seconds: float = 60.0  # /healthz says degraded once Claude has failed this long
     line_channel_secret: str | None = None
@@ -100,7 +100,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         claude_max_retries=int(env.number("CLAUDE_MAX_RETRIES", 2)),
         claude_effort=env.choice("CLAUDE_EFFORT", "low", EFFORTS, fold=str.lower),
         claude_max_tokens=max(1024, int(env.number("CLAUDE_MAX_TOKENS", 8000))),
-        claude_concurrency=max(1, int(env.number("CLAUDE_CONCURRENCY", 3))),
+        claude_concurrency=max(1, int(env.number("CLAUDE_CONCURRENCY", 8))),
         claude_deadline_seconds=max(5.0, env.number("CLAUDE_DEADLINE_SECONDS", 45.0)),
         claude_degraded_after_seconds=env.number("CLAUDE_DEGRADED_AFTER_SECONDS", 60.0),
         line_channel_secret=env.optional("LINE_CHANNEL_SECRET"),

@@ -31,6 +31,7 @@ FailureHandler = Callable[[dict[str, Any], str], None]
 BACKOFF_SECONDS = (2, 10, 60, 300)
 LEASE_SECONDS = 60.0
 DEFAULT_LANE = "default"
+IDLE_POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,9 @@ class JobQueue:
         self._stop.clear()
         with Job._meta.database.connection_context():
             self.recover()
-        targets = [(self._loop, (lane, poll_seconds), f"job-{lane}-{n}")
-                   for lane in self.lanes for n in range(max(1, workers))]
+        # The first worker of a lane polls; the others look less often and are woken by a sibling's claim.
+        targets = [(self._loop, (lane, poll_seconds if n == 0 else max(poll_seconds, IDLE_POLL_SECONDS)),
+                    f"job-{lane}-{n}") for lane in self.lanes for n in range(max(1, workers))]
         targets.append((self._renew_leases, (), "job-leases"))
         for target, args, name in targets:
             thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -161,6 +163,7 @@ class JobQueue:
             try:
                 with db.connection_context():
                     while not self._stop.is_set() and (job := self._claim(lane)) is not None:
+                        wake.set()  # there may be more: an idle sibling looks now
                         self._run(job)
             except Exception:  # edge: the job worker must outlive a database hiccup
                 log.exception("job worker iteration (lane %s) failed", lane)
