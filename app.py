@@ -83,10 +83,11 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.start()
 
-    def stop(self) -> None:
+    def stop(self, drain: float = 10.0) -> None:
+        """Stop claiming jobs; the ones running now get `drain` seconds to finish."""
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.queue.stop()
+        self.queue.stop(timeout=drain)
 
 
 def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,

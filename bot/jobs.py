@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -63,7 +64,9 @@ class JobQueue:
         self._kinds: dict[str, _Kind] = {}
         self._wake: dict[str, threading.Event] = {}
         self._stop = threading.Event()
+        self._stop_renewing = threading.Event()  # set after the workers: a draining job keeps its lease
         self._threads: list[threading.Thread] = []
+        self._renewer: threading.Thread | None = None
         self._running: set[int] = set()  # job ids whose lease this process renews
         self._running_lock = threading.Lock()
 
@@ -134,25 +137,37 @@ class JobQueue:
     def start(self, *, workers: int, poll_seconds: float = 1.0) -> None:
         """Work each lane in its own background threads until `stop`; a lease renewer keeps claims alive."""
         self._stop.clear()
+        self._stop_renewing.clear()
         with Job._meta.database.connection_context():
             self.recover()
         # The first worker of a lane polls; the others look less often and are woken by a sibling's claim.
         targets = [(self._loop, (lane, poll_seconds if n == 0 else max(poll_seconds, IDLE_POLL_SECONDS)),
                     f"job-{lane}-{n}") for lane in self.lanes for n in range(max(1, workers))]
-        targets.append((self._renew_leases, (), "job-leases"))
         for target, args, name in targets:
             thread = threading.Thread(target=target, args=args, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._renewer = threading.Thread(target=self._renew_leases, name="job-leases", daemon=True)
+        self._renewer.start()
 
-    def stop(self) -> None:
-        """Stop claiming; wait for the jobs running now (a job cut short is taken back when its lease ends)."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; wait up to `timeout` in all for the jobs running now (a job cut short is taken back
+        when its lease ends)."""
         self._stop.set()
         for wake in self._wake.values():
             wake.set()
+        until = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, until - time.monotonic()))
+        busy = sum(thread.is_alive() for thread in self._threads)
+        if busy:
+            log.warning("%d job worker(s) still busy after %.0f s; their jobs come back when the lease ends",
+                        busy, timeout)
         self._threads.clear()
+        self._stop_renewing.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
+            self._renewer = None
 
     # ---- private --------------------------------------------------------------------------------
 
@@ -172,7 +187,7 @@ class JobQueue:
 
     def _renew_leases(self) -> None:
         db = Job._meta.database
-        while not self._stop.wait(self.lease_seconds / 3):
+        while not self._stop_renewing.wait(self.lease_seconds / 3):
             try:
                 with db.connection_context():
                     with self._running_lock:
