@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import peewee as pw
 
-from bot.answering import Answerer, AnswererStatus
+from bot.answering import Answerer, AnswererStatus, OfflineAnswerer
 from bot.approvals import Approvals
 from bot.config import Settings
 from bot.conversation import Core
@@ -92,17 +92,19 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
                   deliverers: Mapping[str, Deliverer] | None = None, sync_knowledge: bool = True,
-                  channels: bool = True) -> Runtime:
+                  channels: bool = True, answering: bool = True) -> Runtime:
     """Connect, migrate, load the plan and the knowledge, and wire the core and the channels.
 
     `channels` off (the CLI): no adapters and no scheduler; escalations still reach the Slack operator
-    channel, posted at once. `desk` and `deliverers` stand in where no channel provides one (tests).
+    channel, posted at once. `answering` off (the web process, which verifies, stores and acknowledges):
+    no knowledge sync or index and no Claude client; the worker process answers. `desk` and `deliverers`
+    stand in where no channel provides one (tests).
     """
     plan = load_plan(settings)
     check_knowledge_dir(settings)
     database = open_database(settings)
-    knowledge = load_knowledge(settings, sync=sync_knowledge)
-    answerer = answerer or make_answerer(settings)
+    knowledge = load_knowledge(settings, sync=sync_knowledge and answering)
+    answerer = answerer or (make_answerer(settings) if answering else OfflineAnswerer())
     queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
     slack_client = _slack_client(settings)
     slack_desk = _slack_desk(settings, slack_client, serving=channels)

@@ -94,7 +94,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     stopping = _note_stop_signals()
     workers: BaseProcess | None = None
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, answering=False)  # lean: no index, no encoder, no Claude client
         runtime.core.screener.check()  # a broken safety model stops start-up; the worker loads it
         workers = start_worker_process(settings)
         app = create_app(runtime)
@@ -140,7 +140,7 @@ def _work(settings: Settings, parent_pid: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the web process decides
-    runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
+    runtime = build_runtime(settings)  # syncs the knowledge and builds its index: the web process does neither
     runtime.core.screener.load()  # before the first job: the encoder and the safety model, once
     runtime.start()  # the job workers and the scheduler
     while not stop.wait(1.0):

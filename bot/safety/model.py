@@ -10,10 +10,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from bot.encoder import Encoder, EncoderError
 
@@ -21,9 +20,14 @@ HEADS = ("crisis", "someone_in_danger", "compliance", "human")
 SHIPPED = Path(__file__).parent / "data"
 CHAR_FEATURES = 2 ** 16  # hashed character 1-3-grams: spellings the encoder's pieces blur (ﾀﾋ, 氏ね, dialect)
 
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer
 
-def char_vectorizer() -> HashingVectorizer:
+
+def char_vectorizer() -> "HashingVectorizer":
     """Stateless: nothing to store but these settings, so a fitted head needs no vocabulary."""
+    # scikit-learn (with SciPy, ~70 MB) only where the model reads: the web process never does.
+    from sklearn.feature_extraction.text import HashingVectorizer
     return HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=CHAR_FEATURES,
                              alternate_sign=False, norm="l2")
 
