@@ -14,6 +14,7 @@ import peewee as pw
 
 from bot.answering import Answerer, AnswererStatus, OfflineAnswerer
 from bot.approvals import Approvals
+from bot.backlog import BacklogAlarm, BacklogGauge, measure
 from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
@@ -58,6 +59,7 @@ class Runtime:
     scheduler: Scheduler | None = None
     line: "LineAdapter | None" = None
     slack: "SlackAdapter | None" = None
+    backlog: BacklogGauge | None = None  # the queue's wait as the webhooks see it
 
     def health(self) -> dict:
         """Status (degraded while Claude fails), a database round trip and the queue's backlog.
@@ -66,9 +68,12 @@ class Runtime:
         """
         with self.database.connection_context():
             lanes = self.queue.backlog()
+            backlog = measure(concurrency=self.settings.claude_concurrency)
         reason = self.core.status.degraded_reason
         health = {"status": "degraded" if reason else "ok", "database": "ok",
                   "pending_jobs": sum(lane["pending"] for lane in lanes.values()),
+                  "oldest_wait_seconds": round(backlog.oldest_wait_seconds, 1),
+                  "expected_wait_seconds": round(backlog.expected_wait_seconds, 1),
                   "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
                   "answerer": "claude" if self.settings.anthropic_api_key else "offline", "lanes": lanes}
         return {**health, "reason": reason} if reason else health
@@ -129,7 +134,8 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
     reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert, desk=_report_desk(settings, slack_desk))
-    line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
+    gauge = BacklogGauge(database=database, concurrency=settings.claude_concurrency)
+    line = _line_adapter(settings, core, intake, outbox, line_parts, gauge) if line_parts else None
     slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
     digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest)] if slack else []
     scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
@@ -138,7 +144,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     kinds = [*(line.jobs() if line else ()), *(slack.jobs() if slack else ()), *_desk_jobs(slack_desk, escalations)]
     for job in kinds:
         queue.register(job.kind, job.run, job.on_failure, lane=job.lane)
-    return Runtime(settings, database, knowledge, queue, intake, outbox, core, scheduler, line, slack)
+    return Runtime(settings, database, knowledge, queue, intake, outbox, core, scheduler, line, slack, gauge)
 
 
 def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, alert: Callable[[str], None],
@@ -147,7 +153,9 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
     channels add (Makino's morning digest of drafts)."""
     tz = core.plan.timezone
     reports = reports or scheduled_reports(settings, tz=tz, alert=alert)
+    alarm = BacklogAlarm(alert=alert, concurrency=settings.claude_concurrency)
     jobs = [Periodic("reports", "定期レポート", 1, reports.run_due_reports),
+            Periodic("backlog", "順番待ちの確認", 1, alarm.check),
             Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
             Periodic("budget", "予算チェック", 60, core.check_budget)]
     if settings.backup_daily:
@@ -219,10 +227,11 @@ def _deliverers(line_parts: LineParts | None, slack_client: "WebClient | None") 
 
 
 def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox,
-                  line_parts: LineParts) -> "LineAdapter":
+                  line_parts: LineParts, gauge: BacklogGauge) -> "LineAdapter":
     from adapters.line import LineAdapter
     client, codec = line_parts
-    return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec)
+    return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec,
+                       expected_wait=gauge.expected_wait)
 
 
 def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from bot.backlog import Backlog, measure
 from reports import metrics
 from reports.dashboard_html import render
 from reports.periods import last_days, local_today, monthly, naive_utc
@@ -34,6 +35,7 @@ class DashboardData:
     figures: metrics.Figures
     open: metrics.OpenFigures
     budget: metrics.Budget
+    backlog: Backlog | None = None  # the answer queue now
 
 
 def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE_SECONDS) -> None:
@@ -49,7 +51,8 @@ def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE
         stamp, page = cached.get("page", (-cache_seconds, ""))
         if _clock() - stamp >= cache_seconds:
             with runtime.database.connection_context():
-                page = render(collect(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=tz))
+                page = render(collect(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=tz,
+                                      concurrency=settings.claude_concurrency))
             cached["page"] = (_clock(), page)
         return HTMLResponse(page, headers=HEADERS)
 
@@ -65,14 +68,16 @@ def check_token(expected: str | None, given: str | None) -> Response | None:
     return None
 
 
-def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetime | None = None) -> DashboardData:
+def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetime | None = None,
+            concurrency: int | None = None) -> DashboardData:
     now = now or dt.datetime.now(dt.timezone.utc)
     today = local_today(now, tz=tz)
     return DashboardData(
         now=now,
         figures=metrics.figures(last_days(TREND_DAYS, now, tz=tz)),
         open=metrics.open_escalations(naive_utc(now), limit=15),
-        budget=metrics.budget(monthly(today, tz=tz), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy))
+        budget=metrics.budget(monthly(today, tz=tz), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy),
+        backlog=measure(concurrency=concurrency, now=naive_utc(now)) if concurrency else None)
 
 
 def _clock() -> float:

@@ -32,7 +32,7 @@ def render(data: "DashboardData") -> str:
     """The whole page."""
     period = data.figures.period
     updated = local_now(data.now, tz=period.tz).strftime("%Y-%m-%d %H:%M")
-    body = "".join([_kpis(data.figures), _trend(data.figures), _open(data), _cost(data)])
+    body = "".join([_queue(data), _kpis(data.figures), _trend(data.figures), _open(data), _cost(data)])
     return (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>bansou ダッシュボード</title>'
             f"<style>{CSS}</style></head><body><header><h1>bansou 運用ダッシュボード</h1>"
@@ -110,6 +110,17 @@ def _open(data: "DashboardData") -> str:
             f'<p class="muted">24時間以上経過: {opened.over_24h:,}件（緊急のもの、古いものから表示）</p>'
             "<table><tr><th>番号</th><th>緊急度</th><th>理由</th><th>状態</th><th>経過</th><th>エージェント</th>"
             f"<th>質問</th></tr>{rows}</table></section>")
+
+
+def _queue(data: "DashboardData") -> str:
+    b = data.backlog
+    if b is None:
+        return ""
+    late = b.oldest_wait_seconds >= 45  # past LINE's reply window: answers go out as pushes
+    color = BAD if late else "inherit"
+    return (f"<section><h2>回答の順番待ち</h2><p>待ち <b>{b.pending:,}件</b>　処理中 {b.running:,}件　"
+            f'いちばん古い質問の待ち時間 <b style="color:{color}">{b.oldest_wait_seconds:,.0f}秒</b>　'
+            f"いま届いた質問の見込み {b.expected_wait_seconds:,.0f}秒</p></section>")
 
 
 def _cost(data: "DashboardData") -> str:

@@ -132,7 +132,7 @@ def button(call, label_prefix: str) -> str:
 def test_text_is_acknowledged_first_then_answered_by_reply_with_loading_and_buttons(client, runtime, line_api):
     response = post(client, webhook("text"))
     assert response.status_code == 200 and response.json()["queued"] == 1
-    assert line_api.calls == []  # the work runs after the ack, from the queue
+    assert line_api.calls_to(REPLY) == [] == line_api.calls_to(PUSH)  # the answer comes after the ack, from the queue
     runtime.queue.run_pending()
     loading = line_api.calls_to(LOADING)
     assert loading and loading[0].json["chatId"] == ALICE and loading[0].json["loadingSeconds"] % 5 == 0
