@@ -133,13 +133,16 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
-    reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert, desk=_report_desk(settings, slack_desk))
     gauge = BacklogGauge(database=database, concurrency=settings.claude_concurrency)
     line = _line_adapter(settings, core, intake, outbox, line_parts, gauge) if line_parts else None
     slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk)
-    digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest)] if slack else []
-    scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
-                                extra=digest)
+    scheduler = None
+    if answering:  # the worker process runs the scheduler; the web process does not load the reports' charts
+        reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert,
+                                    desk=_report_desk(settings, slack_desk))
+        digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest)] if slack else []
+        scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
+                                    extra=digest)
     # The queue exists before the adapters and the desk that enqueue: their job kinds join it here.
     kinds = [*(line.jobs() if line else ()), *(slack.jobs() if slack else ()), *_desk_jobs(slack_desk, escalations)]
     for job in kinds:

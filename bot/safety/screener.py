@@ -13,7 +13,6 @@ from pathlib import Path
 
 from bot.encoder import load_encoder
 from bot.safety.model import SHIPPED, SafetyModel, check_model
-from bot.safety.reading import screen as read_by_rules
 from bot.safety.screening import Screening
 
 log = logging.getLogger(__name__)
@@ -49,6 +48,7 @@ class Screener:
     def screen(self, text: str) -> Screening:
         """The rules' reading and the model's together. Should the model fail after a good start, the
         rules still read the message and the failure is logged loudly (start-up refuses a broken one)."""
+        from bot.safety.reading import screen as read_by_rules  # the rules' patterns: only where messages are read
         found = read_by_rules(text)
         try:
             found |= self.read_by_model(text)
