@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
 from bot.intake import Intake
-from bot.jobs import JobKind, JobQueue
+from bot.jobs import JobKind, JobQueue, drop_payloads
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.operators import Operators
@@ -160,7 +160,9 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
     jobs = [Periodic("reports", "定期レポート", 1, reports.run_due_reports),
             Periodic("backlog", "順番待ちの確認", 1, alarm.check),
             Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
-            Periodic("budget", "予算チェック", 60, core.check_budget)]
+            Periodic("budget", "予算チェック", 60, core.check_budget),
+            Periodic("retention", "古い受信内容の削除", 60,
+                     lambda: drop_payloads(older_than_days=settings.job_retention_days))]
     if settings.backup_daily:
         jobs.append(Periodic("backup", "毎日のバックアップ", 5, DailyBackup(settings=settings, tz=tz).daily_backup))
     return Scheduler(database=database, alert=alert, jobs=[*jobs, *extra])

@@ -60,6 +60,7 @@ class Settings:
     job_max_attempts: int = 4
     job_workers: int = 2  # per lane (one lane per platform)
     job_lease_seconds: float = 60.0  # a claimed job's lease; a dead process's jobs come back after it
+    job_retention_days: int = 30  # finished jobs keep their raw webhook payload this long (0: for ever)
     log_level: str = "WARNING"
     log_dir: Path | None = Path("var/log")  # None: no log files (stdout / stderr only)
     backup_dir: Path = Path("var/backups")
@@ -125,6 +126,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         job_max_attempts=int(env.number("JOB_MAX_ATTEMPTS", 4)),
         job_workers=max(1, int(env.number("JOB_WORKERS", 2))),
         job_lease_seconds=max(1.0, env.number("JOB_LEASE_SECONDS", 60.0)),
+        job_retention_days=int(env.number("JOB_RETENTION_DAYS", 30)),
         log_level=env.choice("LOG_LEVEL", "WARNING", LOG_LEVELS, fold=str.upper),
         log_dir=_log_dir(env.text("LOG_DIR", "var/log")),
         backup_dir=Path(env.text("BACKUP_DIR", "var/backups")),

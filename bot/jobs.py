@@ -23,7 +23,7 @@ import peewee as pw
 from bot.models import Job, utcnow
 from bot.states import JobStatus
 
-__all__ = ["JobKind", "JobQueue", "JobStatus", "dead_letters", "replay"]
+__all__ = ["JobKind", "JobQueue", "JobStatus", "dead_letters", "drop_payloads", "replay"]
 
 log = logging.getLogger(__name__)
 
@@ -283,3 +283,18 @@ def replay(job_ids: list[int] | None) -> int:
     if job_ids is not None:
         query = query.where(Job.id.in_(job_ids))
     return query.execute()
+
+
+def drop_payloads(*, older_than_days: int) -> int:
+    """Finished jobs (done, or failed and handled) last touched before `older_than_days` lose their raw
+    payload; the row and its dedupe key stay, so a late redelivery is still a duplicate. Dead letters,
+    which `jobs retry` replays, keep theirs. Returns how many were emptied."""
+    if older_than_days <= 0:
+        return 0
+    cutoff = utcnow() - dt.timedelta(days=older_than_days)
+    count = Job.update(payload={}).where(Job.status.in_((JobStatus.DONE, JobStatus.FAILED)),
+                                         Job.updated_at < cutoff, Job.payload != {}).execute()
+    if count:
+        log.info("raw payloads of %d finished job(s) older than %d days dropped", count, older_than_days)
+    return count
+
