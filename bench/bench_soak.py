@@ -178,13 +178,13 @@ def main() -> int:
 
 def _run(args: argparse.Namespace, soak: Soak, server: ServerProcess) -> int:
     web, worker = server.proc.pid, _worker_pid(server.proc.pid)
-    memory: list[tuple[float, float, float]] = [(0.0, _rss_mb(web), _rss_mb(worker or 0))]
     warm = [_line_request(10 ** 9 + i, i) for i in range(3)]
     for i, (body, headers, key) in enumerate(warm):
         soak.messages[key] = Sent("warm", key, time.time(), [])
         soak.by_retry_key[_retry_key(10 ** 9 + i)] = key
         server.post("/line/webhook", body, headers)
     wait_until(lambda: all(soak.messages[k].answers for *_, k in warm), 120)
+    memory: list[tuple[float, float, float]] = [(0.0, _rss_mb(web), _rss_mb(worker or 0))]
     print(f"warm-up answered; memory at start: web {memory[0][1]:.0f} MB, worker {memory[0][2]:.0f} MB")
     acks: list[float] = []
     statuses: Counter = Counter()
@@ -235,6 +235,8 @@ def _report(args, soak: Soak, counted: list[Sent], acks: list[float], statuses: 
     print("webhook-to-answer (s) by minute of sending:")
     print("  min | LINE n   p50   p99   max | Slack n   p50   p99   max")
     for minute in range(int(sent_for // 60) + 1):
+        if not any(minute * 60 <= m.at - started < (minute + 1) * 60 for m in counted):
+            continue
         row = [f"  {minute + 1:>3}"]
         for platform in ("line", "slack"):
             waits = sorted(m.answers[0] - m.at for m in counted if m.platform == platform and m.answers
@@ -252,7 +254,7 @@ def _report(args, soak: Soak, counted: list[Sent], acks: list[float], statuses: 
     line_sent = soak.counts["LINE replies"] + soak.counts["LINE pushes"]
     print(f"sends: {dict(soak.counts)}; LINE replies {soak.counts['LINE replies'] / max(1, line_sent):.1%}")
     print(f"lost {lost}, duplicated {twice} (drained {drained:.0f} s after the last message)")
-    print("memory (MB): " + ", ".join(f"{t / 60:.1f} min web {w:.0f} worker {k:.0f}" for t, w, k in memory))
+    print("resident memory (MiB) by minute: " + ", ".join(f"{t / 60:.1f} min web {w:.0f} worker {k:.0f}" for t, w, k in memory))
     health = json.loads(server.get("/healthz")[1] or b"{}")
     print(f"healthz after: pending {health.get('pending_jobs')}, oldest wait {health.get('oldest_wait_seconds')} s")
     return 0 if lost == 0 and twice == 0 else 1
