@@ -57,7 +57,8 @@ def test_sigterm_drains_the_running_answer_ends_the_worker_and_releases_the_lock
         assert in_flight.wait(60)
         server.proc.send_signal(signal.SIGTERM)
         assert server.proc.wait(timeout=40) == 0  # a clean exit, not death by the re-raised signal
-        assert not any(_alive(pid) for pid in children)  # the worker (and the spawn helpers) ended with it
+        assert not _alive(worker)  # ended before the web process did
+        assert wait_until(lambda: not any(_alive(pid) for pid in children), 5)  # and the spawn helper soon after
         assert ServerLock(env["DATABASE_URL"]).acquire(shared=False)  # `db restore` may run now
         assert line.seen[user(0)] == 1  # the answer running at SIGTERM finished and was sent
         with sqlite3.connect(db_path) as conn:
