@@ -127,7 +127,8 @@ def to_incoming(event: MessageEvent, message_id: str = "", now: float | None = N
         return None
     return IncomingMessage(channel=CHANNEL, user_id=user_id, text=event.message.text or "",
                            conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event,
-                           deadline=answer_deadline(event, time.time() if now is None else now))
+                           deadline=answer_deadline(event, time.time() if now is None else now),
+                           sent_at=event.timestamp / 1000 if isinstance(event.timestamp, (int, float)) else None)
 
 
 def answer_deadline(event: Event, now: float) -> float | None:

@@ -33,6 +33,7 @@ class AnswerRequest:
     scope: list[Entry] = field(default_factory=list)  # the Pattern's whole knowledge, for the cached prefix
     history: list[Turn] = field(default_factory=list)
     deadline: float | None = None  # epoch seconds by which the answer (every attempt, any wait) must be in
+    sent_at: float | None = None  # epoch seconds the member sent it: the model's slots go to the oldest first
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ class Core:
                 return self._to_staff(question, pattern, "crisis", someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
-                return self._answer(question, pattern, screening, self._deadline(message))
+                return self._answer(question, pattern, screening, self._deadline(message), message.sent_at)
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, "compliance" if screening.compliance else "human_request")
             Question.update(status=QuestionStatus.REFUSED).where(Question.id == question.id).execute()
@@ -340,12 +340,13 @@ class Core:
         if question.status == QuestionStatus.REFUSED:  # the notice was lost with the crash; the gate said no then
             return Reply(RESUMED_REFUSAL, kind=ReplyKind.NOTICE, pattern=question.pattern, question_id=question.id)
         return self._answer(question, get_pattern(question.pattern), self.screener.screen(question.text),
-                            self._deadline(message))
+                            self._deadline(message), message.sent_at)
 
     def _deadline(self, message: IncomingMessage) -> float:
         return message.deadline or time.time() + self.answer_seconds
 
-    def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float) -> Reply:
+    def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float,
+                sent_at: float | None = None) -> Reply:
         # Makino's drafts are not his words until he approves them: a member is never answered from one.
         hits = self.knowledge.search(question.text, pattern.number, top=5, drafts=False)
         covered = bool(hits) and hits[0].covers
@@ -360,7 +361,7 @@ class Core:
             return _out_of_scope(question, pattern, scope)
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question),
-                                deadline=deadline)
+                                deadline=deadline, sent_at=sent_at)
         try:
             result = self._model_answer(request)
         except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert

@@ -44,6 +44,26 @@ def test_slots_are_granted_in_arrival_order_whichever_lane_asks():
     assert order == ["line", "slack", "line-2"]
 
 
+def test_the_oldest_message_goes_first_whichever_lane_asked_first():
+    pool = ClaudePool(limit=1)
+    pool.acquire(time.time() + 5)
+    order: list[str] = []
+
+    def ask(lane: str, sent_at: float) -> None:
+        with pool.slot(time.time() + 5, priority=sent_at):
+            order.append(lane)
+    now = time.time()
+    threads = []
+    for lane, sent_at in (("slack, sent just now", now), ("line, sent 40 s ago", now - 40)):
+        threads.append(threading.Thread(target=ask, args=(lane, sent_at)))
+        threads[-1].start()
+        time.sleep(0.05)
+    pool.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["line, sent 40 s ago", "slack, sent just now"]
+
+
 def test_a_429_halves_the_pool_pauses_it_and_successes_grow_it_back():
     pool = ClaudePool(limit=4)
     pool.throttled(0.3)

@@ -44,7 +44,8 @@ class ClaudeAnswerer:
         deadline = request.deadline or time.time() + self._timeout * (self._max_retries + 1)
         started = time.monotonic()
         room = self.max_tokens
-        response = self._create(request_params(request, model=model, effort=self.effort, max_tokens=room), deadline)
+        response = self._create(request_params(request, model=model, effort=self.effort, max_tokens=room), deadline,
+                                request.sent_at)
         cut_off = None
         if response.stop_reason == "max_tokens":
             cut_off = usage_of(model, response.usage)  # billed too: the budget must see it
@@ -52,20 +53,20 @@ class ClaudeAnswerer:
             log.warning("answer cut off at max_tokens=%d (thinking + answer); asking once more with %d",
                         self.max_tokens, room)
             response = self._create(request_params(request, model=model, effort=self.effort, max_tokens=room),
-                                    deadline)
+                                    deadline, request.sent_at)
         if response.stop_reason == "refusal":
             log.warning("Claude declined the question (%s)", getattr(response, "stop_details", None))
         answer = read_final(response, request, model=model, latency_ms=int((time.monotonic() - started) * 1000))
         return replace(answer, usage=answer.usage + cut_off) if cut_off else answer
 
-    def _create(self, params: dict[str, Any], deadline: float) -> Any:
+    def _create(self, params: dict[str, Any], deadline: float, sent_at: float | None = None) -> Any:
         """One answer's attempts, each in a slot of the pool: transient failures retried with backoff, 429s
         waited out by the pool (they spend no retry), none started past the deadline."""
         last: Exception | None = None
         failures = 0
         while deadline - time.time() >= MIN_ATTEMPT_SECONDS:
             try:
-                with self.pool.slot(deadline - MIN_ATTEMPT_SECONDS):  # a slot with time left to use it
+                with self.pool.slot(deadline - MIN_ATTEMPT_SECONDS, sent_at):  # with time left to use it
                     return self._client.messages.create(**params, timeout=min(self._timeout, deadline - time.time()))
             except NoSlot as exc:
                 raise AnswererUnavailable(str(exc)) from exc

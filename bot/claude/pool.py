@@ -1,17 +1,19 @@
 """The one pool of Claude slots every lane's answers share, slowed by Anthropic's 429s instead of failing.
 
-Slots are granted first come, first served, whichever platform asked: a long LINE queue cannot starve
-Slack, and no lane idles while another has work for the model. A 429 (rate limited) halves the slots in
+Slots are granted oldest message first (the member's send time; else the moment of asking), whichever
+platform it came from: a long LINE queue cannot starve Slack nor Slack jump it, and no lane idles while
+another has work for the model. A 429 (rate limited) halves the slots in
 use and pauses the pool for its `retry-after`; each run of successes as long as the pool gives one slot
 back, up to CLAUDE_CONCURRENCY (additive increase, multiplicative decrease, as TCP does).
 """
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
 import threading
 import time
-from collections import deque
 from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,15 @@ class ClaudePool:
         self._in_use = 0
         self._resume_at = 0.0
         self._successes = 0
-        self._queue: deque[object] = deque()
+        self._queue: list[tuple[float, int]] = []  # a heap of (priority, ticket): the oldest message first
+        self._tickets = itertools.count()
         self._cond = threading.Condition()
 
     @contextlib.contextmanager
-    def slot(self, deadline: float) -> Iterator[None]:
-        """Hold one slot for the block; raises NoSlot when none is free by `deadline` (epoch seconds)."""
-        self.acquire(deadline)
+    def slot(self, deadline: float, priority: float | None = None) -> Iterator[None]:
+        """Hold one slot for the block; raises NoSlot when none is free by `deadline` (epoch seconds).
+        `priority`: when the member sent the message (lower goes first)."""
+        self.acquire(deadline, priority)
         ok = False
         try:
             yield
@@ -47,10 +51,10 @@ class ClaudePool:
         finally:
             self.release(ok=ok)
 
-    def acquire(self, deadline: float) -> None:
-        ticket = object()
+    def acquire(self, deadline: float, priority: float | None = None) -> None:
         with self._cond:
-            self._queue.append(ticket)
+            ticket = (self._clock() if priority is None else priority, next(self._tickets))
+            heapq.heappush(self._queue, ticket)
             try:
                 while not (self._queue[0] is ticket and self._free()):
                     now = self._clock()
@@ -60,6 +64,7 @@ class ClaudePool:
                     self._cond.wait(max(0.01, wake - now))
             finally:
                 self._queue.remove(ticket)
+                heapq.heapify(self._queue)
                 self._cond.notify_all()  # the next in line may go now
             self._in_use += 1
 
