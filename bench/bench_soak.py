@@ -126,7 +126,7 @@ def _line_request(n: int, member: int, redelivery: bool = False) -> tuple[bytes,
 
 
 def _slack_request(n: int, member: int, retry: bool = False) -> tuple[bytes, dict[str, str], str]:
-    ts = f"{1700000000 + n}.000200"
+    ts = f"{int(time.time())}.{n:06d}"  # Slack's ts is the send time; unique per message here
     event = {"type": "message", "channel": f"D0SOAK{member:05d}", "channel_type": "im", "user": f"U0SOAK{member:05d}",
              "text": random.choice(QUESTIONS), "ts": ts, "event_ts": ts, "thread_ts": ts}
     body = event_body(event, f"EvSoak{n:08d}")
