@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import peewee as pw
 
-from bot.answering import Answerer, AnswererStatus
+from bot.answering import Answerer, AnswererStatus, OfflineAnswerer
 from bot.announcements import Announcements, Broadcaster
 from bot.approvals import Approvals
+from bot.backlog import BacklogAlarm, BacklogGauge, measure
 from bot.config import Settings
 from bot.conversation import Core
 from bot.escalation import Deliverer, Escalations, LogDesk, OperatorDesk
 from bot.intake import Intake
-from bot.jobs import JobKind, JobQueue
+from bot.jobs import JobKind, JobQueue, drop_payloads
 from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.operators import Operators
@@ -59,6 +60,7 @@ class Runtime:
     scheduler: Scheduler | None = None
     line: "LineAdapter | None" = None
     slack: "SlackAdapter | None" = None
+    backlog: BacklogGauge | None = None  # the queue's wait as the webhooks see it
 
     def health(self) -> dict:
         """Status (degraded while Claude fails), a database round trip and the queue's backlog.
@@ -67,38 +69,48 @@ class Runtime:
         """
         with self.database.connection_context():
             lanes = self.queue.backlog()
+            backlog = measure(concurrency=self.settings.claude_concurrency)
         reason = self.core.status.degraded_reason
         health = {"status": "degraded" if reason else "ok", "database": "ok",
                   "pending_jobs": sum(lane["pending"] for lane in lanes.values()),
+                  "oldest_wait_seconds": round(backlog.oldest_wait_seconds, 1),
+                  "expected_wait_seconds": round(backlog.expected_wait_seconds, 1),
                   "line": self.settings.line_enabled, "slack": self.settings.slack_enabled,
                   "answerer": "claude" if self.settings.anthropic_api_key else "offline", "lanes": lanes}
         return {**health, "reason": reason} if reason else health
 
     def start(self) -> None:
-        """The durable queue's workers and the scheduler (the worker process runs them)."""
-        self.queue.start(workers=self.settings.job_workers, poll_seconds=WORKER_POLL_SECONDS)
+        """The durable queue's workers and the scheduler (the worker process runs them).
+
+        Each lane has a worker for every Claude slot and JOB_WORKERS more: any one platform can use the whole
+        shared pool (`bot/claude/pool.py`) while another's sends hang in its own lane."""
+        workers = self.settings.job_workers + self.settings.claude_concurrency
+        self.queue.start(workers=workers, poll_seconds=WORKER_POLL_SECONDS)
         if self.scheduler is not None:
             self.scheduler.start()
 
-    def stop(self) -> None:
+    def stop(self, drain: float = 10.0) -> None:
+        """Stop claiming jobs; the ones running now get `drain` seconds to finish."""
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.queue.stop()
+        self.queue.stop(timeout=drain)
 
 
 def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
                   deliverers: Mapping[str, Deliverer] | None = None, sync_knowledge: bool = True,
-                  channels: bool = True) -> Runtime:
+                  channels: bool = True, answering: bool = True) -> Runtime:
     """Connect, migrate, load the plan and the knowledge, and wire the core and the channels.
 
     `channels` off (the CLI): no adapters and no scheduler; escalations still reach the Slack operator
-    channel, posted at once. `desk` and `deliverers` stand in where no channel provides one (tests).
+    channel, posted at once. `answering` off (the web process, which verifies, stores and acknowledges):
+    no knowledge sync or index and no Claude client; the worker process answers. `desk` and `deliverers`
+    stand in where no channel provides one (tests).
     """
     plan = load_plan(settings)
     check_knowledge_dir(settings)
     database = open_database(settings)
-    knowledge = load_knowledge(settings, sync=sync_knowledge)
-    answerer = answerer or make_answerer(settings)
+    knowledge = load_knowledge(settings, sync=sync_knowledge and answering)
+    answerer = answerer or (make_answerer(settings) if answering else OfflineAnswerer())
     queue = JobQueue(max_attempts=settings.job_max_attempts, lease_seconds=settings.job_lease_seconds)
     slack_client = _slack_client(settings)
     slack_desk = _slack_desk(settings, slack_client, serving=channels)
@@ -126,18 +138,22 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     outbox, intake = Outbox(), Intake(jobs=queue, database=database)
     if not channels:
         return Runtime(settings, database, knowledge, queue, intake, outbox, core)
-    reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert, desk=_report_desk(settings, slack_desk))
-    line = _line_adapter(settings, core, intake, outbox, line_parts) if line_parts else None
+    gauge = BacklogGauge(database=database, concurrency=settings.claude_concurrency)
+    line = _line_adapter(settings, core, intake, outbox, line_parts, gauge) if line_parts else None
     slack = _slack_adapter(settings, core, queue, intake, outbox, slack_client, slack_desk, announcements)
-    digest = [Periodic("approvals", "牧野氏への承認依頼", 10, slack.approvals.daily_digest),
-              Periodic("announcements", "お知らせの下書き", 60, slack.announcements.weekly)] if slack else []
-    scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
-                                extra=digest)
+    scheduler = None
+    if answering:  # the worker process runs the scheduler; the web process does not load the reports' charts
+        reports = scheduled_reports(settings, tz=plan.timezone, alert=desk.alert,
+                                    desk=_report_desk(settings, slack_desk))
+        digest = [Periodic("approvals", "牧野さんへの承認依頼", 10, slack.approvals.daily_digest),
+                  Periodic("announcements", "お知らせの下書き", 60, slack.announcements.weekly)] if slack else []
+        scheduler = build_scheduler(settings, database=database, core=core, alert=desk.alert, reports=reports,
+                                    extra=digest)
     # The queue exists before the adapters and the desk that enqueue: their job kinds join it here.
     kinds = [*(line.jobs() if line else ()), *(slack.jobs() if slack else ()), *_desk_jobs(slack_desk, escalations)]
     for job in kinds:
         queue.register(job.kind, job.run, job.on_failure, lane=job.lane)
-    return Runtime(settings, database, knowledge, queue, intake, outbox, core, scheduler, line, slack)
+    return Runtime(settings, database, knowledge, queue, intake, outbox, core, scheduler, line, slack, gauge)
 
 
 def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, alert: Callable[[str], None],
@@ -146,9 +162,13 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
     channels add (Makino's morning digest of drafts)."""
     tz = core.plan.timezone
     reports = reports or scheduled_reports(settings, tz=tz, alert=alert)
+    alarm = BacklogAlarm(alert=alert, concurrency=settings.claude_concurrency)
     jobs = [Periodic("reports", "定期レポート", 1, reports.run_due_reports),
+            Periodic("backlog", "順番待ちの確認", 1, alarm.check),
             Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
-            Periodic("budget", "予算チェック", 60, core.check_budget)]
+            Periodic("budget", "予算チェック", 60, core.check_budget),
+            Periodic("retention", "古い受信内容の削除", 60,
+                     lambda: drop_payloads(older_than_days=settings.job_retention_days))]
     if settings.backup_daily:
         jobs.append(Periodic("backup", "毎日のバックアップ", 5, DailyBackup(settings=settings, tz=tz).daily_backup))
     return Scheduler(database=database, alert=alert, jobs=[*jobs, *extra])
@@ -218,10 +238,11 @@ def _deliverers(line_parts: LineParts | None, slack_client: "WebClient | None") 
 
 
 def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox,
-                  line_parts: LineParts) -> "LineAdapter":
+                  line_parts: LineParts, gauge: BacklogGauge) -> "LineAdapter":
     from adapters.line import LineAdapter
     client, codec = line_parts
-    return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec)
+    return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec,
+                       expected_wait=gauge.expected_wait)
 
 
 def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,

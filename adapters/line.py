@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -21,6 +22,7 @@ from adapters import edge
 from adapters import line_messages as lm
 from adapters.line_client import LOADING_RENEW_SECONDS, RETRY_DELAYS, TIMEOUT, LineClient, SendResult
 from adapters.line_postback import Postback, PostbackCodec
+from adapters.line_signs import SignsOfLife
 from adapters.line_richmenu import NAME as RICH_MENU_NAME
 from adapters.line_richmenu import rich_menu_image, rich_menu_request
 from bot.config import ConfigError, Settings
@@ -74,7 +76,7 @@ class LineAdapter:
     """Turns LINE events into core calls and core replies into LINE messages."""
 
     def __init__(self, *, settings: Settings, core: Core, intake: Intake, outbox: Outbox, client: LineClient,
-                 codec: PostbackCodec) -> None:
+                 codec: PostbackCodec, expected_wait: Callable[[], float] = lambda: 0.0) -> None:
         self.core = core
         self.intake = intake  # the webhook's one writer
         self.outbox = outbox
@@ -82,6 +84,7 @@ class LineAdapter:
         self.codec = codec
         self.client = client
         self.loading_every = LOADING_RENEW_SECONDS  # the loading animation is renewed while the member waits
+        self.signs = SignsOfLife(client=client, expected_wait=expected_wait)
 
     def jobs(self) -> list[JobKind]:
         """The LINE lane's one job kind: an event (the composition root registers it)."""
@@ -111,13 +114,21 @@ class LineAdapter:
         wanted = lm.jobs_of(events)
         if not wanted:  # e.g. the console's verification request, which has no events
             return JSONResponse({"status": "ok", "queued": 0})
+        for job in wanted:  # the busy note takes an event's reply token: its answer is pushed
+            for item in _items(job.payload):
+                if self.signs.will_note(item["event"]):
+                    item["noted"] = True
         jobs = [(EVENT_JOB, job.payload, job.key) for job in wanted]
         try:
-            queued = await asyncio.wrap_future(self.intake.submit(jobs))
+            fresh = await asyncio.wrap_future(self.intake.submit(jobs))
         except Exception:  # edge: the webhook ack; a non-2xx makes LINE redeliver (the dedupe key keeps that safe)
             log.error("LINE webhook %s: could not store %d job(s)", rid, len(wanted))
             return edge.refuse(503, "could not store the events", rid, platform="LINE")
-        return JSONResponse({"status": "ok", "queued": queued})
+        for job, new in zip(wanted, fresh):
+            if new:  # a redelivery's member already saw them
+                for item in _items(job.payload):
+                    self.signs.stored(item["event"], noted=item.get("noted") is True)
+        return JSONResponse({"status": "ok", "queued": sum(fresh)})
 
     def _signed(self, body: bytes, signature: str) -> bool:
         # HMAC-SHA256 of the raw bytes, as LINE signs them (the SDK's validator wants text, and a body
@@ -140,7 +151,7 @@ class LineAdapter:
         elif isinstance(event, lm.UnreadableEvent):
             self._unreadable(event, key)
         elif isinstance(event, MessageEvent):
-            self._on_message(event, key)
+            self._on_message(event, key, noted=payload.get("noted") is True)
         elif isinstance(event, PostbackEvent):
             data = event.postback.data if event.postback else ""
             self._answer(event, self._postback_reply(lm.user_of(event), self.codec.decode(data or "")), key)
@@ -175,15 +186,17 @@ class LineAdapter:
             reply = Reply(APOLOGY if message else lm.FAILED, kind="error")
         self._answer(event, reply or Reply(lm.FAILED, kind="error"), key)
 
-    def _on_message(self, event: MessageEvent | lm.UnreadableEvent, key: str) -> None:
+    def _on_message(self, event: MessageEvent | lm.UnreadableEvent, key: str, *, noted: bool = False) -> None:
         message = lm.to_incoming(event, message_id=key)
         if message is None:
             sticker = isinstance(event, MessageEvent) and isinstance(event.message, StickerMessageContent)
             self._answer(event, Reply(welcome.STICKER if sticker else lm.TEXT_ONLY, kind="notice"), key)
             return
+        if noted:  # the busy note took the reply token: no reply window to answer within
+            message = dataclasses.replace(message, deadline=None)
         with self.client.loading(message.user_id, every=self.loading_every):
             reply = self.core.receive(message)
-        self._answer(event, reply, key)
+        self._answer(event, reply, key, token_spent=noted)
 
     def _postback_reply(self, user_id: str, postback: Postback | None) -> Reply:
         if postback is None:
@@ -196,7 +209,8 @@ class LineAdapter:
     def _unreadable(self, event: lm.UnreadableEvent, key: str) -> None:
         # What the SDK cannot parse is read from the raw event: a text message's text (a missing quoteToken),
         # a follow without its detail; a message type newer than the SDK gets the polite "text only" answer.
-        log.warning("LINE %s event not understood: %s", event.kind or "untyped", event.reason)
+        log.log(logging.DEBUG if event.expected else logging.WARNING, "LINE %s event not understood: %s",
+                event.kind or "untyped", event.reason)
         if event.kind == "message" and event.user_id:
             self._on_message(event, key)
         elif event.kind == "follow" and event.user_id:
@@ -219,7 +233,8 @@ class LineAdapter:
 
     # ---- sending -------------------------------------------------------------------------
 
-    def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply, key: str) -> SendResult | None:
+    def _answer(self, event: Event | lm.UnreadableEvent, reply: Reply, key: str, *,
+                token_spent: bool = False) -> SendResult | None:
         """Send the event's one answer, unless a run of this job before a crash or retry sent it already."""
         user_id = event.user_id if isinstance(event, lm.UnreadableEvent) else lm.user_of(event)
         if not user_id:  # not a 1:1 chat (the webhook filters these): nobody to answer
@@ -231,7 +246,7 @@ class LineAdapter:
         # A fixed retry key per event: LINE refuses a second push with it (409), so a resend never doubles.
         retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, key)) if key else None
         resumed = attempt is not None and attempt.state == SendState.SENDING
-        result = self._send(user_id, reply, token=getattr(event, "reply_token", None),
+        result = self._send(user_id, reply, token=None if token_spent else getattr(event, "reply_token", None),
                             deadline=lm.reply_deadline(event), retry_key=retry_key, resumed=resumed)
         if key and result.ok:
             self.outbox.sent(f"{key}:answer", result.method)

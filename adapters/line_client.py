@@ -65,8 +65,10 @@ class LineClient:
         self._lock = threading.Lock()
 
     def send(self, to: str, messages: list[TextMessage], *, reply_token: str | None = None,
-             reply_deadline: float = 0.0, retry_key: str | None = None, resumed: bool = False) -> SendResult:
-        """Reply (free) while the token is valid; push when it is not, or when LINE rejects it.
+             reply_deadline: float = 0.0, retry_key: str | None = None, resumed: bool = False,
+             push: bool = True) -> SendResult:
+        """Reply (free) while the token is valid; push when it is not, or when LINE rejects it (unless `push`
+        is off: a note worth only a reply).
 
         `resumed`: an earlier attempt may have gone out. A reply token LINE calls invalid while it is still
         young was then used by that attempt, so the message arrived; a push reuses `retry_key`."""
@@ -79,8 +81,12 @@ class LineClient:
                 return SendResult(DeliveryMethod.REPLY, True)
             if not (outcome.token_dead or outcome.retryable):
                 return SendResult(DeliveryMethod.REPLY, False, outcome.error)
+            if not push:
+                return SendResult(DeliveryMethod.REPLY, False, outcome.error)
             # A reply that kept failing with 5xx may still have arrived: a rare duplicate beats a lost answer.
             log.info("reply to %s failed (%s); pushing instead", to, outcome.error)
+        if not push:
+            return SendResult(DeliveryMethod.REPLY, False, "the reply token has expired")
         return self.push(to, messages, retry_key=retry_key)
 
     def push(self, to: str, messages: list[TextMessage], *, retry_key: str | None = None) -> SendResult:
@@ -89,11 +95,11 @@ class LineClient:
         outcome = self._attempts(lambda: self._push(to, messages, retry_key))
         return SendResult(DeliveryMethod.PUSH, outcome.error is None, outcome.error or "")
 
-    def show_loading(self, user_id: str) -> None:
-        """The typing indicator; a nicety, so a failure is only logged."""
+    def show_loading(self, user_id: str, seconds: int = LOADING_SECONDS) -> None:
+        """The typing indicator for `seconds` (5-60, a multiple of 5); a nicety, so a failure is only logged."""
         try:
             self.api.show_loading_animation(
-                ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=LOADING_SECONDS), _request_timeout=TIMEOUT)
+                ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds), _request_timeout=TIMEOUT)
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             log.warning("loading animation for %s failed: %s", user_id, _describe(exc))
 

@@ -52,6 +52,7 @@ class UnreadableEvent:
     timestamp_ms: int = 0
     text: str | None = None  # a text message's text, read from the raw event
     unblocked: bool = False  # a follow's follow.isUnblocked, when it is there
+    expected: bool = False  # a sticker, image or the like: not read on purpose, nothing to warn about
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,33 @@ def dedupe_key(raw: dict[str, Any]) -> str | None:
 
 
 def read_event(raw: Any) -> Event | UnreadableEvent:
-    """The SDK's typed event, or what little can be read of one it cannot parse. Never raises."""
+    """The SDK's typed event, or what little can be read of one it cannot parse. Never raises.
+
+    A message that is not text is not given to the SDK: only the text-only nudge answers it, and the SDK's
+    models refuse real stickers (one without `stickerResourceType`) that LINE does send."""
+    kind = _message_type(raw)
+    if kind not in (None, "text"):
+        return _salvage(raw, f"{kind or 'untyped'} message", expected=True)
     try:
         return Event.from_dict(raw)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:  # pydantic and its callers on foreign data
-        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return _salvage(raw, f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+def is_text_message(raw: Any) -> bool:
+    """A raw event that is a text message (the ones the member waits for an answer to)."""
+    return _message_type(raw) == "text"
+
+
+def _message_type(raw: Any) -> str | None:
+    """The message's type of a raw message event ('' when it has none); None for other events."""
+    if not isinstance(raw, dict) or raw.get("type") != "message":
+        return None
+    message = raw.get("message")
+    return _text(message.get("type")) if isinstance(message, dict) else ""
+
+
+def _salvage(raw: Any, reason: str, *, expected: bool = False) -> UnreadableEvent:
     raw = raw if isinstance(raw, dict) else {}
     source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
     stamp = raw.get("timestamp")
@@ -138,7 +161,7 @@ def read_event(raw: Any) -> Event | UnreadableEvent:
     return UnreadableEvent(reason, kind=_text(raw.get("type")), user_id=_text(source.get("userId")) or None,
                            reply_token=_text(raw.get("replyToken")) or None,
                            timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0,
-                           text=text, unblocked=follow.get("isUnblocked") is True)
+                           text=text, unblocked=follow.get("isUnblocked") is True, expected=expected)
 
 
 def user_of(event: Event) -> str | None:
@@ -160,7 +183,8 @@ def to_incoming(event: MessageEvent | UnreadableEvent, message_id: str = "",
         return None
     return IncomingMessage(channel=CHANNEL, user_id=user_id, text=text,
                            conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event,
-                           deadline=answer_deadline(event, time.time() if now is None else now))
+                           deadline=answer_deadline(event, time.time() if now is None else now),
+                           sent_at=event.timestamp / 1000 if isinstance(event.timestamp, (int, float)) else None)
 
 
 def answer_deadline(event: Event | UnreadableEvent, now: float) -> float | None:

@@ -168,7 +168,15 @@ def to_incoming(event: Mapping[str, Any], *, display_name: str = "",
     channel = event["channel"]
     return IncomingMessage(channel=Channel.SLACK, user_id=event["user"], text=plain_text(event.get("text", "")),
                            conversation_id=conversation_of(event), display_name=display_name,
-                           pattern=(channel_patterns or {}).get(channel), raw=dict(event))
+                           pattern=(channel_patterns or {}).get(channel), raw=dict(event), sent_at=_stamp(event.get("ts")))
+
+
+def _stamp(ts: Any) -> float | None:
+    """A Slack ts ("1700000000.000100") as epoch seconds."""
+    try:
+        return float(ts)
+    except (TypeError, ValueError):
+        return None
 
 
 def reply_target(event: Mapping[str, Any]) -> tuple[str, str | None]:

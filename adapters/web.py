@@ -20,6 +20,7 @@ from reports.dashboard_html import not_found_page
 
 log = logging.getLogger(__name__)
 WORKER_NICENESS = 5
+DRAIN_SECONDS = 20.0  # on SIGTERM, how long the answers running now may take to finish (a PaaS gives ~30 s)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -88,7 +89,10 @@ def start_worker_process(settings: Settings) -> BaseProcess:
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run the app with uvicorn until stopped; the job workers run beside it in their own process."""
+    """Run the app with uvicorn until stopped; the job workers run beside it in their own process.
+
+    SIGTERM (or Ctrl-C): uvicorn stops taking requests, the worker process stops claiming jobs and lets
+    the running ones finish (DRAIN_SECONDS), and the server lock is released."""
     import uvicorn
 
     from bot.dbops import DbOpsError, ServerLock
@@ -99,20 +103,45 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         raise ConfigError(f"DATABASE_URL: {exc}") from None
     if not held:
         raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
+    stopping = _note_stop_signals()
+    workers: BaseProcess | None = None
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, answering=False)  # lean: no index, no encoder, no Claude client
         runtime.core.screener.check()  # a broken safety model stops start-up; the worker loads it
         workers = start_worker_process(settings)
         app = create_app(runtime)
         freeze_start_up_heap()
-        try:
+        if not stopping.is_set():
             uvicorn.run(app, host=host, port=port, log_level="info",
                         log_config=None)  # our logging set-up (file + stdout) stays in charge
-        finally:
-            workers.terminate()  # SIGTERM: the workers finish their current jobs, then exit
-            workers.join(timeout=15)
     finally:
+        if workers is not None:
+            stop_worker_process(workers)
         lock.release()
+        log.info("server stopped: worker process ended, server lock released")
+
+
+def stop_worker_process(workers: BaseProcess, drain: float = DRAIN_SECONDS) -> None:
+    """SIGTERM to the workers: they stop claiming and finish what runs, within `drain`; then it is killed."""
+    workers.terminate()
+    workers.join(timeout=drain + 5)
+    if workers.is_alive():
+        log.warning("worker process still busy after %.0f s: killed (its jobs come back when their lease ends)", drain)
+        workers.kill()
+        workers.join(timeout=5)
+
+
+def _note_stop_signals() -> threading.Event:
+    """Our own SIGTERM/SIGINT handler under uvicorn's. uvicorn re-raises the signal it caught once it has
+    stopped; with the default handler that would kill this process before its clean-up runs."""
+    stopping = threading.Event()
+
+    def note(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        stopping.set()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, note)
+    return stopping
 
 
 def _work(settings: Settings, parent_pid: int) -> None:
@@ -122,10 +151,12 @@ def _work(settings: Settings, parent_pid: int) -> None:
     os.nice(WORKER_NICENESS)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    runtime = build_runtime(settings, sync_knowledge=False)  # the web process synced the knowledge
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the web process decides
+    runtime = build_runtime(settings)  # syncs the knowledge and builds its index: the web process does neither
     runtime.core.screener.load()  # before the first job: the encoder and the safety model, once
     runtime.start()  # the job workers and the scheduler
     while not stop.wait(1.0):
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
             break
-    runtime.stop()
+    runtime.stop(drain=DRAIN_SECONDS)
+    log.info("worker process stopped")

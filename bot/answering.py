@@ -35,6 +35,7 @@ class AnswerRequest:
     history: list[Turn] = field(default_factory=list)
     deadline: float | None = None  # epoch seconds by which the answer (every attempt, any wait) must be in
     asked_before: str = ""  # the themes this member asked before (bot/member_themes.py), "" for none
+    sent_at: float | None = None  # epoch seconds the member sent it: the model's slots go to the oldest first
 
 
 @dataclass(frozen=True)

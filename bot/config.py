@@ -38,7 +38,7 @@ class Settings:
     claude_max_retries: int = 2
     claude_effort: str = "low"
     claude_max_tokens: int = 8000  # thinking + the answer's JSON; cut off, it is asked once more with twice
-    claude_concurrency: int = 3  # answers in flight at once, across all lanes
+    claude_concurrency: int = 8  # Claude calls in flight at once, every lane's answers sharing them (a 429 lowers it)
     claude_deadline_seconds: float = 45.0  # one answer's whole budget where the channel sets none (Slack, terminal)
     claude_degraded_after_seconds: float = 60.0  # /healthz says degraded once Claude has failed this long
     line_channel_secret: str | None = None
@@ -63,6 +63,7 @@ class Settings:
     job_max_attempts: int = 4
     job_workers: int = 2  # per lane (one lane per platform)
     job_lease_seconds: float = 60.0  # a claimed job's lease; a dead process's jobs come back after it
+    job_retention_days: int = 30  # finished jobs keep their raw webhook payload this long (0: for ever)
     log_level: str = "WARNING"
     log_dir: Path | None = Path("var/log")  # None: no log files (stdout / stderr only)
     backup_dir: Path = Path("var/backups")
@@ -113,7 +114,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         claude_max_retries=int(env.number("CLAUDE_MAX_RETRIES", 2)),
         claude_effort=env.choice("CLAUDE_EFFORT", "low", EFFORTS, fold=str.lower),
         claude_max_tokens=max(1024, int(env.number("CLAUDE_MAX_TOKENS", 8000))),
-        claude_concurrency=max(1, int(env.number("CLAUDE_CONCURRENCY", 3))),
+        claude_concurrency=max(1, int(env.number("CLAUDE_CONCURRENCY", 8))),
         claude_deadline_seconds=max(5.0, env.number("CLAUDE_DEADLINE_SECONDS", 45.0)),
         claude_degraded_after_seconds=env.number("CLAUDE_DEGRADED_AFTER_SECONDS", 60.0),
         line_channel_secret=env.optional("LINE_CHANNEL_SECRET"),
@@ -138,6 +139,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         job_max_attempts=int(env.number("JOB_MAX_ATTEMPTS", 4)),
         job_workers=max(1, int(env.number("JOB_WORKERS", 2))),
         job_lease_seconds=max(1.0, env.number("JOB_LEASE_SECONDS", 60.0)),
+        job_retention_days=int(env.number("JOB_RETENTION_DAYS", 30)),
         log_level=env.choice("LOG_LEVEL", "WARNING", LOG_LEVELS, fold=str.upper),
         log_dir=_log_dir(env.text("LOG_DIR", "var/log")),
         backup_dir=Path(env.text("BACKUP_DIR", "var/backups")),

@@ -154,7 +154,7 @@ class Core:
                 return self._to_staff(question, pattern, Reason.CRISIS, someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
-                return self._answer(question, pattern, screening, self._deadline(message))
+                return self._answer(question, pattern, screening, self._deadline(message), message.sent_at)
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, Reason.COMPLIANCE if screening.compliance
                                       else Reason.HUMAN_REQUEST, feelings=screening.feelings)
@@ -375,12 +375,13 @@ class Core:
         if question.status == QuestionStatus.REFUSED:  # the notice was lost with the crash; the gate said no then
             return Reply(RESUMED_REFUSAL, kind=ReplyKind.NOTICE, pattern=question.pattern, question_id=question.id)
         return self._answer(question, get_pattern(question.pattern), self.screener.screen(question.text),
-                            self._deadline(message))
+                            self._deadline(message), message.sent_at)
 
     def _deadline(self, message: IncomingMessage) -> float:
         return message.deadline or time.time() + self.answer_seconds
 
-    def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float) -> Reply:
+    def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float,
+                sent_at: float | None = None) -> Reply:
         # Makino's drafts are not his words until he approves them: a member is never answered from one.
         hits = self.knowledge.search(question.text, pattern.number, top=5, drafts=False)
         covered = bool(hits) and hits[0].covers
@@ -396,7 +397,8 @@ class Core:
         feelings = screening.feelings or pattern.supports_feelings
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question),
-                                deadline=deadline, asked_before=asked_before(question, self.screener.encoder_name))
+                                deadline=deadline, asked_before=asked_before(question, self.screener.encoder_name),
+                                sent_at=sent_at)
         try:
             result = self._model_answer(request)
         except AnswererRefused as refused:  # Claude works, but declined this one: a person answers, no alert

@@ -286,6 +286,7 @@ def _sqlite_copy(source: Path, target: Path, *, single_file: bool = False) -> No
             src.backup(dst, pages=-1)
             if single_file:
                 dst.execute("PRAGMA journal_mode=DELETE")
+                dst.execute("VACUUM")  # the copy only: what was deleted (old jobs' payloads) takes no room in it
             elif dst.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
                 dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.Error as exc:

@@ -23,7 +23,7 @@ MAX_BATCH = 200
 
 
 class Intake:
-    """Stores jobs for the webhooks from one thread; `submit` returns a future of how many were new."""
+    """Stores jobs for the webhooks from one thread; `submit` returns a future of which were new."""
 
     def __init__(self, *, jobs: JobQueue, database: pw.Database) -> None:
         self.jobs = jobs
@@ -33,7 +33,7 @@ class Intake:
         self._started = threading.Lock()
 
     def submit(self, jobs: list[NewJob]) -> Future:
-        """Queue `jobs` for the next batch; the future gives the number stored (duplicates are not)."""
+        """Queue `jobs` for the next batch; the future gives, per job, whether it was stored (False: a duplicate)."""
         with self._started:
             if not self._thread.is_alive():
                 self._thread.start()
@@ -67,5 +67,5 @@ class Intake:
         start = 0
         for (jobs, future), wanted in zip(batch, waiting):
             if wanted:
-                future.set_result(sum(fresh[start:start + len(jobs)]))
+                future.set_result(fresh[start:start + len(jobs)])
             start += len(jobs)

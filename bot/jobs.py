@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -22,7 +23,7 @@ import peewee as pw
 from bot.models import Job, utcnow
 from bot.states import JobStatus
 
-__all__ = ["JobKind", "JobQueue", "JobStatus", "dead_letters", "replay"]
+__all__ = ["JobKind", "JobQueue", "JobStatus", "dead_letters", "drop_payloads", "replay"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ FailureHandler = Callable[[dict[str, Any], str], None]
 BACKOFF_SECONDS = (2, 10, 60, 300)
 LEASE_SECONDS = 60.0
 DEFAULT_LANE = "default"
+IDLE_POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ class JobQueue:
         self._kinds: dict[str, _Kind] = {}
         self._wake: dict[str, threading.Event] = {}
         self._stop = threading.Event()
+        self._stop_renewing = threading.Event()  # set after the workers: a draining job keeps its lease
         self._threads: list[threading.Thread] = []
+        self._renewer: threading.Thread | None = None
         self._running: set[int] = set()  # job ids whose lease this process renews
         self._running_lock = threading.Lock()
 
@@ -133,24 +137,37 @@ class JobQueue:
     def start(self, *, workers: int, poll_seconds: float = 1.0) -> None:
         """Work each lane in its own background threads until `stop`; a lease renewer keeps claims alive."""
         self._stop.clear()
+        self._stop_renewing.clear()
         with Job._meta.database.connection_context():
             self.recover()
-        targets = [(self._loop, (lane, poll_seconds), f"job-{lane}-{n}")
-                   for lane in self.lanes for n in range(max(1, workers))]
-        targets.append((self._renew_leases, (), "job-leases"))
+        # The first worker of a lane polls; the others look less often and are woken by a sibling's claim.
+        targets = [(self._loop, (lane, poll_seconds if n == 0 else max(poll_seconds, IDLE_POLL_SECONDS)),
+                    f"job-{lane}-{n}") for lane in self.lanes for n in range(max(1, workers))]
         for target, args, name in targets:
             thread = threading.Thread(target=target, args=args, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._renewer = threading.Thread(target=self._renew_leases, name="job-leases", daemon=True)
+        self._renewer.start()
 
-    def stop(self) -> None:
-        """Stop claiming; wait for the jobs running now (a job cut short is taken back when its lease ends)."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; wait up to `timeout` in all for the jobs running now (a job cut short is taken back
+        when its lease ends)."""
         self._stop.set()
         for wake in self._wake.values():
             wake.set()
+        until = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, until - time.monotonic()))
+        busy = sum(thread.is_alive() for thread in self._threads)
+        if busy:
+            log.warning("%d job worker(s) still busy after %.0f s; their jobs come back when the lease ends",
+                        busy, timeout)
         self._threads.clear()
+        self._stop_renewing.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
+            self._renewer = None
 
     # ---- private --------------------------------------------------------------------------------
 
@@ -161,6 +178,7 @@ class JobQueue:
             try:
                 with db.connection_context():
                     while not self._stop.is_set() and (job := self._claim(lane)) is not None:
+                        wake.set()  # there may be more: an idle sibling looks now
                         self._run(job)
             except Exception:  # edge: the job worker must outlive a database hiccup
                 log.exception("job worker iteration (lane %s) failed", lane)
@@ -169,7 +187,7 @@ class JobQueue:
 
     def _renew_leases(self) -> None:
         db = Job._meta.database
-        while not self._stop.wait(self.lease_seconds / 3):
+        while not self._stop_renewing.wait(self.lease_seconds / 3):
             try:
                 with db.connection_context():
                     with self._running_lock:
@@ -265,3 +283,18 @@ def replay(job_ids: list[int] | None) -> int:
     if job_ids is not None:
         query = query.where(Job.id.in_(job_ids))
     return query.execute()
+
+
+def drop_payloads(*, older_than_days: int) -> int:
+    """Finished jobs (done, or failed and handled) last touched before `older_than_days` lose their raw
+    payload; the row and its dedupe key stay, so a late redelivery is still a duplicate. Dead letters,
+    which `jobs retry` replays, keep theirs. Returns how many were emptied."""
+    if older_than_days <= 0:
+        return 0
+    cutoff = utcnow() - dt.timedelta(days=older_than_days)
+    count = Job.update(payload={}).where(Job.status.in_((JobStatus.DONE, JobStatus.FAILED)),
+                                         Job.updated_at < cutoff, Job.payload != {}).execute()
+    if count:
+        log.info("raw payloads of %d finished job(s) older than %d days dropped", count, older_than_days)
+    return count
+

@@ -19,6 +19,7 @@ class IncomingMessage:
     test: bool = False  # an operator trying the bot (the terminal): recorded, but not counted in the KPIs
     message_id: str = ""  # the inbound job's dedupe key: a retried job resumes the question it started
     deadline: float | None = None  # epoch seconds by which the answer must be ready (LINE: its reply window)
+    sent_at: float | None = None  # epoch seconds the platform says the member sent it
     raw: Any = field(default=None, compare=False, repr=False)
 
 

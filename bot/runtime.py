@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-
 import peewee as pw
 
-from bot.answering import Answerer, AnswerRequest, AnswererUnavailable, ModelAnswer, OfflineAnswerer
+from bot.answering import Answerer, OfflineAnswerer
 from bot.config import ConfigError, Settings
 from bot.knowledge import Thesaurus
 from bot.knowledge_store import KnowledgeBase
@@ -44,35 +41,18 @@ def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
     return knowledge
 
 
-class BoundedAnswerer:
-    """At most `limit` answers in flight: every lane's workers share Claude, and a slow Claude (529s, retries)
-    then holds a bounded number of threads instead of all of them. The wait for a slot is part of the
-    answer's deadline: no slot in time is a failure like any other (offline answer or holding message)."""
-
-    def __init__(self, inner: Answerer, limit: int = 3) -> None:
-        self.inner = inner
-        self._slots = threading.BoundedSemaphore(limit)
-
-    def answer(self, request: AnswerRequest) -> ModelAnswer:
-        wait = None if request.deadline is None else max(0.0, request.deadline - time.time())
-        if not self._slots.acquire(timeout=wait):
-            raise AnswererUnavailable(f"no Claude slot free within the answer's deadline ({wait:.1f} s)")
-        try:
-            return self.inner.answer(request)
-        finally:
-            self._slots.release()
-
-
 def make_answerer(settings: Settings) -> Answerer:
     """Claude when a key is set; otherwise the offline answerer, so everything runs without one."""
     if not settings.anthropic_api_key:
         log.info("ANTHROPIC_API_KEY が設定されていないため、ナレッジだけで回答します（Claude は使いません）")
         return OfflineAnswerer()
     from bot.claude.answerer import ClaudeAnswerer  # the SDK takes ~2 s to import: only when it is used
-    claude = ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
-                            effort=settings.claude_effort, max_tokens=settings.claude_max_tokens,
-                            timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries)
-    return BoundedAnswerer(claude, limit=settings.claude_concurrency)
+    from bot.claude.pool import ClaudePool
+    # One pool for every lane's answers: Claude's slots are shared, sending stays in each platform's lane.
+    return ClaudeAnswerer(api_key=settings.anthropic_api_key, models=settings.model_for,
+                          effort=settings.claude_effort, max_tokens=settings.claude_max_tokens,
+                          timeout=settings.claude_timeout_seconds, max_retries=settings.claude_max_retries,
+                          pool=ClaudePool(limit=settings.claude_concurrency))
 
 
 def load_plan(settings: Settings) -> RolloutPlan:

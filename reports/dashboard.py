@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.backlog import Backlog, measure
 from reports import metrics
 from reports.dashboard_html import login_page, not_found_page, render
 from reports.periods import last_days, local_today, monthly, naive_utc
@@ -43,6 +44,7 @@ class DashboardData:
     budget: metrics.Budget
     tests: metrics.LeftOut
     themes: Themes
+    backlog: Backlog | None = None  # the answer queue now
 
 
 def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE_SECONDS) -> None:
@@ -58,7 +60,8 @@ def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE
         stamp, page = cached.get("page", (-cache_seconds, ""))
         if _clock() - stamp >= cache_seconds:
             with runtime.database.connection_context():
-                page = render(collect(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=tz))
+                page = render(collect(budget_jpy=settings.monthly_budget_jpy, usd_jpy=settings.usd_jpy_rate, tz=tz,
+                                      concurrency=settings.claude_concurrency))
             cached["page"] = (_clock(), page)
         return HTMLResponse(page, headers=HEADERS)
 
@@ -100,7 +103,8 @@ def cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"bansou-dashboard-login", hashlib.sha256).hexdigest()
 
 
-def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetime | None = None) -> DashboardData:
+def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetime | None = None,
+            concurrency: int | None = None) -> DashboardData:
     now = now or dt.datetime.now(dt.timezone.utc)
     today = local_today(now, tz=tz)
     return DashboardData(
@@ -109,7 +113,8 @@ def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetim
         open=metrics.open_escalations(naive_utc(now), limit=15),
         budget=metrics.budget(monthly(today, tz=tz), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy),
         tests=metrics.left_out(last_days(TREND_DAYS, now, tz=tz)),
-        themes=new_question_themes(last_days(THEME_DAYS, now, tz=tz), top=5, examples=1))
+        themes=new_question_themes(last_days(THEME_DAYS, now, tz=tz), top=5, examples=1),
+        backlog=measure(concurrency=concurrency, now=naive_utc(now)) if concurrency else None)
 
 
 def _clock() -> float:

@@ -41,7 +41,7 @@ def render(data: "DashboardData") -> str:
     """The whole page: what needs a person first (open escalations), then the figures."""
     period = data.figures.period
     updated = local_now(data.now, tz=period.tz).strftime("%Y-%m-%d %H:%M")
-    body = "".join([_left_out(data), _open(data), _themes(data), _kpis(data.figures), _trend(data.figures),
+    body = "".join([_left_out(data), _queue(data), _open(data), _themes(data), _kpis(data.figures), _trend(data.figures),
                     _cost(data)])
     return _page(f"<header><h1>bansou 運用ダッシュボード</h1>"
                  f"<p>直近{len(period.days)}日（{period.label}、日本時間）　更新 {updated}</p></header><main>{body}</main>")
@@ -167,6 +167,17 @@ def _open(data: "DashboardData") -> str:
             f'<p class="muted">24時間以上経過: {opened.over_24h:,}件（緊急のもの、古いものから表示）</p>'
             '<table class="open"><tr><th>番号</th><th>緊急度</th><th>理由</th><th>状態</th><th>経過</th><th>相談メニュー</th>'
             f"<th>質問</th></tr>{rows}</table></section>")
+
+
+def _queue(data: "DashboardData") -> str:
+    b = data.backlog
+    if b is None:
+        return ""
+    late = b.oldest_wait_seconds >= 45  # past LINE's reply window: answers go out as pushes
+    color = BAD if late else "inherit"
+    return (f"<section><h2>回答の順番待ち</h2><p>待ち <b>{b.pending:,}件</b>　処理中 {b.running:,}件　"
+            f'いちばん古い質問の待ち時間 <b style="color:{color}">{b.oldest_wait_seconds:,.0f}秒</b>　'
+            f"いま届いた質問の見込み {b.expected_wait_seconds:,.0f}秒</p></section>")
 
 
 def _cost(data: "DashboardData") -> str:

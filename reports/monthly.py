@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bot.config import Settings
-from reports import charts, metrics, proposals, samples, sections
+from reports import metrics, proposals, samples, sections
 from reports import markdown as md
 from reports.document import Report
 from reports.metrics import Figures
@@ -94,6 +94,7 @@ def _escalation_trend(report: Report, esc: metrics.EscalationFigures, before: me
              "相談メニュー別（エスカレーションされた質問の割合）:\n\n"
              + md.table(["相談メニュー", "エスカレーションされた質問", "割合"], per_pattern)]
     if esc.by_reason:
+        from reports import charts  # matplotlib: only when a report draws
         path = charts.bars(report.folder / "escalation_reasons.png", f"エスカレーションの理由（{report.period.label}）",
                            [md.reason_label(r) for r in esc.by_reason], list(esc.by_reason.values()))
         parts.append(report.chart(path))

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import logging
 
-import anthropic
-
 from bot.patterns import PATTERNS
 from reports import markdown as md
 from reports.samples import Sample
@@ -20,6 +18,8 @@ SYSTEM = ("あなたは生命保険営業の研修機関「牧野生保塾」の
 
 def draft_with_claude(items: tuple[Sample, ...], *, api_key: str, model: str, timeout: float = 60.0) -> str | None:
     """One Messages call for all the answers; None when Claude cannot be reached (the report says so)."""
+    import anthropic  # ~40 MB: only when a report drafts proposals, never in the web process
+
     client = anthropic.Anthropic(api_key=api_key, timeout=timeout, max_retries=1)
     try:
         response = client.messages.create(model=model, max_tokens=2000, system=SYSTEM,

@@ -1,7 +1,6 @@
 """Report parts the daily, weekly and monthly reports share."""
 from __future__ import annotations
 
-from reports import charts
 from reports import markdown as md
 from reports.document import Report
 from reports.metrics import KPIS, SUCCESS_RATE, Budget, EscalationFigures, Figures, OpenFigures, Pushes, Tally
@@ -121,6 +120,7 @@ def pattern_chart(report: Report, figs: Figures) -> str:
     """Questions per Pattern as bars; nothing when there were no questions."""
     if not figs.tally().questions:
         return ""
+    from reports import charts  # matplotlib (~30 MB): loaded when a report draws, not by every process
     path = charts.bars(report.folder / "patterns.png", f"相談メニュー別の質問数（{report.period.label}）",
                        [md.pattern_label(n) for n in figs.patterns()],
                        [figs.tally(pattern=n).questions for n in figs.patterns()])
@@ -130,6 +130,7 @@ def pattern_chart(report: Report, figs: Figures) -> str:
 def trend_chart(report: Report, figs: Figures, title: str) -> str:
     """Questions per day with the success rate and satisfaction, against the success target."""
     days = report.period.days
+    from reports import charts
     path = charts.trend(report.folder / "trend.png", f"{title}（{report.period.label}）", days,
                         [figs.tally(day=d).questions for d in days],
                         {"回答成功率": [figs.tally(day=d).success_rate for d in days],

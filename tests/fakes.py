@@ -36,7 +36,7 @@ def line_signature(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-Response = tuple[int, Any]  # status, JSON body (dict/list) or raw bytes
+Response = tuple  # (status, JSON body (dict/list) or raw bytes[, extra headers])
 DROP: Response = (0, None)  # close the connection without an answer (a network failure, as the client sees it)
 Route = Callable[[Call], Response]
 
@@ -98,12 +98,15 @@ class FakeServer:
                 with fake._lock:
                     fake.calls.append(call)
                 route = fake.routes.get((self.command, parts.path))
-                status, body = route(call) if route else (404, {"error": f"fake: no route {self.command} {parts.path}"})
+                answer = route(call) if route else (404, {"error": f"fake: no route {self.command} {parts.path}"})
+                status, body, extra = (*answer, {})[:3]
                 if (status, body) == DROP:
                     self.close_connection = True
                     return
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -30,7 +30,8 @@ class FakeLine(FakeServer):
     def __init__(self, delay: float = 0.0) -> None:
         super().__init__()
         self.delay = delay
-        self.seen: Counter = Counter()  # user -> messages shown
+        self.seen: Counter = Counter()  # user -> answers shown (the busy note is counted apart, in `notes`)
+        self.notes: Counter = Counter()
         self._tokens: set[str] = set()
         self._keys: set[str] = set()
         self._seen_lock = threading.Lock()
@@ -44,7 +45,7 @@ class FakeLine(FakeServer):
             if token in self._tokens:
                 return 400, {"message": "Invalid reply token"}
             self._tokens.add(token)
-            self.seen[user_of_token(token)] += 1
+            (self.notes if _is_note(call) else self.seen)[user_of_token(token)] += 1
         time.sleep(self.delay)
         return 200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}
 
@@ -57,6 +58,11 @@ class FakeLine(FakeServer):
             self.seen[call.json["to"]] += 1
         time.sleep(self.delay)
         return 200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}
+
+
+def _is_note(call: Call) -> bool:
+    from adapters.line_signs import BUSY_NOTE
+    return [m.get("text") for m in call.json["messages"]] == [BUSY_NOTE]
 
 
 def user(i: int) -> str:

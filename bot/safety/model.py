@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Mapping
 
 import numpy as np
+
 from bot.encoder import Encoder, EncoderError
-from bot.safety.reading import sentences
 
 HEADS = ("crisis", "someone_in_danger", "compliance", "human")
 SHIPPED = Path(__file__).parent / "data"
@@ -97,6 +97,7 @@ def pieces(text: str) -> list[str]:
     message is read whole: もう限界ってくらいアポを詰めました。週末は休みます is one thought)."""
     if len(text) < LONG_MESSAGE_CHARS:
         return [text]
+    from bot.safety.reading import sentences  # the rules' module: loaded only where messages are read
     return [text] + [s for s in sentences(text) if len(s) >= SENTENCE_CHARS]
 
 

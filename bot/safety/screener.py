@@ -14,8 +14,6 @@ from pathlib import Path
 
 from bot.encoder import load_encoder
 from bot.safety.model import SHIPPED, SafetyModel, check_model
-from bot.safety.reading import an_aspiration
-from bot.safety.reading import screen as read_by_rules
 from bot.safety.screening import Screening
 
 log = logging.getLogger(__name__)
@@ -51,6 +49,7 @@ class Screener:
     def screen(self, text: str) -> Screening:
         """The rules' reading and the model's together. Should the model fail after a good start, the
         rules still read the message and the failure is logged loudly (start-up refuses a broken one)."""
+        from bot.safety.reading import screen as read_by_rules  # the rules' patterns: only where messages are read
         found = read_by_rules(text)
         try:
             by_model = self.read_by_model(text)
@@ -74,6 +73,7 @@ class Screener:
         own, others = level["crisis"] >= 1, level["someone_in_danger"] >= 1
         crisis = own or others
         doubt = not crisis and p["crisis"] >= heads["crisis"].moderate  # the writer's own: a gentle line
+        from bot.safety.reading import an_aspiration
         # A person named as a model to become like is no request for one; the rules read that grammar.
         found = Screening(crisis=crisis, distress=doubt, compliance=level["compliance"] >= 1,
                           wants_human=level["human"] >= 1 and not an_aspiration(text),

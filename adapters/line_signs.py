@@ -1,0 +1,90 @@
+"""Signs of life for a LINE member whose message waits in the queue, sent after the ack (never before it):
+the loading animation as soon as the message is stored, and, when the queue is too long for the answer to
+make the reply window, one short note through the reply token (once per member while it stays long)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, Callable
+
+from linebot.v3.messaging import TextMessage
+
+from adapters import line_messages as lm
+from adapters.line_client import LineClient
+
+log = logging.getLogger(__name__)
+
+BUSY_NOTE = ("ただいま質問が混み合っています…。順番にお答えしていますので、回答まで少しお待ちください。"
+             "このままお待ちいただければ、回答はこのトークにお届けします。")
+EARLY_LOADING_SECONDS = 60  # LINE's longest; the job renews it when it starts
+NOTE_AGAIN_AFTER = 30 * 60.0  # a member hears the note once per busy spell, not once per message
+THREADS = 4
+
+
+class SignsOfLife:
+    """Decides at the edge whether a message's answer will miss the reply window (`expected_wait`: seconds a
+    message stored now waits), and sends the note and the animation from a small pool of its own."""
+
+    def __init__(self, *, client: LineClient, expected_wait: Callable[[], float],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.expected_wait = expected_wait
+        self._clock = clock
+        self._noted: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="line-signs")
+        self._pending: set[Future] = set()
+
+    def will_note(self, raw: dict[str, Any]) -> bool:
+        """Whether this text message gets the busy note (its answer then goes out as a push). Never raises:
+        a backlog that cannot be read means no note, and the message is stored all the same."""
+        user, token = _user(raw), raw.get("replyToken")
+        if not (lm.is_text_message(raw) and user and isinstance(token, str) and token):
+            return False
+        try:
+            wait = self.expected_wait()
+        except Exception:  # edge: the ack path; the note is a nicety, storing the message is not
+            log.exception("could not read the backlog")
+            return False
+        if wait < lm.REPLY_WINDOW_SECONDS - lm.SEND_SECONDS - lm.MIN_ANSWER_SECONDS:
+            return False
+        with self._lock:
+            now = self._clock()
+            if now - self._noted.get(user, -NOTE_AGAIN_AFTER) < NOTE_AGAIN_AFTER:
+                return False
+            self._noted[user] = now
+        return True
+
+    def stored(self, raw: dict[str, Any], *, noted: bool) -> None:
+        """After the ack: the note (when decided) and the loading animation, in the background."""
+        if lm.is_text_message(raw) and _user(raw):
+            future = self._pool.submit(self._show, raw, noted)
+            with self._lock:
+                self._pending.add(future)
+            future.add_done_callback(self._done)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait for the signs submitted so far (tests, shutdown)."""
+        with self._lock:
+            pending = set(self._pending)
+        wait(pending, timeout=timeout)
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def _show(self, raw: dict[str, Any], noted: bool) -> None:
+        user = _user(raw)
+        if noted:
+            result = self.client.send(user, [TextMessage(text=BUSY_NOTE)], reply_token=raw["replyToken"],
+                                      reply_deadline=lm.reply_deadline(lm.read_event(raw)), push=False)
+            log.info("busy note to %s: %s", user, "sent" if result.ok else result.error)
+        self.client.show_loading(user, seconds=EARLY_LOADING_SECONDS)  # after the note: a message stops it
+
+
+def _user(raw: dict[str, Any]) -> str:
+    source = raw.get("source")
+    user = source.get("userId") if isinstance(source, dict) else None
+    return user if isinstance(user, str) else ""

@@ -1,0 +1,35 @@
+"""The web process verifies, stores and acknowledges: it builds no search index, loads no encoder, no
+scikit-learn and no Claude client, and stays within 150 MB with the shipped knowledge."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from server_process import ROOT, server_env
+
+PROBE = """
+import json, sys
+sys.path.insert(0, {root!r})
+from adapters.web import create_app
+from app import build_runtime
+from bot.config import load_settings
+runtime = build_runtime(load_settings(), answering=False)
+runtime.core.screener.check()
+create_app(runtime)
+rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+print(json.dumps({{"modules": sorted(m for m in ("anthropic", "sklearn", "scipy", "sudachipy.dictionary") if m in sys.modules),
+                   "index": runtime.knowledge._index is not None, "rss_mb": rss}}))
+"""
+
+
+def test_the_web_process_builds_no_index_and_loads_no_model(tmp_path):
+    env = server_env(tmp_path, f"sqlite:///{tmp_path}/bansou.db", "http://127.0.0.1:9", ANTHROPIC_API_KEY="k",
+                     SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    env["KNOWLEDGE_DIR"] = str(ROOT / "knowledge")  # the shipped knowledge
+    done = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT))], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["modules"] == [] and probe["index"] is False
+    assert probe["rss_mb"] <= 150, probe  # it was 420 MB: the index, the encoder's libraries, the SDK
