@@ -61,6 +61,7 @@ class Settings:
     backup_keep: int = 14
     encoder: str = DEFAULT_ENCODER  # the sentence encoder the safety model reads with (bot/encoder.py)
     safety_model_dir: Path = Path("var/models/safety")  # where `safety retrain` keeps a model it has refitted
+    search_cache_dir: Path = Path("var/cache/encodings")  # the knowledge's sentence vectors, keyed by content
 
     @property
     def line_enabled(self) -> bool:
@@ -121,6 +122,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         backup_keep=int(env.number("BACKUP_KEEP", 14)),
         encoder=env.choice("ENCODER", DEFAULT_ENCODER, tuple(ENCODERS)),
         safety_model_dir=Path(env.text("SAFETY_MODEL_DIR", "var/models/safety")),
+        search_cache_dir=Path(env.text("SEARCH_CACHE_DIR", "var/cache/encodings")),
     )
     _check_pairs(settings)
     return settings

@@ -13,6 +13,7 @@ import yaml
 from bot.knowledge import Entry, KnowledgeError, Thesaurus, load_dir, parse_entry, render_entry
 from bot.models import KnowledgeEntry, utcnow
 from bot.search import Hit, SearchIndex
+from bot.search.encodings import EncodingCache
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class SyncResult:
 class KnowledgeBase:
     """Search over the active entries; the index follows the database one changed entry at a time."""
 
-    def __init__(self, directory: Path, *, thesaurus: Thesaurus) -> None:
+    def __init__(self, directory: Path, *, thesaurus: Thesaurus, cache: EncodingCache | None = None) -> None:
         self.directory = directory
+        self.cache = cache  # the sentence vectors by content (None: the process's, in memory)
         self.thesaurus = thesaurus  # search's, and whatever compares text with the entries (learning)
         self._lock = threading.Lock()
         self._index: SearchIndex | None = None
@@ -138,7 +140,8 @@ class KnowledgeBase:
         with self._lock:
             if self._index is None:
                 rows = KnowledgeEntry.select().where(KnowledgeEntry.active == True).order_by(KnowledgeEntry.id)  # noqa: E712
-                self._index = SearchIndex.build((_entry(r) for r in rows), thesaurus=self.thesaurus)
+                self._index = SearchIndex.build((_entry(r) for r in rows), thesaurus=self.thesaurus,
+                                                cache=self.cache)
                 log.debug("knowledge index built: %d entries", len(self._index))
             elif stamp != self._stamp:
                 self._apply_changes(self._index)

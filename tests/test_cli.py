@@ -107,7 +107,7 @@ def shared_eval(tmp_path_factory) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "LINE_", "SLACK_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp}/eval.db", KNOWLEDGE_DIR=str(SHARED_EVAL / "knowledge"))
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "eval", str(SHARED_EVAL / "questions.jsonl"),
-                             "--json"], capture_output=True, text=True, env=env, cwd=tmp, timeout=120)
+                             "--json"], capture_output=True, text=True, env=env, cwd=tmp, timeout=900)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

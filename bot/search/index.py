@@ -25,6 +25,9 @@ from bot import coverage
 from bot.japanese import read_question, word_terms
 from bot.knowledge import SHIPPED, Entry, Thesaurus
 from bot.patterns import PATTERNS
+from bot.search import facts
+from bot.search.encodings import EncodingCache, shared_cache
+from bot.search.sentences import Meaning, SentenceIndex
 from bot.vectors import word_vectors
 
 FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the question
@@ -52,6 +55,7 @@ class Hit:
     score: float
     coverage: float
     confidence: float
+    passage: str | None = None  # the body's passage closest in meaning to the question (what a long answer quotes)
 
     @property
     def covers(self) -> bool:
@@ -72,11 +76,12 @@ class Query:
     bigrams: frozenset[str]
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns saying what it is about
     focus: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns of what it asks (its last clause)
+    text: str = ""  # as written
 
     @classmethod
     def read(cls, text: str, thesaurus: Thesaurus) -> "Query":
         words, topics, focus = read_question(thesaurus.fold_synonyms(text))
-        return cls(tuple(dict.fromkeys(words)), frozenset(thesaurus.bigrams(text)), tuple(topics), tuple(focus))
+        return cls(tuple(dict.fromkeys(words)), frozenset(thesaurus.bigrams(text)), tuple(topics), tuple(focus), text)
 
     @property
     def word_terms(self) -> set[str]:
@@ -204,8 +209,9 @@ class _Read:
 class SearchIndex:
     """The active entries, searchable; `upsert` and `remove` change one entry in place (thread-safe)."""
 
-    def __init__(self, *, thesaurus: Thesaurus = SHIPPED) -> None:
+    def __init__(self, *, thesaurus: Thesaurus = SHIPPED, cache: EncodingCache | None = None) -> None:
         self.thesaurus = thesaurus  # folds the entries and the questions alike
+        self._sentences = SentenceIndex(cache=cache or shared_cache())
         self._lock = threading.Lock()
         self._entries: list[Entry | None] = []  # by slot; a removed entry leaves a hole
         self._slots: dict[str, int] = {}
@@ -220,9 +226,13 @@ class SearchIndex:
         self._text_vecs = np.zeros((0, dims), dtype=np.float32)
 
     @classmethod
-    def build(cls, entries: Iterable[Entry], *, thesaurus: Thesaurus = SHIPPED) -> "SearchIndex":
-        index = cls(thesaurus=thesaurus)
+    def build(cls, entries: Iterable[Entry], *, thesaurus: Thesaurus = SHIPPED,
+              cache: EncodingCache | None = None) -> "SearchIndex":
+        index = cls(thesaurus=thesaurus, cache=cache)
         entries = list(entries)
+        for slot, prepared in enumerate(index._sentences.prepare(entries)):
+            index._sentences.put(slot, prepared)
+        index._sentences.cache.save()
         words, grams, question_vecs, text_vecs = [], [], [], []
         for word, gram, rows, head, question_vec, text_vec in index._store_all(entries):
             words.append(word)
@@ -288,10 +298,13 @@ class SearchIndex:
 
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with its id."""
-        read = _read_entry(entry, self.thesaurus)  # outside the lock: reading is the slow part
+        read = _read_entry(entry, self.thesaurus)  # outside the lock: reading and encoding are the slow part
+        prepared = self._sentences.prepare([entry])[0]
+        self._sentences.cache.save()
         with self._lock:
             self._remove(entry.id)
             slot = len(self._entries)
+            self._sentences.put(slot, prepared)
             self._entries.append(entry)
             self._slots[entry.id] = slot
             self._patterns = np.append(self._patterns, np.int8(_pattern_code(entry)))
@@ -316,14 +329,16 @@ class SearchIndex:
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
         """Entries for `pattern` (and those for every Pattern), best first."""
         query = Query.read(text, self.thesaurus)
+        vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
-            signals, fused = self._rank(query, pattern)
+            meaning = self._sentences.meaning(vector, len(self._entries))
+            signals, fused = self._rank(query, pattern, meaning)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
             best_topic = self._best_topic(query, fused)
-            evidence = [self._evidence(query, d, fused, pattern, best_topic) for d in best]
-            hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
-                    for d, f in zip(best, evidence)]
+            evidence = [self._evidence(query, d, fused, pattern, best_topic, meaning, signals) for d in best]
+            hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f),
+                        passage=self._passage(meaning, d)) for d, f in zip(best, evidence)]
         return hits[:top]
 
     def features(self, text: str, pattern: int | None = None) -> coverage.Features | None:
@@ -334,21 +349,24 @@ class SearchIndex:
     def best_evidence(self, text: str, pattern: int | None = None) -> tuple[Entry, coverage.Features] | None:
         """The best hit and its coverage evidence, without the fitted models (the fit itself reads these)."""
         query = Query.read(text, self.thesaurus)
+        vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
-            signals, fused = self._rank(query, pattern)
+            meaning = self._sentences.meaning(vector, len(self._entries))
+            signals, fused = self._rank(query, pattern, meaning)
             best = _best(fused, 2).tolist()
             if not best:
                 return None
-            return self._entries[best[0]], self._evidence(query, best[0], fused, pattern, self._best_topic(query, fused))
+            return self._entries[best[0]], self._evidence(query, best[0], fused, pattern,
+                                                          self._best_topic(query, fused), meaning, signals)
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
         return word in self._words.postings
 
-    def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray]:
-        # Fuse the four signals, then let soft word matching rank the best few once more.
+    def _rank(self, query: Query, pattern: int | None, meaning: Meaning) -> tuple[list[np.ndarray], np.ndarray]:
+        # Fuse the six signals, then let soft word matching rank the best few once more.
         searched = self._searched(pattern)
-        signals = self._signals(query, searched)
+        signals = self._signals(query, searched, meaning)
         fused = _fuse(signals)
         candidates = _best(fused, RERANK).tolist()
         soft = self._soft_shares(query, candidates, searched)
@@ -381,7 +399,7 @@ class SearchIndex:
             shares[d] = float((best * weights[known]).sum() / weights.sum())
         return shares
 
-    def _signals(self, query: Query, searched: Searched) -> list[np.ndarray]:
+    def _signals(self, query: Query, searched: Searched, meaning: Meaning) -> list[np.ndarray]:
         size = len(self._entries)
         allowed = searched.mask
         vector = self._vectors.embed(self._vectors.rows(norm for norm, _ in query.words))
@@ -392,7 +410,8 @@ class SearchIndex:
         signals = [self._words.scores(query.word_terms, size),
                    self._bigrams.scores(query.bigrams, size, searched),
                    _dot(self._question_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32),
-                   _dot(self._text_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32)]
+                   _dot(self._text_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32),
+                   meaning.head, meaning.passage]
         return [np.where(allowed, s, 0.0) for s in signals]
 
     def _idf_or_unknown(self, norm: str, searched: Searched | None = None) -> float:
@@ -411,16 +430,30 @@ class SearchIndex:
         self._rows[slot] = _NO_ROWS
         self._heads[slot] = (_NO_IDS, _NO_ROWS)
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
+        self._sentences.remove(slot)
         return True
 
     def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
-                  best_topic: float) -> coverage.Features:
+                  best_topic: float, meaning: Meaning, signals: list[np.ndarray]) -> coverage.Features:
         topic, specific_topic = self._entry_topic(query, doc)
+        top3 = _best(fused, TOPIC_DEPTH)
+        close = np.where(self._searched(pattern).mask, np.maximum(meaning.head, meaning.passage), 0.0)
+        others = np.delete(close, doc).max(initial=0.0) if len(close) else 0.0
         return coverage.Features(focus=self._focus(query, doc),
+                                 firsts=sum(bool(s[doc] > 0 and s[doc] >= s.max()) for s in signals) / len(signals),
+                                 margin=float(close[doc] - others) if len(close) else 0.0,
+                                 meaning=float(meaning.head[doc]) if len(meaning.scores) else 0.0,
+                                 passage=float(meaning.passage[doc]) if len(meaning.scores) else 0.0,
+                                 best_meaning=float(np.maximum(meaning.head, meaning.passage)[top3].max(initial=0.0)),
+                                 fact_missing=facts.missing(query.text, self._passage(meaning, doc)),
                                  bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
                                  topic=topic, specific_topic=specific_topic, best_topic=best_topic,
                                  agreement=float(fused[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
+
+    def _passage(self, meaning: Meaning, doc: int) -> str | None:
+        row = self._sentences.best_passage(meaning, doc)
+        return self._sentences.text(row) if row >= 0 else None
 
     def _focus(self, query: Query, doc: int) -> float:
         """The specific topic share (`_topic_share`, idf times general rarity) of the nouns of what the
