@@ -10,9 +10,11 @@ from bot.knowledge import Entry
 from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
 from bot.search import Hit
+from bot.search.sentences import passages
 from bot.states import Source, Urgency
 
 HISTORY_TURNS = 3  # earlier turns of a conversation the answerer sees
+LONG_ENTRY = 400  # characters: of a longer body the offline answer quotes the passages that answer
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,17 @@ class OfflineAnswerer:
                 urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
         # The coverage model's calibrated probability that this entry answers the question.
         confidence = round(best.confidence, 2)
-        text = f"{best.entry.body}\n\n（参考ナレッジ：{best.entry.question}）"
+        text = f"{_quoted(best)}\n\n（参考ナレッジ：{best.entry.question}）"
         return ModelAnswer(text=text, confidence=confidence, knowledge_ids=(best.entry.id,), needs_human=False,
                            urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
+
+
+def _quoted(hit: Hit) -> str:
+    """The entry's body; of a long one, the passage closest to the question and the one after it (what it
+    leads to), so a member on LINE reads the answer and not a page."""
+    body = hit.entry.body.strip()
+    parts = passages(body)
+    if len(body) <= LONG_ENTRY or hit.passage not in parts:
+        return body
+    at = parts.index(hit.passage)
+    return "".join(parts[at:at + 2])

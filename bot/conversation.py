@@ -23,7 +23,7 @@ from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.safety import Screening, crisis_message, gentle_line, someone_in_danger_message
 from bot.safety.screener import Screener
-from bot.scope import classify, reply_text
+from bot.scope import Reading as ScopeReading, classify, read as read_scope, reply_text
 from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
                         Source, Urgency)
 
@@ -341,10 +341,11 @@ class Core:
         # Only an entry the Pattern would answer with vouches for the domain: a near coin-flip match
         # ("おすすめの…" against a study-tips entry) must not carry a question about ramen shops in.
         answerable = bool(hits) and hits[0].answers and hits[0].confidence >= pattern.threshold
+        reading = read_scope(question.text, self.knowledge.closeness)
         scope = classify(question.text, answerable=answerable, knows=self.knowledge.knows,
-                         feelings_welcome=pattern.supports_feelings)
+                         feelings_welcome=pattern.supports_feelings, reading=reading)
         if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human or screening.distress):
-            return _out_of_scope(question, pattern, scope)
+            return _out_of_scope(question, pattern, scope, reading)
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question))
         result = self._model_answer(request)
@@ -457,9 +458,9 @@ def covered_by(result: ModelAnswer, lexical: bool) -> bool:
     return bool(result.knowledge_ids) if result.source in (Source.AI, Source.OFFLINE) else lexical
 
 
-def _out_of_scope(question: Question, pattern: Pattern, scope: Scope) -> Reply:
+def _out_of_scope(question: Question, pattern: Pattern, scope: Scope, reading: ScopeReading) -> Reply:
     """A greeting or an off-domain question: a polite reply, recorded apart from the KPIs, no escalation."""
-    text = reply_text(scope, question.text, pattern)
+    text = reply_text(scope, question.text, pattern, reading)
     Question.update(scope=scope.value, covered=False).where(Question.id == question.id).execute()
     answer = Answer.create(question=question, text=text, source=Source.SYSTEM)
     return Reply(text, kind=ReplyKind.NOTICE, pattern=pattern.number, question_id=question.id, answer_id=answer.id,

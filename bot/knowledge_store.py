@@ -69,6 +69,11 @@ class KnowledgeBase:
         """Active entries for `pattern`, best first."""
         return self._current_index().search(text, pattern, top)
 
+    def closeness(self, text: str, others: list[str]) -> tuple[float, list[float]]:
+        """The sentence encoder's cosine of the text to the knowledge's nearest text, and to each of `others`."""
+        nearest, to_others = self._current_index().closeness(text, others)
+        return nearest, [float(c) for c in to_others]
+
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form): the domain's vocabulary."""
         return self._current_index().knows(word)

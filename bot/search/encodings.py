@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # cores, over the 15 ms p99 the search must keep; use-m3 costs 3-5 ms. The safety model keeps e5-small.
 SEARCH_ENCODER = "use-m3"
 BATCH = 64
+RECENT = 64  # questions whose vectors are kept
 MAX_FILES = 32  # the cache's folder holds at most this many files before they are merged into one
 
 
@@ -37,6 +38,7 @@ class EncodingCache:
         self._lock = threading.Lock()
         self._rows: dict[bytes, np.ndarray] = {}
         self._fresh: list[bytes] = []  # encoded since the last save
+        self._recent: dict[str, np.ndarray] = {}  # the last questions' vectors, oldest first
         self.encoded = 0  # texts encoded by this process (what the cache did not hold)
         self._read()
 
@@ -59,8 +61,17 @@ class EncodingCache:
         return _normalised(np.array(found, dtype=np.float32).reshape(len(keys), -1)) if keys else np.zeros((0, 0), np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """A question's vector, not cached (questions rarely repeat; the cache is for the knowledge)."""
-        return self.encoder().encode([text])[0]
+        """A question's vector, kept for the last few questions only (a turn reads one question twice: its
+        scope and its search), never on disk (the cache is for the knowledge)."""
+        with self._lock:
+            found = self._recent.get(text)
+        if found is None:
+            found = self.encoder().encode([text])[0]
+            with self._lock:
+                self._recent[text] = found
+                while len(self._recent) > RECENT:
+                    self._recent.pop(next(iter(self._recent)))
+        return found
 
     def encoder(self) -> Encoder:
         if self._encoder is None:

@@ -211,7 +211,7 @@ class SearchIndex:
 
     def __init__(self, *, thesaurus: Thesaurus = SHIPPED, cache: EncodingCache | None = None) -> None:
         self.thesaurus = thesaurus  # folds the entries and the questions alike
-        self._sentences = SentenceIndex(cache=cache or shared_cache())
+        self._sentences = SentenceIndex(cache=cache if cache is not None else shared_cache())
         self._lock = threading.Lock()
         self._entries: list[Entry | None] = []  # by slot; a removed entry leaves a hole
         self._slots: dict[str, int] = {}
@@ -358,6 +358,14 @@ class SearchIndex:
                 return None
             return self._entries[best[0]], self._evidence(query, best[0], fused, pattern,
                                                           self._best_topic(query, fused), meaning, signals)
+
+    def closeness(self, text: str, others: list[str]) -> tuple[float, np.ndarray]:
+        """The text's cosine to the nearest question, phrasing or passage of the knowledge, and to each of
+        `others` (phrases whose vectors the cache keeps)."""
+        vector = self._sentences.cache.encode_query(text)
+        with self._lock:
+            nearest = self._sentences.nearest(vector)
+        return nearest, (self._sentences.cache.vectors(others) @ vector if others else np.zeros(0, np.float32))
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""

@@ -123,6 +123,14 @@ class SentenceIndex:
             np.maximum.at(out, owner[keep], scores[keep].clip(0))
         return Meaning(head, passage, scores)
 
+    def nearest(self, vector: np.ndarray) -> float:
+        """The cosine of the vector to the nearest live text of the knowledge (0 when there is none)."""
+        if not self._used or not self._vectors.shape[1]:
+            return 0.0
+        scores = np.einsum("ij,j->i", self._vectors[:self._used], vector)
+        live = self._owner[:self._used] >= 0
+        return float(scores[live].max(initial=0.0))
+
     def best_passage(self, meaning: Meaning, slot: int) -> int:
         """The row of the slot's passage closest to the question (-1: it has none)."""
         rows = self._rows_of.get(slot)
