@@ -36,6 +36,7 @@ FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the 
 RRF_K = 5
 CANDIDATES = 50  # each signal's depth before fusion
 RERANK = 20  # the fused best this many are ranked again by soft word matching
+LEXICAL = 4  # the signals before the sentence encoder's two: words, bigrams, word vectors (question, text)
 # A topic noun's cosine to an entry's word from which it counts as partly there, and fully: related
 # words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
 TOPIC_COSINE = (0.75, 0.9)
@@ -332,11 +333,12 @@ class SearchIndex:
         vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
             meaning = self._sentences.meaning(vector, len(self._entries))
-            signals, fused = self._rank(query, pattern, meaning)
+            signals, fused, lexical = self._rank(query, pattern, meaning)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
             best_topic = self._best_topic(query, fused)
-            evidence = [self._evidence(query, d, fused, pattern, best_topic, meaning, signals) for d in best]
+            evidence = [self._evidence(query, d, fused, pattern, best_topic, meaning, signals, lexical)
+                        for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f),
                         passage=self._passage(meaning, d)) for d, f in zip(best, evidence)]
         return hits[:top]
@@ -352,12 +354,12 @@ class SearchIndex:
         vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
             meaning = self._sentences.meaning(vector, len(self._entries))
-            signals, fused = self._rank(query, pattern, meaning)
+            signals, fused, lexical = self._rank(query, pattern, meaning)
             best = _best(fused, 2).tolist()
             if not best:
                 return None
             return self._entries[best[0]], self._evidence(query, best[0], fused, pattern,
-                                                          self._best_topic(query, fused), meaning, signals)
+                                                          self._best_topic(query, fused), meaning, signals, lexical)
 
     def closeness(self, text: str, others: list[str]) -> tuple[float, np.ndarray]:
         """The text's cosine to the nearest question, phrasing or passage of the knowledge, and to each of
@@ -371,16 +373,21 @@ class SearchIndex:
         """Whether some active entry uses this word (a normalised form)."""
         return word in self._words.postings
 
-    def _rank(self, query: Query, pattern: int | None, meaning: Meaning) -> tuple[list[np.ndarray], np.ndarray]:
+    def _rank(self, query: Query, pattern: int | None,
+              meaning: Meaning) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """The signals, their fusion, and the words' and word vectors' part of it (the coverage models'
+        `agreement`, read as before the sentence encoder: with it, the first hit of a small base collects
+        every first place whatever it is asked)."""
         # Fuse the six signals, then let soft word matching rank the best few once more.
         searched = self._searched(pattern)
         signals = self._signals(query, searched, meaning)
-        fused = _fuse(signals)
+        sentences = _fuse(signals[LEXICAL:])
+        fused = _fuse(signals[:LEXICAL]) + sentences
         candidates = _best(fused, RERANK).tolist()
         soft = self._soft_shares(query, candidates, searched)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
-        return signals, fused
+        return signals, fused, fused - sentences
 
     def _searched(self, pattern: int | None) -> Searched:
         codes = self._patterns
@@ -442,7 +449,8 @@ class SearchIndex:
         return True
 
     def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
-                  best_topic: float, meaning: Meaning, signals: list[np.ndarray]) -> coverage.Features:
+                  best_topic: float, meaning: Meaning, signals: list[np.ndarray],
+                  lexical: np.ndarray) -> coverage.Features:
         topic, specific_topic = self._entry_topic(query, doc)
         top3 = _best(fused, TOPIC_DEPTH)
         close = np.where(self._searched(pattern).mask, np.maximum(meaning.head, meaning.passage), 0.0)
@@ -456,7 +464,7 @@ class SearchIndex:
                                  fact_missing=facts.missing(query.text, self._passage(meaning, doc)),
                                  bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
                                  topic=topic, specific_topic=specific_topic, best_topic=best_topic,
-                                 agreement=float(fused[doc]),
+                                 agreement=float(lexical[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
 
     def _passage(self, meaning: Meaning, doc: int) -> str | None:
