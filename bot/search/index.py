@@ -332,8 +332,7 @@ class SearchIndex:
         query = Query.read(text, self.thesaurus)
         vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
-            meaning = self._sentences.meaning(vector, len(self._entries))
-            signals, fused, lexical = self._rank(query, pattern, meaning)
+            signals, fused, lexical, meaning = self._rank(query, pattern, vector)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
             best_topic = self._best_topic(query, fused)
@@ -353,8 +352,7 @@ class SearchIndex:
         query = Query.read(text, self.thesaurus)
         vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
-            meaning = self._sentences.meaning(vector, len(self._entries))
-            signals, fused, lexical = self._rank(query, pattern, meaning)
+            signals, fused, lexical, meaning = self._rank(query, pattern, vector)
             best = _best(fused, 2).tolist()
             if not best:
                 return None
@@ -374,20 +372,24 @@ class SearchIndex:
         return word in self._words.postings
 
     def _rank(self, query: Query, pattern: int | None,
-              meaning: Meaning) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+              vector: np.ndarray | None) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, Meaning]:
         """The signals, their fusion, and the words' and word vectors' part of it (the coverage models'
         `agreement`, read as before the sentence encoder: with it, the first hit of a small base collects
         every first place whatever it is asked)."""
         # Fuse the six signals, then let soft word matching rank the best few once more.
         searched = self._searched(pattern)
-        signals = self._signals(query, searched, meaning)
+        head = np.where(searched.mask, self._sentences.head_scores(vector, len(self._entries)), 0.0)
+        signals = self._signals(query, searched)
+        candidates = sorted({d for s in (*signals, head) for d in _best(s, CANDIDATES).tolist()})
+        meaning = self._sentences.meaning(vector, head, candidates)  # passages: the candidates' alone
+        signals += [meaning.head, meaning.passage]
         sentences = _fuse(signals[LEXICAL:])
         fused = _fuse(signals[:LEXICAL]) + sentences
         candidates = _best(fused, RERANK).tolist()
         soft = self._soft_shares(query, candidates, searched)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
-        return signals, fused, fused - sentences
+        return signals, fused, fused - sentences, meaning
 
     def _searched(self, pattern: int | None) -> Searched:
         codes = self._patterns
@@ -414,7 +416,7 @@ class SearchIndex:
             shares[d] = float((best * weights[known]).sum() / weights.sum())
         return shares
 
-    def _signals(self, query: Query, searched: Searched, meaning: Meaning) -> list[np.ndarray]:
+    def _signals(self, query: Query, searched: Searched) -> list[np.ndarray]:
         size = len(self._entries)
         allowed = searched.mask
         vector = self._vectors.embed(self._vectors.rows(norm for norm, _ in query.words))
@@ -425,8 +427,7 @@ class SearchIndex:
         signals = [self._words.scores(query.word_terms, size),
                    self._bigrams.scores(query.bigrams, size, searched),
                    _dot(self._question_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32),
-                   _dot(self._text_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32),
-                   meaning.head, meaning.passage]
+                   _dot(self._text_vecs[:size], vector) if has_meaning else np.zeros(size, np.float32)]
         return [np.where(allowed, s, 0.0) for s in signals]
 
     def _idf_or_unknown(self, norm: str, searched: Searched | None = None) -> float:
@@ -458,8 +459,8 @@ class SearchIndex:
         return coverage.Features(focus=self._focus(query, doc),
                                  firsts=sum(bool(s[doc] > 0 and s[doc] >= s.max()) for s in signals) / len(signals),
                                  margin=float(close[doc] - others) if len(close) else 0.0,
-                                 meaning=float(meaning.head[doc]) if len(meaning.scores) else 0.0,
-                                 passage=float(meaning.passage[doc]) if len(meaning.scores) else 0.0,
+                                 meaning=float(meaning.head[doc]),
+                                 passage=float(meaning.passage[doc]),
                                  best_meaning=float(np.maximum(meaning.head, meaning.passage)[top3].max(initial=0.0)),
                                  fact_missing=facts.missing(query.text, self._passage(meaning, doc)),
                                  bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),

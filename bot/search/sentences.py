@@ -53,26 +53,62 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Meaning:
-    """What the encoder says of one question against the entries: per slot, the best head and passage
-    cosines; per row, the cosine (to find a slot's best passage)."""
+    """What the encoder says of one question against the entries: per slot, the best head cosine (every
+    entry) and the best passage cosine (the candidates only; 0 elsewhere), and each scored passage row's."""
 
     head: np.ndarray
     passage: np.ndarray
-    scores: np.ndarray
+    scores: dict[int, float]
+
+
+class _Rows:
+    """Text vectors with the slot each belongs to, grown by doubling; a removed entry's rows go dead."""
+
+    def __init__(self) -> None:
+        self.vectors = np.zeros((0, 0), dtype=np.float32)
+        self.owner = np.zeros(0, dtype=np.int32)  # slot per row; -1 a dead row
+        self.texts: list[str] = []
+        self.rows_of: dict[int, np.ndarray] = {}
+        self.used = 0
+
+    def put(self, slot: int, vectors: np.ndarray, texts: list[str]) -> None:
+        n = len(texts)
+        if n and not self.vectors.shape[1]:
+            self.vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        if self.used + n > len(self.vectors):
+            grow = max(self.used + n - len(self.vectors), len(self.vectors), 256)
+            self.vectors = np.vstack([self.vectors, np.zeros((grow, self.vectors.shape[1]), np.float32)])
+            self.owner = np.concatenate([self.owner, np.full(grow, -1, np.int32)])
+        rows = np.arange(self.used, self.used + n)
+        if n:
+            self.vectors[rows], self.owner[rows] = vectors, slot
+        self.texts += texts
+        self.rows_of[slot] = rows
+        self.used += n
+
+    def remove(self, slot: int) -> None:
+        rows = self.rows_of.pop(slot, None)
+        if rows is not None and len(rows):
+            self.owner[rows] = -1
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        # einsum's own loop, not BLAS: OpenBLAS threads contending for a busy CPU made p99 ten times p50.
+        return np.einsum("ij,j->i", self.vectors[:self.used], vector) if self.used else np.zeros(0, np.float32)
+
+    @property
+    def nbytes(self) -> int:
+        return self.vectors.nbytes
 
 
 class SentenceIndex:
-    """Rows of text vectors with the slot each belongs to; an entry goes in or out without a rebuild.
-    Not locked itself: the search index calls it under its own lock (`prepare` may run outside it)."""
+    """Each entry's question and phrasings (heads) and body passages as vectors; an entry goes in or out without
+    a rebuild. Heads are scored for every entry, passages only for the candidates the other signals found (a
+    body has ten passages or more: scoring them all would cost a query ten times as much). Not locked itself:
+    the search index calls it under its own lock (`prepare` may run outside it)."""
 
     def __init__(self, *, cache: EncodingCache) -> None:
         self.cache = cache
-        self._vectors = np.zeros((0, 0), dtype=np.float32)  # grown by doubling
-        self._owner = np.zeros(0, dtype=np.int32)  # slot per row; -1 a dead row
-        self._kind = np.zeros(0, dtype=np.int8)
-        self._texts: list[str] = []
-        self._rows_of: dict[int, np.ndarray] = {}
-        self._used = 0
+        self._heads, self._passages = _Rows(), _Rows()
 
     def prepare(self, entries: list[Entry]) -> list[Prepared]:
         """The entries' texts encoded in one batch (from the cache where it has them)."""
@@ -87,54 +123,55 @@ class SentenceIndex:
         return out
 
     def put(self, slot: int, prepared: Prepared) -> None:
-        n = len(prepared.texts)
-        if n and not self._vectors.shape[1]:
-            self._vectors = np.zeros((0, prepared.vectors.shape[1]), dtype=np.float32)
-        if self._used + n > len(self._vectors):
-            grow = max(self._used + n - len(self._vectors), len(self._vectors), 256)
-            self._vectors = np.vstack([self._vectors, np.zeros((grow, self._vectors.shape[1]), np.float32)])
-            self._owner = np.concatenate([self._owner, np.full(grow, -1, np.int32)])
-            self._kind = np.concatenate([self._kind, np.zeros(grow, np.int8)])
-        rows = np.arange(self._used, self._used + n)
-        if n:
-            self._vectors[rows], self._owner[rows], self._kind[rows] = prepared.vectors, slot, prepared.kinds
-        self._texts += prepared.texts
-        self._rows_of[slot] = rows
-        self._used += n
+        for rows, kind in ((self._heads, HEAD), (self._passages, PASSAGE)):
+            mine = np.flatnonzero(prepared.kinds == kind)
+            rows.put(slot, prepared.vectors[mine] if len(mine) else prepared.vectors[:0],
+                     [prepared.texts[i] for i in mine])
 
     def remove(self, slot: int) -> None:
-        rows = self._rows_of.pop(slot, None)
-        if rows is not None and len(rows):
-            self._owner[rows] = -1
+        self._heads.remove(slot)
+        self._passages.remove(slot)
 
     def text(self, row: int) -> str:
-        return self._texts[row]
+        return self._passages.texts[row]
 
-    def meaning(self, vector: np.ndarray | None, size: int) -> Meaning:
-        """Per slot, the best head and passage cosines to the question's vector (0 where it has none)."""
-        head, passage = np.zeros(size, np.float32), np.zeros(size, np.float32)
-        if vector is None or not self._used or not self._vectors.shape[1]:
-            return Meaning(head, passage, np.zeros(0, np.float32))
-        scores = np.einsum("ij,j->i", self._vectors[:self._used], vector)  # einsum: no BLAS threads
-        owner, kind = self._owner[:self._used], self._kind[:self._used]
+    def head_scores(self, vector: np.ndarray | None, size: int) -> np.ndarray:
+        """Per slot, the best cosine of its question or a phrasing to the question's vector (0: none)."""
+        head = np.zeros(size, np.float32)
+        if vector is None or not self._heads.used:
+            return head
+        scores, owner = self._heads.scores(vector), self._heads.owner[:self._heads.used]
         live = owner >= 0
-        for out, which in ((head, HEAD), (passage, PASSAGE)):
-            keep = live & (kind == which)
-            np.maximum.at(out, owner[keep], scores[keep].clip(0))
+        np.maximum.at(head, owner[live], scores[live].clip(0))
+        return head
+
+    def meaning(self, vector: np.ndarray | None, head: np.ndarray, candidates: list[int]) -> Meaning:
+        """The head scores with the best passage cosine of each candidate slot."""
+        passage = np.zeros(len(head), np.float32)
+        scores: dict[int, float] = {}
+        if vector is None:
+            return Meaning(head, passage, scores)
+        rows = [self._passages.rows_of.get(slot) for slot in candidates]
+        rows = np.concatenate([r for r in rows if r is not None and len(r)] or [np.zeros(0, np.int64)])
+        if len(rows):
+            found = np.einsum("ij,j->i", self._passages.vectors[rows], vector)
+            scores = dict(zip(rows.tolist(), found.tolist()))
+            np.maximum.at(passage, self._passages.owner[rows], found.clip(0))
         return Meaning(head, passage, scores)
 
     def nearest(self, vector: np.ndarray) -> float:
         """The cosine of the vector to the nearest live text of the knowledge (0 when there is none)."""
-        if not self._used or not self._vectors.shape[1]:
-            return 0.0
-        scores = np.einsum("ij,j->i", self._vectors[:self._used], vector)
-        live = self._owner[:self._used] >= 0
-        return float(scores[live].max(initial=0.0))
+        best = 0.0
+        for rows in (self._heads, self._passages):
+            if rows.used:
+                best = max(best, float(rows.scores(vector)[rows.owner[:rows.used] >= 0].max(initial=0.0)))
+        return best
 
     def best_passage(self, meaning: Meaning, slot: int) -> int:
-        """The row of the slot's passage closest to the question (-1: it has none)."""
-        rows = self._rows_of.get(slot)
-        if rows is None or not len(meaning.scores):
-            return -1
-        rows = rows[self._kind[rows] == PASSAGE]
-        return int(rows[np.argmax(meaning.scores[rows])]) if len(rows) else -1
+        """The row of the slot's passage closest to the question (-1: none, or the slot was not scored)."""
+        rows = [r for r in self._passages.rows_of.get(slot, ()) if r in meaning.scores]
+        return max(rows, key=meaning.scores.__getitem__) if rows else -1
+
+    @property
+    def nbytes(self) -> int:
+        return self._heads.nbytes + self._passages.nbytes
