@@ -364,7 +364,7 @@ class SearchIndex:
         `others` (phrases whose vectors the cache keeps)."""
         vector = self._sentences.cache.encode_query(text)
         with self._lock:
-            nearest = self._sentences.nearest(vector)
+            nearest = self._sentences.nearest(vector, len(self._entries))
         return nearest, (self._sentences.cache.vectors(others) @ vector if others else np.zeros(0, np.float32))
 
     def knows(self, word: str) -> bool:

@@ -15,6 +15,7 @@ from bot.knowledge import Entry
 from bot.search.encodings import EncodingCache
 
 HEAD, PASSAGE = 0, 1
+NEAREST_ENTRIES = 50  # entries whose passages `nearest` reads (those with the nearest questions)
 MIN_PASSAGE = 24  # characters: a shorter sentence joins the next (a heading or 「はい。」 says little alone)
 _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
 _MARKUP = re.compile(r"^[\s#>*\-・|]+|\*\*")
@@ -64,8 +65,9 @@ class Meaning:
 class _Rows:
     """Text vectors with the slot each belongs to, grown by doubling; a removed entry's rows go dead."""
 
-    def __init__(self) -> None:
-        self.vectors = np.zeros((0, 0), dtype=np.float32)
+    def __init__(self, dtype: type = np.float32) -> None:
+        self.dtype = dtype
+        self.vectors = np.zeros((0, 0), dtype=dtype)
         self.owner = np.zeros(0, dtype=np.int32)  # slot per row; -1 a dead row
         self.texts: list[str] = []
         self.rows_of: dict[int, np.ndarray] = {}
@@ -74,10 +76,10 @@ class _Rows:
     def put(self, slot: int, vectors: np.ndarray, texts: list[str]) -> None:
         n = len(texts)
         if n and not self.vectors.shape[1]:
-            self.vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+            self.vectors = np.zeros((0, vectors.shape[1]), dtype=self.dtype)
         if self.used + n > len(self.vectors):
             grow = max(self.used + n - len(self.vectors), len(self.vectors), 256)
-            self.vectors = np.vstack([self.vectors, np.zeros((grow, self.vectors.shape[1]), np.float32)])
+            self.vectors = np.vstack([self.vectors, np.zeros((grow, self.vectors.shape[1]), self.dtype)])
             self.owner = np.concatenate([self.owner, np.full(grow, -1, np.int32)])
         rows = np.arange(self.used, self.used + n)
         if n:
@@ -92,8 +94,8 @@ class _Rows:
             self.owner[rows] = -1
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
-        # einsum's own loop, not BLAS: OpenBLAS threads contending for a busy CPU made p99 ten times p50.
-        return np.einsum("ij,j->i", self.vectors[:self.used], vector) if self.used else np.zeros(0, np.float32)
+        # BLAS, one thread (main.py sets OPENBLAS_NUM_THREADS=1): a third of einsum's time for 10,000 x 512.
+        return self.vectors[:self.used] @ vector if self.used else np.zeros(0, np.float32)
 
     @property
     def nbytes(self) -> int:
@@ -108,7 +110,8 @@ class SentenceIndex:
 
     def __init__(self, *, cache: EncodingCache) -> None:
         self.cache = cache
-        self._heads, self._passages = _Rows(), _Rows()
+        # Passages in float16 (ten or more an entry, read only for the candidates): half the memory.
+        self._heads, self._passages = _Rows(), _Rows(np.float16)
 
     def prepare(self, entries: list[Entry]) -> list[Prepared]:
         """The entries' texts encoded in one batch (from the cache where it has them)."""
@@ -154,18 +157,18 @@ class SentenceIndex:
         rows = [self._passages.rows_of.get(slot) for slot in candidates]
         rows = np.concatenate([r for r in rows if r is not None and len(r)] or [np.zeros(0, np.int64)])
         if len(rows):
-            found = np.einsum("ij,j->i", self._passages.vectors[rows], vector)
+            found = self._passages.vectors[rows].astype(np.float32) @ vector
             scores = dict(zip(rows.tolist(), found.tolist()))
             np.maximum.at(passage, self._passages.owner[rows], found.clip(0))
         return Meaning(head, passage, scores)
 
-    def nearest(self, vector: np.ndarray) -> float:
-        """The cosine of the vector to the nearest live text of the knowledge (0 when there is none)."""
-        best = 0.0
-        for rows in (self._heads, self._passages):
-            if rows.used:
-                best = max(best, float(rows.scores(vector)[rows.owner[:rows.used] >= 0].max(initial=0.0)))
-        return best
+    def nearest(self, vector: np.ndarray, size: int) -> float:
+        """The cosine of the vector to the nearest text of the knowledge: every question and phrasing, and the
+        passages of the entries whose heads are nearest (0 when there is none)."""
+        head = self.head_scores(vector, size)
+        near = np.argsort(-head)[:NEAREST_ENTRIES].tolist()
+        passage = self.meaning(vector, head, near).passage
+        return float(max(head.max(initial=0.0), passage.max(initial=0.0)))
 
     def best_passage(self, meaning: Meaning, slot: int) -> int:
         """The row of the slot's passage closest to the question (-1: none, or the slot was not scored)."""
