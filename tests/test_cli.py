@@ -115,7 +115,15 @@ def shared_eval(tmp_path_factory) -> dict:
 @pytest.mark.skipif(not SHARED_EVAL.is_dir(), reason="../shared/eval is not beside this clone")
 def test_eval_reports_search_and_coverage_figures_on_the_shared_set(shared_eval):
     summary = shared_eval["summary"]
-    assert set(shared_eval["results"][0]) == {"question", "expected", "retrieved", "covered", "coverage"}
+    assert set(shared_eval["results"][0]) == {"question", "expected", "retrieved", "covered", "coverage", "offline"}
+    # End to end, offline, every question through the core as `ask` runs it: each got one outcome, and the
+    # summary's shares are those outcomes counted.
+    results = shared_eval["results"]
+    assert {r["offline"] for r in results} <= {"right", "wrong", "staff", "friendly"}
+    covered = [r for r in results if r["expected"]]
+    assert summary["offline_covered_answered_right"] == round(
+        sum(r["offline"] == "right" for r in covered) / len(covered), 4)
+    assert summary["offline_answered_wrong"] == round(sum(r["offline"] == "wrong" for r in results) / len(results), 4)
     # The shipped model is fitted on this set and on the fresh sets in eval/; the cross-validation refits it
     # on this set alone, fold by fold, so its figures are out of sample.
     assert summary["cv_coverage_accuracy"] >= 0.87 and summary["cv_coverage_auc"] >= 0.92  # it generalises
