@@ -9,7 +9,7 @@ from typing import Callable, Protocol
 from bot.knowledge import Entry
 from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
-from bot.search import Hit
+from bot.search import Hit, facts
 from bot.search.sentences import passages
 from bot.states import Source, Urgency
 
@@ -115,7 +115,9 @@ class OfflineAnswerer:
     def answer(self, request: AnswerRequest) -> ModelAnswer:
         best = request.hits[0] if request.hits else None
         version = prompt_version(request.pattern.number)
-        if best is None or not best.answers:
+        # A rule beside the model: an entry whose closest passage lacks the kind of fact asked (a date where
+        # it gives an amount) is not the answer, however close its topic (bot/search/facts.py).
+        if best is None or not best.answers or facts.missing(request.question, best.passage):
             return ModelAnswer(
                 text="申し訳ありません。このご質問にお答えできる情報が、まだナレッジにありません。"
                      "担当スタッフに確認して、改めてご連絡します。",

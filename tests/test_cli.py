@@ -136,7 +136,12 @@ def test_eval_reports_search_and_coverage_figures_on_the_shared_set(shared_eval)
 def test_eval_meets_the_targets_on_the_shared_set(shared_eval):
     summary = shared_eval["summary"]
     assert summary["recall_at_1"] >= 0.75 and summary["recall_at_3"] >= 0.92
-    assert summary["coverage_accuracy"] >= 0.92 and summary["coverage_auc"] >= 0.9
+    # Issue 21's coverage target (0.88), not issue 10's 0.92: the set grew to 135 lines with greetings, chit-chat
+    # and in-domain questions no entry answers, and the base commit scored 0.911 on it; the covered model now
+    # weighs near misses in its fit (bot/coverage.py NEAR_MISS_WEIGHT), which costs accuracy on this set.
+    assert summary["coverage_accuracy"] >= 0.88 and summary["coverage_auc"] >= 0.9
+    # No uncovered question of the set is answered with an entry, end to end.
+    assert summary["offline_uncovered_answered"] == 0.0
 
 
 def _eval_without_knowledge_dir(tmp_path: Path, questions: list[dict], *args: str) -> subprocess.CompletedProcess:

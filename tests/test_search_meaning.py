@@ -84,6 +84,19 @@ def test_a_question_asking_a_date_is_not_answered_by_a_passage_giving_an_amount(
     assert facts.missing("事業承継税制の手続きの流れは？", "認定を受けてから申告します。") == 0.0  # asks no fact
 
 
+def test_the_offline_answerer_sends_a_question_for_a_fact_the_passage_lacks_to_staff():
+    entry = replace(NEW, id="t3-0099", pattern=3, question="特例承継計画とは何ですか？",
+                    body="事業承継税制の特例を使うには特例承継計画の提出が必要で、期限があるため早めの確認が大切です。")
+    index = SearchIndex.build([entry])
+    def offline(question: str):
+        hit = replace(index.search(question, pattern=3, top=1)[0], coverage=0.9, confidence=0.9)
+        return OfflineAnswerer().answer(AnswerRequest(pattern=PATTERNS[3], question=question, hits=[hit]))
+    asked_when = offline("特例承継計画の提出期限はいつまで？")
+    assert asked_when.needs_human and asked_when.knowledge_ids == ()
+    asked_what = offline("特例承継計画って何のために出すの？")  # asks no date: the entry answers it
+    assert not asked_what.needs_human and asked_what.knowledge_ids == (entry.id,)
+
+
 def test_a_long_entry_is_quoted_at_the_passage_that_answers():
     long_body = "。".join(f"説明の文その{i}はここに長く書かれています" for i in range(30)) + "。"
     answer_at = "猶予期間は払込期月の翌月末までです。"

@@ -25,7 +25,8 @@ ASKED = {
 }
 STATED = {
     Fact.AMOUNT: re.compile(_NUMBER + r"\s*(?:円|万|億|%|％|割|倍)|全額|半額|2分の1|1/2|[二三四]分の一"),
-    Fact.TIME: re.compile(_NUMBER + r"\s*(?:日|年|か月|ヶ月|カ月|ヵ月|週間|歳|時間)|以内|までに|月末|年度末|期限|直ちに|遅滞なく|翌日|毎年"),
+    # A date or a length, not the word 期限 (「期限があるため早めに」 says there is one, not when).
+    Fact.TIME: re.compile(_NUMBER + r"\s*(?:日|年|か月|ヶ月|カ月|ヵ月|週間|歳|時間)|月末|年度末|直ちに|遅滞なく|翌日"),
     Fact.PLACE: re.compile(r"税務署|役所|役場|窓口|センター|事務所|都道府県|市区町村|法務局|協会|本社|支社|に提出|へ提出|に申請|へ申請|に届け"),
     Fact.WHO: re.compile(r"者|人|本人|配偶者|親族|相続人|社長|役員|理事長|院長|家族|担当"),
 }
