@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable
 
 from bot.config import Settings
@@ -12,6 +13,8 @@ from bot.messages import IncomingMessage, Reply
 from bot.states import Channel, ReplyKind
 
 OUTCOMES = ("right", "wrong", "staff", "friendly")
+# Every Pattern open to everyone: the evaluation measures the answers, not the rollout plan of the day.
+OPEN_PLAN = 'timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2020-01-01\ncohorts = ["*"]\npatterns = [1, 2, 3, 4]\n'
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,10 @@ class Outcome:
 def run_offline(items: list[dict], settings: Settings, *, build: Callable[..., Any]) -> list[Outcome]:
     """Each question as a new member's first message, on a throw-away database (`build` wires the core)."""
     with tempfile.TemporaryDirectory(prefix="bansou-eval-") as tmp:
+        plan = Path(tmp) / "rollout.toml"
+        plan.write_text(OPEN_PLAN, encoding="utf-8")
         runtime = build(replace(settings, database_url=f"sqlite:///{tmp}/eval.db", anthropic_api_key=None,
-                                slack_bot_token=None, slack_signing_secret=None), desk=LogDesk())
+                                slack_bot_token=None, slack_signing_secret=None, rollout_file=plan), desk=LogDesk())
         try:
             return [_outcome(item, runtime.core.handle(_message(item, n))) for n, item in enumerate(items, 1)]
         finally:
