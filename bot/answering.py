@@ -14,6 +14,7 @@ from bot.search.sentences import passages
 from bot.states import Source, Urgency
 
 HISTORY_TURNS = 3  # earlier turns of a conversation the answerer sees
+ASKED_AS = 0.95  # the cosine from which a question is the entry's own question or phrasing, reworded at most
 LONG_ENTRY = 400  # characters: of a longer body the offline answer quotes the passages that answer
 
 
@@ -117,7 +118,9 @@ class OfflineAnswerer:
         version = prompt_version(request.pattern.number)
         # A rule beside the model: an entry whose closest passage lacks the kind of fact asked (a date where
         # it gives an amount) is not the answer, however close its topic (bot/search/facts.py).
-        if best is None or not best.answers or facts.missing(request.question, best.passage):
+        # Not when it is asked as the entry itself is (its question, a phrasing staff taught): staff said it answers.
+        lacks_fact = best is not None and best.asked_as < ASKED_AS and facts.missing(request.question, best.passage)
+        if best is None or not best.answers or lacks_fact:
             return ModelAnswer(
                 text="申し訳ありません。このご質問にお答えできる情報が、まだナレッジにありません。"
                      "担当スタッフに確認して、改めてご連絡します。",

@@ -57,6 +57,7 @@ class Hit:
     coverage: float
     confidence: float
     passage: str | None = None  # the body's passage closest in meaning to the question (what a long answer quotes)
+    asked_as: float = 0.0  # the encoder's cosine of the question to the entry's own question or a phrasing
 
     @property
     def covers(self) -> bool:
@@ -339,7 +340,8 @@ class SearchIndex:
             evidence = [self._evidence(query, d, fused, pattern, best_topic, meaning, signals, lexical)
                         for d in best]
             hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f),
-                        passage=self._passage(meaning, d)) for d, f in zip(best, evidence)]
+                        passage=self._passage(meaning, d), asked_as=round(float(meaning.head[d]), 4))
+                    for d, f in zip(best, evidence)]
         return hits[:top]
 
     def features(self, text: str, pattern: int | None = None) -> coverage.Features | None:
