@@ -9,11 +9,14 @@ from typing import Callable, Protocol
 from bot.knowledge import Entry
 from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
-from bot.search import Hit
+from bot.search import Hit, facts
+from bot.search.sentences import passages
 from bot.states import Source, Urgency
 from bot.texts import notices
 
 HISTORY_TURNS = 3  # earlier turns of a conversation the answerer sees
+ASKED_AS = 0.95  # the cosine from which a question is the entry's own question or phrasing, reworded at most
+LONG_ENTRY = 400  # characters: of a longer body the offline answer quotes the passages that answer
 
 
 @dataclass(frozen=True)
@@ -156,14 +159,18 @@ class OfflineAnswerer:
     def answer(self, request: AnswerRequest) -> ModelAnswer:
         best = request.hits[0] if request.hits else None
         version = prompt_version(request.pattern.number)
-        if best is None or not best.answers:
+        # A rule beside the model: an entry whose closest passage lacks the kind of fact asked (a date where
+        # it gives an amount) is not the answer, however close its topic (bot/search/facts.py).
+        # Not when it is asked as the entry itself is (its question, a phrasing staff taught): staff said it answers.
+        lacks_fact = best is not None and best.asked_as < ASKED_AS and facts.missing(request.question, best.passage)
+        if best is None or not best.answers or lacks_fact:
             return ModelAnswer(
                 text=notices.NO_KNOWLEDGE,
                 confidence=round(best.confidence if best else 0.0, 2), knowledge_ids=(), needs_human=True,
                 urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
         # The coverage model's calibrated probability that this entry answers the question.
         confidence = round(best.confidence, 2)
-        text = f"{_voice(best.entry)}{best.entry.body}\n\n（参考ナレッジ：{best.entry.question}）"
+        text = f"{_voice(best.entry)}{_quoted(best)}\n\n（参考ナレッジ：{best.entry.question}）"
         return ModelAnswer(text=text, confidence=confidence, knowledge_ids=(best.entry.id,), needs_human=False,
                            urgency=Urgency.NORMAL, source=Source.OFFLINE, model="offline", prompt_version=version)
 
@@ -173,3 +180,14 @@ def _voice(entry: Entry) -> str:
     if entry.makinos_words:
         return "牧野先生がご自身の言葉として確認された考え方をお届けします（AI がお送りしています）。\n\n"
     return ""
+
+
+def _quoted(hit: Hit) -> str:
+    """The entry's body; of a long one, the passage closest to the question and the one after it (what it
+    leads to), so a member on LINE reads the answer and not a page."""
+    body = hit.entry.body.strip()
+    parts = passages(body)
+    if len(body) <= LONG_ENTRY or hit.passage not in parts:
+        return body
+    at = parts.index(hit.passage)
+    return "".join(parts[at:at + 2])

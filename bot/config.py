@@ -72,6 +72,7 @@ class Settings:
     encoder: str = DEFAULT_ENCODER  # the sentence encoder the safety model reads with (bot/encoder.py)
     safety_model_dir: Path = Path("var/models/safety")  # where `safety retrain` keeps a model it has refitted
     office_hours: OfficeHours = OfficeHours()  # when staff reply (the rollout plan's time zone)
+    search_cache_dir: Path = Path("var/cache/encodings")  # the knowledge's sentence vectors, keyed by content
 
     @property
     def line_enabled(self) -> bool:
@@ -148,6 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         encoder=env.choice("ENCODER", DEFAULT_ENCODER, tuple(ENCODERS)),
         safety_model_dir=Path(env.text("SAFETY_MODEL_DIR", "var/models/safety")),
         office_hours=env.office_hours("OFFICE_HOURS"),
+        search_cache_dir=Path(env.text("SEARCH_CACHE_DIR", "var/cache/encodings")),
     )
     _check_pairs(settings)
     return settings

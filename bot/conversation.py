@@ -28,7 +28,7 @@ from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.office_hours import OfficeHours
 from bot.safety import Screening, crisis_message, crisis_more, gentle_line, someone_in_danger_message
 from bot.safety.screener import Screener
-from bot.scope import classify, greeting, off_domain_text
+from bot.scope import Reading as ScopeReading, classify, greeting, off_domain_text, read as read_scope
 from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
                         Source, Urgency, Waiting)
 from bot.texts import notices, welcome
@@ -390,10 +390,11 @@ class Core:
         # Only an entry the Pattern would answer with vouches for the domain: a near coin-flip match
         # ("おすすめの…" against a study-tips entry) must not carry a question about ramen shops in.
         answerable = bool(hits) and hits[0].answers and hits[0].confidence >= pattern.threshold
+        reading = read_scope(question.text, self.knowledge.closeness)
         scope = classify(question.text, answerable=answerable, knows=self.knowledge.knows,
-                         feelings_welcome=pattern.supports_feelings)
+                         feelings_welcome=pattern.supports_feelings, reading=reading)
         if scope is not Scope.IN_DOMAIN and not (screening.compliance or screening.wants_human or screening.distress):
-            return _out_of_scope(question, pattern, scope, self.local_time())
+            return _out_of_scope(question, pattern, scope, self.local_time(), reading)
         feelings = screening.feelings or pattern.supports_feelings
         request = AnswerRequest(pattern=pattern, question=question.text, hits=hits,
                                 scope=self.knowledge.scope(pattern.number), history=self._history(question),
@@ -512,10 +513,12 @@ def covered_by(result: ModelAnswer, lexical: bool) -> bool:
     return bool(result.knowledge_ids) if result.source in (Source.AI, Source.OFFLINE) else lexical
 
 
-def _out_of_scope(question: Question, pattern: Pattern, scope: Scope, when: dt.datetime) -> Reply:
+def _out_of_scope(question: Question, pattern: Pattern, scope: Scope, when: dt.datetime,
+                  reading: ScopeReading | None = None) -> Reply:
     """A greeting or an off-domain question: a polite reply, recorded apart from the KPIs, no escalation."""
     if scope is Scope.GREETING:
-        text = welcome.greeting_reply(greeting(question.text) or "hello", question.text, when, pattern.invitation)
+        kind = greeting(question.text) or ("thanks" if reading is not None and reading.thanks else "hello")
+        text = welcome.greeting_reply(kind, question.text, when, pattern.invitation)
     else:
         text = off_domain_text(pattern)
     Question.update(scope=scope.value, covered=False).where(Question.id == question.id).execute()

@@ -25,6 +25,7 @@ class EvalResult:
     retrieved: list[str]
     covered: bool
     coverage: float  # the coverage model's P(some entry answers it)
+    offline: str = ""  # end to end, offline: right, wrong, staff or friendly (bot/evaluation_offline.py)
 
 
 def run_eval(questions_file: Path, knowledge_dir: Path) -> tuple[list[EvalResult], dict]:
@@ -147,6 +148,11 @@ def _cross_validation(items: list[dict], knowledge_dir: Path) -> dict:
 def groups(items: list[dict]) -> list[str]:
     """Cross-validation groups: the paraphrases of one entry together; an uncovered question alone."""
     return [",".join(sorted(item.get("expected") or [])) or f"none:{item['question']}" for item in items]
+
+
+def read_questions(path: Path) -> list[dict]:
+    """The questions of a search golden set (EvalError naming a bad line)."""
+    return _read(path)
 
 
 def _read(path: Path) -> list[dict]:

@@ -13,6 +13,7 @@ import yaml
 from bot.knowledge import Entry, KnowledgeError, Thesaurus, load_dir, parse_entry, render_entry
 from bot.models import SYNC_LOCK_ID, KnowledgeEntry, exclusive, utcnow
 from bot.search import Hit, SearchIndex
+from bot.search.encodings import EncodingCache
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class SyncResult:
 class KnowledgeBase:
     """Search over the active entries; the index follows the database one changed entry at a time."""
 
-    def __init__(self, directory: Path, *, thesaurus: Thesaurus) -> None:
+    def __init__(self, directory: Path, *, thesaurus: Thesaurus, cache: EncodingCache | None = None) -> None:
         self.directory = directory
+        self.cache = cache  # the sentence vectors by content (None: the process's, in memory)
         self.thesaurus = thesaurus  # search's, and whatever compares text with the entries (learning)
         self._lock = threading.Lock()
         self._index: SearchIndex | None = None
@@ -73,6 +75,11 @@ class KnowledgeBase:
         waiting = len(self.scope(pattern, drafts=True)) - len(self.scope(pattern)) if pattern else 0
         hits = self._current_index().search(text, pattern, top + waiting)
         return [h for h in hits if not h.entry.awaits_approval][:top]
+
+    def closeness(self, text: str, others: list[str]) -> tuple[float, list[float]]:
+        """The sentence encoder's cosine of the text to the knowledge's nearest text, and to each of `others`."""
+        nearest, to_others = self._current_index().closeness(text, others)
+        return nearest, [float(c) for c in to_others]
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form): the domain's vocabulary."""
@@ -175,7 +182,8 @@ class KnowledgeBase:
         with self._lock:
             if self._index is None:
                 rows = KnowledgeEntry.select().where(KnowledgeEntry.active == True).order_by(KnowledgeEntry.id)  # noqa: E712
-                self._index = SearchIndex.build((_entry(r) for r in rows), thesaurus=self.thesaurus)
+                self._index = SearchIndex.build((_entry(r) for r in rows), thesaurus=self.thesaurus,
+                                                cache=self.cache)
                 log.debug("knowledge index built: %d entries", len(self._index))
             elif stamp != self._stamp:
                 self._apply_changes(self._index)

@@ -10,6 +10,7 @@ from bot.knowledge import Thesaurus
 from bot.knowledge_store import KnowledgeBase
 from bot.models import init_db
 from bot.rollout import RolloutError, RolloutPlan
+from bot.search.encodings import shared_cache
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ def load_knowledge(settings: Settings, *, sync: bool = True) -> KnowledgeBase:
     Search folds synonyms with the shipped thesaurus plus KNOWLEDGE_DIR/thesaurus.yaml, loaded here once
     at start-up and handed to the knowledge base (nothing process-wide is replaced)."""
     thesaurus = Thesaurus.for_dir(settings.knowledge_dir)
-    knowledge = KnowledgeBase(settings.knowledge_dir, thesaurus=thesaurus)
+    knowledge = KnowledgeBase(settings.knowledge_dir, thesaurus=thesaurus,
+                              cache=shared_cache(path=settings.search_cache_dir))
     if sync:
         for error in knowledge.sync().errors:
             log.error("ナレッジのファイルを読み飛ばしました（knowledge validate で確かめてください）: %s", error)

@@ -193,7 +193,8 @@ def cmd_doctor(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from bot.evaluation import EvalError, as_json, run_eval
+    from bot.evaluation import EvalError, as_json, read_questions, run_eval
+    from bot.evaluation_offline import run_offline, summarize_offline
     from bot.safety.evaluation import is_safety_file
     if not args.file.is_file():
         raise UsageError(f"{args.file} が見つかりません")
@@ -207,13 +208,16 @@ def cmd_eval(args, settings: Settings) -> int:
         results, summary = run_eval(args.file, settings.knowledge_dir)
     except EvalError as exc:
         raise UsageError(str(exc)) from None
+    outcomes = run_offline(read_questions(args.file), settings, build=_runtime)
+    summary.update(summarize_offline(outcomes))
+    results = [replace(r, offline=o.outcome) for r, o in zip(results, outcomes)]
     if args.json:
         print(as_json(results, summary))
         return 0
     for r in results:
         hit = "ok " if set(r.retrieved[:3]) & set(r.expected) or (not r.expected and not r.covered) else "NG "
         print(f"{hit} covered={'yes' if r.covered else 'no ':<3} expected={','.join(r.expected) or '-':<10} "
-              f"retrieved={','.join(r.retrieved)}  {r.question}")
+              f"retrieved={','.join(r.retrieved)}  offline={r.offline:<8}  {r.question}")
     print(f"\nrecall@1 {summary['recall_at_1']:.3f}  recall@3 {summary['recall_at_3']:.3f}  "
           f"coverage accuracy {summary['coverage_accuracy']:.3f}  coverage AUC {summary['coverage_auc']:.3f}  "
           f"（{summary['questions']} 問）")
@@ -224,6 +228,10 @@ def cmd_eval(args, settings: Settings) -> int:
         if summary.get("cv_near_misses_rejected") is not None:
             print(f"答えるエントリを除いて同じ質問をしたとき（ニアミス）に「該当なし」と判定した割合: "
                   f"{summary['cv_near_misses_rejected']:.3f}")
+    print(f"オフライン回答（ask と同じ流れ）: 該当ありの質問に正しいエントリで回答 "
+          f"{summary['offline_covered_answered_right']:.3f}、全質問のうち違うエントリで回答 {summary['offline_answered_wrong']:.3f}、"
+          f"該当なしの質問をスタッフへ {summary['offline_uncovered_to_staff']:.3f}・あいさつ／範囲外の返信 "
+          f"{summary['offline_uncovered_friendly']:.3f}・回答してしまった {summary['offline_uncovered_answered']:.3f}")
     return 0
 
 

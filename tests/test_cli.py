@@ -110,7 +110,7 @@ def shared_eval(tmp_path_factory) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "LINE_", "SLACK_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp}/eval.db", KNOWLEDGE_DIR=str(SHARED_EVAL / "knowledge"))
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "eval", str(SHARED_EVAL / "questions.jsonl"),
-                             "--json"], capture_output=True, text=True, env=env, cwd=tmp, timeout=120)
+                             "--json"], capture_output=True, text=True, env=env, cwd=tmp, timeout=900)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -118,7 +118,15 @@ def shared_eval(tmp_path_factory) -> dict:
 @pytest.mark.skipif(not SHARED_EVAL.is_dir(), reason="../shared/eval is not beside this clone")
 def test_eval_reports_search_and_coverage_figures_on_the_shared_set(shared_eval):
     summary = shared_eval["summary"]
-    assert set(shared_eval["results"][0]) == {"question", "expected", "retrieved", "covered", "coverage"}
+    assert set(shared_eval["results"][0]) == {"question", "expected", "retrieved", "covered", "coverage", "offline"}
+    # End to end, offline, every question through the core as `ask` runs it: each got one outcome, and the
+    # summary's shares are those outcomes counted.
+    results = shared_eval["results"]
+    assert {r["offline"] for r in results} <= {"right", "wrong", "staff", "friendly"}
+    covered = [r for r in results if r["expected"]]
+    assert summary["offline_covered_answered_right"] == round(
+        sum(r["offline"] == "right" for r in covered) / len(covered), 4)
+    assert summary["offline_answered_wrong"] == round(sum(r["offline"] == "wrong" for r in results) / len(results), 4)
     # The shipped model is fitted on this set and on the fresh sets in eval/; the cross-validation refits it
     # on this set alone, fold by fold, so its figures are out of sample.
     assert summary["cv_coverage_accuracy"] >= 0.87 and summary["cv_coverage_auc"] >= 0.92  # it generalises
@@ -131,7 +139,12 @@ def test_eval_reports_search_and_coverage_figures_on_the_shared_set(shared_eval)
 def test_eval_meets_the_targets_on_the_shared_set(shared_eval):
     summary = shared_eval["summary"]
     assert summary["recall_at_1"] >= 0.75 and summary["recall_at_3"] >= 0.92
-    assert summary["coverage_accuracy"] >= 0.92 and summary["coverage_auc"] >= 0.9
+    # Issue 21's coverage target (0.88), not issue 10's 0.92: the set grew to 135 lines with greetings, chit-chat
+    # and in-domain questions no entry answers, and the base commit scored 0.911 on it; the covered model now
+    # weighs near misses in its fit (bot/coverage.py NEAR_MISS_WEIGHT), which costs accuracy on this set.
+    assert summary["coverage_accuracy"] >= 0.88 and summary["coverage_auc"] >= 0.9
+    # No uncovered question of the set is answered with an entry, end to end.
+    assert summary["offline_uncovered_answered"] == 0.0
 
 
 def _eval_without_knowledge_dir(tmp_path: Path, questions: list[dict], *args: str) -> subprocess.CompletedProcess:

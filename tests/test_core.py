@@ -46,14 +46,24 @@ def test_a_work_question_without_the_word_insurance_is_not_brushed_off(chat, tex
 
 
 @pytest.mark.parametrize("text, pattern", [("最近なにもかも手につかなくて、家族に申し訳ない気持ちでいっぱいです", 1),
-                                           ("好きな映画の話をしてもいいですか？", 4)])
-def test_a_person_telling_how_they_feel_or_talking_to_the_support_persona_is_never_brushed_off(chat, text, pattern):
+                                           ("契約が取れない日が続いて、朝起きるのがつらいです", 4)])
+def test_a_person_telling_how_they_feel_to_any_persona_is_never_brushed_off(chat, text, pattern):
     reply = chat.say(text, pattern=pattern)
     assert not reply.out_of_scope and "範囲外" not in reply.text
     assert Question.get_by_id(reply.question_id).scope == "in_domain"
 
 
-@pytest.mark.parametrize("text, words", [("こんにちは！", "ご質問ください"), ("ありがとうございました。助かりました！", "どういたしまして")])
+@pytest.mark.parametrize("text", ["最近ハマってるドラマって何かある？", "週末においしいパン屋さんに行きたいんだけど、どこがいい？"])
+def test_chit_chat_asked_of_the_support_persona_gets_the_polite_reply_not_the_staff(chat, desk, text):
+    # Issue 21: films, food and the weather asked of Pattern 4 went to staff; the encoder reads them as far
+    # from everything the knowledge says, and their nouns as words it never uses.
+    reply = chat.say(text, pattern=4)
+    assert reply.out_of_scope and not reply.escalated and desk.posted == []
+
+
+@pytest.mark.parametrize("text, words", [("こんにちは！", "ご質問ください"), ("ありがとうございました。助かりました！", "どういたしまして"),
+                                         ("おはようございます〜 本日もどうぞよろしくお願いします", "ご質問ください"),
+                                         ("承知しました！", "ご質問ください"), ("いつもありがとうございます、本当に助かってます", "どういたしまして")])
 def test_greetings_and_thanks_get_a_friendly_reply_that_invites_a_question(chat, desk, text, words):
     reply = chat.say(text, pattern=1)
     assert reply.out_of_scope and not reply.escalated and words in reply.text

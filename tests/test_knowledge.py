@@ -11,7 +11,7 @@ from dataclasses import replace
 from bot.knowledge import SHIPPED, Entry, KnowledgeError, Thesaurus, load_dir, parse_entry, render_entry
 from bot.knowledge_store import KnowledgeBase
 from bot.models import KnowledgeEntry
-from bot import search
+from bot.search import index as search
 from bot.search import Query, SearchIndex
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,9 @@ from bot import coverage
 from bot.japanese import read_question, word_terms
 from bot.knowledge import SHIPPED, Entry, Thesaurus
 from bot.patterns import PATTERNS
+from bot.search import facts
+from bot.search.encodings import EncodingCache, shared_cache
+from bot.search.sentences import Meaning, SentenceIndex
 from bot.vectors import word_vectors
 
 FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the question
@@ -33,6 +36,7 @@ FIELD_WEIGHTS = {"question": 3, "tags": 2, "body": 1}  # phrasings count as the 
 RRF_K = 5
 CANDIDATES = 50  # each signal's depth before fusion
 RERANK = 20  # the fused best this many are ranked again by soft word matching
+LEXICAL = 4  # the signals before the sentence encoder's two: words, bigrams, word vectors (question, text)
 # A topic noun's cosine to an entry's word from which it counts as partly there, and fully: related
 # words (消費税/法人税, 看護師/医師) sit near 0.7, near-synonyms (医者/医師) above 0.8.
 TOPIC_COSINE = (0.75, 0.9)
@@ -52,6 +56,8 @@ class Hit:
     score: float
     coverage: float
     confidence: float
+    passage: str | None = None  # the body's passage closest in meaning to the question (what a long answer quotes)
+    asked_as: float = 0.0  # the encoder's cosine of the question to the entry's own question or a phrasing
 
     @property
     def covers(self) -> bool:
@@ -72,11 +78,12 @@ class Query:
     bigrams: frozenset[str]
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns saying what it is about
     focus: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the nouns of what it asks (its last clause)
+    text: str = ""  # as written
 
     @classmethod
     def read(cls, text: str, thesaurus: Thesaurus) -> "Query":
         words, topics, focus = read_question(thesaurus.fold_synonyms(text))
-        return cls(tuple(dict.fromkeys(words)), frozenset(thesaurus.bigrams(text)), tuple(topics), tuple(focus))
+        return cls(tuple(dict.fromkeys(words)), frozenset(thesaurus.bigrams(text)), tuple(topics), tuple(focus), text)
 
     @property
     def word_terms(self) -> set[str]:
@@ -204,8 +211,9 @@ class _Read:
 class SearchIndex:
     """The active entries, searchable; `upsert` and `remove` change one entry in place (thread-safe)."""
 
-    def __init__(self, *, thesaurus: Thesaurus = SHIPPED) -> None:
+    def __init__(self, *, thesaurus: Thesaurus = SHIPPED, cache: EncodingCache | None = None) -> None:
         self.thesaurus = thesaurus  # folds the entries and the questions alike
+        self._sentences = SentenceIndex(cache=cache if cache is not None else shared_cache())
         self._lock = threading.Lock()
         self._entries: list[Entry | None] = []  # by slot; a removed entry leaves a hole
         self._slots: dict[str, int] = {}
@@ -220,9 +228,13 @@ class SearchIndex:
         self._text_vecs = np.zeros((0, dims), dtype=np.float32)
 
     @classmethod
-    def build(cls, entries: Iterable[Entry], *, thesaurus: Thesaurus = SHIPPED) -> "SearchIndex":
-        index = cls(thesaurus=thesaurus)
+    def build(cls, entries: Iterable[Entry], *, thesaurus: Thesaurus = SHIPPED,
+              cache: EncodingCache | None = None) -> "SearchIndex":
+        index = cls(thesaurus=thesaurus, cache=cache)
         entries = list(entries)
+        for slot, prepared in enumerate(index._sentences.prepare(entries)):
+            index._sentences.put(slot, prepared)
+        index._sentences.cache.save()
         words, grams, question_vecs, text_vecs = [], [], [], []
         for word, gram, rows, head, question_vec, text_vec in index._store_all(entries):
             words.append(word)
@@ -288,10 +300,13 @@ class SearchIndex:
 
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with its id."""
-        read = _read_entry(entry, self.thesaurus)  # outside the lock: reading is the slow part
+        read = _read_entry(entry, self.thesaurus)  # outside the lock: reading and encoding are the slow part
+        prepared = self._sentences.prepare([entry])[0]
+        self._sentences.cache.save()
         with self._lock:
             self._remove(entry.id)
             slot = len(self._entries)
+            self._sentences.put(slot, prepared)
             self._entries.append(entry)
             self._slots[entry.id] = slot
             self._patterns = np.append(self._patterns, np.int8(_pattern_code(entry)))
@@ -316,13 +331,16 @@ class SearchIndex:
     def search(self, text: str, pattern: int | None = None, top: int = 5) -> list[Hit]:
         """Entries for `pattern` (and those for every Pattern), best first."""
         query = Query.read(text, self.thesaurus)
+        vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
-            signals, fused = self._rank(query, pattern)
+            signals, fused, lexical, meaning = self._rank(query, pattern, vector)
             best = _best(fused, max(top, 2)).tolist()
             best.sort(key=lambda d: (-fused[d], self._entries[d].id))
             best_topic = self._best_topic(query, fused)
-            evidence = [self._evidence(query, d, fused, pattern, best_topic) for d in best]
-            hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f))
+            evidence = [self._evidence(query, d, fused, pattern, best_topic, meaning, signals, lexical)
+                        for d in best]
+            hits = [Hit(self._entries[d], round(float(fused[d]), 6), *coverage.predict(f),
+                        passage=self._passage(meaning, d), asked_as=round(float(meaning.head[d]), 4))
                     for d, f in zip(best, evidence)]
         return hits[:top]
 
@@ -334,27 +352,46 @@ class SearchIndex:
     def best_evidence(self, text: str, pattern: int | None = None) -> tuple[Entry, coverage.Features] | None:
         """The best hit and its coverage evidence, without the fitted models (the fit itself reads these)."""
         query = Query.read(text, self.thesaurus)
+        vector = self._sentences.cache.encode_query(text) if self._slots else None
         with self._lock:
-            signals, fused = self._rank(query, pattern)
+            signals, fused, lexical, meaning = self._rank(query, pattern, vector)
             best = _best(fused, 2).tolist()
             if not best:
                 return None
-            return self._entries[best[0]], self._evidence(query, best[0], fused, pattern, self._best_topic(query, fused))
+            return self._entries[best[0]], self._evidence(query, best[0], fused, pattern,
+                                                          self._best_topic(query, fused), meaning, signals, lexical)
+
+    def closeness(self, text: str, others: list[str]) -> tuple[float, np.ndarray]:
+        """The text's cosine to the nearest question, phrasing or passage of the knowledge, and to each of
+        `others` (phrases whose vectors the cache keeps)."""
+        vector = self._sentences.cache.encode_query(text)
+        with self._lock:
+            nearest = self._sentences.nearest(vector, len(self._entries))
+        return nearest, (self._sentences.cache.vectors(others) @ vector if others else np.zeros(0, np.float32))
 
     def knows(self, word: str) -> bool:
         """Whether some active entry uses this word (a normalised form)."""
         return word in self._words.postings
 
-    def _rank(self, query: Query, pattern: int | None) -> tuple[list[np.ndarray], np.ndarray]:
-        # Fuse the four signals, then let soft word matching rank the best few once more.
+    def _rank(self, query: Query, pattern: int | None,
+              vector: np.ndarray | None) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, Meaning]:
+        """The signals, their fusion, and the words' and word vectors' part of it (the coverage models'
+        `agreement`, read as before the sentence encoder: with it, the first hit of a small base collects
+        every first place whatever it is asked)."""
+        # Fuse the six signals, then let soft word matching rank the best few once more.
         searched = self._searched(pattern)
+        head = np.where(searched.mask, self._sentences.head_scores(vector, len(self._entries)), 0.0)
         signals = self._signals(query, searched)
-        fused = _fuse(signals)
+        candidates = sorted({d for s in (*signals, head) for d in _best(s, CANDIDATES).tolist()})
+        meaning = self._sentences.meaning(vector, head, candidates)  # passages: the candidates' alone
+        signals += [meaning.head, meaning.passage]
+        sentences = _fuse(signals[LEXICAL:])
+        fused = _fuse(signals[:LEXICAL]) + sentences
         candidates = _best(fused, RERANK).tolist()
         soft = self._soft_shares(query, candidates, searched)
         for rank, d in enumerate(sorted(candidates, key=lambda d: -soft[d])):
             fused[d] += 1.0 / (RRF_K + 1 + rank)
-        return signals, fused
+        return signals, fused, fused - sentences, meaning
 
     def _searched(self, pattern: int | None) -> Searched:
         codes = self._patterns
@@ -411,16 +448,31 @@ class SearchIndex:
         self._rows[slot] = _NO_ROWS
         self._heads[slot] = (_NO_IDS, _NO_ROWS)
         self._question_vecs[slot] = self._text_vecs[slot] = 0.0
+        self._sentences.remove(slot)
         return True
 
     def _evidence(self, query: Query, doc: int, fused: np.ndarray, pattern: int | None,
-                  best_topic: float) -> coverage.Features:
+                  best_topic: float, meaning: Meaning, signals: list[np.ndarray],
+                  lexical: np.ndarray) -> coverage.Features:
         topic, specific_topic = self._entry_topic(query, doc)
+        top3 = _best(fused, TOPIC_DEPTH)
+        close = np.where(self._searched(pattern).mask, np.maximum(meaning.head, meaning.passage), 0.0)
+        others = np.delete(close, doc).max(initial=0.0) if len(close) else 0.0
         return coverage.Features(focus=self._focus(query, doc),
+                                 firsts=sum(bool(s[doc] > 0 and s[doc] >= s.max()) for s in signals) / len(signals),
+                                 margin=float(close[doc] - others) if len(close) else 0.0,
+                                 meaning=float(meaning.head[doc]),
+                                 passage=float(meaning.passage[doc]),
+                                 best_meaning=float(np.maximum(meaning.head, meaning.passage)[top3].max(initial=0.0)),
+                                 fact_missing=facts.missing(query.text, self._passage(meaning, doc)),
                                  bigram_share=self._bigram_share(query, set(self._terms[doc][1].tolist())),
                                  topic=topic, specific_topic=specific_topic, best_topic=best_topic,
-                                 agreement=float(fused[doc]),
+                                 agreement=float(lexical[doc]),
                                  feelings=float(pattern in PATTERNS and PATTERNS[pattern].supports_feelings))
+
+    def _passage(self, meaning: Meaning, doc: int) -> str | None:
+        row = self._sentences.best_passage(meaning, doc)
+        return self._sentences.text(row) if row >= 0 else None
 
     def _focus(self, query: Query, doc: int) -> float:
         """The specific topic share (`_topic_share`, idf times general rarity) of the nouns of what the

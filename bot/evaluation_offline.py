@@ -1,0 +1,72 @@
+"""End to end, offline: every question of a search golden set through the core as `ask` runs it (no Claude,
+no Slack), and what the member got: an answer with a right or a wrong entry, staff, or the friendly reply."""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.config import Settings
+from bot.escalation import LogDesk
+from bot.messages import IncomingMessage, Reply
+from bot.states import Channel, ReplyKind
+
+OUTCOMES = ("right", "wrong", "staff", "friendly")
+# Every Pattern open to everyone: the evaluation measures the answers, not the rollout plan of the day.
+OPEN_PLAN = 'timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2020-01-01\ncohorts = ["*"]\npatterns = [1, 2, 3, 4]\n'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: str
+    expected: tuple[str, ...]
+    outcome: str  # one of OUTCOMES
+    knowledge_ids: tuple[str, ...]
+    reason: str | None  # the escalation's reason, when it went to staff
+    confidence: float | None
+
+
+def run_offline(items: list[dict], settings: Settings, *, build: Callable[..., Any]) -> list[Outcome]:
+    """Each question as a new member's first message, on a throw-away database (`build` wires the core)."""
+    with tempfile.TemporaryDirectory(prefix="bansou-eval-") as tmp:
+        plan = Path(tmp) / "rollout.toml"
+        plan.write_text(OPEN_PLAN, encoding="utf-8")
+        runtime = build(replace(settings, database_url=f"sqlite:///{tmp}/eval.db", anthropic_api_key=None,
+                                slack_bot_token=None, slack_signing_secret=None, rollout_file=plan), desk=LogDesk())
+        try:
+            return [_outcome(item, runtime.core.handle(_message(item, n))) for n, item in enumerate(items, 1)]
+        finally:
+            runtime.queue.stop()
+            runtime.database.close()
+
+
+def summarize_offline(outcomes: list[Outcome]) -> dict:
+    """The shares the issue sets targets for: covered questions answered with a right entry, all questions
+    answered with a wrong one, uncovered questions sent to staff or given the friendly reply."""
+    covered = [o for o in outcomes if o.expected]
+    uncovered = [o for o in outcomes if not o.expected]
+    def share(of: list[Outcome], *kinds: str) -> float:
+        return round(sum(o.outcome in kinds for o in of) / len(of), 4) if of else 0.0
+    return {"offline_covered_answered_right": share(covered, "right"),
+            "offline_answered_wrong": share(outcomes, "wrong"),
+            "offline_uncovered_to_staff": share(uncovered, "staff"),
+            "offline_uncovered_friendly": share(uncovered, "friendly"),
+            "offline_uncovered_answered": share(uncovered, "wrong")}
+
+
+def _outcome(item: dict, reply: Reply) -> Outcome:
+    expected = tuple(item.get("expected") or ())
+    if reply.out_of_scope:
+        outcome = "friendly"
+    elif reply.kind != ReplyKind.ANSWER or not reply.knowledge_ids:  # an answer may also be looked at by staff
+        outcome = "staff"
+    else:
+        outcome = "right" if set(reply.knowledge_ids) & set(expected) else "wrong"
+    return Outcome(item["question"], expected, outcome, tuple(reply.knowledge_ids), reply.escalation_reason,
+                   reply.confidence)
+
+
+def _message(item: dict, number: int) -> IncomingMessage:
+    return IncomingMessage(channel=Channel.LOCAL, user_id=f"eval-{number}", text=item["question"],
+                           pattern=item.get("pattern"), cohort="staff")

@@ -1,0 +1,137 @@
+"""Sentence vectors cached by content: a text is encoded once per encoder, ever.
+
+The key is a hash of the encoder's name and the text, so a restart, a full build or a changed entry
+encodes only the texts not seen before (one new entry encodes its own few). The encoder is loaded on
+the first text that is not cached (the worker's or the CLI's first search), never by the web process,
+which only stores webhooks. With a `path` (a folder) the cache is kept on disk: float16 rows and their keys, one file per save.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from bot.encoder import Encoder, load_encoder
+
+log = logging.getLogger(__name__)
+# The search encoder (README, "Search"): e5-small reads better but costs 30-90 ms a query on two busy
+# cores, over the 15 ms p99 the search must keep; use-m3 costs 3-5 ms. The safety model keeps e5-small.
+SEARCH_ENCODER = "use-m3"
+BATCH = 64
+RECENT = 64  # questions whose vectors are kept
+MAX_FILES = 32  # the cache's folder holds at most this many files before they are merged into one
+
+
+class EncodingCache:
+    """`vectors(texts)`: each text's L2-normalised row, encoding only what was never encoded."""
+
+    def __init__(self, *, encoder: str = SEARCH_ENCODER, path: Path | None = None,
+                 load: Callable[[str], Encoder] = load_encoder) -> None:
+        self.encoder_name, self.path, self._load = encoder, path, load
+        self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+        self._rows: dict[bytes, np.ndarray] = {}
+        self._fresh: list[bytes] = []  # encoded since the last save
+        self._recent: dict[str, np.ndarray] = {}  # the last questions' vectors, oldest first
+        self.encoded = 0  # texts encoded by this process (what the cache did not hold)
+        self._read()
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        with self._lock:
+            missing = list(dict.fromkeys(k for k in keys if k not in self._rows))
+        if missing:
+            wanted = {k: t for k, t in zip(keys, texts)}
+            encoder = self.encoder()
+            for start in range(0, len(missing), BATCH):
+                chunk = missing[start:start + BATCH]
+                rows = encoder.encode([wanted[k] for k in chunk])
+                with self._lock:
+                    self._rows.update(zip(chunk, rows.astype(np.float16)))
+                    self._fresh += chunk
+                    self.encoded += len(chunk)
+        with self._lock:
+            found = [self._rows[k] for k in keys]
+        return _normalised(np.array(found, dtype=np.float32).reshape(len(keys), -1)) if keys else np.zeros((0, 0), np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """A question's vector, kept for the last few questions only (a turn reads one question twice: its
+        scope and its search), never on disk (the cache is for the knowledge)."""
+        with self._lock:
+            found = self._recent.get(text)
+        if found is None:
+            found = self.encoder().encode([text])[0]
+            with self._lock:
+                self._recent[text] = found
+                while len(self._recent) > RECENT:
+                    self._recent.pop(next(iter(self._recent)))
+        return found
+
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = self._load(self.encoder_name)
+        return self._encoder
+
+    def save(self) -> None:
+        """Write the texts encoded since the last save as one more file of the cache's folder (so a one-entry
+        update writes a few rows, not the whole cache); many files are merged into one."""
+        with self._lock:
+            if self.path is None or not self._fresh:
+                return
+            fresh, self._fresh = self._fresh, []
+            rows = {k: self._rows[k] for k in fresh}
+            merge = len(self._files()) >= MAX_FILES
+            if merge:
+                rows = dict(self._rows)
+        self.path.mkdir(parents=True, exist_ok=True)
+        old = self._files() if merge else []
+        name = self.path / f"{self.encoder_name}-{time.time_ns()}-{os.getpid()}.npz"
+        temporary = name.with_suffix(".tmp.npz")
+        keys = list(rows)
+        np.savez(temporary, keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 20),
+                 rows=np.array([rows[k] for k in keys], dtype=np.float16))
+        os.replace(temporary, name)  # atomic: a reader sees the whole file or none
+        for path in old:
+            path.unlink(missing_ok=True)
+        log.info("encoding cache: %d texts written to %s", len(keys), name)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha1(f"{self.encoder_name}\x1f{text}".encode()).digest()
+
+    def _files(self) -> list[Path]:
+        return sorted(self.path.glob(f"{self.encoder_name}-*[0-9].npz")) if self.path and self.path.is_dir() else []
+
+    def _read(self) -> None:
+        for path in self._files():
+            try:
+                with np.load(path) as data:
+                    self._rows.update(zip((bytes(k) for k in data["keys"]), data["rows"]))
+            except (OSError, ValueError, KeyError) as exc:  # a broken file is only slower: its texts are re-encoded
+                log.warning("encoding cache file %s unreadable (%s): skipped", path, exc)
+
+
+_SHARED: dict[tuple[str, Path | None], EncodingCache] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_cache(encoder: str = SEARCH_ENCODER, path: Path | None = None) -> EncodingCache:
+    """The process's one cache per encoder and file: every index built in it reuses what was encoded."""
+    with _SHARED_LOCK:
+        key = (encoder, path)
+        if key not in _SHARED:
+            _SHARED[key] = EncodingCache(encoder=encoder, path=path)
+        return _SHARED[key]
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.maximum(norms, 1e-12)
