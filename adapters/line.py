@@ -189,7 +189,8 @@ class LineAdapter:
     def _on_message(self, event: MessageEvent | lm.UnreadableEvent, key: str, *, noted: bool = False) -> None:
         message = lm.to_incoming(event, message_id=key)
         if message is None:
-            sticker = isinstance(event, MessageEvent) and isinstance(event.message, StickerMessageContent)
+            sticker = (isinstance(event, MessageEvent) and isinstance(event.message, StickerMessageContent)
+                       or isinstance(event, lm.UnreadableEvent) and event.message_type == "sticker")
             self._answer(event, Reply(welcome.STICKER if sticker else lm.TEXT_ONLY, kind="notice"), key)
             return
         if noted:  # the busy note took the reply token: no reply window to answer within

@@ -53,6 +53,7 @@ class UnreadableEvent:
     text: str | None = None  # a text message's text, read from the raw event
     unblocked: bool = False  # a follow's follow.isUnblocked, when it is there
     expected: bool = False  # a sticker, image or the like: not read on purpose, nothing to warn about
+    message_type: str = ""  # a message event's type (sticker, image…), read from the raw event
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ def _salvage(raw: Any, reason: str, *, expected: bool = False) -> UnreadableEven
     return UnreadableEvent(reason, kind=_text(raw.get("type")), user_id=_text(source.get("userId")) or None,
                            reply_token=_text(raw.get("replyToken")) or None,
                            timestamp_ms=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0,
-                           text=text, unblocked=follow.get("isUnblocked") is True, expected=expected)
+                           text=text, unblocked=follow.get("isUnblocked") is True, expected=expected,
+                           message_type=_text(message.get("type")))
 
 
 def user_of(event: Event) -> str | None:
@@ -184,7 +186,13 @@ def to_incoming(event: MessageEvent | UnreadableEvent, message_id: str = "",
     return IncomingMessage(channel=CHANNEL, user_id=user_id, text=text,
                            conversation_id=f"{CHANNEL}:{user_id}", message_id=message_id, raw=event,
                            deadline=answer_deadline(event, time.time() if now is None else now),
-                           sent_at=event.timestamp / 1000 if isinstance(event.timestamp, (int, float)) else None)
+                           sent_at=_sent_at(event))
+
+
+def _sent_at(event: MessageEvent | UnreadableEvent) -> float | None:
+    """Epoch seconds the member sent it (LINE's timestamp), for the model's oldest-first slots."""
+    stamp = event.timestamp_ms if isinstance(event, UnreadableEvent) else event.timestamp
+    return stamp / 1000 if isinstance(stamp, (int, float)) and stamp else None
 
 
 def answer_deadline(event: Event | UnreadableEvent, now: float) -> float | None:

@@ -308,7 +308,7 @@ def test_a_sticker_without_its_resource_type_gets_the_nudge_and_no_warning(clien
     del body["events"][0]["message"]["stickerResourceType"]  # LINE sends such stickers; the SDK's model refuses them
     with caplog.at_level("INFO"):
         deliver(client, runtime, body)
-    assert texts(line_api.calls_to(REPLY)[0]) == [TEXT_ONLY]
+    assert texts(line_api.calls_to(REPLY)[0]) == [STICKER]
     assert [r for r in caplog.records if r.levelno >= 30] == []
     assert not any("ValidationError" in r.getMessage() for r in caplog.records)
 

@@ -79,7 +79,8 @@ def test_health_and_dashboard_show_the_backlog_and_operators_hear_once(line_runt
     _backed_up(minutes=4)
     health = http.get("/healthz").json()
     assert health["pending_jobs"] == 3 and 235 <= health["oldest_wait_seconds"] <= 300
-    page = http.get("/dashboard?token=t").text
+    http.post("/dashboard/login", data={"token": "t"}, follow_redirects=False)  # the login cookie
+    page = http.get("/dashboard").text
     assert "回答の順番待ち" in page and "待ち <b>3件</b>" in page
     alarm = BacklogAlarm(alert=desk.alert, concurrency=8, threshold=180)
     alarm.check()

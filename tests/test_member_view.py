@@ -89,7 +89,7 @@ def _offline_answers() -> list[tuple[str, str]]:
     entries, _ = load_dir(ROOT / "knowledge")
     answers = []
     for entry in entries:
-        hit = type("Hit", (), {"entry": entry, "answers": True, "confidence": 0.9})()
+        hit = type("Hit", (), {"entry": entry, "answers": True, "confidence": 0.9, "asked_as": 1.0, "passage": None})()
         request = AnswerRequest(pattern=PATTERNS[entry.pattern or 1], question=entry.question, hits=[hit], scope=[],
                                 history=[], deadline=time.time() + 10)
         answers.append((entry.id, OfflineAnswerer().answer(request).text))

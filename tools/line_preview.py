@@ -47,7 +47,7 @@ def long_answer() -> tuple[str, Reply]:
     """The longest offline answer of the shipped knowledge, with its Good/Bad buttons."""
     entries, _ = load_dir(ROOT / "knowledge")
     entry = max((e for e in entries if e.pattern in (1, 2, 3)), key=lambda e: len(e.body))
-    hit = type("Hit", (), {"entry": entry, "answers": True, "confidence": 0.9})()
+    hit = type("Hit", (), {"entry": entry, "answers": True, "confidence": 0.9, "asked_as": 1.0, "passage": None})()
     request = AnswerRequest(pattern=PATTERNS[entry.pattern], question=entry.question, hits=[hit], scope=[],
                             history=[], deadline=time.time() + 10)
     return entry.question, Reply(OfflineAnswerer().answer(request).text, buttons=feedback_buttons(1))
