@@ -20,6 +20,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.open": (),
     "views.publish": (),
     "apps.connections.open": (),  # Socket Mode, with the app-level token (connections:write), not a bot scope
+    # The thinking status in a mention thread: only apps set up as Slack AI apps (assistant:write) may; the code
+    # asks once and stops when Slack refuses, so the manifest does not ask for it (the placeholder shows progress).
+    "assistant.threads.setStatus": (),
 }
 # What the SDK's helper methods call on the Web API, where the name does not say it.
 SDK_CALLS: dict[str, tuple[str, ...]] = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}

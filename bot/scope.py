@@ -120,8 +120,8 @@ def classify(text: str, *, answerable: bool, knows: Callable[[str], bool], feeli
         return Scope.IN_DOMAIN
     if reading is not None and reading.knowledge >= DOMAIN_AT:
         return Scope.IN_DOMAIN
-    if reading is None and any(root in fold(text) for root in DOMAIN_ROOTS):
-        return Scope.IN_DOMAIN
+    if any(root in fold(text) for root in DOMAIN_ROOTS):
+        return Scope.IN_DOMAIN  # a word of the domain (保険, 相続…) keeps it in, however far the encoder reads it
     nouns = [m.normalized for m in morphemes(text)
              if m.pos[0] == "名詞" and m.pos[1] in ("普通名詞", "固有名詞") and m.pos[2] != "副詞可能"]
     if not nouns:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 from bot.encoder import Encoder
 from bot.models import QuestionVector, db
@@ -61,6 +60,8 @@ def group(vectors: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
     """A theme number per row (centred rows); rows alike within `threshold` share one."""
     if len(vectors) < 2:
         return np.zeros(len(vectors), dtype=int)
+    from sklearn.cluster import AgglomerativeClustering  # scikit-learn only where themes are grouped, not in the web process
+
     model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
                                     distance_threshold=threshold)
     return model.fit_predict(vectors)
