@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from slack_sdk import WebClient
 
 from adapters.slack_blocks import Message, escape, quote
-from adapters.slack_convert import Action
+from adapters.slack_convert import Action, read_edit_form
 from adapters.slack_desk import SLACK_ERRORS
 from bot.approvals import ApprovalDecision, Decided
 from bot.conversation import Core
@@ -101,17 +101,12 @@ def action_job(action: Action) -> dict[str, Any]:
 
 def edit_job(body: Mapping[str, Any]) -> dict[str, Any] | None:
     """The decision job the edit form makes when sent; None when it is not readable."""
-    view, user = body.get("view") or {}, (body.get("user") or {}).get("id")
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except (ValueError, TypeError):
+    form = read_edit_form(body, EDIT_BLOCK, EDIT_INPUT)
+    if form is None or not isinstance(form[1].get("entry_id"), str):
         return None
-    values = (view.get("state") or {}).get("values") or {}
-    text = ((values.get(EDIT_BLOCK) or {}).get(EDIT_INPUT) or {}).get("value") or ""
-    if not (isinstance(user, str) and isinstance(meta, dict) and isinstance(meta.get("entry_id"), str)):
-        return None
+    user, meta, text = form
     return {"command": ApprovalCommand.APPROVE_EDITED, "user_id": user, "entry_id": meta["entry_id"],
-            "text": str(text), "channel": meta.get("channel"), "message_ts": meta.get("message_ts")}
+            "text": text, "channel": meta.get("channel"), "message_ts": meta.get("message_ts")}
 
 
 # ---- messages ---------------------------------------------------------------------------------

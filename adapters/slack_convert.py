@@ -280,3 +280,18 @@ def _str(value: Any) -> str:
 
 def _dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def read_edit_form(body: Mapping[str, Any], block: str, input_id: str) -> tuple[str, dict[str, Any], str] | None:
+    """A sent edit form (a modal): who sent it, its private metadata and the text typed in `block`/`input_id`;
+    None when it is not readable."""
+    view, user = body.get("view") or {}, (body.get("user") or {}).get("id")
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (ValueError, TypeError):
+        return None
+    values = (view.get("state") or {}).get("values") or {}
+    text = ((values.get(block) or {}).get(input_id) or {}).get("value") or ""
+    if not (isinstance(user, str) and isinstance(meta, dict)):
+        return None
+    return user, meta, str(text)
