@@ -80,4 +80,4 @@ class Screener:
                           someone_in_danger=others and level["someone_in_danger"] > level["crisis"])
         why = tuple(f"model:{kind}={p[kind]:.2f}" for kind in heads
                     if level[kind] >= 1 or (kind == "crisis" and doubt))
-        return Screening(**{**found.__dict__, "why": why})
+        return replace(found, why=why)
