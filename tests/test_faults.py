@@ -50,7 +50,9 @@ def test_sigkill_mid_answer_then_restart_answers_each_message_exactly_once(tmp_p
         try:
             assert wait_until(lambda: all(fake.seen.get(user(i)) for i in range(10)), 60)
             _each_answered_once(fake, 10)
-            assert "expired lease taken back" in second.log()  # the kill did leave jobs mid-answer
+            assert wait_until(lambda: _unfinished(db_path) == 0, 15)  # a job is marked done just after its answer
+            # the kill did leave jobs mid-answer (the worker's line may reach the log a moment after the answers)
+            assert wait_until(lambda: "expired lease taken back" in second.log(), 15)
         finally:
             second.kill()
         _no_tracebacks(second)
@@ -259,3 +261,8 @@ def test_a_crash_between_sending_and_recording_is_settled_by_the_platform_not_se
     finally:
         runtime.database.close()
         line.stop()
+
+
+def _unfinished(db_path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM job WHERE status != 'done'").fetchone()[0]
