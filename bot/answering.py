@@ -159,10 +159,11 @@ class OfflineAnswerer:
     def answer(self, request: AnswerRequest) -> ModelAnswer:
         best = request.hits[0] if request.hits else None
         version = prompt_version(request.pattern.number)
-        # A rule beside the model: an entry whose closest passage lacks the kind of fact asked (a date where
-        # it gives an amount) is not the answer, however close its topic (bot/search/facts.py).
-        # Not when it is asked as the entry itself is (its question, a phrasing staff taught): staff said it answers.
-        lacks_fact = best is not None and best.asked_as < ASKED_AS and facts.missing(request.question, best.passage)
+        # A rule beside the model: an entry whose answer, as it would be quoted, lacks the kind of fact asked
+        # (a date where it gives an amount) is not the answer, however close its topic (bot/search/facts.py).
+        # The quoted span, not the closest passage alone: the amount is often the sentence after the one that
+        # names the topic. Not when it is asked as the entry itself is (its question, a phrasing staff taught).
+        lacks_fact = best is not None and best.asked_as < ASKED_AS and facts.missing(request.question, _quoted(best))
         if best is None or not best.answers or lacks_fact:
             return ModelAnswer(
                 text=notices.NO_KNOWLEDGE,

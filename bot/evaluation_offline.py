@@ -25,6 +25,8 @@ class Outcome:
     knowledge_ids: tuple[str, ...]
     reason: str | None  # the escalation's reason, when it went to staff
     confidence: float | None
+    kind: str | None = None  # the set's own kind of question, when it gives one (covered, near_miss, uncovered, chat)
+    awaiting: bool = False  # every entry that answers it is Makino's words he has not approved: never said offline
 
 
 def run_offline(items: list[dict], settings: Settings, *, build: Callable[..., Any]) -> list[Outcome]:
@@ -35,7 +37,9 @@ def run_offline(items: list[dict], settings: Settings, *, build: Callable[..., A
         runtime = build(replace(settings, database_url=f"sqlite:///{tmp}/eval.db", anthropic_api_key=None,
                                 slack_bot_token=None, slack_signing_secret=None, rollout_file=plan), desk=LogDesk())
         try:
-            return [_outcome(item, runtime.core.handle(_message(item, n))) for n, item in enumerate(items, 1)]
+            outcomes = [_outcome(item, runtime.core.handle(_message(item, n))) for n, item in enumerate(items, 1)]
+            waiting = {entry.id for entry in runtime.knowledge.awaiting_approval()}
+            return [replace(o, awaiting=bool(o.expected) and set(o.expected) <= waiting) for o in outcomes]
         finally:
             runtime.queue.stop()
             runtime.database.close()
@@ -43,16 +47,27 @@ def run_offline(items: list[dict], settings: Settings, *, build: Callable[..., A
 
 def summarize_offline(outcomes: list[Outcome]) -> dict:
     """The shares the issue sets targets for: covered questions answered with a right entry, all questions
-    answered with a wrong one, uncovered questions sent to staff or given the friendly reply."""
+    answered with a wrong one, uncovered questions sent to staff or given the friendly reply. A set that says
+    each question's kind also gets its near misses, in-domain uncovered questions and chat apart."""
     covered = [o for o in outcomes if o.expected]
     uncovered = [o for o in outcomes if not o.expected]
     def share(of: list[Outcome], *kinds: str) -> float:
         return round(sum(o.outcome in kinds for o in of) / len(of), 4) if of else 0.0
-    return {"offline_covered_answered_right": share(covered, "right"),
-            "offline_answered_wrong": share(outcomes, "wrong"),
-            "offline_uncovered_to_staff": share(uncovered, "staff"),
-            "offline_uncovered_friendly": share(uncovered, "friendly"),
-            "offline_uncovered_answered": share(uncovered, "wrong")}
+    summary = {"offline_covered_answered_right": share(covered, "right"),
+               "offline_answered_wrong": share(outcomes, "wrong"),
+               "offline_uncovered_to_staff": share(uncovered, "staff"),
+               "offline_uncovered_friendly": share(uncovered, "friendly"),
+               "offline_uncovered_answered": share(uncovered, "wrong"),
+               # Makino's words are his: a question only his unapproved entries answer goes to staff, rightly.
+               "offline_awaiting_makino": sum(o.awaiting for o in covered),
+               "offline_sayable_answered_right": share([o for o in covered if not o.awaiting], "right")}
+    kinds = {o.kind for o in outcomes}
+    if {"near_miss", "uncovered", "chat"} & kinds:
+        of = lambda kind: [o for o in outcomes if o.kind == kind]
+        summary |= {"offline_near_miss_to_staff": share(of("near_miss"), "staff"),
+                    "offline_in_domain_uncovered_to_staff": share(of("uncovered"), "staff"),
+                    "offline_chat_friendly": share(of("chat"), "friendly")}
+    return summary
 
 
 def _outcome(item: dict, reply: Reply) -> Outcome:
@@ -64,7 +79,7 @@ def _outcome(item: dict, reply: Reply) -> Outcome:
     else:
         outcome = "right" if set(reply.knowledge_ids) & set(expected) else "wrong"
     return Outcome(item["question"], expected, outcome, tuple(reply.knowledge_ids), reply.escalation_reason,
-                   reply.confidence)
+                   reply.confidence, item.get("kind"))
 
 
 def _message(item: dict, number: int) -> IncomingMessage:

@@ -232,6 +232,13 @@ def cmd_eval(args, settings: Settings) -> int:
           f"{summary['offline_covered_answered_right']:.3f}、全質問のうち違うエントリで回答 {summary['offline_answered_wrong']:.3f}、"
           f"該当なしの質問をスタッフへ {summary['offline_uncovered_to_staff']:.3f}・あいさつ／範囲外の返信 "
           f"{summary['offline_uncovered_friendly']:.3f}・回答してしまった {summary['offline_uncovered_answered']:.3f}")
+    if summary["offline_awaiting_makino"]:
+        print(f"  うち牧野さんの承認待ちのエントリだけが答える質問 {summary['offline_awaiting_makino']} 問は、承認まで"
+              f"スタッフへ回ります（それを除くと正しいエントリで回答 {summary['offline_sayable_answered_right']:.3f}）")
+    if "offline_chat_friendly" in summary:
+        print(f"  種類別: ニアミスをスタッフへ {summary['offline_near_miss_to_staff']:.3f}、領域内で該当なしをスタッフへ "
+              f"{summary['offline_in_domain_uncovered_to_staff']:.3f}、あいさつ・雑談・範囲外に返信 "
+              f"{summary['offline_chat_friendly']:.3f}")
     return 0
 
 

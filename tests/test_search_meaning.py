@@ -97,6 +97,19 @@ def test_the_offline_answerer_sends_a_question_for_a_fact_the_passage_lacks_to_s
     assert not asked_what.needs_human and asked_what.knowledge_ids == (entry.id,)
 
 
+def test_an_amount_in_the_sentence_after_the_topic_still_answers_offline():
+    # The closest passage names the topic; the amount is in the next sentence of the same short entry. The
+    # member is sent what is quoted (the whole short body), and that states the amount.
+    entry = replace(NEW, id="t1-0098", question="死亡保険金の非課税枠は？",
+                    body="受取人が相続人である死亡保険金には非課税枠があります。限度額は500万円×法定相続人の数です。")
+    topic_only = "受取人が相続人である死亡保険金には非課税枠があります。"
+    hit = replace(SearchIndex.build([entry]).search("保険金の非課税はいくらまで？", pattern=1, top=1)[0],
+                  coverage=0.9, confidence=0.9, passage=topic_only)
+    assert facts.missing("保険金の非課税はいくらまで？", topic_only) == 1.0
+    answer = OfflineAnswerer().answer(AnswerRequest(pattern=PATTERNS[1], question="保険金の非課税はいくらまで？", hits=[hit]))
+    assert not answer.needs_human and answer.knowledge_ids == (entry.id,)
+
+
 def test_a_long_entry_is_quoted_at_the_passage_that_answers():
     long_body = "。".join(f"説明の文その{i}はここに長く書かれています" for i in range(30)) + "。"
     answer_at = "猶予期間は払込期月の翌月末までです。"
