@@ -229,7 +229,8 @@ def check_scheduler() -> Finding:
                     "サーバーが動いていれば、毎朝 9 時（日本時間）に前日のレポートが作られます。")
     text = "、".join(f"{labels[n]} {r.period}" + ("（失敗）" if not r.ok else "") for n, r in last.items())
     if any(not r.ok for r in last.values()):
-        return warn("定期処理", f"最後の実行: {text}", "オペレーター用チャンネルの通知とログ（var/log/bansou.log）で"
+        # The scheduler runs in the worker process, so its failures are in the worker's log.
+        return warn("定期処理", f"最後の実行: {text}", f"オペレーター用チャンネルの通知とログ（var/log/{WORKER_LOG_FILE}）で"
                                                   "原因を確認してください。")
     return ok("定期処理", f"最後の実行: {text}")
 
