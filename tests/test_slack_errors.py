@@ -3,6 +3,8 @@ log holds the lines docs/troubleshooting.md tells the operator to grep, and doct
 commands can do about it."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +15,8 @@ from bot.logs import WORKER_LOG_FILE, setup_logging
 from bot.models import Delivery, Escalation, Job
 from slack_harness import text_of
 from test_slack import DM, OPS, fake_slack, slack, slack_settings  # noqa: F401
+
+TROUBLESHOOTING = Path(__file__).resolve().parent.parent / "docs" / "troubleshooting.md"
 
 @pytest.fixture
 def worker_log(tmp_path):
@@ -46,6 +50,11 @@ def test_an_answer_slack_refuses_is_logged_with_the_code_and_doctor_points_to_it
     found = grep(worker_log, f"'error': '{code}'")
     final = [f for f in found if "ERROR bot.jobs: ジョブ" in f and "（slack.send）は再試行しても失敗しました" in f]
     assert len(final) == 1 and "+09:00" in final[0]
+    if code == "invalid_auth":  # the pair of lines troubleshooting.md quotes, word for word but the time and numbers
+        quoted = re.sub(r"\d+", "N", TROUBLESHOOTING.read_text(encoding="utf-8"))
+        logged = final[0].split("+09:00 ", 1)[1].replace(slack.fake.url, "https://slack.com")
+        logged = re.sub(r"\d+", "N", logged)
+        assert logged in quoted
     assert not Delivery.get().ok  # what the member saw: nothing (the placeholder was refused too)
     finding = check_jobs()
     assert finding.status == Status.WARN and "再試行しても失敗した処理が 1 件" in finding.text
