@@ -163,6 +163,17 @@ def test_an_empty_period_names_the_test_questions_it_left_out_and_how_to_see_the
     assert "数えていません" not in with_tests and "数字に入れていません" not in with_tests
 
 
+def test_a_period_of_greetings_only_says_the_kpis_leave_them_out(runtime, tmp_path):
+    from bot.models import Question, User
+    member = User.create(channel="line", external_id="U" + "a" * 32)
+    for hours, scope in ((1, "greeting"), (2, "off_domain")):
+        Question.create(user=member, channel="line", pattern=1, text="こんにちは", scope=scope,
+                        created_at=report_data.at(hours))
+    text = make(runtime, "daily", tmp_path)
+    assert "この期間の質問 2件は、すべてあいさつや塾の内容と関係のないものでした。" in text
+    assert "1 件もありませんでした" not in text
+
+
 def make_report(runtime, kind: str, date: str, tmp_path: Path, with_tests: bool = False, **kwargs) -> str:
     """A report of any date, read back from its file."""
     assert run_report(runtime, kind, date=date, out=tmp_path / "any", now=NOW, **kwargs) == 0
