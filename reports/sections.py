@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from reports import markdown as md
-from reports import metrics
 from reports.document import Report
-from reports.metrics import KPIS, SUCCESS_RATE, Budget, EscalationFigures, Figures, OpenFigures, Pushes, Tally
+from reports.metrics import (KPIS, SUCCESS_RATE, Budget, EscalationFigures, Figures, OpenFigures, Pushes, Tally,
+                             first_question_day, left_out, tests_included)
 from reports.periods import day_label
 from reports.samples import Samples
 from reports.themes import Themes
@@ -30,12 +30,12 @@ def no_data_note(report: Report, tally: Tally) -> str:
                 "KPI はそうした質問を数えないため、計算していません。")
     period = report.period
     lines = [f"この期間（{period.label}）に、利用者からの質問は 1 件もありませんでした。そのため KPI は計算できません。"]
-    tests = 0 if metrics.tests_included() else metrics.left_out(period).questions
+    tests = 0 if tests_included() else left_out(period).questions
     if tests:
         lines.append(f"ターミナルの ask・chat で試したテストの質問 {tests:,}件は、数字に入れていません。試した分も含めて"
                      f"確かめるときは `./bansou report {report.kind} --date {period.start} --include-tests` を実行して"
                      "ください（通常のレポートとは別のファイルに書き出されます）。")
-    first = metrics.first_question_day(period.tz)
+    first = first_question_day(period.tz)
     if first is None:
         lines.append("利用者からの質問は、まだ 1 件も記録されていません。公開の開始日（rollout.toml）より前か、"
                      "LINE・Slack の接続がまだの可能性があります。接続は `./bansou doctor` で確かめられます。")
