@@ -87,12 +87,12 @@ def check_line(settings: Settings) -> Finding:
             return error("LINE", f"LINE に接続できません（{exc}）", "インターネット接続を確認してください。")
     name = f"公式アカウント「{bot.display_name}」"
     if not hook.endpoint or not hook.endpoint.endswith("/line/webhook"):
-        return error("LINE", f"{name} の Webhook URL が {hook.endpoint or '未設定'} です",
+        return error("LINE", f"{name}の Webhook URL が {hook.endpoint or '未設定'} です",
                      "LINE Developers で Webhook URL を https://（公開アドレス）/line/webhook にしてください。")
     if not hook.active:
-        return error("LINE", f"{name} の「Webhookの利用」がオフです", "LINE Developers の「Messaging API設定」で"
-                                                                  "「Webhookの利用」をオンにしてください。")
-    text = f"{name} に接続でき、Webhook は {hook.endpoint} でオンです"
+        return error("LINE", f"{name}の「Webhookの利用」がオフです",
+                     "LINE Developers の「Messaging API設定」で「Webhookの利用」をオンにしてください。")
+    text = f"{name}に接続でき、Webhook は {hook.endpoint} でオンです"
     try:
         quota = LineClient(api).quota()
     except (ApiException, OSError) as exc:

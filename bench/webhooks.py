@@ -46,11 +46,12 @@ def parse_args(doc: str, warmup: int = 0) -> argparse.Namespace:
 
 
 def bench_settings(tmp: Path, **overrides) -> Settings:
-    """A temporary SQLite database, the shipped knowledge, every Pattern open, no rate limits."""
+    """A temporary SQLite database and log folder, the shipped knowledge, every Pattern open, no rate limits."""
     plan = tmp / "rollout.toml"
     plan.write_text(OPEN_PLAN, encoding="utf-8")
+    # Its own log folder: the fake traffic must never reach the installation's var/log (an operator may run this).
     return replace(load_settings({}, env_file=None), database_url=f"sqlite:///{tmp}/bench.db",
-                   knowledge_dir=ROOT / "knowledge", rollout_file=plan, rate_limit_per_minute=0,
+                   knowledge_dir=ROOT / "knowledge", rollout_file=plan, log_dir=tmp / "log", rate_limit_per_minute=0,
                    rate_limit_per_day=0, **overrides)
 
 

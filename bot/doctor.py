@@ -18,6 +18,7 @@ from bot.states import CheckStatus as Status
 from bot.states import JobStatus
 
 BACKUP_MAX_AGE = dt.timedelta(hours=36)
+FAILED_JOBS_DAYS = 7  # a handled failure is worth a warning for a week, not for ever
 DISK_WARN_BYTES = 1024 ** 3
 DISK_ERROR_BYTES = 200 * 1024 ** 2
 
@@ -207,12 +208,21 @@ def check_models(settings: Settings, now: dt.datetime | None = None) -> Finding:
 
 
 def check_jobs() -> Finding:
-    failed = Job.select().where(Job.status == JobStatus.FAILED).count()
+    """Dead letters (what `jobs list` shows and `jobs retry` replays) apart from handled failures of the last week,
+    whose apology and alert went out already and which no command replays."""
+    since = utcnow() - dt.timedelta(days=FAILED_JOBS_DAYS)
+    dead = Job.select().where(Job.status == JobStatus.DEAD).count()
+    failed = Job.select().where(Job.status == JobStatus.FAILED, Job.updated_at >= since).count()
     pending = Job.select().where(Job.status == JobStatus.PENDING).count()
-    if failed:
-        return warn("処理待ち・失敗", f"最後まで失敗した処理が {failed} 件あります（待ち {pending} 件）",
-                    "./bansou jobs list で内容を確認し、原因を直してから ./bansou jobs retry で"
+    if dead:
+        return warn("処理待ち・失敗", f"やり直しを待っている処理（デッドレター）が {dead} 件あります（待ち {pending} 件）",
+                    "./bansou jobs list で内容を確認し、原因を直してから ./bansou jobs retry --all で"
                     "やり直せます。")
+    if failed:
+        return warn("処理待ち・失敗", f"この {FAILED_JOBS_DAYS} 日間に、再試行しても失敗した処理が {failed} 件あります"
+                                  f"（待ち {pending} 件）",
+                    f"お詫びとオペレーター用チャンネルへのお知らせは済んでいます。原因は var/log/{WORKER_LOG_FILE} の"
+                    "「再試行しても失敗しました」の行で確かめてください（docs/troubleshooting.md の「Slack のエラー」）。")
     return ok("処理待ち・失敗", f"失敗した処理はありません（待ち {pending} 件）")
 
 
@@ -229,7 +239,8 @@ def check_scheduler() -> Finding:
                     "サーバーが動いていれば、毎朝 9 時（日本時間）に前日のレポートが作られます。")
     text = "、".join(f"{labels[n]} {r.period}" + ("（失敗）" if not r.ok else "") for n, r in last.items())
     if any(not r.ok for r in last.values()):
-        return warn("定期処理", f"最後の実行: {text}", "オペレーター用チャンネルの通知とログ（var/log/bansou.log）で"
+        # The scheduler runs in the worker process, so its failures are in the worker's log.
+        return warn("定期処理", f"最後の実行: {text}", f"オペレーター用チャンネルの通知とログ（var/log/{WORKER_LOG_FILE}）で"
                                                   "原因を確認してください。")
     return ok("定期処理", f"最後の実行: {text}")
 

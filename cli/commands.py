@@ -1,6 +1,7 @@
 """The commands: each takes the parsed arguments and the settings, prints Japanese, returns the exit code."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from cli.parser import UsageError
+
+JOB_ERROR_CHARS = 240  # `jobs list`: enough for a Slack error's reason, short enough for one terminal line
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -292,6 +295,7 @@ SAFETY_KINDS = {"crisis": "危機（本人）", "someone_in_danger": "他の人�
 def cmd_jobs(args, settings: Settings) -> int:
     """Dead letters: jobs that failed for good and whose failure handler failed too."""
     from bot.jobs import dead_letters, replay
+    from bot.rollout import timezone_or_default
     if args.action == "retry" and bool(args.ids) == bool(args.all):
         raise UsageError("再実行するジョブの ID を指定するか、--all を付けてください（どちらか一方）")
     if args.action == "retry" and not all(i.isdigit() for i in args.ids):
@@ -302,9 +306,12 @@ def cmd_jobs(args, settings: Settings) -> int:
         if args.action == "list":
             if not dead:
                 print("デッドレター（処理に失敗し、再実行を待っているジョブ）はありません。")
+            tz = timezone_or_default(settings.rollout_file)
             for job in dead:
-                error = (job.last_error or "").splitlines()[0][:100] if job.last_error else ""
-                print(f"#{job.id}  {job.kind}  試行 {job.attempts} 回  {job.updated_at:%Y-%m-%d %H:%M} UTC  {error}")
+                # One line, long enough to hold the reason (a Slack error names it on its second line).
+                error = " ".join((job.last_error or "").split())[:JOB_ERROR_CHARS]
+                when = job.updated_at.replace(tzinfo=dt.timezone.utc).astimezone(tz).isoformat(" ", "minutes")
+                print(f"#{job.id}  {job.kind}  試行 {job.attempts} 回  {when}  {error}")
             return 0
         ids = None if args.all else [int(i) for i in args.ids]
         unknown = sorted(set(ids or ()) - {job.id for job in dead})

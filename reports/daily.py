@@ -33,7 +33,7 @@ def build_daily(period: Period, folder: Path, *, settings: Settings, now: dt.dat
     day_figs = figs.within(period)
     report.add("質問数と相談メニュー別の利用", sections.pattern_table(day_figs), sections.channel_table(day_figs),
                sections.pattern_chart(report, day_figs))
-    report.add("回答成功率と KPI", md.kpi_table(today, before, "前日"))
+    report.add("回答成功率と KPI", md.kpi_table(today, before, "前日"), sections.no_data_note(report, today))
     report.add("エスカレーション（この日に発生）", sections.escalation_tables(esc))
     report.add("未対応のエスカレーション", sections.open_table(opened))
     report.add("AI 利用量とコスト", sections.usage_table(today, metrics.line_pushes(period), settings.usd_jpy_rate),

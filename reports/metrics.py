@@ -35,6 +35,11 @@ def including_tests(include: bool = True) -> Iterator[None]:
         _include_tests.reset(token)
 
 
+def tests_included() -> bool:
+    """Whether the figures being built count test questions too."""
+    return _include_tests.get()
+
+
 def counted() -> pw.Expression:
     """The questions the figures count: real ones; tests (asked from the terminal) only when included.
 
@@ -383,6 +388,12 @@ class LeftOut:
 
     questions: int
     open_escalations: int
+
+
+def first_question_day(tz: dt.tzinfo) -> dt.date | None:
+    """The local day of the first question the figures count; None while there is none."""
+    first = Question.select(Question.created_at).where(counted()).order_by(Question.created_at).first()
+    return None if first is None else first.created_at.replace(tzinfo=dt.timezone.utc).astimezone(tz).date()
 
 
 def left_out(period: Period) -> LeftOut:

@@ -43,7 +43,7 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
         f"エスカレーション {md.count(esc.total)}（前月 {md.count(esc_before.total)}）、低評価 {md.count(month.bad)}",
         sections.budget_line(budget, period.label),
     ]
-    report.add("KPI（目標との比較）", md.kpi_table(month, last_month, "前月"))
+    report.add("KPI（目標との比較）", md.kpi_table(month, last_month, "前月"), sections.no_data_note(report, month))
     report.add("1. 総質問数と相談メニュー別内訳",
                f"総質問数 {md.count(month.questions)}（前月 {md.count(last_month.questions)}）。",
                sections.pattern_table(figs, before, "前月"), sections.channel_table(figs),

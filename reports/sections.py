@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from reports import markdown as md
 from reports.document import Report
-from reports.metrics import KPIS, SUCCESS_RATE, Budget, EscalationFigures, Figures, OpenFigures, Pushes, Tally
+from reports.metrics import (KPIS, SUCCESS_RATE, Budget, EscalationFigures, Figures, OpenFigures, Pushes, Tally,
+                             first_question_day, left_out, tests_included)
+from reports.periods import day_label
 from reports.samples import Samples
 from reports.themes import Themes
 
@@ -14,9 +16,36 @@ def kpi_line(tally: Tally) -> str:
     judged = [(k, met) for k, met in results if met is not None]
     missed = [k.label for k, met in judged if not met]
     if not judged:
-        return "KPI: この期間のデータはありません"
+        return "KPI: 数える質問が 0 件のため計算できません（理由と対処は本文の KPI の節にあります）"
     line = f"KPI {len(judged) - len(missed)}/{len(judged)} 達成"
     return line + (f"（未達: {'、'.join(missed)}）" if missed else "")
+
+
+def no_data_note(report: Report, tally: Tally) -> str:
+    """Why the period has no KPI, in plain words, and what to do; "" when it has one."""
+    if tally.questions:
+        return ""
+    if tally.out_of_scope:
+        return (f"この期間の質問 {md.count(tally.out_of_scope)}は、すべてあいさつや塾の内容と関係のないものでした。"
+                "KPI はそうした質問を数えないため、計算していません。")
+    period = report.period
+    lines = [f"この期間（{period.label}）に、利用者からの質問は 1 件もありませんでした。そのため KPI は計算できません。"]
+    tests = 0 if tests_included() else left_out(period).questions
+    if tests:
+        lines.append(f"ターミナルの ask・chat で試したテストの質問 {tests:,}件は、数字に入れていません。試した分も含めて"
+                     f"確かめるときは `./bansou report {report.kind} --date {period.start} --include-tests` を実行して"
+                     "ください（通常のレポートとは別のファイルに書き出されます）。")
+    first = first_question_day(period.tz)
+    if first is None:
+        lines.append("利用者からの質問は、まだ 1 件も記録されていません。公開の開始日（rollout.toml）より前か、"
+                     "LINE・Slack の接続がまだの可能性があります。接続は `./bansou doctor` で確かめられます。")
+    elif first > period.last:
+        lines.append(f"最初の質問は {day_label(first)}です。この期間はそれより前なので、空になっています。"
+                     f"質問のある期間は `--date {first}` のように日付を指定して作れます。")
+    else:
+        lines.append("この期間は利用がありませんでした。公開の対象（rollout.toml の開始日とコホート）と、"
+                     "`./bansou doctor` の接続の点検を確かめてください。")
+    return "\n\n".join(lines)
 
 
 def pattern_table(figs: Figures, previous: Figures | None = None, previous_label: str = "前期") -> str:

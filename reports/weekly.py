@@ -32,7 +32,7 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
         text.summary(themes) if themes is not None else sections.word_themes_line(new_question_themes(period)),
         f"確信度が低かった回答 {md.count(low.total)}",
     ]
-    report.add("KPI（目標との比較）", md.kpi_table(week, last_week, "前週"))
+    report.add("KPI（目標との比較）", md.kpi_table(week, last_week, "前週"), sections.no_data_note(report, week))
     report.add("満足度（Good / Bad）", satisfaction_text(week, last_week))
     report.add("相談メニュー別の回答成功率と満足度", sections.pattern_table(figs, before, "前週"))
     if themes is not None:

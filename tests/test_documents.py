@@ -76,3 +76,31 @@ def test_the_crisis_procedure_answers_who_how_what_when_and_the_record():
     for part in ("当番", "この返信をユーザーに送る", "文例", "時間外", "119 番", "110 番", "記録"):
         assert part in crisis, part
     assert "[危機対応の手順](crisis-procedure.md)" in _docs()["manual.md"]
+
+
+def test_the_set_up_guides_quote_doctor_s_green_lines_word_for_word(settings):
+    """An operator compares the screen with the guide: the ✅ lines in them are what doctor prints."""
+    from dataclasses import replace
+
+    from adapters.doctor import check_line, check_slack
+    from fakes import FakeServer
+    platforms = FakeServer().start()
+    platforms.route("POST", "/api/auth.test", (200, {"ok": True, "team": "牧野生保塾", "user": "bansou"}))
+    platforms.route("POST", "/api/conversations.info", (200, {"ok": True, "channel": {"id": "C0123OPS"}}))
+    platforms.route("POST", "/api/users.info", (200, {"ok": True, "user": {"id": "U0111"}}))
+    platforms.route("GET", "/v2/bot/info", (200, {"userId": "Ub", "basicId": "@bansou", "displayName": "牧野生保塾",
+                                                   "chatMode": "bot", "markAsReadMode": "auto"}))
+    platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {
+        "endpoint": "https://bansou.example.jp/line/webhook", "active": True}))
+    platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
+    platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": 0}))
+    connected = replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s",
+                        slack_api_base_url=platforms.url + "/api/", slack_operator_channel="C0123OPS",
+                        slack_staff_user_ids=("U0111", "U0222"), slack_makino_user_id="U0999",
+                        line_channel_secret="s", line_channel_access_token="t", line_api_base_url=platforms.url)
+    try:
+        slack, line = check_slack(connected).render(), check_line(connected).render()
+    finally:
+        platforms.stop()
+    assert slack.startswith("✅") and slack in _docs()["slack-setup.md"]
+    assert line.startswith("✅") and line in _docs()["line-setup.md"]

@@ -117,16 +117,23 @@ def test_jobs_list_and_retry_on_the_command_line(runtime, tmp_path, plan_file):
     Job.create(kind="line_event", lane="line", dedupe_key="line:dead", payload={}, status="dead", attempts=4,
                last_error="RuntimeError: LINE down\nfailure handler: OperationalError: locked")
     Job.create(kind="line_event", lane="line", dedupe_key="line:done", payload={}, status="done")
+    Job.create(kind="slack.desk_post", lane="slack", dedupe_key="slack:dead", payload={}, status="dead", attempts=4,
+               updated_at=dt.datetime(2026, 12, 8, 1, 15), last_error=(
+                   "SlackApiError: The request to the Slack API failed. (url: https://slack.com/api/chat.postMessage)\n"
+                   "The server responded with: {'ok': False, 'error': 'not_in_channel'}"))
     runtime.database.close()
     listed = _cli(tmp_path, plan_file, "list")
     assert listed.returncode == 0 and "line_event" in listed.stdout and "LINE down" in listed.stdout
-    assert listed.stdout.count("#") == 1
+    assert listed.stdout.count("#") == 2
+    slack_row = listed.stdout.splitlines()[1]  # the reason the operator looks up in troubleshooting.md, in Japan time
+    assert "slack.desk_post" in slack_row and "2026-12-08 10:15+09:00" in slack_row
+    assert slack_row.endswith("'error': 'not_in_channel'}")
     for bad in (("retry",), ("retry", "abc"), ("retry", "2"), ("retry", "1", "--all")):
         result = _cli(tmp_path, plan_file, *bad)
         assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, (bad, result.stderr)
         assert "Traceback" not in result.stderr
     retried = _cli(tmp_path, plan_file, "retry", "--all")
-    assert retried.returncode == 0 and "1 件" in retried.stdout
+    assert retried.returncode == 0 and "2 件" in retried.stdout
     assert "ありません" in _cli(tmp_path, plan_file, "list").stdout
 
 

@@ -133,9 +133,51 @@ def test_the_command_line_writes_a_report(settings, tmp_path, monkeypatch, capsy
     assert main.main(["report", "monthly", "--date", "2026-10-15", "--out", str(tmp_path / "r")]) == 0
     text = (tmp_path / "r" / "monthly-2026-10" / "monthly-2026-10.md").read_text(encoding="utf-8")
     assert "この月に低評価（Bad）を付けられた回答はありません。" in text
-    assert "KPI: この期間のデータはありません" in text and "2026年10月の AI 利用額 0円 / 予算 30,000円（0.0%）" in text
+    assert "KPI: 数える質問が 0 件のため計算できません（理由と対処は本文の KPI の節にあります）" in text
+    assert "利用者からの質問は、まだ 1 件も記録されていません。" in text and "`./bansou doctor`" in text
+    assert "2026年10月の AI 利用額 0円 / 予算 30,000円（0.0%）" in text
     assert main.main(["report", "daily", "--date", "yesterday"]) == 2
     assert capsys.readouterr().err.startswith("エラー: --date は 2026-12-01 の形の日付で")
+
+
+def test_an_empty_month_before_the_first_question_says_when_the_questions_start(runtime, data, tmp_path):
+    text = make_report(runtime, "monthly", "2026-10-15", tmp_path)
+    note = text.split("## KPI（目標との比較）")[1].split("## 1.")[0]
+    assert "この期間（2026年10月）に、利用者からの質問は 1 件もありませんでした。" in note
+    assert "最初の質問は 2026年11月30日（月）です。" in note and "`--date 2026-11-30`" in note
+    assert "テストの質問" not in note  # none was asked
+
+
+def test_an_empty_period_names_the_test_questions_it_left_out_and_how_to_see_them(runtime, tmp_path):
+    from bot.models import Question, User
+    tester = User.create(channel="local", external_id="tester")
+    for hours in (1, 2, 3):
+        Question.create(user=tester, channel="local", pattern=1, text="試しの質問", covered=True, test=True,
+                        created_at=report_data.at(hours))
+    text = make(runtime, "daily", tmp_path)
+    assert "KPI: 数える質問が 0 件のため計算できません" in text
+    assert "ask・chat で試したテストの質問 3件は、数字に入れていません。" in text
+    assert "`./bansou report daily --date 2026-12-01 --include-tests`" in text
+    with_tests = make_report(runtime, "daily", "2026-12-01", tmp_path, include_tests=True, with_tests=True)
+    assert "KPI 2/2 達成" in with_tests  # all answered and covered; nobody rated them and no AI confidence
+    assert "数えていません" not in with_tests and "数字に入れていません" not in with_tests
+
+
+def test_a_period_of_greetings_only_says_the_kpis_leave_them_out(runtime, tmp_path):
+    from bot.models import Question, User
+    member = User.create(channel="line", external_id="U" + "a" * 32)
+    for hours, scope in ((1, "greeting"), (2, "off_domain")):
+        Question.create(user=member, channel="line", pattern=1, text="こんにちは", scope=scope,
+                        created_at=report_data.at(hours))
+    text = make(runtime, "daily", tmp_path)
+    assert "この期間の質問 2件は、すべてあいさつや塾の内容と関係のないものでした。" in text
+    assert "1 件もありませんでした" not in text
+
+
+def make_report(runtime, kind: str, date: str, tmp_path: Path, with_tests: bool = False, **kwargs) -> str:
+    """A report of any date, read back from its file."""
+    assert run_report(runtime, kind, date=date, out=tmp_path / "any", now=NOW, **kwargs) == 0
+    return next((tmp_path / "any").glob(f"*{'-with-tests' if with_tests else ''}/*.md")).read_text(encoding="utf-8")
 
 
 def test_themes_group_by_the_most_shared_word_then_the_rest():

@@ -10,6 +10,7 @@ import pytest
 from freezegun import freeze_time
 
 import report_data
+from bot.doctor import check_scheduler
 from bot.models import Answer, Escalation, Question, ScheduledRun, User
 from app import build_runtime, build_scheduler
 from reports import scheduler as scheduler_module
@@ -95,6 +96,8 @@ def test_a_failing_report_alerts_the_desk_and_the_others_still_run(runtime, desk
     assert "monthly-2026-11" in alert and "disk full" in alert and "report monthly --date 2026-11-01" in alert
     assert not ScheduledRun.get(ScheduledRun.name == "report_monthly").ok
     assert jobs.run_due_reports(utc("2026-12-01 01:00:00")) == []  # at most once, even after a failure
+    finding = check_scheduler()  # doctor points to the log the scheduler writes: the worker's
+    assert "月次 monthly-2026-11（失敗）" in finding.text and "var/log/bansou-worker.log" in finding.fix
 
 
 def test_a_failing_job_alerts_and_the_thread_keeps_running(runtime, desk, monkeypatch):

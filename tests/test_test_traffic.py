@@ -79,3 +79,16 @@ def test_a_report_with_tests_has_its_own_file_and_says_so_at_the_top(run, tmp_pa
     first = with_tests.read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith("> ⚠ この版には ask / chat で試したテストの質問も含まれています")
     assert str(with_tests.relative_to(tmp_path)) in included.stdout
+
+
+def test_the_webhook_benchmarks_an_operator_may_run_keep_their_fake_traffic_in_their_own_folder(tmp_path):
+    """docs/slack-setup.md offers bench/bench_slack.py to try the connection without an account: its fake
+    members' questions must not land in the installation's var/log or database."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from webhooks import bench_settings
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    settings = bench_settings(tmp_path)
+    assert settings.log_dir == tmp_path / "log"
+    assert settings.database_url == f"sqlite:///{tmp_path}/bench.db"
