@@ -25,6 +25,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.operators import Operators
 from bot.outbox import Outbox
+from bot.related import RelatedQuestions
 from bot.safety.screener import Screener
 from bot.runtime import check_knowledge_dir, load_knowledge, load_plan, make_answerer, open_database
 from bot.scheduler import DailyBackup, Periodic, Scheduler, best_effort
@@ -132,6 +133,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes), announcements=announcements,
+                related=RelatedQuestions(knowledge=knowledge),
                 answer_seconds=settings.claude_deadline_seconds,
                 office_hours=settings.office_hours,
                 status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))

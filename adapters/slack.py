@@ -30,9 +30,10 @@ from adapters.slack_announcements import action_job as announce_job
 from adapters.slack_announcements import edit_job as announce_edit_job
 from adapters.slack_approvals import (APPROVAL_JOB, APPROVE_EDIT, EDIT_VIEW, ApprovalDesk, action_job, edit_job,
                                       is_approval_action)
-from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
-from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, clean_envelope, envelope_problem,
-                                    read_bad_reason, read_event, route_event, to_action)
+from adapters.slack_blocks import (ACTION_PREFIX, ASK_RELATED, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD,
+                                   SWITCH_PATTERN)
+from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, asked_by_pressing, clean_envelope,
+                                    envelope_problem, read_bad_reason, read_event, route_event, to_action)
 from adapters.slack_desk import LANE, SLACK_ERRORS, SlackDesk, make_desk, retry_handlers
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
@@ -146,6 +147,9 @@ class SlackAdapter:
                                        thread=action.thread_ts, key=_action_key(action))
         elif action.action_id.startswith(SWITCH_PATTERN):
             self._enqueue("slack.switch", payload, dedupe_key=_action_key(action))
+        elif action.action_id.startswith(ASK_RELATED) and action.value.strip():
+            key = _action_key(action)  # the question's job, as if the member had typed it where the answer is
+            self._enqueue(QUESTION_JOB, {"event": asked_by_pressing(action), "key": key}, dedupe_key=key)
         elif is_operator_action(action.action_id) and self.operator:
             self._enqueue("slack.operator_action", payload, dedupe_key=_action_key(action))
         elif is_announcement_action(action.action_id):

@@ -24,6 +24,7 @@ from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
+from bot.related import RelatedQuestions
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.office_hours import OfficeHours
 from bot.safety import Screening, crisis_message, crisis_more, gentle_line, someone_in_danger_message
@@ -58,7 +59,7 @@ class Core:
                  status: AnswererStatus | None = None, now: Callable | None = None,
                  remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0,
                  office_hours: OfficeHours | None = None,
-                 announcements: Announcements | None = None) -> None:
+                 announcements: Announcements | None = None, related: RelatedQuestions | None = None) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -77,6 +78,7 @@ class Core:
         self.approvals = approvals
         self.office_hours = office_hours or OfficeHours()
         self.announcements = announcements  # 「お知らせ停止」 is honoured here, on every channel
+        self.related = related or RelatedQuestions(knowledge=knowledge)  # follow-ups under a real answer
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -154,7 +156,8 @@ class Core:
                 return self._to_staff(question, pattern, Reason.CRISIS, someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
-                return self._answer(question, pattern, screening, self._deadline(message), message.sent_at)
+                return self.related.attach(self._answer(question, pattern, screening, self._deadline(message),
+                                                        message.sent_at), question.text)
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, Reason.COMPLIANCE if screening.compliance
                                       else Reason.HUMAN_REQUEST, feelings=screening.feelings)
