@@ -262,7 +262,7 @@ def _broadcasters(line_parts: LineParts | None, slack_client: "WebClient | None"
     found: dict[str, Broadcaster] = {}
     if line_parts is not None:
         from adapters.announce_line import LineBroadcaster
-        found["line"] = LineBroadcaster(line_parts[0].api)
+        found["line"] = LineBroadcaster(line_parts[0].api, line_parts[1])
     if slack_client is not None:
         from adapters.announce_slack import SlackBroadcaster
         found["slack"] = SlackBroadcaster(slack_client)

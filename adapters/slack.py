@@ -44,12 +44,14 @@ from bot.events import Failed
 from bot.intake import Intake, NewJob
 from bot.jobs import JobKind, JobQueue
 from bot.outbox import Outbox
+from bot.states import ButtonAction
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
 
 COMMAND = "/bansou"  # also in manifest.yml
 EVENTS_PATH = "/slack/events"
+RESUME_ANNOUNCEMENTS = f"{ACTION_PREFIX}{ButtonAction.RESUME_ANNOUNCEMENTS}"  # under 「お知らせ停止」's confirmation
 COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生しました。少し時間をおいて、もう一度お試しください。"
 
 
@@ -155,9 +157,9 @@ class SlackAdapter:
         elif is_announcement_action(action.action_id):
             if not (action.action_id == ANNOUNCE_EDIT and self.announcements.open_editor(action)):
                 self._enqueue(ANNOUNCEMENT_JOB, announce_job(action), dedupe_key=_action_key(action))
-        elif action.action_id == ANNOUNCE_STOP:
-            self._enqueue(STOP_JOB, {"user_id": action.user_id, "channel": action.channel},
-                          dedupe_key=_action_key(action))
+        elif action.action_id in (ANNOUNCE_STOP, RESUME_ANNOUNCEMENTS):
+            self._enqueue(STOP_JOB, {"user_id": action.user_id, "channel": action.channel,
+                                     "resume": action.action_id == RESUME_ANNOUNCEMENTS}, dedupe_key=_action_key(action))
         elif is_approval_action(action.action_id):
             if not (action.action_id == APPROVE_EDIT and self.approvals.open_editor(action)):
                 self._enqueue(APPROVAL_JOB, action_job(action), dedupe_key=_action_key(action))
@@ -236,7 +238,7 @@ class SlackAdapter:
                  JobKind("slack.home", trainee.on_home, None, LANE),
                  JobKind(APPROVAL_JOB, self.approvals.on_decision, self._job_failed, LANE),
                  JobKind(ANNOUNCEMENT_JOB, self.announcements.on_decision, self._job_failed, LANE),
-                 JobKind(STOP_JOB, self.announcements.on_stop, self._job_failed, LANE)]
+                 JobKind(STOP_JOB, trainee.on_announcements, self._job_failed, LANE)]
         if self.operator:
             operator = self.operator
             kinds += [JobKind("slack.operator_reply", operator.on_reply, self._job_failed, LANE),

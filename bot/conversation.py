@@ -19,7 +19,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
-from bot.announcements import STOPPED, Announcements, asks_to_stop
+from bot.announcements import RESUME_LABEL, RESUMED, STOPPED, Announcements, asks_to_resume, asks_to_stop
 from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
@@ -138,9 +138,8 @@ class Core:
             if resumed is not None:
                 return resumed
             user = self.user_for(message)
-            if self.announcements is not None and asks_to_stop(message.text):
-                self.announcements.stop(user.channel, user.external_id)
-                return Reply(STOPPED, kind=ReplyKind.NOTICE)
+            if self.announcements is not None and (asks_to_stop(message.text) or asks_to_resume(message.text)):
+                return self._announcements_wanted(user.channel, user.external_id, not asks_to_stop(message.text))
             invalid = _invalid(message.text, self.knowledge.thesaurus)
             if invalid is not None:
                 return invalid
@@ -284,8 +283,21 @@ class Core:
     def _press(self, press: ButtonPress) -> Reply:
         if press.action == ButtonAction.SWITCH_PATTERN:
             return self.switch_pattern(channel=press.channel, user_id=press.user_id, pattern=press.value)
+        if press.action in (ButtonAction.STOP_ANNOUNCEMENTS, ButtonAction.RESUME_ANNOUNCEMENTS):
+            return self._announcements_wanted(press.channel, press.user_id,
+                                              press.action == ButtonAction.RESUME_ANNOUNCEMENTS)
         return self.feedback(channel=press.channel, user_id=press.user_id, answer_id=press.value,
                              good=press.action == ButtonAction.FEEDBACK_GOOD, reason=press.reason)
+
+    def _announcements_wanted(self, channel: str, user_id: str, wanted: bool) -> Reply:
+        """「お知らせ停止」/「お知らせ再開」, typed or tapped: the one place a member's choice is recorded."""
+        self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
+        if self.announcements is not None:
+            (self.announcements.resume if wanted else self.announcements.stop)(channel, user_id)
+        if wanted:
+            return Reply(RESUMED, kind=ReplyKind.NOTICE)
+        return Reply(STOPPED, kind=ReplyKind.NOTICE,
+                     buttons=(Button(RESUME_LABEL, ButtonAction.RESUME_ANNOUNCEMENTS, ""),))
 
     def _rate_limited(self, user: User, message: IncomingMessage) -> Reply | None:
         if message.channel == Channel.LOCAL:  # the operator's own terminal: limits guard the public channels
