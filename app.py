@@ -169,6 +169,7 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
             Periodic("backlog", "順番待ちの確認", 1, alarm.check),
             Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
             Periodic("budget", "予算チェック", 60, core.check_budget),
+            Periodic("themes", "ダッシュボードのテーマ集計", 60, week_themes(settings, tz=tz)),
             Periodic("retention", "古い受信内容の削除", 60,
                      lambda: drop_payloads(older_than_days=settings.job_retention_days))]
     if settings.backup_daily:
@@ -181,6 +182,12 @@ def scheduled_reports(settings: Settings, *, tz: dt.tzinfo, alert: Callable[[str
     """The reports job, writing under var/reports and posting through `desk` when there is one."""
     from reports.scheduler import ScheduledReports
     return ScheduledReports(settings=settings, tz=tz, alert=best_effort(alert), desk=desk)
+
+
+def week_themes(settings: Settings, *, tz: dt.tzinfo) -> Callable[[], int | None]:
+    """The hourly job that works out the week's themes for the dashboard (in the worker: it loads the encoder)."""
+    from reports.themes import snapshot
+    return lambda: snapshot.refresh(settings.encoder, tz=tz)
 
 
 # ---- the channels' parts -------------------------------------------------------------------------
