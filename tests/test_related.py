@@ -2,9 +2,10 @@
 replies and Slack buttons; pressing one asks it. Signed webhooks on the fake LINE and fake Slack servers."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
-import pytest
+from freezegun import freeze_time
 
 from adapters import slack_blocks as blocks
 from adapters.line_messages import LABEL_LIMIT
@@ -108,3 +109,17 @@ def test_an_unapproved_pattern_4_draft_is_never_offered(runtime, knowledge_dir):
     assert reply.knowledge_ids == ("t4-0002",) and offers_related(reply)
     offered = RelatedQuestions(knowledge=runtime.knowledge).follow_ups("契約が取れた日のお祝いの言葉をください", reply)
     assert "断られ続けて落ち込んでいます" not in offered and reply.related == offered
+
+
+def test_only_the_next_question_within_half_an_hour_counts(runtime):
+    start = dt.datetime(2026, 12, 1, 1, 0)
+    for user, gap in (("late", 31), ("soon", 10)):
+        chat = Chat(runtime, user=user, channel="line")
+        with freeze_time(start):
+            chat.say(COOLING, 1)
+        with freeze_time(start + dt.timedelta(minutes=gap)):
+            chat.say(TAX, 1)
+    assert asked_next(["t1-0002"], before=10**9) == ["t1-0001"]
+    soon = Question.select().where(Question.text == TAX).order_by(Question.id.desc()).get()
+    Question.update(created_at=start + dt.timedelta(minutes=40)).where(Question.id == soon.id).execute()
+    assert asked_next(["t1-0002"], before=10**9) == []  # asked later than half an hour: no longer a follow-up

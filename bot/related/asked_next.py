@@ -23,27 +23,23 @@ def asked_next(entry_ids: Iterable[str], *, before: int) -> list[str]:
     """Entry ids that answered what members asked next after a question answered from one of `entry_ids`,
     most members first (then the most recent); questions from `before` on are not read."""
     wanted = set(entry_ids)
-    earlier = _answered_from(wanted, before)
-    if not earlier:
-        return []
-    following = _next_answers({user for user, _, _ in earlier}, earlier, before)
+    earlier = _answered_from(wanted, before)  # (member, asked at, the member's next question id)
+    following = _answers_of({nid for _, _, nid in earlier if nid}, before)
     members: dict[str, set[int]] = defaultdict(set)
     latest: dict[str, int] = {}
-    for user, asked_at, qid in earlier:
-        found = next(((nid, ids) for nid, at, ids in following.get(user, ())
-                      if nid > qid and at <= asked_at + WINDOW), None)
-        if found is None:
+    for user, asked_at, nid in earlier:
+        if nid not in following or following[nid][0] > asked_at + WINDOW:
             continue
-        nid, ids = found
-        entry = next((i for i in ids if i not in wanted), None)  # the same topic again is no follow-up
+        entry = next((i for i in following[nid][1] if i not in wanted), None)  # the same topic again is no follow-up
         if entry is not None:
             members[entry].add(user)
             latest[entry] = max(latest.get(entry, 0), nid)
     return sorted(members, key=lambda e: (-len(members[e]), -latest[e]))
 
 
-def _answered_from(wanted: set[str], before: int) -> list[tuple[int, dt.datetime, int]]:
-    """(member, asked at, question id) of recent real questions answered from one of the entries."""
+def _answered_from(wanted: set[str], before: int) -> list[tuple[int, dt.datetime, int | None]]:
+    """(member, asked at, id of the member's next question) of recent real questions answered from one of the
+    entries."""
     if not wanted:
         return []
     like = None
@@ -51,30 +47,26 @@ def _answered_from(wanted: set[str], before: int) -> list[tuple[int, dt.datetime
         # converter=False: the pattern is not itself a JSON value to encode.
         clause = Answer.knowledge_ids ** pw.Value(f'%"{entry}"%', converter=False)
         like = clause if like is None else like | clause
-    rows = (Answer.select(Question.user, Question.created_at, Question.id, Answer.knowledge_ids).join(Question)
+    later = Question.alias()
+    following = (later.select(pw.fn.MIN(later.id))
+                 .where(later.user == Question.user, later.id > Question.id, later.test == False))  # noqa: E712
+    rows = (Answer.select(Question.user, Question.created_at, following.alias("next_id"), Answer.knowledge_ids)
+            .join(Question)
             .where(like, Answer.source.in_(REAL), Question.id < before, Question.test == False)  # noqa: E712
-            .order_by(Question.id.desc()).limit(EARLIER).tuples())
-    return [(user, at, qid) for user, at, qid, ids in rows if wanted & set(ids or ())]
+            .order_by(Answer.id.desc()).limit(EARLIER).tuples())
+    return [(user, at, nid) for user, at, nid, ids in rows if wanted & set(ids or ())]
 
 
-def _next_answers(users: set[int], earlier: list[tuple[int, dt.datetime, int]],
-                  before: int) -> dict[int, list[tuple[int, dt.datetime, list[str]]]]:
-    """Each member's answered questions in the window after their earliest one, in order, with the entries
-    their answer used."""
-    start = min(at for _, at, _ in earlier)
-    end = max(at for _, at, _ in earlier) + WINDOW
-    first = min(qid for _, _, qid in earlier)
-    found: dict[int, list[tuple[int, dt.datetime, list[str]]]] = defaultdict(list)
-    ids = sorted(users)
+def _answers_of(question_ids: set[int], before: int) -> dict[int, tuple[dt.datetime, list[str]]]:
+    """When each of these questions was asked and the entries its answer used, for those answered from knowledge."""
+    found: dict[int, tuple[dt.datetime, list[str]]] = {}
+    ids = sorted(q for q in question_ids if q < before)
     for chunk in range(0, len(ids), 900):  # SQLite's limit on bound parameters
-        rows = (Question.select(Question.user, Question.id, Question.created_at, Answer.knowledge_ids)
-                .join(Answer)
-                .where(Question.user.in_(ids[chunk:chunk + 900]), Question.id > first, Question.id < before,
-                       Question.created_at >= start, Question.created_at <= end,
-                       Question.scope == Scope.IN_DOMAIN, Question.status == QuestionStatus.ANSWERED,
-                       Question.test == False, Answer.source.in_(REAL))  # noqa: E712
-                .order_by(Question.id).tuples())
-        for user, qid, at, entry_ids in rows:
+        for qid, at, entry_ids in (Question.select(Question.id, Question.created_at, Answer.knowledge_ids)
+                                   .join(Answer)
+                                   .where(Question.id.in_(ids[chunk:chunk + 900]), Question.scope == Scope.IN_DOMAIN,
+                                          Question.status == QuestionStatus.ANSWERED, Answer.source.in_(REAL))
+                                   .tuples()):
             if entry_ids:
-                found[user].append((qid, at, list(entry_ids)))
+                found[qid] = (at, list(entry_ids))
     return found
