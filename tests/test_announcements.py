@@ -13,6 +13,7 @@ from freezegun import freeze_time
 
 from adapters import slack_announcements as desk
 from adapters.announce_slack import STOP
+from adapters.slack import RESUME_ANNOUNCEMENTS
 from app import build_runtime
 from bot import users
 from bot.models import Announcement, AnnouncementOptOut
@@ -135,6 +136,10 @@ def test_staff_edit_the_wording_and_slack_members_get_a_dm_they_can_stop(both, l
     both.press("U0SLACKMEMBER", STOP, button(dm, STOP)["value"], channel="D0SLACKMEMBER")
     assert AnnouncementOptOut.select().count() == 2  # the LINE member who wrote お知らせ停止, and this one
     assert "slack" not in both.runtime.slack.announcements.announcements.audience("academy_member")
+    note = both.fake.sent("chat.postEphemeral")[-1]
+    assert note["user"] == "U0SLACKMEMBER" and "お知らせの配信を停止しました" in note["text"]
+    both.press("U0SLACKMEMBER", RESUME_ANNOUNCEMENTS, button(note, RESUME_ANNOUNCEMENTS)["value"], channel="D0SLACKMEMBER")
+    assert both.runtime.slack.announcements.announcements.audience("academy_member")["slack"] == ["U0SLACKMEMBER"]
 
 
 def line_webhook(both: Slack, body: dict) -> None:
