@@ -50,7 +50,7 @@ def main() -> None:
                     question = Question.create(user=user, channel="line", pattern=pattern, text=f"質問 {m}-{q}",
                                                created_at=at)
                     Answer.create(question=question, text="回答", source="offline", knowledge_ids=[entry])
-        related = runtime.related if hasattr(runtime, "related") else runtime.core.related
+        related = runtime.core.related
         entries = [(p, e) for p, ids in scopes.items() for e in ids]
         times, offered = [], []
         last = Question.select().count() + 1

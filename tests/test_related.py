@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from adapters import slack_blocks as blocks
 from adapters.line_messages import LABEL_LIMIT
+from adapters.local import render
 from bot.models import Answer, Question
 from bot.related import RelatedQuestions, asked_next, offers_related
 from conftest import Chat
@@ -84,7 +85,8 @@ def test_slack_answer_has_related_buttons_and_pressing_one_answers_it_in_the_sam
 
 def test_follow_ups_come_only_under_a_real_answer_from_knowledge(runtime):
     chat = Chat(runtime, user="u9", channel="line")
-    assert chat.say(COOLING, 1).related  # a real answer
+    answered = chat.say(COOLING, 1)  # a real answer
+    assert answered.related and f"  ・{answered.related[0]}" in render(answered)  # the terminal lists them too
     for text in ("こんにちは", CRISIS, "断られ続けて落ち込んでいます"):  # greeting, crisis, no approved Pattern 4 entry
         reply = chat.say(text, 4 if text.startswith("断") else 1)
         assert not offers_related(reply) and reply.related == ()
