@@ -133,7 +133,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes), announcements=announcements,
-                related=RelatedQuestions(knowledge=knowledge),
+                related=RelatedQuestions(knowledge=knowledge, encoder=settings.encoder),
                 answer_seconds=settings.claude_deadline_seconds,
                 office_hours=settings.office_hours,
                 status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))

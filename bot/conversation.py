@@ -78,7 +78,7 @@ class Core:
         self.approvals = approvals
         self.office_hours = office_hours or OfficeHours()
         self.announcements = announcements  # 「お知らせ停止」 is honoured here, on every channel
-        self.related = related or RelatedQuestions(knowledge=knowledge)  # follow-ups under a real answer
+        self.related = related or RelatedQuestions(knowledge=knowledge, encoder=screener.encoder_name)  # follow-ups
 
     # ---- the way in -------------------------------------------------------------------------
 

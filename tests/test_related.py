@@ -125,3 +125,16 @@ def test_only_the_next_question_within_half_an_hour_counts(runtime):
     soon = Question.select().where(Question.text == TAX).order_by(Question.id.desc()).get()
     Question.update(created_at=start + dt.timedelta(minutes=40)).where(Question.id == soon.id).execute()
     assert asked_next(["t1-0002"], before=10**9) == []  # asked later than half an hour: no longer a follow-up
+
+
+def test_what_a_member_asked_after_a_question_in_the_same_theme_counts_too(runtime):
+    first = Chat(runtime, user="w1", channel="line")
+    unanswered = first.say("クーリングオフの期限を教えてください", 1)  # the same theme, not answered from the entry
+    assert unanswered.escalated
+    first.say(TAX, 1)
+    assert asked_next(["t1-0002"], before=10**9) == []  # not by the entry: it went to staff
+
+    reply = Chat(runtime, user="w2", channel="line").say(COOLING, 1)
+    assert unanswered.question_id in runtime.core.related.alike(reply.question_id)
+    assert reply.related[0] == TAX  # by the theme
+    assert runtime.core.related.alike(Question.get(Question.text == TAX).id) == []  # other themes are not alike

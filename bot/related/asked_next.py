@@ -1,4 +1,5 @@
-"""What members went on to ask: the next question a member asked soon after one answered from an entry.
+"""What members went on to ask: the next question a member asked soon after one answered from the same entry,
+or one in the same theme (alike in meaning).
 
 Only the entries that answered those next questions are returned, never the members' own words: a
 follow-up offered to one member must not carry another member's wording (names, a customer's illness).
@@ -14,16 +15,18 @@ import peewee as pw
 from bot.models import Answer, Question
 from bot.states import QuestionStatus, Scope, Source
 
-WINDOW = dt.timedelta(minutes=30)  # "went on to ask": within half an hour of the answered question
+WINDOW = dt.timedelta(minutes=30)  # "went on to ask": within half an hour of the earlier question
 EARLIER = 500  # the most recent questions answered from the entry that are read
 REAL = (Source.AI, Source.OFFLINE, Source.STAFF, Source.MAKINO)  # answers that came from knowledge or a person
 
 
-def asked_next(entry_ids: Iterable[str], *, before: int) -> list[str]:
-    """Entry ids that answered what members asked next after a question answered from one of `entry_ids`,
-    most members first (then the most recent); questions from `before` on are not read."""
+def asked_next(entry_ids: Iterable[str], *, before: int, alike: Iterable[int] = ()) -> list[str]:
+    """Entry ids that answered what members asked next after a question answered from one of `entry_ids` or
+    one of the `alike` questions (the same theme), most members first (then the most recent); questions from
+    `before` on are not read."""
     wanted = set(entry_ids)
-    earlier = _answered_from(wanted, before)  # (member, asked at, the member's next question id)
+    alike = sorted(set(alike))[-EARLIER:]
+    earlier = _answered_from(wanted, before) + (_following(Question.id.in_(alike)) if alike else [])
     following = _answers_of({nid for _, _, nid in earlier if nid}, before)
     members: dict[str, set[int]] = defaultdict(set)
     latest: dict[str, int] = {}
@@ -38,8 +41,8 @@ def asked_next(entry_ids: Iterable[str], *, before: int) -> list[str]:
 
 
 def _answered_from(wanted: set[str], before: int) -> list[tuple[int, dt.datetime, int | None]]:
-    """(member, asked at, id of the member's next question) of recent real questions answered from one of the
-    entries."""
+    """(member, asked at, id of the member's next question) of recent questions the member was answered from one
+    of the entries."""
     if not wanted:
         return []
     like = None
@@ -47,14 +50,21 @@ def _answered_from(wanted: set[str], before: int) -> list[tuple[int, dt.datetime
         # converter=False: the pattern is not itself a JSON value to encode.
         clause = Answer.knowledge_ids ** pw.Value(f'%"{entry}"%', converter=False)
         like = clause if like is None else like | clause
+    ids = [qid for qid, entries in (Answer.select(Answer.question, Answer.knowledge_ids).join(Question)
+                                    .where(like, Answer.source.in_(REAL), Question.id < before,
+                                           Question.status == QuestionStatus.ANSWERED)
+                                    .order_by(Answer.id.desc()).limit(EARLIER).tuples())
+           if wanted & set(entries or ())]
+    return _following(Question.id.in_(ids)) if ids else []
+
+
+def _following(which: pw.Expression) -> list[tuple[int, dt.datetime, int | None]]:
+    """(member, asked at, id of the member's next question) of the real questions `which` selects."""
     later = Question.alias()
     following = (later.select(pw.fn.MIN(later.id))
                  .where(later.user == Question.user, later.id > Question.id, later.test == False))  # noqa: E712
-    rows = (Answer.select(Question.user, Question.created_at, following.alias("next_id"), Answer.knowledge_ids)
-            .join(Question)
-            .where(like, Answer.source.in_(REAL), Question.id < before, Question.test == False)  # noqa: E712
-            .order_by(Answer.id.desc()).limit(EARLIER).tuples())
-    return [(user, at, nid) for user, at, nid, ids in rows if wanted & set(ids or ())]
+    return list(Question.select(Question.user, Question.created_at, following.alias("next_id"))
+                .where(which, Question.test == False).tuples())  # noqa: E712
 
 
 def _answers_of(question_ids: set[int], before: int) -> dict[int, tuple[dt.datetime, list[str]]]:
