@@ -25,6 +25,7 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard
 from bot.operators import Operators
 from bot.outbox import Outbox
+from bot.related import RelatedQuestions
 from bot.safety.screener import Screener
 from bot.runtime import check_knowledge_dir, load_knowledge, load_plan, make_answerer, open_database
 from bot.scheduler import DailyBackup, Periodic, Scheduler, best_effort
@@ -132,6 +133,7 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
                 rate_per_minute=settings.rate_limit_per_minute, rate_per_day=settings.rate_limit_per_day,
                 default_cohorts={"slack": settings.slack_default_cohort},
                 remind_after=dt.timedelta(minutes=settings.escalation_reminder_minutes), announcements=announcements,
+                related=RelatedQuestions(knowledge=knowledge, encoder=settings.encoder),
                 answer_seconds=settings.claude_deadline_seconds,
                 office_hours=settings.office_hours,
                 status=AnswererStatus(alert=desk.alert, degrade_after=settings.claude_degraded_after_seconds))
@@ -167,6 +169,7 @@ def build_scheduler(settings: Settings, *, database: pw.Database, core: Core, al
             Periodic("backlog", "順番待ちの確認", 1, alarm.check),
             Periodic("reminders", "エスカレーションのリマインド", REMINDER_MINUTES, core.remind_open),
             Periodic("budget", "予算チェック", 60, core.check_budget),
+            Periodic("themes", "ダッシュボードのテーマ集計", 60, week_themes(settings, tz=tz)),
             Periodic("retention", "古い受信内容の削除", 60,
                      lambda: drop_payloads(older_than_days=settings.job_retention_days))]
     if settings.backup_daily:
@@ -179,6 +182,12 @@ def scheduled_reports(settings: Settings, *, tz: dt.tzinfo, alert: Callable[[str
     """The reports job, writing under var/reports and posting through `desk` when there is one."""
     from reports.scheduler import ScheduledReports
     return ScheduledReports(settings=settings, tz=tz, alert=best_effort(alert), desk=desk)
+
+
+def week_themes(settings: Settings, *, tz: dt.tzinfo) -> Callable[[], int | None]:
+    """The hourly job that works out the week's themes for the dashboard (in the worker: it loads the encoder)."""
+    from reports.themes import snapshot
+    return lambda: snapshot.refresh(settings.encoder, tz=tz)
 
 
 # ---- the channels' parts -------------------------------------------------------------------------
@@ -260,7 +269,7 @@ def _broadcasters(line_parts: LineParts | None, slack_client: "WebClient | None"
     found: dict[str, Broadcaster] = {}
     if line_parts is not None:
         from adapters.announce_line import LineBroadcaster
-        found["line"] = LineBroadcaster(line_parts[0].api)
+        found["line"] = LineBroadcaster(line_parts[0].api, line_parts[1])
     if slack_client is not None:
         from adapters.announce_slack import SlackBroadcaster
         found["slack"] = SlackBroadcaster(slack_client)

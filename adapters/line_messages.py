@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
+from linebot.v3.messaging import MessageAction, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 from linebot.v3.webhooks import Event, MessageEvent, TextMessageContent, UserSource
 
 from adapters.line_postback import CODES, PostbackCodec
@@ -214,16 +214,18 @@ def to_line_messages(reply: Reply, codec: PostbackCodec) -> list[TextMessage]:
     """A core reply as LINE plain text messages (Markdown rendered away); its buttons become quick replies
     on the last one."""
     texts = [part for text in (reply.text, *reply.more) for part in split_text(plain(text))][:MAX_MESSAGES]
-    quick = quick_reply(reply.buttons, codec)
+    quick = quick_reply(reply.buttons, codec, related=reply.related)
     messages = [TextMessage(text=t) for t in texts[:-1]]
     messages.append(TextMessage(text=texts[-1], quick_reply=quick))
     return messages
 
 
-def quick_reply(buttons: Iterable[Button], codec: PostbackCodec) -> QuickReply | None:
-    """Postback quick replies; under Good/Bad also a way to switch the Pattern."""
+def quick_reply(buttons: Iterable[Button], codec: PostbackCodec, *, related: Iterable[str] = ()) -> QuickReply | None:
+    """Postback quick replies; then the related questions, each a tap that sends the question as the member's
+    message; under Good/Bad also a way to switch the Pattern."""
     buttons = [b for b in buttons if b.action in CODES]
     items = [_item(b.label, codec.encode(b.action, b.value), _display(b)) for b in buttons]
+    items += [QuickReplyItem(action=MessageAction(label=short_label(q), text=q)) for q in related]
     actions = {b.action for b in buttons}
     if "feedback_good" in actions and "switch_pattern" not in actions:
         items.append(_item(SWITCH_LABEL, codec.encode("show_patterns", ""), said_by_tapping("show_patterns", "")))
@@ -246,6 +248,11 @@ def split_text(text: str, limit: int = TEXT_LIMIT, max_parts: int = MAX_MESSAGES
         room = limit - utf16_len(TRUNCATED)
         parts = parts[:max_parts - 1] + [_hard_cut(parts[max_parts - 1], room)[0].rstrip() + TRUNCATED]
     return parts
+
+
+def short_label(text: str) -> str:
+    """A quick reply's label within LINE's 20 characters; the full question goes as the tap's text."""
+    return text if len(text) <= LABEL_LIMIT else text[:LABEL_LIMIT - 1] + "…"
 
 
 def utf16_len(text: str) -> int:

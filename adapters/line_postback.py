@@ -15,9 +15,12 @@ VERSION = "1"
 MAX_AGE_SECONDS = 30 * 24 * 3600  # a month-old Good/Bad button is stale
 # The core's button actions, plus show_patterns (the adapter's own "switch Pattern" menu).
 CODES = {ButtonAction.FEEDBACK_GOOD: "g", ButtonAction.FEEDBACK_BAD: "b", ButtonAction.SWITCH_PATTERN: "p",
-         ButtonAction.SHOW_PATTERNS: "m"}
+         ButtonAction.SHOW_PATTERNS: "m", ButtonAction.STOP_ANNOUNCEMENTS: "s", ButtonAction.RESUME_ANNOUNCEMENTS: "r"}
 ACTIONS = {code: action for action, code in CODES.items()}
-PERMANENT = {ButtonAction.SWITCH_PATTERN, ButtonAction.SHOW_PATTERNS}  # rich menu buttons never expire
+# Rich menu buttons never expire; nor does stopping or resuming announcements, which acts only on whoever
+# taps (the member is the event's sender, never the data's).
+PERMANENT = {ButtonAction.SWITCH_PATTERN, ButtonAction.SHOW_PATTERNS, ButtonAction.STOP_ANNOUNCEMENTS,
+             ButtonAction.RESUME_ANNOUNCEMENTS}
 
 
 @dataclass(frozen=True)

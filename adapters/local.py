@@ -43,6 +43,8 @@ def render(reply: Reply, *, feedback: bool = False) -> str:
     if reply.escalated:
         lines.append(f"→ 本番ならスタッフに回る質問です（テスト用の記録 #{reply.escalation_id}）。"
                      "テストのため、オペレーターのチャンネルには送っていません。")
+    if reply.related:  # what LINE and Slack show as buttons under the answer
+        lines.append("関連する質問（LINE・Slack ではボタンで表示）:\n" + "\n".join(f"  ・{q}" for q in reply.related))
     if feedback and reply.answer_id and reply.kind == ReplyKind.ANSWER:
         lines.append("この回答は役に立ちましたか？ /good または /bad でお知らせください。")
     return "\n".join(lines)

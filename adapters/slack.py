@@ -30,9 +30,10 @@ from adapters.slack_announcements import action_job as announce_job
 from adapters.slack_announcements import edit_job as announce_edit_job
 from adapters.slack_approvals import (APPROVAL_JOB, APPROVE_EDIT, EDIT_VIEW, ApprovalDesk, action_job, edit_job,
                                       is_approval_action)
-from adapters.slack_blocks import ACTION_PREFIX, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD, SWITCH_PATTERN
-from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, clean_envelope, envelope_problem,
-                                    read_bad_reason, read_event, route_event, to_action)
+from adapters.slack_blocks import (ACTION_PREFIX, ASK_RELATED, BAD_REASON_VIEW, FEEDBACK_BAD, FEEDBACK_GOOD,
+                                   SWITCH_PATTERN)
+from adapters.slack_convert import (HOME, IGNORE, QUESTION, Action, Unreadable, asked_by_pressing, clean_envelope,
+                                    envelope_problem, read_bad_reason, read_event, route_event, to_action)
 from adapters.slack_desk import LANE, SLACK_ERRORS, SlackDesk, make_desk, retry_handlers
 from adapters.slack_operator import OperatorLoop, is_operator_action
 from adapters.slack_trainee import QUESTION_JOB, SEND_JOB, TraineeSide
@@ -43,12 +44,14 @@ from bot.events import Failed
 from bot.intake import Intake, NewJob
 from bot.jobs import JobKind, JobQueue
 from bot.outbox import Outbox
+from bot.states import ButtonAction
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
 
 COMMAND = "/bansou"  # also in manifest.yml
 EVENTS_PATH = "/slack/events"
+RESUME_ANNOUNCEMENTS = f"{ACTION_PREFIX}{ButtonAction.RESUME_ANNOUNCEMENTS}"  # under 「お知らせ停止」's confirmation
 COMMAND_FAILED = "申し訳ありません。処理中にエラーが発生しました。少し時間をおいて、もう一度お試しください。"
 
 
@@ -146,14 +149,17 @@ class SlackAdapter:
                                        thread=action.thread_ts, key=_action_key(action))
         elif action.action_id.startswith(SWITCH_PATTERN):
             self._enqueue("slack.switch", payload, dedupe_key=_action_key(action))
+        elif action.action_id.startswith(ASK_RELATED) and action.value.strip():
+            key = _action_key(action)  # the question's job, as if the member had typed it where the answer is
+            self._enqueue(QUESTION_JOB, {"event": asked_by_pressing(action), "key": key}, dedupe_key=key)
         elif is_operator_action(action.action_id) and self.operator:
             self._enqueue("slack.operator_action", payload, dedupe_key=_action_key(action))
         elif is_announcement_action(action.action_id):
             if not (action.action_id == ANNOUNCE_EDIT and self.announcements.open_editor(action)):
                 self._enqueue(ANNOUNCEMENT_JOB, announce_job(action), dedupe_key=_action_key(action))
-        elif action.action_id == ANNOUNCE_STOP:
-            self._enqueue(STOP_JOB, {"user_id": action.user_id, "channel": action.channel},
-                          dedupe_key=_action_key(action))
+        elif action.action_id in (ANNOUNCE_STOP, RESUME_ANNOUNCEMENTS):
+            self._enqueue(STOP_JOB, {"user_id": action.user_id, "channel": action.channel,
+                                     "resume": action.action_id == RESUME_ANNOUNCEMENTS}, dedupe_key=_action_key(action))
         elif is_approval_action(action.action_id):
             if not (action.action_id == APPROVE_EDIT and self.approvals.open_editor(action)):
                 self._enqueue(APPROVAL_JOB, action_job(action), dedupe_key=_action_key(action))
@@ -232,7 +238,7 @@ class SlackAdapter:
                  JobKind("slack.home", trainee.on_home, None, LANE),
                  JobKind(APPROVAL_JOB, self.approvals.on_decision, self._job_failed, LANE),
                  JobKind(ANNOUNCEMENT_JOB, self.announcements.on_decision, self._job_failed, LANE),
-                 JobKind(STOP_JOB, self.announcements.on_stop, self._job_failed, LANE)]
+                 JobKind(STOP_JOB, trainee.on_announcements, self._job_failed, LANE)]
         if self.operator:
             operator = self.operator
             kinds += [JobKind("slack.operator_reply", operator.on_reply, self._job_failed, LANE),

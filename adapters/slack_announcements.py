@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from adapters.slack_blocks import Message, escape, quote
 from adapters.slack_convert import Action, read_edit_form
 from adapters.slack_desk import SLACK_ERRORS
-from bot.announcements import STOPPED, AnnouncementDecision, Announcements, Decided, NotDone
+from bot.announcements import AnnouncementDecision, Announcements, Decided, NotDone
 from bot.models import Announcement
 from bot.scheduler import claim
 from bot.states import AnnouncementCommand
@@ -23,7 +23,7 @@ COMMANDS = {SEND: AnnouncementCommand.SEND, SEND_EDITED: AnnouncementCommand.SEN
 EDIT_VIEW = "bansou_announcement_edit_view"
 EDIT_BLOCK, EDIT_INPUT = "announcement", "announcement_input"
 ANNOUNCEMENT_JOB = "slack.announcement"
-STOP_JOB = "slack.announcement_stop"
+STOP_JOB = "slack.announcement_stop"  # お知らせを停止 / 再開 pressed (the trainee side asks the core)
 WEEKLY_HOUR = 10  # Monday, in the plan's time zone: after the weekly report
 DONE = {AnnouncementCommand.SEND: "📣 配信しました", AnnouncementCommand.SEND_EDITED: "📣 直した文章で配信しました",
         AnnouncementCommand.SKIP: "⏭️ 見送りました"}
@@ -98,13 +98,6 @@ class AnnouncementDesk:
                                            text=outcome.text)
         elif channel and ts:
             self.client.chat_update(channel=channel, ts=ts, **decided_message(outcome))
-
-
-    def on_stop(self, payload: dict[str, Any]) -> None:
-        """A member pressed お知らせを停止 under an announcement in their DM."""
-        self.announcements.stop("slack", payload["user_id"])
-        if payload.get("channel"):
-            self.client.chat_postEphemeral(channel=payload["channel"], user=payload["user_id"], text=STOPPED)
 
 
 def action_job(action: Action) -> dict[str, Any]:

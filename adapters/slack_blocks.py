@@ -19,6 +19,9 @@ ACTION_PREFIX = "bansou_"
 FEEDBACK_GOOD = "bansou_feedback_good"
 FEEDBACK_BAD = "bansou_feedback_bad"
 SWITCH_PATTERN = "bansou_switch_pattern"  # + "_<n>": action ids must be unique within a message
+ASK_RELATED = "bansou_ask_related"  # + "_<i>": a related question; pressing it asks it
+RELATED_HEADING = "関連する質問（押すとそのまま質問できます）"
+BUTTON_TEXT_LIMIT = 75  # Slack's most for a button's text
 SEND_AI_DRAFT = "bansou_send_ai_draft"
 ASK_MAKINO = "bansou_ask_makino"
 CONFIRM_REPLY = "bansou_confirm_reply"
@@ -55,7 +58,11 @@ def reply_message(reply: Reply) -> Message:
         blocks += [{"type": "divider"}, *(_section(chunk) for chunk in _chunks(mrkdwn(more)))]
     if reply.buttons:
         blocks.append(_actions(_button(b.label, action_id_for(b), b.value) for b in reply.buttons))
+    if reply.related:
+        blocks += [_context(RELATED_HEADING), _actions(_button(_short(q), f"{ASK_RELATED}_{i}", q)
+                                                       for i, q in enumerate(reply.related))]
     return {"text": escape(plain(reply.text))[:3000], "blocks": blocks}  # the notification's plain text
+
 
 
 def escalation_message(view: EscalationView, *, mention_ids: Iterable[str] = ()) -> Message:
@@ -266,6 +273,10 @@ def _mrkdwn(text: str) -> dict[str, str]:
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": _mrkdwn(text[:3000])}
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[:BUTTON_TEXT_LIMIT - 1] + "…"
 
 
 def _context(text: str) -> Block:

@@ -179,6 +179,17 @@ def _stamp(ts: Any) -> float | None:
         return None
 
 
+def asked_by_pressing(action: Action) -> dict[str, Any]:
+    """A pressed related question as the message event it stands for: the member asking it, in the
+    conversation (DM or thread) the answer was in, so it is answered as if typed there."""
+    channel = action.channel or action.user_id
+    event = {"type": "message", "channel": channel, "channel_type": "im" if channel.startswith("D") else "channel",
+             "user": action.user_id, "text": action.value, "ts": action.action_ts or action.message_ts or ""}
+    if action.thread_ts:
+        event["thread_ts"] = action.thread_ts
+    return event
+
+
 def reply_target(event: Mapping[str, Any]) -> tuple[str, str | None]:
     """Where the answer goes: the mention's thread, or the DM (in its thread if the user used one)."""
     channel = event["channel"]

@@ -116,6 +116,13 @@ class TraineeSide:
         else:
             self._ephemeral(action.user_id, action.channel, action.thread_ts, reply.text)
 
+    def on_announcements(self, payload: dict[str, Any]) -> None:
+        """お知らせを停止 under an announcement, or お知らせを再開 under the confirmation: the core records it."""
+        action = ButtonAction.RESUME_ANNOUNCEMENTS if payload.get("resume") else ButtonAction.STOP_ANNOUNCEMENTS
+        reply = self.core.receive(ButtonPress(CHANNEL, payload["user_id"], action))
+        if payload.get("channel"):
+            self.client.chat_postEphemeral(channel=payload["channel"], user=payload["user_id"], **reply_message(reply))
+
     def on_home(self, payload: dict[str, Any]) -> None:
         self.publish_home(payload["event"]["user"])
 

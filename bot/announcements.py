@@ -13,7 +13,11 @@ from bot.states import AnnouncementCommand, AnnouncementStatus
 log = logging.getLogger(__name__)
 
 STOP_WORDS = ("お知らせ停止", "お知らせを停止", "お知らせ不要", "配信停止")
-STOPPED = "お知らせの配信を停止しました。ご質問にはこれまでどおりお答えします。"
+RESUME_WORDS = ("お知らせ再開", "お知らせを再開", "配信再開")
+STOPPED = ("お知らせの配信を停止しました。ご質問にはこれまでどおりお答えします。"
+           "また受け取りたくなったら「お知らせ再開」と送ってください。")
+RESUMED = "お知らせの配信を再開しました。"
+STOP_LABEL, RESUME_LABEL = "お知らせを停止する", "お知らせを再開する"
 COHORT_PATTERN = {"academy_member": 1, "doctor_trainee": 2, "corporate_trainee": 3}
 REPEAT_DAYS = 28  # the same entry is not announced to a cohort again within four weeks
 BODY_CHARS = 400
@@ -131,11 +135,26 @@ class Announcements:
             return False
         return bool(AnnouncementOptOut.insert(user=user).on_conflict_ignore().execute())
 
+    def resume(self, channel: str, external_id: str) -> bool:
+        """The member receives announcements again; True when they had stopped them."""
+        user = User.get_or_none(User.channel == channel, User.external_id == external_id)
+        if user is None:
+            return False
+        return bool(AnnouncementOptOut.delete().where(AnnouncementOptOut.user == user.id).execute())
+
 
 def asks_to_stop(text: str) -> bool:
     """「お知らせ停止」 and its spellings, said alone."""
-    norm = unicodedata.normalize("NFKC", text).strip().strip("。.!！ ")
-    return norm in STOP_WORDS
+    return _said(text) in STOP_WORDS
+
+
+def asks_to_resume(text: str) -> bool:
+    """「お知らせ再開」 and its spellings, said alone."""
+    return _said(text) in RESUME_WORDS
+
+
+def _said(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().strip("。.!！ ")
 
 
 def compose(theme: str, entry) -> str:

@@ -19,11 +19,12 @@ from bot.knowledge_store import KnowledgeBase
 from bot.limits import BudgetGuard, rate_limit_message
 from bot.logs import timed_turn
 from bot.messages import Button, IncomingMessage, Reply
-from bot.announcements import STOPPED, Announcements, asks_to_stop
+from bot.announcements import RESUME_LABEL, RESUMED, STOPPED, Announcements, asks_to_resume, asks_to_stop
 from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
+from bot.related import RelatedQuestions
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.office_hours import OfficeHours
 from bot.safety import Screening, crisis_message, crisis_more, gentle_line, someone_in_danger_message
@@ -58,7 +59,7 @@ class Core:
                  status: AnswererStatus | None = None, now: Callable | None = None,
                  remind_after: dt.timedelta = dt.timedelta(minutes=120), answer_seconds: float = 45.0,
                  office_hours: OfficeHours | None = None,
-                 announcements: Announcements | None = None) -> None:
+                 announcements: Announcements | None = None, related: RelatedQuestions | None = None) -> None:
         self.knowledge = knowledge
         self.answerer = answerer
         self.offline = OfflineAnswerer()
@@ -77,6 +78,7 @@ class Core:
         self.approvals = approvals
         self.office_hours = office_hours or OfficeHours()
         self.announcements = announcements  # 「お知らせ停止」 is honoured here, on every channel
+        self.related = related or RelatedQuestions(knowledge=knowledge, encoder=screener.encoder_name)  # follow-ups
 
     # ---- the way in -------------------------------------------------------------------------
 
@@ -136,9 +138,8 @@ class Core:
             if resumed is not None:
                 return resumed
             user = self.user_for(message)
-            if self.announcements is not None and asks_to_stop(message.text):
-                self.announcements.stop(user.channel, user.external_id)
-                return Reply(STOPPED, kind=ReplyKind.NOTICE)
+            if self.announcements is not None and (asks_to_stop(message.text) or asks_to_resume(message.text)):
+                return self._announcements_wanted(user.channel, user.external_id, not asks_to_stop(message.text))
             invalid = _invalid(message.text, self.knowledge.thesaurus)
             if invalid is not None:
                 return invalid
@@ -154,7 +155,8 @@ class Core:
                 return self._to_staff(question, pattern, Reason.CRISIS, someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
-                return self._answer(question, pattern, screening, self._deadline(message), message.sent_at)
+                return self.related.attach(self._answer(question, pattern, screening, self._deadline(message),
+                                                        message.sent_at), question.text)
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, Reason.COMPLIANCE if screening.compliance
                                       else Reason.HUMAN_REQUEST, feelings=screening.feelings)
@@ -281,8 +283,21 @@ class Core:
     def _press(self, press: ButtonPress) -> Reply:
         if press.action == ButtonAction.SWITCH_PATTERN:
             return self.switch_pattern(channel=press.channel, user_id=press.user_id, pattern=press.value)
+        if press.action in (ButtonAction.STOP_ANNOUNCEMENTS, ButtonAction.RESUME_ANNOUNCEMENTS):
+            return self._announcements_wanted(press.channel, press.user_id,
+                                              press.action == ButtonAction.RESUME_ANNOUNCEMENTS)
         return self.feedback(channel=press.channel, user_id=press.user_id, answer_id=press.value,
                              good=press.action == ButtonAction.FEEDBACK_GOOD, reason=press.reason)
+
+    def _announcements_wanted(self, channel: str, user_id: str, wanted: bool) -> Reply:
+        """「お知らせ停止」/「お知らせ再開」, typed or tapped: the one place a member's choice is recorded."""
+        self.user_for(IncomingMessage(channel=channel, user_id=user_id, text=""))
+        if self.announcements is not None:
+            (self.announcements.resume if wanted else self.announcements.stop)(channel, user_id)
+        if wanted:
+            return Reply(RESUMED, kind=ReplyKind.NOTICE)
+        return Reply(STOPPED, kind=ReplyKind.NOTICE,
+                     buttons=(Button(RESUME_LABEL, ButtonAction.RESUME_ANNOUNCEMENTS, ""),))
 
     def _rate_limited(self, user: User, message: IncomingMessage) -> Reply | None:
         if message.channel == Channel.LOCAL:  # the operator's own terminal: limits guard the public channels

@@ -10,7 +10,7 @@ from typing import Callable
 import peewee as pw
 
 from bot.models import (AnnouncementOptOut, Answer, Delivery, Escalation, EscalationDraft, Feedback, Job, Question, QuestionVector,
-                        SafetyLabel, Send, User, db)
+                        SafetyLabel, Send, ThemeSnapshot, User, db)
 
 ERASED = "[削除済み]"
 LOG_GLOB = "bansou*.log*"
@@ -51,6 +51,8 @@ def forget(user: User, *, drop_phrasings: Callable[[set[str]], list[str]], log_d
                  ("質問", Question.delete().where(Question.user == user)),
                  ("受信した処理（ジョブ）", Job.delete().where(_job_of(user, keys))),
                  ("お知らせ停止の設定", AnnouncementOptOut.delete().where(AnnouncementOptOut.user == user.id)),
+                 # Theme names are members' questions; the next hourly run remakes them without this member's.
+                 ("ダッシュボードのテーマ集計", ThemeSnapshot.delete()),
                  ("利用者情報", User.delete().where(User.id == user.id))]
         for name, query in steps:
             result.counts[name] = query.execute()

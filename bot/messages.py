@@ -49,6 +49,7 @@ class Reply:
     knowledge_ids: tuple[str, ...] = ()
     source: str = "system"
     out_of_scope: bool = False  # a greeting or a question outside the academy's domain
+    related: tuple[str, ...] = ()  # questions the member may ask next with one tap (bot/related)
 
     @property
     def escalated(self) -> bool:

@@ -230,8 +230,18 @@ class AnnouncementOptOut(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
 
 
+class ThemeSnapshot(BaseModel):
+    """The last week's themes by meaning, worked out by the worker for the dashboard (the web process loads
+    no encoder). Names are members' questions: `users forget` deletes these rows, the next run remakes them."""
+
+    computed_at = pw.DateTimeField(default=utcnow, index=True)
+    period = pw.CharField(default="")  # the days it covers, as the page says them
+    total = pw.IntegerField(default=0)  # questions read
+    themes = JSONField(default=list)  # [{name, words, count, weekly, covered, rising, escalated}], largest first
+
+
 MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, EscalationDraft, Delivery, Job, Send,
-          ScheduledRun, SafetyLabel, QuestionVector, Announcement, AnnouncementOptOut)
+          ScheduledRun, SafetyLabel, QuestionVector, Announcement, AnnouncementOptOut, ThemeSnapshot)
 
 
 def init_db(url: str) -> pw.Database:

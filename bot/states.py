@@ -145,6 +145,8 @@ class ButtonAction(StrEnum):
     FEEDBACK_BAD = "feedback_bad"
     SWITCH_PATTERN = "switch_pattern"
     SHOW_PATTERNS = "show_patterns"  # a channel's own menu of the Patterns (LINE's rich menu)
+    STOP_ANNOUNCEMENTS = "stop_announcements"  # under an announcement: the member stops them
+    RESUME_ANNOUNCEMENTS = "resume_announcements"  # under the confirmation: they start again
 
 
 class SendState(StrEnum):

@@ -22,6 +22,7 @@ from reports import metrics
 from reports.dashboard_html import login_page, not_found_page, render
 from reports.periods import last_days, local_today, monthly, naive_utc
 from reports.themes import Themes, new_question_themes
+from reports.themes.snapshot import WeekThemes, latest
 
 if TYPE_CHECKING:
     from app import Runtime
@@ -45,6 +46,7 @@ class DashboardData:
     tests: metrics.LeftOut
     themes: Themes
     backlog: Backlog | None = None  # the answer queue now
+    week: WeekThemes | None = None  # the week's themes by meaning (the worker's last hourly run)
 
 
 def mount_dashboard(app: FastAPI, runtime: Runtime, cache_seconds: float = CACHE_SECONDS) -> None:
@@ -114,7 +116,8 @@ def collect(*, budget_jpy: float, usd_jpy: float, tz: dt.tzinfo, now: dt.datetim
         budget=metrics.budget(monthly(today, tz=tz), today, budget_jpy=budget_jpy, usd_jpy=usd_jpy),
         tests=metrics.left_out(last_days(TREND_DAYS, now, tz=tz)),
         themes=new_question_themes(last_days(THEME_DAYS, now, tz=tz), top=5, examples=1),
-        backlog=measure(concurrency=concurrency, now=naive_utc(now)) if concurrency else None)
+        backlog=measure(concurrency=concurrency, now=naive_utc(now)) if concurrency else None,
+        week=latest())
 
 
 def _clock() -> float:

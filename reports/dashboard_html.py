@@ -27,6 +27,10 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eaeef2}th{color:#
 .muted{color:#6e7781;font-size:13px}.legend span{margin-right:14px;font-size:12px;white-space:nowrap}
 .kpi .v,.kpi .l{white-space:nowrap}.kpi .t{word-break:keep-all}.note{background:#fff8c5;border:1px solid #d4a72c;border-radius:8px;padding:10px 12px;
 font-size:14px;margin:0 0 16px}.narrow{display:none}
+.themes{list-style:none;padding:0;margin:0}.themes li{padding:8px 0;border-bottom:1px solid #eaeef2}
+.themes .tn{display:block;font-weight:600;overflow-wrap:anywhere}.themes .tm{font-size:13px}.themes .tw{display:block;font-size:12px;color:#6e7781}
+.tag{display:inline-block;border-radius:10px;padding:0 8px;margin-left:6px;font-size:12px;white-space:nowrap}
+.tag.up{background:#ffebe9;color:#cf222e}.tag.ok{background:#dafbe1;color:#1a7f37}.tag.no{background:#fff8c5;color:#7d4e00}
 form input{font-size:18px;padding:10px;width:100%;box-sizing:border-box;margin:8px 0}
 form button{font-size:18px;padding:10px 20px;background:#1f6feb;color:#fff;border:0;border-radius:6px}
 @media (max-width:720px){.kpis{grid-template-columns:repeat(2,1fr)}main{padding:12px}header{padding:12px}
@@ -41,8 +45,8 @@ def render(data: "DashboardData") -> str:
     """The whole page: what needs a person first (open escalations), then the figures."""
     period = data.figures.period
     updated = local_now(data.now, tz=period.tz).strftime("%Y-%m-%d %H:%M")
-    body = "".join([_left_out(data), _queue(data), _open(data), _themes(data), _kpis(data.figures), _trend(data.figures),
-                    _cost(data)])
+    body = "".join([_left_out(data), _queue(data), _open(data), _week_themes(data), _themes(data), _kpis(data.figures),
+                    _trend(data.figures), _cost(data)])
     return _page(f"<header><h1>bansou 運用ダッシュボード</h1>"
                  f"<p>直近{len(period.days)}日（{period.label}、日本時間）　更新 {updated}</p></header><main>{body}</main>")
 
@@ -79,6 +83,28 @@ def _left_out(data: "DashboardData") -> str:
     waiting = f"（うち未対応のエスカレーション {tests.open_escalations:,}件）" if tests.open_escalations else ""
     return (f'<p class="note">テストの質問 {tests.questions:,}件{waiting}は、この画面の数字に含めていません。'
             "コマンド（ask・chat）で試した質問は、利用者の質問と混ざらないよう別に扱っています。</p>")
+
+
+def _week_themes(data: "DashboardData") -> str:
+    """The week's themes by meaning: name, count, whether knowledge covers it, whether it is rising."""
+    week = data.week
+    if week is None:
+        return ("<section><h2>今週の質問のテーマ</h2><p class=\"muted\">まだ集計していません。"
+                "サーバーが 1 時間ごとに集計し、ここに表示します。</p></section>")
+    stamp = local_now(week.computed_at.replace(tzinfo=dt.timezone.utc), tz=data.figures.period.tz)
+    if not week.themes:
+        items = "<p>似た質問のまとまりはまだありません。</p>"
+    else:
+        items = '<ul class="themes">' + "".join(
+            f'<li><span class="tn">{escape(md.excerpt(t.name, 40))}</span><span class="tm">{t.count:,}件'
+            + ('<span class="tag up">↑ 増加中</span>' if t.rising else "")
+            + ('<span class="tag ok">ナレッジあり</span>' if t.covered else '<span class="tag no">ナレッジなし</span>')
+            + (f"　スタッフへ {t.escalated:,}件" if t.escalated else "") + "</span>"
+            + (f'<span class="tw">{escape("・".join(t.words))}</span>' if t.words else "") + "</li>"
+            for t in week.themes) + "</ul>"
+    return (f"<section><h2>今週の質問のテーマ</h2><p class=\"muted\">{escape(week.period)}の質問 {week.total:,}件を、"
+            f"意味の近さでまとめました（{stamp:%m/%d %H:%M} 集計）。ナレッジなしで増加中のテーマは、ナレッジを足す候補です。</p>"
+            f"{items}</section>")
 
 
 def _themes(data: "DashboardData") -> str:

@@ -13,12 +13,14 @@ from freezegun import freeze_time
 
 from adapters import slack_announcements as desk
 from adapters.announce_slack import STOP
+from adapters.slack import RESUME_ANNOUNCEMENTS
 from app import build_runtime
 from bot import users
 from bot.models import Announcement, AnnouncementOptOut
 from conftest import Chat
-from fakes import FakeServer
+from fakes import FakeServer, line_signature
 from slack_harness import button, form_body, text_of
+from test_line import PUSH, REPLY, webhook
 from test_slack import OPS, STAFF, OTHER, Slack, fake_slack, slack_settings  # noqa: F401
 
 QUOTA, CONSUMPTION, MULTICAST = "/v2/bot/message/quota", "/v2/bot/message/quota/consumption", "/v2/bot/message/multicast"
@@ -134,3 +136,48 @@ def test_staff_edit_the_wording_and_slack_members_get_a_dm_they_can_stop(both, l
     both.press("U0SLACKMEMBER", STOP, button(dm, STOP)["value"], channel="D0SLACKMEMBER")
     assert AnnouncementOptOut.select().count() == 2  # the LINE member who wrote お知らせ停止, and this one
     assert "slack" not in both.runtime.slack.announcements.announcements.audience("academy_member")
+    note = both.fake.sent("chat.postEphemeral")[-1]
+    assert note["user"] == "U0SLACKMEMBER" and "お知らせの配信を停止しました" in note["text"]
+    both.press("U0SLACKMEMBER", RESUME_ANNOUNCEMENTS, button(note, RESUME_ANNOUNCEMENTS)["value"], channel="D0SLACKMEMBER")
+    assert both.runtime.slack.announcements.announcements.audience("academy_member")["slack"] == ["U0SLACKMEMBER"]
+
+
+def line_webhook(both: Slack, body: dict) -> None:
+    """A webhook signed with the LINE channel secret, posted to the app, then the queue worked."""
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    response = both.http.post("/line/webhook", content=raw,
+                              headers={"Content-Type": "application/json", "X-Line-Signature": line_signature(raw, "s")})
+    assert response.status_code == 200
+    both.work()
+
+
+def test_a_line_member_stops_announcements_with_the_postback_under_one_and_the_next_skips_them(both, line_api):
+    for path in (REPLY, PUSH):
+        line_api.route("POST", path, (200, {"sentMessages": []}))
+    line_api.route("POST", "/v2/bot/chat/loading/start", (202, {}))
+    rising_week(both.runtime)
+    post = draft_post(both)
+    both.press(STAFF, desk.SEND, button(post, desk.SEND)["value"])
+    [sent] = line_api.calls_to(MULTICAST)
+    [stop] = [i["action"] for i in sent.json["messages"][0]["quickReply"]["items"]]
+    assert (stop["type"], stop["label"]) == ("postback", "お知らせを停止する")
+
+    line_webhook(both, webhook("postback", data=stop["data"], user="Ua1"))  # Ua1 taps it
+    told = line_api.calls_to(REPLY)[-1].json["messages"][0]
+    assert "お知らせの配信を停止しました" in told["text"]
+    assert [i["action"]["label"] for i in told["quickReply"]["items"]] == ["お知らせを再開する"]
+    assert both.runtime.core.announcements.audience("academy_member")["line"] == ["Ub2"]
+
+    again = Announcement.create(cohort="academy_member", theme="相続税", knowledge_id="t1-0001", text="【お知らせ】相続税の非課税枠")
+    both.press(STAFF, desk.SEND, str(again.id))
+    assert line_api.calls_to(MULTICAST)[-1].json["to"] == ["Ub2"]  # the one who tapped is skipped
+
+    forged = webhook("postback", data=stop["data"].replace("a=s", "a=r"), user="Ua1")  # data not ours: nothing changes
+    forged["events"][0]["webhookEventId"] = "01FORGEDRESUME0000000000000"
+    line_webhook(both, forged)
+    assert both.runtime.core.announcements.audience("academy_member")["line"] == ["Ub2"]
+
+    resume = webhook("text", text="お知らせ再開", user="Ua1")
+    line_webhook(both, resume)
+    assert line_api.calls_to(REPLY)[-1].json["messages"][0]["text"] == "お知らせの配信を再開しました。"
+    assert both.runtime.core.announcements.audience("academy_member")["line"] == ["Ua1", "Ub2"]

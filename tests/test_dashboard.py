@@ -3,16 +3,22 @@ refusals, open escalations first, the test questions left out said, the KPIs, tr
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+import subprocess
 from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 from freezegun import freeze_time
+from PIL import Image
 
 import report_data
 from adapters.web import create_app
 from app import build_runtime
+from conftest import Chat
 from reports import dashboard
+from reports.themes import snapshot
 
 TOKEN = "s3cret-dashboard"
 TOTAL = '<p class="muted">質問 {}件'
@@ -140,3 +146,64 @@ def test_the_new_question_themes_come_after_the_open_escalations_and_before_the_
         html = logged_in(client).get("/dashboard").text
     assert "<b>外貨建て保険</b>（2件、うちスタッフへ 1件）" in html
     assert html.index("未対応のエスカレーション 2件") < html.index("直近7日の新しい質問のテーマ") < html.index("KPI（目標との比較）")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MEASURE = ("<script>document.body.setAttribute('data-overflow', String(document.documentElement.scrollWidth"
+           " - document.documentElement.clientWidth))</script></body>")
+COOLING = ["クーリング・オフはいつまでできますか？", "クーリングオフの期限を教えてください", "クーリング・オフは何日以内ですか？",
+           "クーリング・オフの期間は何日ですか？"]
+
+
+def week_of_questions(runtime) -> None:
+    """Four members ask about cooling-off (new this week: rising), two about an uncovered topic, on 1 December."""
+    for day, text in enumerate(COOLING + ["外貨建て保険の為替リスクはどう説明すればいいですか？" * 2,
+                                          "外貨建て保険の為替リスクをお客様にどう伝えますか？" * 2]):
+        with freeze_time(dt.datetime(2026, 12, 1, 1) + dt.timedelta(hours=day)):
+            Chat(runtime, user=f"m{day}", channel="line").say(text, pattern=1)
+
+
+def test_the_weeks_themes_are_worked_out_by_the_worker_and_shown_near_the_top(settings, desk, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(dashboard, "_clock", lambda: now[0])
+    runtime = build_runtime(replace(settings, dashboard_token=TOKEN), desk=desk)
+    week_of_questions(runtime)
+    client = TestClient(create_app(runtime))
+    with freeze_time("2026-12-02 00:00:00"):
+        assert "まだ集計していません" in logged_in(client).get("/dashboard").text  # before the worker's first run
+        assert snapshot.refresh(settings.encoder, tz=runtime.core.plan.timezone) >= 1  # the hourly job
+        now[0] += 31  # past the page's cache
+        html = client.get("/dashboard").text
+    runtime.database.close()
+    cooling, currency = html[html.index('<ul class="themes">'):].split("</li>")[:2]
+    assert "クーリング" in cooling and "4件" in cooling and "ナレッジあり" in cooling and "↑ 増加中" in cooling
+    assert "為替" in currency and "2件" in currency and "ナレッジなし" in currency and "増加中" not in currency
+    assert html.index("未対応のエスカレーション") < html.index("今週の質問のテーマ") < html.index("KPI（目標との比較）")
+
+
+def test_the_dashboard_in_headless_chromium_at_390_px_does_not_overflow(settings, desk, tmp_path, monkeypatch):
+    monkeypatch.setattr(dashboard, "_clock", lambda: 0.0)
+    runtime = build_runtime(replace(settings, dashboard_token=TOKEN), desk=desk)
+    report_data.insert()
+    week_of_questions(runtime)
+    with freeze_time("2026-12-02 00:00:00"):
+        snapshot.refresh(settings.encoder, tz=runtime.core.plan.timezone)
+        html = logged_in(TestClient(create_app(runtime))).get("/dashboard").text
+    runtime.database.close()
+    page = tmp_path / "dashboard.html"
+    page.write_text(html.replace("</body>", MEASURE), encoding="utf-8")
+    png = tmp_path / "dashboard-390.png"
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+             "--disable-background-networking", "--window-size=390,844"]
+    try:
+        shot = subprocess.run([*flags, f"--screenshot={png}", page.as_uri()], capture_output=True, timeout=120)
+    except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"chromium cannot start here: {exc}")
+    if shot.returncode != 0 or not png.is_file():
+        pytest.skip(f"chromium cannot start here: {shot.stderr[-300:]!r}")
+    print(f"dashboard screenshot at 390 px: {png}")
+    assert Image.open(png).size == (390, 844)
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    overflow = re.search(r'data-overflow="(-?\d+)"', dom)
+    assert overflow is not None and int(overflow.group(1)) <= 0, overflow  # nothing wider than the phone
+    assert "今週の質問のテーマ" in dom and "ナレッジあり" in dom

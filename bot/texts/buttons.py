@@ -11,6 +11,7 @@ PATTERN_WORDS = {
 }
 SHOW_PATTERNS = "相談メニューを変えたいです"
 FEEDBACK = {ButtonAction.FEEDBACK_GOOD: "参考になりました", ButtonAction.FEEDBACK_BAD: "解決しませんでした"}
+ANNOUNCEMENTS = {ButtonAction.STOP_ANNOUNCEMENTS: "お知らせ停止", ButtonAction.RESUME_ANNOUNCEMENTS: "お知らせ再開"}
 
 
 def said_by_tapping(action: str, value: str) -> str:
@@ -19,4 +20,4 @@ def said_by_tapping(action: str, value: str) -> str:
         return PATTERN_WORDS.get(int(value) if value.isdigit() else 0, SHOW_PATTERNS)
     if action == ButtonAction.SHOW_PATTERNS:
         return SHOW_PATTERNS
-    return FEEDBACK.get(action, "")
+    return FEEDBACK.get(action, "") or ANNOUNCEMENTS.get(action, "")
