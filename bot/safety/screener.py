@@ -75,9 +75,13 @@ class Screener:
         doubt = not crisis and p["crisis"] >= heads["crisis"].moderate  # the writer's own: a gentle line
         from bot.safety.reading import an_aspiration
         # A person named as a model to become like is no request for one; the rules read that grammar.
+        # Whose danger it is, once there is one: the likelier of the two calibrated heads. Not their levels:
+        # each threshold is set for finding its kind, and the someone-else head's is the higher (0.81 against
+        # 0.52), so levels gave the writer's own reply to 31% of those telling of someone else out of fold;
+        # the probabilities give the right reply to 98.0%, and the someone-else reply to 1.2% of own crises.
         found = Screening(crisis=crisis, distress=doubt, compliance=level["compliance"] >= 1,
                           wants_human=level["human"] >= 1 and not an_aspiration(text),
-                          someone_in_danger=others and level["someone_in_danger"] > level["crisis"])
+                          someone_in_danger=crisis and p["someone_in_danger"] > p["crisis"])
         why = tuple(f"model:{kind}={p[kind]:.2f}" for kind in heads
                     if level[kind] >= 1 or (kind == "crisis" and doubt))
         return replace(found, why=why)
