@@ -100,7 +100,7 @@ def test_an_unapproved_pattern_4_draft_is_never_offered(runtime, knowledge_dir):
     # A member once went on from the approved entry to the draft (before it was set back to a draft).
     first = Chat(runtime, user="u8", channel="line")
     earlier = first.say("契約が取れた日のお祝いの言葉をください", 4)
-    later = first.say("今日はもうひとつ聞きたいです", 4)
+    later = first.say("落ち込んだ気持ちの切り替え方を知りたいです", 4)
     Answer.update(knowledge_ids=["t4-0001"], source="ai").where(Answer.question == later.question_id).execute()
     Question.update(status="answered").where(Question.id == later.question_id).execute()
     assert earlier.knowledge_ids == ("t4-0002",)
