@@ -151,6 +151,14 @@ def cmd_users(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_escalations(args, settings: Settings) -> int:
+    """Answer escalations from the terminal: the Slack buttons' workflow, delivered through the channels."""
+    from adapters.local import TerminalDelivery
+    from cli import escalations
+    runtime = _runtime(settings, delivering=True, deliverers={"local": TerminalDelivery(sys.stdout)})
+    return escalations.run(args, runtime)
+
+
 def cmd_line(args, settings: Settings) -> int:
     from adapters.line import LineSetupError, setup_rich_menu
     try:
@@ -325,7 +333,7 @@ def cmd_jobs(args, settings: Settings) -> int:
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
             "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
-            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety}
+            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety, "escalations": cmd_escalations}
 
 
 def _runtime(settings: Settings, sync: bool = True, **parts):
