@@ -51,6 +51,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_knowledge(args, settings: Settings) -> int:
+    from bot.coverage import COVERS_AT
     from bot.knowledge import load_dir
     from cli.knowledge_review import check_mark, print_approvals, stale_month
     if args.action == "validate":
@@ -76,8 +77,12 @@ def cmd_knowledge(args, settings: Settings) -> int:
                                "question": h.entry.question} for h in hits], ensure_ascii=False))
         elif not hits:
             print("該当するナレッジはありません。")
-        for h in hits if not args.json else ():
-            print(f"{h.score:7.2f}  一致度 {h.coverage:.2f}  {h.entry.id:<12} {h.entry.question}")
+        else:
+            print(_columns(("   点数", " 一致度", "  ID"), (9, 9, 15)) + "質問")
+            for h in hits:
+                print(f"{h.score:7.2f}  {h.coverage:7.2f}  {h.entry.id:<12}   {h.entry.question}")
+            print(f"（点数は並べる順番のための値です。一致度はそのナレッジで答えられる見込み（0〜1）で、{COVERS_AT:.2f} 以上が"
+                  "ナレッジで答える目安です。届かなければスタッフに回ります。実際の扱いは ./bansou ask で確かめられます）")
         return 0
     if args.action == "approvals":
         return print_approvals(runtime, post=args.post)
@@ -137,13 +142,15 @@ def cmd_users(args, settings: Settings) -> int:
                   f"取り込めなかった行 {len(result.rejected)} 行")
             if result.kept:
                 print(f"set-cohort で変えたコホートを残した人 {len(result.kept)} 人（CSV のコホートが前回の取り込みと"
-                      f"同じため）: {'、'.join(result.kept)}")
+                      f"同じため）: {' '.join(result.kept)}")
                 print("  CSV のほうに合わせるときは、CSV のコホートを書き換えて取り込むか、set-cohort で戻してください。")
             for line, why in result.rejected:
                 print(f"  {line} 行目: {why}", file=sys.stderr)
         elif args.action == "export":
             count = users.export_csv(args.csv)
-            print(f"{count} 人を {args.csv} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
+            print(f"{count} 人を {args.csv.resolve()} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
+            print("列: channel, user_id, cohort, display_name（取り込みと同じ）、active（yes は友だち登録中、no はブロック・"
+                  "友だち解除）、created_at（登録日）。ask・chat で試したターミナルの利用者は入りません。")
         else:
             _print_users(users.list_rows(runtime.core.plan))
     except users.UserError as exc:

@@ -91,7 +91,7 @@ def test_the_set_up_guides_quote_doctor_s_green_lines_word_for_word(settings):
     platforms.route("GET", "/v2/bot/info", (200, {"userId": "Ub", "basicId": "@bansou", "displayName": "牧野生保塾",
                                                    "chatMode": "bot", "markAsReadMode": "auto"}))
     platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {
-        "endpoint": "https://bansou.example.jp/line/webhook", "active": True}))
+        "endpoint": "https://bansou.example.com/line/webhook", "active": True}))
     platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
     platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": 0}))
     connected = replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s",
@@ -104,3 +104,11 @@ def test_the_set_up_guides_quote_doctor_s_green_lines_word_for_word(settings):
         platforms.stop()
     assert slack.startswith("✅") and slack in _docs()["slack-setup.md"]
     assert line.startswith("✅") and line in _docs()["line-setup.md"]
+
+
+def test_the_documents_write_the_public_address_as_manifest_yml_does():
+    """The operator replaces the manifest's address: the guides must show that same one."""
+    [address] = set(re.findall(r"https://([a-z.]+)/slack/events", (ROOT / "manifest.yml").read_text(encoding="utf-8")))
+    for name, text in {**_docs(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8")}.items():
+        for found in re.findall(r"bansou\.example\.[a-z]+", text):
+            assert found == address, f"{name} writes {found}, manifest.yml {address}"
