@@ -183,12 +183,16 @@ def cmd_db(args, settings: Settings) -> int:
     tz = timezone_or_default(settings.rollout_file)
     try:
         if args.action == "backup":
-            result = dbops.backup(url, args.file or dbops.default_backup_path(url, settings.backup_dir, tz=tz))
+            target = _in_backup_dir(args.file, settings) or dbops.default_backup_path(url, settings.backup_dir, tz=tz)
+            result = dbops.backup(url, target)
             print(f"バックアップを作成しました: {result.path}")
             print("バックアップを開き直して確認した件数: " + _counts(result.counts))
         elif args.action == "restore":
-            kept, counts = dbops.restore(url, args.file, settings.backup_dir, tz=tz)
-            print(f"{args.file} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
+            given = args.file
+            if not given.is_file() and given.parent == Path(".") and (settings.backup_dir / given).is_file():
+                given = settings.backup_dir / given  # a bare name: where `db backup NAME` put it
+            kept, counts = dbops.restore(url, given, settings.backup_dir, tz=tz)
+            print(f"{given} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
                                                   "（復元先にデータベースはまだありませんでした）"))
             print("復元したデータの件数: " + _counts(counts))
         else:
@@ -203,6 +207,13 @@ def cmd_db(args, settings: Settings) -> int:
     except dbops.DbOpsError as exc:
         raise UsageError(str(exc)) from None
     return 0
+
+
+def _in_backup_dir(file: Path | None, settings: Settings) -> Path | None:
+    """`db backup NAME`: a bare name goes beside the other backups (BACKUP_DIR), a path where it says."""
+    if file is None:
+        return None
+    return settings.backup_dir / file if file.parent == Path(".") else file
 
 
 def cmd_doctor(args, settings: Settings) -> int:
