@@ -112,3 +112,12 @@ def test_the_documents_write_the_public_address_as_manifest_yml_does():
     for name, text in {**_docs(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8")}.items():
         for found in re.findall(r"bansou\.example\.[a-z]+", text):
             assert found == address, f"{name} writes {found}, manifest.yml {address}"
+
+
+def test_every_document_that_names_the_engineer_points_to_the_contact_table():
+    """「担当エンジニア」 is whoever the academy writes in handover.md's table on handover day."""
+    assert "引き継ぎの日に、塾の方が記入します" in _docs()["handover.md"]
+    for name, text in _docs().items():
+        if "担当エンジニア" in text and name != "handover.md":
+            first = text.index("担当エンジニア")
+            assert "handover.md" in text[max(0, first - 60):first + 80], name
