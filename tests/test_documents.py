@@ -121,3 +121,18 @@ def test_every_document_that_names_the_engineer_points_to_the_contact_table():
         if "担当エンジニア" in text and name != "handover.md":
             first = text.index("担当エンジニア")
             assert "handover.md" in text[max(0, first - 60):first + 80], name
+
+
+def test_the_no_account_checks_end_with_the_japanese_line_the_guides_quote():
+    import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from webhooks import verdict
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    passed = verdict(True, events=10, once=10, missing=0, extra=0, p99=6.0)
+    assert passed.splitlines()[0] == "PASS" and "結果: 合格" in passed and "答えなかったもの 0 件" in passed
+    for guide in ("slack-setup.md", "line-setup.md"):
+        assert passed in _docs()[guide], guide
+    failed = verdict(False, events=10, once=8, missing=2, extra=0, p99=6.0)
+    assert failed.startswith("FAIL\n結果: 不合格") and "ちょうど 1 回ずつ答えたもの 8 件、答えなかったもの 2 件" in failed
