@@ -1,7 +1,7 @@
 """The operator workflow, channel-neutral: who may confirm, drafts, Makino's decision, delivery, learning.
 
-An operator surface (the Slack operator channel today) turns its events into these calls and renders
-the outcome each returns; the rules live here, so a second surface need not copy them.
+An operator surface (the Slack operator channel; `./bansou escalations` on the server's terminal) turns its
+events into these calls and renders the outcome each returns; the rules live here, so no surface copies them.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from app import Runtime
 from bot.escalation import EscalationView, Resolution
+from bot.models import utcnow
 from bot.operators import WAITING_MAKINO, AnswerSent, KnowledgeUndone, MakinoAsked, Refused
 from bot.states import EscalationStatus
 from cli.parser import UsageError
@@ -62,12 +63,11 @@ def print_open(runtime: Runtime) -> int:
 # ---- what each step printed ----------------------------------------------------------------------
 
 def _row(view: EscalationView, tz: ZoneInfo) -> str:
-    asked = view.asked_at.replace(tzinfo=dt.timezone.utc).astimezone(tz) if view.asked_at else None
+    asked = (view.asked_at or utcnow()).replace(tzinfo=dt.timezone.utc).astimezone(tz)
     state = "　牧野さんの確認待ち" if view.status == EscalationStatus.WAITING_MAKINO else ""
     who = f"{CHANNELS.get(view.user_channel, view.user_channel)} {view.user_name}"
     lines = [f"#{view.id}  {asked:%Y-%m-%d %H:%M}  {view.reason_label}  {who}（Pattern {view.pattern}）"
-             f"{'　［テスト］' if view.test else ''}{state}" if asked else f"#{view.id}  {view.reason_label}  {who}",
-             f"    質問: {view.question}"]
+             f"{'　［テスト］' if view.test else ''}{state}", f"    質問: {view.question}"]
     if view.comment:
         lines.append(f"    Bad の理由: {view.comment}")
     if view.draft:
