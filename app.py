@@ -99,13 +99,14 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answerer: Answerer | None = None,
                   deliverers: Mapping[str, Deliverer] | None = None, sync_knowledge: bool = True,
-                  channels: bool = True, answering: bool = True) -> Runtime:
+                  channels: bool = True, answering: bool = True, delivering: bool = False) -> Runtime:
     """Connect, migrate, load the plan and the knowledge, and wire the core and the channels.
 
     `channels` off (the CLI): no adapters and no scheduler; escalations still reach the Slack operator
     channel, posted at once. `answering` off (the web process, which verifies, stores and acknowledges):
     no knowledge sync or index and no Claude client; the worker process answers. `desk` and `deliverers`
-    stand in where no channel provides one (tests).
+    stand in where no channel provides one (tests). `delivering` (the CLI that answers escalations): the
+    channels' deliverers without their adapters, so a staff answer reaches LINE and Slack users.
     """
     plan = load_plan(settings)
     check_knowledge_dir(settings)
@@ -116,8 +117,9 @@ def build_runtime(settings: Settings, *, desk: OperatorDesk | None = None, answe
     slack_client = _slack_client(settings)
     slack_desk = _slack_desk(settings, slack_client, serving=channels)
     desk = _operator_desk(slack_desk, queue, queued=channels) or desk or LogDesk()
-    line_parts = _line_parts(settings, desk.alert) if channels and settings.line_enabled else None
-    channel_deliverers = _deliverers(line_parts, slack_client) if channels else {}
+    delivers = channels or delivering
+    line_parts = _line_parts(settings, desk.alert) if delivers and settings.line_enabled else None
+    channel_deliverers = _deliverers(line_parts, slack_client) if delivers else {}
     escalations = Escalations(knowledge=knowledge, desk=desk, deliverers={**channel_deliverers, **(deliverers or {})},
                               tz=plan.timezone)
     operators = Operators(escalations=escalations, staff_ids=settings.slack_staff_user_ids,

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from bot.escalation import DraftView, EscalationView, Resolution
 from bot.learning import Preview
 from bot.messages import Button, Reply
+from bot.operators import TERMINAL
 from bot.patterns import PATTERNS, Pattern
 from bot.render import mrkdwn, plain
 from bot.safety.labels import LABEL_NAMES
@@ -103,8 +104,8 @@ def draft_offer(draft: DraftView, preview: Preview) -> Message:
 def sent_message(view: EscalationView, text: str, *, confirmed_by: str, delivered: bool) -> Message:
     """The thread is told exactly what was sent, and by whose confirmation."""
     where = f"{_user(view)}（{CHANNEL_LABELS.get(view.user_channel, view.user_channel)}）"
-    head = (f"✅ <@{confirmed_by}> さんの確認で、{where}に次の回答を送りました。" if delivered else
-            f"⚠️ <@{confirmed_by}> さんが確認した回答を保存しましたが、{where}へのお届けに失敗しました。"
+    head = (f"✅ {_person(confirmed_by)}の確認で、{where}に次の回答を送りました。" if delivered else
+            f"⚠️ {_person(confirmed_by)}が確認した回答を保存しましたが、{where}へのお届けに失敗しました。"
             "アラートをご確認ください。")
     return {"text": head, "blocks": [_section(f"{head}\n{quote(text)}")]}
 
@@ -132,12 +133,12 @@ def knowledge_message(resolution: Resolution) -> Message:
 
 
 def undone_message(knowledge_id: str, by: str) -> Message:
-    return {"text": f"↩️ <@{by}> さんがナレッジ `{knowledge_id}` を取り消しました。今後の回答には使われません。"}
+    return {"text": f"↩️ {_person(by)}がナレッジ `{knowledge_id}` を取り消しました。今後の回答には使われません。"}
 
 
 def makino_request(view: EscalationView, *, makino_id: str, requested_by: str) -> Message:
     text = (f"<@{makino_id}> 牧野さん、エスカレーション #{view.id} のご判断をお願いします"
-            f"（<@{requested_by}> さんより）。このスレッドに回答を返信いただくか、"
+            f"（{_person(requested_by)}より）。このスレッドに回答を返信いただくか、"
             "スタッフの返信の「この返信をユーザーに送る」を押して承認してください。")
     return {"text": text}
 
@@ -293,3 +294,8 @@ def _button(label: str, action_id: str, value: str, *, style: str | None = None)
     if style:
         button["style"] = style
     return button
+
+
+def _person(user_id: str) -> str:
+    """Who acted, as the thread names them: a mention, or the server's terminal."""
+    return "サーバーのコマンド（./bansou escalations）" if user_id == TERMINAL else f"<@{user_id}> さん"

@@ -61,7 +61,15 @@ class OperatorLoop:
     def _render(self, action: Action, outcome: Outcome) -> None:
         if isinstance(outcome, Refused):
             self.desk.ephemeral(action.user_id, outcome.text, thread=action.thread_ts, channel=action.channel)
-        elif isinstance(outcome, MakinoAsked):
+        elif isinstance(outcome, Labelled):  # only the person who chose sees it: labels are posted nowhere
+            self.desk.ephemeral(action.user_id, f"「{outcome.label}」として記録しました。安全チェックの学習に使います。",
+                                thread=action.thread_ts, channel=action.channel)
+        else:
+            self.publish(outcome)
+
+    def publish(self, outcome: MakinoAsked | AnswerSent | KnowledgeUndone) -> None:
+        """What everyone in the escalation's thread sees of a step (also one typed on the server's terminal)."""
+        if isinstance(outcome, MakinoAsked):
             view = outcome.view
             self.desk.in_thread(view.thread, makino_request(view, makino_id=outcome.makino_id,
                                                             requested_by=outcome.requested_by))
@@ -72,9 +80,6 @@ class OperatorLoop:
                                                           delivered=outcome.resolution.delivered))
             self.desk.in_thread(view.thread, knowledge_message(outcome.resolution))
             self._refresh(outcome.after)
-        elif isinstance(outcome, Labelled):  # only the person who chose sees it: labels are posted nowhere
-            self.desk.ephemeral(action.user_id, f"「{outcome.label}」として記録しました。安全チェックの学習に使います。",
-                                thread=action.thread_ts, channel=action.channel)
         elif isinstance(outcome, KnowledgeUndone):
             self.desk.in_thread(outcome.view.thread, undone_message(outcome.knowledge_id, outcome.by))
 

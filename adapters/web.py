@@ -159,4 +159,4 @@ def _work(settings: Settings, parent_pid: int) -> None:
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
             break
     runtime.stop(drain=DRAIN_SECONDS)
-    log.info("worker process stopped")
+    log.info("worker process stopped（ワーカーを止めました。サーバーを起動し直すまで、質問への回答と定期処理は行われません）")

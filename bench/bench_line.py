@@ -16,7 +16,7 @@ import sys
 import time
 from collections import Counter
 
-from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_bench, send_all, wait_for_jobs
+from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_bench, send_all, verdict, wait_for_jobs
 
 from adapters.line import EVENT_JOB
 from bot.models import Delivery
@@ -58,7 +58,7 @@ def _run(args, runtime, fake: FakeServer, port: int, pool) -> int:
     print(f"sends: {replies} replies, {pushes} pushes (recorded deliveries: {dict(recorded)}); "
           f"loading animations: {len(fake.calls_to('/v2/bot/chat/loading/start'))}")
     ok = once == args.events and p99 < TARGET_P99_MS and statuses == Counter({200: args.events})
-    print("PASS" if ok else "FAIL")
+    print(verdict(ok, events=args.events, once=once, missing=missing, extra=twice, p99=p99))
     return 0 if ok else 1
 
 

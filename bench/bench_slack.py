@@ -18,7 +18,7 @@ import sys
 import time
 from collections import Counter
 
-from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_bench, send_all, wait_for_jobs
+from webhooks import TARGET_P99_MS, UNCOVERED, parse_args, report_acks, run_bench, send_all, verdict, wait_for_jobs
 
 from adapters.slack_trainee import QUESTION_JOB
 from slack_harness import SIGNING_SECRET, FakeSlack, event_body, signed_headers
@@ -62,7 +62,7 @@ def _run(args, runtime, fake: FakeSlack, port: int, pool) -> int:
           f"{answered:.2f} s from first send to last answer; {escalations} escalation posts)")
     ok = (once == args.events and p99 < TARGET_P99_MS and statuses == Counter({200: args.events})
           and retried == Counter({200: len(retries)}))
-    print("PASS" if ok else "FAIL")
+    print(verdict(ok, events=args.events, once=once, missing=missing, extra=extra, p99=p99))
     return 0 if ok else 1
 
 

@@ -146,6 +146,14 @@ def report_acks(results: list[tuple[int, float]], concurrency: int, seconds: flo
     return statuses, p99
 
 
+def verdict(ok: bool, *, events: int, once: int, missing: int, extra: int, p99: float) -> str:
+    """The last lines for an operator: PASS/FAIL, then the same figures in Japanese."""
+    head = "結果: 合格" if ok else "結果: 不合格（この表示をそのまま担当エンジニアに渡してください）"
+    return (f"{'PASS' if ok else 'FAIL'}\n{head}。{events} 件のメッセージのうち、ちょうど 1 回ずつ答えたもの {once} 件、"
+            f"答えなかったもの {missing} 件、二重に答えたもの {extra} 件。受け付けの応答時間 p99 {p99:.1f} ms"
+            f"（目標 {TARGET_P99_MS:.0f} ms 未満）")
+
+
 def wait_for_jobs(runtime: Runtime, kind: str, count: int, timeout: float) -> bool:
     """Wait until `count` jobs of `kind` are finished and nothing is left in the queue."""
     deadline = time.monotonic() + timeout

@@ -132,8 +132,11 @@ def prune(directory: Path, keep: int) -> list[Path]:
     return removed
 
 
-def last_backup(directory: Path = BACKUP_DIR) -> Path | None:
-    backups = [p for p in directory.glob("bansou-*.*") if p.is_file()] if directory.is_dir() else []
+def last_backup(directory: Path = BACKUP_DIR, url: str | None = None) -> Path | None:
+    """The newest of our backups; given the database's `url`, the newest of its kind (after the move to
+    PostgreSQL, the SQLite files left from before are not its backups)."""
+    pattern = "bansou-*.*" if url is None else f"bansou-*.{'db' if is_sqlite(url) else 'sql'}"
+    backups = [p for p in directory.glob(pattern) if p.is_file()] if directory.is_dir() else []
     return max(backups, key=lambda p: p.stat().st_mtime, default=None)
 
 

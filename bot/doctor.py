@@ -108,11 +108,14 @@ def check_server(settings: Settings) -> Finding:
 
 
 def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
-    latest = dbops.last_backup(settings.backup_dir)
+    latest = dbops.last_backup(settings.backup_dir, settings.database_url)
     auto = "毎日の自動バックアップ: " + (f"オン（{settings.backup_keep} 世代保存）" if settings.backup_daily else "オフ")
     if latest is None:
-        return warn("バックアップ", f"{settings.backup_dir} にバックアップがまだありません（{auto}）",
-                    "./bansou db backup で今すぐ取れます。")
+        kind = "" if dbops.is_sqlite(settings.database_url) else "PostgreSQL の"
+        older = "（SQLite の .db は移行前のものです）" if kind and dbops.last_backup(settings.backup_dir) else ""
+        fix = "./bansou db backup で今すぐ取れます。" + (
+            "毎日取るには .env に BACKUP_DAILY=on を書きます（docs/backup.md の「3.4」）。" if kind else "")
+        return warn("バックアップ", f"{settings.backup_dir} に{kind}バックアップがまだありません{older}（{auto}）", fix)
     age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
                                                                                dt.timezone.utc)
     text = f"最新は {latest}（{_age(age)}前、{_megabytes(latest.stat().st_size)}）。{auto}"
@@ -152,14 +155,18 @@ def check_rollout(settings: Settings, now: dt.datetime | None = None) -> Finding
     today = plan.today(now)
     opened = "、".join(f"{COHORT_LABELS.get(c, c)} " + (",".join(f"P{n}" for n in plan.open_patterns(c, today)) or "なし")
                       for c in COHORTS if c != "staff")
-    upcoming = [s for s in plan.stages if s.start > today]
-    following = "。この先の予定はありません"
-    if upcoming:
-        first = min(s.start for s in upcoming)
-        following = f"。次は {first:%m/%d} に " + "、".join(
-            f"{'・'.join(COHORT_LABELS.get(c, c) for c in s.cohorts)}へ P{','.join(map(str, s.patterns))}"
-            for s in upcoming if s.start == first)
+    upcoming = sorted({s.start for s in plan.stages if s.start > today})
+    # Every stage to come, not only the next: a date just changed shows whichever stage it was.
+    following = "。この先の予定: " + "／".join(_stage_opening(plan, start, today) for start in upcoming) if upcoming \
+        else "。この先の予定はありません"
     return ok("段階リリース", f"今日（{today:%m/%d}）使えるもの: {opened}{following}")
+
+
+def _stage_opening(plan: RolloutPlan, start: dt.date, today: dt.date) -> str:
+    """`12/07 に ドクター研修生へ P2、法人研修生へ P3` (the year too when it is not this one)."""
+    day = f"{start:%m/%d}" if start.year == today.year else f"{start:%Y/%m/%d}"
+    return f"{day} に " + "、".join(f"{'・'.join(COHORT_LABELS.get(c, c) for c in s.cohorts)}へ "
+                                    f"P{','.join(map(str, s.patterns))}" for s in plan.stages if s.start == start)
 
 
 def check_approvals(settings: Settings, now: dt.datetime | None, database_ok: bool) -> Finding:

@@ -43,6 +43,8 @@ class EscalationView:
     status: str = EscalationStatus.OPEN
     user_id: str = ""  # the user's id on their channel
     comment: str = ""  # what the user wrote with a Bad rating
+    asked_at: dt.datetime | None = None  # when the question came (UTC, naive as stored)
+    test: bool = False  # a question typed in the terminal (ask / chat), never posted to the operators
 
     @property
     def reason_label(self) -> str:
@@ -83,7 +85,13 @@ class EscalationStore:
             cohort=user.cohort, pattern=q.pattern, reason=e.reason, urgency=e.urgency,
             draft=draft.text if draft else None, confidence=draft.confidence if draft else None,
             knowledge_ids=tuple(draft.knowledge_ids or ()) if draft else (), thread=e.operator_thread,
-            status=e.status, user_id=user.external_id, comment=_bad_reason(draft) if draft else "")
+            status=e.status, user_id=user.external_id, comment=_bad_reason(draft) if draft else "",
+            asked_at=q.created_at, test=q.test)
+
+    def open_views(self) -> list[EscalationView]:
+        """Every escalation staff may still answer, oldest first."""
+        rows = Escalation.select(Escalation.id).where(Escalation.status.in_(OPEN_ESCALATION)).order_by(Escalation.id)
+        return [self.view(row.id) for row in rows]
 
     def by_thread(self, thread: str) -> EscalationView | None:
         escalation = Escalation.get_or_none(Escalation.operator_thread == thread) if thread else None

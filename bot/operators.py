@@ -1,12 +1,12 @@
 """The operator workflow, channel-neutral: who may confirm, drafts, Makino's decision, delivery, learning.
 
-An operator surface (the Slack operator channel today) turns its events into these calls and renders
-the outcome each returns; the rules live here, so a second surface need not copy them.
+An operator surface (the Slack operator channel; `./bansou escalations` on the server's terminal) turns its
+events into these calls and renders the outcome each returns; the rules live here, so no surface copies them.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Union
 
 from bot.escalation import AlreadyAnswered, DraftView, Escalations, EscalationView, Resolution
@@ -25,6 +25,10 @@ NO_AI_DRAFT = "AI の下書きがありません。このスレッドに回答�
 NO_MAKINO = "牧野さんの Slack ID（SLACK_MAKINO_USER_ID）が設定されていないため、確認を依頼できません。"
 NOTHING_TO_UNDO = "取り消せるナレッジはありません（すでに取り消し済みか、作成されていません）。"
 UNKNOWN = "このボタンは使えなくなっています。"
+NO_SUCH = "その番号のエスカレーションはありません。"
+
+# Who acts in a command typed on the server (./bansou escalations): whoever can run it there is staff.
+TERMINAL = "terminal"
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,34 @@ class Operators:
             return Refused(UNKNOWN)
         log.info("escalation #%s labelled %s", escalation_id, kind)
         return Labelled(labels.LABEL_NAMES[kind])
+
+    # ---- the server's terminal: the same steps as the thread reply and the button, without Slack -----
+
+    def answer_typed(self, escalation_id: int, text: str, *, makino: bool = False) -> Outcome:
+        """An answer typed on the server: a thread reply by staff, confirmed at once (`makino`: his answer,
+        passed on by whoever types it)."""
+        author = self.makino_id if makino and self.makino_id else TERMINAL
+        action = OperatorAction(OperatorCommand.CONFIRM_REPLY, author, str(escalation_id))
+        view = self._view(action)
+        if isinstance(view, Refused):
+            return Refused(NO_SUCH)
+        blocked = self._blocked(action, view, author=author)
+        if blocked:
+            return blocked
+        draft = self.store.add_draft(view.id, author=author, text=text, ref=f"{TERMINAL}-{escalation_id}")
+        return self._confirm_reply(replace(action, value=str(draft.id)))
+
+    def ask_makino_typed(self, escalation_id: int) -> Outcome:
+        """The 「牧野さんに確認」 button, pressed from the server's terminal."""
+        return self._typed(self._ask_makino, OperatorCommand.ASK_MAKINO, escalation_id)
+
+    def undo_typed(self, escalation_id: int) -> Outcome:
+        """The 「取り消す」 button under the knowledge an answer made, pressed from the server's terminal."""
+        return self._typed(self._undo, OperatorCommand.UNDO_KNOWLEDGE, escalation_id)
+
+    def _typed(self, step: Callable[[OperatorAction], Outcome], command: OperatorCommand, escalation_id: int) -> Outcome:
+        outcome = step(OperatorAction(command, TERMINAL, str(escalation_id)))
+        return Refused(NO_SUCH) if outcome == Refused(UNKNOWN) else outcome
 
     # ---- steps ----------------------------------------------------------------------------------
 

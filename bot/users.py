@@ -15,6 +15,7 @@ import peewee as pw
 from bot.config import COHORTS
 from bot.models import Question, User, db
 from bot.rollout import RolloutPlan
+from bot.states import Channel
 
 CHANNELS = ("line", "slack", "local")
 LINE_ID = re.compile(r"U[0-9a-f]{32}")  # what LINE gives: U and 32 hex digits (a name or 「U1234…」 is not one)
@@ -97,7 +98,8 @@ def import_csv(path: Path) -> ImportResult:
                     result.rejected.append((line, str(exc)))
                     continue
                 if outcome == "kept":
-                    result.kept.append(f"{user.channel}:{user.external_id}（{user.cohort}）")
+                    result.kept.append(f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、"
+                                       f"{user.cohort}）")
                     outcome = "unchanged"
                 setattr(result, outcome, getattr(result, outcome) + 1)
     return result
@@ -121,8 +123,9 @@ def _import_row(channel: str, external_id: str, cohort: str, display_name: str) 
 
 
 def export_csv(path: Path) -> int:
-    """Every user as a CSV Excel opens as is (UTF-8 with a BOM, CRLF), in the columns `import` reads."""
-    rows = User.select().order_by(User.channel, User.external_id)
+    """Every member (LINE and Slack; the terminal's test users are not members) as a CSV Excel opens as is
+    (UTF-8 with a BOM, CRLF): the columns `import` reads, then two it skips (active, created_at)."""
+    rows = User.select().where(User.channel != Channel.LOCAL).order_by(User.channel, User.external_id)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(EXPORT_FIELDS)

@@ -51,6 +51,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_knowledge(args, settings: Settings) -> int:
+    from bot.coverage import COVERS_AT
     from bot.knowledge import load_dir
     from cli.knowledge_review import check_mark, print_approvals, stale_month
     if args.action == "validate":
@@ -76,8 +77,12 @@ def cmd_knowledge(args, settings: Settings) -> int:
                                "question": h.entry.question} for h in hits], ensure_ascii=False))
         elif not hits:
             print("該当するナレッジはありません。")
-        for h in hits if not args.json else ():
-            print(f"{h.score:7.2f}  一致度 {h.coverage:.2f}  {h.entry.id:<12} {h.entry.question}")
+        else:
+            print(_columns(("   点数", " 一致度", "  ID"), (9, 9, 15)) + "質問")
+            for h in hits:
+                print(f"{h.score:7.2f}  {h.coverage:7.2f}  {h.entry.id:<12}   {h.entry.question}")
+            print(f"（点数は並べる順番のための値です。一致度はそのナレッジで答えられる見込み（0〜1）で、{COVERS_AT:.2f} 以上が"
+                  "ナレッジで答える目安です。届かなければスタッフに回ります。実際の扱いは ./bansou ask で確かめられます）")
         return 0
     if args.action == "approvals":
         return print_approvals(runtime, post=args.post)
@@ -137,18 +142,28 @@ def cmd_users(args, settings: Settings) -> int:
                   f"取り込めなかった行 {len(result.rejected)} 行")
             if result.kept:
                 print(f"set-cohort で変えたコホートを残した人 {len(result.kept)} 人（CSV のコホートが前回の取り込みと"
-                      f"同じため）: {'、'.join(result.kept)}")
+                      f"同じため）: {' '.join(result.kept)}")
                 print("  CSV のほうに合わせるときは、CSV のコホートを書き換えて取り込むか、set-cohort で戻してください。")
             for line, why in result.rejected:
                 print(f"  {line} 行目: {why}", file=sys.stderr)
         elif args.action == "export":
             count = users.export_csv(args.csv)
-            print(f"{count} 人を {args.csv} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
+            print(f"{count} 人を {args.csv.resolve()} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
+            print("列: channel, user_id, cohort, display_name（取り込みと同じ）、active（yes は友だち登録中、no はブロック・"
+                  "友だち解除）、created_at（登録日）。ask・chat で試したターミナルの利用者は入りません。")
         else:
             _print_users(users.list_rows(runtime.core.plan))
     except users.UserError as exc:
         raise UsageError(str(exc)) from None
     return 0
+
+
+def cmd_escalations(args, settings: Settings) -> int:
+    """Answer escalations from the terminal: the Slack buttons' workflow, delivered through the channels."""
+    from adapters.local import TerminalDelivery
+    from cli import escalations
+    runtime = _runtime(settings, delivering=True, deliverers={"local": TerminalDelivery(sys.stdout)})
+    return escalations.run(args, runtime)
 
 
 def cmd_line(args, settings: Settings) -> int:
@@ -168,12 +183,16 @@ def cmd_db(args, settings: Settings) -> int:
     tz = timezone_or_default(settings.rollout_file)
     try:
         if args.action == "backup":
-            result = dbops.backup(url, args.file or dbops.default_backup_path(url, settings.backup_dir, tz=tz))
+            target = _in_backup_dir(args.file, settings) or dbops.default_backup_path(url, settings.backup_dir, tz=tz)
+            result = dbops.backup(url, target)
             print(f"バックアップを作成しました: {result.path}")
             print("バックアップを開き直して確認した件数: " + _counts(result.counts))
         elif args.action == "restore":
-            kept, counts = dbops.restore(url, args.file, settings.backup_dir, tz=tz)
-            print(f"{args.file} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
+            given = args.file
+            if not given.is_file() and given.parent == Path(".") and (settings.backup_dir / given).is_file():
+                given = settings.backup_dir / given  # a bare name: where `db backup NAME` put it
+            kept, counts = dbops.restore(url, given, settings.backup_dir, tz=tz)
+            print(f"{given} から復元しました。" + (f"復元前のデータは {kept} に残してあります。" if kept else
                                                   "（復元先にデータベースはまだありませんでした）"))
             print("復元したデータの件数: " + _counts(counts))
         else:
@@ -188,6 +207,13 @@ def cmd_db(args, settings: Settings) -> int:
     except dbops.DbOpsError as exc:
         raise UsageError(str(exc)) from None
     return 0
+
+
+def _in_backup_dir(file: Path | None, settings: Settings) -> Path | None:
+    """`db backup NAME`: a bare name goes beside the other backups (BACKUP_DIR), a path where it says."""
+    if file is None:
+        return None
+    return settings.backup_dir / file if file.parent == Path(".") else file
 
 
 def cmd_doctor(args, settings: Settings) -> int:
@@ -325,7 +351,7 @@ def cmd_jobs(args, settings: Settings) -> int:
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
             "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
-            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety}
+            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety, "escalations": cmd_escalations}
 
 
 def _runtime(settings: Settings, sync: bool = True, **parts):

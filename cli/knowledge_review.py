@@ -16,9 +16,11 @@ def print_approvals(runtime: Runtime, *, post: bool) -> int:
     if not drafts:
         print("牧野さんの承認を待っている下書きはありません。")
         return 0
+    print(f"{'ID':<14} {'出どころ':<6} 質問")
     for entry in drafts:
         origin = "スタッフの回答" if entry.source.startswith("escalation") else "ファイル"
         print(f"{entry.id:<14} {origin:<8} {entry.question}")
+    print("（出どころ: 「ファイル」は knowledge/ に人が置いた下書き、「スタッフの回答」はエスカレーションへの回答から作られたもの）")
     print(f"\n牧野さんの承認待ち {len(drafts)}件。承認されるまで、Pattern 4 はこれらを牧野さんの言葉として使いません。"
           "\n牧野さんには毎朝 Slack の DM で一覧が届き、1件ずつ「承認」「直して承認」「却下」を選べます。")
     if post:

@@ -108,6 +108,18 @@ def build_parser() -> Parser:
         member = ucmd.add_parser(action, help=what)
         member.add_argument("id", metavar="ID", help="ユーザー ID（複数のチャネルにいるときは line:U… の形）")
 
+    esc = commands.add_parser("escalations", help="スタッフに回った質問への回答（Slack が使えないときも）")
+    ecmd = esc.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")
+    ecmd.add_parser("list", help="回答を待っているエスカレーションを一覧表示します")
+    answer = ecmd.add_parser("answer", help="回答を利用者に届け、ナレッジにします（Slack のスレッドでの返信と同じ）")
+    answer.add_argument("number", type=int, metavar="番号", help="エスカレーションの番号（list の #番号）")
+    answer.add_argument("text", metavar="回答", help="利用者に届ける回答の文章")
+    answer.add_argument("--makino", action="store_true", help="牧野さんから聞いた答えを、牧野さんの回答として送ります")
+    for action, what in (("makino", "牧野さんに確認を頼みます（Slack の「牧野さんに確認」ボタンと同じ）"),
+                         ("undo", "回答から作られたナレッジを取り消します（Slack の「取り消す」ボタンと同じ）")):
+        step = ecmd.add_parser(action, help=what)
+        step.add_argument("number", type=int, metavar="番号", help="エスカレーションの番号")
+
     line = commands.add_parser("line", help="LINE 公式アカウントの設定")
     lcmd = line.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")
     lcmd.add_parser("richmenu", help="Pattern 切り替えのリッチメニューを作り、既定のメニューにします")

@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from app import build_runtime
+from bot.escalation import LogDesk
+from conftest import Chat
+from fakes import FakeServer
+from slack_harness import FakeSlack, text_of
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
@@ -234,3 +240,101 @@ def test_knowledge_list_shows_which_entries_await_approval(run):
     assert "承認待ち" in persona  # Pattern 4 speaks as Makino: not approved yet
     assert "承認待ち" not in next(line for line in listing.splitlines() if line.startswith("t1-0001"))
     assert "承認待ち 1件" in listing
+
+
+# ---- escalations from the terminal: the Slack buttons' workflow, typed on the server ----------------
+
+LOST_POLICY = "保険証券をなくしたときの再発行の手続きは？"
+STAFF_ANSWER = "証券を発行した保険会社のコールセンターにご連絡ください。本人確認のあと、再発行の書類が郵送されます。"
+LINE_MEMBER = "U" + "4" * 32
+
+
+@pytest.fixture
+def escalated(settings):
+    """Escalate a member's question in-process on the settings' database (not a terminal test); its id."""
+    def escalated(user: str, channel: str) -> int:
+        runtime = build_runtime(settings, desk=LogDesk(), channels=False)
+        try:
+            with runtime.database.connection_context():
+                reply = Chat(runtime, user=user, channel=channel).say(LOST_POLICY, pattern=1)
+        finally:
+            runtime.database.close()
+        assert reply.escalated
+        return reply.escalation_id
+    return escalated
+
+
+@pytest.fixture
+def on_settings_db(settings) -> dict[str, str]:
+    """The CLI on the fixtures' database and a copy of the knowledge (learning may write to it)."""
+    return {"DATABASE_URL": settings.database_url, "KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+
+
+def test_a_test_escalation_is_answered_from_the_terminal_and_answers_the_next_question(run, on_settings_db):
+    asked = json.loads(run("ask", "--json", LOST_POLICY, "--pattern", "1", **on_settings_db).stdout)
+    number = str(asked["escalation_id"])
+    listed = run("escalations", "list", **on_settings_db).stdout
+    assert f"#{number} " in listed and LOST_POLICY in listed and "［テスト］" in listed and "該当ナレッジなし" in listed
+    answered = run("escalations", "answer", number, STAFF_ANSWER, **on_settings_db)
+    assert answered.returncode == 0, answered.stderr
+    assert "[スタッフからの回答 → local-user]" in answered.stdout and STAFF_ANSWER in answered.stdout
+    entry = f"p1-esc{int(number):04d}"
+    assert f"ナレッジ {entry} を作成しました" in answered.stdout
+    again = json.loads(run("ask", "--json", LOST_POLICY, "--pattern", "1", **on_settings_db).stdout)
+    assert again["escalated"] is False and again["knowledge_ids"] == [entry] and STAFF_ANSWER in again["answer"]
+    assert "回答を待っているエスカレーションはありません" in run("escalations", "list", **on_settings_db).stdout
+    twice = run("escalations", "answer", number, "二度目の回答", **on_settings_db)
+    assert twice.returncode == 2 and "回答済み" in twice.stderr
+    undone = run("escalations", "undo", number, **on_settings_db)
+    assert undone.returncode == 0 and f"ナレッジ {entry} を取り消しました" in undone.stdout
+
+
+def test_a_line_members_answer_typed_on_the_server_is_pushed_to_line(run, escalated, on_settings_db):
+    number = escalated(LINE_MEMBER, "line")
+    assert "［テスト］" not in run("escalations", "list", **on_settings_db).stdout
+    line = FakeServer().start()
+    line.route("POST", "/v2/bot/message/push", (200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}))
+    try:
+        result = run("escalations", "answer", str(number), STAFF_ANSWER, LINE_CHANNEL_SECRET="secret",
+                     LINE_CHANNEL_ACCESS_TOKEN="token", LINE_API_BASE_URL=line.url, **on_settings_db)
+    finally:
+        line.stop()
+    assert result.returncode == 0, result.stderr
+    [push] = line.calls_to("/v2/bot/message/push")
+    assert push.json["to"] == LINE_MEMBER and STAFF_ANSWER in json.dumps(push.json, ensure_ascii=False)
+    assert "（LINE）にお届けしました" in result.stdout and f"ナレッジ p1-esc{number:04d}" in result.stdout
+
+
+def test_makino_without_his_slack_id_changes_nothing_and_says_what_is_needed(run, escalated, on_settings_db):
+    number = escalated("member-1", "local")
+    result = run("escalations", "makino", str(number), **on_settings_db)
+    assert result.returncode == 2 and "SLACK_MAKINO_USER_ID" in result.stderr
+    assert f"./bansou escalations answer {number}" in result.stdout and "担当エンジニア" in result.stdout
+    assert "牧野さんの確認待ち" not in run("escalations", "list", **on_settings_db).stdout
+
+
+def test_makino_from_the_terminal_does_what_the_slack_button_does(run, settings, escalated, on_settings_db):
+    number = escalated("member-2", "local")
+    slack = FakeSlack().start()
+    env = {**on_settings_db, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret",
+           "SLACK_API_BASE_URL": slack.api_url, "SLACK_OPERATOR_CHANNEL": "C0OPS", "SLACK_MAKINO_USER_ID": "UMAKINO",
+           "SLACK_STAFF_USER_IDS": "USTAFF"}
+    runtime = build_runtime(settings, desk=LogDesk(), channels=False)
+    with runtime.database.connection_context():
+        runtime.core.escalations.store.set_thread(number, "1700000000.000100")  # as if posted to the channel
+    runtime.database.close()
+    try:
+        asked = run("escalations", "makino", str(number), **env)
+        staff = run("escalations", "answer", str(number), STAFF_ANSWER, **env)
+        makino = run("escalations", "answer", str(number), "牧野です。" + STAFF_ANSWER, "--makino", **env)
+    finally:
+        slack.stop()
+    assert asked.returncode == 0, asked.stderr
+    request, sent, learned = slack.sent("chat.postMessage", "C0OPS")
+    assert request["thread_ts"] == "1700000000.000100" and "<@UMAKINO>" in request["text"]
+    assert "サーバーのコマンド" in request["text"] and "<@terminal>" not in request["text"]
+    assert "牧野さんの確認待ち" in text_of(slack.sent("chat.update", "C0OPS")[0])
+    assert staff.returncode == 2 and "牧野さんの確認待ち" in staff.stderr and "--makino" in staff.stdout
+    assert makino.returncode == 0, makino.stderr
+    assert "牧野です。" in makino.stdout and "お届けしました" in makino.stdout and "スレッドにも書き込みました" in makino.stdout
+    assert "牧野です。" in text_of(sent) and f"p1-esc{number:04d}" in text_of(learned)

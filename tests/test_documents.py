@@ -91,7 +91,7 @@ def test_the_set_up_guides_quote_doctor_s_green_lines_word_for_word(settings):
     platforms.route("GET", "/v2/bot/info", (200, {"userId": "Ub", "basicId": "@bansou", "displayName": "牧野生保塾",
                                                    "chatMode": "bot", "markAsReadMode": "auto"}))
     platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {
-        "endpoint": "https://bansou.example.jp/line/webhook", "active": True}))
+        "endpoint": "https://bansou.example.com/line/webhook", "active": True}))
     platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
     platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": 0}))
     connected = replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s",
@@ -104,3 +104,35 @@ def test_the_set_up_guides_quote_doctor_s_green_lines_word_for_word(settings):
         platforms.stop()
     assert slack.startswith("✅") and slack in _docs()["slack-setup.md"]
     assert line.startswith("✅") and line in _docs()["line-setup.md"]
+
+
+def test_the_documents_write_the_public_address_as_manifest_yml_does():
+    """The operator replaces the manifest's address: the guides must show that same one."""
+    [address] = set(re.findall(r"https://([a-z.]+)/slack/events", (ROOT / "manifest.yml").read_text(encoding="utf-8")))
+    for name, text in {**_docs(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8")}.items():
+        for found in re.findall(r"bansou\.example\.[a-z]+", text):
+            assert found == address, f"{name} writes {found}, manifest.yml {address}"
+
+
+def test_every_document_that_names_the_engineer_points_to_the_contact_table():
+    """「担当エンジニア」 is whoever the academy writes in handover.md's table on handover day."""
+    assert "引き継ぎの日に、塾の方が記入します" in _docs()["handover.md"]
+    for name, text in _docs().items():
+        if "担当エンジニア" in text and name != "handover.md":
+            first = text.index("担当エンジニア")
+            assert "handover.md" in text[max(0, first - 60):first + 80], name
+
+
+def test_the_no_account_checks_end_with_the_japanese_line_the_guides_quote():
+    import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from webhooks import verdict
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    passed = verdict(True, events=10, once=10, missing=0, extra=0, p99=6.0)
+    assert passed.splitlines()[0] == "PASS" and "結果: 合格" in passed and "答えなかったもの 0 件" in passed
+    for guide in ("slack-setup.md", "line-setup.md"):
+        assert passed in _docs()[guide], guide
+    failed = verdict(False, events=10, once=8, missing=2, extra=0, p99=6.0)
+    assert failed.startswith("FAIL\n結果: 不合格") and "ちょうど 1 回ずつ答えたもの 8 件、答えなかったもの 2 件" in failed

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from adapters.doctor import check_slack
-from bot.doctor import Status
+from bot.doctor import Status, check_backup
 from cli.doctor import diagnose
 from fakes import FakeServer
 
@@ -135,6 +135,7 @@ def free_port() -> int:
 def test_restore_is_refused_while_the_server_runs(run, tmp_path):
     run("ask", "死亡保険金の非課税枠は？", "--pattern", "1")
     assert run("db", "backup", "b.db").returncode == 0
+    assert (tmp_path / "var/backups/b.db").is_file()  # a bare name goes beside the other backups
     port = free_port()
     server = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1", "--port",
                                str(port)], cwd=tmp_path, env=run.env, stdout=subprocess.DEVNULL,
@@ -165,17 +166,34 @@ def test_migrate_refuses_a_target_that_is_not_postgresql(run):
 def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run, tmp_path):
     plan = tmp_path / "plan.toml"
     plan.write_text(STAGED + '[[stage]]\nstart = 2099-12-07\ncohorts = ["doctor_trainee"]\npatterns = [2]\n'
-                    '[[stage]]\nstart = 2099-12-07\ncohorts = ["corporate_trainee"]\npatterns = [3]\n', encoding="utf-8")
+                    '[[stage]]\nstart = 2099-12-07\ncohorts = ["corporate_trainee"]\npatterns = [3]\n'
+                    '[[stage]]\nstart = 2100-01-10\ncohorts = ["academy_member"]\npatterns = [4]\n', encoding="utf-8")
     fine = run("doctor", ROLLOUT_FILE=str(plan))
     assert fine.returncode == 0, fine.stdout
     assert "✅ データベース" in fine.stdout and "✅ ナレッジ" in fine.stdout and "⚠️ Claude" in fine.stdout
     assert "塾生 P1、ドクター研修生 なし" in fine.stdout
-    assert "次は 12/07 に ドクター研修生へ P2、法人研修生へ P3" in fine.stdout
-    assert "❌" not in fine.stdout
+    assert "この先の予定: 2099/12/07 に ドクター研修生へ P2、法人研修生へ P3／2100/01/10 に 塾生へ P4" in fine.stdout
+    assert "❌" not in fine.stdout.replace("（❌）", "") and "問題はありません" not in fine.stdout  # the server is not running
+    assert "要対処（❌）の項目はありません。⚠️ " in fine.stdout and "「サーバー」の ⚠️" in fine.stdout
+    assert "✅ 設定: .env がありません" in fine.stdout and "既定の値" in fine.stdout
     broken = run("doctor", KNOWLEDGE_DIR="/nonexistent")
     assert broken.returncode == 1 and "❌ ナレッジ: KNOWLEDGE_DIR のフォルダ /nonexistent がありません" in broken.stdout
     bad = run("doctor", LINE_CHANNEL_SECRET="only-half")
     assert bad.returncode == 1 and "❌ 設定: LINE_CHANNEL_ACCESS_TOKEN" in bad.stdout
+
+
+def test_doctor_does_not_count_the_sqlite_backups_left_from_before_postgresql(settings, tmp_path):
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "bansou-2026-12-01-040000.db").write_bytes(b"x")
+    sqlite = replace(settings, backup_dir=backups)
+    assert check_backup(sqlite).status == Status.OK
+    moved = replace(sqlite, database_url="postgresql://bansou:pw@localhost:5432/bansou", backup_daily=False)
+    found = check_backup(moved)
+    assert found.status == Status.WARN and "PostgreSQL のバックアップがまだありません" in found.text
+    assert "毎日の自動バックアップ: オフ" in found.text and "BACKUP_DAILY=on" in found.fix
+    (backups / "bansou-2026-12-08-040000.sql").write_bytes(b"x")
+    assert check_backup(moved).status == Status.OK
 
 
 def model_info(model: str, lifecycle: str = "active", retires_at: str | None = None) -> dict:

@@ -89,8 +89,9 @@ class ClaudeAnswerer:
                 break
             log.info("Claude attempt %d failed (%s); again in %.1f s", failures, last, delay)
             self._sleep(delay)
-        why = f"{type(last).__name__}: {last}" if last else "the answer's deadline passed"
-        log.warning("Claude failed for good: %s", why)
+        why = f"{type(last).__name__}: {last}" if last else "回答の締め切り時間を過ぎました"
+        # "Claude failed" stays: the operators' documents grep for it; the rest is said in their words.
+        log.warning("Claude failed for good（再試行しても Claude から回答を得られませんでした）: %s", why)
         raise AnswererUnavailable(why)
 
 
