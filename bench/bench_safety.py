@@ -2,7 +2,7 @@
 
 Run: python bench/bench_safety.py [N]   (offline; prints figures, asserts nothing)
 Messages are the corpus's own (eval/safety-train), one at a time as the worker reads them. The second
-encoder (use-m3, which search uses) is measured when its package is installed.
+encoder (use-m3, the lighter choice `ENCODER=use-m3` offers) is measured when its package is installed.
 The webhook ack is not on this path: the web process never loads the encoder (bench_ack.py measures it).
 """
 from __future__ import annotations
