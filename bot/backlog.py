@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import peewee as pw
 
@@ -78,6 +78,13 @@ class BacklogGauge:
         with self.database.connection_context():
             self._last = measure(concurrency=self.concurrency)
         return self._last
+
+    def waiting(self, keys: Iterable[str]) -> set[str]:
+        """Which of these jobs (by dedupe key) still wait in the queue, not yet taken by a worker."""
+        keys = list(keys)
+        with self.database.connection_context():
+            return {key for (key,) in Job.select(Job.dedupe_key).where(
+                Job.dedupe_key.in_(keys), Job.status == JobStatus.PENDING).tuples()} if keys else set()
 
     def _read(self) -> None:
         while time.monotonic() - self._asked < IDLE_SECONDS:
