@@ -48,12 +48,15 @@ runtime.core.screener.load()
 replies = [runtime.core.handle(IncomingMessage(channel="local", user_id="u1", text=text, conversation_id="c1"))
            for text in ("死亡保険金の非課税枠は？", "相続税の非課税枠について教えて", "紹介をもらうコツはありますか？",
                         "もう消えたい")]
+import reports.weekly, reports.monthly, reports.dashboard  # what the worker's scheduler runs
+from reports.themes.rising import is_rising
+assert is_rising([0, 1, 0, 5])
 print(json.dumps({{"modules": sorted(m for m in ("sklearn", "scipy") if m in sys.modules),
                    "answered": sum(bool(r.text) for r in replies), "themes_read": QuestionVector.select().count()}}))
 """
 
 
-def test_the_worker_answers_without_scikit_learn(tmp_path):
+def test_the_worker_answers_and_reports_without_scikit_learn_or_scipy(tmp_path):
     env = server_env(tmp_path, f"sqlite:///{tmp_path}/bansou.db", "http://127.0.0.1:9")
     env["KNOWLEDGE_DIR"] = str(ROOT / "knowledge")
     done = subprocess.run([sys.executable, "-c", WORKER_PROBE.format(root=str(ROOT))], env=env, cwd=tmp_path,

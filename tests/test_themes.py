@@ -76,6 +76,15 @@ def test_a_rise_must_be_clear_not_noise_on_small_counts():
     assert chance(5, 2.0) == pytest.approx(0.0527, abs=1e-3)
 
 
+def test_the_chance_of_a_rise_is_the_poisson_tail():
+    from scipy.stats import poisson  # the reference; the reports compute it without SciPy
+
+    for mean in (0.0, 0.3, 1.0, 2.3, 5.0, 17.5, 60.0):
+        for count in range(0, 90):
+            expected = float(poisson.sf(count - 1, max(mean, 0.5)))
+            assert chance(count, mean) == pytest.approx(expected, rel=1e-9, abs=1e-15), (count, mean)
+
+
 def test_four_weeks_of_questions_show_an_uncovered_theme_rising_with_the_staff_answer_as_draft(runtime):
     chat = Chat(runtime, user="u-rise")
     steady = ["クーリング・オフはいつまでできますか？", "クーリングオフの期限を教えてください"]
