@@ -58,7 +58,7 @@ def char_wb_ngrams(text: str) -> list[str]:
     return grams
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # the common characters and pairs (~2 MB held); a miss costs a few µs
 def _feature(gram: str, n_features: int) -> int:
     h = murmurhash3_32(gram.encode("utf-8"))
     if h == -2 ** 31:  # abs() overflows in C: scikit-learn's own definition
