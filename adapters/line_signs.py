@@ -74,6 +74,7 @@ class SignsOfLife:
                 self._pending.add(future)
                 if key:
                     self._queued.setdefault(_user(raw), set()).add(key)
+                    self._shown.setdefault(_user(raw), self._clock())  # shown in a moment, by the pool
                     if self._renewer is None:
                         self._renewer = threading.Thread(target=self._renew, name="line-loading-queued", daemon=True)
                         self._renewer.start()
@@ -110,7 +111,7 @@ class SignsOfLife:
                     return
                 now = self._clock()
                 due = {user: set(keys) for user, keys in self._queued.items()
-                       if user in self._shown and now - self._shown[user] >= self.renew_every}
+                       if now - self._shown.get(user, now) >= self.renew_every}
             if not due:
                 continue
             try:

@@ -81,10 +81,12 @@ class BacklogGauge:
 
     def waiting(self, keys: Iterable[str]) -> set[str]:
         """Which of these jobs (by dedupe key) still wait in the queue, not yet taken by a worker."""
-        keys = list(keys)
+        keys, found = list(keys), set()
         with self.database.connection_context():
-            return {key for (key,) in Job.select(Job.dedupe_key).where(
-                Job.dedupe_key.in_(keys), Job.status == JobStatus.PENDING).tuples()} if keys else set()
+            for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
+                found.update(key for (key,) in Job.select(Job.dedupe_key).where(
+                    Job.dedupe_key.in_(keys[start:start + 900]), Job.status == JobStatus.PENDING).tuples())
+        return found
 
     def _read(self) -> None:
         while time.monotonic() - self._asked < IDLE_SECONDS:
