@@ -253,7 +253,7 @@ def _line_adapter(settings: Settings, core: Core, intake: Intake, outbox: Outbox
     from adapters.line import LineAdapter
     client, codec = line_parts
     return LineAdapter(settings=settings, core=core, intake=intake, outbox=outbox, client=client, codec=codec,
-                       expected_wait=gauge.expected_wait)
+                       expected_wait=gauge.expected_wait, waiting=gauge.waiting)
 
 
 def _slack_adapter(settings: Settings, core: Core, queue: JobQueue, intake: Intake, outbox: Outbox,

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import logging
 import uuid
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import urllib3
 from fastapi import FastAPI, Request
@@ -76,7 +76,8 @@ class LineAdapter:
     """Turns LINE events into core calls and core replies into LINE messages."""
 
     def __init__(self, *, settings: Settings, core: Core, intake: Intake, outbox: Outbox, client: LineClient,
-                 codec: PostbackCodec, expected_wait: Callable[[], float] = lambda: 0.0) -> None:
+                 codec: PostbackCodec, expected_wait: Callable[[], float] = lambda: 0.0,
+                 waiting: Callable[[Iterable[str]], set[str]] = lambda keys: set()) -> None:
         self.core = core
         self.intake = intake  # the webhook's one writer
         self.outbox = outbox
@@ -84,7 +85,7 @@ class LineAdapter:
         self.codec = codec
         self.client = client
         self.loading_every = LOADING_RENEW_SECONDS  # the loading animation is renewed while the member waits
-        self.signs = SignsOfLife(client=client, expected_wait=expected_wait)
+        self.signs = SignsOfLife(client=client, expected_wait=expected_wait, waiting=waiting)
 
     def jobs(self) -> list[JobKind]:
         """The LINE lane's one job kind: an event (the composition root registers it)."""
@@ -127,7 +128,7 @@ class LineAdapter:
         for job, new in zip(wanted, fresh):
             if new:  # a redelivery's member already saw them
                 for item in _items(job.payload):
-                    self.signs.stored(item["event"], noted=item.get("noted") is True)
+                    self.signs.stored(item["event"], noted=item.get("noted") is True, key=job.key)
         return JSONResponse({"status": "ok", "queued": sum(fresh)})
 
     def _signed(self, body: bytes, signature: str) -> bool:

@@ -1,6 +1,7 @@
 """The web app: platform webhooks, health check and dashboard, plus the background workers."""
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import multiprocessing
@@ -88,6 +89,29 @@ def start_worker_process(settings: Settings) -> BaseProcess:
     return process
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+MALLOC_ARENAS = 2
+
+
+def _few_malloc_arenas() -> None:
+    """glibc gives threads arenas of their own, up to 8 per core, each keeping its freed memory; the worker's
+    dozen job threads allocate little that is theirs alone, so two arenas serve them as well."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+def _return_freed_memory() -> None:
+    """Give the start-up's freed heap back to the system: glibc keeps it for reuse, but the knowledge sync's
+    and the index build's temporaries are not needed again (about 10 MB of the worker's resident memory)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Run the app with uvicorn until stopped; the job workers run beside it in their own process.
 
@@ -152,8 +176,10 @@ def _work(settings: Settings, parent_pid: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the web process decides
+    _few_malloc_arenas()  # before any thread starts
     runtime = build_runtime(settings)  # syncs the knowledge and builds its index: the web process does neither
     runtime.core.screener.load()  # before the first job: the encoder and the safety model, once
+    _return_freed_memory()
     runtime.start()  # the job workers and the scheduler
     while not stop.wait(1.0):
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import peewee as pw
 
@@ -78,6 +78,15 @@ class BacklogGauge:
         with self.database.connection_context():
             self._last = measure(concurrency=self.concurrency)
         return self._last
+
+    def waiting(self, keys: Iterable[str]) -> set[str]:
+        """Which of these jobs (by dedupe key) still wait in the queue, not yet taken by a worker."""
+        keys, found = list(keys), set()
+        with self.database.connection_context():
+            for start in range(0, len(keys), 900):  # SQLite's limit on bound parameters
+                found.update(key for (key,) in Job.select(Job.dedupe_key).where(
+                    Job.dedupe_key.in_(keys[start:start + 900]), Job.status == JobStatus.PENDING).tuples())
+        return found
 
     def _read(self) -> None:
         while time.monotonic() - self._asked < IDLE_SECONDS:

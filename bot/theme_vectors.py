@@ -57,14 +57,43 @@ def centred(vectors: np.ndarray, encoder: str) -> np.ndarray:
 
 
 def group(vectors: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
-    """A theme number per row (centred rows); rows alike within `threshold` share one."""
-    if len(vectors) < 2:
-        return np.zeros(len(vectors), dtype=int)
-    from sklearn.cluster import AgglomerativeClustering  # scikit-learn only where themes are grouped, not in the web process
+    """A theme number per row (centred rows); rows alike within `threshold` share one.
 
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                    distance_threshold=threshold)
-    return model.fit_predict(vectors)
+    Average-linkage clustering on cosine distance, cut where the next merge would be at `threshold` or
+    farther: the groups scikit-learn's AgglomerativeClustering(metric="cosine", linkage="average",
+    distance_threshold=threshold) makes (tests/test_themes.py compares them), in numpy, because it runs on
+    every answer (a member's earlier questions) and scikit-learn would cost the worker ~100 MB."""
+    n = len(vectors)
+    if n < 2:
+        return np.zeros(n, dtype=int)
+    rows = vectors.astype(np.float64)
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-300)
+    distance = np.maximum(1.0 - rows @ rows.T, 0.0)
+    np.fill_diagonal(distance, np.inf)
+    size = np.ones(n)
+    label = np.arange(n)
+    nearest, best = distance.argmin(axis=1), distance.min(axis=1)  # each row's closest group, kept up to date
+    for _ in range(n - 1):
+        i = int(best.argmin())
+        j = int(nearest[i])
+        if best[i] >= threshold:
+            break
+        merged = (size[i] * distance[i] + size[j] * distance[j]) / (size[i] + size[j])  # average linkage
+        distance[i], distance[:, i] = merged, merged
+        distance[j], distance[:, j] = np.inf, np.inf
+        distance[i, i] = np.inf
+        size[i] += size[j]
+        label[label == j] = i
+        best[j] = np.inf
+        stale = (nearest == i) | (nearest == j)  # their closest group changed: look again
+        stale[i] = True
+        stale[j] = False
+        closer = ~stale & (distance[:, i] < best)
+        nearest[closer], best[closer] = i, distance[closer, i]
+        for k in np.flatnonzero(stale):
+            nearest[k] = distance[k].argmin()
+            best[k] = distance[k, nearest[k]]
+    return np.unique(label, return_inverse=True)[1]
 
 
 def central(vectors: np.ndarray, members: Sequence[int]) -> int:

@@ -1,5 +1,6 @@
 """The web process verifies, stores and acknowledges: it builds no search index, loads no encoder, no
-scikit-learn and no Claude client, and stays within 150 MB with the shipped knowledge."""
+scikit-learn and no Claude client, and stays within 150 MB with the shipped knowledge. The worker answers
+without scikit-learn or SciPy (their ~100 MB were for two small transforms, now in numpy)."""
 from __future__ import annotations
 
 import json
@@ -33,3 +34,34 @@ def test_the_web_process_builds_no_index_and_loads_no_model(tmp_path):
     probe = json.loads(done.stdout.strip().splitlines()[-1])
     assert probe["modules"] == [] and probe["index"] is False
     assert probe["rss_mb"] <= 150, probe  # it was 420 MB: the index, the encoder's libraries, the SDK
+
+
+WORKER_PROBE = """
+import json, sys
+sys.path.insert(0, {root!r})
+from app import build_runtime
+from bot.config import load_settings
+from bot.messages import IncomingMessage
+from bot.models import QuestionVector
+runtime = build_runtime(load_settings(), channels=False)
+runtime.core.screener.load()
+replies = [runtime.core.handle(IncomingMessage(channel="local", user_id="u1", text=text, conversation_id="c1"))
+           for text in ("死亡保険金の非課税枠は？", "相続税の非課税枠について教えて", "紹介をもらうコツはありますか？",
+                        "もう消えたい")]
+import reports.weekly, reports.monthly, reports.dashboard  # what the worker's scheduler runs
+from reports.themes.rising import is_rising
+assert is_rising([0, 1, 0, 5])
+print(json.dumps({{"modules": sorted(m for m in ("sklearn", "scipy") if m in sys.modules),
+                   "answered": sum(bool(r.text) for r in replies), "themes_read": QuestionVector.select().count()}}))
+"""
+
+
+def test_the_worker_answers_and_reports_without_scikit_learn_or_scipy(tmp_path):
+    env = server_env(tmp_path, f"sqlite:///{tmp_path}/bansou.db", "http://127.0.0.1:9")
+    env["KNOWLEDGE_DIR"] = str(ROOT / "knowledge")
+    done = subprocess.run([sys.executable, "-c", WORKER_PROBE.format(root=str(ROOT))], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["answered"] == 4 and probe["themes_read"] >= 2  # the member's earlier questions were grouped
+    assert probe["modules"] == [], probe  # safety read every message; its character features are numpy now

@@ -92,3 +92,15 @@ def test_health_and_dashboard_show_the_backlog_and_operators_hear_once(line_runt
     _backed_up(minutes=4)
     alarm.check()
     assert len([a for a in desk.alerts if "順番待ち" in a]) == 2
+
+
+def test_the_renewal_reads_which_jobs_still_wait_however_many(line_runtime, line_api):  # noqa: F811
+    app = create_app(line_runtime)
+    http = TestClient(app)
+    for n in range(2):
+        post(http, webhook("text", webhookEventId=f"01KEEP{n}", replyToken=f"k{n}"))
+    keys = [job.dedupe_key for job in Job.select()]
+    asked = [f"unknown-{n}" for n in range(1500)] + keys  # past SQLite's bound-parameter limit
+    assert line_runtime.backlog.waiting(asked) == set(keys)
+    line_runtime.queue.run_pending()
+    assert line_runtime.backlog.waiting(asked) == set()

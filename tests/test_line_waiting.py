@@ -13,7 +13,8 @@ from adapters import line_messages as lm
 from adapters.web import create_app
 from app import build_runtime
 from test_claude import MESSAGES, message
-from test_line import (LOADING, PUSH, REPLY, deliver, line_api, line_server, line_settings,  # noqa: F401
+from bot.models import Job
+from test_line import (LOADING, PUSH, REPLY, deliver, line_api, line_server, line_settings, post,  # noqa: F401
                        webhook)
 
 QUOTA_SPENT = (429, {"message": "You have reached your monthly limit."})
@@ -54,6 +55,25 @@ def test_the_loading_animation_is_renewed_while_claude_thinks(slow_claude_runtim
     count = len(line_api.calls_to(LOADING))
     time.sleep(0.5)
     assert len(line_api.calls_to(LOADING)) == count  # and no longer once it was sent
+
+
+def test_the_loading_animation_is_renewed_while_the_message_waits_in_the_queue(slow_claude_runtime,
+                                                                              line_api):  # noqa: F811
+    app = create_app(slow_claude_runtime)
+    app.state.line.signs.renew_every = 0.3  # LINE's animation lasts 60 s: renewed after 50 s in service
+    app.state.line.loading_every = 0.3
+    assert post(TestClient(app), webhook("text")).status_code == 200
+    time.sleep(1.2)  # no worker has taken the job yet
+    queued = line_api.calls_to(LOADING)
+    assert len(queued) >= 3 and {c.json["loadingSeconds"] for c in queued} == {60}  # shown, then renewed
+    assert Job.get().status == "pending" and line_api.calls_to(REPLY) == []
+    slow_claude_runtime.queue.run_pending()  # a worker answers, slowly: the job renews the animation itself
+    [reply] = line_api.calls_to(REPLY)
+    assert reply.json["messages"] and len(line_api.calls_to(LOADING)) > len(queued)
+    count = len(line_api.calls_to(LOADING))
+    time.sleep(0.8)
+    assert len(line_api.calls_to(LOADING)) == count  # nothing once the answer was sent
+    assert app.state.line.signs._queued == {}
 
 
 @pytest.fixture

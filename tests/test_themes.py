@@ -42,12 +42,47 @@ def test_themes_on_the_public_questions_are_pure_and_keep_doctors_apart_from_com
     assert not mixed
 
 
+def partition(labels) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = defaultdict(set)
+    for index, label in enumerate(labels):
+        groups[int(label)].add(index)
+    return {frozenset(members) for members in groups.values()}
+
+
+@pytest.mark.parametrize("count", [2, 3, 30, 400])
+def test_grouping_is_scikit_learns_average_linkage(count):
+    """The numpy grouping (the worker keeps no scikit-learn) makes the groups scikit-learn makes."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    rng = np.random.default_rng(count)
+    centres = rng.normal(size=(max(count // 6, 1), 48))
+    rows = (centres[rng.integers(len(centres), size=count)] + rng.normal(scale=0.6, size=(count, 48))).astype(np.float32)
+    rows = centred(rows / np.linalg.norm(rows, axis=1, keepdims=True), "no centre for this encoder")
+    for threshold in (0.2, 0.5, 0.8):
+        ours = group(rows, threshold)
+        theirs = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                         distance_threshold=threshold).fit_predict(rows)
+        assert partition(ours) == partition(theirs), threshold
+        assert sorted(set(ours.tolist())) == list(range(len(set(ours.tolist()))))
+    if count >= 30:
+        assert 1 < len(set(group(rows, 0.5).tolist())) < count  # something merged, not everything
+
+
 def test_a_rise_must_be_clear_not_noise_on_small_counts():
     assert is_rising([0, 1, 0, 5]) and is_rising([2, 2, 2, 8])
     assert not is_rising([0, 0, 0, 3])  # three questions is not yet a trend
     assert not is_rising([2, 3, 2, 5])  # within what a mean of 2.3 gives by chance
     assert not is_rising([6, 5, 7, 8])  # steady, not rising
     assert chance(5, 2.0) == pytest.approx(0.0527, abs=1e-3)
+
+
+def test_the_chance_of_a_rise_is_the_poisson_tail():
+    from scipy.stats import poisson  # the reference; the reports compute it without SciPy
+
+    for mean in (0.0, 0.3, 1.0, 2.3, 5.0, 17.5, 60.0):
+        for count in range(0, 90):
+            expected = float(poisson.sf(count - 1, max(mean, 0.5)))
+            assert chance(count, mean) == pytest.approx(expected, rel=1e-9, abs=1e-15), (count, mean)
 
 
 def test_four_weeks_of_questions_show_an_uncovered_theme_rising_with_the_staff_answer_as_draft(runtime):

@@ -15,6 +15,7 @@ from typing import Mapping
 import numpy as np
 
 from bot.encoder import Encoder, EncoderError
+from bot.safety.chars import NGRAMS, hashed_chars
 
 HEADS = ("crisis", "someone_in_danger", "compliance", "human")
 SHIPPED = Path(__file__).parent / "data"
@@ -23,11 +24,11 @@ CHAR_FEATURES = 2 ** 16  # hashed character 1-3-grams: spellings the encoder's p
 
 
 def char_vectorizer():
-    """Stateless: nothing to store but these settings, so a fitted head needs no vocabulary. (Imported here:
-    the web process, which never reads a message, does not load scikit-learn.)"""
+    """Training's features (scikit-learn). Stateless: nothing to store but these settings, so a fitted head
+    needs no vocabulary. Reading uses bot.safety.chars, the same transform without scikit-learn."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    return HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=CHAR_FEATURES,
+    return HashingVectorizer(analyzer="char_wb", ngram_range=NGRAMS, n_features=CHAR_FEATURES,
                              alternate_sign=False, norm="l2")
 
 
@@ -55,13 +56,12 @@ class SafetyModel:
 
     def __init__(self, *, encoder: Encoder, heads: Mapping[str, Head], char_weight: float, meta: dict) -> None:
         self.encoder, self.heads, self.char_weight, self.meta = encoder, dict(heads), char_weight, meta
-        self._chars = char_vectorizer()
 
     def read(self, text: str) -> dict[str, float]:
         """Each kind's probability for `text`."""
         parts = pieces(text)
         vectors = self.encoder.encode(parts)
-        chars = self._chars.transform(parts) * self.char_weight
+        chars = hashed_chars(parts, CHAR_FEATURES) * self.char_weight
         return {kind: float(head.probability(vectors, chars).max()) for kind, head in self.heads.items()}
 
     def save(self, directory: Path) -> None:

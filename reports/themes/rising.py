@@ -6,9 +6,8 @@ this week needs MIN_COUNT) would reach it by chance less than once in a hundred 
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
-
-from scipy.stats import poisson
 
 MIN_COUNT = 4
 FACTOR = 2.0
@@ -28,5 +27,18 @@ def is_rising(weekly: Sequence[int]) -> bool:
 
 
 def chance(count: int, mean: float) -> float:
-    """P(a week has `count` or more) when weeks average `mean`."""
-    return float(poisson.sf(count - 1, max(mean, FLOOR)))
+    """P(a week has `count` or more) when weeks average `mean`: the Poisson tail, summed here (SciPy's
+    statistics cost the worker, which runs the reports, ~40 MB for this one sum)."""
+    mu = max(mean, FLOOR)
+    if count <= 0:
+        return 1.0
+
+    def weight(k: int) -> float:
+        return math.exp(k * math.log(mu) - mu - math.lgamma(k + 1))
+    if count - 1 < mu:  # most of the mass lies above: one minus the few counts below
+        return max(0.0, 1.0 - math.fsum(weight(k) for k in range(count)))
+    tail, k = [], count  # the counts from `count` up, until they no longer add anything
+    while not tail or tail[-1] > 1e-18 * tail[0]:
+        tail.append(weight(k))
+        k += 1
+    return math.fsum(tail)
