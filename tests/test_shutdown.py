@@ -3,6 +3,7 @@ ends with it, the exit is clean and the server lock is free for `db restore`."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import threading
@@ -65,7 +66,11 @@ def test_sigterm_drains_the_running_answer_ends_the_worker_and_releases_the_lock
             statuses = dict(conn.execute("SELECT status, COUNT(*) FROM job GROUP BY status").fetchall())
         assert statuses.get("pending", 0) >= 2 and statuses.get("running", 0) == 0  # not taken, none cut short
         assert len(claude.calls_to(MESSAGES)) <= 2
-        assert "server stopped: worker process ended, server lock released" in server.log()
+        own_log = (tmp_path / "var/log/bansou.log").read_text(encoding="utf-8")  # what troubleshooting.md greps
+        started = re.search(r"^\S+ \S+\+09:00 INFO adapters.web: サーバーを起動しました（ポート \d+）$", own_log, re.M)
+        stopped = re.search(r"^\S+ \S+\+09:00 INFO adapters.web: サーバーを停止しました（停止の指示（SIGTERM）を受けたため", own_log,
+                            re.M)
+        assert started and stopped and started.start() < stopped.start(), own_log
         assert "Traceback" not in server.log()
     finally:
         if server.proc.poll() is None:
