@@ -100,11 +100,16 @@ def check_database(settings: Settings) -> Finding:
 
 
 def check_server(settings: Settings) -> Finding:
+    """A stopped server is ❌ once LINE or Slack is connected: members are writing and nobody answers."""
     if dbops.ServerLock(settings.database_url).held_elsewhere():
         return ok("サーバー", "./bansou serve が動いています")
+    start = ("サーバーを起動してください（担当エンジニアの設定どおり、たとえば sudo systemctl start bansou）。"
+             "止まった時刻と理由は、troubleshooting.md の「8. bot が止まったとき」の手順で分かります。")
+    if settings.line_enabled or settings.slack_enabled:
+        return error("サーバー", "サーバー（./bansou serve）が動いていません。いま、LINE・Slack で届く会員の方の"
+                               "質問には誰も答えていません", start)
     return warn("サーバー", "このデータベースを使うサーバー（./bansou serve）が見つかりません",
-                "LINE・Slack に答えるにはサーバーを起動してください（別のマシンや PaaS で動かしている場合は"
-                "そちらで確認します）。")
+                "LINE・Slack はまだつないでいないので、会員の方への影響はありません。つないだら、" + start)
 
 
 def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
