@@ -118,8 +118,9 @@ def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
     if latest is None:
         kind = "" if dbops.is_sqlite(settings.database_url) else "PostgreSQL の"
         older = "（SQLite の .db は移行前のものです）" if kind and dbops.last_backup(settings.backup_dir) else ""
-        fix = "./bansou db backup で今すぐ取れます。" + (
-            "毎日取るには .env に BACKUP_DAILY=on を書きます（docs/backup.md の「3.4」）。" if kind else "")
+        daily = ("毎日取るには .env の「# BACKUP_DAILY=on」の行の「# 」を消して、BACKUP_DAILY=on にします"
+                 "（docs/backup.md の「3.4」）。")
+        fix = "./bansou db backup で今すぐ取れます。" + (daily if kind else "")
         return warn("バックアップ", f"{settings.backup_dir} に{kind}バックアップがまだありません{older}（{auto}）", fix)
     age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
                                                                                dt.timezone.utc)

@@ -161,6 +161,15 @@ def test_migrate_refuses_a_target_that_is_not_postgresql(run):
     one_japanese_line(run("db", "migrate", "--to", "sqlite:///other.db"), "postgresql://")
 
 
+def test_migrate_reads_its_target_from_migrate_to_so_the_password_is_never_typed(run, tmp_path):
+    one_japanese_line(run("db", "migrate"), "MIGRATE_TO")
+    (tmp_path / ".env").write_text("MIGRATE_TO=sqlite:///other.db\n", encoding="utf-8")
+    one_japanese_line(run("db", "migrate"), "postgresql://")  # the .env's target was read, and checked
+    from bot.config import load_settings
+    settings = load_settings({"MIGRATE_TO": "postgresql://bansou:s3cret-pass@db:5432/bansou"}, env_file=None)
+    assert "s3cret-pass" in settings.secrets  # hidden from every log line
+
+
 # ---- doctor --------------------------------------------------------------------------------------
 
 def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run, tmp_path):
