@@ -61,7 +61,8 @@ def test_one_name_for_makino_and_for_the_menus():
 def test_the_glossary_explains_every_term_the_operator_meets():
     glossary = _docs()["glossary.md"]
     for term in ("エスカレーション", "相談メニュー（Pattern", "コホート", "確信度", "Webhook", "トークン", "ワーカー",
-                 "牧野さん", "KPI", "LINE のユーザー ID", "テストの質問", "doctor"):
+                 "牧野さん", "KPI", "LINE のユーザー ID", "テストの質問", "doctor", "Markdown", "front matter", "YAML",
+                 "manifest", "Socket Mode", "UTF-8", "リッチメニュー", "p99", "SIGTERM", "PATH", "venv"):
         assert f"| {term}" in glossary, term
 
 
