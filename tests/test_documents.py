@@ -150,3 +150,14 @@ def test_env_example_speaks_japanese_and_the_member_lists_stay_out_of_git():
     ignored = subprocess.run(["git", "check-ignore", "members.csv", "members-now.csv", "var/x-members.csv"], cwd=ROOT,
                              capture_output=True, text=True)
     assert ignored.stdout.split() == ["members.csv", "members-now.csv", "var/x-members.csv"]
+
+
+def test_troubleshooting_quotes_the_server_s_start_and_stop_lines_as_written():
+    """Task 9: the operator greps the words the server writes (test_shutdown.py checks that it writes them)."""
+    import signal
+
+    from adapters.web import stop_reason
+    guide = _docs()["troubleshooting.md"]
+    assert 'grep -h "サーバーを起動しました\\|サーバーを停止しました"' in guide
+    for signum, ran in ((signal.SIGTERM, True), (signal.SIGINT, True), (None, False)):
+        assert stop_reason(signum, ran).split("。")[0].split(":")[0] in guide
