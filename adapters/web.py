@@ -129,6 +129,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
     stopping = _note_stop_signals()
     workers: BaseProcess | None = None
+    ran = False
     try:
         runtime = build_runtime(settings, answering=False)  # lean: no index, no encoder, no Claude client
         runtime.core.screener.check()  # a broken safety model stops start-up; the worker loads it
@@ -136,13 +137,27 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         app = create_app(runtime)
         freeze_start_up_heap()
         if not stopping.is_set():
+            log.info("サーバーを起動しました（ポート %d）", port)  # the operators' start mark (troubleshooting.md)
             uvicorn.run(app, host=host, port=port, log_level="info",
                         log_config=None)  # our logging set-up (file + stdout) stays in charge
+        ran = True
     finally:
         if workers is not None:
             stop_worker_process(workers)
         lock.release()
-        log.info("server stopped: worker process ended, server lock released")
+        reason = stop_reason(stopping.signum, ran)
+        (log.info if ran else log.warning)("サーバーを停止しました（%s）", reason)
+
+
+def stop_reason(signum: int | None, ran: bool) -> str:
+    """Why the server stopped, in the words of the operators' log line."""
+    if not ran:
+        return "エラーのため。この行の前の ERROR の行に原因があります"
+    if signum == signal.SIGTERM:
+        return "停止の指示（SIGTERM）を受けたため: systemctl stop・restart、PaaS の再起動など"
+    if signum == signal.SIGINT:
+        return "Ctrl-C が押されたため"
+    return "理由の記録はありません"
 
 
 def stop_worker_process(workers: BaseProcess, drain: float = DRAIN_SECONDS) -> None:
@@ -155,13 +170,20 @@ def stop_worker_process(workers: BaseProcess, drain: float = DRAIN_SECONDS) -> N
         workers.join(timeout=5)
 
 
-def _note_stop_signals() -> threading.Event:
+class StopSignal(threading.Event):
+    """Set by SIGTERM/SIGINT; `signum` says which, for the stop line."""
+    signum: int | None = None
+
+
+def _note_stop_signals() -> StopSignal:
     """Our own SIGTERM/SIGINT handler under uvicorn's. uvicorn re-raises the signal it caught once it has
     stopped; with the default handler that would kill this process before its clean-up runs."""
-    stopping = threading.Event()
+    stopping = StopSignal()
 
     def note(signum: int, _frame: object) -> None:
-        log.info("signal %d: stopping", signum)
+        if not stopping.is_set():
+            stopping.signum = signum
+            log.info("停止の指示（シグナル %d）を受けました。処理中の回答を終えてから止まります", signum)
         stopping.set()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, note)
@@ -185,4 +207,4 @@ def _work(settings: Settings, parent_pid: int) -> None:
         if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
             break
     runtime.stop(drain=DRAIN_SECONDS)
-    log.info("worker process stopped（ワーカーを止めました。サーバーを起動し直すまで、質問への回答と定期処理は行われません）")
+    log.info("ワーカーを停止しました（サーバーと一緒に止まります。次にサーバーを起動すると、また動きます）")

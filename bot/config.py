@@ -28,6 +28,7 @@ class Settings:
     """Every setting of the bot, typed. Build it with `load_settings`."""
 
     database_url: str = "sqlite:///var/bansou.db"
+    migrate_to: str | None = None  # `db migrate`'s target, so its password need not be typed on the command line
     knowledge_dir: Path = Path("knowledge")
     knowledge_dir_given: bool = False  # KNOWLEDGE_DIR was set (environment or .env), not the default
     rollout_file: Path = Path("rollout.toml")
@@ -85,10 +86,10 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every value no log line may show: the keys, tokens and the database password."""
-        password = urlsplit(self.database_url).password if "://" in self.database_url else None
+        passwords = [urlsplit(url).password for url in (self.database_url, self.migrate_to or "") if "://" in url]
         return tuple(v for v in (self.anthropic_api_key, self.line_channel_secret, self.line_channel_access_token,
                                  self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                                 self.dashboard_token, password) if v)
+                                 self.dashboard_token, *passwords) if v)
 
     def model_for(self, pattern: int) -> str:
         """The Claude model a Pattern uses (CLAUDE_MODEL_P<n> overrides CLAUDE_MODEL)."""
@@ -105,6 +106,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
     env = _Env(values)
     settings = Settings(
         database_url=env.text("DATABASE_URL", Settings.database_url),
+        migrate_to=env.optional("MIGRATE_TO"),
         knowledge_dir=Path(env.text("KNOWLEDGE_DIR", "knowledge")),
         knowledge_dir_given=bool(values.get("KNOWLEDGE_DIR", "").strip()),
         rollout_file=Path(env.text("ROLLOUT_FILE", "rollout.toml")),

@@ -100,11 +100,16 @@ def check_database(settings: Settings) -> Finding:
 
 
 def check_server(settings: Settings) -> Finding:
+    """A stopped server is ❌ once LINE or Slack is connected: members are writing and nobody answers."""
     if dbops.ServerLock(settings.database_url).held_elsewhere():
         return ok("サーバー", "./bansou serve が動いています")
+    start = ("サーバーを起動してください（担当エンジニアの設定どおり、たとえば sudo systemctl start bansou）。"
+             "止まった時刻と理由は、troubleshooting.md の「8. bot が止まったとき」の手順で分かります。")
+    if settings.line_enabled or settings.slack_enabled:
+        return error("サーバー", "サーバー（./bansou serve）が動いていません。いま、LINE・Slack で届く会員の方の"
+                               "質問には誰も答えていません", start)
     return warn("サーバー", "このデータベースを使うサーバー（./bansou serve）が見つかりません",
-                "LINE・Slack に答えるにはサーバーを起動してください（別のマシンや PaaS で動かしている場合は"
-                "そちらで確認します）。")
+                "LINE・Slack はまだつないでいないので、会員の方への影響はありません。つないだら、" + start)
 
 
 def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
@@ -113,8 +118,9 @@ def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
     if latest is None:
         kind = "" if dbops.is_sqlite(settings.database_url) else "PostgreSQL の"
         older = "（SQLite の .db は移行前のものです）" if kind and dbops.last_backup(settings.backup_dir) else ""
-        fix = "./bansou db backup で今すぐ取れます。" + (
-            "毎日取るには .env に BACKUP_DAILY=on を書きます（docs/backup.md の「3.4」）。" if kind else "")
+        daily = ("毎日取るには .env の「# BACKUP_DAILY=on」の行の「# 」を消して、BACKUP_DAILY=on にします"
+                 "（docs/backup.md の「3.4」）。")
+        fix = "./bansou db backup で今すぐ取れます。" + (daily if kind else "")
         return warn("バックアップ", f"{settings.backup_dir} に{kind}バックアップがまだありません{older}（{auto}）", fix)
     age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
                                                                                dt.timezone.utc)

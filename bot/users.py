@@ -62,7 +62,8 @@ def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> 
         raise UserError("ユーザー ID が空です")
     if channel == "line" and not LINE_ID.fullmatch(external_id):
         raise UserError(f"LINE のユーザー ID {external_id!r} の形が違います（U と 0〜9・a〜f の 32 文字、合わせて 33 文字。"
-                        "LINE のプロフィールやトークの表示名ではなく、Webhook やログで分かる ID です）")
+                        "LINE の表示名ではありません。その方が公式アカウントを友だち追加すると、./bansou users list と "
+                        "users export に表示されるので、そこからコピーします）")
     user = find(channel, external_id)
     if user is None:
         return User.create(channel=channel, external_id=external_id, cohort=cohort, display_name=display_name), "added"

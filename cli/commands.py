@@ -196,7 +196,11 @@ def cmd_db(args, settings: Settings) -> int:
                                                   "（復元先にデータベースはまだありませんでした）"))
             print("復元したデータの件数: " + _counts(counts))
         else:
-            result = dbops.migrate_to(url, args.to)
+            target = args.to or settings.migrate_to
+            if not target:
+                raise UsageError("移行先がありません。.env に MIGRATE_TO=postgresql://… の行を書くか、"
+                                 "--to postgresql://… で指定してください")
+            result = dbops.migrate_to(url, target)
             print("PostgreSQL への移行が終わりました。件数（移行元 → 移行先）:")
             for table, count in result.source.items():
                 mark = "" if result.target.get(table) == count else "  ← 一致しません"

@@ -17,17 +17,17 @@ def run_doctor(settings: Settings | None = None) -> int:
 
 
 def summary(findings: list[Finding]) -> str:
-    """The last line: no "no problem" while a ⚠️ may mean the bot is not answering (the server is stopped)."""
+    """The last line: never "no problem" while a ⚠️ is left; a stopped server is said first, in its own words."""
     errors = sum(f.status == Status.ERROR for f in findings)
     warnings = [f for f in findings if f.status == Status.WARN]
+    if any(f.topic == "サーバー" and f.status == Status.ERROR for f in findings):
+        return (f"❌ が {errors} 件あります。サーバーが止まっているため、いま会員の方の質問には誰も答えていません。"
+                "まずサーバーを起動してください。")
     if errors:
         return f"❌ が {errors} 件あります。→ の対処をしてから、もう一度 ./bansou doctor を実行してください。"
     if not warnings:
         return "問題はありません。"
-    stopped = ("とくに「サーバー」の ⚠️ は、会員の方に答えるサーバーが動いていないということです"
-               "（別のマシンや PaaS で動かしている場合を除きます）。") if any(
-        f.topic == "サーバー" for f in warnings) else ""
-    return f"要対処（❌）の項目はありません。⚠️ {len(warnings)} 件は、上の行と → をご確認ください。{stopped}"
+    return f"要対処（❌）の項目はありません。⚠️ {len(warnings)} 件は、上の行と → をご確認ください。"
 
 
 def diagnose(settings: Settings | None = None) -> list[Finding]:

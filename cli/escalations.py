@@ -56,7 +56,8 @@ def print_open(runtime: Runtime) -> int:
     print("\n回答する: ./bansou escalations answer 番号 \"回答の文章\"　"
           "牧野さんに確認を頼む: ./bansou escalations makino 番号")
     if any(view.test for view in views):
-        print("［テスト］は ask・chat で試した質問です。オペレーターの Slack には送られていません。")
+        print("［テスト］は ask・chat で試した質問です。オペレーターの Slack には送られていません。"
+              "答えるとナレッジは本物として作られるので、練習のあとは ./bansou escalations undo 番号 で取り消してください。")
     return 0
 
 
@@ -82,7 +83,9 @@ def _said(outcome: AnswerSent | MakinoAsked | KnowledgeUndone) -> str:
         sent = (f"エスカレーション #{view.id} の回答を{where}にお届けしました。" if done.delivered else
                 f"⚠️ エスカレーション #{view.id} の回答を保存しましたが、{where}へのお届けに失敗しました。"
                 "./bansou doctor で原因をご確認ください（docs/troubleshooting.md）。")
-        return f"{sent}\n{_learned(done)}"
+        practice = (f"\n⚠️ ［テスト］の質問でしたが、このナレッジは本物です。会員の方への回答にも使われます。練習だったなら、"
+                    f"./bansou escalations undo {view.id} で取り消してください。") if view.test and done.knowledge_id else ""
+        return f"{sent}\n{_learned(done)}{practice}"
     if isinstance(outcome, MakinoAsked):
         return f"エスカレーション #{outcome.view.id} を「牧野さんの確認待ち」にしました。"
     return (f"ナレッジ {outcome.knowledge_id} を取り消しました（エスカレーション #{outcome.view.id}）。"

@@ -131,7 +131,8 @@ def build_parser() -> Parser:
     restore = dcmd.add_parser("restore", help="バックアップから復元します（サーバーを止めてから）")
     restore.add_argument("file", type=Path, help="バックアップファイル")
     migrate = dcmd.add_parser("migrate", help="今のデータを空の PostgreSQL データベースに移します")
-    migrate.add_argument("--to", required=True, help="移行先 postgresql://ユーザー:パスワード@ホスト:5432/データベース名")
+    migrate.add_argument("--to", help="移行先 postgresql://ユーザー:パスワード@ホスト:5432/データベース名"
+                                       "（省略時は .env か環境変数の MIGRATE_TO。パスワードを画面や履歴に残さないため）")
 
     commands.add_parser("doctor", help="設定と接続を点検して、問題と対処を日本語で表示します")
 

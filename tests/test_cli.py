@@ -280,6 +280,8 @@ def test_a_test_escalation_is_answered_from_the_terminal_and_answers_the_next_qu
     assert "[スタッフからの回答 → local-user]" in answered.stdout and STAFF_ANSWER in answered.stdout
     entry = f"p1-esc{int(number):04d}"
     assert f"ナレッジ {entry} を作成しました" in answered.stdout
+    assert "このナレッジは本物です" in answered.stdout and f"./bansou escalations undo {number}" in answered.stdout
+    assert "練習のあとは ./bansou escalations undo 番号 で取り消してください" in listed
     again = json.loads(run("ask", "--json", LOST_POLICY, "--pattern", "1", **on_settings_db).stdout)
     assert again["escalated"] is False and again["knowledge_ids"] == [entry] and STAFF_ANSWER in again["answer"]
     assert "回答を待っているエスカレーションはありません" in run("escalations", "list", **on_settings_db).stdout
@@ -303,6 +305,7 @@ def test_a_line_members_answer_typed_on_the_server_is_pushed_to_line(run, escala
     [push] = line.calls_to("/v2/bot/message/push")
     assert push.json["to"] == LINE_MEMBER and STAFF_ANSWER in json.dumps(push.json, ensure_ascii=False)
     assert "（LINE）にお届けしました" in result.stdout and f"ナレッジ p1-esc{number:04d}" in result.stdout
+    assert "このナレッジは本物です" not in result.stdout  # a real question: no practice warning
 
 
 def test_makino_without_his_slack_id_changes_nothing_and_says_what_is_needed(run, escalated, on_settings_db):

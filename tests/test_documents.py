@@ -3,6 +3,7 @@ way, the log files named are the ones written, one name for Makino, the glossary
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from bot import logs
@@ -60,7 +61,8 @@ def test_one_name_for_makino_and_for_the_menus():
 def test_the_glossary_explains_every_term_the_operator_meets():
     glossary = _docs()["glossary.md"]
     for term in ("エスカレーション", "相談メニュー（Pattern", "コホート", "確信度", "Webhook", "トークン", "ワーカー",
-                 "牧野さん", "KPI", "LINE のユーザー ID", "テストの質問", "doctor"):
+                 "牧野さん", "KPI", "LINE のユーザー ID", "テストの質問", "doctor", "Markdown", "front matter", "YAML",
+                 "manifest", "Socket Mode", "UTF-8", "リッチメニュー", "p99", "SIGTERM", "PATH", "venv"):
         assert f"| {term}" in glossary, term
 
 
@@ -136,3 +138,26 @@ def test_the_no_account_checks_end_with_the_japanese_line_the_guides_quote():
         assert passed in _docs()[guide], guide
     failed = verdict(False, events=10, once=8, missing=2, extra=0, p99=6.0)
     assert failed.startswith("FAIL\n結果: 不合格") and "ちょうど 1 回ずつ答えたもの 8 件、答えなかったもの 2 件" in failed
+
+
+def test_env_example_speaks_japanese_and_the_member_lists_stay_out_of_git():
+    """An operator copies .env.example: its commands are ./bansou, its comments Japanese; rosters are personal data."""
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    assert "python main.py" not in example
+    comments = [line for line in example.splitlines() if line.startswith("#") and "=" not in line]
+    english = [line for line in comments if not re.search(r"[ぁ-んァ-ヶ一-龠]", line)]
+    assert not english, english
+    ignored = subprocess.run(["git", "check-ignore", "members.csv", "members-now.csv", "var/x-members.csv"], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert ignored.stdout.split() == ["members.csv", "members-now.csv", "var/x-members.csv"]
+
+
+def test_troubleshooting_quotes_the_server_s_start_and_stop_lines_as_written():
+    """Task 9: the operator greps the words the server writes (test_shutdown.py checks that it writes them)."""
+    import signal
+
+    from adapters.web import stop_reason
+    guide = _docs()["troubleshooting.md"]
+    assert 'grep -h "サーバーを起動しました\\|サーバーを停止しました"' in guide
+    for signum, ran in ((signal.SIGTERM, True), (signal.SIGINT, True), (None, False)):
+        assert stop_reason(signum, ran).split("。")[0].split(":")[0] in guide

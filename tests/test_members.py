@@ -49,7 +49,7 @@ def test_a_line_id_that_is_not_u_and_32_hex_is_refused_with_its_row(runtime, tmp
     result = users.import_csv(_csv(tmp_path, f"line,{YAMADA},academy_member,山田\r\nline,{bad},staff,誰か\r\n"))
     assert result.added == 1 and len(result.rejected) == 1
     line, why = result.rejected[0]
-    assert line == 3 and "LINE のユーザー ID" in why and "32 文字" in why
+    assert line == 3 and "LINE のユーザー ID" in why and "32 文字" in why and "./bansou users list" in why  # as the manual says
     with pytest.raises(users.UserError):
         users.add("line", bad, "staff")
 
@@ -100,3 +100,25 @@ def test_ask_with_a_cohort_applies_to_that_question_only(run):
     assert asked["pattern"] == 2
     row = next(line for line in run("users", "list").stdout.splitlines() if " op1 " in line)
     assert "academy_member" in row and "doctor_trainee" not in row
+
+
+def test_members_who_added_the_account_get_their_cohort_by_export_edit_and_import(runtime, tmp_path):
+    """The roster flow of the manual: members add the LINE account (registered as 塾生 with their LINE name),
+    the operator exports, fills the cohort column in Excel (saved as Shift_JIS CSV) and imports it back."""
+    users.get_or_create("line", YAMADA, display_name="やまだ")
+    users.get_or_create("line", "U" + "b" * 32, display_name="さとう")
+    path = tmp_path / "members-now.csv"
+    assert users.export_csv(path) == 2
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert {r["cohort"] for r in rows} == {"academy_member"}
+    for row in rows:
+        if row["display_name"] == "やまだ":
+            row["cohort"], row["display_name"] = "doctor_trainee", "山田 太郎"
+    with path.open("w", encoding="cp932", newline="") as out:  # what Excel's 「CSV（コンマ区切り）」 writes
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = users.import_csv(path)
+    assert (result.added, result.updated, result.unchanged) == (0, 1, 1)
+    yamada = users.find("line", YAMADA)
+    assert (yamada.cohort, yamada.display_name) == ("doctor_trainee", "山田 太郎")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from adapters.doctor import check_slack
-from bot.doctor import Status, check_backup
+from bot.doctor import Finding, Status, check_backup, check_server
 from cli.doctor import diagnose
 from fakes import FakeServer
 
@@ -161,6 +161,15 @@ def test_migrate_refuses_a_target_that_is_not_postgresql(run):
     one_japanese_line(run("db", "migrate", "--to", "sqlite:///other.db"), "postgresql://")
 
 
+def test_migrate_reads_its_target_from_migrate_to_so_the_password_is_never_typed(run, tmp_path):
+    one_japanese_line(run("db", "migrate"), "MIGRATE_TO")
+    (tmp_path / ".env").write_text("MIGRATE_TO=sqlite:///other.db\n", encoding="utf-8")
+    one_japanese_line(run("db", "migrate"), "postgresql://")  # the .env's target was read, and checked
+    from bot.config import load_settings
+    settings = load_settings({"MIGRATE_TO": "postgresql://bansou:s3cret-pass@db:5432/bansou"}, env_file=None)
+    assert "s3cret-pass" in settings.secrets  # hidden from every log line
+
+
 # ---- doctor --------------------------------------------------------------------------------------
 
 def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run, tmp_path):
@@ -174,12 +183,24 @@ def test_doctor_is_green_on_a_fresh_install_and_red_on_a_bad_setting(run, tmp_pa
     assert "塾生 P1、ドクター研修生 なし" in fine.stdout
     assert "この先の予定: 2099/12/07 に ドクター研修生へ P2、法人研修生へ P3／2100/01/10 に 塾生へ P4" in fine.stdout
     assert "❌" not in fine.stdout.replace("（❌）", "") and "問題はありません" not in fine.stdout  # the server is not running
-    assert "要対処（❌）の項目はありません。⚠️ " in fine.stdout and "「サーバー」の ⚠️" in fine.stdout
+    assert "要対処（❌）の項目はありません。⚠️ " in fine.stdout and "⚠️ サーバー" in fine.stdout
+    assert "会員の方への影響はありません" in fine.stdout  # nothing connected yet: a stopped server harms nobody
     assert "✅ 設定: .env がありません" in fine.stdout and "既定の値" in fine.stdout
     broken = run("doctor", KNOWLEDGE_DIR="/nonexistent")
     assert broken.returncode == 1 and "❌ ナレッジ: KNOWLEDGE_DIR のフォルダ /nonexistent がありません" in broken.stdout
     bad = run("doctor", LINE_CHANNEL_SECRET="only-half")
     assert bad.returncode == 1 and "❌ 設定: LINE_CHANNEL_ACCESS_TOKEN" in bad.stdout
+
+
+def test_doctor_calls_a_stopped_server_an_error_once_line_or_slack_is_connected(settings):
+    from cli.doctor import summary
+    for connected in (replace(settings, line_channel_secret="s", line_channel_access_token="t"),
+                      replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s")):
+        server = check_server(connected)
+        assert server.status == Status.ERROR and "会員の方の質問には誰も答えていません" in server.text
+        last = summary([server, Finding(Status.WARN, "バックアップ", "古い")])
+        assert last.startswith("❌ が 1 件あります。") and "いま会員の方の質問には誰も答えていません" in last
+    assert check_server(settings).status == Status.WARN
 
 
 def test_doctor_does_not_count_the_sqlite_backups_left_from_before_postgresql(settings, tmp_path):

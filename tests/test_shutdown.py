@@ -3,6 +3,7 @@ ends with it, the exit is clean and the server lock is free for `db restore`."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import threading
@@ -65,10 +66,35 @@ def test_sigterm_drains_the_running_answer_ends_the_worker_and_releases_the_lock
             statuses = dict(conn.execute("SELECT status, COUNT(*) FROM job GROUP BY status").fetchall())
         assert statuses.get("pending", 0) >= 2 and statuses.get("running", 0) == 0  # not taken, none cut short
         assert len(claude.calls_to(MESSAGES)) <= 2
-        assert "server stopped: worker process ended, server lock released" in server.log()
+        own_log = (tmp_path / "var/log/bansou.log").read_text(encoding="utf-8")  # what troubleshooting.md greps
+        started = re.search(r"^\S+ \S+\+09:00 INFO adapters.web: サーバーを起動しました（ポート \d+）$", own_log, re.M)
+        stopped = re.search(r"^\S+ \S+\+09:00 INFO adapters.web: サーバーを停止しました（停止の指示（SIGTERM）を受けたため", own_log,
+                            re.M)
+        assert started and stopped and started.start() < stopped.start(), own_log
         assert "Traceback" not in server.log()
     finally:
         if server.proc.poll() is None:
             server.kill()
         line.stop()
         claude.stop()
+
+
+def test_a_server_that_cannot_start_says_so_in_its_stop_line(tmp_path):
+    """The port is taken: the stop line says an error stopped it and points to the ERROR line before it."""
+    import socket
+    import subprocess
+    import sys
+
+    from server_process import ROOT
+    env = server_env(tmp_path, f"sqlite:///{tmp_path / 'bansou.db'}", "http://127.0.0.1:9")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--host", "127.0.0.1", "--port",
+                                 str(port)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    own_log = (tmp_path / "var/log/bansou.log").read_text(encoding="utf-8")
+    assert re.search(r"\+09:00 WARNING adapters.web: サーバーを停止しました（エラーのため。この行の前の ERROR の行に原因があります）",
+                     own_log), own_log
+    assert own_log.index(" ERROR ") < own_log.index("サーバーを停止しました")
