@@ -117,6 +117,20 @@ class FakeServer:
         return Handler
 
 
+def working_platforms(*, channel: str, staff: str, endpoint: str, pushed: int = 0) -> FakeServer:
+    """Fake Slack and LINE as a connected, healthy installation answers doctor's checks (started; stop it)."""
+    platforms = FakeServer().start()
+    platforms.route("POST", "/api/auth.test", (200, {"ok": True, "team": "牧野生保塾", "user": "bansou"}))
+    platforms.route("POST", "/api/conversations.info", (200, {"ok": True, "channel": {"id": channel}}))
+    platforms.route("POST", "/api/users.info", (200, {"ok": True, "user": {"id": staff}}))
+    platforms.route("GET", "/v2/bot/info", (200, {"userId": "Ub", "basicId": "@bansou", "displayName": "牧野生保塾",
+                                                   "chatMode": "bot", "markAsReadMode": "auto"}))
+    platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {"endpoint": endpoint, "active": True}))
+    platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
+    platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": pushed}))
+    return platforms
+
+
 class RecordingDelivery:
     """Stands in for a channel's later delivery of a staff answer (the composition root builds the real ones)."""
 

@@ -85,17 +85,8 @@ def test_the_set_up_guides_quote_doctor_s_green_lines_word_for_word(settings):
     from dataclasses import replace
 
     from adapters.doctor import check_line, check_slack
-    from fakes import FakeServer
-    platforms = FakeServer().start()
-    platforms.route("POST", "/api/auth.test", (200, {"ok": True, "team": "牧野生保塾", "user": "bansou"}))
-    platforms.route("POST", "/api/conversations.info", (200, {"ok": True, "channel": {"id": "C0123OPS"}}))
-    platforms.route("POST", "/api/users.info", (200, {"ok": True, "user": {"id": "U0111"}}))
-    platforms.route("GET", "/v2/bot/info", (200, {"userId": "Ub", "basicId": "@bansou", "displayName": "牧野生保塾",
-                                                   "chatMode": "bot", "markAsReadMode": "auto"}))
-    platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {
-        "endpoint": "https://bansou.example.com/line/webhook", "active": True}))
-    platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
-    platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": 0}))
+    from fakes import working_platforms
+    platforms = working_platforms(channel="C0123OPS", staff="U0111", endpoint="https://bansou.example.com/line/webhook")
     connected = replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s",
                         slack_api_base_url=platforms.url + "/api/", slack_operator_channel="C0123OPS",
                         slack_staff_user_ids=("U0111", "U0222"), slack_makino_user_id="U0999",

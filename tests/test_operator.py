@@ -16,7 +16,7 @@ import pytest
 from adapters.doctor import check_slack
 from bot.doctor import Finding, Status, check_backup, check_server
 from cli.doctor import diagnose
-from fakes import FakeServer
+from fakes import FakeServer, working_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -250,16 +250,7 @@ def test_doctor_names_an_invalid_key_a_revoked_slack_token_and_a_line_401(settin
 def test_doctor_passes_working_platforms(settings, fake_anthropic):
     fake_anthropic.route("GET", "/v1/models", (200, {"data": [], "has_more": False, "first_id": None,
                                                      "last_id": None}))
-    platforms = FakeServer().start()
-    platforms.route("POST", "/api/auth.test", (200, {"ok": True, "team": "牧野生保塾", "user": "bansou"}))
-    platforms.route("POST", "/api/conversations.info", (200, {"ok": True, "channel": {"id": "C1"}}))
-    platforms.route("POST", "/api/users.info", (200, {"ok": True, "user": {"id": "U1"}}))
-    platforms.route("GET", "/v2/bot/info", (200, {"userId": "Ub", "basicId": "@bansou", "displayName": "牧野生保塾",
-                                                   "chatMode": "bot", "markAsReadMode": "auto"}))
-    platforms.route("GET", "/v2/bot/channel/webhook/endpoint", (200, {"endpoint": "https://bansou.example.jp/line/webhook",
-                                                                     "active": True}))
-    platforms.route("GET", "/v2/bot/message/quota", (200, {"type": "limited", "value": 200}))
-    platforms.route("GET", "/v2/bot/message/quota/consumption", (200, {"totalUsage": 37}))
+    platforms = working_platforms(channel="C1", staff="U1", endpoint="https://bansou.example.jp/line/webhook", pushed=37)
     fake_anthropic.route("GET", "/v1/models/claude-haiku-5-5", (200, model_info("claude-haiku-5-5")))
     try:
         findings = diagnose(replace(settings, anthropic_api_key="sk-good", slack_bot_token="xoxb-1",
