@@ -113,7 +113,10 @@ def classify(text: str, *, answerable: bool, knows: Callable[[str], bool], feeli
     """Where a question stands: `answerable` says an entry likely answers it, `knows` whether the
     knowledge base uses a word; `feelings_welcome` (the support persona) keeps everything in the domain;
     `reading` is the encoder's (None: the word rules alone)."""
-    if greeting(text) or (reading is not None and reading.is_social and not answerable):
+    # A message that reads like a greeting but asks something (次回の勉強会はいつですか？ sits close to
+    # こんばんは for e5) is a question, unless it is thanks (ありがとうございました。また質問させてください).
+    social = reading is not None and reading.is_social and (reading.thanks or not asks_for_something(text))
+    if greeting(text) or (social and not answerable):
         return Scope.GREETING
     # The support persona welcomes every feeling; with the encoder a question about films or food asked
     # of it is still read for its distance to the knowledge (a statement never is: it may be how one feels).

@@ -43,12 +43,20 @@ def closed_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(scope="session")
+def encodings_dir(tmp_path_factory) -> Path:
+    """One sentence-vector cache for the session's commands: it is keyed by content, and each command started
+    in a fresh folder would otherwise encode the same knowledge again."""
+    return tmp_path_factory.mktemp("encodings")
+
+
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
+def clean_env(monkeypatch, tmp_path, encodings_dir):
     """No setting leaks in from the developer's shell or `.env`."""
     for name in list(os.environ):
         if name.startswith(SETTING_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SEARCH_CACHE_DIR", str(encodings_dir))
     monkeypatch.chdir(tmp_path)  # so a stray .env in the repo is not read
 
 

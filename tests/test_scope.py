@@ -1,0 +1,23 @@
+"""Scope by the encoder's reading: what reads like a greeting but asks something is a question."""
+from __future__ import annotations
+
+from bot.scope import Reading, classify
+from bot.states import Scope
+
+
+def _classify(text: str, reading: Reading) -> Scope:
+    return classify(text, answerable=False, knows=lambda word: False, reading=reading)
+
+
+def test_a_question_that_reads_close_to_a_greeting_is_not_taken_for_one():
+    # e5 puts short questions near こんばんは; one about the academy's own meeting must reach staff, not a hello.
+    assert _classify("次回の勉強会はいつですか？", Reading(knowledge=0.80, social=0.90)) is Scope.IN_DOMAIN
+
+
+def test_thanks_that_end_in_a_request_are_still_thanks():
+    assert _classify("ありがとうございました。また質問させてください",
+                     Reading(knowledge=0.88, social=0.94, thanks=True)) is Scope.GREETING
+
+
+def test_an_acknowledgement_that_asks_nothing_is_social():
+    assert _classify("了解です、ありがとうございます！", Reading(knowledge=0.85, social=0.93)) is Scope.GREETING
