@@ -1,6 +1,7 @@
 """Self-diagnosis of the platforms (`doctor`): Slack and LINE answer with their real APIs, or say why not."""
 from __future__ import annotations
 
+import urllib3
 from linebot.v3.messaging import ApiClient, ApiException, MessagingApi
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -83,8 +84,9 @@ def check_line(settings: Settings) -> Finding:
                              "LINE Developers の「Messaging API設定」でチャネルアクセストークン（長期）を発行し直し、"
                              ".env の LINE_CHANNEL_ACCESS_TOKEN を書き換えて再起動してください。")
             return error("LINE", f"LINE API がエラー {exc.status} を返しました", "しばらくして再度 doctor を実行してください。")
-        except OSError as exc:
-            return error("LINE", f"LINE に接続できません（{exc}）", "インターネット接続を確認してください。")
+        except (OSError, urllib3.exceptions.HTTPError):  # the SDK's urllib3 gives up with MaxRetryError
+            return error("LINE", "LINE に接続できません（インターネットにつながっていないか、LINE のサーバーに届きません）",
+                         "インターネット接続を確認してください。")
     name = f"公式アカウント「{bot.display_name}」"
     if not hook.endpoint or not hook.endpoint.endswith("/line/webhook"):
         return error("LINE", f"{name}の Webhook URL が {hook.endpoint or '未設定'} です",

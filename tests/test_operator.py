@@ -247,6 +247,15 @@ def test_doctor_names_an_invalid_key_a_revoked_slack_token_and_a_line_401(settin
     assert line.status == Status.ERROR and "401" in line.text and "LINE_CHANNEL_ACCESS_TOKEN" in line.fix
 
 
+def test_doctor_says_in_japanese_when_line_cannot_be_reached(settings):
+    from adapters.doctor import check_line
+    unreachable = replace(settings, line_channel_secret="s", line_channel_access_token="t",
+                          line_api_base_url=f"http://127.0.0.1:{free_port()}")
+    finding = check_line(unreachable)
+    assert finding.status == Status.ERROR and finding.text.startswith("LINE に接続できません")
+    assert "Error" not in finding.text and "インターネット" in finding.fix
+
+
 def test_doctor_passes_working_platforms(settings, fake_anthropic):
     fake_anthropic.route("GET", "/v1/models", (200, {"data": [], "has_more": False, "first_id": None,
                                                      "last_id": None}))
