@@ -35,7 +35,8 @@ from bot.states import Waiting
 from bot.texts import notices, welcome
 from bot.texts.holding import holding, staff_answer_intro
 from conftest import Chat
-from fakes import FakeServer, line_signature
+from fakes import line_signature
+from test_line import PUSH, REPLY, line_api, line_server  # noqa: F401 (the fake Messaging API and its fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "line"
@@ -43,8 +44,6 @@ JST = ZoneInfo("Asia/Tokyo")
 SECRET, TOKEN = "test-line-channel-secret", "test-line-access-token"
 ALICE = "U4af4980629000000000000000000aaaa"
 BOB = "U4af4980629000000000000000000bbbb"
-REPLY, PUSH, LOADING = "/v2/bot/message/reply", "/v2/bot/message/push", "/v2/bot/chat/loading/start"
-SENT = (200, {"sentMessages": [{"id": "461230966842064897", "quoteToken": "IStG5h1Tz7b"}]})
 MARKDOWN_ANSWER = """\
 ---
 id: t1-render
@@ -244,23 +243,6 @@ def test_a_slack_reply_is_mrkdwn_with_the_crisis_lines_set_apart():
 
 
 # ---- LINE through the signed webhook -----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def line_server() -> FakeServer:
-    fake = FakeServer().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def line_api(line_server) -> FakeServer:
-    line_server.calls.clear()
-    line_server.routes.clear()
-    for path in (REPLY, PUSH):
-        line_server.route("POST", path, SENT)
-    line_server.route("POST", LOADING, (202, {}))
-    return line_server
-
 
 @pytest.fixture
 def line_runtime(settings, desk, line_api, knowledge_dir):
