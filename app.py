@@ -94,6 +94,8 @@ class Runtime:
         """Stop claiming jobs; the ones running now get `drain` seconds to finish."""
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.backlog is not None:
+            self.backlog.stop()
         self.queue.stop(timeout=drain)
 
 

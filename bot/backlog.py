@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 import peewee as pw
 
-from bot.models import Answer, Job, utcnow
+from bot.models import Answer, Job, db, utcnow
 from bot.states import JobStatus
 
 log = logging.getLogger(__name__)
@@ -64,12 +64,13 @@ class BacklogGauge:
         self._asked = 0.0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     def expected_wait(self) -> float:
         """Seconds a message stored now is expected to wait (0 until the first read)."""
         with self._lock:
             self._asked = time.monotonic()
-            if self._thread is None or not self._thread.is_alive():
+            if not self._stopped.is_set() and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(target=self._read, name="backlog-gauge", daemon=True)
                 self._thread.start()
         return self._last.expected_wait_seconds
@@ -88,13 +89,20 @@ class BacklogGauge:
                     Job.dedupe_key.in_(keys[start:start + 900]), Job.status == JobStatus.PENDING).tuples())
         return found
 
+    def stop(self) -> None:
+        """End the reader (the runtime is stopping); the last reading stays."""
+        self._stopped.set()
+
     def _read(self) -> None:
-        while time.monotonic() - self._asked < IDLE_SECONDS:
+        # The models read through one global proxy: once it points at another database (this runtime was
+        # replaced, as between tests), this reader has nothing left to read.
+        while (not self._stopped.is_set() and db.obj is self.database
+               and time.monotonic() - self._asked < IDLE_SECONDS):
             try:
                 self.refresh()
             except Exception as exc:  # edge: a background reader; the last reading stands until the next works
                 log.warning("backlog reading failed: %s: %s", type(exc).__name__, exc)
-            time.sleep(self.every)
+            self._stopped.wait(self.every)
 
 
 class BacklogAlarm:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import peewee as pw
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,7 +14,7 @@ from adapters.line_signs import BUSY_NOTE
 from adapters.web import create_app
 from app import build_runtime
 from bot.backlog import BacklogAlarm
-from bot.models import Job
+from bot.models import Job, db
 from test_line import (ALICE, BOB, LOADING, PUSH, REPLY, line_api, line_server, line_settings, post,  # noqa: F401
                        texts, webhook)
 
@@ -22,7 +23,7 @@ from test_line import (ALICE, BOB, LOADING, PUSH, REPLY, line_api, line_server, 
 def line_runtime(line_settings, desk):  # noqa: F811
     rt = build_runtime(replace(line_settings, dashboard_token="t"), desk=desk)
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 
@@ -104,3 +105,23 @@ def test_the_renewal_reads_which_jobs_still_wait_however_many(line_runtime, line
     assert line_runtime.backlog.waiting(asked) == set(keys)
     line_runtime.queue.run_pending()
     assert line_runtime.backlog.waiting(asked) == set()
+
+
+def test_the_backlog_reader_ends_when_its_runtime_stops_or_its_database_is_replaced(line_runtime):
+    gauge = line_runtime.backlog
+    gauge.expected_wait()
+    reader = gauge._thread
+    db.initialize(pw.SqliteDatabase(":memory:"))  # another runtime took the models over
+    try:
+        reader.join(timeout=5)
+        assert not reader.is_alive()
+    finally:
+        db.initialize(line_runtime.database)
+    gauge.expected_wait()
+    reader = gauge._thread
+    assert reader.is_alive()
+    line_runtime.stop()
+    reader.join(timeout=5)
+    assert not reader.is_alive()
+    gauge.expected_wait()  # a webhook after the stop reads the last figure and starts no reader
+    assert gauge._thread is reader
