@@ -24,11 +24,12 @@ from bot.member_themes import asked_before
 from bot.models import Answer, Escalation, Feedback, Question, User
 from bot.operators import DraftOffered, OperatorAction, Operators, Outcome, Refused
 from bot.patterns import PATTERNS, Pattern, UnknownPattern, get_pattern
-from bot.related import RelatedQuestions
+from bot.related import DEPTH as RELATED_DEPTH, RelatedQuestions
 from bot.rollout import COHORT_LABELS, RolloutPlan
 from bot.office_hours import OfficeHours
 from bot.safety import Screening, crisis_message, crisis_more, gentle_line, someone_in_danger_message
 from bot.safety.screener import Screener
+from bot.search import Hit
 from bot.scope import Reading as ScopeReading, classify, greeting, off_domain_text, read as read_scope
 from bot.states import (UNANSWERED, ButtonAction, Channel, QuestionStatus, Rating, Reason, ReplyKind, Scope,
                         Source, Urgency, Waiting)
@@ -38,6 +39,7 @@ from bot.texts.holding import holding
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+ANSWER_HITS = 5  # the entries an answer is grounded on (Claude reads them all; offline quotes the first)
 
 WAITING = {Reason.COMPLIANCE: Waiting.COMPLIANCE, Reason.HUMAN_REQUEST: Waiting.PERSON, Reason.API_ERROR: Waiting.ERROR}
 RESUMED_REFUSAL = notices.RESUMED_REFUSAL
@@ -155,8 +157,12 @@ class Core:
                 return self._to_staff(question, pattern, Reason.CRISIS, someone_in_danger=screening.someone_in_danger)
             refusal = limited or self._gate(user, pattern)
             if refusal is None:
-                return self.related.attach(self._answer(question, pattern, screening, self._deadline(message),
-                                                        message.sent_at), question.text)
+                # One search serves the answer (its first ANSWER_HITS) and the follow-ups offered under it.
+                hits = self.knowledge.search(question.text, pattern.number, top=max(ANSWER_HITS, RELATED_DEPTH),
+                                             drafts=False)
+                reply = self._answer(question, pattern, screening, self._deadline(message), message.sent_at,
+                                     hits=hits[:ANSWER_HITS])
+                return self.related.attach(reply, question.text, hits)
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, Reason.COMPLIANCE if screening.compliance
                                       else Reason.HUMAN_REQUEST, feelings=screening.feelings)
@@ -396,9 +402,10 @@ class Core:
         return message.deadline or time.time() + self.answer_seconds
 
     def _answer(self, question: Question, pattern: Pattern, screening: Screening, deadline: float,
-                sent_at: float | None = None) -> Reply:
+                sent_at: float | None = None, hits: list[Hit] | None = None) -> Reply:
         # Makino's drafts are not his words until he approves them: a member is never answered from one.
-        hits = self.knowledge.search(question.text, pattern.number, top=5, drafts=False)
+        if hits is None:
+            hits = self.knowledge.search(question.text, pattern.number, top=ANSWER_HITS, drafts=False)
         covered = bool(hits) and hits[0].covers
         Question.update(covered=covered, top_score=hits[0].score if hits else 0.0).where(
             Question.id == question.id).execute()

@@ -16,6 +16,7 @@ import numpy as np
 from bot.messages import Reply
 from bot.models import QuestionVector
 from bot.related.asked_next import asked_next
+from bot.search import Hit
 from bot.states import ReplyKind, Source
 from bot.theme_vectors import THRESHOLD, centred
 
@@ -23,6 +24,7 @@ __all__ = ["RelatedQuestions", "offers_related", "asked_next"]
 log = logging.getLogger(__name__)
 
 SHOWN = 3
+DEPTH = SHOWN + 5  # the search hits read: the answer's own entries, then the nearest past them
 NEAREST_FROM = 0.6  # the search's fused score below which an entry is no longer near (measured on the shipped knowledge)
 QUESTION_CHARS = 300  # LINE's most for a message action's text
 RECENT = 1_000  # earlier questions read for the same theme (their cached encodings): a week or two
@@ -43,23 +45,25 @@ class RelatedQuestions:
         self.knowledge = knowledge
         self.encoder = encoder  # whose cached encodings say "the same theme" (None: by entry alone)
 
-    def attach(self, reply: Reply, question_text: str) -> Reply:
+    def attach(self, reply: Reply, question_text: str, hits: list[Hit] | None = None) -> Reply:
         """`reply` with its follow-ups, when `offers_related` allows them; unchanged otherwise, or when
-        finding them fails (logged: the answer matters more)."""
+        finding them fails (logged: the answer matters more). `hits`: the answer's search, DEPTH deep."""
         if not offers_related(reply):
             return reply
         try:
-            return replace(reply, related=self.follow_ups(question_text, reply))
+            return replace(reply, related=self.follow_ups(question_text, reply, hits))
         except Exception:  # edge: a nicety under an answer that is ready to go
             log.exception("related questions for question #%s could not be found", reply.question_id)
             return reply
 
-    def follow_ups(self, question_text: str, reply: Reply) -> tuple[str, ...]:
+    def follow_ups(self, question_text: str, reply: Reply, hits: list[Hit] | None = None) -> tuple[str, ...]:
         allowed = {e.id: e for e in self.knowledge.scope(reply.pattern)}  # no unapproved Pattern 4 drafts
         used = set(reply.knowledge_ids)
         before = reply.question_id or 0
         chosen: list[str] = [e for e in asked_next(used, before=before, alike=self.alike(before)) if e in allowed]
-        for hit in self.knowledge.search(question_text, reply.pattern, top=SHOWN + len(used) + 2, drafts=False):
+        if hits is None:
+            hits = self.knowledge.search(question_text, reply.pattern, top=DEPTH, drafts=False)
+        for hit in hits:
             if hit.score >= NEAREST_FROM and hit.entry.id in allowed:
                 chosen.append(hit.entry.id)
         asked = _norm(question_text)
