@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from bot import coverage
 from bot.knowledge import Entry
 from bot.patterns import Pattern, prompt_version
 from bot.safety import Screening
@@ -15,7 +16,6 @@ from bot.states import Source, Urgency
 from bot.texts import notices
 
 HISTORY_TURNS = 3  # earlier turns of a conversation the answerer sees
-ASKED_AS = 0.975  # the cosine from which a question is the entry's own question or phrasing, reworded at most
 # (e5-small: a rewording 0.97-0.99, another ask of the same topic, 提出期限 against とは, 0.96)
 LONG_ENTRY = 400  # characters: of a longer body the offline answer quotes the passages that answer
 
@@ -164,7 +164,8 @@ class OfflineAnswerer:
         # (a date where it gives an amount) is not the answer, however close its topic (bot/search/facts.py).
         # The quoted span, not the closest passage alone: the amount is often the sentence after the one that
         # names the topic. Not when it is asked as the entry itself is (its question, a phrasing staff taught).
-        lacks_fact = best is not None and best.asked_as < ASKED_AS and facts.missing(request.question, _quoted(best))
+        lacks_fact = (best is not None and best.asked_as < coverage.ASKED_AS
+                      and facts.missing(request.question, _quoted(best)))
         if best is None or not best.answers or lacks_fact:
             return ModelAnswer(
                 text=notices.NO_KNOWLEDGE,
