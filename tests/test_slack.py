@@ -284,7 +284,7 @@ def test_a_line_users_escalation_is_answered_from_slack_through_the_line_deliver
 
 
 def test_one_tap_ai_draft_and_an_existing_similar_entry_is_reported(slack):
-    escalation_id, thread = slack.ask_and_rate_bad("クーリング・オフは電話でもできますか？")
+    escalation_id, thread = slack.ask_and_rate_bad("クーリング・オフはいつまでに言えばいいですか？")
     slack.press(STAFF, blocks.SEND_AI_DRAFT, str(escalation_id), thread_ts=thread)
     assert "8日以内" in text_of(slack.last_answer())
     said = text_of(slack.thread(thread))
