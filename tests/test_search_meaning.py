@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.answering import LONG_ENTRY, AnswerRequest, OfflineAnswerer
 from bot.knowledge import Entry, load_dir
@@ -82,6 +83,23 @@ def test_a_question_asking_a_date_is_not_answered_by_a_passage_giving_an_amount(
     assert facts.missing(question, "納税猶予の対象は発行済株式の全部で、贈与税の100%が猶予されます。") == 1.0
     assert facts.missing(question, "計画は2026年3月31日までに都道府県へ提出します。") == 0.0
     assert facts.missing("事業承継税制の手続きの流れは？", "認定を受けてから申告します。") == 0.0  # asks no fact
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("申請書はどこに出せばいいですか？", {"place"}),
+    ("比べるとき、どこを見て選べばいいですかね？", set()),  # which points, not a place
+    ("生命保険って事業承継のどこで役に立つんですか", set()),
+    ("非課税はどこまでですか？", {"amount"}),  # how far: an amount
+    ("院長が何か月も休んだらどうなるか説明したいです", set()),  # for months, not how many
+    ("医療費に上限がある制度がありましたよね？あれどういう仕組みでしたっけ？", set()),  # the last sentence asks how
+    ("上限がある制度がありましたよね。上限はいくらでしたっけ？", {"amount"}),
+])
+def test_the_fact_asked_is_read_in_the_sentence_that_asks(question, kinds):
+    assert {kind.value for kind in facts.asked(question)} == kinds
+
+
+def test_an_amount_given_as_months_of_salary_is_an_amount():
+    assert facts.missing("弔慰金はどのくらいまで非課税？", "業務上の死亡なら給与の3年分、それ以外は6か月分までです。") == 0.0
 
 
 def test_the_offline_answerer_sends_a_question_for_a_fact_the_passage_lacks_to_staff():
