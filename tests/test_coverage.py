@@ -80,7 +80,8 @@ def test_an_everyday_request_with_a_domain_word_is_never_answered_with_an_entry(
     assert reply.out_of_scope or Escalation.get_by_id(reply.escalation_id).reason == "no_knowledge"
 
 
-@pytest.mark.parametrize("text", ["おすすめのラーメン屋を教えて", "明日の天気は？", "今日の日経平均は？"])
+@pytest.mark.parametrize("text", ["おすすめのラーメン屋を教えて", "明日の天気は？", "今日の日経平均は？",
+                                  "今夜は冷えますね、雪って降るんですかね？"])
 def test_the_issue_off_topic_examples_get_the_polite_reply_on_the_shipped_knowledge(shipped_chat, text):
     reply = shipped_chat.say(text, pattern=1)
     assert reply.out_of_scope and not reply.escalated and reply.knowledge_ids == ()

@@ -21,3 +21,12 @@ def test_thanks_that_end_in_a_request_are_still_thanks():
 
 def test_an_acknowledgement_that_asks_nothing_is_social():
     assert _classify("了解です、ありがとうございます！", Reading(knowledge=0.85, social=0.93)) is Scope.GREETING
+
+
+def test_small_talk_asked_gets_the_polite_reply_and_told_reaches_a_person():
+    closer_to_everyday = Reading(knowledge=0.87, social=0.80, everyday=0.92)  # as e5 reads chat: near the knowledge
+    assert _classify("今夜は冷えますね、雪って降るんですかね？", closer_to_everyday) is Scope.OFF_DOMAIN
+    assert _classify("今夜は冷えて、なんだか気分が沈みます", closer_to_everyday) is Scope.IN_DOMAIN  # may be a feeling
+    assert _classify("週末の勉強会って雪でも開催されますか？", closer_to_everyday) is Scope.IN_DOMAIN  # the academy's
+    assert _classify("今夜は冷えますね、雪って降るんですかね？",
+                     Reading(knowledge=0.90, social=0.80, everyday=0.88)) is Scope.IN_DOMAIN
