@@ -3,7 +3,7 @@
 Two models share the features: `covered` (some entry answers the question) decides answer
 or escalate; `top` (the best hit is the right entry) is the offline answer's confidence.
 Both are fitted on the public evaluation set and the fresh sets in eval/ (`python -m bot.coverage
-QUESTIONS... KNOWLEDGE_DIR` rewrites coverage_model.json) and checked by cross-validation (`main.py eval`).
+KNOWLEDGE_DIR --covered … --top …` rewrites coverage_model.json) and checked by cross-validation (`main.py eval`).
 """
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ class Features:
     of the clause alone (0.827, 0.924) or its head noun (0.843, 0.919), against the entry's whole text
     (0.850, 0.940; fresh 0.750), and both (0.850, 0.941). For `top` the focus against the whole text rose
     its CV (0.669 -> 0.693, AUC 0.789 -> 0.794) but carried おすすめのラーメン屋を教えて past the Pattern's
-    threshold on the shipped knowledge (the off-topic test), so `top` does not read the focus. The
+    threshold on the shipped knowledge (the off-topic test), so `top`, fitted then on the public set alone,
+    did not read the focus (fitted on every set it does, and the test holds: NOT_FOR_TOP). The
     focus's weight alone (a question's own mass of specific asked nouns) scored 0.890, AUC 0.965, but
     says nothing of the entry, so cannot tell a near miss from its covered question. Whether a
     question is the academy's at all is bot/scope.py's call, not this model's. The topic is read
@@ -104,9 +105,9 @@ class Features:
 
 
 FEATURE_NAMES = [f.name for f in fields(Features)]
-# `top` reads every feature but the bigram share and the margin. It read the lexical evidence alone while it was fitted on
-# the public set only: fitted with the encoder's evidence on those 108 questions it gave 変額保険と定額保険の違い
-# to the entry comparing 払済保険 and 延長保険 ("A and B, how they differ" reads alike in meaning whatever A and
+# `top` reads every feature but the bigram share and the margin. It read the lexical evidence alone while it was
+# fitted on the public set only: fitted with the encoder's evidence on those 108 questions it gave 変額保険と定額保険
+# の違い to the entry comparing 払済保険 and 延長保険 ("A and B, how they differ" reads alike in meaning whatever A and
 # B are). Fitted on every set (933 questions, 120 of them real near misses), each set scored by a model fitted
 # without it, it answered 0.36 of the covered questions rightly at the Pattern thresholds where the lexical one
 # answered 0.05 (wrong answers 2.1% -> 5.5% of all questions, most of them near misses; README, "Coverage").
