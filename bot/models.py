@@ -250,8 +250,10 @@ def init_db(url: str) -> pw.Database:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     params: dict[str, Any] = {}
     if url.startswith("sqlite"):
-        # WAL lets the web workers and the job worker read while one writes.
-        params = {"pragmas": {"journal_mode": "wal", "busy_timeout": 10000, "foreign_keys": 1,
+        # WAL lets the web workers and the job worker read while one writes. The pragmas run in this order on
+        # every connection: busy_timeout first, so that switching a new file to WAL waits for another process
+        # doing the same instead of failing at once with "database is locked".
+        params = {"pragmas": {"busy_timeout": 10000, "journal_mode": "wal", "foreign_keys": 1,
                               "synchronous": "normal"}, "check_same_thread": False}
     database = connect(url, **params)
     db.initialize(database)
