@@ -60,7 +60,8 @@ def build_monthly(period: Period, folder: Path, *, settings: Settings, now: dt.d
                "まとめました）。件数の多いものからナレッジ化を検討してください。\n\n"
                + sections.themes_text(new_question_themes(period)))
     if themes is not None:
-        report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_table(themes))
+        report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_chart(report, themes),
+                   text.themes_table(themes))
         report.add("つまずきの多いテーマ（コホート別）", text.struggles_text(cohort_struggles(themes, period)))
     report.add("ナレッジ更新・プロンプト調整の必要性", *_tuning_needs(figs))
     report.add("安全チェックの学習（スタッフの分類）", *safety_learning_lines(settings, period))

@@ -36,7 +36,8 @@ def build_weekly(period: Period, folder: Path, *, settings: Settings, now: dt.da
     report.add("満足度（Good / Bad）", satisfaction_text(week, last_week))
     report.add("相談メニュー別の回答成功率と満足度", sections.pattern_table(figs, before, "前週"))
     if themes is not None:
-        report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_table(themes))
+        report.add("質問のテーマ（意味の近さでまとめたもの）", text.themes_chart(report, themes),
+                   text.themes_table(themes))
         report.add("追加すべきナレッジ候補", text.candidates_text(themes))
     else:
         report.add("新しい質問のテーマ", "文の読み取りモデルを読み込めなかったため、キーワードでまとめました。",

@@ -70,6 +70,11 @@ def test_weekly_report_has_satisfaction_themes_and_low_confidence(runtime, data,
     assert "しきい値を下回った AI の回答: 2件" in text
     assert "| P4 人格エージェント | 1件 | 0件 | 14.3% | 100.0% | — | 0/0 | 0.60 |" in text
     assert "![trend](trend.png)" in text
+    assert "![themes](themes.png)" in text and "赤い棒は、ナレッジでまだカバーできていないテーマです。" in text
+    chart = (tmp_path / "out" / "weekly-2026-11-30" / "themes.png").read_bytes()
+    assert chart.startswith(PNG)
+    # drawn for a phone: at most ~480 px wide, so a 390 px screen shows its 10-point labels nearly full size
+    assert int.from_bytes(chart[16:20], "big") <= 480
 
 
 def test_monthly_report_has_the_five_sections_kpis_tuning_and_budget(runtime, data, tmp_path):
@@ -89,7 +94,8 @@ def test_monthly_report_has_the_five_sections_kpis_tuning_and_budget(runtime, da
     assert "| P2 ドクター | — | 0/0 | 0.40 | 100.0% | ナレッジ追加、ナレッジの内容更新 |" in text
     assert "| p1-v1 | 1件 | 1/0 | 100.0% | 0.90 | 12/01〜12/01 |" in text
     assert "2026年12月の AI 利用額 6円（2日目まで） / 予算 30,000円（0.0%、月末見込み 93円）" in text
-    for chart in ("patterns.png", "trend.png", "escalation_reasons.png"):
+    assert "![themes](themes.png)" in text
+    for chart in ("patterns.png", "trend.png", "escalation_reasons.png", "themes.png"):
         assert (tmp_path / "out" / "monthly-2026-12" / chart).read_bytes().startswith(PNG)
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from reports import markdown as md
+from reports.document import Report
 from reports.themes.meaning import MeaningTheme, ThemeMap, candidates
 from reports.themes.learners import Struggle
 from reports.themes.rising import RULE
 
 SHOWN = 15
+CHARTED = 8  # the chart is for a phone: the largest themes only, the table has the rest
 
 
 def summary(themes: ThemeMap, limit: int = 3) -> str:
@@ -33,6 +35,18 @@ def themes_table(themes: ThemeMap) -> str:
         return intro
     weeks = "週ごとの件数（" + "、".join(f"{w.start:%m/%d}〜" for w in themes.weeks) + "）"
     return intro + "\n\n" + md.table(["テーマ", "キーワード", weeks, "今期", "うちエスカレーション", "ナレッジ", "傾向"], rows)
+
+
+def themes_chart(report: Report, themes: ThemeMap) -> str:
+    """The period's largest themes as bars, uncovered ones in red; nothing when no theme was asked."""
+    shown = sorted((t for t in themes.themes if t.count), key=lambda t: -t.count)[:CHARTED]
+    if not shown:
+        return ""
+    from reports import charts  # matplotlib: loaded when a report draws, not by every process
+    path = charts.labelled_bars(report.folder / "themes.png", f"質問のテーマ（{report.period.label}）",
+                                [name_of(t, 22) + ("（増加中）" if t.rising else "") for t in shown],
+                                [t.count for t in shown], [not t.covered for t in shown])
+    return report.chart(path) + "\n\n赤い棒は、ナレッジでまだカバーできていないテーマです。"
 
 
 def candidates_text(themes: ThemeMap) -> str:
