@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping, Protocol
 
 from bot.models import Announcement, AnnouncementOptOut, User, db, utcnow
-from bot.states import AnnouncementCommand, AnnouncementStatus
+from bot.states import AnnouncementCommand, AnnouncementStatus, Channel
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,11 @@ class Announcements:
         sent = 0
         try:
             for channel, ids in audience.items():
-                sent += self.broadcasters[channel].broadcast(ids, announcement.text,
-                                                             key=f"announcement-{announcement.id}")
+                reached = self.broadcasters[channel].broadcast(ids, announcement.text,
+                                                               key=f"announcement-{announcement.id}")
+                sent += reached
+                if channel == Channel.LINE:
+                    announcement.line_recipients = reached
         except Exception as exc:  # edge: a platform refused; what was sent is recorded, staff are told
             log.exception("announcement %s failed after %d", announcement.id, sent)
             announcement.status, announcement.recipients = AnnouncementStatus.FAILED, sent

@@ -218,6 +218,7 @@ class Announcement(BaseModel):
     operator_ts = pw.CharField(null=True)  # its message in the operator channel
     decided_by = pw.CharField(null=True)
     recipients = pw.IntegerField(default=0)  # how many members it was sent to
+    line_recipients = pw.IntegerField(default=0)  # of them on LINE: multicast messages count against the quota
     error = pw.TextField(default="")
     created_at = pw.DateTimeField(default=utcnow)
     sent_at = pw.DateTimeField(null=True)

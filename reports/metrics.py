@@ -16,7 +16,7 @@ import peewee as pw
 from peewee import JOIN, SQL, Case, fn
 
 from bot.limits import spend_usd
-from bot.models import Answer, Delivery, Escalation, Feedback, Question, db
+from bot.models import Announcement, Answer, Delivery, Escalation, Feedback, Question, db
 from bot.states import UNANSWERED, Channel, DeliveryMethod, QuestionStatus, Rating, Scope, Source
 from reports.periods import Period
 
@@ -262,6 +262,7 @@ def open_escalations(now: dt.datetime, limit: int = 10) -> OpenFigures:
 class Pushes:
     ok: int
     failed: int
+    announced: int = 0  # announcements' LINE multicast messages: billed against the same monthly quota
 
 
 def line_pushes(period: Period) -> Pushes:
@@ -271,7 +272,9 @@ def line_pushes(period: Period) -> Pushes:
     total, ok = (Delivery.select(fn.COUNT(Delivery.id), ok_sum)
                  .where(Delivery.channel == Channel.LINE, Delivery.method == DeliveryMethod.PUSH,
                         Delivery.created_at >= start, Delivery.created_at < end).tuples().get())
-    return Pushes(int(ok or 0), int(total or 0) - int(ok or 0))
+    announced = (Announcement.select(fn.SUM(Announcement.line_recipients))
+                 .where(Announcement.sent_at >= start, Announcement.sent_at < end).scalar())
+    return Pushes(int(ok or 0), int(total or 0) - int(ok or 0), int(announced or 0))
 
 
 def learned_entries(period: Period) -> int:

@@ -116,7 +116,8 @@ def usage_table(tally: Tally, pushes: Pushes, usd_jpy: float) -> str:
             ["　入力 / 出力", f"{tally.input_tokens:,} / {tally.output_tokens:,}"],
             ["　キャッシュ書込 / 読込", f"{tally.cache_write_tokens:,} / {tally.cache_read_tokens:,}"],
             ["キャッシュ読込の割合", md.pct(tally.cache_read_share)],
-            ["LINE プッシュ送信", f"{pushes.ok:,}通" + (f"（失敗 {pushes.failed:,}通）" if pushes.failed else "")]]
+            ["LINE プッシュ送信", f"{pushes.ok:,}通" + (f"（失敗 {pushes.failed:,}通）" if pushes.failed else "")],
+            ["LINE お知らせ配信（マルチキャスト）", f"{pushes.announced:,}通"]]
     return md.table(["項目", "値"], rows)
 
 

@@ -16,7 +16,9 @@ from adapters.announce_slack import STOP
 from adapters.slack import RESUME_ANNOUNCEMENTS
 from app import build_runtime
 from bot import users
-from bot.models import Announcement, AnnouncementOptOut
+from bot.models import Announcement, AnnouncementOptOut, utcnow
+from reports.metrics import line_pushes
+from reports.periods import monthly
 from conftest import Chat
 from fakes import FakeServer, line_signature
 from slack_harness import button, form_body, text_of
@@ -24,6 +26,7 @@ from test_line import PUSH, REPLY, webhook
 from test_slack import OPS, STAFF, OTHER, Slack, fake_slack, slack_settings  # noqa: F401
 
 QUOTA, CONSUMPTION, MULTICAST = "/v2/bot/message/quota", "/v2/bot/message/quota/consumption", "/v2/bot/message/multicast"
+TOKYO = dt.timezone(dt.timedelta(hours=9))
 MEMBERS, STOPPED_MEMBER, DOCTOR = ["Ua1", "Ub2"], "Uc3", "Ud4"
 MONDAY_10 = dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.timezone.utc)  # Monday 10:00 in Tokyo
 COOLING = ["クーリング・オフはいつまでできますか？", "クーリングオフの期限を教えてください", "クーリング・オフは何日以内ですか？",
@@ -131,7 +134,9 @@ def test_staff_edit_the_wording_and_slack_members_get_a_dm_they_can_stop(both, l
     assert line_api.calls_to(MULTICAST)[0].json["messages"][0]["text"] == edited
     dm = both.fake.sent("chat.postMessage", "U0SLACKMEMBER")[-1]
     assert dm["text"] == edited and button(dm, STOP)
-    assert Announcement.get().recipients == 3  # two on LINE, one in Slack
+    assert (Announcement.get().recipients, Announcement.get().line_recipients) == (3, 2)  # two on LINE, one in Slack
+    # the LINE multicast counts against the month's quota: the reports show it beside the pushes
+    assert line_pushes(monthly(utcnow().date(), tz=TOKYO)).announced == 2
 
     both.press("U0SLACKMEMBER", STOP, button(dm, STOP)["value"], channel="D0SLACKMEMBER")
     assert AnnouncementOptOut.select().count() == 2  # the LINE member who wrote お知らせ停止, and this one
