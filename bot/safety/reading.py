@@ -20,9 +20,11 @@ _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭|検索|調べ|ググ)")  # 「楽な死に方」って検索
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _REPEATED = re.compile(r"(\S{4,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again (not いっていって)
-# 「…と思った時期がありました。今は乗り越えて元気です」: 今は goes on the story of the sentence before, so the two
-# are read as one (a time told as past, and well now, is distress: bot/safety/rules._over_now).
-_NOW_GOES_ON = re.compile(r"[。．](?=\s*(?:今は|今では|いまは|いまでは))")
+# 「…と思った時期がありました。でも今は乗り越えて元気です」: a sentence that soon says "now" (after a でも, a
+# しかし or a clause) goes on the story of the sentence before, so the two are read as one (a time told as past,
+# and well now or looked back on, is distress: bot/safety/rules._over_now).
+_NOW_GOES_ON = re.compile(r"[。．](?=\s*(?:でも|けど|だけど|ですが|しかし|ただ|それでも)?[^。．!！?？]{0,20}?"
+                          r"(?:今は|今では|いまは|いまでは|今となっては|今思えば|今振り返ると|今振り返れば))")
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
 # One or two katakana glued inside a word of kanji and hiragana (死ンだ, 消エたい, しニたい): written for effect.
 _GLUED_KATAKANA = re.compile(r"(?<![\u30a1-\u30fc])(?:(?<=[\u3041-\u3096\u4e00-\u9fff])[\u30a1-\u30f6]{1,2}|"
@@ -67,7 +69,8 @@ def _the_writers_state(text: str) -> Screening:
     crisis = crisis or (worrying and rules.means(parts))  # a way to do it (ロープ), named by someone struggling
     crisis = crisis or worrying >= 2  # worrying again and again in one message
     crisis = crisis or any(_across_sentences(view) for view in (parts, kana_parts))
-    return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis)
+    over = any(rules.told_as_over(words) for words in parts)
+    return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis, told_as_over=over and not crisis)
 
 
 def _across_sentences(parts: list[list[Morpheme]]) -> bool:

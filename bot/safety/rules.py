@@ -124,8 +124,9 @@ CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
+NOW = frozenset({"今", "いま", "今年"})
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前", "去年", "昨年", "一昨年"})  # 3年前 is read 3 年 前: see _over_now
-RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "治る", "前向き", "楽しい",
+RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "復職", "治る", "前向き", "楽しい",
                        "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実", "笑う", "救う", "卒業", "見える"})  # 今はMDRTを目指しています: a life going on
 HYPERBOLE_CAUSES = frozenset({"暑さ", "寒さ", "忙しさ", "湿気", "花粉", "残業", "筋肉痛", "二日酔い"})
 # Feelings one "could die" of in jest (恥ずかしすぎて死ねる); despair (辛い, 苦しい) is never among them.
@@ -259,8 +260,9 @@ def crisis(words: Words) -> bool:
     n = _norms(words)
     if _reported(n) or any(n[k:k + 4] == ["穴", "が", "有る", "た"] for k in range(len(n))):
         return False  # 穴があったら入って消えたい: embarrassment
-    if _over_now(n):
-        return False  # 死にたいと思った時期もありました、今は回復して…: distress, a person still looks
+    if _over_now(n):  # 死にたいと思った時期もありました、今は回復して…: distress, a person still looks
+        now = max((k for k, x in enumerate(n) if x in NOW), default=len(n))  # the last 今: 今まで… comes before
+        return _crisis_rule_applies(words[now:], n[now:])  # …今はもう限界: the present itself in crisis
     if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
         return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
             any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
@@ -281,14 +283,26 @@ def _crisis_rule_applies(words: Words, n: list[str]) -> bool:
     return any(rule(words, n, i) for i in range(len(words)) for rule in CRISIS_RULES)
 
 
+def told_as_over(words: Words) -> bool:
+    """A crisis the writer tells as past, and well now or looked back on (the screener weighs the model by it)."""
+    n = _norms(words)
+    return _over_now(n) and _crisis_rule_applies(words, n)
+
+
 def _over_now(n: list[str]) -> bool:
     """死にたいと思っていた時期もあったが、今は回復した: a time the writer tells as past, and well now."""
-    past = any(n[i:i + 3] == ["て", "居る", "た"] for i in range(len(n))) or any(x in PAST_TIMES for x in n) or \
+    past = any(n[i:i + 3] == ["て", "居る", "た"] or n[i:i + 4] == ["て", "居る", "ます", "た"] or n[i:i + 2] == ["てる", "た"]
+               for i in range(len(n))) or any(x in PAST_TIMES for x in n) or \
         any(n[i:i + 2] in (["年", "前"], ["月", "前"]) for i in range(len(n)))  # 3年前
-    now_well = any(x in ("今", "今年") and any(n[k] in RECOVERED and not _negated(n, k, span=4)
-                                                for k in range(i + 1, min(len(n), i + 10)))
+    now_well = any(x in NOW and (any(n[k] in RECOVERED and not _negated(n, k, span=4)
+                                                 for k in range(i + 1, min(len(n), i + 14))) or _looking_back(n, i))
                    for i, x in enumerate(n))
-    return past and (now_well or any(n[i:i + 3] == ["今", "が", "有る"] for i in range(len(n))))  # …今がある
+    return past and (now_well or any(n[i] in NOW and n[i + 1:i + 3] == ["が", "有る"] for i in range(len(n))))  # …今がある
+
+
+def _looking_back(n: list[str], i: int) -> bool:
+    """今思えば, 今振り返ると, 今となっては: the writer looks back from now on a time that is over."""
+    return n[i + 1:i + 3] == ["思う", "ば"] or n[i + 1:i + 2] == ["振り返る"] or n[i + 1:i + 5] == ["と", "成る", "て", "は"]
 
 
 # Each rule looks at the word at i of a sentence (`words`, their normalised forms `n`).
@@ -609,7 +623,24 @@ def _numb(words: Words, n: list[str], i: int) -> bool:
     return n[i] == "死ぬ" and _subject_noun(n, i) in MIND and not _negated(n, i)
 
 
-DISTRESS_RULES = (_worn_out, _hopeless, _numb)
+def _dead_beat(words: Words, n: list[str], i: int) -> bool:
+    """撃沈して死んだ, 断られて死んでたわ: the writer's own death told as done is not literal but spent; a person looks."""
+    return n[i] == "死ぬ" and _told_as_done(words, n, i) and _subject_noun(n, i) not in THINGS
+
+
+def _told_as_done(words: Words, n: list[str], i: int) -> bool:
+    """死んだ, 死んでた, 死んどった, 死んでいました at the end of what is said (not 死んだ方, 死んでたら, 死んだかと)."""
+    k = i + 1
+    while k < len(n) and n[k] in ("て", "で", "てる", "とる", "居る", "ます"):
+        k += 1
+    if n[k:k + 1] != ["た"] or not words[k].pos[5].startswith("終止形"):
+        return False
+    return all(x in SENTENCE_TAIL or words[j].pos[0] in ("補助記号", "空白", "記号")
+               for j, x in enumerate(n[k + 1:], k + 1))
+
+
+SENTENCE_TAIL = frozenset({"わ", "よ", "ね", "な", "ぞ", "ぜ", "さ", "わい", "笑", "w", "ｗ", "…"})
+DISTRESS_RULES = (_worn_out, _hopeless, _numb, _dead_beat)
 
 
 # ---- signs a message gives across its sentences (when in doubt about distress, a person looks) ----------
@@ -640,7 +671,8 @@ def _own_death(words: Words) -> bool:
                 not any(y in THIRD_PERSON or y in BUSINESS for y in n):
             return True  # もうすぐ自殺免責期間が終わります: counting the days
         literal = _subject_of(n, i) in FIRST_PERSON and n[i + 1:i + 3] in (["て", "も"], ["で", "も"])  # 私が死んでも
-        if x == "死ぬ" and (_not_an_idiom(words, n, i) or literal) and _desire(words, i) in (None, "wish"):
+        if x == "死ぬ" and (_not_an_idiom(words, n, i) or literal) and _desire(words, i) in (None, "wish") and \
+                not _told_as_done(words, n, i):  # 断られて死んでたわ: spent, not dying
             return True  # not 死にたいとは思わない (denied: distress, a person still looks)
         if x in ("遺書", "首吊り", "死に場所", "身辺", "形見") or (_method(words, n, i) and not _insurance_frame(n)):
             return True
@@ -991,7 +1023,7 @@ def many_signs(parts: Sequence[Words]) -> bool:
     """Two kinds of sign in one message from the writer (`_signs`), or one that is a plan on its own:
     dying (or being gone) called the better way (死んだ方が家族のためになる)."""
     read = [(w, _norms(w)) for w in parts]
-    own = [(w, n) for w, n in read if not _reported(n) and not _about_a_case(n)]
+    own = [(w, n) for w, n in read if not _reported(n) and not _about_a_case(n) and not _over_now(n)]
     signs = set().union(*(_signs(w) for w, _ in own), set())
     everyone = [x for _, n in own for x in n]
     if any(everyone[k:k + 2] == ["自殺", "免責"] for k in range(len(everyone))) and _is_first_person(everyone):
@@ -1908,6 +1940,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     k = i + 1
     while k < len(words) and n[k] in ("た", "だ", "て", "で") and not words[k].pos[5].startswith("仮定形"):
         k += 1
+    if _told_as_done(words, n, i):
+        return False  # 死んだ, 死んでたわ: the writer is alive to say it; distress (_dead_beat), a person looks
     if k >= len(words):
         return True
     nxt = words[k]

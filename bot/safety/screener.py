@@ -56,6 +56,10 @@ class Screener:
         except Exception:  # edge: safety must not stop at a model fault; the rules' reading stands
             log.exception("the safety model failed; this message was read by the rules alone")
         else:
+            if found.told_as_over and by_model.crisis and not by_model.someone_in_danger:
+                # A crisis told as past and well now (昔は消えたいと思っていた。でも今は…) reads like one to the
+                # model, which has no grammar of time; the rules found none now. A person still looks.
+                by_model = replace(by_model, crisis=False, distress=True)
             # The rules read the words of a quoted farewell (『もう終わりにする』ってメッセが来た) as the writer's;
             # when the model reads the message as someone else's danger, those around them get its reply.
             found = replace(found | by_model, someone_in_danger=True) if by_model.someone_in_danger \

@@ -16,6 +16,8 @@ class Screening:
     wants_human: bool = False
     # the crisis is someone else's life in danger, told by the writer: a reply for those around them
     someone_in_danger: bool = False
+    # the rules read a crisis told as past and over (死にたいと思った時期もあったが、今は…) and none now
+    told_as_over: bool = False
     why: tuple[str, ...] = ()  # the readers' reasons ("rules:crisis", "model:crisis=0.93"), for logs and eval
 
     def __or__(self, other: "Screening") -> "Screening":
@@ -26,7 +28,7 @@ class Screening:
         wants_human = self.wants_human or other.wants_human
         return Screening(crisis=crisis, distress=self.distress or other.distress,
                          compliance=compliance, wants_human=wants_human, someone_in_danger=others,
-                         why=self.why + tuple(w for w in other.why if w not in self.why))
+                         told_as_over=self.told_as_over or other.told_as_over, why=self.why + tuple(w for w in other.why if w not in self.why))
 
     def flags_set(self) -> list[str]:
         """The names of the flags that are on."""
