@@ -50,6 +50,13 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_practice(args, settings: Settings) -> int:
+    from cli.practice import run_practice
+    _check_pattern(args.pattern)
+    return run_practice(settings, args.text, pattern=args.pattern, cohort=args.cohort,
+                        port=args.port or int(os.environ.get("PORT") or 8000))
+
+
 def cmd_knowledge(args, settings: Settings) -> int:
     from bot.coverage import COVERS_AT
     from bot.knowledge import load_dir
@@ -355,7 +362,8 @@ def cmd_jobs(args, settings: Settings) -> int:
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
             "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
-            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety, "escalations": cmd_escalations}
+            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety, "escalations": cmd_escalations,
+            "practice": cmd_practice}
 
 
 def _runtime(settings: Settings, sync: bool = True, **parts):
