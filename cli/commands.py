@@ -147,6 +147,10 @@ def cmd_users(args, settings: Settings) -> int:
             print(f"文字コード: {result.encoding} として読み込みました")
             print(f"登録 {result.added} 人、更新 {result.updated} 人、変更なし {result.unchanged} 人、"
                   f"取り込めなかった行 {len(result.rejected)} 行")
+            if result.moved:
+                print(f"この取り込みでコホートが変わった人 {len(result.moved)} 人: {' '.join(result.moved)}")
+                print("  古い CSV を取り込むと、CSV で変えたコホートが元に戻ります。意図しない変更なら、最新の CSV を"
+                      "取り込み直してください。")
             if result.kept:
                 print(f"set-cohort で変えたコホートを残した人 {len(result.kept)} 人（CSV のコホートが前回の取り込みと"
                       f"同じため）: {' '.join(result.kept)}")
@@ -154,10 +158,10 @@ def cmd_users(args, settings: Settings) -> int:
             for line, why in result.rejected:
                 print(f"  {line} 行目: {why}", file=sys.stderr)
         elif args.action == "export":
-            count = users.export_csv(args.csv)
+            count = users.export_csv(args.csv, runtime.core.plan.timezone)
             print(f"{count} 人を {args.csv.resolve()} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
             print("列: channel, user_id, cohort, display_name（取り込みと同じ）、active（yes は友だち登録中、no はブロック・"
-                  "友だち解除）、created_at（登録日）。ask・chat で試したターミナルの利用者は入りません。")
+                  "友だち解除）、created_at（登録日、日本時間）。ask・chat で試したターミナルの利用者は入りません。")
         else:
             _print_users(users.list_rows(runtime.core.plan))
     except users.UserError as exc:
