@@ -215,7 +215,8 @@ def cmd_db(args, settings: Settings) -> int:
             print("PostgreSQL への移行が終わりました。件数（移行元 → 移行先）:")
             for table, count in result.source.items():
                 mark = "" if result.target.get(table) == count else "  ← 一致しません"
-                print(f"  {table:<16} {count:>8} → {result.target.get(table, 0):<8}{mark}")
+                print("  " + _columns((dbops.table_label(table), f"{count:>8} → {result.target.get(table, 0)}"),
+                                      (22, 0)).rstrip() + mark)
             if result.source != result.target:
                 return 1
             print("次に .env の DATABASE_URL を移行先に書き換えて、サーバーを再起動してください。")
@@ -409,4 +410,5 @@ def _columns(values: tuple[str, ...], widths: tuple[int, ...]) -> str:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return "、".join(f"{table} {count}" for table, count in counts.items())
+    from bot.dbops import table_label
+    return "、".join(f"{table_label(table)} {count}" for table, count in counts.items())
