@@ -256,6 +256,15 @@ def test_doctor_says_in_japanese_when_line_cannot_be_reached(settings):
     assert "Error" not in finding.text and "インターネット" in finding.fix
 
 
+def test_doctor_says_in_japanese_when_anthropic_cannot_be_reached(settings, monkeypatch):
+    from bot.doctor import check_claude
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    finding = check_claude(replace(settings, anthropic_api_key="sk-ant-practice"))
+    assert finding.status == Status.ERROR
+    assert finding.text.startswith("Anthropic に接続できません（インターネットにつながっていないか")
+    assert "英語の詳細: Connection error." in finding.text and "インターネット" in finding.fix
+
+
 def test_doctor_passes_working_platforms(settings, fake_anthropic):
     fake_anthropic.route("GET", "/v1/models", (200, {"data": [], "has_more": False, "first_id": None,
                                                      "last_id": None}))
