@@ -107,11 +107,11 @@ def test_db_backup_names_the_file_with_the_date_and_restore_brings_it_back(run, 
     assert made.returncode == 0, made.stderr
     path = Path(made.stdout.split("バックアップを作成しました: ")[1].splitlines()[0])
     assert path.parent == Path("var/backups") and path.name.startswith(f"bansou-{time.strftime('%Y-')}")
-    assert "question 1" in made.stdout
+    assert "、質問 1、" in made.stdout
     run("ask", "クーリングオフの期限は？", "--pattern", "1")
     back = run("db", "restore", str(path))
     assert back.returncode == 0, back.stderr
-    assert "question 1" in back.stdout and "復元前のデータは var/backups/before-restore-" in back.stdout
+    assert "、質問 1、" in back.stdout and "復元前のデータは var/backups/before-restore-" in back.stdout
     one_japanese_line(run("db", "restore", "nothing.db"), "nothing.db")
 
 
@@ -123,7 +123,7 @@ def test_db_backup_and_restore_do_not_wait_for_a_broken_rollout_file(run, tmp_pa
     assert made.returncode == 0, made.stderr
     path = made.stdout.split("バックアップを作成しました: ")[1].splitlines()[0]
     back = run("db", "restore", path, ROLLOUT_FILE=str(broken))
-    assert back.returncode == 0 and "question 1" in back.stdout, back.stderr
+    assert back.returncode == 0 and "、質問 1、" in back.stdout, back.stderr
 
 
 def free_port() -> int:
