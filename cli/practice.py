@@ -35,7 +35,7 @@ def server_state(port: int) -> str:
         return (f"サーバー: 止まっています（127.0.0.1:{port} に接続できません）。\n"
                 "  いま会員の方が LINE や Slack で質問しても bansou には届かず、会員の方には何も返りません"
                 "（エラーの表示もありません）。\n"
-                "  サーバーを起動すると、その後の質問から答えます。止まっていた間の質問には答えません。")
+                "  サーバーを起動すると、その後の質問から答えます。止まっていた間の質問には答えません（LINE の「Webhookの再送」がオンなら、短い停止の間の LINE のメッセージには起動後に答えます）。")
     if status == 200:
         return (f"サーバー: 動いています（127.0.0.1:{port} が応答しました）。"
                 "この練習は動いているサーバーにも会員のデータベースにも触れません。")
@@ -68,7 +68,7 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
     now = dt.datetime.now(timezone_or_default(settings.rollout_file))
     hours = settings.office_hours
     inside = "内" if hours.is_open(now) else "外"
-    print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（20 秒ほどかかります）。\n"
+    print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（10 秒ほどかかります）。\n"
           f"時刻: {now:%m月%d日 %H:%M}（スタッフの対応時間「{hours.describe()}」の{inside}）、"
           f"コホート: {cohort}、Pattern: {pattern or '選ばない'}")
     fake = FakeServer().start()
