@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
+import logging
+import re
 import tempfile
 import time
 from dataclasses import replace
@@ -22,6 +24,24 @@ PRACTICE_USER = "U" + "0" * 31 + "1"  # the form LINE user IDs have
 SECRET, TOKEN = "practice-line-secret", "practice-line-token"
 SENT = (200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]})
 ANSWER_SECONDS = 120.0  # Claude's whole budget and a retry fit in this
+# The per-question log line's outcome (bansou.turn), as troubleshooting.md's table explains it.
+OUTCOMES = {"answer": "答えを返しました",
+            "escalated": "スタッフに回しました。本番ならオペレーター用チャンネルにエスカレーションが投稿されます（練習では投稿しません）",
+            "notice": "答えのかわりにお知らせを返しました。公開日前・質問数の上限・範囲外の質問などです",
+            "error": "エラーのため、お詫びの文を返しました",
+            "invalid": "受け付けられない入力でした"}
+
+
+class _Outcomes(logging.Handler):
+    """Collects the outcome of each question the practice copy answers (from its bansou.turn line)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if found := re.search(r"outcome=(\w+)", record.getMessage()):
+            self.seen.append(found.group(1))
 
 
 def server_state(port: int) -> str:
@@ -71,6 +91,11 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
     print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（10 秒ほどかかります）。\n"
           f"時刻: {now:%m月%d日 %H:%M}（スタッフの対応時間「{hours.describe()}」の{inside}）、"
           f"コホート: {cohort}、Pattern: {pattern or '選ばない'}")
+    outcomes = _Outcomes()
+    turns = logging.getLogger("bansou.turn")
+    turns.addHandler(outcomes)
+    level = turns.level
+    turns.setLevel(logging.INFO)
     fake = FakeServer().start()
     for path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
         fake.route("POST", path, SENT)
@@ -86,7 +111,11 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
                 events.append(_event(len(events), postback=codec.encode(ButtonAction.SWITCH_PATTERN, str(pattern),
                                                                        permanent=True)))
             events.append(_event(len(events), text=text))
-            with serving(runtime) as app_port:
+            # The job workers in this process and no scheduler: the practice copy must never write a report
+            # or a backup into this installation's var/ (the worker process `serve` starts would).
+            runtime.core.screener.load()
+            runtime.queue.start(workers=2, poll_seconds=0.1)
+            with serving(runtime, background=False) as app_port:
                 for i, event in enumerate(events, start=1):
                     body = json.dumps({"destination": "Ubot", "events": [event]}, ensure_ascii=False).encode()
                     status = _post(app_port, body, line_signature(body, SECRET))
@@ -99,13 +128,18 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
                               "この表示をそのまま担当エンジニアに渡してください。")
                         return 1
         finally:
+            runtime.queue.stop()
             runtime.database.close()
             fake.stop()
+            turns.removeHandler(outcomes)
+            turns.setLevel(level)
     print("\n会員の方の LINE に届く文:")
     for call in fake.calls:
         if call.path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
             for line in member_view(call.json):
                 print(line)
+    for outcome in outcomes.seen:
+        print(f"\nログの記録: outcome={outcome} → {OUTCOMES.get(outcome, '')}")
     print("\n（練習用のデータベースは消しました。本物のサーバー・会員データベース・Slack には何も送っていません）")
     return 0
 

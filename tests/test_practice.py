@@ -44,6 +44,7 @@ def test_practice_prints_what_the_member_would_get_and_leaves_the_database_alone
     assert "会員の方の LINE に届く文" in out
     assert "Pattern 1" in out and "に切り替えました" in out  # the switch the member made first
     assert "お手伝いできる内容の範囲外" in out  # the off-domain answer, as LINE would show it
+    assert "ログの記録: outcome=notice → " in out
     assert not Path(settings.database_url.removeprefix("sqlite:///")).exists()  # the live database: untouched
 
 
@@ -55,3 +56,4 @@ def test_out_of_hours_the_member_is_told_when_staff_will_answer(settings, capsys
     out = capsys.readouterr().out
     assert "担当スタッフが確認してからお答えします" in out, out
     assert "お返事は明日の10時以降になります" in out
+    assert "ログの記録: outcome=escalated → スタッフに回しました。" in out
