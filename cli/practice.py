@@ -74,10 +74,11 @@ def practice_settings(settings: Settings, tmp: Path, fake_url: str) -> Settings:
 
 
 def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: str, port: int) -> int:
-    from bench.webhooks import serving, wait_for_jobs
+    from bench.webhooks import uvicorn_on_a_free_port, wait_for_jobs
     from fakes import FakeServer, line_signature
 
     from adapters.line import EVENT_JOB
+    from adapters.web import create_app
     from adapters.line_postback import PostbackCodec
     from app import build_runtime
     from bot import users
@@ -115,7 +116,9 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
             # or a backup into this installation's var/ (the worker process `serve` starts would).
             runtime.core.screener.load()
             runtime.queue.start(workers=2, poll_seconds=0.1)
-            with serving(runtime, background=False) as app_port:
+            # No log_config and the access log left on: uvicorn's own would cut its loggers off from this
+            # process's log handlers for good (they stay quiet anyway at WARNING).
+            with uvicorn_on_a_free_port(create_app(runtime), log_config=None, access_log=True) as app_port:
                 for i, event in enumerate(events, start=1):
                     body = json.dumps({"destination": "Ubot", "events": [event]}, ensure_ascii=False).encode()
                     status = _post(app_port, body, line_signature(body, SECRET))
@@ -128,7 +131,7 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
                               "この表示をそのまま担当エンジニアに渡してください。")
                         return 1
         finally:
-            runtime.queue.stop()
+            runtime.stop()  # the job workers and the backlog reader the webhook started
             runtime.database.close()
             fake.stop()
             turns.removeHandler(outcomes)
