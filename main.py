@@ -27,7 +27,7 @@ except ModuleNotFoundError as _missing:  # `python3 main.py` with the system's P
     print(missing_library(_missing), file=sys.stderr)
     sys.exit(2)
 
-TEST_COMMANDS = ("ask", "chat", "eval")  # their questions are tests: logged apart from the operators' lines
+TEST_COMMANDS = ("ask", "chat", "eval", "practice")  # their questions are tests: logged apart from the operators' lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,12 +33,17 @@ def reply_json(reply: Reply) -> str:
     }, ensure_ascii=False)
 
 
+# Who wrote an answer (Source), in the words an operator reads under `ask`.
+SOURCE_WORDS = {"ai": "AI（Claude）の回答", "offline": "ナレッジからの回答（AI なし）", "staff": "スタッフの回答",
+                "makino": "牧野さんの回答", "system": "決まった文"}
+
+
 def render(reply: Reply, *, feedback: bool = False) -> str:
     """A reply as terminal text: the answer, then what happened to it; `feedback` where /good and /bad work
     (the chat)."""
     lines = [plain(text) for text in (reply.text, *reply.more)]
     if reply.confidence is not None:
-        lines.append(f"（確信度 {reply.confidence:.2f}・{reply.source}"
+        lines.append(f"（確信度 {reply.confidence:.2f}・{SOURCE_WORDS.get(reply.source, reply.source)}"
                      + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
     if reply.escalated:
         lines.append(f"→ 本番ならスタッフに回る質問です（テスト用の記録 #{reply.escalation_id}）。"

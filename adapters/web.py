@@ -149,6 +149,14 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         (log.info if ran else log.warning)("サーバーを停止しました（%s）", reason)
 
 
+def signal_received(signum: int) -> str:
+    """The moment a stop signal arrives, in the same words as the stop line (not its number)."""
+    if signum == signal.SIGINT:
+        return "Ctrl-C が押されました"
+    name = "SIGTERM" if signum == signal.SIGTERM else f"シグナル {signum}"
+    return f"停止の指示（{name}）を受けました"
+
+
 def stop_reason(signum: int | None, ran: bool) -> str:
     """Why the server stopped, in the words of the operators' log line."""
     if not ran:
@@ -183,7 +191,7 @@ def _note_stop_signals() -> StopSignal:
     def note(signum: int, _frame: object) -> None:
         if not stopping.is_set():
             stopping.signum = signum
-            log.info("停止の指示（シグナル %d）を受けました。処理中の回答を終えてから止まります", signum)
+            log.info("%s。処理中の回答を終えてから止まります", signal_received(signum))
         stopping.set()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, note)

@@ -355,14 +355,16 @@ class Core:
         opened = self._open_patterns(user)
         if opened:
             text += notices.open_now([p.label for p in opened])
-        elif upcoming := self._upcoming(user, today):
+        elif upcoming := self._upcoming(user, today, told=pattern.number if gate.opens_on else None):
             day, labels = upcoming
             text += notices.own_patterns_open_on(labels, day.month, day.day)
         return Reply(text, kind=ReplyKind.NOTICE, buttons=self._pattern_buttons(user), pattern=pattern.number)
 
-    def _upcoming(self, user: User, today: dt.date) -> tuple[dt.date, list[str]] | None:
-        """The first day some Pattern opens to the member's own cohort, and the Patterns opening then."""
-        days = {n: gate.opens_on for n in PATTERNS if (gate := self.plan.gate(user.cohort, n, today)).opens_on}
+    def _upcoming(self, user: User, today: dt.date, told: int | None = None) -> tuple[dt.date, list[str]] | None:
+        """The first day some Pattern opens to the member's own cohort, and the Patterns opening then; not
+        Pattern `told`, whose day the notice has just given."""
+        days = {n: gate.opens_on for n in PATTERNS
+                if n != told and (gate := self.plan.gate(user.cohort, n, today)).opens_on}
         if not days:
             return None
         first = min(days.values())

@@ -53,6 +53,18 @@ class MigrateResult:
     target: dict[str, int]
 
 
+# Each table in the words an operator reads on the screen (the counts after a backup, restore or move).
+TABLE_LABELS = {"user": "利用者", "knowledgeentry": "ナレッジ", "question": "質問", "answer": "回答", "feedback": "評価",
+                "escalation": "エスカレーション", "escalationdraft": "AI の下書き", "delivery": "送信の結果",
+                "job": "受け付けた処理", "send": "送信の控え", "scheduledrun": "定時処理の記録",
+                "safetylabel": "安全チェックの分類", "questionvector": "テーマ用の質問データ", "announcement": "お知らせ",
+                "announcementoptout": "お知らせの停止", "themesnapshot": "テーマの集計"}
+
+
+def table_label(table: str) -> str:
+    return TABLE_LABELS.get(table, table)
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -194,9 +206,9 @@ def migrate_to(source_url: str, target_url: str) -> MigrateResult:
         raise DbOpsError(f"移行先に接続できません（{first_line(exc)}）。") from None
     try:
         with target.bind_ctx(MODELS):
-            filled = [m._meta.table_name for m in MODELS if m.table_exists() and m.select().exists()]
+            filled = [table_label(m._meta.table_name) for m in MODELS if m.table_exists() and m.select().exists()]
         if filled:
-            raise DbOpsError(f"移行先のデータベースには既にデータがあります（{', '.join(filled)}）。"
+            raise DbOpsError(f"移行先のデータベースには既にデータがあります（{'、'.join(filled)}）。"
                              "空のデータベースを指定してください。")
         with target.atomic():  # all or nothing: a failed move leaves the target empty, ready for another try
             with target.bind_ctx(MODELS):

@@ -199,9 +199,11 @@ def check_claude(settings: Settings) -> Finding:
                      "再起動してください（docs/manual.md「API キーの更新」）。")
     except anthropic.PermissionDeniedError:
         return error("Claude", "API キーに権限がありません（403）", "Anthropic Console でキーと組織の状態を確認してください。")
-    except anthropic.APIConnectionError as exc:
-        return error("Claude", f"Anthropic に接続できません（{dbops.first_line(exc)}）",
-                     "インターネット接続・プロキシ・ファイアウォールを確認してください。")
+    except anthropic.APIConnectionError as exc:  # the SDK's own words (English) go last, for the engineer
+        return error("Claude", "Anthropic に接続できません（インターネットにつながっていないか、Anthropic のサーバーに"
+                               f"届きません。英語の詳細: {dbops.first_line(exc)}）",
+                     "インターネット接続・プロキシ・ファイアウォールを確認してください。つながるまでの間は、ナレッジで"
+                     "確実に答えられる質問だけ AI なしで答え、それ以外はスタッフに回ります。")
     except anthropic.APIStatusError as exc:
         return warn("Claude", f"Anthropic が {exc.status_code} を返しました（先方の障害や利用上限の可能性）",
                     "しばらくして再度 doctor を実行し、続くときは status.anthropic.com と請求設定を確認します。")

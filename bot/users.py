@@ -29,6 +29,7 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     kept: list[str] = field(default_factory=list)  # ids whose hand-set cohort the CSV (unchanged) left alone
+    moved: list[str] = field(default_factory=list)  # registered people whose cohort this import changed
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
     encoding: str = ""  # how the file was read, in words (UTF-8, Shift_JIS …)
@@ -91,13 +92,17 @@ def import_csv(path: Path) -> ImportResult:
         with db.atomic():
             for row in reader:
                 line = reader.line_num
+                channel, external_id = (row.get("channel") or "").strip(), (row.get("user_id") or "").strip()
+                before = find(channel, external_id)
                 try:
-                    user, outcome = _import_row((row.get("channel") or "").strip(), (row.get("user_id") or "").strip(),
-                                                (row.get("cohort") or "").strip(),
+                    user, outcome = _import_row(channel, external_id, (row.get("cohort") or "").strip(),
                                                 (row.get("display_name") or "").strip())
                 except UserError as exc:
                     result.rejected.append((line, str(exc)))
                     continue
+                if before is not None and before.cohort != user.cohort:  # an older CSV can move people back
+                    result.moved.append(f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、"
+                                        f"{before.cohort} → {user.cohort}）")
                 if outcome == "kept":
                     result.kept.append(f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、"
                                        f"{user.cohort}）")
@@ -123,9 +128,10 @@ def _import_row(channel: str, external_id: str, cohort: str, display_name: str) 
     return user, outcome
 
 
-def export_csv(path: Path) -> int:
+def export_csv(path: Path, tz: dt.tzinfo) -> int:
     """Every member (LINE and Slack; the terminal's test users are not members) as a CSV Excel opens as is
-    (UTF-8 with a BOM, CRLF): the columns `import` reads, then two it skips (active, created_at)."""
+    (UTF-8 with a BOM, CRLF): the columns `import` reads, then two it skips (active, created_at, the day in
+    `tz`, the plan's zone, as every date an operator reads)."""
     rows = User.select().where(User.channel != Channel.LOCAL).order_by(User.channel, User.external_id)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
@@ -133,7 +139,7 @@ def export_csv(path: Path) -> int:
         count = 0
         for u in rows:
             writer.writerow([u.channel, u.external_id, u.cohort, u.display_name, "yes" if u.active else "no",
-                             f"{u.created_at:%Y-%m-%d}"])
+                             f"{u.created_at.replace(tzinfo=dt.timezone.utc).astimezone(tz):%Y-%m-%d}"])
             count += 1
     return count
 

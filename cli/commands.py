@@ -50,6 +50,13 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_practice(args, settings: Settings) -> int:
+    from cli.practice import run_practice
+    _check_pattern(args.pattern)
+    return run_practice(settings, args.text, pattern=args.pattern, cohort=args.cohort,
+                        port=args.port or int(os.environ.get("PORT") or 8000))
+
+
 def cmd_knowledge(args, settings: Settings) -> int:
     from bot.coverage import COVERS_AT
     from bot.knowledge import load_dir
@@ -140,6 +147,10 @@ def cmd_users(args, settings: Settings) -> int:
             print(f"文字コード: {result.encoding} として読み込みました")
             print(f"登録 {result.added} 人、更新 {result.updated} 人、変更なし {result.unchanged} 人、"
                   f"取り込めなかった行 {len(result.rejected)} 行")
+            if result.moved:
+                print(f"この取り込みでコホートが変わった人 {len(result.moved)} 人: {' '.join(result.moved)}")
+                print("  古い CSV を取り込むと、CSV で変えたコホートが元に戻ります。意図しない変更なら、最新の CSV を"
+                      "取り込み直してください。")
             if result.kept:
                 print(f"set-cohort で変えたコホートを残した人 {len(result.kept)} 人（CSV のコホートが前回の取り込みと"
                       f"同じため）: {' '.join(result.kept)}")
@@ -147,10 +158,10 @@ def cmd_users(args, settings: Settings) -> int:
             for line, why in result.rejected:
                 print(f"  {line} 行目: {why}", file=sys.stderr)
         elif args.action == "export":
-            count = users.export_csv(args.csv)
+            count = users.export_csv(args.csv, runtime.core.plan.timezone)
             print(f"{count} 人を {args.csv.resolve()} に書き出しました（UTF-8・BOM 付き。Excel でそのまま開けます）")
             print("列: channel, user_id, cohort, display_name（取り込みと同じ）、active（yes は友だち登録中、no はブロック・"
-                  "友だち解除）、created_at（登録日）。ask・chat で試したターミナルの利用者は入りません。")
+                  "友だち解除）、created_at（登録日、日本時間）。ask・chat で試したターミナルの利用者は入りません。")
         else:
             _print_users(users.list_rows(runtime.core.plan))
     except users.UserError as exc:
@@ -204,7 +215,8 @@ def cmd_db(args, settings: Settings) -> int:
             print("PostgreSQL への移行が終わりました。件数（移行元 → 移行先）:")
             for table, count in result.source.items():
                 mark = "" if result.target.get(table) == count else "  ← 一致しません"
-                print(f"  {table:<16} {count:>8} → {result.target.get(table, 0):<8}{mark}")
+                print("  " + _columns((dbops.table_label(table), f"{count:>8} → {result.target.get(table, 0)}"),
+                                      (22, 0)).rstrip() + mark)
             if result.source != result.target:
                 return 1
             print("次に .env の DATABASE_URL を移行先に書き換えて、サーバーを再起動してください。")
@@ -355,7 +367,8 @@ def cmd_jobs(args, settings: Settings) -> int:
 
 COMMANDS = {"serve": cmd_serve, "chat": cmd_chat, "ask": cmd_ask, "knowledge": cmd_knowledge,
             "report": cmd_report, "users": cmd_users, "line": cmd_line, "db": cmd_db, "doctor": cmd_doctor,
-            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety, "escalations": cmd_escalations}
+            "eval": cmd_eval, "jobs": cmd_jobs, "safety": cmd_safety, "escalations": cmd_escalations,
+            "practice": cmd_practice}
 
 
 def _runtime(settings: Settings, sync: bool = True, **parts):
@@ -397,4 +410,5 @@ def _columns(values: tuple[str, ...], widths: tuple[int, ...]) -> str:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return "、".join(f"{table} {count}" for table, count in counts.items())
+    from bot.dbops import table_label
+    return "、".join(f"{table_label(table)} {count}" for table, count in counts.items())

@@ -38,6 +38,9 @@ def run(args, runtime: Runtime) -> int:  # noqa: ANN001 (argparse's namespace)
         if isinstance(outcome, Refused):
             return _refused(outcome, args.number)
         print(_said(outcome))
+        if args.action == "answer" and args.makino and not runtime.settings.slack_makino_user_id:
+            print("⚠️ SLACK_MAKINO_USER_ID が設定されていないため、この回答は牧野さんではなく、スタッフの回答として"
+                  "記録しました（レポートでもスタッフの回答として数えます）。")
         print(_in_slack(runtime, outcome))
     return 0
 
@@ -80,7 +83,7 @@ def _said(outcome: AnswerSent | MakinoAsked | KnowledgeUndone) -> str:
     if isinstance(outcome, AnswerSent):
         view, done = outcome.view, outcome.resolution
         where = f"{view.user_name} さん（{CHANNELS.get(view.user_channel, view.user_channel)}）"
-        sent = (f"エスカレーション #{view.id} の回答を{where}にお届けしました。" if done.delivered else
+        sent = (f"エスカレーション #{view.id} の回答を {where}にお届けしました。" if done.delivered else
                 f"⚠️ エスカレーション #{view.id} の回答を保存しましたが、{where}へのお届けに失敗しました。"
                 "./bansou doctor で原因をご確認ください（docs/troubleshooting.md）。")
         practice = (f"\n⚠️ ［テスト］の質問でしたが、このナレッジは本物です。会員の方への回答にも使われます。練習だったなら、"
@@ -137,5 +140,5 @@ def _refused(outcome: Refused, number: int) -> int:
         print("設定すると、このコマンドでエスカレーションが「牧野さんの確認待ち」になり、Slack のスレッドで牧野さんに"
               "お知らせが届きます。設定は担当エンジニアにお願いしてください（連絡先は docs/handover.md の表）。\n"
               f"それまでは、牧野さんに電話やメールで直接ご確認いただき、答えを ./bansou escalations answer {number} "
-              "\"回答の文章\" で送ってください。")
+              "\"回答の文章\" で送ってください。この場合、回答は牧野さんではなく、スタッフの回答として記録されます。")
     return 2

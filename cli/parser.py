@@ -64,6 +64,14 @@ def build_parser() -> Parser:
     _question_options(ask)
     ask.add_argument("--json", action="store_true", help="結果を JSON で表示します")
 
+    practice = commands.add_parser("practice", help="会員の方が LINE で質問したときに届く文を、練習用の bansou で確かめます"
+                                                    "（本物のサーバーと会員データベースには触れません）")
+    practice.add_argument("text", help="質問の文章")
+    practice.add_argument("--pattern", type=int, help="会員の方が選んでいる Pattern の番号（1〜4、省略時は選ばない）")
+    practice.add_argument("--cohort", choices=COHORTS, default="academy_member",
+                          help="会員の方のコホート（既定: academy_member）")
+    practice.add_argument("--port", type=int, help="動いているか確かめるサーバーのポート（既定: 環境変数 PORT、なければ 8000）")
+
     knowledge = commands.add_parser("knowledge", help="ナレッジの検索・一覧・取り込み・確認・書き出し")
     kcmd = knowledge.add_subparsers(dest="action", required=True, parser_class=Parser, title="操作", metavar="操作")
     search = kcmd.add_parser("search", help="ナレッジを検索します")

@@ -11,14 +11,18 @@ from reports.themes import Themes
 
 
 def kpi_line(tally: Tally) -> str:
-    """「KPI 3/4 達成（未達: ユーザー満足度）」"""
+    """「KPI 1/3 達成（未達: 回答成功率、新規質問率。データなし 1: ユーザー満足度）」: the count is of the KPIs with
+    data; one with none (nobody rated an answer) is named, so "1/3" of four KPIs needs no explaining."""
     results = [(k, k.met(k.value(tally))) for k in KPIS]
     judged = [(k, met) for k, met in results if met is not None]
     missed = [k.label for k, met in judged if not met]
     if not judged:
         return "KPI: 数える質問が 0 件のため計算できません（理由と対処は本文の KPI の節にあります）"
+    empty = [k.label for k, met in results if met is None]
+    notes = ([f"未達: {'、'.join(missed)}"] if missed else []) + ([f"データなし {len(empty)}: {'、'.join(empty)}"]
+                                                                if empty else [])
     line = f"KPI {len(judged) - len(missed)}/{len(judged)} 達成"
-    return line + (f"（未達: {'、'.join(missed)}）" if missed else "")
+    return line + (f"（{'。'.join(notes)}）" if notes else "")
 
 
 def no_data_note(report: Report, tally: Tally) -> str:

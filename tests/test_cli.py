@@ -43,6 +43,12 @@ def test_ask_json_follows_the_contract(run):
     assert 0 <= data["confidence"] <= 1 and data["source"] == "offline"
 
 
+def test_ask_says_in_japanese_who_wrote_the_answer(run):
+    result = run("ask", "死亡保険金の非課税枠は？", "--pattern", "1")
+    assert result.returncode == 0, result.stderr
+    assert "・ナレッジからの回答（AI なし）・ナレッジ t1-0001）" in result.stdout and "offline" not in result.stdout
+
+
 def test_ask_json_for_an_escalated_question(run):
     data = json.loads(run("ask", "--json", "保険証券をなくしたときの再発行の手続きは？", "--pattern", "1").stdout)
     assert data["escalated"] is True and isinstance(data["escalation_id"], int) and data["out_of_scope"] is False
@@ -279,7 +285,7 @@ def test_a_test_escalation_is_answered_from_the_terminal_and_answers_the_next_qu
     assert answered.returncode == 0, answered.stderr
     assert "[スタッフからの回答 → local-user]" in answered.stdout and STAFF_ANSWER in answered.stdout
     entry = f"p1-esc{int(number):04d}"
-    assert f"ナレッジ {entry} を作成しました" in answered.stdout
+    assert f"ナレッジ {entry} を作成しました" in answered.stdout and "の回答を local-user さん" in answered.stdout
     assert "このナレッジは本物です" in answered.stdout and f"./bansou escalations undo {number}" in answered.stdout
     assert "練習のあとは ./bansou escalations undo 番号 で取り消してください" in listed
     again = json.loads(run("ask", "--json", LOST_POLICY, "--pattern", "1", **on_settings_db).stdout)
@@ -313,6 +319,9 @@ def test_makino_without_his_slack_id_changes_nothing_and_says_what_is_needed(run
     result = run("escalations", "makino", str(number), **on_settings_db)
     assert result.returncode == 2 and "SLACK_MAKINO_USER_ID" in result.stderr
     assert f"./bansou escalations answer {number}" in result.stdout and "担当エンジニア" in result.stdout
+    assert "スタッフの回答として記録されます" in result.stdout
+    answered = run("escalations", "answer", str(number), STAFF_ANSWER, "--makino", **on_settings_db)
+    assert answered.returncode == 0 and "牧野さんではなく、スタッフの回答として記録しました" in answered.stdout
     assert "牧野さんの確認待ち" not in run("escalations", "list", **on_settings_db).stdout
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from contextlib import closing
@@ -14,11 +16,12 @@ import peewee as pw
 import pytest
 
 from bot import dbops
-from bot.models import Escalation, Feedback, KnowledgeEntry, Question, User
+from bot.models import MODELS, Escalation, Feedback, KnowledgeEntry, Question, User
 from app import build_runtime
 from conftest import Chat
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def question_ids(path: Path) -> set[int]:
@@ -173,3 +176,14 @@ def test_a_failed_migration_leaves_the_target_empty(runtime, settings, postgres_
         dbops.migrate_to(settings.database_url, postgres_url)
     monkeypatch.setattr(dbops, "_copy_table", real)
     assert dbops.migrate_to(settings.database_url, postgres_url).target["answer"] > 0  # a second try works
+
+
+def test_the_commands_name_every_table_in_japanese(runtime, settings, tmp_path):
+    assert set(dbops.TABLE_LABELS) == {m._meta.table_name for m in MODELS}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "LINE_", "SLACK_"))}
+    env.update(DATABASE_URL=settings.database_url, KNOWLEDGE_DIR=str(settings.knowledge_dir),
+               ROLLOUT_FILE=str(settings.rollout_file))
+    backup = subprocess.run([sys.executable, str(ROOT / "main.py"), "db", "backup", str(tmp_path / "b.db")],
+                            cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert backup.returncode == 0, backup.stderr
+    assert "利用者 0、ナレッジ " in backup.stdout and "knowledgeentry" not in backup.stdout

@@ -152,3 +152,22 @@ def test_troubleshooting_quotes_the_server_s_start_and_stop_lines_as_written():
     assert 'grep -h "サーバーを起動しました\\|サーバーを停止しました"' in guide
     for signum, ran in ((signal.SIGTERM, True), (signal.SIGINT, True), (None, False)):
         assert stop_reason(signum, ran).split("。")[0].split(":")[0] in guide
+
+
+def test_the_operators_documents_have_no_english_sections():
+    """English belongs in architecture.md (the engineers'); an operator's page has a Japanese heading everywhere."""
+    for name, text in _docs().items():
+        if name != "architecture.md":
+            english = [h for h in _headings(text) if not re.search(r"[ぁ-んァ-ヶ一-龠]", h)]
+            assert not english and "English summary" not in text, (name, english)
+    assert "Slack set-up (summary for engineers)" in _docs()["architecture.md"]
+
+
+def test_the_practice_command_the_documents_name_exists_and_the_guides_quote_its_words():
+    from cli.parser import build_parser
+    from cli.practice import server_state
+    assert build_parser().parse_args(["practice", "質問", "--pattern", "1"]).command == "practice"
+    trouble = _docs()["troubleshooting.md"]
+    assert "./bansou practice" in trouble and "./bansou practice" in _docs()["manual.md"]
+    stopped = server_state(1).splitlines()[0]  # nothing listens on port 1
+    assert stopped.replace("127.0.0.1:1 ", "127.0.0.1:8000 ") in trouble

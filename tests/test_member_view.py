@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -351,13 +353,21 @@ def test_the_same_text_twice_within_minutes_is_one_escalation(client, line_runti
 
 
 def test_the_line_preview_shows_the_crisis_reply_and_a_long_answer_at_phone_width(tmp_path):
-    import sys
     sys.path.insert(0, str(ROOT / "tools"))
     from line_preview import CRISIS_SAID, write_preview
     page = write_preview(tmp_path / "preview.html", hour=23).read_text(encoding="utf-8")
     assert "width: 390px" in page and "0120-279-338" in page and "ほかの相談先です" in page
     assert page.count("class='bot'") >= 3 and "**" not in page and "|---" not in page
     assert CRISIS_SAID in page and "Good" in page
+
+
+def test_the_line_preview_says_in_japanese_where_it_wrote_and_how_to_open_it(tmp_path):
+    out = tmp_path / "preview.html"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "line_preview.py"), str(out)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"LINE での見え方のプレビューを書き出しました: {out}" in result.stdout
+    assert out.as_uri() in result.stdout and "ブラウザ" in result.stdout and "コピー" in result.stdout
 
 
 # ---- Slack through the signed endpoint ---------------------------------------------------------

@@ -9,8 +9,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from freezegun import freeze_time
 
 from bot import users
 from bot.models import User
@@ -18,6 +21,7 @@ from bot.models import User
 ROOT = Path(__file__).resolve().parent.parent
 YAMADA, SATO = "U" + "a" * 32, "U" + "0123456789abcdef" * 2
 HEADER = "channel,user_id,cohort,display_name\r\n"
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 def _csv(tmp_path: Path, rows: str) -> Path:
@@ -44,6 +48,23 @@ def test_a_reimport_keeps_a_hand_set_cohort_unless_the_csv_changes_it(runtime, t
     assert _cohort(YAMADA) == "staff" and _cohort(SATO) == "corporate_trainee"
 
 
+def test_reimporting_an_older_csv_names_the_people_it_moves_back(runtime, tmp_path):
+    older = f"line,{YAMADA},academy_member,山田 太郎\r\n"
+    users.import_csv(_csv(tmp_path, older))
+    users.import_csv(_csv(tmp_path, f"line,{YAMADA},doctor_trainee,山田 太郎\r\n"))  # moved by editing the CSV
+    back = users.import_csv(_csv(tmp_path, older))
+    assert back.moved == [f"山田 太郎（line:{YAMADA}、doctor_trainee → academy_member）"]
+    assert users.import_csv(_csv(tmp_path, older)).moved == []
+
+
+def test_export_gives_the_day_registered_in_japan(runtime, tmp_path):
+    with freeze_time("2026-12-06 16:38:00"):  # 01:38 on 12/07 in Japan
+        users.add("line", YAMADA, "academy_member", "山田 太郎")
+    path = tmp_path / "out.csv"
+    users.export_csv(path, TOKYO)
+    assert [r["created_at"] for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))] == ["2026-12-07"]
+
+
 @pytest.mark.parametrize("bad", ["U1234…", "山田太郎", "U" + "A" * 32, "U" + "a" * 31, "X" + "a" * 32])
 def test_a_line_id_that_is_not_u_and_32_hex_is_refused_with_its_row(runtime, tmp_path, bad):
     result = users.import_csv(_csv(tmp_path, f"line,{YAMADA},academy_member,山田\r\nline,{bad},staff,誰か\r\n"))
@@ -59,7 +80,7 @@ def test_export_is_a_csv_excel_opens_and_import_reads_back(runtime, tmp_path):
     users.add("slack", "W0SATO", "staff", "佐藤, 花子")
     users.add("local", "local-user", "staff")  # the terminal's test user is no member: not exported
     path = tmp_path / "out.csv"
-    assert users.export_csv(path) == 2
+    assert users.export_csv(path, TOKYO) == 2
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data  # the BOM tells Excel it is UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -86,6 +107,9 @@ def test_the_commands_say_what_import_kept_and_where_export_wrote(run, tmp_path)
     run("users", "set-cohort", "line", YAMADA, "doctor_trainee")
     again = run("users", "import", "members.csv").stdout
     assert "set-cohort で変えたコホートを残した人 1 人" in again and f"山田 太郎（line:{YAMADA}、doctor_trainee）" in again
+    _csv(tmp_path, f"line,{YAMADA},corporate_trainee,山田 太郎\r\n")
+    moved = run("users", "import", "members.csv").stdout
+    assert f"この取り込みでコホートが変わった人 1 人: 山田 太郎（line:{YAMADA}、doctor_trainee → corporate_trainee）" in moved
     run("ask", "保険料の払込猶予期間は？", "--pattern", "1")  # a terminal test: its user is left out of the export
     exported = run("users", "export", "all.csv")
     assert exported.returncode == 0 and f"1 人を {tmp_path / 'all.csv'} に書き出しました" in exported.stdout
@@ -108,7 +132,7 @@ def test_members_who_added_the_account_get_their_cohort_by_export_edit_and_impor
     users.get_or_create("line", YAMADA, display_name="やまだ")
     users.get_or_create("line", "U" + "b" * 32, display_name="さとう")
     path = tmp_path / "members-now.csv"
-    assert users.export_csv(path) == 2
+    assert users.export_csv(path, TOKYO) == 2
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert {r["cohort"] for r in rows} == {"academy_member"}
     for row in rows:

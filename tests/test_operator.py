@@ -107,11 +107,11 @@ def test_db_backup_names_the_file_with_the_date_and_restore_brings_it_back(run, 
     assert made.returncode == 0, made.stderr
     path = Path(made.stdout.split("バックアップを作成しました: ")[1].splitlines()[0])
     assert path.parent == Path("var/backups") and path.name.startswith(f"bansou-{time.strftime('%Y-')}")
-    assert "question 1" in made.stdout
+    assert "、質問 1、" in made.stdout
     run("ask", "クーリングオフの期限は？", "--pattern", "1")
     back = run("db", "restore", str(path))
     assert back.returncode == 0, back.stderr
-    assert "question 1" in back.stdout and "復元前のデータは var/backups/before-restore-" in back.stdout
+    assert "、質問 1、" in back.stdout and "復元前のデータは var/backups/before-restore-" in back.stdout
     one_japanese_line(run("db", "restore", "nothing.db"), "nothing.db")
 
 
@@ -123,7 +123,7 @@ def test_db_backup_and_restore_do_not_wait_for_a_broken_rollout_file(run, tmp_pa
     assert made.returncode == 0, made.stderr
     path = made.stdout.split("バックアップを作成しました: ")[1].splitlines()[0]
     back = run("db", "restore", path, ROLLOUT_FILE=str(broken))
-    assert back.returncode == 0 and "question 1" in back.stdout, back.stderr
+    assert back.returncode == 0 and "、質問 1、" in back.stdout, back.stderr
 
 
 def free_port() -> int:
@@ -254,6 +254,15 @@ def test_doctor_says_in_japanese_when_line_cannot_be_reached(settings):
     finding = check_line(unreachable)
     assert finding.status == Status.ERROR and finding.text.startswith("LINE に接続できません")
     assert "Error" not in finding.text and "インターネット" in finding.fix
+
+
+def test_doctor_says_in_japanese_when_anthropic_cannot_be_reached(settings, monkeypatch):
+    from bot.doctor import check_claude
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{free_port()}")
+    finding = check_claude(replace(settings, anthropic_api_key="sk-ant-practice"))
+    assert finding.status == Status.ERROR
+    assert finding.text.startswith("Anthropic に接続できません（インターネットにつながっていないか")
+    assert "英語の詳細: Connection error." in finding.text and "インターネット" in finding.fix
 
 
 def test_doctor_passes_working_platforms(settings, fake_anthropic):

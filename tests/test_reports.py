@@ -165,7 +165,7 @@ def test_an_empty_period_names_the_test_questions_it_left_out_and_how_to_see_the
     assert "ask・chat で試したテストの質問 3件は、数字に入れていません。" in text
     assert "`./bansou report daily --date 2026-12-01 --include-tests`" in text
     with_tests = make_report(runtime, "daily", "2026-12-01", tmp_path, include_tests=True, with_tests=True)
-    assert "KPI 2/2 達成" in with_tests  # all answered and covered; nobody rated them and no AI confidence
+    assert "KPI 2/2 達成（データなし 2: ユーザー満足度、平均確信度）" in with_tests  # nobody rated them; no AI confidence
     assert "数えていません" not in with_tests and "数字に入れていません" not in with_tests
 
 

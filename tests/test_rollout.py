@@ -124,3 +124,13 @@ def test_pattern_4_invites_a_struggling_member_as_the_academy_would(shipped):
         text = shipped.core.switch_pattern(channel="local", user_id="tired", pattern=4).text
     assert "牧野先生" in text and "お話しください" in text
     assert "人格エージェントによる" not in text and "ご質問ください" not in text
+
+
+def test_a_member_asking_their_own_pattern_before_its_day_is_told_the_day_once(shipped):
+    week3 = WEEK1 + dt.timedelta(days=14)
+    with freeze_time(jst_midnight_utc(WEEK1) + dt.timedelta(hours=3)):
+        reply = Chat(shipped, cohort="corporate_trainee").say("法人保険の提案で最初に確認することは？", pattern=3)
+    assert reply.text.count(f"{week3.month}月{week3.day}日") == 1, reply.text
+    assert "Pattern 3" not in reply.text.split("\n", 1)[-1]  # a later line may name other Patterns' days only
+    assert reply.text.startswith(f"Pattern 3「法人」は{week3.month}月{week3.day}日からご利用いただけます。"
+                                 "もうしばらくお待ちください。")

@@ -71,6 +71,8 @@ def test_sigterm_drains_the_running_answer_ends_the_worker_and_releases_the_lock
         stopped = re.search(r"^\S+ \S+\+09:00 INFO adapters.web: サーバーを停止しました（停止の指示（SIGTERM）を受けたため", own_log,
                             re.M)
         assert started and stopped and started.start() < stopped.start(), own_log
+        assert "停止の指示（SIGTERM）を受けました。処理中の回答を終えてから止まります" in own_log  # no bare "シグナル 15"
+        assert "シグナル 15" not in own_log
         assert "Traceback" not in server.log()
     finally:
         if server.proc.poll() is None:

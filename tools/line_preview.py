@@ -69,6 +69,16 @@ def write_preview(path: Path, hour: int = 23) -> Path:
     return path
 
 
+def written(path: Path) -> str:
+    """What the operator reads after the file is written: where it is, and how to open it."""
+    path = path.resolve()
+    return (f"LINE での見え方のプレビューを書き出しました: {path}\n"
+            f"このファイルをパソコンのブラウザ（Chrome・Edge など）で開いてください（アドレス欄に {path.as_uri()} と入力するか、"
+            "ファイルをブラウザの画面にドラッグします）。\n"
+            "bansou が別のサーバーで動いているときは、先にこのファイルをお手元のパソコンにコピーしてから開きます"
+            f"（例: パソコンで scp サーバー名:{path} . を実行。コピーの方法がわからなければ担当エンジニアにお願いしてください）。")
+
+
 def _chat(title: str, said: str, reply: Reply) -> str:
     messages = to_line_messages(reply, PostbackCodec("preview"))
     bubbles = "".join(f"<div class='bot'>{html.escape(m.text)}</div>" for m in messages)
@@ -85,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    print(write_preview(out, args.hour))
+    print(written(write_preview(out, args.hour)))
 
 
 if __name__ == "__main__":
