@@ -81,7 +81,8 @@ _FUNCTION_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接
 # How a request for information is written: a question mark, a question particle, 教えて, ください, …たい.
 _ASKING_ENDINGS = ("か", "かな", "の", "は", "?", "教える", "下さい", "くださる", "知る", "頂く", "たい", "欲しい")
 _ASKING_WORDS = {"教える", "おすすめ", "お勧め", "御勧め", "どう", "何", "いつ", "どこ", "誰", "いくら", "どれ", "どの",
-                 "何故", "なぜ", "方法", "やり方"}
+                 "どっち", "どちら", "何故", "なぜ", "方法", "やり方"}
+_ASKING_PAIRS = ("かな", "かね", "かしら")  # Sudachi reads いいかな as か + な: the pair asks
 
 
 # A short English greeting or thanks, alone: "Hello", "Hi there!", "hey", "Thanks a lot", "thank you so much".
@@ -122,7 +123,9 @@ def asks_for_something(text: str) -> bool:
                                 for m, after, next_ in zip(words, following, then)):
         return True
     content = [m for m in words if m.pos[0] not in ("補助記号", "空白", "記号")]
-    return bool(content) and (content[-1].normalized in _ASKING_ENDINGS or content[-1].lemma in _ASKING_ENDINGS)
+    last_two = "".join(m.normalized for m in content[-2:])
+    return bool(content) and (content[-1].normalized in _ASKING_ENDINGS or content[-1].lemma in _ASKING_ENDINGS
+                              or last_two in _ASKING_PAIRS)
 
 
 def classify(text: str, *, answerable: bool, knows: Callable[[str], bool], feelings_welcome: bool = False,

@@ -30,3 +30,11 @@ def test_small_talk_asked_gets_the_polite_reply_and_told_reaches_a_person():
     assert _classify("週末の勉強会って雪でも開催されますか？", closer_to_everyday) is Scope.IN_DOMAIN  # the academy's
     assert _classify("今夜は冷えますね、雪って降るんですかね？",
                      Reading(knowledge=0.90, social=0.80, everyday=0.88)) is Scope.IN_DOMAIN
+
+
+def test_which_and_a_musing_かな_or_かね_ask_too():
+    closer_to_everyday = Reading(knowledge=0.87, social=0.80, everyday=0.92)
+    assert _classify("週末の映画、アクションと恋愛ものどっちにしよう", closer_to_everyday) is Scope.OFF_DOMAIN
+    assert _classify("明日のお弁当、唐揚げにしようかな", closer_to_everyday) is Scope.OFF_DOMAIN
+    assert _classify("この冬は大雪になるんかね", closer_to_everyday) is Scope.OFF_DOMAIN
+    assert _classify("明日のお弁当は唐揚げにしました", closer_to_everyday) is Scope.IN_DOMAIN  # told, not asked
