@@ -171,3 +171,20 @@ def test_the_practice_command_the_documents_name_exists_and_the_guides_quote_its
     assert "./bansou practice" in trouble and "./bansou practice" in _docs()["manual.md"]
     stopped = server_state(1).splitlines()[0]  # nothing listens on port 1
     assert stopped.replace("127.0.0.1:1 ", "127.0.0.1:8000 ") in trouble
+
+
+def _flat(text: str) -> str:
+    """A document's text with line breaks and blockquote marks gone, so a quote wrapped over lines matches."""
+    return re.sub(r"\n(> ?)?\s*", "", text)
+
+
+def test_the_rollout_notices_the_guides_quote_are_the_ones_the_bot_sends():
+    from bot.patterns import PATTERNS
+    from bot.texts import notices
+    p1, p2, p3 = (PATTERNS[n].label for n in (1, 2, 3))
+    before_p2 = (notices.for_others(p1, "塾生") + notices.own_patterns_open_on([p2], 12, 7)).replace("\n", "")
+    manual, slack = _flat(_docs()["manual.md"]), _flat(_docs()["slack-setup.md"])
+    assert before_p2 in manual and before_p2 in slack
+    assert notices.opens_on(p3, 12, 10) in manual
+    assert (notices.for_others(p1, "塾生") + notices.own_patterns_open_on([p3], 12, 10)).replace("\n", "") in manual
+    assert notices.for_others(p2, "ドクター研修生", 12, 7) in manual
