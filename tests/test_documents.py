@@ -188,3 +188,16 @@ def test_the_rollout_notices_the_guides_quote_are_the_ones_the_bot_sends():
     assert notices.opens_on(p3, 12, 10) in manual
     assert (notices.for_others(p1, "塾生") + notices.own_patterns_open_on([p3], 12, 10)).replace("\n", "") in manual
     assert notices.for_others(p2, "ドクター研修生", 12, 7) in manual
+
+
+def test_the_with_tests_marks_the_guides_quote_are_the_ones_written(tmp_path):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    from reports.document import Report
+    from reports.periods import monthly
+    period = monthly(dt.date(2026, 11, 1), tz=ZoneInfo("Asia/Tokyo"))
+    now = dt.datetime(2026, 12, 7, tzinfo=dt.timezone.utc)
+    head = Report("monthly", period, tmp_path, now, with_tests=True).markdown().splitlines()[0]
+    mark = head.removeprefix("> ")
+    for name in ("manual.md", "reports.md"):
+        assert mark in _flat(_docs()[name]), name
