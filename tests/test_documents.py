@@ -105,6 +105,8 @@ def test_the_documents_write_the_public_address_as_manifest_yml_does():
     for name, text in {**_docs(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8")}.items():
         for found in re.findall(r"bansou\.example\.[a-z]+", text):
             assert found == address, f"{name} writes {found}, manifest.yml {address}"
+    manifest = (ROOT / "manifest.yml").read_text(encoding="utf-8")
+    assert manifest.count(address) == 3 and "3 行" in _docs()["slack-setup.md"]  # as many as the guide says to replace
 
 
 def test_every_document_that_names_the_engineer_points_to_the_contact_table():
