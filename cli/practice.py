@@ -100,7 +100,7 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
     now = dt.datetime.now(timezone_or_default(settings.rollout_file))
     hours = settings.office_hours
     inside = "内" if hours.is_open(now) else "外"
-    print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（10 秒ほどかかります）。\n"
+    print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（10 秒ほど。初めてのときや var/cache を消したあとは、1 分ほどかかります）。\n"
           f"時刻: {now:%m月%d日 %H:%M}（スタッフの対応時間「{hours.describe()}」の{inside}）、"
           f"コホート: {cohort}、Pattern: {pattern or '選ばない'}")
     outcomes = _Outcomes()

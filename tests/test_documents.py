@@ -2,6 +2,7 @@
 way, the log files named are the ones written, one name for Makino, the glossary has the operator's terms."""
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 from pathlib import Path
@@ -173,6 +174,9 @@ def test_the_practice_command_the_documents_name_exists_and_the_guides_quote_its
     assert "./bansou practice" in trouble and "./bansou practice" in _docs()["manual.md"]
     stopped = server_state(1).splitlines()[0]  # nothing listens on port 1
     assert stopped.replace("127.0.0.1:1 ", "127.0.0.1:8000 ") in trouble
+    from cli import practice
+    said = re.findall(r'"\\n(練習用の bansou を[^"]+)', inspect.getsource(practice))
+    assert said and said[0].replace("\\n", "") in trouble  # the practice copy's own line, with its waiting time
 
 
 def _flat(text: str) -> str:
