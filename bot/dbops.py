@@ -132,7 +132,8 @@ def dump_counts(path: Path) -> dict[str, int]:
         counts = {}  # a SQLite file or something else: not a dump
     if "question" not in counts:
         raise DbOpsError(f"{path} は bansou の PostgreSQL バックアップではありません。")
-    return counts
+    order = [m._meta.table_name for m in MODELS]  # pg_dump's is alphabetical; the operator compares with SQLite's
+    return dict(sorted(counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
 
 
 def prune(directory: Path, keep: int) -> list[Path]:

@@ -80,6 +80,8 @@ def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
                      "この行を、引き継ぎ資料（docs/handover.md）の「連絡先」にある担当エンジニアに伝えてください。")
 
 
+SERVICE_UNIT = Path("/etc/systemd/system/bansou.service")  # where deploy.md installs the service
+
 def check_database(settings: Settings) -> Finding:
     url = settings.database_url
     where = dbops.sqlite_path(url) if dbops.is_sqlite(url) else url.split("@")[-1]
@@ -99,11 +101,17 @@ def check_database(settings: Settings) -> Finding:
                           f"{size}")
 
 
-def check_server(settings: Settings) -> Finding:
-    """A stopped server is ❌ once LINE or Slack is connected: members are writing and nobody answers."""
+def check_server(settings: Settings, service_unit: Path = SERVICE_UNIT) -> Finding:
+    """A stopped server is ❌ once LINE or Slack is connected: members are writing and nobody answers.
+    How to start it depends on whether the engineer installed it as a service (deploy.md) or not."""
     if dbops.ServerLock(settings.database_url).held_elsewhere():
         return ok("サーバー", "./bansou serve が動いています")
-    start = ("サーバーを起動してください（担当エンジニアの設定どおり、たとえば sudo systemctl start bansou）。"
+    if service_unit.exists():
+        how = "サービスとして登録されているので、sudo systemctl start bansou で起動します（docs/deploy.md の「1.」）。"
+    else:
+        how = ("bansou のフォルダでターミナルを開いて ./bansou を実行し、そのターミナルは開いたままにします"
+               "（閉じると止まります。docs/manual.md の「1.4」）。")
+    start = ("サーバーを起動してください。" + how +
              "止まった時刻と理由は、troubleshooting.md の「8. bot が止まったとき」の手順で分かります。")
     if settings.line_enabled or settings.slack_enabled:
         return error("サーバー", "サーバー（./bansou serve）が動いていません。いま、LINE・Slack で届く会員の方の"

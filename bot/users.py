@@ -32,6 +32,9 @@ class ImportResult:
     moved: list[str] = field(default_factory=list)  # registered people whose cohort this import changed
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    # LINE ids registered by this import that LINE never sent (the person has not added the account, or a typo):
+    # only the shape of an id can be checked, so the operator is told which ones to confirm
+    unseen_line: list[str] = field(default_factory=list)
     encoding: str = ""  # how the file was read, in words (UTF-8, Shift_JIS …)
 
 def get_or_create(channel: str, external_id: str, *, display_name: str = "", cohort: str = "academy_member") -> User:
@@ -58,13 +61,19 @@ def set_cohort(channel: str, external_id: str, cohort: str) -> User:
 
 def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> tuple[User, str]:
     """Create or update a user; return it and what happened (added | updated | unchanged)."""
-    _check(channel, cohort)
+    problems = []  # every problem of the row at once, so one correction fixes it
+    try:
+        _check(channel, cohort)
+    except UserError as exc:
+        problems.append(str(exc))
     if not external_id.strip():
-        raise UserError("ユーザー ID が空です")
-    if channel == "line" and not LINE_ID.fullmatch(external_id):
-        raise UserError(f"LINE のユーザー ID {external_id!r} の形が違います（U と 0〜9・a〜f の 32 文字、合わせて 33 文字。"
+        problems.append("ユーザー ID が空です")
+    elif channel == "line" and not LINE_ID.fullmatch(external_id):
+        problems.append(f"LINE のユーザー ID {external_id!r} の形が違います（U と 0〜9・a〜f の 32 文字、合わせて 33 文字。"
                         "LINE の表示名ではありません。その方が公式アカウントを友だち追加すると、./bansou users list と "
                         "users export に表示されるので、そこからコピーします）")
+    if problems:
+        raise UserError("。".join(p.removesuffix("。") for p in problems))
     user = find(channel, external_id)
     if user is None:
         return User.create(channel=channel, external_id=external_id, cohort=cohort, display_name=display_name), "added"
@@ -107,6 +116,8 @@ def import_csv(path: Path) -> ImportResult:
                     result.kept.append(f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、"
                                        f"{user.cohort}）")
                     outcome = "unchanged"
+                if outcome == "added" and channel == Channel.LINE:
+                    result.unseen_line.append(f"{user.display_name or '名前なし'}（line:{user.external_id}）")
                 setattr(result, outcome, getattr(result, outcome) + 1)
     return result
 

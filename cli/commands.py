@@ -155,6 +155,12 @@ def cmd_users(args, settings: Settings) -> int:
                 print(f"set-cohort で変えたコホートを残した人 {len(result.kept)} 人（CSV のコホートが前回の取り込みと"
                       f"同じため）: {' '.join(result.kept)}")
                 print("  CSV のほうに合わせるときは、CSV のコホートを書き換えて取り込むか、set-cohort で戻してください。")
+            if result.unseen_line:
+                print(f"⚠ まだ bot に届いたことのない LINE のユーザー ID {len(result.unseen_line)} 人: "
+                      f"{' '.join(result.unseen_line)}")
+                print("  登録はしましたが、確かめられるのは ID の形だけです。友だち追加の前か、ID の写し間違いかもしれません。"
+                      "友だち追加した方の ID は、取り込む前から ./bansou users list と users export に出ています。"
+                      "そこから写し直してください（docs/manual.md の「4.」）。")
             for line, why in result.rejected:
                 print(f"  {line} 行目: {why}", file=sys.stderr)
         elif args.action == "export":

@@ -44,14 +44,24 @@ class _Outcomes(logging.Handler):
             self.seen.append(found.group(1))
 
 
-def server_state(port: int) -> str:
-    """One Japanese paragraph: whether this installation's server answers on `port`, and what that means."""
+def health(port: int) -> int | None:
+    """The HTTP status this installation's server gives /healthz on `port`; None when nothing answers."""
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
         conn.request("GET", "/healthz")
         status = conn.getresponse().status
         conn.close()
     except OSError:
+        return None
+    return status
+
+
+def server_state(port: int, status: int | None | bool = False) -> str:
+    """One Japanese paragraph: whether this installation's server answers on `port`, and what that means
+    (`status` as health() gave it; looked up when not given)."""
+    if status is False:
+        status = health(port)
+    if status is None:
         return (f"サーバー: 止まっています（127.0.0.1:{port} に接続できません）。\n"
                 "  いま会員の方が LINE や Slack で質問しても bansou には届かず、会員の方には何も返りません"
                 "（エラーの表示もありません）。\n"
@@ -85,11 +95,12 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
     from bot.rollout import timezone_or_default
     from bot.states import ButtonAction
 
-    print(server_state(port))
+    live = health(port)
+    print(server_state(port, live))
     now = dt.datetime.now(timezone_or_default(settings.rollout_file))
     hours = settings.office_hours
     inside = "内" if hours.is_open(now) else "外"
-    print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（10 秒ほどかかります）。\n"
+    print(f"\n練習用の bansou を別に起動し、LINE と同じ署名を付けて質問を送ります（10 秒ほど。初めてのときや var/cache を消したあとは、1 分ほどかかります）。\n"
           f"時刻: {now:%m月%d日 %H:%M}（スタッフの対応時間「{hours.describe()}」の{inside}）、"
           f"コホート: {cohort}、Pattern: {pattern or '選ばない'}")
     outcomes = _Outcomes()
@@ -136,7 +147,11 @@ def run_practice(settings: Settings, text: str, *, pattern: int | None, cohort: 
             fake.stop()
             turns.removeHandler(outcomes)
             turns.setLevel(level)
-    print("\n会員の方の LINE に届く文:")
+    if live is None:  # the replies below are the practice copy's: members get nothing while the server is down
+        print("\nサーバーが動いていれば会員の方の LINE に届く文（いまはサーバーが止まっているので、会員の方には何も返らず、"
+              "この文もいまは届きません。起動した後の質問には、この文が届きます）:")
+    else:
+        print("\n会員の方の LINE に届く文:")
     for call in fake.calls:
         if call.path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
             for line in member_view(call.json):

@@ -187,3 +187,12 @@ def test_the_commands_name_every_table_in_japanese(runtime, settings, tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
     assert backup.returncode == 0, backup.stderr
     assert "利用者 0、ナレッジ " in backup.stdout and "knowledgeentry" not in backup.stdout
+
+
+def test_a_postgresql_backup_s_counts_come_in_the_order_sqlite_s_do(tmp_path):
+    """pg_dump writes its tables in alphabetical order; the operator compares the counts with migrate's list."""
+    dump = tmp_path / "bansou.sql"
+    dump.write_text("COPY public.answer (id) FROM stdin;\n1\n\\.\nCOPY public.question (id) FROM stdin;\n1\n\\.\n"
+                    'COPY public."user" (id) FROM stdin;\n1\n2\n\\.\n', encoding="utf-8")
+    counts = dbops.dump_counts(dump)
+    assert list(counts) == ["user", "question", "answer"] and counts["user"] == 2

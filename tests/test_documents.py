@@ -2,6 +2,7 @@
 way, the log files named are the ones written, one name for Makino, the glossary has the operator's terms."""
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 from pathlib import Path
@@ -105,6 +106,8 @@ def test_the_documents_write_the_public_address_as_manifest_yml_does():
     for name, text in {**_docs(), "README.md": (ROOT / "README.md").read_text(encoding="utf-8")}.items():
         for found in re.findall(r"bansou\.example\.[a-z]+", text):
             assert found == address, f"{name} writes {found}, manifest.yml {address}"
+    manifest = (ROOT / "manifest.yml").read_text(encoding="utf-8")
+    assert manifest.count(address) == 3 and "3 行" in _docs()["slack-setup.md"]  # as many as the guide says to replace
 
 
 def test_every_document_that_names_the_engineer_points_to_the_contact_table():
@@ -171,3 +174,36 @@ def test_the_practice_command_the_documents_name_exists_and_the_guides_quote_its
     assert "./bansou practice" in trouble and "./bansou practice" in _docs()["manual.md"]
     stopped = server_state(1).splitlines()[0]  # nothing listens on port 1
     assert stopped.replace("127.0.0.1:1 ", "127.0.0.1:8000 ") in trouble
+    from cli import practice
+    said = re.findall(r'"\\n(練習用の bansou を[^"]+)', inspect.getsource(practice))
+    assert said and said[0].replace("\\n", "") in trouble  # the practice copy's own line, with its waiting time
+
+
+def _flat(text: str) -> str:
+    """A document's text with line breaks and blockquote marks gone, so a quote wrapped over lines matches."""
+    return re.sub(r"\n(> ?)?\s*", "", text)
+
+
+def test_the_rollout_notices_the_guides_quote_are_the_ones_the_bot_sends():
+    from bot.patterns import PATTERNS
+    from bot.texts import notices
+    p1, p2, p3 = (PATTERNS[n].label for n in (1, 2, 3))
+    before_p2 = (notices.for_others(p1, "塾生") + notices.own_patterns_open_on([p2], 12, 7)).replace("\n", "")
+    manual, slack = _flat(_docs()["manual.md"]), _flat(_docs()["slack-setup.md"])
+    assert before_p2 in manual and before_p2 in slack
+    assert notices.opens_on(p3, 12, 10) in manual
+    assert (notices.for_others(p1, "塾生") + notices.own_patterns_open_on([p3], 12, 10)).replace("\n", "") in manual
+    assert notices.for_others(p2, "ドクター研修生", 12, 7) in manual
+
+
+def test_the_with_tests_marks_the_guides_quote_are_the_ones_written(tmp_path):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    from reports.document import Report
+    from reports.periods import monthly
+    period = monthly(dt.date(2026, 11, 1), tz=ZoneInfo("Asia/Tokyo"))
+    now = dt.datetime(2026, 12, 7, tzinfo=dt.timezone.utc)
+    head = Report("monthly", period, tmp_path, now, with_tests=True).markdown().splitlines()[0]
+    mark = head.removeprefix("> ")
+    for name in ("manual.md", "reports.md"):
+        assert mark in _flat(_docs()[name]), name

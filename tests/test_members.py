@@ -103,7 +103,9 @@ def run(tmp_path, plan_file):
 
 def test_the_commands_say_what_import_kept_and_where_export_wrote(run, tmp_path):
     _csv(tmp_path, f"line,{YAMADA},academy_member,山田 太郎\r\n")
-    assert "登録 1 人" in run("users", "import", "members.csv").stdout
+    first = run("users", "import", "members.csv").stdout
+    assert "登録 1 人" in first
+    assert f"まだ bot に届いたことのない LINE のユーザー ID 1 人: 山田 太郎（line:{YAMADA}）" in first
     run("users", "set-cohort", "line", YAMADA, "doctor_trainee")
     again = run("users", "import", "members.csv").stdout
     assert "set-cohort で変えたコホートを残した人 1 人" in again and f"山田 太郎（line:{YAMADA}、doctor_trainee）" in again
@@ -146,3 +148,15 @@ def test_members_who_added_the_account_get_their_cohort_by_export_edit_and_impor
     assert (result.added, result.updated, result.unchanged) == (0, 1, 1)
     yamada = users.find("line", YAMADA)
     assert (yamada.cohort, yamada.display_name) == ("doctor_trainee", "山田 太郎")
+
+
+def test_an_import_names_the_line_ids_the_bot_has_never_heard_from(runtime, tmp_path):
+    users.get_or_create("line", YAMADA, display_name="山田")  # Yamada added the account: LINE sent his ID
+    result = users.import_csv(_csv(tmp_path, f"line,{YAMADA},academy_member,山田\r\nline,{SATO},staff,佐藤\r\n"))
+    assert result.added == 1 and result.unseen_line == [f"佐藤（line:{SATO}）"]
+
+
+def test_a_row_with_a_bad_line_id_and_a_bad_cohort_names_both(runtime, tmp_path):
+    result = users.import_csv(_csv(tmp_path, "line,U1234,doctor,誰か\r\n"))
+    (line, why), = result.rejected
+    assert line == 2 and "コホート 'doctor' はありません" in why and "LINE のユーザー ID 'U1234' の形が違います" in why

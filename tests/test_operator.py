@@ -452,3 +452,12 @@ def test_figures_leave_test_questions_out_unless_included(runtime):
     with metrics.including_tests():
         assert metrics.figures(today).tally().questions == 2
     assert metrics.figures(today).tally().questions == 1
+
+
+def test_doctor_s_start_advice_fits_how_the_server_is_run(settings, tmp_path):
+    unit = tmp_path / "bansou.service"
+    in_a_terminal = check_server(settings, service_unit=unit)
+    assert "./bansou を実行" in in_a_terminal.fix and "systemctl" not in in_a_terminal.fix
+    unit.write_text("[Service]\n")
+    as_a_service = check_server(settings, service_unit=unit)
+    assert "sudo systemctl start bansou" in as_a_service.fix and "./bansou を実行" not in as_a_service.fix

@@ -41,7 +41,9 @@ def test_practice_prints_what_the_member_would_get_and_leaves_the_database_alone
                         port=_free_port())
     out = capsys.readouterr().out
     assert code == 0
-    assert "会員の方の LINE に届く文" in out
+    # The server is stopped: the replies shown are what members would get once it runs, not what they get now.
+    assert "サーバーが動いていれば会員の方の LINE に届く文" in out
+    assert "いまは届きません" in out
     assert "Pattern 1" in out and "に切り替えました" in out  # the switch the member made first
     assert "お手伝いできる内容の範囲外" in out  # the off-domain answer, as LINE would show it
     assert "ログの記録: outcome=notice → " in out
