@@ -82,6 +82,7 @@ def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
 
 SERVICE_UNIT = Path("/etc/systemd/system/bansou.service")  # where deploy.md installs the service
 
+
 def check_database(settings: Settings) -> Finding:
     url = settings.database_url
     where = dbops.sqlite_path(url) if dbops.is_sqlite(url) else url.split("@")[-1]
