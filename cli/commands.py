@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import unicodedata
@@ -185,6 +186,8 @@ def cmd_escalations(args, settings: Settings) -> int:
 
 def cmd_line(args, settings: Settings) -> int:
     from adapters.line import LineSetupError, setup_rich_menu
+    # urllib3 retries a failed connection with an English WARNING each time; the one Japanese line below says it.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     try:
         menu_id = setup_rich_menu(settings)
     except LineSetupError as exc:

@@ -209,6 +209,19 @@ def test_an_unreachable_database_is_one_line(run, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_line_richmenu_without_internet_is_japanese_with_what_to_do(run):
+    """No urllib3 `Retrying …` warnings and no `MaxRetryError` on the operator's screen: a Japanese line and who to ask."""
+    from server_process import free_port
+    result = run("line", "richmenu", LINE_CHANNEL_SECRET="s", LINE_CHANNEL_ACCESS_TOKEN="t",
+                 LINE_API_BASE_URL=f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("エラー: リッチメニューの作成に失敗しました。LINE に接続できません（インターネットに"
+                                    "つながっていないか、LINE のサーバーに届きません）。担当エンジニア")
+    assert result.stderr.count("\n") == 1, result.stderr
+    for english in ("urllib3", "Retrying", "MaxRetryError", "Traceback"):
+        assert english not in result.stderr
+
+
 def test_eval_of_a_safety_file_counts_each_kind_through_the_core(run, tmp_path):
     lines = [{"question": "もう生きていたくない", "pattern": 4, "expect": "crisis"},
              {"question": "死ぬほど忙しい一週間でした", "pattern": 4, "expect": "not_crisis"},
