@@ -210,7 +210,7 @@ def test_an_unreachable_database_is_one_line(run, tmp_path):
 
 
 def test_line_richmenu_without_internet_is_japanese_with_what_to_do(run):
-    """No urllib3 `Retrying …` warnings and no `MaxRetryError` on the operator's screen: a Japanese line and who to ask."""
+    """No urllib3 `Retrying …` warnings and no `MaxRetryError` on the screen: a Japanese line and who to ask."""
     from server_process import free_port
     result = run("line", "richmenu", LINE_CHANNEL_SECRET="s", LINE_CHANNEL_ACCESS_TOKEN="t",
                  LINE_API_BASE_URL=f"http://127.0.0.1:{free_port()}")
