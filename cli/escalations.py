@@ -74,8 +74,10 @@ def _row(view: EscalationView, tz: ZoneInfo) -> str:
              f"{'　［テスト］' if view.test else ''}{state}", f"    質問: {view.question}"]
     if view.comment:
         lines.append(f"    Bad の理由: {view.comment}")
-    if view.draft:
+    if view.draft and view.knowledge_ids:
         lines.append(f"    AI の下書き: {view.draft[:120]}")
+    elif view.draft:  # written from no knowledge: a "cannot answer" note, not an answer (Slack offers no button)
+        lines.append("    AI の下書き: なし（使えるナレッジがなく、AI は答えを書けませんでした。回答の文章を書いて送ってください）")
     return "\n".join(lines)
 
 

@@ -310,6 +310,18 @@ def test_a_test_escalation_is_answered_from_the_terminal_and_answers_the_next_qu
     assert undone.returncode == 0 and f"ナレッジ {entry} を取り消しました" in undone.stdout
 
 
+def test_a_hand_off_is_not_shown_as_an_answer_and_a_no_knowledge_draft_not_as_a_draft(run, on_settings_db):
+    """Under a hand-off the ( ) line is the staff's draft, not the text above; and a draft written from no knowledge
+    is the "cannot answer" note, which `list` must not offer as something to send (Slack offers no button for it)."""
+    asked = run("ask", "人と話したい", "--pattern", "1", **on_settings_db)
+    assert asked.returncode == 0, asked.stderr
+    [under] = [line for line in asked.stdout.splitlines() if line.startswith("（")]
+    assert under.startswith("（上は決まった文です。スタッフに渡す下書き: 確信度 "), under
+    listed = run("escalations", "list", **on_settings_db).stdout
+    assert "ユーザーが担当者を希望" in listed and "まだナレッジにありません" not in listed
+    assert "AI の下書き: なし（使えるナレッジがなく、AI は答えを書けませんでした" in listed
+
+
 def test_a_line_members_answer_typed_on_the_server_is_pushed_to_line(run, escalated, on_settings_db):
     number = escalated(LINE_MEMBER, "line")
     assert "［テスト］" not in run("escalations", "list", **on_settings_db).stdout
