@@ -145,7 +145,8 @@ def cmd_users(args, settings: Settings) -> int:
             if not args.csv.is_file():
                 raise UsageError(f"{args.csv} が見つかりません")
             result = users.import_csv(args.csv)
-            print(f"文字コード: {result.encoding} として読み込みました")
+            space = "" if result.encoding.endswith("）") else " "  # Japanese takes no space after a bracket
+            print(f"文字コード: {result.encoding}{space}として読み込みました")
             print(f"登録 {result.added} 人、更新 {result.updated} 人、変更なし {result.unchanged} 人、"
                   f"取り込めなかった行 {len(result.rejected)} 行")
             if result.moved:

@@ -115,6 +115,14 @@ def test_users_import_reports_bad_rows_and_is_idempotent(run, tmp_path):
     assert U1 in listing and "staff" in listing and "1,2,3,4" in listing
 
 
+@pytest.mark.parametrize("encoding, said", [("cp932", "文字コード: Shift_JIS（CP932、Excel の標準）として読み込みました"),
+                                             ("utf-8", "文字コード: UTF-8 として読み込みました")])
+def test_users_import_names_the_encoding_as_the_manual_quotes_it(run, tmp_path, encoding, said):
+    csv = tmp_path / "users.csv"
+    csv.write_text(f"channel,user_id,cohort,display_name\nline,{U1},academy_member,山田\n", encoding=encoding)
+    assert said in run("users", "import", str(csv)).stdout
+
+
 @pytest.fixture(scope="module")
 def shared_eval(tmp_path_factory) -> dict:
     """`main.py eval --json` on ../shared/eval, run once for the tests that read it."""
