@@ -144,7 +144,8 @@ def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
         daily = ("毎日取るには .env の「# BACKUP_DAILY=on」の行の「# 」を消して、BACKUP_DAILY=on にします"
                  "（docs/backup.md の「3.4」）。")
         fix = "./bansou db backup で今すぐ取れます。" + (daily if kind else "")
-        return warn("バックアップ", f"{settings.backup_dir} に{kind}バックアップがまだありません{older}（{auto}）", fix)
+        return warn("バックアップ", f"{settings.backup_dir} に{' ' if kind else ''}{kind}バックアップがまだありません"
+                                f"{older}（{auto}）", fix)
     age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
                                                                                dt.timezone.utc)
     text = f"最新は {latest}（{_age(age)}前、{_megabytes(latest.stat().st_size)}）。{auto}"

@@ -211,7 +211,7 @@ def test_doctor_does_not_count_the_sqlite_backups_left_from_before_postgresql(se
     assert check_backup(sqlite).status == Status.OK
     moved = replace(sqlite, database_url="postgresql://bansou:pw@localhost:5432/bansou", backup_daily=False)
     found = check_backup(moved)
-    assert found.status == Status.WARN and "PostgreSQL のバックアップがまだありません" in found.text
+    assert found.status == Status.WARN and " に PostgreSQL のバックアップがまだありません" in found.text
     assert "毎日の自動バックアップ: オフ" in found.text and "BACKUP_DAILY=on" in found.fix
     (backups / "bansou-2026-12-08-040000.sql").write_bytes(b"x")
     assert check_backup(moved).status == Status.OK
