@@ -60,7 +60,8 @@ def print_open(runtime: Runtime) -> int:
           "牧野さんに確認を頼む: ./bansou escalations makino 番号")
     if any(view.test for view in views):
         print("［テスト］は ask・chat で試した質問です。オペレーターの Slack には送られていません。"
-              "答えるとナレッジは本物として作られるので、練習のあとは ./bansou escalations undo 番号 で取り消してください。")
+              "答えるとナレッジは本物として作られるので、練習のあとは ./bansou escalations undo 番号 で取り消してください。"
+              "答えずにそのままにしておいてもかまいません（会員の方にも、Slack にも、レポートの数字にも出ません）。")
     return 0
 
 

@@ -309,6 +309,7 @@ def test_a_test_escalation_is_answered_from_the_terminal_and_answers_the_next_qu
     assert f"ナレッジ {entry} を作成しました" in answered.stdout and "の回答を local-user さん" in answered.stdout
     assert "このナレッジは本物です" in answered.stdout and f"./bansou escalations undo {number}" in answered.stdout
     assert "練習のあとは ./bansou escalations undo 番号 で取り消してください" in listed
+    assert "答えずにそのままにしておいてもかまいません" in listed
     again = json.loads(run("ask", "--json", LOST_POLICY, "--pattern", "1", **on_settings_db).stdout)
     assert again["escalated"] is False and again["knowledge_ids"] == [entry] and STAFF_ANSWER in again["answer"]
     assert "回答を待っているエスカレーションはありません" in run("escalations", "list", **on_settings_db).stdout
