@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.line_client import LineClient
 from adapters.slack_scopes import add_scope_advice
 from bot.config import Settings
-from bot.doctor import Finding, error, guarded, ok, warn
+from bot.doctor import Finding, error, guarded, ok, unreachable, warn
 
 TIMEOUT = (5, 10)
 QUOTA_WARN_SHARE = 0.8
@@ -36,8 +36,8 @@ def check_slack(settings: Settings) -> Finding:
         return error("Slack", f"Bot トークンが使えません（{_cause(exc)}）",
                      "Slack アプリの「OAuth & Permissions」で Bot User OAuth Token をコピーし直して .env の "
                      "SLACK_BOT_TOKEN に入れ、サーバーを再起動してください。")
-    except OSError as exc:
-        return error("Slack", f"Slack に接続できません（{exc}）", "インターネット接続を確認してください。")
+    except OSError:  # urllib's English (`<urlopen error [Errno -2] …>`) tells an operator nothing
+        return unreachable("Slack")
     problems: list[str] = []
     scopes: list[str] = []  # what Slack said is missing (missing_scope names it)
     if not settings.slack_operator_channel:
@@ -85,8 +85,7 @@ def check_line(settings: Settings) -> Finding:
                              ".env の LINE_CHANNEL_ACCESS_TOKEN を書き換えて再起動してください。")
             return error("LINE", f"LINE API がエラー {exc.status} を返しました", "しばらくして再度 doctor を実行してください。")
         except (OSError, urllib3.exceptions.HTTPError):  # the SDK's urllib3 gives up with MaxRetryError
-            return error("LINE", "LINE に接続できません（インターネットにつながっていないか、LINE のサーバーに届きません）",
-                         "インターネット接続を確認してください。")
+            return unreachable("LINE")
     name = f"公式アカウント「{bot.display_name}」"
     if not hook.endpoint or not hook.endpoint.endswith("/line/webhook"):
         return error("LINE", f"{name}の Webhook URL が {hook.endpoint or '未設定'} です",

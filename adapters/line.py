@@ -27,6 +27,7 @@ from adapters.line_richmenu import NAME as RICH_MENU_NAME
 from adapters.line_richmenu import rich_menu_image, rich_menu_request
 from bot.config import ConfigError, Settings
 from bot.conversation import APOLOGY, Core
+from bot.doctor import UNREACHABLE_FIX, unreachable_text
 from bot.events import ButtonPress, Failed, Follow, Sent, ShowPatterns, Unfollow
 from bot.intake import Intake
 from bot.jobs import JobKind
@@ -318,7 +319,7 @@ def _call(what: str, call: Callable[[], Any]) -> Any:
         body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body or "")
         raise LineSetupError(f"{what}に失敗しました: LINE API {exc.status} {body[:200]}") from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise LineSetupError(f"{what}に失敗しました（LINE に接続できません）: {type(exc).__name__}: {exc}") from None
+        raise LineSetupError(f"{what}に失敗しました。{unreachable_text('LINE')}。{UNREACHABLE_FIX}") from None
 
 
 def _items(payload: dict[str, Any]) -> list[dict[str, Any]]:

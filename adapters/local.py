@@ -43,8 +43,11 @@ def render(reply: Reply, *, feedback: bool = False) -> str:
     (the chat)."""
     lines = [plain(text) for text in (reply.text, *reply.more)]
     if reply.confidence is not None:
-        lines.append(f"（確信度 {reply.confidence:.2f}・{SOURCE_WORDS.get(reply.source, reply.source)}"
-                     + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else "") + "）")
+        about = (f"確信度 {reply.confidence:.2f}・{SOURCE_WORDS.get(reply.source, reply.source)}"
+                 + (f"・ナレッジ {', '.join(reply.knowledge_ids)}" if reply.knowledge_ids else ""))
+        # A hand-off's text is a fixed notice; the figures are those of the draft the staff see.
+        lines.append(f"（上は決まった文です。スタッフに渡す下書き: {about}）" if reply.kind == ReplyKind.ESCALATED
+                     else f"（{about}）")
     if reply.escalated:
         lines.append(f"→ 本番ならスタッフに回る質問です（テスト用の記録 #{reply.escalation_id}）。"
                      "テストのため、オペレーターのチャンネルには送っていません。")

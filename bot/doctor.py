@@ -71,6 +71,20 @@ def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Fi
     return found
 
 
+def unreachable_text(service: str) -> str:
+    """The one way doctor and the commands say a service cannot be reached; the SDKs' own words are English."""
+    return f"{service} に接続できません（インターネットにつながっていないか、{service} のサーバーに届きません）"
+
+
+# The operator cannot check the server's network; slack-setup.md and line-setup.md say the same.
+UNREACHABLE_FIX = ("担当エンジニア（連絡先は docs/handover.md の「1. 連絡先」の表）に、このサーバーからインターネットに"
+                   "つながるか（ネットワーク・プロキシ・ファイアウォール）を確かめてもらってください。")
+
+
+def unreachable(service: str) -> Finding:
+    return error(service, unreachable_text(service), UNREACHABLE_FIX)
+
+
 def guarded(topic: str, check: Callable[[], Finding]) -> Finding:
     """A check that fails unexpectedly is a red line with its cause, never a traceback."""
     try:
@@ -130,7 +144,8 @@ def check_backup(settings: Settings, now: dt.datetime | None = None) -> Finding:
         daily = ("毎日取るには .env の「# BACKUP_DAILY=on」の行の「# 」を消して、BACKUP_DAILY=on にします"
                  "（docs/backup.md の「3.4」）。")
         fix = "./bansou db backup で今すぐ取れます。" + (daily if kind else "")
-        return warn("バックアップ", f"{settings.backup_dir} に{kind}バックアップがまだありません{older}（{auto}）", fix)
+        return warn("バックアップ", f"{settings.backup_dir} に{' ' if kind else ''}{kind}バックアップがまだありません"
+                                f"{older}（{auto}）", fix)
     age = (now or dt.datetime.now(dt.timezone.utc)) - dt.datetime.fromtimestamp(latest.stat().st_mtime,
                                                                                dt.timezone.utc)
     text = f"最新は {latest}（{_age(age)}前、{_megabytes(latest.stat().st_size)}）。{auto}"
@@ -209,10 +224,9 @@ def check_claude(settings: Settings) -> Finding:
     except anthropic.PermissionDeniedError:
         return error("Claude", "API キーに権限がありません（403）", "Anthropic Console でキーと組織の状態を確認してください。")
     except anthropic.APIConnectionError as exc:  # the SDK's own words (English) go last, for the engineer
-        return error("Claude", "Anthropic に接続できません（インターネットにつながっていないか、Anthropic のサーバーに"
-                               f"届きません。英語の詳細: {dbops.first_line(exc)}）",
-                     "インターネット接続・プロキシ・ファイアウォールを確認してください。つながるまでの間は、ナレッジで"
-                     "確実に答えられる質問だけ AI なしで答え、それ以外はスタッフに回ります。")
+        return error("Claude", unreachable_text("Anthropic")[:-1] + f"。英語の詳細: {dbops.first_line(exc)}）",
+                     UNREACHABLE_FIX + "つながるまでの間は、ナレッジで確実に答えられる質問だけ AI なしで答え、"
+                     "それ以外はスタッフに回ります。")
     except anthropic.APIStatusError as exc:
         return warn("Claude", f"Anthropic が {exc.status_code} を返しました（先方の障害や利用上限の可能性）",
                     "しばらくして再度 doctor を実行し、続くときは status.anthropic.com と請求設定を確認します。")

@@ -152,10 +152,12 @@ class EscalationStore:
         return Escalation.get_by_id(escalation_id).knowledge_id
 
     def due_reminders(self, older_than: dt.timedelta) -> list[EscalationView]:
-        """Open escalations past `older_than` not reminded since; marks them reminded."""
+        """Open escalations past `older_than` not reminded since; marks them reminded. A test question's
+        (`ask`, `chat`) never reached the operators and must not: re-posting it would put practice in Slack."""
         cutoff = utcnow() - older_than
-        due = Escalation.select().where(
+        due = Escalation.select().join(Question).where(
             Escalation.status.in_(OPEN_ESCALATION), Escalation.created_at <= cutoff,
+            Question.test == False,  # noqa: E712
             (Escalation.reminded_at.is_null()) | (Escalation.reminded_at <= cutoff))
         views = [self.view(e.id) for e in due]
         if views:

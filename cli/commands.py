@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import unicodedata
@@ -144,7 +145,8 @@ def cmd_users(args, settings: Settings) -> int:
             if not args.csv.is_file():
                 raise UsageError(f"{args.csv} が見つかりません")
             result = users.import_csv(args.csv)
-            print(f"文字コード: {result.encoding} として読み込みました")
+            space = "" if result.encoding.endswith("）") else " "  # Japanese takes no space after a bracket
+            print(f"文字コード: {result.encoding}{space}として読み込みました")
             print(f"登録 {result.added} 人、更新 {result.updated} 人、変更なし {result.unchanged} 人、"
                   f"取り込めなかった行 {len(result.rejected)} 行")
             if result.moved:
@@ -185,6 +187,8 @@ def cmd_escalations(args, settings: Settings) -> int:
 
 def cmd_line(args, settings: Settings) -> int:
     from adapters.line import LineSetupError, setup_rich_menu
+    # urllib3 retries a failed connection with an English WARNING each time; the one Japanese line below says it.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     try:
         menu_id = setup_rich_menu(settings)
     except LineSetupError as exc:

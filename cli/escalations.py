@@ -60,7 +60,8 @@ def print_open(runtime: Runtime) -> int:
           "牧野さんに確認を頼む: ./bansou escalations makino 番号")
     if any(view.test for view in views):
         print("［テスト］は ask・chat で試した質問です。オペレーターの Slack には送られていません。"
-              "答えるとナレッジは本物として作られるので、練習のあとは ./bansou escalations undo 番号 で取り消してください。")
+              "答えるとナレッジは本物として作られるので、練習のあとは ./bansou escalations undo 番号 で取り消してください。"
+              "答えずにそのままにしておいてもかまいません（会員の方にも、Slack にも、レポートの数字にも出ません）。")
     return 0
 
 
@@ -74,8 +75,10 @@ def _row(view: EscalationView, tz: ZoneInfo) -> str:
              f"{'　［テスト］' if view.test else ''}{state}", f"    質問: {view.question}"]
     if view.comment:
         lines.append(f"    Bad の理由: {view.comment}")
-    if view.draft:
+    if view.draft and view.knowledge_ids:
         lines.append(f"    AI の下書き: {view.draft[:120]}")
+    elif view.draft:  # written from no knowledge: a "cannot answer" note, not an answer (Slack offers no button)
+        lines.append("    AI の下書き: なし（使えるナレッジがなく、AI は答えを書けませんでした。回答の文章を書いて送ってください）")
     return "\n".join(lines)
 
 

@@ -82,6 +82,19 @@ def test_open_escalations_are_reminded_once_per_interval(runtime, chat, desk):
         assert runtime.core.escalations.remind_due(dt.timedelta(minutes=120)) == 1
 
 
+def test_a_test_escalation_is_never_reminded_nor_posted_later(runtime, desk):
+    """`ask`/`chat` escalations are not sent to the operators; the reminder must not post them hours later."""
+    from bot.messages import IncomingMessage
+    with freeze_time("2026-12-01 00:00:00") as clock:
+        practice = runtime.core.handle(IncomingMessage(channel="local", user_id="u9", text="人と話したい",
+                                                       conversation_id="c9", pattern=1, test=True))
+        assert practice.escalated
+        posted = len(desk.posted)
+        clock.tick(dt.timedelta(minutes=121))
+        assert runtime.core.escalations.remind_due(dt.timedelta(minutes=120)) == 0
+        assert len(desk.posted) == posted and desk.alerts == []
+
+
 def test_export_writes_learned_entries_that_validate(runtime, chat, tmp_path):
     from bot.knowledge import load_dir
     reply = chat.say("保険証券を紛失したときの再発行手続きは？", pattern=1)

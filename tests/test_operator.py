@@ -211,7 +211,7 @@ def test_doctor_does_not_count_the_sqlite_backups_left_from_before_postgresql(se
     assert check_backup(sqlite).status == Status.OK
     moved = replace(sqlite, database_url="postgresql://bansou:pw@localhost:5432/bansou", backup_daily=False)
     found = check_backup(moved)
-    assert found.status == Status.WARN and "PostgreSQL のバックアップがまだありません" in found.text
+    assert found.status == Status.WARN and " に PostgreSQL のバックアップがまだありません" in found.text
     assert "毎日の自動バックアップ: オフ" in found.text and "BACKUP_DAILY=on" in found.fix
     (backups / "bansou-2026-12-08-040000.sql").write_bytes(b"x")
     assert check_backup(moved).status == Status.OK
@@ -254,6 +254,20 @@ def test_doctor_says_in_japanese_when_line_cannot_be_reached(settings):
     finding = check_line(unreachable)
     assert finding.status == Status.ERROR and finding.text.startswith("LINE に接続できません")
     assert "Error" not in finding.text and "インターネット" in finding.fix
+
+
+def test_doctor_says_slack_cannot_be_reached_as_it_says_it_for_line(settings):
+    """Not urllib's `<urlopen error …>`; and the advice is the set-up guides' one: the engineer checks the network."""
+    from adapters.doctor import check_line
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    slack = check_slack(replace(settings, slack_bot_token="xoxb-1", slack_signing_secret="s",
+                                slack_api_base_url=nowhere + "/api/"))
+    line = check_line(replace(settings, line_channel_secret="s", line_channel_access_token="t",
+                              line_api_base_url=nowhere))
+    assert slack.status == Status.ERROR and "urlopen" not in slack.text and "Errno" not in slack.text
+    assert slack.text == "Slack に接続できません（インターネットにつながっていないか、Slack のサーバーに届きません）"
+    assert slack.text.replace("Slack", "LINE") == line.text and slack.fix == line.fix
+    assert "担当エンジニア" in slack.fix and "handover.md" in slack.fix
 
 
 def test_doctor_says_in_japanese_when_anthropic_cannot_be_reached(settings, monkeypatch):
