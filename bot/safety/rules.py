@@ -125,6 +125,7 @@ CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
 NOW = frozenset({"今", "いま", "今年"})
+SENTENCE_TAIL = frozenset({"わ", "よ", "ね", "な", "ぞ", "ぜ", "さ", "わい", "笑", "w", "ｗ", "…"})  # after 死んだ: said, done
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前", "去年", "昨年", "一昨年"})  # 3年前 is read 3 年 前: see _over_now
 RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "復職", "治る", "前向き", "楽しい",
                        "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実", "笑う", "救う", "卒業", "見える"})  # 今はMDRTを目指しています: a life going on
@@ -639,7 +640,6 @@ def _told_as_done(words: Words, n: list[str], i: int) -> bool:
                for j, x in enumerate(n[k + 1:], k + 1))
 
 
-SENTENCE_TAIL = frozenset({"わ", "よ", "ね", "な", "ぞ", "ぜ", "さ", "わい", "笑", "w", "ｗ", "…"})
 DISTRESS_RULES = (_worn_out, _hopeless, _numb, _dead_beat)
 
 

@@ -28,7 +28,8 @@ class Screening:
         wants_human = self.wants_human or other.wants_human
         return Screening(crisis=crisis, distress=self.distress or other.distress,
                          compliance=compliance, wants_human=wants_human, someone_in_danger=others,
-                         told_as_over=self.told_as_over or other.told_as_over, why=self.why + tuple(w for w in other.why if w not in self.why))
+                         told_as_over=self.told_as_over or other.told_as_over,
+                         why=self.why + tuple(w for w in other.why if w not in self.why))
 
     def flags_set(self) -> list[str]:
         """The names of the flags that are on."""
