@@ -56,11 +56,9 @@ def health(port: int) -> int | None:
     return status
 
 
-def server_state(port: int, status: int | None | bool = False) -> str:
-    """One Japanese paragraph: whether this installation's server answers on `port`, and what that means
-    (`status` as health() gave it; looked up when not given)."""
-    if status is False:
-        status = health(port)
+def server_state(port: int, status: int | None) -> str:
+    """One Japanese paragraph: whether this installation's server answers on `port` (`status`, as health()
+    gave it), and what that means."""
     if status is None:
         return (f"サーバー: 止まっています（127.0.0.1:{port} に接続できません）。\n"
                 "  いま会員の方が LINE や Slack で質問しても bansou には届かず、会員の方には何も返りません"

@@ -168,11 +168,11 @@ def test_the_operators_documents_have_no_english_sections():
 
 def test_the_practice_command_the_documents_name_exists_and_the_guides_quote_its_words():
     from cli.parser import build_parser
-    from cli.practice import server_state
+    from cli.practice import health, server_state
     assert build_parser().parse_args(["practice", "質問", "--pattern", "1"]).command == "practice"
     trouble = _docs()["troubleshooting.md"]
     assert "./bansou practice" in trouble and "./bansou practice" in _docs()["manual.md"]
-    stopped = server_state(1).splitlines()[0]  # nothing listens on port 1
+    stopped = server_state(1, health(1)).splitlines()[0]  # nothing listens on port 1
     assert stopped.replace("127.0.0.1:1 ", "127.0.0.1:8000 ") in trouble
     from cli import practice
     said = re.findall(r'"\\n(練習用の bansou を[^"]+)', inspect.getsource(practice))

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.office_hours import OfficeHours
-from cli.practice import run_practice, server_state
+from cli.practice import health, run_practice, server_state
 from fakes import FakeServer
 
 ALWAYS = OfficeHours(frozenset(range(7)), 0, 24)
@@ -21,15 +21,17 @@ def _free_port() -> int:
 
 
 def test_a_stopped_server_is_said_to_send_members_nothing():
-    assert "止まっています" in server_state(_free_port())
-    assert "何も返りません" in server_state(_free_port())
+    port = _free_port()
+    assert "止まっています" in server_state(port, health(port))
+    assert "何も返りません" in server_state(port, health(port))
 
 
 def test_a_running_server_is_left_alone():
     server = FakeServer().start()
     server.route("GET", "/healthz", (200, {"status": "ok"}))
     try:
-        said = server_state(int(server.url.rsplit(":", 1)[1]))
+        port = int(server.url.rsplit(":", 1)[1])
+        said = server_state(port, health(port))
     finally:
         server.stop()
     assert said.startswith("サーバー: 動いています") and [c.path for c in server.calls] == ["/healthz"]
