@@ -71,9 +71,11 @@ def core_findings(settings: Settings, now: dt.datetime | None = None) -> list[Fi
     return found
 
 
-def unreachable_text(service: str) -> str:
-    """The one way doctor and the commands say a service cannot be reached; the SDKs' own words are English."""
-    return f"{service} に接続できません（インターネットにつながっていないか、{service} のサーバーに届きません）"
+def unreachable_text(service: str, detail: str = "") -> str:
+    """The one way doctor and the commands say a service cannot be reached; the SDKs' own words are English,
+    so they come last (`detail`), for the engineer."""
+    english = f"。英語の詳細: {detail}" if detail else ""
+    return f"{service} に接続できません（インターネットにつながっていないか、{service} のサーバーに届きません{english}）"
 
 
 # The operator cannot check the server's network; slack-setup.md and line-setup.md say the same.
@@ -223,8 +225,8 @@ def check_claude(settings: Settings) -> Finding:
                      "再起動してください（docs/manual.md「API キーの更新」）。")
     except anthropic.PermissionDeniedError:
         return error("Claude", "API キーに権限がありません（403）", "Anthropic Console でキーと組織の状態を確認してください。")
-    except anthropic.APIConnectionError as exc:  # the SDK's own words (English) go last, for the engineer
-        return error("Claude", unreachable_text("Anthropic")[:-1] + f"。英語の詳細: {dbops.first_line(exc)}）",
+    except anthropic.APIConnectionError as exc:
+        return error("Claude", unreachable_text("Anthropic", dbops.first_line(exc)),
                      UNREACHABLE_FIX + "つながるまでの間は、ナレッジで確実に答えられる質問だけ AI なしで答え、"
                      "それ以外はスタッフに回ります。")
     except anthropic.APIStatusError as exc:
