@@ -84,6 +84,11 @@ def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> 
     user.save()
     return user, "updated"
 
+def _named(user: User, detail: str) -> str:
+    """A person as import's lists name them: 山田（line:U…、academy_member）."""
+    return f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、{detail}）"
+
+
 def import_csv(path: Path) -> ImportResult:
     """Import `channel,user_id,cohort[,display_name]` rows; bad rows are reported, the rest imported.
 
@@ -110,11 +115,9 @@ def import_csv(path: Path) -> ImportResult:
                     result.rejected.append((line, str(exc)))
                     continue
                 if before is not None and before.cohort != user.cohort:  # an older CSV can move people back
-                    result.moved.append(f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、"
-                                        f"{before.cohort} → {user.cohort}）")
+                    result.moved.append(_named(user, f"{before.cohort} → {user.cohort}"))
                 if outcome == "kept":
-                    result.kept.append(f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、"
-                                       f"{user.cohort}）")
+                    result.kept.append(_named(user, user.cohort))
                     outcome = "unchanged"
                 if outcome == "added" and channel == Channel.LINE:
                     result.unseen_line.append(f"{user.display_name or '名前なし'}（line:{user.external_id}）")
