@@ -5,6 +5,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -248,14 +250,13 @@ MODELS = (User, KnowledgeEntry, Question, Answer, Feedback, Escalation, Escalati
 def init_db(url: str) -> pw.Database:
     """Connect to `url`, create missing tables and add missing columns; keep all data."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _use_wal(path)
     params: dict[str, Any] = {}
     if url.startswith("sqlite"):
-        # WAL lets the web workers and the job worker read while one writes. The pragmas run in this order on
-        # every connection: busy_timeout first, so that switching a new file to WAL waits for another process
-        # doing the same instead of failing at once with "database is locked".
-        params = {"pragmas": {"busy_timeout": 10000, "journal_mode": "wal", "foreign_keys": 1,
-                              "synchronous": "normal"}, "check_same_thread": False}
+        params = {"pragmas": {"busy_timeout": 10000, "foreign_keys": 1, "synchronous": "normal"},
+                  "check_same_thread": False}
     database = connect(url, **params)
     db.initialize(database)
     with database.connection_context(), _schema_lock(database):
@@ -263,6 +264,23 @@ def init_db(url: str) -> pw.Database:
         _add_missing_columns(database)
         database.create_tables(MODELS, safe=True)  # new tables, and every index that is missing
     return database
+
+
+def _use_wal(path: Path, attempts: int = 40) -> None:
+    """Switch the file to WAL (it stays so), which lets the web workers and the job worker read while one writes.
+    Processes starting at once on a new file may each hold a read lock while asking for the write lock the
+    switch needs; SQLite then answers one of them "database is locked" at once, without waiting out
+    busy_timeout, so the switch is tried again after a short pause."""
+    for attempt in range(attempts):
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=10)) as connection:
+                if connection.execute("PRAGMA journal_mode=wal").fetchone()[0] == "wal":
+                    return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+        time.sleep(0.05 * (attempt + 1))
+    raise pw.OperationalError(f"{path} could not be switched to WAL")
 
 
 @contextlib.contextmanager
