@@ -278,7 +278,9 @@ def _use_wal(path: Path, attempts: int = 40) -> None:
                     return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or attempt == attempts - 1:
-                raise
+                raise pw.OperationalError(str(error)) from error
+        except sqlite3.DatabaseError as error:  # not a database at all: as peewee would say it
+            raise pw.DatabaseError(str(error)) from error
         time.sleep(0.05 * (attempt + 1))
     raise pw.OperationalError(f"{path} could not be switched to WAL")
 
