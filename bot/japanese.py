@@ -7,17 +7,23 @@ tokenizer, because a Sudachi tokenizer must not be shared between threads.
 """
 from __future__ import annotations
 
+import json
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from sudachipy import Dictionary, SplitMode
 
 Term = tuple[str, tuple[str, ...]]  # a word's normalised form and its alternatives (parts, synonym groups)
 _SPACES = re.compile(r"\s+")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
+# Sudachi's small dictionary holds about 75 MiB less in memory than core (README, "Memory"); the nouns the rules,
+# the thesaurus and the shipped knowledge are written in, which core keeps whole and small splits (担当者, 事務局),
+# are one word again through this user dictionary (tools/sudachi_user_words.py writes it).
+USER_DICTIONARY = Path(__file__).with_name("data") / "sudachi_user.dic"
 _local = threading.local()
 _WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
 
@@ -58,9 +64,19 @@ def kana_reading(text: str) -> str:
 
 def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:
     """The words of `text` (folded first). Mode C keeps compounds whole; A splits them."""
-    return [Morpheme(m.surface(), m.normalized_form(), m.dictionary_form(), tuple(m.part_of_speech()),
-                     m.reading_form())
-            for m in _tokenizer().tokenize(fold(text), mode)]
+    words = []
+    for m in _tokenizer().tokenize(fold(text), mode):
+        word = Morpheme(m.surface(), m.normalized_form(), m.dictionary_form(), tuple(m.part_of_speech()),
+                        m.reading_form())
+        words.extend(_as_request(word) if word.normalized == "御願い" and len(word.surface) == 3 else (word,))
+    return words
+
+
+def _as_request(word: Morpheme) -> tuple[Morpheme, Morpheme]:
+    """The small dictionary reads お願い(します) as one noun where core reads the prefix and the verb 願う: a
+    request is read as one (the rules look for 願う after what is asked for, as in ご連絡をお願いします)."""
+    return (Morpheme(word.surface[0], "御", "御", ("接頭辞", "*", "*", "*", "*", "*"), "オ"),
+            Morpheme(word.surface[1:], "願う", "願う", ("動詞", "一般", "*", "*", "五段-ワア行", "連用形-一般"), "ネガイ"))
 
 
 def is_unknown_word(text: str) -> bool:
@@ -78,7 +94,7 @@ def _tokenizer():
 
 @lru_cache(maxsize=1)
 def _dictionary() -> Dictionary:
-    return Dictionary(dict="core")
+    return Dictionary(config=json.dumps({"userDict": [str(USER_DICTIONARY)]}), dict="small")
 
 
 def read_question(text: str) -> tuple[list[Term], list[Term], list[Term]]:
