@@ -1771,7 +1771,8 @@ def wants_human(words: Words) -> bool:
         return True  # 折り返しお電話いただけますか: only a person can call back
     for i, x in enumerate(n):
         someone = x == "方" and i > 0 and n[i - 1] in ("詳しい", "専門", "分かる", "担当")  # 詳しい方に
-        if (x not in STAFF and not someone) or _not_addressee(n, i):
+        named = words[i].pos[1:3] == ("固有名詞", "人名") and n[i + 1:i + 2] and n[i + 1] in HONORIFICS  # 田中さんと
+        if (x not in STAFF and not someone and not named) or _not_addressee(n, i):
             continue
         if any(n[k] in THIRD_PERSON and n[k + 1:k + 2] == ["に"] for k in range(i)):
             continue  # お客様に事務所へ電話してもらう: the customer is the one to call
@@ -1793,6 +1794,8 @@ def wants_human(words: Words) -> bool:
             return True  # 人間が答えてくれるところはありますか
         if x == "有人" and _request_follows(words, n, j, bare=True):
             return True  # 有人対応をお願いします
+        if x in STAFF and n[j:j + 1] in (["出る"], ["出す"]) and _brought_out(words, n, j):
+            return True  # 人間出てこい, 担当者出して: a person called out to the chat
         if j < len(n) and n[j] in ("誰", "何方") and n[j + 1:j + 2] == ["か"]:  # スタッフの誰かと
             j += 1
         if j < len(n) and n[j] == "か":  # 誰か, どなたか
@@ -1802,6 +1805,16 @@ def wants_human(words: Words) -> bool:
         if j < len(n) and n[j] in ("と", "に", "から", "へ", "、", "さ") and _contact_request(words, n, j + 1):
             return True
     return False
+
+
+def _brought_out(words: Words, n: list[str], j: int) -> bool:
+    """出る/出す at `j` said as an order or a request: 出てこい, 出せ, 出して(ください), 出てきてくれ."""
+    for k in range(j, min(len(n), j + 4)):
+        if words[k].pos[5] == "命令形":
+            return True
+        if n[k] in ("。", "、", "?"):
+            break
+    return _request_follows(words, n, j + 1, bare=True)
 
 
 def _contact_request(words: Words, n: list[str], start: int) -> bool:
