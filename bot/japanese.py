@@ -20,9 +20,9 @@ from sudachipy import Dictionary, SplitMode
 Term = tuple[str, tuple[str, ...]]  # a word's normalised form and its alternatives (parts, synonym groups)
 _SPACES = re.compile(r"\s+")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
-# Sudachi's small dictionary holds about 75 MiB less in memory than core (README, "Memory"); the nouns the rules,
-# the thesaurus and the shipped knowledge are written in, which core keeps whole and small splits (担当者, 事務局),
-# are one word again through this user dictionary (tools/sudachi_user_words.py writes it).
+# Sudachi's small dictionary holds about 70 MiB less in memory than core (README, "Memory"). What core keeps whole
+# and small splits is one word again through this user dictionary of core's readings: the words the rules, the
+# thesaurus and the knowledge are written in (担当者, 事務局) and core's compounds (動物病院, 獣医師); bot/data/README.md.
 USER_DICTIONARY = Path(__file__).with_name("data") / "sudachi_user.dic"
 _local = threading.local()
 _WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
