@@ -272,19 +272,21 @@ def _use_wal(path: Path, attempts: int = 40) -> None:
     """Switch the file to WAL (it stays so), which lets the web workers and the job worker read while one writes.
     Processes starting at once on a new file may each hold a read lock while asking for the write lock the
     switch needs; SQLite then answers one of them "database is locked" at once, without waiting out
-    busy_timeout, so the switch is tried again after a short pause."""
+    busy_timeout, so the switch is tried again after a short pause (only then: any other answer is final)."""
     for attempt in range(attempts):
         try:
             with contextlib.closing(sqlite3.connect(path, timeout=10)) as connection:
-                if connection.execute("PRAGMA journal_mode=wal").fetchone()[0] == "wal":
-                    return
+                mode = connection.execute("PRAGMA journal_mode=wal").fetchone()[0]
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or attempt == attempts - 1:
                 raise pw.OperationalError(str(error)) from error
+            time.sleep(0.05 * (attempt + 1))
+            continue
         except sqlite3.DatabaseError as error:  # not a database at all: as peewee would say it
             raise pw.DatabaseError(str(error)) from error
-        time.sleep(0.05 * (attempt + 1))
-    raise pw.OperationalError(f"{path} could not be switched to WAL")
+        if mode != "wal":  # a file system without shared memory: retrying cannot change that
+            raise pw.OperationalError(f"{path} could not be switched to WAL (journal mode {mode})")
+        return
 
 
 @contextlib.contextmanager
