@@ -1,14 +1,15 @@
-"""Write bot/data/sudachi_user.csv: the nouns the code, the thesaurus and the shipped knowledge name that
-Sudachi's core dictionary keeps whole and the small one splits (担当者, 事務局, 契約者, 保険金 …).
+"""Write and build bot/data/sudachi_user.csv and .dic: core's readings of the words Sudachi's core dictionary
+keeps whole and the small one splits.
 
-The bot reads with the small dictionary (about 75 MiB less resident memory in the worker, README "Memory");
-this user dictionary keeps the words its rules and thesaurus are written in one word, as core read them.
-Run it with sudachidict-core installed (a development step, not a requirement of the bot), then build:
+The bot reads with the small dictionary (about 70 MiB less resident memory in the worker, README "Memory"). This
+user dictionary holds (bot/data/README.md):
+- the nouns, adnominals and adverbs of the code, the thesaurus, the shipped knowledge and the development corpora
+  (担当者, 事務局, 今まで), read eagerly (COST);
+- every common noun of core's in kanji and katakana only (動物病院, 獣医師), at the cost core gives it (_calibrate).
+Run it with sudachidict-core installed (a development step, not a requirement of the bot):
 
     pip install sudachidict-core==20261015
     .venv/bin/python tools/sudachi_user_words.py
-    .venv/bin/sudachipy ubuild -s "$(python -c 'import sudachidict_small,os;print(os.path.dirname(sudachidict_small.__file__))')/resources/system.dic" \
-        -o bot/data/sudachi_user.dic bot/data/sudachi_user.csv
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from sudachipy.sudachipy import build_user_dic
 from sudachipy import Dictionary, SplitMode
+from sudachipy.sudachipy import build_user_dic
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bot" / "data" / "sudachi_user.csv"
@@ -66,7 +67,7 @@ def units(m, mode, small) -> str:  # noqa: ANN001
     return "/".join(reference(p) for p in parts)
 
 
-def row(m, small) -> list[str]:  # noqa: ANN001
+def entry(m, small) -> list[str]:  # noqa: ANN001
     pos = m.part_of_speech()
     ids = PROPER_NOUN if pos[1] == "固有名詞" else SURU_NOUN if pos[2] == "サ変可能" else COMMON_NOUN
     a, b = units(m, SplitMode.A, small), units(m, SplitMode.B, small)
@@ -89,16 +90,19 @@ def corpus() -> list[str]:
     code's words are spelt as people spell them (ご馳走 for 御馳走)."""
     lines = []
     for path in sorted([*(ROOT / "eval" / "safety-train").glob("*.jsonl"), *(ROOT / "eval").glob("fresh-*.jsonl")]):
-        lines += [(lambda row: row.get("question") or row.get("text", ""))(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                lines.append(item.get("question") or item.get("text", ""))
     return lines
 
 
 def main() -> int:
-    core, small = Dictionary(dict="core").tokenizer(), Dictionary(dict="small").tokenizer()
+    core_dictionary = Dictionary(dict="core")
+    core, small = core_dictionary.tokenizer(), Dictionary(dict="small").tokenizer()
     rows: dict[str, list[str]] = {}
-    named: set[str] = set()  # the normalised forms of the nouns the code and knowledge name
 
-    def read(text: str, keep) -> None:  # noqa: ANN001
+    def read(text: str) -> None:
         for chunk in re.findall(r"[^\s]+", text):
             chunk = chunk[:4000]
             # Where small ends a word, in this sentence: a word it splits here, though maybe not alone (今まで).
@@ -106,28 +110,25 @@ def main() -> int:
             for m in core.tokenize(chunk, SplitMode.C):
                 surface, pos = m.surface(), m.part_of_speech()
                 if (surface in rows or m.is_oov() or len(surface) < 2 or not JAPANESE.search(surface)
-                        or not _fixed(pos) or not keep(m)):
+                        or not _fixed(pos)):
                     continue
-                named.add(m.normalized_form())
                 if any(m.begin() < end < m.end() for end in ends) or len(small.tokenize(surface, SplitMode.C)) > 1:
-                    rows[surface] = row(m, small)
+                    rows[surface] = entry(m, small)
 
-    for text in texts():
-        read(text, lambda m: True)
-    for text in corpus():
-        read(text, lambda m: True)
+    for text in [*texts(), *corpus()]:
+        read(text)
     named_words = set(rows)  # the words the rules, the thesaurus and the knowledge are written in: read eagerly
     # And every common noun of core's that small splits: search reads a question's topic in long units, and
     # 動物病院 read as 動物 + 病院 (a hospital), or 獣医師 as 獣 + 医師 (a doctor), is another topic.
-    for m in Dictionary(dict="core").entries():
+    for m in core_dictionary.entries():
         surface, pos = m.surface(), m.part_of_speech()
         # Compounds in kanji and katakana only: a noun with kana in it (した for 下, 死に, もう先) is read out of
         # particles, verb forms and adverbs wherever it stands.
         if (surface in rows or len(surface) < 2 or pos[:2] != ("名詞", "普通名詞") or not COMPOUND.fullmatch(surface)):
             continue
         if len(small.tokenize(surface, SplitMode.C)) > 1:
-            rows[surface] = row(m, small)
-    for surface in _calibrate({s: row for s, row in rows.items() if s not in named_words}, core):
+            rows[surface] = entry(m, small)
+    for surface in _calibrate({s: item for s, item in rows.items() if s not in named_words}, core):
         del rows[surface]
     _write(rows, OUT)
     _build(OUT, OUT.with_suffix(".dic"))
@@ -135,7 +136,7 @@ def main() -> int:
     # (エボラ + 出血熱). Make those a little cheaper until they read whole, and leave out any that never do.
     for attempt in range(PASSES + 1):
         mine = Dictionary(config=json.dumps({"userDict": [str(OUT.with_suffix(".dic"))]}), dict="small").tokenizer()
-        apart = [s for s, row in rows.items() if not _whole(mine.tokenize(f"の{row[4]}の", SplitMode.C), row[4])]
+        apart = [s for s, item in rows.items() if not _whole(mine.tokenize(f"の{item[4]}の", SplitMode.C), item[4])]
         if not apart:
             break
         for surface in apart:
@@ -171,15 +172,15 @@ def _calibrate(rows: dict[str, list[str]], core) -> list[str]:  # noqa: ANN001 -
     being the guide's and not core's own). Returns the words core itself does not read whole there: left out."""
     uncalibrated = []
     with tempfile.TemporaryDirectory() as tmp:
-        zero = {s: [*row[:3], "0", *row[4:]] for s, row in rows.items()}
+        zero = {s: [*item[:3], "0", *item[4:]] for s, item in rows.items()}
         _write(zero, Path(tmp) / "zero.csv")
         _build(Path(tmp) / "zero.csv", Path(tmp) / "zero.dic")
         mine = Dictionary(config=json.dumps({"userDict": [str(Path(tmp) / "zero.dic")]}), dict="small").tokenizer()
         small = Dictionary(dict="small").tokenizer()
-        for surface, row in rows.items():
-            word = row[4]
+        for surface, item in rows.items():
+            word = item[4]
             theirs, ours = core.tokenize(f"の{word}の", SplitMode.C), mine.tokenize(f"の{word}の", SplitMode.C)
-            if not (len(theirs) == 3 == len(ours) and theirs[1].surface() == word == ours[1].surface()):
+            if not (_whole(theirs, word) and _whole(ours, word)):
                 uncalibrated.append(surface)
                 continue
             cost = theirs.get_internal_cost() - ours.get_internal_cost()
@@ -189,10 +190,10 @@ def _calibrate(rows: dict[str, list[str]], core) -> list[str]:  # noqa: ANN001 -
             for place in PLACES:
                 text = place.format(word)
                 theirs, ours = core.tokenize(text, SplitMode.C), mine.tokenize(text, SplitMode.C)
-                if len(theirs) == 3 == len(ours) and theirs[1].surface() == word == ours[1].surface():
+                if _whole(theirs, word) and _whole(ours, word):
                     cost = min(cost, small.tokenize(text, SplitMode.C).get_internal_cost() - ours.get_internal_cost()
                                - MARGIN)
-            row[3] = str(max(-32767, min(32767, cost)))
+            item[3] = str(max(-32767, min(32767, cost)))
     return uncalibrated
 
 
