@@ -84,6 +84,7 @@ def add(channel: str, external_id: str, cohort: str, display_name: str = "") -> 
     user.save()
     return user, "updated"
 
+
 def _named(user: User, detail: str) -> str:
     """A person as import's lists name them: 山田（line:U…、academy_member）."""
     return f"{user.display_name or user.external_id}（{user.channel}:{user.external_id}、{detail}）"

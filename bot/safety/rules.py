@@ -1771,7 +1771,7 @@ def wants_human(words: Words) -> bool:
         return True  # 折り返しお電話いただけますか: only a person can call back
     for i, x in enumerate(n):
         someone = x == "方" and i > 0 and n[i - 1] in ("詳しい", "専門", "分かる", "担当")  # 詳しい方に
-        named = words[i].pos[1:3] == ("固有名詞", "人名") and n[i + 1:i + 2] and n[i + 1] in HONORIFICS  # 田中さんと
+        named = words[i].pos[1:3] == ("固有名詞", "人名") and i + 1 < len(n) and n[i + 1] in HONORIFICS  # 田中さんと
         if (x not in STAFF and not someone and not named) or _not_addressee(n, i):
             continue
         if any(n[k] in THIRD_PERSON and n[k + 1:k + 2] == ["に"] for k in range(i)):
