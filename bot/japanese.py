@@ -2,15 +2,17 @@
 
 Safety screening and knowledge search both read Japanese through this module, so that
 conjugation (死にたい / 死のうかな), width, katakana spellings and spacing are handled the same
-way everywhere. One Sudachi dictionary is loaded per process; each thread gets its own
-tokenizer, because a Sudachi tokenizer must not be shared between threads.
+way everywhere. One Sudachi dictionary is loaded per process; a tokenizer must not be used by two threads at
+once, so each reading borrows one from a shared pool.
 """
 from __future__ import annotations
 
 import json
 import re
-import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from queue import Empty, SimpleQueue
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +26,10 @@ _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 # and small splits is one word again through this user dictionary of core's readings: the words the rules, the
 # thesaurus and the knowledge are written in (担当者, 事務局) and core's compounds (動物病院, 獣医師); bot/data/README.md.
 USER_DICTIONARY = Path(__file__).with_name("data") / "sudachi_user.dic"
-_local = threading.local()
+# Borrowed for one reading and given back: the worker has dozens of job threads, and a tokenizer of each
+# thread's own kept its lattice buffers (1-2 MB after a long message) for good; the pool holds only as many as
+# read at once.
+_TOKENIZERS: SimpleQueue = SimpleQueue()
 _WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
 
 
@@ -65,7 +70,9 @@ def kana_reading(text: str) -> str:
 def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:
     """The words of `text` (folded first). Mode C keeps compounds whole; A splits them."""
     words = []
-    for m in _tokenizer().tokenize(fold(text), mode):
+    with _tokenizer() as tokenizer:
+        read = tokenizer.tokenize(fold(text), mode)
+    for m in read:
         word = Morpheme(m.surface(), m.normalized_form(), m.dictionary_form(), tuple(m.part_of_speech()),
                         m.reading_form())
         words.extend(_as_request(word) if word.normalized == "御願い" and len(word.surface) == 3 else (word,))
@@ -81,15 +88,22 @@ def _as_request(word: Morpheme) -> tuple[Morpheme, Morpheme]:
 
 def is_unknown_word(text: str) -> bool:
     """Whether Sudachi's dictionary lacks `text` as one word (シニタイ yes, リスク no)."""
-    tokens = _tokenizer().tokenize(fold(text), SplitMode.C)
+    with _tokenizer() as tokenizer:
+        tokens = tokenizer.tokenize(fold(text), SplitMode.C)
     return len(tokens) != 1 or tokens[0].is_oov()
 
 
-def _tokenizer():
-    tok = getattr(_local, "tokenizer", None)
-    if tok is None:
-        tok = _local.tokenizer = _dictionary().tokenizer()
-    return tok
+@contextmanager
+def _tokenizer() -> Iterator:
+    """A tokenizer of the pool, this thread's alone until the block ends (what it read stays readable after)."""
+    try:
+        tokenizer = _TOKENIZERS.get_nowait()
+    except Empty:
+        tokenizer = _dictionary().tokenizer()
+    try:
+        yield tokenizer
+    finally:
+        _TOKENIZERS.put(tokenizer)
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +124,8 @@ def word_terms(text: str) -> list[Term]:
 
 
 def _read(text: str):  # noqa: ANN202 - Sudachi's MorphemeList
-    return _tokenizer().tokenize(fold(text), SplitMode.C)
+    with _tokenizer() as tokenizer:
+        return tokenizer.tokenize(fold(text), SplitMode.C)
 
 
 def _word_terms(read) -> list[Term]:  # noqa: ANN001

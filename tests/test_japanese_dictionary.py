@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 
 from bot import japanese
 from bot.japanese import USER_DICTIONARY, morphemes
@@ -12,11 +13,12 @@ def test_every_user_dictionary_word_reads_as_one_word_with_cores_reading():
         rows = list(csv.reader(f))
     assert len(rows) > 30_000
     wrong = []
-    for row in rows:
+    with japanese._tokenizer() as tokenizer:
+        readings = [(row, list(tokenizer.tokenize(f"の{row[4]}の"))) for row in rows]
+    for row, read in readings:
         written, pos, normalized = row[4], tuple(row[5:11]), row[12]
         # Between particles, where each word's cost was set from core's (tools/sudachi_user_words.py); Sudachi's
         # own reading, before the bot's.
-        read = list(japanese._tokenizer().tokenize(f"の{written}の"))
         if len(read) != 3 or tuple(read[1].part_of_speech()) != pos or read[1].normalized_form() != normalized:
             wrong.append((written, [(m.surface(), m.normalized_form()) for m in read]))
     assert not wrong, wrong[:10]  # the .dic is older than the .csv: build it again (bot/data/README.md)
@@ -31,3 +33,11 @@ def test_a_request_is_read_as_the_verb_it_is():
     read = [(m.surface, m.normalized) for m in morphemes("スタッフさんにお願いします")]
     assert ("お", "御") in read and ("願い", "願う") in read
     assert japanese.morphemes("お願い")[-1].normalized == "願う"
+
+
+def test_threads_share_a_few_tokenizers_and_each_reads_its_own_text():
+    texts = [f"{word}の保険を見直したい" for word in ("医療", "がん", "介護", "学資")] * 25
+    with ThreadPoolExecutor(8) as pool:
+        read = list(pool.map(lambda text: morphemes(text)[0].surface, texts))
+    assert read == [text.split("の")[0] for text in texts]
+    assert japanese._TOKENIZERS.qsize() <= 8  # no more than read at once, not one per thread for good
