@@ -537,6 +537,41 @@ def test_kana_methods_own_death_questions_and_doubt_are_crisis(text):
     assert screen(text).crisis
 
 
+ASKED_AS_A_CASE = ["持病で入院歴のある方の保険について。過去の自殺未遂歴は告知書に書く必要がありますか",
+                   "疲れたから消えたいって、比喩的な意味ですよ。週末は山に行ってきます",
+                   "消えたい…ってほどではないけど、今週はちょっと疲れ気味です",  # a measure denied
+                   "もう死んでもいいってくらい嬉しい！初めて法人のご契約をいただきました",  # a measure of joy
+                   "遺書の代わりにエンディングノートをお客様に勧めるのはアリですか"]
+NOT_A_PROMISE_OR_A_GIFT = ["保険料の値引きやプレゼントって、どこからが違反になるんでしょうか",
+                           "転換を勧めるときに、必ず伝えないといけない不利な点を教えてください",
+                           "外貨建て保険で、為替リスク以外に必ず説明しなければならないことは？",
+                           "『節税になります』って、どこまで言っていいのか迷っています",
+                           "告知書って、十年前の盲腸の手術は書かなくていいんでしたっけ？",
+                           "『絶対もうかる』って言うたらいけんのは分かっとる。ほいじゃあ何て言えばええ？",
+                           "法人のお客様に税務上の取扱いを説明する、適切な表現を知りたいです"]
+KEPT_FROM_NOTICE = ["クーリングオフの案内は、お客様に気づかれないように小さく済ませたい"]
+
+
+@pytest.mark.parametrize("text", ASKED_AS_A_CASE)
+def test_a_clients_past_attempt_asked_as_a_case_and_a_word_explained_at_once_are_not_crisis(text):
+    assert not screen(text).crisis
+
+
+@pytest.mark.parametrize("text", NOT_A_PROMISE_OR_A_GIFT)
+def test_asking_where_the_line_is_and_what_must_be_told_is_not_compliance(text):
+    assert not screen(text).compliance
+
+
+@pytest.mark.parametrize("text", KEPT_FROM_NOTICE)
+def test_telling_a_cooling_off_so_that_it_is_not_noticed_is_compliance(text):
+    assert screen(text).compliance
+
+
+def test_a_person_who_taught_something_before_is_no_request_to_talk_to_them():
+    assert not screen("事務局の佐藤さんに前に教わった手順をもう一度確認したいです。保険料の口座変更です").wants_human
+    assert screen("事務局の佐藤さんに電話で確認したいです").wants_human
+
+
 @pytest.mark.parametrize("text", NOT_CRISIS + LOOK_ALIKES)
 def test_words_of_death_about_others_idioms_and_products_are_not_crisis(text):
     found = screen(text)

@@ -19,12 +19,19 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=\.)(?=\s)")
 _QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|\"[^\"]*\"")
 _OWN_THOUGHT_AFTER_QUOTE = re.compile(r"^\s*(と|って|とか)\s*(思|考え|感じ|頭|検索|調べ|ググ)")  # 「楽な死に方」って検索
 _JP_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
+# 一日死んでました😇 今日から…, 忙しい笑 アポ12件: in chat an emoji or a laugh before a space ends the sentence.
+_CHAT_END = re.compile(r"(?:(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF笑ｗ草])|(?<=[^\x00-\x7f][wW]))[ \u3000]+"
+                       r"(?=[^\x00-\x7f])")
+_LAUGH = Morpheme("笑", "笑い", "笑い", ("名詞", "普通名詞", "一般", "*", "*", "*"), "ワライ")
+# 今はすっかり回復しました！あの頃は消えたいと思っていたのが嘘みたい: a sentence that looks back (あの頃, 当時) after
+# one that tells the present goes on its story (the present is judged apart: bot/safety/rules.crisis).
+_THEN_GOES_ON = re.compile(r"(今は|今では|いまは)([^。．!！?？]*)[。．!！](?=\s*(?:あの頃|あのころ|あの時|当時|その頃|昔))")
 _REPEATED = re.compile(r"(\S{4,8}?)(?=\1)")  # しにたいしにたい: a phrase said again and again (not いっていって)
 # 「…と思った時期がありました。でも今は乗り越えて元気です」: a sentence that soon says "now" (after a でも, a
 # しかし or a clause) goes on the story of the sentence before, so the two are read as one (a time told as past,
 # and well now or looked back on, is distress: bot/safety/rules._over_now).
 _NOW_GOES_ON = re.compile(r"[。．](?=\s*(?:でも|けど|だけど|ですが|しかし|ただ|それでも)?[^。．!！?？]{0,20}?"
-                          r"(?:今は|今では|いまは|いまでは|今となっては|今思えば|今振り返ると|今振り返れば))")
+                          r"(?:今は|今では|今じゃ|いまは|いまでは|今年は|今となっては|今思えば|今振り返ると|今振り返れば))")
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30f6\u30fc]{2,}")
 # One or two katakana glued inside a word of kanji and hiragana (死ンだ, 消エたい, しニたい): written for effect.
 _GLUED_KATAKANA = re.compile(r"(?<![\u30a1-\u30fc])(?:(?<=[\u3041-\u3096\u4e00-\u9fff])[\u30a1-\u30f6]{1,2}|"
@@ -53,15 +60,15 @@ def _the_writers_state(text: str) -> Screening:
     """Crisis and distress, read from the writer's own words in every spelling."""
     spelled = rules.respell_net_slang(rules.KANA_WORDS.sub("自殺", _clean(text)))
     spelled = rules.ROMAJI_WORD.sub(lambda m: rules.ROMAJI[m.group()], rules.ENGLISH.sub("死にたい", spelled))
-    about_self = _NOW_GOES_ON.sub("、", _for_crisis(spelled))
-    parts = [_read(s) for s in sentences(about_self)]
+    about_self = _THEN_GOES_ON.sub(r"\1\2、", _NOW_GOES_ON.sub("、", _for_crisis(spelled)))
+    parts = _with_the_laugh([_read(s) for s in sentences(about_self)])
     # Katakana for effect (シニタイ, 死ンだ, 消エたい) is read once more as hiragana; dictionary words (リスク)
     # stay as written.
     as_kana = _KATAKANA_RUN.sub(lambda m: to_hiragana(m.group()) if is_unknown_word(m.group()) else m.group(),
                                 about_self)
     as_kana = _GLUED_KATAKANA.sub(lambda m: to_hiragana(m.group()), as_kana)
     kana_sentences = sentences(as_kana)
-    kana_parts = [_read(s) for s in kana_sentences] if as_kana != about_self else parts
+    kana_parts = _with_the_laugh([_read(s) for s in kana_sentences]) if as_kana != about_self else parts
     # The word layer on both spellings, then the reading layer on the sentence as one hiragana string.
     crisis = any(rules.crisis(a) or rules.crisis(b) or rules.kana_crisis(kana_reading(s), (a, b))
                  for s, a, b in zip(kana_sentences, parts, kana_parts))
@@ -71,6 +78,14 @@ def _the_writers_state(text: str) -> Screening:
     crisis = crisis or any(_across_sentences(view) for view in (parts, kana_parts))
     over = any(rules.told_as_over(words) for words in parts)
     return Screening(crisis=bool(crisis), distress=bool(worrying) and not crisis, told_as_over=over and not crisis)
+
+
+def _with_the_laugh(parts: list[list[Morpheme]]) -> list[list[Morpheme]]:
+    """A laugh (笑, w, 😂) in a sentence is heard in the sentences next to it too: 死ぬ。いや死なないけど笑.
+    Only the plainest words of death give way to it (a wish, 死にたい笑, stays a wish: bot/safety/rules)."""
+    laughs = [any(m.normalized in rules.LAUGHING for m in words) for words in parts]
+    return [words + [_LAUGH] if not laughs[k] and any(laughs[max(0, k - 1):k + 2]) else words
+            for k, words in enumerate(parts)]
 
 
 def _across_sentences(parts: list[list[Morpheme]]) -> bool:
@@ -97,7 +112,7 @@ def _what_is_asked(text: str) -> Screening:
 def _clean(text: str) -> str:
     """Folded, spaces between Japanese words dropped, Kansai and Tohoku forms respelled, a repeated phrase cut
     into sentences."""
-    return _REPEATED.sub(r"\1。", rules.respell_dialect(_JP_SPACE.sub("", fold(text))))
+    return _REPEATED.sub(r"\1。", rules.respell_dialect(_JP_SPACE.sub("", _CHAT_END.sub("。", fold(text)))))
 
 
 def _for_crisis(text: str) -> str:

@@ -124,11 +124,15 @@ CLAIM_TALK = frozenset({"保険金", "免責", "免責期間", "場合", "給付
                         "死亡保険金", "保険", "告知", "補償"})  # a question about a policy, not a life at stake
 WEAK_MEANS = frozenset({"ロープ", "屋上", "睡眠薬", "線路", "樹海", "睡眠導入剤"})
 DEMONSTRATIVES = frozenset({"此の", "この", "其の", "その", "あの", "彼の"})  # この/その + noun: a named thing
+DEGREE = frozenset({"くらい", "ぐらい", "程", "ほど", "レベル"})  # 消えたいレベルで恥ずかしい: how much
 NOW = frozenset({"今", "いま", "今年"})
 SENTENCE_TAIL = frozenset({"わ", "よ", "ね", "な", "ぞ", "ぜ", "さ", "わい", "笑", "w", "ｗ", "…"})  # after 死んだ: said, done
+# 今は… that says the past goes on, or worse: not a time that is over (今はもっと, 今も変わらず is no 今は)
+STILL = frozenset({"まだ", "未だ", "相変わらず", "依然", "やはり", "やっぱり", "同じ", "然う", "そう", "ずっと", "更に", "もっと",
+                   "余計", "一層", "毎日", "又", "また", "変わる"})
 PAST_TIMES = frozenset({"時期", "頃", "当時", "昔", "以前", "年前", "ヶ月前", "去年", "昨年", "一昨年"})  # 3年前 is read 3 年 前: see _over_now
 RECOVERED = frozenset({"回復", "元気", "大丈夫", "乗り越える", "立ち直る", "落ち着く", "克服", "復帰", "復職", "治る", "前向き", "楽しい",
-                       "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実", "笑う", "救う", "卒業", "見える"})  # 今はMDRTを目指しています: a life going on
+                       "支える", "目指す", "頑張る", "楽しむ", "挑戦", "充実", "笑う", "救う", "卒業", "見える", "平気"})  # 今はMDRTを目指しています: a life going on
 HYPERBOLE_CAUSES = frozenset({"暑さ", "寒さ", "忙しさ", "湿気", "花粉", "残業", "筋肉痛", "二日酔い"})
 # Feelings one "could die" of in jest (恥ずかしすぎて死ねる); despair (辛い, 苦しい) is never among them.
 HYPERBOLE_FEELINGS = frozenset({"恥ずかしい", "可愛い", "面白い", "嬉しい", "笑う", "尊い", "美味しい", "幸せ", "格好良い",
@@ -225,7 +229,7 @@ DISPARAGING = frozenset({"危ない", "危険", "最悪", "駄目", "悪い", "�
 CHECKUPS = frozenset({"検査", "再検査", "精密検査", "受診", "健診", "健康診断", "病院", "人間ドック", "診察"})
 # A sentence asking what is allowed or how to do it right: the same words, honestly meant.
 HONEST = frozenset({"正式", "避ける", "控える", "駄目", "いけない", "違反", "禁止", "禁じる", "恐れ", "正直", "正しい", "きちんと",
-                    "特別利益",
+                    "特別利益", "法律上", "適切", "適正", "誠実",
                     "ルール", "法律", "注意", "注意点", "気を付ける", "NG", "ng", "程度", "問題点", "デメリット", "安全"})
 
 STAFF = frozenset({"人", "人間", "担当者", "担当", "スタッフ", "事務局", "事務所", "塾", "オペレーター", "講師",
@@ -259,11 +263,12 @@ MIND = frozenset({"心", "気持ち", "感情", "精神", "目", "魂", "表情"
 def crisis(words: Words) -> bool:
     """The writer's own wish or intent to die or to harm themselves, or acute hopelessness."""
     n = _norms(words)
-    if _reported(n) or any(n[k:k + 4] == ["穴", "が", "有る", "た"] for k in range(len(n))):
+    if _reported(n) or any(n[k:k + 4] == ["穴", "が", "有る", "た"] for k in range(len(n))) or _explained_away(n):
         return False  # 穴があったら入って消えたい: embarrassment
     if _over_now(n):  # 死にたいと思った時期もありました、今は回復して…: distress, a person still looks
         now = max((k for k, x in enumerate(n) if x in NOW), default=len(n))  # the last 今: 今まで… comes before
-        return _crisis_rule_applies(words[now:], n[now:])  # …今はもう限界: the present itself in crisis
+        end = next((k for k in range(now + 1, len(n)) if _a_past_time(n, k)), len(n))  # 今は元気。あの頃は…
+        return _crisis_rule_applies(words[now:end], n[now:end])  # …今はもう限界: the present itself in crisis
     if _someone_else(words):  # 上司が怖くて死にたい: a たい is always the writer's own wish
         return any(n[i] in DEATH_VERBS and _desire(words, i) == "wish" for i in range(len(n))) or \
             any(_ending_it_all(words, n, i) for i in range(len(n)) if _subject_of(n, i) is None)
@@ -292,13 +297,33 @@ def told_as_over(words: Words) -> bool:
 
 def _over_now(n: list[str]) -> bool:
     """死にたいと思っていた時期もあったが、今は回復した: a time the writer tells as past, and well now."""
-    past = any(n[i:i + 3] == ["て", "居る", "た"] or n[i:i + 4] == ["て", "居る", "ます", "た"] or n[i:i + 2] == ["てる", "た"]
-               for i in range(len(n))) or any(x in PAST_TIMES for x in n) or \
-        any(n[i:i + 2] in (["年", "前"], ["月", "前"]) for i in range(len(n)))  # 3年前
+    past = any(n[i:i + 3] == ["て", "居る", "た"] or n[i:i + 4] == ["て", "居る", "ます", "た"] or
+               n[i:i + 2] in (["てる", "た"], ["とる", "た"])  # 思っとった
+               or _a_past_time(n, i) for i in range(len(n)))
     now_well = any(x in NOW and (any(n[k] in RECOVERED and not _negated(n, k, span=4)
-                                                 for k in range(i + 1, min(len(n), i + 14))) or _looking_back(n, i))
+                                     for k in range(i + 1, min(len(n), i + 14))) or _looking_back(n, i) or _now_otherwise(n, i))
                    for i, x in enumerate(n))
     return past and (now_well or any(n[i] in NOW and n[i + 1:i + 3] == ["が", "有る"] for i in range(len(n))))  # …今がある
+
+
+def _a_past_time(n: list[str], i: int) -> bool:
+    """時期, あの頃, 当時, 去年, 3年前 (read 3 年 前) at i."""
+    return n[i] in PAST_TIMES or n[i:i + 2] in (["年", "前"], ["月", "前"])
+
+
+def _now_otherwise(n: list[str], i: int) -> bool:
+    """でも今は人の役に立てています: the present set against the past with は, and nothing in it says the past goes
+    on or worse (the present is still judged on its own: bot/safety/rules.crisis)."""
+    return (n[i + 1:i + 2] in (["は"], ["で"]) or n[i + 1:i + 3] == ["で", "は"]) and \
+        not any(y in STILL or y in WORN for y in n[i + 1:i + 15])
+
+
+def _explained_away(n: list[str]) -> bool:
+    """しばらく消えたい…って、旅行的な意味です: the writer says at once what the word meant. Not when someone
+    else took it so (冗談だと思われた), nor when the writer says it is meant (本気で, 冗談じゃない)."""
+    return any(x == "って" and any(y.startswith(("意味", "冗談", "比喩", "例え", "ネタ")) and not _negated(n, k, span=3)
+                                    for k, y in enumerate(n[i + 1:i + 8], i + 1)) for i, x in enumerate(n)) and \
+        not any(y in ("本気", "本当", "マジ", "ガチ", "れる", "られる") for y in n)
 
 
 def _looking_back(n: list[str], i: int) -> bool:
@@ -316,8 +341,8 @@ def _self_harm(words: Words, n: list[str], i: int) -> bool:
     if x in IDEATION and not any(y in ("方", "人", "場合", "者") for y in n[i + 1:i + 5]) and \
             not (_insurance_frame(n) or any(y in THIRD_PERSON for y in n)):
         return True  # not 自殺念慮のある方の保険加入, 希死念慮で通院中のお客様の引受け (a case, a medical word)
-    if x in STRONG_MEANS and not (i + 1 < len(words) and words[i + 1].pos[0] == "名詞"):
-        return True  # 練炭って買えますか; not 練炭ストーブ
+    if x in STRONG_MEANS and not (i + 1 < len(words) and words[i + 1].pos[0] == "名詞") and n[i + 1:i + 3] != ["の", "代わり"]:
+        return True  # 練炭って買えますか; not 練炭ストーブ, 遺書の代わりにエンディングノート
     if x in BLADES and any(y in CUT_PLACES for y in n[max(0, i - 4):i + 5]) and not any(y in CLAIM_TALK for y in n) and \
             not any(y in THIRD_PERSON for y in n):
         return True  # カッターで腕に線を引く (a finger cut at work is no CUT_PLACE)
@@ -340,8 +365,9 @@ def _wish_to_die(words: Words, n: list[str], i: int) -> bool:
     if x in DEATH_VERBS and n[i + 1:i + 2] in (["こと"], ["事"], ["の"]) and \
             any(y in ("考える", "思う") for y in n[i + 2:i + 6]) and not _has_subject(words, n):
         return True  # 消えることばかり考えてる (not データが消えることを考える)
-    if x == "消える" and "もう" in n[max(0, i - 2):i] and not _has_subject(words, n) and _plain_use(words, n, i):
-        return True  # もう消えるね
+    if x == "消える" and "もう" in n[max(0, i - 2):i] and _desire(words, i) is None and not _has_subject(words, n) and \
+            _plain_use(words, n, i):
+        return True  # もう消えるね (a たい is judged by _desire: もう消えてしまいたいくらい is a measure)
     if x == "消える" and words[i].pos[5] == "命令形" and i + 1 >= len(n) - 1:
         return True  # 消えよ: said to oneself at the end of a sentence
     if x == "居る" and n[i + 1:i + 5] in (["ない", "方", "が", "良い"], ["ない", "方", "が", "増し"]) and \
@@ -367,6 +393,11 @@ def _dying_of_the_weather(n: list[str], i: int) -> bool:
     return n[i - 1:i] == ["で"] and n[i - 2:i - 1] != [] and n[i - 2] in HYPERBOLE_CAUSES
 
 
+def _happy_enough(n: list[str], i: int) -> bool:
+    """死んでもいいってくらい嬉しい: a measure of joy."""
+    return any(y in DEGREE for y in n[i + 1:i + 5]) and any(y in HYPERBOLE_FEELINGS for y in n[i + 1:i + 8])
+
+
 def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
     """生きていたくない, 生きる意味がない, 生まれてこなければよかった, 明日が来なければいいのに, 明日とか来なくて
     いい, 今日も生きていなきゃいけないのか."""
@@ -381,7 +412,7 @@ def _no_wish_to_live(words: Words, n: list[str], i: int) -> bool:
         return True  # 明日とか来なくていい, 明日が来なくてもいい: no tomorrow wanted
     if x == "死ぬ" and n[i + 1:i + 3] in (["て", "も"], ["で", "も"]) and \
             (any(y == "構う" and _negated(n, k) for k, y in enumerate(n[i + 3:i + 7], i + 3)) or
-             n[i + 3:i + 4] == ["良い"] and "場合" not in n) and \
+             n[i + 3:i + 4] == ["良い"] and "場合" not in n and not _happy_enough(n, i + 3)) and \
             _subject_of(n, i) in (None, *FIRST_PERSON):
         return True  # このまま死んでも別に構いません
     if x == "生きる" and (_desire(words, i) in ("unwanted", "denied") or _no_point(n, i)):
@@ -626,7 +657,13 @@ def _numb(words: Words, n: list[str], i: int) -> bool:
 
 def _dead_beat(words: Words, n: list[str], i: int) -> bool:
     """撃沈して死んだ, 断られて死んでたわ: the writer's own death told as done is not literal but spent; a person looks."""
-    return n[i] == "死ぬ" and _told_as_done(words, n, i) and _subject_noun(n, i) not in THINGS
+    groan = _whined(n, i) and not any(x in LAUGHING for x in n)  # 死ぬー笑: a joke
+    return n[i] == "死ぬ" and (_told_as_done(words, n, i) or groan) and _subject_noun(n, i) not in THINGS
+
+
+def _whined(n: list[str], i: int) -> bool:
+    """死ぬ〜, 死ぬー: the word drawn out as a groan."""
+    return n[i + 1:i + 2] in (["〜"], ["～"], ["ー"])
 
 
 def _told_as_done(words: Words, n: list[str], i: int) -> bool:
@@ -672,7 +709,7 @@ def _own_death(words: Words) -> bool:
             return True  # もうすぐ自殺免責期間が終わります: counting the days
         literal = _subject_of(n, i) in FIRST_PERSON and n[i + 1:i + 3] in (["て", "も"], ["で", "も"])  # 私が死んでも
         if x == "死ぬ" and (_not_an_idiom(words, n, i) or literal) and _desire(words, i) in (None, "wish") and \
-                not _told_as_done(words, n, i):  # 断られて死んでたわ: spent, not dying
+                not _told_as_done(words, n, i) and not _whined(n, i):  # 死んでたわ, 死ぬ〜: spent, not dying
             return True  # not 死にたいとは思わない (denied: distress, a person still looks)
         if x in ("遺書", "首吊り", "死に場所", "身辺", "形見") or (_method(words, n, i) and not _insurance_frame(n)):
             return True
@@ -1234,8 +1271,10 @@ _K_IF = "(?:しんだら|しねば|しねたら|しねれば|しんでしまえ�
         "じさつしたら|じさつすれば|きえてしまえ(?:たら|れば|ば)|しんでしまえたら|しんじゃえたら|きえちゃえたら|" \
         "いなくなってしまえ(?:たら|れば|ば)|いなくなれ(?:たら|れば|ば))"
 _K_RELIEF = "(?:らく|おわ|すっきり|かいほう|すく[わえ]|たすか|いい|よい|よかった|いっか|まし)"
-_K_DEGREE = "(?![^\u3041-\u3096]{0,4}(?:ほど|くらい|ぐらい|そう|きで|みたい|よう))"  # 死ぬほど, 死にそう, 死ぬ気で: idioms of degree
-_K_NOT_NEGATED = "(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ|ません)"  # 死にたくない, 死にたいとは思わない
+_K_DEGREE = ("(?![^\u3041-\u3096]{0,4}(?:ほど|くらい|ぐらい|そう|きで|みたい|よう|れべる))"  # 死ぬほど, 死にそう: idioms
+             "(?![^\u3041-\u3096]{0,3}(?:って|という)[^\u3041-\u3096]{0,3}(?:ほど|くらい|ぐらい|れべる))")  # きえたいってほど
+_K_NOT_NEGATED = ("(?!くな[いかく]|くね|とは|って(?:は|わけ)|わけ|ません"  # 死にたくない, 死にたいとは思わない
+                  "|とか[はも]?(?:ぜんぜん|べつに|まったく)?(?:ない|ねえ|なか))")  # きえたいとかはぜんぜんない
 
 # A wish or an intent is always the writer's own, whoever else is in the sentence (上司がこわくてしにたい).
 KANA_WISH = re.compile("|".join((
@@ -1259,7 +1298,7 @@ KANA_BETTER_OFF = re.compile("|".join((
     "しね(?:る|ます)(?:かな|か|のかな|のか|かも|ほうほう)",
     "しね(?:ない|ねえ|ません)(?:かな|か)",  # しねないかな: wishing one could
     # "may as well", "no way but": しんでもいいや, しぬしかない, いっそきえる
-    "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)",
+    "(?:しんで|きえて|いなくなって)もいい(?:か|や|よ|けど|と|って)(?!くらい|ぐらい|ほど|れべる)",  # not …ってくらい嬉しい
     _K_PLAIN + "しか(?:ない|なく|ねえ)",
     # asking leave: しんでいい？, きえてもいいですか, しんだらだめかな
     "(?:しんで|きえて|いなくなって)(?:も)?(?:いい|よい)(?:か|\\?|よね|でしょ|です)",
@@ -1298,8 +1337,8 @@ def kana_crisis(kana: str, variants: Sequence[Words]) -> bool:
         if match.group().endswith("おわ") and any(_a_saying(n, i) for i, x in enumerate(n) if x == "死ぬ"):
             return False  # しんだらおわりなので、相続対策を
     if any(_someone_else(words) or any(m.normalized in LAUGHING for m in words) or _over_now(_norms(words))
-           for words in variants):
-        return False  # お客様がしにたいと言っていた, しにたいｗ, しにたいとおもっていたが、いまはげんき
+           or _explained_away(_norms(words)) for words in variants):
+        return False  # お客様がしにたいと言っていた, しにたいｗ, しにたいとおもっていたが、いまはげんき, …って比喩です
     reported = KANA_REPORTED.search(kana, match.end())
     return not (reported and not KANA_FIRST_PERSON.search(kana))
 
@@ -1328,7 +1367,8 @@ def compliance(words: Words, message: Words = ()) -> bool:
     if _omits_downside(n) or _hides_a_disadvantage(n, topic) or _one_sided(n):
         return True  # 損なことは言わずに乗り換えてもらう: the downside named only to hide it
     careful = any(n[k:k + 3] in (["気", "を", "付ける"], ["気", "を", "つける"]) for k in range(len(n)))  # 気をつけるべき点
-    if any(x in HONEST for x in n) or careful or _consequence_question(n) or _which_cases_are_allowed(n):
+    if any(x in HONEST for x in n) or careful or _consequence_question(n) or _which_cases_are_allowed(n) or \
+            _where_the_line_is(n) or _asked_if_allowed(n) or _said_to_be_forbidden(n):
         return False  # asking what is allowed or what happens
     # What the writer did, though the customer then acted (…比較表を作ったら、お客様が乗り換えてくれました).
     if any(rule(n, topic) for rule in (_slanted_comparison, _contract_for_the_numbers, _money_with_a_client,
@@ -1370,6 +1410,29 @@ def _hides_a_disadvantage(n: list[str], topic: set[str]) -> bool:
     hidden = any(x in HIDE and not _negated(n, i) for i, x in enumerate(n)) or \
         any(x in TELL and _not_told(n, i) for i, x in enumerate(n))
     return fact and hidden
+
+
+def _asked_if_allowed(n: list[str]) -> bool:
+    """5年以上前の入院は書かなくていいんでしょうか: asking whether the rule lets something go untold."""
+    passed_on = any(x in ("と", "って") and n[k + 1:k + 2] != [] and n[k + 1] in TELL | CLAIM_VERBS
+                    for k, x in enumerate(n))  # 書かなくていいと伝えてもいいですか: said so to the client
+    return any(x in TELL_VERBS and _not_told(n, i) and "良い" in n[i + 1:i + 6] for i, x in enumerate(n)) and \
+        (_question(n) or "っけ" in n) and not passed_on and \
+        not any(x in ("ばれる", "バレる", "内緒") or x in CONCEAL_VERBS for x in n)
+
+
+def _said_to_be_forbidden(n: list[str]) -> bool:
+    """言うたらいけん, 言ったらあかん, 言っちゃダメ: a claim named as forbidden (honest, often in dialect)."""
+    return any(x in CLAIM_VERBS | TELL and any(
+        n[k] in ("た", "ば", "は", "ちゃ", "て", "と") and n[k + 1:k + 2] in (["行く"], ["あく"], ["駄目"])
+        for k in range(i + 1, min(len(n) - 1, i + 3))) for i, x in enumerate(n))
+
+
+def _where_the_line_is(n: list[str]) -> bool:
+    """どこからアウトですか, どこまで言っていいのか: asking where the rule draws its line (not どこまでならバレない)."""
+    return any(x == "どこ" and n[i + 1:i + 2] in (["から"], ["まで"]) for i, x in enumerate(n)) and \
+        (_question(n) or any(x in ("知る", "教える", "不安", "分かる") for x in n)) and \
+        not any(x in ("ばれる", "バレる") or x in CONCEAL_VERBS for x in n)
 
 
 def _which_cases_are_allowed(n: list[str]) -> bool:
@@ -1482,10 +1545,19 @@ def _not_told(n: list[str], i: int) -> bool:
     k = i + 1
     while k < len(n) and n[k] in ("を", "は", "も", "為る", "せる", "させる"):
         k += 1
-    if k >= len(n) or n[k] not in NEGATIONS:
-        return False
+    if k >= len(n) or n[k] not in NEGATIONS or _obliged(n, k):
+        return False  # 説明しないといけないデメリット: what must be told
     after = n[k + 1:k + 3]
     return not (after[:1] == ["た"] and len(after) > 1 and after[1] not in ("方", "ら", "の"))
+
+
+def _obliged(n: list[str], k: int) -> bool:
+    """The negation at k is half of a "must": しないといけない, 伝えなきゃいけない, しなければならない,
+    言わなくちゃいけない, しないとダメ."""
+    j = k + 1
+    while j < len(n) and n[j] in ("と", "ば", "て", "は"):
+        j += 1
+    return n[j:j + 1] == ["駄目"] or (n[j:j + 1] in (["行く"], ["成る"]) and n[j + 1:j + 2] != [] and n[j + 1] in NEGATIONS)
 
 
 def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
@@ -1504,7 +1576,7 @@ def _gift_for_contract(n: list[str], topic: set[str]) -> bool:
 
 
 def _promise_returns(n: list[str], topic: set[str]) -> bool:
-    promised = any(x in PROMISE and n[i - 1:i] != ["不"] for i, x in enumerate(n))  # not 不確実
+    promised = any(x in PROMISE and n[i - 1:i] != ["不"] and not _a_must(n, i) for i, x in enumerate(n))  # not 不確実
     told = any(x in CLAIM_VERBS and any(y in ("と", "って") for y in n[max(0, i - 4):i]) for i, x in enumerate(n))
     money_rises = any(x in RISE_VERBS for x in n) and (told or any(x in MONEY_NOUNS for x in n))
     no_tax = any(x in TAXES for x in n) and (any(x in ("ゼロ", "無税", "免れる", "減る", "安い", "半分", "半減", "下がる")
@@ -1618,6 +1690,12 @@ def _unregistered_selling(n: list[str], topic: set[str]) -> bool:
         (any(x in ("せる", "させる", "任せる", "頼む", "代わり", "貰う") for x in n) or "営業" in n)  # 登録前に先に営業して
 
 
+def _kept_from_notice(n: list[str]) -> bool:
+    """気づかせない, 気づかれないように: told so that the client does not notice."""
+    return any(x == "気付く" and n[i + 1:i + 2] in (["せる"], ["れる"]) and _negated(n, i + 1, span=2)
+               for i, x in enumerate(n))
+
+
 def _cooling_off_blocked(n: list[str], topic: set[str]) -> bool:
     """クーリングオフしたいお客様を期限が過ぎるまで引き延ばす, その書面は渡さないでおく: keeping a client
     from withdrawing."""
@@ -1723,8 +1801,18 @@ def _papers_withheld(n: list[str], topic: set[str]) -> bool:
     papers = any(d in "".join(n) for d in ("重要事項説明書", "契約概要", "注意喚起情報", "書面")) and \
         any(x in ("渡す", "交付") and _negated(n, i) for i, x in enumerate(n))
     untold = any(x in ("クーリングオフ", "クーリング・オフ") for x in topic) and \
-        any(x in ("説明", "言う", "伝える") and _not_told(n, i) for i, x in enumerate(n))
+        (any(x in ("説明", "言う", "伝える") and _not_told(n, i) for i, x in enumerate(n)) or _kept_from_notice(n))
     return papers or untold
+
+
+def _hard_to_believe(n: list[str], i: int) -> bool:
+    """嘘みたい, 嘘のよう: "hard to believe", no lie told."""
+    return n[i] == "嘘" and (n[i + 1:i + 2] == ["みたい"] or n[i + 1:i + 3] == ["の", "よう"])
+
+
+def _a_must(n: list[str], i: int) -> bool:
+    """必ず伝えなきゃいけない: the 必ず of a duty to tell, not of a result promised."""
+    return any(n[k] in NEGATIONS and _obliged(n, k) for k in range(i + 1, min(len(n), i + 5)))
 
 
 def _fabricate(n: list[str], topic: set[str]) -> bool:
@@ -1732,7 +1820,7 @@ def _fabricate(n: list[str], topic: set[str]) -> bool:
         return True  # 今日決めないと損ですよと急かしたい
     if any(x == "ばれる" and (_negated(n, i) or "様" in n[i + 1:i + 4]) for i, x in enumerate(n)):
         return True  # 税務署にバレないように処理する
-    if any(x in FABRICATE and not _negated(n, i, span=4) for i, x in enumerate(n)) and \
+    if any(x in FABRICATE and not _negated(n, i, span=4) and not _hard_to_believe(n, i) for i, x in enumerate(n)) and \
             not any(x in ("れる", "られる") for x in n):
         return True  # 嘘をつく (not 嘘をつかれた, 嘘はつかない)
     if any(x in DATES for x in n) and (any(x in BACKDATE for x in n) or "バック" in n and "デート" in n):  # バックデート
@@ -1853,6 +1941,8 @@ def _request_follows(words: Words, n: list[str], start: int, bare: bool = False)
             return True  # 代わって, 話させて, つないで: a request in the te-form that ends the sentence
         if x in ("。", "、", "ので", "けど", "が") and k > 0:
             break
+        if x == "た" and start + k + 1 < len(words) and words[start + k + 1].pos[0] == "名詞":
+            break  # 教えてもらった件を確認したい: the contact was past and names a thing now asked about
     if start < len(words) and words[start - 1].pos[5] == "命令形":
         return True
     return False
@@ -1897,7 +1987,7 @@ def _desire(words: Words, i: int) -> str | None:
         if n[k + 1:k + 2] == ["て"]:
             return "wish"  # 死にたくてたまらない: the negation belongs to たまらない
         if _degree(n, k + 1):
-            measure = next(j for j in range(k + 1, min(len(n), k + 7)) if n[j] in ("くらい", "ぐらい", "程", "ほど"))
+            measure = next(j for j in range(k + 1, min(len(n), k + 7)) if n[j] in DEGREE)
             if any(x in NEGATIONS for x in n[measure + 1:measure + 4]):
                 return "denied"  # 消えたいってほどじゃない: not as far as that
             return "degree"  # 消えたいくらい恥ずかしい: a measure, still worth a look
@@ -1908,6 +1998,8 @@ def _desire(words: Words, i: int) -> str | None:
             return "denied"  # 死にたいとは思わない
         if "訳" in tail[:3] and any(x in NEGATIONS for x in tail):
             return "denied"  # 死にたいわけじゃない
+        if tail[:2] == ["と", "か"] and any(x in NEGATIONS for x in tail[2:5]):
+            return "denied"  # 消えたいとかは全然ない
         return "wish"
     return None
 
@@ -1915,8 +2007,10 @@ def _desire(words: Words, i: int) -> str | None:
 def _death_wish(words: Words, n: list[str], i: int) -> bool:
     w = words[i]
     if w.normalized in ("自殺", "自死"):
-        if n[i + 1:i + 3] == ["を", "考える"] or n[i + 1:i + 2] == ["未遂"]:
+        if n[i + 1:i + 3] == ["を", "考える"]:
             return True
+        if n[i + 1:i + 2] == ["未遂"]:  # not 過去の自殺未遂歴も告知対象ですか: a case in a declaration
+            return not (n[i + 2:i + 3] in (["歴"], ["者"]) or _insurance_frame(n)) or _is_first_person(n)
         if n[i + 1:i + 2] != ["為る"]:
             return False
         i += 1  # 自殺 + する: judge the verb する
@@ -1953,8 +2047,8 @@ def _plain_use(words: Words, n: list[str], i: int) -> bool:
     k = i + 1
     while k < len(words) and n[k] in ("た", "だ", "て", "で") and not words[k].pos[5].startswith("仮定形"):
         k += 1
-    if _told_as_done(words, n, i):
-        return False  # 死んだ, 死んでたわ: the writer is alive to say it; distress (_dead_beat), a person looks
+    if _told_as_done(words, n, i) or _whined(n, i):
+        return False  # 死んだ, 死んでたわ, 死ぬ〜: the writer is alive to say it; distress (_dead_beat), a person looks
     if k >= len(words):
         return True
     nxt = words[k]
@@ -2057,8 +2151,8 @@ def _nobody_would_miss_me(n: list[str], i: int) -> bool:
 
 
 def _degree(n: list[str], i: int) -> bool:
-    """死ぬほど, 終わりにしたいくらい: a measure of how much, not the wish itself."""
-    return any(x in ("くらい", "ぐらい", "程", "ほど") for x in [y for y in n[i:i + 6] if y not in (".", "…")][:3])
+    """死ぬほど, 終わりにしたいくらい, 消えたいレベルで: a measure of how much, not the wish itself."""
+    return any(x in DEGREE for x in [y for y in n[i:i + 6] if y not in (".", "…")][:3])
 
 
 def _end_it(n: list[str], i: int) -> bool:
