@@ -207,6 +207,7 @@ COMPLIANCE = [
     "判断力が落ちているお客様に、高額な保険を勧めたい",
     "お客様にはうつ病の通院を言わないように伝えておきます",
     "契約のお礼に現金を包もうと思います",  # 包む: money handed over as a gift
+    "クーリングオフの案内は、お客様に気づかれないように小さく済ませたい",  # kept from notice
 ]
 NOT_COMPLIANCE = [
     "お客様に他社の商品は危ないと言われました。どう答えれば？", "自社に有利な比較表を作るのはNGですか？",
@@ -250,6 +251,14 @@ NOT_COMPLIANCE = [
     "今日中に申込書を出したいお客様がいます。必要書類は？",
     "解約返戻金が増える時期はいつですか",
     "ご祝儀で現金を包むのは経費になりますか",
+    # where the line is, what must be told, a claim named as forbidden
+    "保険料の値引きやプレゼントって、どこからが違反になるんでしょうか",
+    "転換を勧めるときに、必ず伝えないといけない不利な点を教えてください",
+    "外貨建て保険で、為替リスク以外に必ず説明しなければならないことは？",
+    "『節税になります』って、どこまで言っていいのか迷っています",
+    "告知書って、十年前の盲腸の手術は書かなくていいんでしたっけ？",
+    "『絶対もうかる』って言うたらいけんのは分かっとる。ほいじゃあ何て言えばええ？",
+    "法人のお客様に税務上の取扱いを説明する、適切な表現を知りたいです",
 ]
 HUMAN = ["スタッフさんと話したいです", "担当者に代わってください", "AIじゃなくて人間に答えてほしい",
          "事務局に直接問い合わせたいです", "オペレーターをお願いします", "牧野先生と直接お話しできますか",
@@ -542,29 +551,11 @@ ASKED_AS_A_CASE = ["持病で入院歴のある方の保険について。過去
                    "消えたい…ってほどではないけど、今週はちょっと疲れ気味です",  # a measure denied
                    "もう死んでもいいってくらい嬉しい！初めて法人のご契約をいただきました",  # a measure of joy
                    "遺書の代わりにエンディングノートをお客様に勧めるのはアリですか"]
-NOT_A_PROMISE_OR_A_GIFT = ["保険料の値引きやプレゼントって、どこからが違反になるんでしょうか",
-                           "転換を勧めるときに、必ず伝えないといけない不利な点を教えてください",
-                           "外貨建て保険で、為替リスク以外に必ず説明しなければならないことは？",
-                           "『節税になります』って、どこまで言っていいのか迷っています",
-                           "告知書って、十年前の盲腸の手術は書かなくていいんでしたっけ？",
-                           "『絶対もうかる』って言うたらいけんのは分かっとる。ほいじゃあ何て言えばええ？",
-                           "法人のお客様に税務上の取扱いを説明する、適切な表現を知りたいです"]
-KEPT_FROM_NOTICE = ["クーリングオフの案内は、お客様に気づかれないように小さく済ませたい"]
 
 
 @pytest.mark.parametrize("text", ASKED_AS_A_CASE)
 def test_a_clients_past_attempt_asked_as_a_case_and_a_word_explained_at_once_are_not_crisis(text):
     assert not screen(text).crisis
-
-
-@pytest.mark.parametrize("text", NOT_A_PROMISE_OR_A_GIFT)
-def test_asking_where_the_line_is_and_what_must_be_told_is_not_compliance(text):
-    assert not screen(text).compliance
-
-
-@pytest.mark.parametrize("text", KEPT_FROM_NOTICE)
-def test_telling_a_cooling_off_so_that_it_is_not_noticed_is_compliance(text):
-    assert screen(text).compliance
 
 
 def test_a_person_who_taught_something_before_is_no_request_to_talk_to_them():
