@@ -166,6 +166,10 @@ class Core:
             if not limited and (screening.compliance or screening.wants_human):  # staff answer: no Pattern needed
                 return self._to_staff(question, pattern, Reason.COMPLIANCE if screening.compliance
                                       else Reason.HUMAN_REQUEST, feelings=screening.feelings)
+            if screening.distress:  # worn out, turned away by the gate or the limit: a person still looks
+                escalation = self.escalations.open_once(question, Reason.CRISIS, Urgency.NORMAL)
+                return replace(refusal, text=refusal.text + gentle_line(), question_id=question.id,
+                               escalation_id=escalation.id, escalation_reason=Reason.CRISIS)
             Question.update(status=QuestionStatus.REFUSED).where(Question.id == question.id).execute()
             return replace(refusal, question_id=question.id)
         except Exception as exc:  # edge: the turn; every failure of it ends in the one error path

@@ -1,5 +1,6 @@
 """A crisis through LINE and Slack (signed webhooks, fake platforms) gets the help lines and an urgent
-escalation, whatever would otherwise stop the turn: a closed Pattern, the rate limit, a spent budget."""
+escalation, whatever would otherwise stop the turn: a closed Pattern, the rate limit, a spent budget; a
+worn-out message stopped by the gate or the limit still gets a person."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,13 +10,17 @@ from fastapi.testclient import TestClient
 
 from adapters.web import create_app
 from bot import users
+from bot.messages import IncomingMessage
 from bot.models import Answer, Escalation, Question, User
+from bot.safety import gentle_line
+from bot.states import Channel
 from app import build_runtime
 from slack_harness import text_of
 from test_line import ALICE, REPLY, deliver, line_api, line_server, texts, webhook  # noqa: F401 (fixtures)
 from test_slack import ONCALL, TRAINEE, Slack, fake_slack, slack_settings  # noqa: F401 (fixtures)
 
 CRISIS = "もう疲れました。消えてしまいたいです"
+WORN_OUT = "今日も断られた。もう無理"  # distress: no danger, but a person should look
 ORDINARY = "クーリング・オフはいつまで？"
 CLOSED_PLAN = 'timezone = "Asia/Tokyo"\n[[stage]]\nstart = 2099-01-01\ncohorts = ["*"]\npatterns = [1, 2, 3, 4]\n'
 SCENARIOS = ("pattern_4_closed", "over_the_rate_limit", "budget_spent")
@@ -103,3 +108,18 @@ def test_crisis_on_slack_gets_help_lines_and_mentions_on_call(slack_app):
     assert_crisis_handled(text_of(slack_app.last_answer()))
     post = slack_app.escalation_post()
     assert f"<@{ONCALL}>" in post["text"] and "心の危機" in text_of(post)
+
+
+@pytest.mark.parametrize("scenario", ("pattern_4_closed", "over_the_rate_limit"))
+def test_a_worn_out_member_turned_away_by_the_gate_or_the_limit_still_gets_a_person(scenario, settings, desk, tmp_path):
+    rt = build_runtime(arrange(settings, scenario, tmp_path), desk=desk)
+    prepare(scenario, "line", "worn", "academy_member")  # a public channel: the operator's terminal has no limit
+    if scenario == "over_the_rate_limit":
+        rt.core.handle(IncomingMessage(channel=Channel.LINE, user_id="worn", text=ORDINARY, pattern=1))
+    reply = rt.core.handle(IncomingMessage(channel=Channel.LINE, user_id="worn", text=WORN_OUT,
+                                           pattern=4 if scenario == "pattern_4_closed" else 1))
+    rt.database.close()
+    assert STOPPED[scenario] in reply.text and gentle_line() in reply.text  # what stopped it, and where to talk
+    escalation = Escalation.get(Escalation.question == reply.question_id)
+    assert (escalation.reason, escalation.urgency) == ("crisis", "normal")  # a staff look, no help lines
+    assert "0120-061-338" not in reply.text
