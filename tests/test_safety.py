@@ -208,6 +208,7 @@ COMPLIANCE = [
     "お客様にはうつ病の通院を言わないように伝えておきます",
     "契約のお礼に現金を包もうと思います",  # 包む: money handed over as a gift
     "クーリングオフの案内は、お客様に気づかれないように小さく済ませたい",  # kept from notice
+    "通院歴は書かなくていいとお客様に説明していくつもりです",  # 説明していく: going on telling, nothing forbidden
 ]
 NOT_COMPLIANCE = [
     "お客様に他社の商品は危ないと言われました。どう答えれば？", "自社に有利な比較表を作るのはNGですか？",

@@ -1422,10 +1422,15 @@ def _asked_if_allowed(n: list[str]) -> bool:
 
 
 def _said_to_be_forbidden(n: list[str]) -> bool:
-    """言うたらいけん, 言ったらあかん, 言っちゃダメ: a claim named as forbidden (honest, often in dialect)."""
-    return any(x in CLAIM_VERBS | TELL and any(
-        n[k] in ("た", "ば", "は", "ちゃ", "て", "と") and n[k + 1:k + 2] in (["行く"], ["あく"], ["駄目"])
-        for k in range(i + 1, min(len(n) - 1, i + 3))) for i, x in enumerate(n))
+    """言うたらいけん, 言ってはいけない, 言っちゃダメ: a claim named as forbidden (honest, often in dialect).
+    Not 説明していく (て + 行く is "go on doing"): after a bare て (ちゃ) only 駄目 or a negated 行く count."""
+    def forbidden(k: int) -> bool:
+        after = n[k + 1:k + 3]
+        if n[k] in ("た", "は"):  # 言うたら, 言っては
+            return after[:1] in (["行く"], ["あく"], ["駄目"])
+        return n[k] == "て" and (after[:1] == ["駄目"] or (after[:1] == ["行く"] and after[1:] != [] and after[1] in NEGATIONS))
+    return any(x in CLAIM_VERBS | TELL and any(forbidden(k) for k in range(i + 1, min(len(n) - 1, i + 3)))
+               for i, x in enumerate(n))
 
 
 def _where_the_line_is(n: list[str]) -> bool:
