@@ -1417,8 +1417,7 @@ def _asked_if_allowed(n: list[str]) -> bool:
     passed_on = any(x in ("と", "って") and n[k + 1:k + 2] != [] and n[k + 1] in TELL | CLAIM_VERBS
                     for k, x in enumerate(n))  # 書かなくていいと伝えてもいいですか: said so to the client
     return any(x in TELL_VERBS and _not_told(n, i) and "良い" in n[i + 1:i + 6] for i, x in enumerate(n)) and \
-        (_question(n) or "っけ" in n) and not passed_on and \
-        not any(x in ("ばれる", "バレる", "内緒") or x in CONCEAL_VERBS for x in n)
+        (_question(n) or "っけ" in n) and not passed_on and not _hiding(n) and "内緒" not in n
 
 
 def _said_to_be_forbidden(n: list[str]) -> bool:
@@ -1436,8 +1435,12 @@ def _said_to_be_forbidden(n: list[str]) -> bool:
 def _where_the_line_is(n: list[str]) -> bool:
     """どこからアウトですか, どこまで言っていいのか: asking where the rule draws its line (not どこまでならバレない)."""
     return any(x == "どこ" and n[i + 1:i + 2] in (["から"], ["まで"]) for i, x in enumerate(n)) and \
-        (_question(n) or any(x in ("知る", "教える", "不安", "分かる") for x in n)) and \
-        not any(x in ("ばれる", "バレる") or x in CONCEAL_VERBS for x in n)
+        (_question(n) or any(x in ("知る", "教える", "不安", "分かる") for x in n)) and not _hiding(n)
+
+
+def _hiding(n: list[str]) -> bool:
+    """Words of hiding (隠す, 黙る, ばれる): a question with them asks how to get away with it, not what the rule is."""
+    return any(x in ("ばれる", "バレる") or x in CONCEAL_VERBS for x in n)
 
 
 def _which_cases_are_allowed(n: list[str]) -> bool:
