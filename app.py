@@ -96,6 +96,8 @@ class Runtime:
             self.scheduler.stop()
         if self.backlog is not None:
             self.backlog.stop()
+        if self.line is not None:
+            self.line.signs.close()
         self.queue.stop(timeout=drain)
 
 

@@ -44,6 +44,7 @@ class SignsOfLife:
         self._queued: dict[str, set[str]] = {}  # member -> their jobs still waiting, as far as we know
         self._shown: dict[str, float] = {}  # member -> when their animation was last started
         self._renewer: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def will_note(self, raw: dict[str, Any]) -> bool:
         """Whether this text message gets the busy note (its answer then goes out as a push). Never raises:
@@ -68,7 +69,7 @@ class SignsOfLife:
     def stored(self, raw: dict[str, Any], *, noted: bool, key: str = "") -> None:
         """After the ack: the note (when decided) and the loading animation, in the background; renewed
         while the job `key` waits in the queue."""
-        if lm.is_text_message(raw) and _user(raw):
+        if lm.is_text_message(raw) and _user(raw) and not self._closed.is_set():
             future = self._pool.submit(self._show, raw, noted)
             with self._lock:
                 self._pending.add(future)
@@ -85,6 +86,11 @@ class SignsOfLife:
         with self._lock:
             pending = set(self._pending)
         wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        """The server is stopping: no more renewals (the database they read is closing); signs being sent finish."""
+        self._closed.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _done(self, future: Future) -> None:
         with self._lock:
@@ -103,8 +109,7 @@ class SignsOfLife:
     def _renew(self) -> None:
         """Renew the animation of members whose message is still queued; a job a worker took renews its own
         until the answer is sent. Ends when nobody waits in the queue (the next stored message restarts it)."""
-        while True:
-            time.sleep(min(self.renew_every / 5, 5.0))
+        while not self._closed.wait(min(self.renew_every / 5, 5.0)):
             with self._lock:
                 if not self._queued:
                     self._renewer = None

@@ -138,6 +138,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         raise ConfigError("DATABASE_URL: このデータベースは復元の途中です。終わってから起動してください")
     stopping = _note_stop_signals()
     workers: BaseProcess | None = None
+    runtime: Runtime | None = None
     ran = False
     try:
         runtime = build_runtime(settings, answering=False)  # lean: no index, no encoder, no Claude client
@@ -153,6 +154,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     finally:
         if workers is not None:
             stop_worker_process(workers)
+        if runtime is not None:
+            runtime.stop(drain=0)  # the web process runs no jobs: this ends its LINE signs' renewals
         lock.release()
         reason = stop_reason(stopping.signum, ran)
         (log.info if ran else log.warning)("サーバーを停止しました（%s）", reason)

@@ -76,6 +76,21 @@ def test_the_loading_animation_is_renewed_while_the_message_waits_in_the_queue(s
     assert app.state.line.signs._queued == {}
 
 
+def test_a_stopping_server_stops_renewing_the_animation(slow_claude_runtime, line_api):  # noqa: F811
+    app = create_app(slow_claude_runtime)
+    app.state.line.signs.renew_every = 0.3
+    assert post(TestClient(app), webhook("text")).status_code == 200
+    time.sleep(0.5)
+    assert line_api.calls_to(LOADING)  # the message waits: the animation is shown and renewed
+    slow_claude_runtime.stop(drain=0)  # what `serve` does as it stops, before the database closes
+    time.sleep(0.2)  # a renewal already on its way may land
+    count = len(line_api.calls_to(LOADING))
+    time.sleep(0.8)
+    assert len(line_api.calls_to(LOADING)) == count and Job.get().status == "pending"
+    assert post(TestClient(app), webhook("text", webhookEventId="01H810YECXQQZ37VAXPF6H9AFT")).status_code == 200  # stored all the same
+    assert len(line_api.calls_to(LOADING)) == count
+
+
 @pytest.fixture
 def line_runtime(line_settings, desk):  # noqa: F811
     rt = build_runtime(line_settings, desk=desk)
