@@ -101,7 +101,7 @@ def desk() -> LogDesk:
 def runtime(settings, desk) -> Runtime:
     rt = build_runtime(settings, desk=desk)
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 

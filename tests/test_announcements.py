@@ -49,7 +49,7 @@ def both(slack_settings, fake_slack, line_api):
                        line_api_base_url=line_api.url)
     runtime = build_runtime(settings)
     yield Slack(runtime, fake_slack)
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
 
 

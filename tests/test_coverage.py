@@ -62,7 +62,7 @@ def shipped_index() -> SearchIndex:
 def shipped_chat(settings, desk):
     runtime = build_runtime(replace(settings, knowledge_dir=ROOT / "knowledge"), desk=desk)
     yield Chat(runtime)
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
 
 

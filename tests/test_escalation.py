@@ -23,7 +23,7 @@ def delivery() -> RecordingDelivery:
 def runtime(settings, desk, delivery):
     rt = build_runtime(settings, desk=desk, deliverers={"local": delivery})
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 

@@ -130,7 +130,7 @@ def both(settings, monkeypatch):
     app = create_app(runtime)
     runtime.queue.start(workers=1, poll_seconds=0.1)
     yield runtime, TestClient(app), line
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
     line.stop()
 
@@ -232,7 +232,7 @@ def test_claude_overloaded_for_a_while_then_back_and_every_job_rerun_sends_nothi
         _each_answered_once(line, 4)
         assert Question.select().count() == 4 and Answer.select().count() == 4
     finally:
-        runtime.queue.stop()
+        runtime.stop()
         runtime.database.close()
         line.stop()
 

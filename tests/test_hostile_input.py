@@ -121,7 +121,7 @@ def both(settings, fakes, monkeypatch):
     app = create_app(runtime)
     app.state.line.client.retry_delays = (0.01,)
     yield runtime, TestClient(app)
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
 
 

@@ -66,7 +66,7 @@ def line_settings(settings, line_api):
 def runtime(line_settings, desk):
     rt = build_runtime(line_settings, desk=desk)
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 
@@ -388,7 +388,7 @@ def test_core_failure_for_good_escalates_and_apologises(line_settings, desk, lin
         assert desk.posted[-1].reason == "error" and any("database is down" in a for a in desk.alerts)
         assert Question.get().text == "クーリング・オフはいつまで？"
     finally:
-        rt.queue.stop()
+        rt.stop()
         rt.database.close()
 
 

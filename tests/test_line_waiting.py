@@ -41,7 +41,7 @@ def slow_claude_runtime(line_settings, desk, fake_anthropic):  # noqa: F811
     fake_anthropic.route("POST", MESSAGES, slow)
     rt = build_runtime(replace(line_settings, anthropic_api_key="k"), desk=desk)
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 
@@ -95,7 +95,7 @@ def test_a_stopping_server_stops_renewing_the_animation(slow_claude_runtime, lin
 def line_runtime(line_settings, desk):  # noqa: F811
     rt = build_runtime(line_settings, desk=desk)
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 

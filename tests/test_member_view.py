@@ -228,7 +228,7 @@ def test_the_not_open_message_says_when_the_members_own_patterns_open(settings, 
             reply = Chat(rt, cohort="doctor_trainee").say("開業医の承継で最初に確認することは？", pattern=1)
         assert reply.kind == "notice" and "Pattern 2「ドクター」は、12月7日から" in reply.text
     finally:
-        rt.queue.stop()
+        rt.stop()
         rt.database.close()
 
 
@@ -252,7 +252,7 @@ def line_runtime(settings, desk, line_api, knowledge_dir):
     rt = build_runtime(replace(settings, line_channel_secret=SECRET, line_channel_access_token=TOKEN,
                                line_api_base_url=line_api.url), desk=desk)
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 
@@ -385,5 +385,5 @@ def test_a_markdown_answer_reaches_slack_as_mrkdwn(slack_settings, fake_slack, k
         assert "*最高解約返戻率*" in shown and "• 50%以下：全額損金" in shown and "<https://www.nta.go.jp/|国税庁>" in shown
         assert "**" not in json.dumps(answer, ensure_ascii=False) and "|---" not in shown
     finally:
-        runtime.queue.stop()
+        runtime.stop()
         runtime.database.close()

@@ -178,5 +178,5 @@ def test_the_plans_timezone_sets_the_report_days_and_the_budget_month(settings, 
         Answer.create(question=question, text="x", source="ai", cost_usd=7.0, created_at=question.created_at)
         assert not rt.core.budget.check()  # 1,050 yen, but spent in November in UTC
         assert limits.month_spend_usd(tz=TOKYO) == pytest.approx(7.0 + 0.04)  # in Tokyo it is December's
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()

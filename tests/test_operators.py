@@ -26,7 +26,7 @@ def runtime(settings, desk, delivery):
     rt = build_runtime(replace(settings, slack_staff_user_ids=(STAFF,), slack_makino_user_id=MAKINO), desk=desk,
                        deliverers={"local": delivery})
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 

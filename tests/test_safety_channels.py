@@ -66,7 +66,7 @@ def line_runtime(request, settings, line_api, desk, tmp_path):
                                        line_api_base_url=line_api.url), request.param, tmp_path), desk=desk)
     rt.scenario = request.param
     yield rt
-    rt.queue.stop()
+    rt.stop()
     rt.database.close()
 
 
@@ -92,7 +92,7 @@ def slack_app(request, slack_settings, fake_slack, tmp_path):
     app = Slack(runtime, fake_slack)
     app.scenario = request.param
     yield app
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
 
 

@@ -145,7 +145,7 @@ def slack_settings(settings, fake_slack, monkeypatch):
 def slack(slack_settings, fake_slack):
     runtime = build_runtime(slack_settings)
     yield Slack(runtime, fake_slack)
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
 
 
@@ -263,7 +263,7 @@ def slack_and_line(slack_settings, fake_slack):
     line = RecordingDelivery()
     runtime = build_runtime(slack_settings, deliverers={"line": line})
     yield Slack(runtime, fake_slack), line
-    runtime.queue.stop()
+    runtime.stop()
     runtime.database.close()
 
 
