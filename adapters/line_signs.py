@@ -88,7 +88,8 @@ class SignsOfLife:
         wait(pending, timeout=timeout)
 
     def close(self) -> None:
-        """The server is stopping: no more renewals (the database they read is closing); signs being sent finish."""
+        """The server is stopping: no more renewals (the database they read is closing); a sign already being sent
+        finishes, one not yet started is dropped."""
         self._closed.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
@@ -108,7 +109,8 @@ class SignsOfLife:
 
     def _renew(self) -> None:
         """Renew the animation of members whose message is still queued; a job a worker took renews its own
-        until the answer is sent. Ends when nobody waits in the queue (the next stored message restarts it)."""
+        until the answer is sent. Ends when nobody waits in the queue (the next stored message restarts it), or on
+        close."""
         while not self._closed.wait(min(self.renew_every / 5, 5.0)):
             with self._lock:
                 if not self._queued:
