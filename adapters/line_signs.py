@@ -69,17 +69,20 @@ class SignsOfLife:
     def stored(self, raw: dict[str, Any], *, noted: bool, key: str = "") -> None:
         """After the ack: the note (when decided) and the loading animation, in the background; renewed
         while the job `key` waits in the queue."""
-        if lm.is_text_message(raw) and _user(raw) and not self._closed.is_set():
+        if not (lm.is_text_message(raw) and _user(raw)):
+            return
+        with self._lock:  # closed is set under it too: no submit reaches a pool that close() shut
+            if self._closed.is_set():
+                return
             future = self._pool.submit(self._show, raw, noted)
-            with self._lock:
-                self._pending.add(future)
-                if key:
-                    self._queued.setdefault(_user(raw), set()).add(key)
-                    self._shown.setdefault(_user(raw), self._clock())  # shown in a moment, by the pool
-                    if self._renewer is None:
-                        self._renewer = threading.Thread(target=self._renew, name="line-loading-queued", daemon=True)
-                        self._renewer.start()
-            future.add_done_callback(self._done)
+            self._pending.add(future)
+            if key:
+                self._queued.setdefault(_user(raw), set()).add(key)
+                self._shown.setdefault(_user(raw), self._clock())  # shown in a moment, by the pool
+                if self._renewer is None:
+                    self._renewer = threading.Thread(target=self._renew, name="line-loading-queued", daemon=True)
+                    self._renewer.start()
+        future.add_done_callback(self._done)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait for the signs submitted so far (tests, shutdown)."""
@@ -90,8 +93,9 @@ class SignsOfLife:
     def close(self) -> None:
         """The server is stopping: no more renewals (the database they read is closing); a sign already being sent
         finishes, one not yet started is dropped."""
-        self._closed.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._closed.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)  # outside the lock: a cancelled sign's _done takes it
 
     def _done(self, future: Future) -> None:
         with self._lock:
