@@ -6,8 +6,8 @@ import logging
 import uuid
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 log = logging.getLogger(__name__)
 

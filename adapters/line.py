@@ -9,14 +9,14 @@ import hashlib
 import hmac
 import logging
 import uuid
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import urllib3
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
 from linebot.v3.webhooks import (Event, FollowEvent, MessageEvent, PostbackEvent, StickerMessageContent,
                                  UnfollowEvent)
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from adapters import edge
 from adapters import line_messages as lm
@@ -35,6 +35,9 @@ from bot.messages import Recipient, Reply
 from bot.outbox import Outbox, SendState
 from bot.states import ButtonAction
 from bot.texts import welcome
+
+if TYPE_CHECKING:  # the worker process sends and never serves: it does not load FastAPI (adapters/worker.py)
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,8 @@ import logging
 import re
 import threading
 import uuid
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -20,6 +19,8 @@ from slack_bolt.request.internals import parse_body
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 
 from adapters import edge
 from adapters.announce_slack import STOP as ANNOUNCE_STOP
@@ -45,6 +46,9 @@ from bot.intake import Intake, NewJob
 from bot.jobs import JobKind, JobQueue
 from bot.outbox import Outbox
 from bot.states import ButtonAction
+
+if TYPE_CHECKING:  # the worker process sends and never serves: it does not load FastAPI (adapters/worker.py)
+    from fastapi import FastAPI
 
 __all__ = ["SlackAdapter", "SlackDesk", "make_desk", "COMMAND", "EVENTS_PATH"]
 log = logging.getLogger(__name__)
@@ -85,6 +89,7 @@ class SlackAdapter:
 
     def mount(self, app: FastAPI) -> None:
         """POST /slack/events; Socket Mode (SLACK_APP_TOKEN) starts with the app."""
+        from fastapi import APIRouter
         router = APIRouter(lifespan=self._lifespan)
         router.add_api_route(EVENTS_PATH, self._endpoint, methods=["POST"], include_in_schema=False)
         app.include_router(router)

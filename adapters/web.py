@@ -1,7 +1,6 @@
 """The web app: platform webhooks, health check and dashboard, plus the background workers."""
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import multiprocessing
@@ -14,14 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from adapters.worker import DRAIN_SECONDS, work
 from app import Runtime, build_runtime
 from bot.config import ConfigError, Settings
 from reports.dashboard import mount_dashboard
 from reports.dashboard_html import not_found_page
 
 log = logging.getLogger(__name__)
-WORKER_NICENESS = 5
-DRAIN_SECONDS = 20.0  # on SIGTERM, how long the answers running now may take to finish (a PaaS gives ~30 s)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -83,42 +81,10 @@ def freeze_start_up_heap() -> None:
 def start_worker_process(settings: Settings) -> BaseProcess:
     """The job workers and the scheduler in a process of their own. Answering is CPU-bound (search,
     tokenising) and would hold the GIL the webhook acks need; the queue is safe for several processes."""
-    process = multiprocessing.get_context("spawn").Process(target=_work, args=(settings, os.getpid()),
+    process = multiprocessing.get_context("spawn").Process(target=work, args=(settings, os.getpid()),
                                                            name="bansou-workers", daemon=True)
     process.start()
     return process
-
-
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc's mallopt parameters
-MALLOC_ARENAS = 2
-MMAP_FROM = 256 * 1024  # bytes: a block this large is mapped on its own and handed back when freed
-TRIM_FROM = 1024 * 1024  # bytes of free memory at the heap's top that are handed back
-
-
-def _steady_malloc() -> None:
-    """glibc gives threads arenas of their own, up to 8 per core, each keeping its freed memory; the worker's
-    dozen job threads allocate little that is theirs alone, so two arenas serve them as well.
-
-    glibc also raises its mmap threshold to the largest block freed so far (up to 32 MiB), after which the
-    search's and the encoder's large temporaries come from the heap and leave it fragmented: the worker grew
-    about 3 MiB a minute under the soak. Fixed thresholds keep them mapped apart and given back (README, "Memory")."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS)
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_FROM)
-        libc.mallopt(M_TRIM_THRESHOLD, TRIM_FROM)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
-
-
-def _return_freed_memory() -> None:
-    """Give the start-up's freed heap back to the system: glibc keeps it for reuse, but the knowledge sync's
-    and the index build's temporaries are not needed again (about 10 MB of the worker's resident memory)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
@@ -208,23 +174,3 @@ def _note_stop_signals() -> StopSignal:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, note)
     return stopping
-
-
-def _work(settings: Settings, parent_pid: int) -> None:
-    from bot.logs import WORKER_LOG_FILE, setup_for
-    setup_for(settings, stdout=True, file_name=WORKER_LOG_FILE)  # the per-question lines
-    # Below the web process in the CPU scheduler: an ack has a deadline (Slack's 3 s), an answer has none.
-    os.nice(WORKER_NICENESS)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the web process decides
-    _steady_malloc()  # before any thread starts
-    runtime = build_runtime(settings)  # syncs the knowledge and builds its index: the web process does neither
-    runtime.core.screener.load()  # before the first job: the encoder and the safety model, once
-    _return_freed_memory()
-    runtime.start()  # the job workers and the scheduler
-    while not stop.wait(1.0):
-        if os.getppid() != parent_pid:  # the web process is gone: so is the reason to work
-            break
-    runtime.stop(drain=DRAIN_SECONDS)
-    log.info("ワーカーを停止しました（サーバーと一緒に止まります。次にサーバーを起動すると、また動きます）")

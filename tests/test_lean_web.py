@@ -1,6 +1,7 @@
 """The web process verifies, stores and acknowledges: it builds no search index, loads no encoder, no
 scikit-learn and no Claude client, and stays within 150 MB with the shipped knowledge. The worker answers
-without scikit-learn or SciPy (their ~100 MB were for two small transforms, now in numpy)."""
+without scikit-learn or SciPy (their ~100 MB were for two small transforms, now in numpy), and without
+FastAPI, which only the web process serves with."""
 from __future__ import annotations
 
 import json
@@ -65,3 +66,26 @@ def test_the_worker_answers_and_reports_without_scikit_learn_or_scipy(tmp_path):
     probe = json.loads(done.stdout.strip().splitlines()[-1])
     assert probe["answered"] == 4 and probe["themes_read"] >= 2  # the member's earlier questions were grouped
     assert probe["modules"] == [], probe  # safety read every message; its character features are numpy now
+
+
+SPAWNED_WORKER_PROBE = """
+import json, sys
+sys.path.insert(0, {root!r})
+import adapters.worker  # what `spawn` imports to start the worker process
+from app import build_runtime
+from bot.config import load_settings
+runtime = build_runtime(load_settings())  # with its LINE and Slack adapters, as `work` builds it
+print(json.dumps({{"channels": [runtime.line is not None, runtime.slack is not None],
+                   "modules": sorted(m for m in ("fastapi", "uvicorn", "reports.dashboard") if m in sys.modules)}}))
+"""
+
+
+def test_the_worker_process_loads_no_web_framework(tmp_path):
+    env = server_env(tmp_path, f"sqlite:///{tmp_path}/bansou.db", "http://127.0.0.1:9",
+                     SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    done = subprocess.run([sys.executable, "-c", SPAWNED_WORKER_PROBE.format(root=str(ROOT))], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["channels"] == [True, True]
+    assert probe["modules"] == [], probe  # it sends through the SDKs and serves nothing
