@@ -164,6 +164,23 @@ def _memory(pid: int) -> str:
     return f"{fields.get('VmRSS', 0):.0f} MiB (anonymous {fields.get('RssAnon', 0):.0f}, files {fields.get('RssFile', 0):.0f})"
 
 
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _together(web: int, worker: int) -> str:
+    """Both processes' resident memory summed, and with the pages they share (libraries, Python's own
+    files) counted once: PSS charges each process its share, which is what the machine holds."""
+    return (f"web + worker {_rss_mb(web) + _rss_mb(worker):.0f} MiB resident, "
+            f"{_pss_mb(web) + _pss_mb(worker):.0f} MiB with shared pages counted once (PSS)")
+
+
 def _worker_pid(pid: int) -> int | None:
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
         if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes() and b"resource_tracker" not in \
@@ -199,14 +216,16 @@ def _run(args: argparse.Namespace, soak: Soak, server: ServerProcess) -> int:
         server.post("/line/webhook", body, headers)
     wait_until(lambda: all(soak.messages[k].answers for *_, k in warm), 120)
     memory: list[tuple[float, float, float]] = [(0.0, _rss_mb(web), _rss_mb(worker or 0))]
-    print(f"warm-up answered; memory at start: web {_memory(web)}, worker {_memory(worker or 0)}")
+    print(f"warm-up answered; memory at start: web {_memory(web)}, worker {_memory(worker or 0)}; "
+          f"{_together(web, worker or 0)}")
     thousand = []
 
     def after_thousand() -> None:
         answered = sum(bool(m.answers) for m in list(soak.messages.values()) if m.platform != "warm")
         if not thousand and answered >= 1000:
             thousand.append(answered)
-            print(f"memory after {answered} questions answered: web {_memory(web)}, worker {_memory(worker or 0)}")
+            print(f"memory after {answered} questions answered: web {_memory(web)}, worker {_memory(worker or 0)}; "
+                  f"{_together(web, worker or 0)}")
     acks: list[float] = []
     statuses: Counter = Counter()
     pool = ThreadPoolExecutor(64)
@@ -247,6 +266,7 @@ def _run(args: argparse.Namespace, soak: Soak, server: ServerProcess) -> int:
     time.sleep(2.0)  # a late duplicate would arrive here
     pool.shutdown(wait=True)
     memory.append((time.time() - started, _rss_mb(web), _rss_mb(worker or 0)))
+    print(f"memory at the end: {_together(web, worker or 0)}")
     return _report(args, soak, counted, acks, statuses, memory, started, sent_for, drained, server)
 
 
