@@ -97,7 +97,7 @@ class Runtime:
         if self.backlog is not None:
             self.backlog.stop()
         if self.line is not None:
-            self.line.signs.close()
+            self.line.stop()
         self.queue.stop(timeout=drain)
 
 

@@ -95,6 +95,10 @@ class LineAdapter:
         """The LINE lane's one job kind: an event (the composition root registers it)."""
         return [JobKind(EVENT_JOB, self.run_event, self.event_failed, lm.CHANNEL)]
 
+    def stop(self) -> None:
+        """Stop renewing loading animations: the server is stopping and no answer will end them."""
+        self.signs.close()
+
     def mount(self, app: FastAPI) -> None:
         """Add POST /line/webhook."""
         app.add_api_route("/line/webhook", self.webhook, methods=["POST"], include_in_schema=False)
