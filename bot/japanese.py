@@ -8,7 +8,9 @@ once, so each reading borrows one from a shared pool.
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,9 +29,12 @@ _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 # thesaurus and the knowledge are written in (担当者, 事務局) and core's compounds (動物病院, 獣医師); bot/data/README.md.
 USER_DICTIONARY = Path(__file__).with_name("data") / "sudachi_user.dic"
 # Borrowed for one reading and given back: the worker has dozens of job threads, and a tokenizer of each
-# thread's own kept its lattice buffers (1-2 MB after a long message) for good; the pool holds only as many as
-# read at once.
+# thread's own kept its lattice buffers (1-2 MB after a long message) for good. Sudachi reads without the GIL,
+# so the pool would grow to as many as read at once (all 36 job threads under load); past one per core a
+# reading waits for a tokenizer instead, which costs no time the cores had to give.
+MAX_TOKENIZERS = max(2, os.cpu_count() or 2)
 _TOKENIZERS: SimpleQueue = SimpleQueue()
+_MADE = threading.BoundedSemaphore(MAX_TOKENIZERS)  # one held for each tokenizer made
 _WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
 
 
@@ -99,7 +104,7 @@ def _tokenizer() -> Iterator:
     try:
         tokenizer = _TOKENIZERS.get_nowait()
     except Empty:
-        tokenizer = _dictionary().tokenizer()
+        tokenizer = _dictionary().tokenizer() if _MADE.acquire(blocking=False) else _TOKENIZERS.get()
     try:
         yield tokenizer
     finally:
