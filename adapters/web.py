@@ -1,4 +1,4 @@
-"""The web app: platform webhooks, health check and dashboard, plus the background workers."""
+"""The web app: platform webhooks, health check and dashboard; it starts the worker process (adapters/worker.py)."""
 from __future__ import annotations
 
 import gc
