@@ -15,7 +15,7 @@ from bot.knowledge import Entry, load_dir
 from bot.patterns import PATTERNS
 from bot.search import SearchIndex
 from bot.search import facts
-from bot.search.encodings import EncodingCache
+from bot.search.encodings import MAX_FILES, EncodingCache
 from bot.search.sentences import entry_texts, passages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +54,32 @@ def test_the_cached_vectors_are_the_encoders_own(tmp_path):
     cache.save()
     again = EncodingCache(path=tmp_path / "cache").vectors(texts)
     assert np.allclose(again, direct, atol=2e-3)  # float16 on disk
+
+
+class _Hashing:
+    """Stands in for the encoder where only the cache's files are under test: a text's row from its hash."""
+
+    name, dim = "hashing", 8
+
+    def encode(self, texts):
+        rows = np.array([np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts])
+        return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_full_cache_folder_merges_the_small_files_and_leaves_the_large_one(tmp_path):
+    folder = tmp_path / "cache"
+    cache = EncodingCache(path=folder, load=lambda name: _Hashing())
+    cache.vectors([f"エントリ{i}の本文です。" for i in range(500)])  # the full build's file
+    cache.save()
+    [built] = list(folder.iterdir())
+    written = built.stat().st_mtime_ns
+    for update in range(MAX_FILES + 3):  # one-entry updates, each saving a few rows
+        cache.vectors([f"更新{update}の質問です", f"更新{update}の言い換え"])
+        cache.save()
+        assert len(list(folder.iterdir())) <= MAX_FILES
+    assert built.exists() and built.stat().st_mtime_ns == written  # never rewritten by an update
+    restarted = EncodingCache(path=folder, load=lambda name: _Hashing())
+    assert len(restarted) == len(cache) == 500 + 2 * (MAX_FILES + 3)  # every row is still on disk, once
 
 
 def test_a_paraphrase_in_other_words_finds_the_entry_through_meaning():
