@@ -142,14 +142,23 @@ def _retry_key(n: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"line:01SOAK{n:020d}"))
 
 
-def _rss_mb(pid: int) -> float:
+def _mib(path: str, field: str) -> float:
+    """A kB field of a /proc file, in MiB (0 once the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def _rss_mb(pid: int) -> float:
+    return _mib(f"/proc/{pid}/status", "VmRSS:")
+
+
+def _pss_mb(pid: int) -> float:
+    return _mib(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def _memory(pid: int) -> str:
@@ -162,16 +171,6 @@ def _memory(pid: int) -> str:
     except OSError:
         return "gone"
     return f"{fields.get('VmRSS', 0):.0f} MiB (anonymous {fields.get('RssAnon', 0):.0f}, files {fields.get('RssFile', 0):.0f})"
-
-
-def _pss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _together(web: int, worker: int) -> str:
