@@ -95,8 +95,10 @@ class EncodingCache:
         old = self._files()
         if len(old) >= MAX_FILES - 1:
             old.remove(max(old, key=lambda path: path.stat().st_size))
-            for path in old:
-                rows = {**_rows_in(path), **rows}
+            merged: dict[bytes, np.ndarray] = {}
+            for path in old:  # read from disk: another process's rows are in its files, not in our memory
+                merged.update(_rows_in(path))
+            rows = merged | rows
         else:
             old = []
         name = self.path / f"{self.encoder_name}-{time.time_ns()}-{os.getpid()}.npz"
