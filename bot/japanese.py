@@ -19,8 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 from queue import Empty, SimpleQueue
 
-from sudachipy import Dictionary, SplitMode
-
 Term = tuple[str, tuple[str, ...]]  # a word's normalised form and its alternatives (parts, synonym groups)
 _SPACES = re.compile(r"\s+")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
@@ -36,6 +34,8 @@ MAX_TOKENIZERS = max(2, os.cpu_count() or 2)
 _TOKENIZERS: SimpleQueue = SimpleQueue()
 _MADE = threading.BoundedSemaphore(MAX_TOKENIZERS)  # one held for each tokenizer made
 _WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
+# Sudachi's split modes by name (its tokenizer takes the name): C keeps compounds whole, A splits them.
+WHOLE, PARTS = "C", "A"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def kana_reading(text: str) -> str:
     return to_hiragana("".join(m.reading or m.surface for m in morphemes(text) if m.pos[0] != "空白"))
 
 
-def morphemes(text: str, *, mode: SplitMode = SplitMode.C) -> list[Morpheme]:
+def morphemes(text: str, *, mode: str = WHOLE) -> list[Morpheme]:
     """The words of `text` (folded first). Mode C keeps compounds whole; A splits them."""
     words = []
     with _tokenizer() as tokenizer:
@@ -94,7 +94,7 @@ def _as_request(word: Morpheme) -> tuple[Morpheme, Morpheme]:
 def is_unknown_word(text: str) -> bool:
     """Whether Sudachi's dictionary lacks `text` as one word (シニタイ yes, リスク no)."""
     with _tokenizer() as tokenizer:
-        tokens = tokenizer.tokenize(fold(text), SplitMode.C)
+        tokens = tokenizer.tokenize(fold(text), WHOLE)
     return len(tokens) != 1 or tokens[0].is_oov()
 
 
@@ -112,7 +112,10 @@ def _tokenizer() -> Iterator:
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> Dictionary:
+def _dictionary():  # noqa: ANN202 - sudachipy's Dictionary
+    # Imported here, not at the top: the web process imports this module through the core but never reads
+    # (README, "Memory").
+    from sudachipy import Dictionary
     return Dictionary(config=json.dumps({"userDict": [str(USER_DICTIONARY)]}), dict="small")
 
 
@@ -130,7 +133,7 @@ def word_terms(text: str) -> list[Term]:
 
 def _read(text: str):  # noqa: ANN202 - Sudachi's MorphemeList
     with _tokenizer() as tokenizer:
-        return tokenizer.tokenize(fold(text), SplitMode.C)
+        return tokenizer.tokenize(fold(text), WHOLE)
 
 
 def _word_terms(read) -> list[Term]:  # noqa: ANN001
@@ -155,7 +158,7 @@ def _search_words():
 def _read_word(m) -> Term:
     norm = m.normalized_form()
     alternatives = {f"#{g}" for g in m.synonym_group_ids()}
-    parts = m.split(SplitMode.A) if len(m.surface()) > 2 else []
+    parts = m.split(PARTS) if len(m.surface()) > 2 else []
     if len(parts) > 1:
         for part in parts:
             if _is_search_word(part.part_of_speech_id()) and len(part.surface()) > 1:

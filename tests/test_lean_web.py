@@ -1,4 +1,4 @@
-"""The web process verifies, stores and acknowledges: it builds no search index, loads no encoder, no
+"""The web process verifies, stores and acknowledges: it builds no search index, loads no encoder nor Sudachi, no
 scikit-learn and no Claude client, and stays within 150 MB with the shipped knowledge. The worker answers
 without scikit-learn or SciPy (their ~100 MB were for two small transforms, now in numpy), and without
 FastAPI, which only the web process serves with."""
@@ -20,7 +20,7 @@ runtime = build_runtime(load_settings(), answering=False)
 runtime.core.screener.check()
 create_app(runtime)
 rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
-print(json.dumps({{"modules": sorted(m for m in ("anthropic", "sklearn", "scipy", "sudachipy.dictionary") if m in sys.modules),
+print(json.dumps({{"modules": sorted(m for m in ("anthropic", "sklearn", "scipy", "sudachipy") if m in sys.modules),
                    "index": runtime.knowledge._index is not None, "rss_mb": rss}}))
 """
 
