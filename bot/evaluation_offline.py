@@ -48,11 +48,12 @@ def run_offline(items: list[dict], settings: Settings, *, build: Callable[..., A
 def summarize_offline(outcomes: list[Outcome]) -> dict:
     """The shares the issue sets targets for: covered questions answered with a right entry, all questions
     answered with a wrong one, uncovered questions sent to staff or given the friendly reply. A set that says
-    each question's kind also gets its near misses, in-domain uncovered questions and chat apart."""
+    each question's kind also gets its near misses, in-domain uncovered questions and chat apart. A share of no
+    questions (a set with no chat lines) is None, not 0: nothing was missed."""
     covered = [o for o in outcomes if o.expected]
     uncovered = [o for o in outcomes if not o.expected]
-    def share(of: list[Outcome], *kinds: str) -> float:
-        return round(sum(o.outcome in kinds for o in of) / len(of), 4) if of else 0.0
+    def share(of: list[Outcome], *kinds: str) -> float | None:
+        return round(sum(o.outcome in kinds for o in of) / len(of), 4) if of else None
     summary = {"offline_covered_answered_right": share(covered, "right"),
                "offline_answered_wrong": share(outcomes, "wrong"),
                "offline_uncovered_to_staff": share(uncovered, "staff"),

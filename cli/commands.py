@@ -284,17 +284,23 @@ def cmd_eval(args, settings: Settings) -> int:
             print(f"答えるエントリを除いて同じ質問をしたとき（ニアミス）に「該当なし」と判定した割合: "
                   f"{summary['cv_near_misses_rejected']:.3f}")
     print(f"オフライン回答（ask と同じ流れ）: 該当ありの質問に正しいエントリで回答 "
-          f"{summary['offline_covered_answered_right']:.3f}、全質問のうち違うエントリで回答 {summary['offline_answered_wrong']:.3f}、"
-          f"該当なしの質問をスタッフへ {summary['offline_uncovered_to_staff']:.3f}・あいさつ／範囲外の返信 "
-          f"{summary['offline_uncovered_friendly']:.3f}・回答してしまった {summary['offline_uncovered_answered']:.3f}")
+          f"{_share(summary['offline_covered_answered_right'])}、全質問のうち違うエントリで回答 "
+          f"{_share(summary['offline_answered_wrong'])}、該当なしの質問をスタッフへ {_share(summary['offline_uncovered_to_staff'])}"
+          f"・あいさつ／範囲外の返信 {_share(summary['offline_uncovered_friendly'])}・回答してしまった "
+          f"{_share(summary['offline_uncovered_answered'])}")
     if summary["offline_awaiting_makino"]:
         print(f"  うち牧野さんの承認待ちのエントリだけが答える質問 {summary['offline_awaiting_makino']} 問は、承認まで"
-              f"スタッフへ回ります（それを除くと正しいエントリで回答 {summary['offline_sayable_answered_right']:.3f}）")
+              f"スタッフへ回ります（それを除くと正しいエントリで回答 {_share(summary['offline_sayable_answered_right'])}）")
     if "offline_chat_friendly" in summary:
-        print(f"  種類別: ニアミスをスタッフへ {summary['offline_near_miss_to_staff']:.3f}、領域内で該当なしをスタッフへ "
-              f"{summary['offline_in_domain_uncovered_to_staff']:.3f}、あいさつ・雑談・範囲外に返信 "
-              f"{summary['offline_chat_friendly']:.3f}")
+        print(f"  種類別: ニアミスをスタッフへ {_share(summary['offline_near_miss_to_staff'])}、領域内で該当なしをスタッフへ "
+              f"{_share(summary['offline_in_domain_uncovered_to_staff'])}、あいさつ・雑談・範囲外に返信 "
+              f"{_share(summary['offline_chat_friendly'])}")
     return 0
+
+
+def _share(value: float | None) -> str:
+    """A share for the evaluation's lines; a kind the set has no question of says so (not 0.000)."""
+    return "対象の質問なし" if value is None else f"{value:.3f}"
 
 
 def _eval_knowledge(file: Path, settings: Settings) -> tuple[Settings, str]:

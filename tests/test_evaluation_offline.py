@@ -28,3 +28,10 @@ def test_a_set_without_kinds_has_no_kind_figures_and_makinos_unapproved_entries_
     assert summary["offline_covered_answered_right"] == round(1 / 3, 4)
     assert summary["offline_awaiting_makino"] == 1
     assert summary["offline_sayable_answered_right"] == 0.5
+
+
+def test_a_kind_the_set_has_no_question_of_is_none_not_zero():
+    outcomes = [_o("right", ("p1-0001",), "covered"), _o("staff", kind="near_miss")]
+    summary = summarize_offline(outcomes)
+    assert summary["offline_chat_friendly"] is None and summary["offline_in_domain_uncovered_to_staff"] is None
+    assert summary["offline_near_miss_to_staff"] == 1.0 and summary["offline_uncovered_to_staff"] == 1.0
