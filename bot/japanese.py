@@ -33,7 +33,10 @@ USER_DICTIONARY = Path(__file__).with_name("data") / "sudachi_user.dic"
 MAX_TOKENIZERS = max(2, os.cpu_count() or 2)
 _TOKENIZERS: SimpleQueue = SimpleQueue()
 _MADE = threading.BoundedSemaphore(MAX_TOKENIZERS)  # one held for each tokenizer made
-_WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}  # dict reads and writes are atomic
+# A dictionary word's reading, read once (dict reads and writes are atomic). Words Sudachi does not know (numbers,
+# names, slang) are read each time: a member's numbers and names are endless, and the worker keeps this for good.
+_WORD_CACHE: dict[tuple[int, str], tuple[str, tuple[str, ...]]] = {}
+CACHED_WORDS = 50_000  # per cache, about 17 MB when full; the dictionary words a knowledge base and its members use
 # Sudachi's split modes by name (its tokenizer takes the name): C keeps compounds whole, A splits them.
 WHOLE, PARTS = "C", "A"
 
@@ -144,7 +147,7 @@ def _word_terms(read) -> list[Term]:  # noqa: ANN001
         word = _WORD_CACHE.get(key)
         if word is None:
             word = _read_word(m)
-            if len(_WORD_CACHE) < 200_000:
+            if len(_WORD_CACHE) < CACHED_WORDS and not m.is_oov():
                 _WORD_CACHE[key] = word
         words.append(word)
     return words
@@ -203,7 +206,7 @@ def _topic_of(m) -> Term | None:  # noqa: ANN001
     if key in _TOPIC_CACHE:
         return _TOPIC_CACHE[key]
     word = _read_word(m) if _is_topic(m.part_of_speech_id(), m.surface()) else None
-    if len(_TOPIC_CACHE) < 200_000:
+    if len(_TOPIC_CACHE) < CACHED_WORDS and not m.is_oov():
         _TOPIC_CACHE[key] = word
     return word
 

@@ -43,3 +43,17 @@ def test_threads_share_a_few_tokenizers_and_each_reads_its_own_text():
     assert read == [text.split("の")[0] for text in texts]
     # Sudachi reads without the GIL: sixteen threads read at once, yet no more tokenizers are made than cores
     assert japanese._TOKENIZERS.qsize() <= japanese.MAX_TOKENIZERS
+
+
+def test_words_the_dictionary_lacks_are_read_each_time_not_kept():
+    """A member's numbers and unknown words are endless: the worker, which keeps the word caches for good,
+    must not grow with them (it did, by every new number and name)."""
+    def ask(n: int) -> str:
+        return f"契約番号{n}の保険料は{n * 7 + 3}円、担当はﾜﾛﾀ{n}さんです"
+    for n in range(10):  # the dictionary words of the sentence, and the digits, which it has too: kept once
+        japanese.read_question(ask(n))
+    kept = len(japanese._WORD_CACHE), len(japanese._TOPIC_CACHE)
+    for n in range(10, 300):
+        words, topics, _ = japanese.read_question(ask(n))
+        assert "保険料" in {w for w, _ in words} and "保険料" in {w for w, _ in topics}  # still read, and rightly
+    assert (len(japanese._WORD_CACHE), len(japanese._TOPIC_CACHE)) == kept
