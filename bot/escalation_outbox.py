@@ -34,24 +34,32 @@ class Deliverer(Protocol):
 
 
 class LogDesk:
-    """The desk when no operator channel is configured: escalations are logged (and stored)."""
+    """The desk when no operator channel is configured: escalations are logged (and stored). The last
+    `KEPT` posts and alerts are also kept in memory, for a look (tests, a shell): a server that runs
+    without Slack must not hold every escalation for good."""
+
+    KEPT = 100
 
     def __init__(self) -> None:
         self.posted: list[EscalationView] = []
         self.alerts: list[str] = []
 
     def post_escalation(self, view: EscalationView) -> str | None:
-        self.posted.append(view)
+        self._keep(self.posted, view)
         log.info("escalation #%d (%s, %s): %s", view.id, view.reason, view.urgency, view.question[:80])
         return None
 
     def alert(self, text: str) -> None:
-        self.alerts.append(text)
+        self._keep(self.alerts, text)
         log.error("operator alert: %s", text)
 
     def remind(self, view: EscalationView) -> None:
-        self.alerts.append(f"reminder #{view.id}")
+        self._keep(self.alerts, f"reminder #{view.id}")
         log.warning("escalation #%d is still open", view.id)
+
+    def _keep(self, kept: list, item: object) -> None:
+        kept.append(item)
+        del kept[:-self.KEPT]
 
 
 class NoDeliverer(LookupError):

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from adapters.local import chat as terminal_chat
 from app import build_runtime
+from bot.escalation import LogDesk
 from bot.messages import Recipient
 from bot.models import Answer, Delivery, Escalation, KnowledgeEntry
 from fakes import RecordingDelivery
@@ -111,3 +112,12 @@ def test_terminal_chat_switches_patterns_rates_and_shows_escalations(runtime):
     text = out.getvalue()
     assert "ドクター" in text and "出資持分" in text
     assert "ご評価ありがとうございます" in text and "本番ならスタッフに回る質問です" in text and "オペレーターのチャンネルには送っていません" in text
+
+
+def test_the_log_desk_keeps_only_the_latest_posts_and_alerts():
+    """Without Slack the server logs escalations; it must not hold every one of them in memory for good."""
+    desk = LogDesk()
+    for n in range(LogDesk.KEPT + 50):
+        desk.alert(f"alert {n}")
+    assert len(desk.alerts) == LogDesk.KEPT
+    assert desk.alerts[0] == "alert 50" and desk.alerts[-1] == f"alert {LogDesk.KEPT + 49}"
