@@ -82,16 +82,21 @@ class RelatedQuestions:
         own = QuestionVector.get_or_none(QuestionVector.question == question_id, QuestionVector.encoder == self.encoder)
         if own is None:
             return []
-        rows = list(QuestionVector.select(QuestionVector.question, QuestionVector.vector)
-                    .where(QuestionVector.encoder == self.encoder, QuestionVector.question < question_id)
-                    .order_by(QuestionVector.question.desc()).limit(RECENT).tuples())
-        if not rows:
-            return []
         mine = np.frombuffer(own.vector, dtype=np.float32)
-        rows = [(qid, v) for qid, v in rows if len(v) == len(own.vector)]
-        vectors = np.frombuffer(b"".join(v for _, v in rows), dtype=np.float32).reshape(len(rows), mine.shape[0])
-        vectors, mine = centred(vectors, self.encoder), centred(mine[None, :], self.encoder)[0]
-        return [qid for (qid, _), cosine in zip(rows, vectors @ mine) if 1 - cosine <= THRESHOLD]
+        earlier = (QuestionVector.select(QuestionVector.question, QuestionVector.vector)
+                   .where(QuestionVector.encoder == self.encoder, QuestionVector.question < question_id)
+                   .order_by(QuestionVector.question.desc()).limit(RECENT).tuples())
+        # Row by row into one array: every answer reads up to a thousand vectors, and a list of them all (with
+        # their joined copy) from each of the worker's job threads at once fragmented its heap for good.
+        ids, vectors = [], np.empty((RECENT, mine.shape[0]), dtype=np.float32)
+        for qid, vector in earlier.iterator():
+            if len(vector) == len(own.vector):
+                vectors[len(ids)] = np.frombuffer(vector, dtype=np.float32)
+                ids.append(qid)
+        if not ids:
+            return []
+        vectors, mine = centred(vectors[:len(ids)], self.encoder), centred(mine[None, :], self.encoder)[0]
+        return [qid for qid, cosine in zip(ids, vectors @ mine) if 1 - cosine <= THRESHOLD]
 
 
 def _norm(text: str) -> str:
