@@ -147,8 +147,7 @@ def _word_terms(read) -> list[Term]:  # noqa: ANN001
         word = _WORD_CACHE.get(key)
         if word is None:
             word = _read_word(m)
-            if len(_WORD_CACHE) < CACHED_WORDS and not m.is_oov():
-                _WORD_CACHE[key] = word
+            _remember(_WORD_CACHE, key, word, m)
         words.append(word)
     return words
 
@@ -206,9 +205,14 @@ def _topic_of(m) -> Term | None:  # noqa: ANN001
     if key in _TOPIC_CACHE:
         return _TOPIC_CACHE[key]
     word = _read_word(m) if _is_topic(m.part_of_speech_id(), m.surface()) else None
-    if len(_TOPIC_CACHE) < CACHED_WORDS and not m.is_oov():
-        _TOPIC_CACHE[key] = word
+    _remember(_TOPIC_CACHE, key, word, m)
     return word
+
+
+def _remember(cache: dict, key: tuple[int, str], word: Term | None, m) -> None:  # noqa: ANN001
+    """Keep a dictionary word's reading, up to CACHED_WORDS; a word Sudachi does not know is read again."""
+    if len(cache) < CACHED_WORDS and not m.is_oov():
+        cache[key] = word
 
 
 def _is_topic(pos_id: int, surface: str) -> bool:
