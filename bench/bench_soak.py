@@ -142,33 +142,31 @@ def _retry_key(n: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"line:01SOAK{n:020d}"))
 
 
-def _mib(path: str, field: str) -> float:
-    """A kB field of a /proc file, in MiB (0 once the process is gone)."""
+def _proc_mib(path: str, *names: str) -> dict[str, float] | None:
+    """kB fields of a /proc file, in MiB; None once the process is gone."""
     try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(field):
-                return int(line.split()[1]) / 1024
+        text = Path(path).read_text()
     except OSError:
-        pass
-    return 0.0
+        return None
+    fields = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name in names:
+            fields[name] = int(value.split()[0]) / 1024
+    return fields
 
 
 def _rss_mb(pid: int) -> float:
-    return _mib(f"/proc/{pid}/status", "VmRSS:")
+    return (_proc_mib(f"/proc/{pid}/status", "VmRSS") or {}).get("VmRSS", 0.0)
 
 
 def _pss_mb(pid: int) -> float:
-    return _mib(f"/proc/{pid}/smaps_rollup", "Pss:")
+    return (_proc_mib(f"/proc/{pid}/smaps_rollup", "Pss") or {}).get("Pss", 0.0)
 
 
 def _memory(pid: int) -> str:
-    fields = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "RssAnon", "RssFile"):
-                fields[name] = int(value.split()[0]) / 1024
-    except OSError:
+    fields = _proc_mib(f"/proc/{pid}/status", "VmRSS", "RssAnon", "RssFile")
+    if fields is None:
         return "gone"
     return f"{fields.get('VmRSS', 0):.0f} MiB (anonymous {fields.get('RssAnon', 0):.0f}, files {fields.get('RssFile', 0):.0f})"
 
